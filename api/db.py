@@ -1,0 +1,90 @@
+"""Database wiring: the Tortoise config, start-up checks and migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as tortoise_migrate
+
+from api.settings import DEFAULT_DATABASE_URL
+
+APP_LABEL = "models"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    """The Tortoise ORM config for one database URL."""
+    return {
+        "connections": {"default": _normalise_url(database_url)},
+        "apps": {
+            APP_LABEL: {
+                "models": ["models"],
+                "migrations": "models.migrations",
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _normalise_url(database_url: str) -> str:
+    # Tortoise names the asyncpg backend "asyncpg://"; accept the usual spellings.
+    for prefix in ("postgresql://", "postgresql+asyncpg://"):
+        if database_url.startswith(prefix):
+            return "postgres://" + database_url[len(prefix):]
+    return database_url
+
+
+# Used by the `tortoise` CLI (makemigrations, sqlmigrate) through pyproject.toml.
+TORTOISE_ORM = tortoise_config(os.environ.get("QIANBAO_DATABASE_URL") or DEFAULT_DATABASE_URL)
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The configured database could not be reached or opened."""
+
+
+async def check_reachable(database_url: str, timeout_s: float = 5.0) -> None:
+    """Open one connection and run SELECT 1, or raise DatabaseUnavailable with a readable reason."""
+    url = _normalise_url(database_url)
+    try:
+        if url.startswith("postgres"):
+            import asyncpg
+
+            conn = await asyncio.wait_for(asyncpg.connect(url.replace("postgres://", "postgresql://", 1)), timeout_s)
+            try:
+                await conn.execute("SELECT 1")
+            finally:
+                await conn.close()
+        elif url.startswith("sqlite://"):
+            path = url[len("sqlite://"):]
+            if path != ":memory:":
+                directory = os.path.dirname(os.path.abspath(path))
+                if not os.path.isdir(directory):
+                    raise DatabaseUnavailable(f"directory {directory} does not exist")
+        else:
+            raise DatabaseUnavailable("unsupported database URL scheme (use sqlite:// or postgres://)")
+    except DatabaseUnavailable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every driver error becomes one readable message
+        raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from None
+
+
+async def apply_migrations(database_url: str) -> None:
+    """Apply every pending migration, then close the connections it opened."""
+    try:
+        await tortoise_migrate(config=tortoise_config(database_url))
+    finally:
+        await Tortoise.close_connections()
+
+
+async def init_orm(database_url: str) -> None:
+    """Initialise Tortoise for this process, visible from every task."""
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+
+
+async def close_orm() -> None:
+    """Close every database connection of this process."""
+    await Tortoise.close_connections()

@@ -1,0 +1,149 @@
+"""JWT issue and verification: EdDSA only, our own key ids, required claims.
+
+Verification never trusts the token header for anything but looking up a
+`kid` in our own key set: the algorithm comes from our allowlist, and no URL
+in the header (`jku`, `x5u`) is ever fetched.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from auth.principal import Principal
+
+ALGORITHM = "EdDSA"
+ALLOWED_ALGORITHMS = [ALGORITHM]
+TOKEN_TYPE = "at+jwt"  # RFC 9068 access-token media type
+CLOCK_LEEWAY_S = 30
+MAX_TOKEN_LIFETIME_S = 3600
+REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti", "sub"]
+
+
+class InvalidToken(Exception):
+    """The bearer token is missing, malformed, expired or not ours."""
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    kid: str
+    private_key: Ed25519PrivateKey | None
+    public_key: Ed25519PublicKey
+
+    def public_jwk(self) -> dict[str, str]:
+        """The public key as a JWK for /.well-known/jwks.json."""
+        jwk = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(self.public_key))
+        return {**jwk, "kid": self.kid, "alg": ALGORITHM, "use": "sig"}
+
+
+def generate_key_pair() -> tuple[KeyPair, str]:
+    """Make a fresh Ed25519 key pair; return it with its private PEM for storage."""
+    private_key = Ed25519PrivateKey.generate()
+    kid = uuid.uuid4().hex
+    pem = private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    return KeyPair(kid=kid, private_key=private_key, public_key=private_key.public_key()), pem
+
+
+def load_key_pair(kid: str, private_pem: str) -> KeyPair:
+    """Rebuild a key pair from its stored private PEM."""
+    private_key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    if not isinstance(private_key, Ed25519PrivateKey):
+        raise ValueError(f"signing key {kid} is not an Ed25519 key")
+    return KeyPair(kid=kid, private_key=private_key, public_key=private_key.public_key())
+
+
+class TokenAuthority:
+    """Signs and verifies access tokens with a set of our own keys."""
+
+    def __init__(self, *, issuer: str, audience: str, signing: KeyPair, verifying: list[KeyPair]) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self.signing = signing
+        self._verifying = {key.kid: key for key in [signing, *verifying]}
+
+    def jwks(self) -> dict[str, list[dict[str, str]]]:
+        """Every public key that verifies tokens we issued."""
+        return {"keys": [key.public_jwk() for key in self._verifying.values()]}
+
+    def issue_partner_token(self, *, client_id: str, partner_id: uuid.UUID, scopes: list[str], ttl_s: int) -> tuple[str, int]:
+        """Sign a partner access token; return it and its lifetime in seconds."""
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": client_id,
+            "client_id": client_id,
+            "partner_id": str(partner_id),
+            "scope": " ".join(scopes),
+            "kind": "partner",
+            "iat": now,
+            "nbf": now,
+            "exp": now + ttl_s,
+            "jti": uuid.uuid4().hex,
+        }
+        assert self.signing.private_key is not None
+        token = jwt.encode(
+            claims, self.signing.private_key, algorithm=ALGORITHM, headers={"kid": self.signing.kid, "typ": TOKEN_TYPE}
+        )
+        return token, ttl_s
+
+    def verify(self, token: str) -> Principal:
+        """Verify a bearer token and return its principal, or raise InvalidToken."""
+        if not token or len(token) > 4096:
+            raise InvalidToken("missing or oversized token")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise InvalidToken("malformed token") from None
+        if header.get("alg") not in ALLOWED_ALGORITHMS or header.get("typ") != TOKEN_TYPE:
+            raise InvalidToken("unexpected token type or algorithm")
+        if "jku" in header or "x5u" in header or "jwk" in header or "x5c" in header:
+            raise InvalidToken("key references in the header are not accepted")
+        kid = header.get("kid")
+        key = self._verifying.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise InvalidToken("unknown key id")
+        try:
+            claims = jwt.decode(
+                token,
+                key.public_key,
+                algorithms=ALLOWED_ALGORITHMS,
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=CLOCK_LEEWAY_S,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(str(exc)) from None
+        if claims["exp"] - claims["iat"] > MAX_TOKEN_LIFETIME_S:
+            raise InvalidToken("token lifetime is too long")
+        if claims["iat"] > time.time() + CLOCK_LEEWAY_S:
+            raise InvalidToken("token issued in the future")
+        return _principal_from_claims(claims)
+
+
+def _principal_from_claims(claims: dict) -> Principal:
+    if claims.get("kind") != "partner":
+        raise InvalidToken("unsupported token kind")
+    try:
+        partner_id = uuid.UUID(str(claims["partner_id"]))
+    except (KeyError, ValueError):
+        raise InvalidToken("token has no valid partner") from None
+    scope = claims.get("scope", "")
+    if not isinstance(scope, str):
+        raise InvalidToken("scope must be a string")
+    return Principal(
+        kind="partner",
+        subject=str(claims["sub"]),
+        partner_id=partner_id,
+        scopes=frozenset(scope.split()),
+        token_id=str(claims["jti"]),
+    )

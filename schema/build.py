@@ -1,0 +1,51 @@
+"""Assemble the GraphQL schema from each domain's queries and mutations."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+
+from schema.customers.operations import CustomerMutations, CustomerQueries
+from schema.customers.types import Customer
+from schema.extensions import PublicErrorsOnly
+from schema.ledger.operations import LedgerMutations, LedgerQueries
+from schema.ledger.types import Transaction
+from schema.viewer import ViewerQueries
+from schema.wallets.operations import WalletMutations, WalletQueries
+from schema.wallets.types import Wallet
+
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 2000
+
+
+@strawberry.type
+class Query(ViewerQueries, CustomerQueries, WalletQueries, LedgerQueries):
+    pass
+
+
+@strawberry.type
+class Mutation(CustomerMutations, WalletMutations, LedgerMutations):
+    pass
+
+
+def build_schema() -> strawberry.Schema:
+    """The partner API schema with its limits, caches and error masking."""
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[Customer, Wallet, Transaction],
+        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
+            PublicErrorsOnly,
+        ],
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,70 @@
+"""Permission rules. Every field of the schema is guarded: root fields and
+fields that reach another object carry a scope rule, and the remaining
+types are listed in INHERITS_PARENT_ACCESS (tests/api/test_schema_permissions.py
+walks the schema and fails on any field that is neither)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from strawberry.permission import BasePermission
+
+from schema.common.public_error import Forbidden
+
+
+class Authenticated(BasePermission):
+    """Any verified caller (the HTTP layer already refused anonymous requests)."""
+
+    message = "authentication required"
+    error_class = Forbidden
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return info.context.principal is not None
+
+
+class _ScopePermission(BasePermission):
+    scope = ""
+    error_class = Forbidden
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        return principal is not None and principal.has_scope(self.scope)
+
+
+@cache
+def scope(name: str) -> type[BasePermission]:
+    """A permission class that requires one OAuth scope."""
+    return type(
+        f"RequiresScope_{name.replace(':', '_')}",
+        (_ScopePermission,),
+        {"scope": name, "message": f"this operation needs the {name} scope"},
+    )
+
+
+def requires(name: str) -> list[type[BasePermission]]:
+    """permission_classes for a field that needs one scope."""
+    return [scope(name)]
+
+
+# Types only reachable through a guarded field; their plain fields show no
+# more than the guard already allowed. A type that links to another object
+# must guard that link with its own scope rule.
+INHERITS_PARENT_ACCESS: frozenset[str] = frozenset(
+    {
+        "Viewer", "Partner", "Customer", "Wallet", "Transaction", "Entry", "Money", "UserError", "PageInfo",
+        "CustomerConnection", "CustomerEdge", "WalletConnection", "WalletEdge",
+        "TransactionConnection", "TransactionEdge",
+        "CustomerCreatePayload", "WalletOpenPayload", "WalletTopUpPayload",
+        "TransferCreatePayload", "WithdrawalCreatePayload",
+    }
+)
+
+
+def check_scope(info: Any, name: str) -> None:
+    """Raise FORBIDDEN unless the caller holds the scope (for resolvers that pick the type at run time)."""
+    principal = info.context.principal
+    if principal is None or not principal.has_scope(name):
+        raise Forbidden(f"this operation needs the {name} scope")

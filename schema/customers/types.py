@@ -1,0 +1,72 @@
+"""GraphQL types of customers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from models import Customer as CustomerModel
+from schema.common.context import Info
+from schema.common.permissions import requires
+from schema.common.relay import Connection, Node, to_global_id
+
+if TYPE_CHECKING:
+    from schema.wallets.types import Wallet
+
+
+@strawberry.enum
+class CustomerKind(Enum):
+    INDIVIDUAL = "INDIVIDUAL"
+    BUSINESS = "BUSINESS"
+
+
+@strawberry.enum
+class KycStatus(Enum):
+    NONE = "NONE"
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    NEEDS_INFO = "NEEDS_INFO"
+
+
+@strawberry.type(description="A partner's end customer: a person or a small business.")
+class Customer(Node):
+    external_ref: str
+    kind: CustomerKind
+    display_name: str
+    email: str | None
+    phone: str | None
+    country: str
+    kyc_status: KycStatus
+    kyc_tier: int
+    created_at: datetime
+    _model: strawberry.Private[CustomerModel]
+
+    @classmethod
+    def from_model(cls, model: CustomerModel) -> Customer:
+        """The GraphQL view of a customer row."""
+        return cls(
+            id=to_global_id("Customer", model.id),
+            external_ref=model.external_ref,
+            kind=CustomerKind(model.kind.value if hasattr(model.kind, "value") else model.kind),
+            display_name=model.display_name,
+            email=model.email,
+            phone=model.phone,
+            country=model.country,
+            kyc_status=KycStatus(model.kyc_status.value if hasattr(model.kyc_status, "value") else model.kyc_status),
+            kyc_tier=model.kyc_tier,
+            created_at=model.created_at,
+            _model=model,
+        )
+
+    @strawberry.field(permission_classes=requires("wallets:read"), description="This customer's wallets, oldest first.")
+    async def wallets(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Annotated["Wallet", strawberry.lazy("schema.wallets.types")]]:
+        from schema.wallets.types import Wallet
+
+        page = await info.context.loaders.customer_wallets.load((self._model.id, first, after))
+        return Connection.from_page(page, Wallet.from_model)

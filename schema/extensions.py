@@ -1,0 +1,53 @@
+"""Schema extensions: public errors with stable codes, everything else masked."""
+
+from __future__ import annotations
+
+import logging
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from schema.common.public_error import PublicError
+from services.errors import DomainError
+
+log = logging.getLogger("qianbao.graphql")
+
+
+class PublicErrorsOnly(MaskErrors):
+    """Domain refusals and public errors keep their code; any other error becomes
+    "Internal error" plus the request id, and is logged (never a traceback to clients)."""
+
+    def __init__(self) -> None:
+        super().__init__(error_message="Internal error.")
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", None)
+        processed: list[GraphQLError] = []
+        for error in errors:
+            original = error.original_error
+            if isinstance(original, DomainError):
+                extensions = {"code": original.code}
+                if original.field:
+                    extensions["field"] = original.field  # type: ignore[assignment]
+                processed.append(self._rebuild(error, original.message, extensions))
+            elif original is None or isinstance(original, PublicError) or isinstance(error, PublicError):
+                code = getattr(original, "code", None) or (error.extensions or {}).get("code") or "BAD_REQUEST"
+                processed.append(self._rebuild(error, error.message, {**(error.extensions or {}), "code": code}))
+            else:
+                log.error("unhandled error in %s (request %s)", error.path, request_id, exc_info=original)
+                processed.append(
+                    self._rebuild(
+                        error,
+                        f"Internal error. Quote request id {request_id} to the bank's support.",
+                        {"code": "INTERNAL", "requestId": request_id},
+                    )
+                )
+        return processed
+
+    @staticmethod
+    def _rebuild(error: GraphQLError, message: str, extensions: dict) -> GraphQLError:
+        return GraphQLError(
+            message, nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
+            extensions=extensions,
+        )

@@ -1,0 +1,76 @@
+"""Per-request DataLoaders: one query per kind of object, however many are asked for."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from auth.principal import Principal
+from models import Customer, Entry, Transaction, Wallet
+from services import customers, wallets
+from services.ledger import queries as ledger_queries
+from services.pagination import Page
+
+K = TypeVar("K")
+V = TypeVar("V")
+PageKey = tuple[Any, int | None, str | None]  # (group id, first, after)
+
+
+def _paged_loader(fetch_pages: Callable[..., Awaitable[dict[Any, Page[V]]]], group_arg: str) -> DataLoader[PageKey, Page[V]]:
+    """A loader of pages per group; keys asking the same (first, after) share one query."""
+
+    async def load(keys: Sequence[PageKey]) -> list[Page[V]]:
+        by_args: dict[tuple[int | None, str | None], list[Any]] = defaultdict(list)
+        for group, first, after in keys:
+            by_args[(first, after)].append(group)
+        results: dict[PageKey, Page[V]] = {}
+        for (first, after), groups in by_args.items():
+            pages = await fetch_pages(**{group_arg: groups, "first": first, "after": after})
+            for group in groups:
+                results[(group, first, after)] = pages[group]
+        return [results[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+class Loaders:
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+        self.customer: DataLoader[uuid.UUID, Customer | None] = DataLoader(load_fn=self._customers)
+        self.wallet: DataLoader[uuid.UUID, Wallet | None] = DataLoader(load_fn=self._wallets)
+        self.wallet_by_account: DataLoader[int, Wallet | None] = DataLoader(load_fn=self._wallets_by_account)
+        self.entries: DataLoader[uuid.UUID, list[Entry]] = DataLoader(load_fn=self._entries)
+        self.wallet_transactions: DataLoader[PageKey, Page[Transaction]] = _paged_loader(
+            self._transaction_pages, "account_ids"
+        )
+        self.customer_wallets: DataLoader[PageKey, Page[Wallet]] = _paged_loader(self._wallet_pages, "customer_ids")
+
+    async def _customers(self, ids: Sequence[uuid.UUID]) -> list[Customer | None]:
+        found = await customers.customers_by_ids(principal=self.principal, customer_ids=list(set(ids)))
+        return [found.get(i) for i in ids]
+
+    async def _wallets(self, ids: Sequence[uuid.UUID]) -> list[Wallet | None]:
+        found = await wallets.wallets_by_ids(principal=self.principal, wallet_ids=list(set(ids)))
+        return [found.get(i) for i in ids]
+
+    async def _wallets_by_account(self, ids: Sequence[int]) -> list[Wallet | None]:
+        found = await wallets.wallets_by_account_ids(principal=self.principal, account_ids=list(set(ids)))
+        return [found.get(i) for i in ids]
+
+    async def _entries(self, ids: Sequence[uuid.UUID]) -> list[list[Entry]]:
+        found = await ledger_queries.entries_by_transaction(principal=self.principal, transaction_ids=list(set(ids)))
+        return [found.get(i, []) for i in ids]
+
+    async def _transaction_pages(self, *, account_ids: list[int], first: int | None, after: str | None) -> dict[int, Page[Transaction]]:
+        return await ledger_queries.transaction_pages_by_account(
+            principal=self.principal, account_ids=account_ids, first=first, after=after
+        )
+
+    async def _wallet_pages(self, *, customer_ids: list[uuid.UUID], first: int | None, after: str | None) -> dict[uuid.UUID, Page[Wallet]]:
+        return await wallets.wallet_pages_by_customer(
+            principal=self.principal, customer_ids=customer_ids, first=first, after=after
+        )

@@ -1,0 +1,82 @@
+"""`viewer` (who am I) and `node(id:)` (any object by its global ID)."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from schema.common.context import Info
+from schema.common.permissions import Authenticated, check_scope
+from schema.common.public_error import NotFoundError
+from schema.common.relay import Node, parse_global_id, to_global_id
+from schema.customers.types import Customer
+from schema.ledger.types import Transaction
+from schema.wallets.types import Wallet
+from services import customers, partners, wallets
+from services.errors import NotFound
+from services.ledger import queries as ledger_queries
+
+
+@strawberry.enum
+class PartnerStatus(Enum):
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+
+
+@strawberry.type(description="A fintech company integrated with the bank.")
+class Partner:
+    id: strawberry.ID
+    name: str
+    status: PartnerStatus
+
+
+@strawberry.type(description="The caller of this request.")
+class Viewer:
+    kind: str
+    client_id: str | None
+    scopes: list[str]
+    partner: Partner | None
+
+
+@strawberry.type
+class ViewerQueries:
+    @strawberry.field(permission_classes=[Authenticated])
+    async def viewer(self, info: Info) -> Viewer:
+        principal = info.context.principal
+        partner = await partners.get_own_partner(partner_id=principal.partner_id) if principal.partner_id else None
+        return Viewer(
+            kind=principal.kind,
+            client_id=principal.subject,
+            scopes=sorted(principal.scopes),
+            partner=Partner(
+                id=to_global_id("Partner", partner.id),
+                name=partner.name,
+                status=PartnerStatus(partner.status.value if hasattr(partner.status, "value") else partner.status),
+            )
+            if partner
+            else None,
+        )
+
+    @strawberry.field(permission_classes=[Authenticated], description="Any Customer, Wallet or Transaction by global ID.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        parsed = parse_global_id(id)
+        principal = info.context.principal
+        if parsed is None:
+            raise NotFoundError("object not found")
+        type_name, object_id = parsed
+        try:
+            if type_name == "Customer":
+                check_scope(info, "customers:read")
+                return Customer.from_model(await customers.get_customer(principal=principal, customer_id=object_id))
+            if type_name == "Wallet":
+                check_scope(info, "wallets:read")
+                return Wallet.from_model(await wallets.get_wallet(principal=principal, wallet_id=object_id))
+            if type_name == "Transaction":
+                check_scope(info, "transactions:read")
+                return Transaction.from_model(
+                    await ledger_queries.get_transaction(principal=principal, transaction_id=object_id)
+                )
+        except NotFound:
+            pass
+        raise NotFoundError("object not found")

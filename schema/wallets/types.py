@@ -1,0 +1,67 @@
+"""GraphQL types of wallets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from models import Wallet as WalletModel
+from schema.common.context import Info
+from schema.common.money import Money
+from schema.common.permissions import requires
+from schema.common.relay import Connection, Node, to_global_id
+
+if TYPE_CHECKING:
+    from schema.customers.types import Customer
+    from schema.ledger.types import Transaction
+
+
+@strawberry.enum
+class WalletStatus(Enum):
+    ACTIVE = "ACTIVE"
+    FROZEN = "FROZEN"
+    CLOSED = "CLOSED"
+
+
+@strawberry.type(description="A customer's wallet in one currency, backed by one ledger account.")
+class Wallet(Node):
+    currency: str
+    status: WalletStatus
+    balance: Money
+    available_balance: Money = strawberry.field(description="The balance less funds on hold.")
+    created_at: datetime
+    _model: strawberry.Private[WalletModel]
+
+    @classmethod
+    def from_model(cls, model: WalletModel) -> Wallet:
+        """The GraphQL view of a wallet row (its account must be loaded)."""
+        account = model.account
+        return cls(
+            id=to_global_id("Wallet", model.id),
+            currency=model.currency,
+            status=WalletStatus(model.status.value if hasattr(model.status, "value") else model.status),
+            balance=Money.of(account.balance_minor, model.currency),
+            available_balance=Money.of(account.balance_minor - account.held_minor, model.currency),
+            created_at=model.created_at,
+            _model=model,
+        )
+
+    @strawberry.field(permission_classes=requires("customers:read"))
+    async def customer(self, info: Info) -> Annotated["Customer", strawberry.lazy("schema.customers.types")]:
+        from schema.customers.types import Customer
+
+        model = await info.context.loaders.customer.load(self._model.customer_id)  # type: ignore[attr-defined]
+        return Customer.from_model(model)
+
+    @strawberry.field(permission_classes=requires("transactions:read"), description="Newest first.")
+    async def transactions(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Annotated["Transaction", strawberry.lazy("schema.ledger.types")]]:
+        from schema.ledger.types import Transaction
+
+        key = (self._model.account_id, first, after)  # type: ignore[attr-defined]
+        page = await info.context.loaders.wallet_transactions.load(key)
+        return Connection.from_page(page, Transaction.from_model)

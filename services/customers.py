@@ -1,0 +1,70 @@
+"""Onboarding and reading a partner's customers."""
+
+from __future__ import annotations
+
+import uuid
+
+from tortoise.exceptions import IntegrityError
+
+from auth.principal import Principal
+from models import Customer
+from models.enums import CustomerKind
+from services.countries import is_country
+from services.errors import AlreadyExists, ValidationFailed
+from services.pagination import Page, keyset_page
+from services.scoping import get_scoped, partner_scoped
+from services.validation import clean_email, clean_phone, clean_text
+
+
+async def create_customer(
+    *,
+    principal: Principal,
+    external_ref: str,
+    kind: str,
+    display_name: str,
+    email: str | None = None,
+    phone: str | None = None,
+    country: str,
+) -> Customer:
+    """Onboard a customer for the calling partner; external_ref is unique per partner."""
+    ref = clean_text(external_ref, field="externalRef", max_len=128)
+    name = clean_text(display_name, field="displayName", max_len=200)
+    try:
+        customer_kind = CustomerKind(kind)
+    except ValueError:
+        raise ValidationFailed("kind must be INDIVIDUAL or BUSINESS", field=["kind"]) from None
+    country_code = (country or "").strip().upper()
+    if not is_country(country_code):
+        raise ValidationFailed("country must be an ISO 3166-1 alpha-2 code", field=["country"])
+    clean_mail, clean_tel = clean_email(email), clean_phone(phone)
+    if await partner_scoped(Customer, principal).filter(external_ref=ref).exists():
+        raise AlreadyExists("a customer with this externalRef already exists", field=["externalRef"])
+    try:
+        return await Customer.create(
+            partner_id=principal.partner_id,
+            external_ref=ref,
+            kind=customer_kind,
+            display_name=name,
+            email=clean_mail,
+            phone=clean_tel,
+            country=country_code,
+        )
+    except IntegrityError:
+        # A concurrent request created the same externalRef between our check and insert.
+        raise AlreadyExists("a customer with this externalRef already exists", field=["externalRef"]) from None
+
+
+async def get_customer(*, principal: Principal, customer_id: uuid.UUID | None) -> Customer:
+    """One of the partner's customers, or NotFound."""
+    return await get_scoped(Customer, principal, customer_id, what="customer", field=["id"])
+
+
+async def list_customers(*, principal: Principal, first: int | None, after: str | None) -> Page[Customer]:
+    """The partner's customers, oldest first, one keyset page at a time."""
+    return await keyset_page(partner_scoped(Customer, principal), first=first, after=after)
+
+
+async def customers_by_ids(*, principal: Principal, customer_ids: list[uuid.UUID]) -> dict[uuid.UUID, Customer]:
+    """Several of the partner's customers in one query, keyed by id (DataLoader batch)."""
+    rows = await partner_scoped(Customer, principal).filter(id__in=customer_ids)
+    return {row.id: row for row in rows}

@@ -1,0 +1,50 @@
+"""`qianbao demo`: seed a small demo bank with two partners and some money movements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auth.principal import Principal
+from auth.scopes import PARTNER_SCOPES
+from services.customers import create_customer
+from services.ledger.posting import post_top_up, post_transfer, post_withdrawal
+from services.partners import NewClient, create_partner
+from services.wallets import open_wallet
+
+_DEMO_CUSTOMERS = [
+    ("alice-001", "INDIVIDUAL", "Alice Wang", "alice@example.com", "CN"),
+    ("bob-002", "INDIVIDUAL", "Bob Li", "bob@example.com", "CN"),
+    ("teashop-003", "BUSINESS", "Jasmine Tea Shop Ltd", "owner@teashop.example", "CN"),
+]
+
+
+@dataclass(frozen=True)
+class DemoPartner:
+    name: str
+    credentials: NewClient
+    wallet_ids: list[str]
+
+
+async def seed_demo(*, run_id: str) -> list[DemoPartner]:
+    """Create two partners with customers, wallets and a few movements; return their credentials."""
+    seeded = []
+    for partner_name in ("Demo Pay", "Demo Remit"):
+        creds = await create_partner(name=f"{partner_name} {run_id}")
+        principal = Principal(
+            kind="partner", subject=creds.client.client_id, partner_id=creds.partner.id, scopes=frozenset(PARTNER_SCOPES)
+        )
+        wallets = []
+        for ref, kind, name, email, country in _DEMO_CUSTOMERS:
+            customer = await create_customer(
+                principal=principal, external_ref=ref, kind=kind, display_name=name, email=email, country=country
+            )
+            wallets.append(await open_wallet(principal=principal, customer_id=customer.id, currency="CNY"))
+        await post_top_up(principal=principal, wallet_id=wallets[0].id, amount="1000.00", idempotency_key=f"demo-{run_id}-1")
+        await post_top_up(principal=principal, wallet_id=wallets[2].id, amount="250.50", idempotency_key=f"demo-{run_id}-2")
+        await post_transfer(
+            principal=principal, from_wallet_id=wallets[0].id, to_wallet_id=wallets[1].id, amount="88.88",
+            idempotency_key=f"demo-{run_id}-3", memo="dinner",
+        )
+        await post_withdrawal(principal=principal, wallet_id=wallets[0].id, amount="100", idempotency_key=f"demo-{run_id}-4")
+        seeded.append(DemoPartner(name=creds.partner.name, credentials=creds, wallet_ids=[str(w.id) for w in wallets]))
+    return seeded

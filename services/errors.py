@@ -1,0 +1,67 @@
+"""Named domain errors. Each carries a stable code that the API exposes as-is."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A business refusal: nothing was changed, and the caller may be told why."""
+
+    code = "VALIDATION"
+
+    def __init__(self, message: str, *, field: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationFailed(DomainError):
+    code = "VALIDATION"
+
+
+class InvalidAmount(DomainError):
+    code = "INVALID_AMOUNT"
+
+
+class InsufficientFunds(DomainError):
+    code = "INSUFFICIENT_FUNDS"
+
+
+class CurrencyMismatch(DomainError):
+    code = "CURRENCY_MISMATCH"
+
+
+class WalletNotActive(DomainError):
+    code = "WALLET_NOT_ACTIVE"
+
+
+class LimitExceeded(DomainError):
+    code = "LIMIT_EXCEEDED"
+
+
+class KycRequired(DomainError):
+    code = "KYC_REQUIRED"
+
+
+class IdempotencyConflict(DomainError):
+    code = "IDEMPOTENCY_CONFLICT"
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+
+
+class SameWallet(DomainError):
+    code = "SAME_WALLET"
+
+
+class AlreadyExists(DomainError):
+    code = "ALREADY_EXISTS"
+
+
+class UnsupportedCurrency(DomainError):
+    code = "UNSUPPORTED_CURRENCY"
+
+
+ALL_ERROR_CODES = sorted(
+    {cls.code for cls in DomainError.__subclasses__()} | {DomainError.code}
+)

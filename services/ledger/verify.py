@@ -1,0 +1,77 @@
+"""`qianbao ledger verify`: prove every invariant of the ledger, or name what breaks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tortoise import connections
+
+from services.ledger.sql import fetch
+
+
+@dataclass
+class LedgerReport:
+    transactions: int = 0
+    entries: int = 0
+    accounts: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+async def verify_ledger(*, max_problems: int = 100) -> LedgerReport:
+    """Check that every transaction balances, every stored balance equals its entries, none is negative."""
+    conn = connections.get("default")
+    report = LedgerReport()
+    counts = await fetch(
+        conn,
+        "SELECT (SELECT COUNT(*) FROM ledger_transaction) AS t, (SELECT COUNT(*) FROM ledger_entry) AS e,"
+        " (SELECT COUNT(*) FROM account) AS a",
+        [],
+    )
+    report.transactions, report.entries, report.accounts = (int(counts[0][k]) for k in ("t", "e", "a"))
+    checks = [
+        (
+            "transaction {id} does not balance in {currency}: entries sum to {total}",
+            "SELECT transaction_id AS id, currency, SUM(amount_minor) AS total FROM ledger_entry"
+            " GROUP BY transaction_id, currency HAVING SUM(amount_minor) <> 0",
+        ),
+        (
+            "transaction {id} has fewer than two entries",
+            "SELECT t.id AS id FROM ledger_transaction t LEFT JOIN ledger_entry e ON e.transaction_id = t.id"
+            " GROUP BY t.id HAVING COUNT(e.id) < 2",
+        ),
+        (
+            "entry {id} is in {entry_currency} on a {account_currency} account",
+            "SELECT e.id AS id, e.currency AS entry_currency, a.currency AS account_currency FROM ledger_entry e"
+            " JOIN account a ON a.id = e.account_id WHERE e.currency <> a.currency",
+        ),
+        (
+            "account {id} stores balance {stored} but its entries sum to {total}",
+            "SELECT a.id AS id, a.balance_minor AS stored, COALESCE(SUM(e.amount_minor), 0) AS total FROM account a"
+            " LEFT JOIN ledger_entry e ON e.account_id = a.id WHERE a.tracks_balance"
+            " GROUP BY a.id, a.balance_minor HAVING a.balance_minor <> COALESCE(SUM(e.amount_minor), 0)",
+        ),
+        (
+            "wallet account {id} is below zero: balance {balance}, held {held}",
+            "SELECT id, balance_minor AS balance, held_minor AS held FROM account"
+            " WHERE kind = 'WALLET' AND (balance_minor < 0 OR held_minor < 0 OR held_minor > balance_minor)",
+        ),
+        (
+            "system account {id} keeps a stored balance ({stored}) it should derive from entries",
+            "SELECT id, balance_minor AS stored FROM account WHERE NOT tracks_balance AND balance_minor <> 0",
+        ),
+        (
+            "transaction {id} amount {amount} in {currency} is not positive",
+            "SELECT id, amount_minor AS amount, currency FROM ledger_transaction WHERE amount_minor <= 0",
+        ),
+    ]
+    for template, sql in checks:
+        for row in await fetch(conn, sql, []):
+            if len(report.problems) >= max_problems:
+                report.problems.append("... more problems not listed")
+                return report
+            report.problems.append(template.format(**row))
+    return report

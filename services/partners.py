@@ -1,0 +1,77 @@
+"""Partners and their OAuth clients: creation and client-credential checks."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from auth.passwords import hash_secret_async, verify_secret_async
+from auth.scopes import PARTNER_SCOPES, unknown_scopes
+from models import ApiClient, Partner
+from models.enums import ApiClientStatus, PartnerStatus
+from services.errors import ValidationFailed
+
+# Verified against when the client id is unknown, so that an unknown client
+# costs the same argon2 work as a wrong secret (no timing oracle).
+_DUMMY_HASH: str | None = None
+
+
+@dataclass(frozen=True)
+class NewClient:
+    partner: Partner
+    client: ApiClient
+    client_secret: str  # shown once, never stored
+
+
+@dataclass(frozen=True)
+class AuthenticatedClient:
+    partner: Partner
+    client: ApiClient
+    scopes: list[str]
+
+
+async def create_partner(*, name: str, scopes: list[str] | None = None) -> NewClient:
+    """Create a partner and its first API client; the secret is returned once."""
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise ValidationFailed("partner name must be 1 to 200 characters", field=["name"])
+    granted = sorted(set(scopes)) if scopes else list(PARTNER_SCOPES)
+    unknown = unknown_scopes(granted)
+    if unknown:
+        raise ValidationFailed(f"unknown scopes: {' '.join(unknown)}", field=["scope"])
+    secret = secrets.token_urlsafe(32)
+    secret_hash = await hash_secret_async(secret)
+    async with in_transaction():
+        partner = await Partner.create(name=name)
+        client = await ApiClient.create(
+            partner=partner,
+            client_id="qb_" + secrets.token_hex(12),
+            secret_hash=secret_hash,
+            scopes=" ".join(granted),
+        )
+    return NewClient(partner=partner, client=client, client_secret=secret)
+
+
+async def authenticate_client(*, client_id: str, client_secret: str) -> AuthenticatedClient | None:
+    """Check client credentials; None for unknown, revoked, suspended or wrong secret."""
+    global _DUMMY_HASH
+    client = None
+    if 0 < len(client_id) <= 64 and len(client_secret) <= 256:
+        client = await ApiClient.get_or_none(client_id=client_id).select_related("partner")
+    if client is None:
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = await hash_secret_async(secrets.token_urlsafe(32))
+        await verify_secret_async(_DUMMY_HASH, client_secret)
+        return None
+    if not await verify_secret_async(client.secret_hash, client_secret):
+        return None
+    if client.status != ApiClientStatus.ACTIVE or client.partner.status != PartnerStatus.ACTIVE:
+        return None
+    return AuthenticatedClient(partner=client.partner, client=client, scopes=client.scopes.split())
+
+
+async def get_own_partner(*, partner_id: object) -> Partner | None:
+    """The calling partner's own record."""
+    return await Partner.get_or_none(id=partner_id)

@@ -1,0 +1,40 @@
+"""The bank's own ledger accounts: one per kind and currency, created on demand."""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+
+from models import Account
+from models.enums import AccountKind
+
+# System account ids never change once created, so each process caches them.
+_cache: dict[str, int] = {}
+
+
+async def system_account_id(kind: AccountKind, currency: str, *, create: bool = True) -> int:
+    """The id of the bank's account of this kind in this currency, creating it once.
+
+    Inside a posting transaction pass create=False: an account created there
+    could be rolled back after its id had been cached.
+    """
+    key = f"{kind.value}:{currency}"
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    account = await Account.get_or_none(system_key=key)
+    if account is None and not create:
+        raise LookupError(f"system account {key} does not exist; it is created when a wallet opens")
+    if account is None:
+        try:
+            # System accounts take the other side of many postings at once, so
+            # their balance is derived from entries instead of a locked column.
+            account = await Account.create(kind=kind, currency=currency, system_key=key, tracks_balance=False)
+        except IntegrityError:
+            account = await Account.get(system_key=key)  # another worker created it first
+    _cache[key] = account.id
+    return account.id
+
+
+def forget_cached_accounts() -> None:
+    """Drop the cache (tests that recreate the database call this)."""
+    _cache.clear()

@@ -1,0 +1,83 @@
+"""Opening and reading wallets; each wallet owns one ledger account."""
+
+from __future__ import annotations
+
+import uuid
+
+from tortoise.transactions import in_transaction
+
+from auth.principal import Principal
+from models import Account, Customer, Wallet
+from models.enums import AccountKind
+from services.errors import NotFound
+from services.money import normalise_currency
+from services.ledger.sql import as_uuid
+from services.pagination import Page, grouped_keyset_ids, keyset_page, page_from_ids
+from services.scoping import get_scoped, partner_scoped
+from services.system_accounts import system_account_id
+
+
+async def open_wallet(*, principal: Principal, customer_id: uuid.UUID | None, currency: str) -> Wallet:
+    """Open a wallet in a supported currency for one of the partner's customers."""
+    code = normalise_currency(currency)
+    customer = await get_scoped(Customer, principal, customer_id, what="customer", field=["customerId"])
+    # The settlement account must exist before any posting in this currency,
+    # and is created here, outside any posting transaction.
+    await system_account_id(AccountKind.SETTLEMENT, code)
+    async with in_transaction():
+        account = await Account.create(kind=AccountKind.WALLET, currency=code, partner_id=principal.partner_id)
+        wallet = await Wallet.create(
+            partner_id=principal.partner_id, customer=customer, account=account, currency=code
+        )
+    wallet.account = account
+    return wallet
+
+
+async def get_wallet(*, principal: Principal, wallet_id: uuid.UUID | None) -> Wallet:
+    """One of the partner's wallets with its account, or NotFound."""
+    if wallet_id is None:
+        raise NotFound("wallet not found", field=["id"])
+    wallet = await partner_scoped(Wallet, principal).select_related("account").get_or_none(id=wallet_id)
+    if wallet is None:
+        raise NotFound("wallet not found", field=["id"])
+    return wallet
+
+
+async def list_wallets(
+    *, principal: Principal, first: int | None, after: str | None, customer_id: uuid.UUID | None = None
+) -> Page[Wallet]:
+    """The partner's wallets (optionally one customer's), oldest first."""
+    query = partner_scoped(Wallet, principal).select_related("account")
+    if customer_id is not None:
+        query = query.filter(customer_id=customer_id)
+    return await keyset_page(query, first=first, after=after)
+
+
+async def wallets_by_ids(*, principal: Principal, wallet_ids: list[uuid.UUID]) -> dict[uuid.UUID, Wallet]:
+    """Several of the partner's wallets in one query, keyed by id (DataLoader batch)."""
+    rows = await partner_scoped(Wallet, principal).select_related("account").filter(id__in=wallet_ids)
+    return {row.id: row for row in rows}
+
+
+async def wallets_by_account_ids(*, principal: Principal, account_ids: list[int]) -> dict[int, Wallet]:
+    """Several of the partner's wallets by their ledger account ids, in one query."""
+    rows = await partner_scoped(Wallet, principal).select_related("account").filter(account_id__in=account_ids)
+    return {row.account_id: row for row in rows}  # type: ignore[attr-defined]
+
+
+async def wallet_pages_by_customer(
+    *, principal: Principal, customer_ids: list[uuid.UUID], first: int | None, after: str | None
+) -> dict[uuid.UUID, Page[Wallet]]:
+    """For many customers at once, a page of each one's wallets (oldest first): two queries in all."""
+    size, ids_by_customer = await grouped_keyset_ids(
+        table="wallet", group_column="customer_id", id_column="id",
+        partner_id=principal.partner_id, group_ids=customer_ids, first=first, after=after, newest_first=False,
+    )
+    ids_by_customer = {as_uuid(k): v for k, v in ids_by_customer.items()}
+    wanted = list({wid for ids in ids_by_customer.values() for wid in ids})
+    rows = await partner_scoped(Wallet, principal).select_related("account").filter(id__in=wanted) if wanted else []
+    by_id = {row.id: row for row in rows}
+    return {
+        customer_id: page_from_ids(ids_by_customer.get(customer_id, []), by_id, size=size, after=after)
+        for customer_id in customer_ids
+    }
