@@ -23,3 +23,4 @@ class Customer(Model):
     class Meta:
         table = "customer"
         unique_together = (("partner", "external_ref"),)
+        indexes = (("partner_id", "id"),)

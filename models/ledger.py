@@ -44,7 +44,7 @@ class Wallet(Model):
 
     class Meta:
         table = "wallet"
-        indexes = (("partner", "customer"),)
+        indexes = (("partner_id", "customer_id", "id"), ("partner_id", "id"))
 
 
 class Transaction(Model):
@@ -67,7 +67,7 @@ class Transaction(Model):
 
     class Meta:
         table = "ledger_transaction"
-        indexes = (("partner", "created_at"),)
+        indexes = (("partner_id", "id"), ("partner_id", "created_at"))
 
 
 class Entry(Model):
@@ -82,4 +82,4 @@ class Entry(Model):
 
     class Meta:
         table = "ledger_entry"
-        indexes = (("account", "transaction"),)
+        indexes = (("account_id", "transaction_id"), ("transaction_id",))

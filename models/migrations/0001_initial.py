@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
                 ('kyc_tier', fields.SmallIntField(default=0)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'customer', 'app': 'models', 'unique_together': (('partner', 'external_ref'),), 'pk_attr': 'id'},
+            options={'table': 'customer', 'app': 'models', 'unique_together': (('partner', 'external_ref'),), 'indexes': [Index(fields=['partner_id', 'id'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -109,7 +109,7 @@ class Migration(migrations.Migration):
                 ('status', fields.CharEnumField(default=WalletStatus.ACTIVE, description='ACTIVE: ACTIVE\nFROZEN: FROZEN\nCLOSED: CLOSED', enum_type=WalletStatus, max_length=16)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'wallet', 'app': 'models', 'indexes': [Index(fields=['partner', 'customer'])], 'pk_attr': 'id'},
+            options={'table': 'wallet', 'app': 'models', 'indexes': [Index(fields=['partner_id', 'customer_id', 'id']), Index(fields=['partner_id', 'id'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -128,7 +128,7 @@ class Migration(migrations.Migration):
                 ('idempotency_key', fields.CharField(max_length=255)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'ledger_transaction', 'app': 'models', 'indexes': [Index(fields=['partner', 'created_at'])], 'pk_attr': 'id'},
+            options={'table': 'ledger_transaction', 'app': 'models', 'indexes': [Index(fields=['partner_id', 'id']), Index(fields=['partner_id', 'created_at'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -142,7 +142,7 @@ class Migration(migrations.Migration):
                 ('partner', fields.ForeignKeyField('models.Partner', source_field='partner_id', db_constraint=True, to_field='id', related_name='entries', on_delete=OnDelete.RESTRICT)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'ledger_entry', 'app': 'models', 'indexes': [Index(fields=['account', 'transaction'])], 'pk_attr': 'id'},
+            options={'table': 'ledger_entry', 'app': 'models', 'indexes': [Index(fields=['account_id', 'transaction_id']), Index(fields=['transaction_id'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
     ]
