@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Route
 
 from api.db import close_orm, init_orm
 from api.graphql_endpoint import GraphQLEndpoint
@@ -51,7 +51,6 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
             Route("/oauth/token", token_endpoint, methods=["POST"]),
             Route("/.well-known/jwks.json", jwks, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as tortoise_migrate
@@ -17,7 +18,7 @@ APP_LABEL = "models"
 def tortoise_config(database_url: str) -> dict[str, Any]:
     """The Tortoise ORM config for one database URL."""
     return {
-        "connections": {"default": _normalise_url(database_url)},
+        "connections": {"default": _with_pool_size(_normalise_url(database_url))},
         "apps": {
             APP_LABEL: {
                 "models": ["models"],
@@ -38,8 +39,38 @@ def _normalise_url(database_url: str) -> str:
     return database_url
 
 
+DEFAULT_POOL_SIZE = 20
+
+
+def _with_pool_size(url: str) -> str:
+    """PostgreSQL URLs get QIANBAO_DB_POOL_SIZE connections (default 20) unless they set maxsize.
+
+    Tortoise's own default is 5, which would queue concurrent postings behind
+    five connections. Keep workers x pool size under max_connections.
+    """
+    if not url.startswith("postgres://") or "maxsize=" in urlsplit(url).query:
+        return url
+    raw = os.environ.get("QIANBAO_DB_POOL_SIZE", "").strip()
+    if raw and not (raw.isdigit() and 1 <= int(raw) <= 500):
+        raise SystemExit(f"QIANBAO_DB_POOL_SIZE must be a whole number from 1 to 500, got {raw!r}")
+    size = int(raw) if raw else DEFAULT_POOL_SIZE
+    return f"{url}{'&' if '?' in url else '?'}maxsize={size}"
+
+
 # Used by the `tortoise` CLI (makemigrations, sqlmigrate) through pyproject.toml.
 TORTOISE_ORM = tortoise_config(os.environ.get("QIANBAO_DATABASE_URL") or DEFAULT_DATABASE_URL)
+
+
+# URL options that Tortoise consumes itself (pool size, schema); asyncpg would
+# take them for server settings and refuse to connect.
+_TORTOISE_ONLY_OPTIONS = {"minsize", "maxsize", "max_queries", "max_inactive_connection_lifetime", "schema"}
+
+
+def _asyncpg_dsn(url: str) -> str:
+    """A postgres:// URL as a plain asyncpg DSN, without the options only Tortoise understands."""
+    parts = urlsplit(url.replace("postgres://", "postgresql://", 1))
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _TORTOISE_ONLY_OPTIONS]
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -53,7 +84,7 @@ async def check_reachable(database_url: str, timeout_s: float = 5.0) -> None:
         if url.startswith("postgres"):
             import asyncpg
 
-            conn = await asyncio.wait_for(asyncpg.connect(url.replace("postgres://", "postgresql://", 1)), timeout_s)
+            conn = await asyncio.wait_for(asyncpg.connect(_asyncpg_dsn(url)), timeout_s)
             try:
                 await conn.execute("SELECT 1")
             finally:

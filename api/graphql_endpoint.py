@@ -52,6 +52,14 @@ class QianbaoGraphQL(GraphQL):
             response=response,
         )
 
+    async def process_result(self, request: Any, result: Any) -> Any:  # type: ignore[override]
+        data = await super().process_result(request, result)
+        # Errors strawberry reports before our extensions run (a syntax error)
+        # still carry a stable code.
+        for error in data.get("errors") or []:
+            error["extensions"] = {"code": "BAD_REQUEST", **(error.get("extensions") or {})}
+        return data
+
     async def render_graphql_ide(self, request: Request) -> Response:
         html = self.graphql_ide_html
         start = html.find("const EXAMPLE_QUERY = `")
@@ -74,7 +82,9 @@ class GraphQLEndpoint:
             return
         request = Request(scope, receive)
         if request.method == "GET" and self._wants_ide(request):
-            await self.app(scope, receive, send)
+            # Rendered here, not through strawberry's run(): that would build a
+            # request context, and an anonymous visitor has no principal.
+            await (await self.app.render_graphql_ide(request))(scope, receive, send)
             return
         if request.method not in ("GET", "POST"):
             await graphql_error("use GET or POST", status=405)(scope, receive, send)

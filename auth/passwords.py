@@ -52,3 +52,11 @@ async def hash_secret_async(secret: str) -> str:
 async def verify_secret_async(secret_hash: str, secret: str) -> bool:
     """Verify a secret in a worker thread, at most a few at once."""
     return await anyio.to_thread.run_sync(verify_secret, secret_hash, secret, limiter=_get_limiter())
+
+
+def needs_rehash(secret_hash: str) -> bool:
+    """Whether a stored hash was made with other parameters than the current ones."""
+    try:
+        return _hasher().check_needs_rehash(secret_hash)
+    except (InvalidHashError, ValueError):
+        return True

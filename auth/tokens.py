@@ -123,11 +123,18 @@ class TokenAuthority:
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from None
+        if not all(_is_numeric_date(claims[name]) for name in ("exp", "iat", "nbf") if name in claims):
+            # PyJWT reads "exp": "123" with int(); a NumericDate must be a JSON number.
+            raise InvalidToken("exp, iat and nbf must be numbers")
         if claims["exp"] - claims["iat"] > MAX_TOKEN_LIFETIME_S:
             raise InvalidToken("token lifetime is too long")
         if claims["iat"] > time.time() + CLOCK_LEEWAY_S:
             raise InvalidToken("token issued in the future")
         return _principal_from_claims(claims)
+
+
+def _is_numeric_date(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _principal_from_claims(claims: dict) -> Principal:

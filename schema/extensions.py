@@ -13,6 +13,16 @@ from services.errors import DomainError
 log = logging.getLogger("qianbao.graphql")
 
 
+def _is_request_error(error: GraphQLError) -> bool:
+    """graphql-core's refusal of the request's own variables or literals (a wrong enum
+    value, a JSON number for a Decimal): the caller's mistake, safe to show as is."""
+    original = error.original_error
+    if isinstance(original, GraphQLError):
+        return True  # variable coercion wraps graphql-core's own error
+    # A literal a scalar refused during validation: located in the document, no field path.
+    return error.path is None and bool(error.nodes) and isinstance(original, ValueError)
+
+
 class PublicErrorsOnly(MaskErrors):
     """Domain refusals and public errors keep their code; any other error becomes
     "Internal error" plus the request id, and is logged (never a traceback to clients)."""
@@ -31,7 +41,10 @@ class PublicErrorsOnly(MaskErrors):
                 if original.field:
                     extensions["field"] = original.field  # type: ignore[assignment]
                 processed.append(self._rebuild(error, original.message, extensions))
-            elif original is None or isinstance(original, PublicError) or isinstance(error, PublicError):
+            elif (
+                original is None or isinstance(original, PublicError) or isinstance(error, PublicError)
+                or _is_request_error(error)
+            ):
                 code = getattr(original, "code", None) or (error.extensions or {}).get("code") or "BAD_REQUEST"
                 processed.append(self._rebuild(error, error.message, {**(error.extensions or {}), "code": code}))
             else:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
 import strawberry
 
 from schema.common.context import Info
+from schema.common.enums import PartnerStatus
 from schema.common.permissions import Authenticated, check_scope
 from schema.common.public_error import NotFoundError
 from schema.common.relay import Node, parse_global_id, to_global_id
@@ -16,12 +15,6 @@ from schema.wallets.types import Wallet
 from services import customers, partners, wallets
 from services.errors import NotFound
 from services.ledger import queries as ledger_queries
-
-
-@strawberry.enum
-class PartnerStatus(Enum):
-    ACTIVE = "ACTIVE"
-    SUSPENDED = "SUSPENDED"
 
 
 @strawberry.type(description="A fintech company integrated with the bank.")
@@ -52,7 +45,7 @@ class ViewerQueries:
             partner=Partner(
                 id=to_global_id("Partner", partner.id),
                 name=partner.name,
-                status=PartnerStatus(partner.status.value if hasattr(partner.status, "value") else partner.status),
+                status=PartnerStatus(partner.status),
             )
             if partner
             else None,

@@ -49,6 +49,8 @@ async def list_wallets(
     """The partner's wallets (optionally one customer's), oldest first."""
     query = partner_scoped(Wallet, principal).select_related("account")
     if customer_id is not None:
+        # Another partner's customer answers like a missing one, not as an empty list.
+        await get_scoped(Customer, principal, customer_id, what="customer", field=["customerId"])
         query = query.filter(customer_id=customer_id)
     return await keyset_page(query, first=first, after=after)
 

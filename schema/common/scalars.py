@@ -6,6 +6,8 @@ from typing import NewType
 
 import strawberry
 
+Decimal = NewType("Decimal", str)
+
 
 def _parse_decimal(value: object) -> str:
     # Only strings: a JSON number may already have been rounded by a float parser.
@@ -14,10 +16,11 @@ def _parse_decimal(value: object) -> str:
     return value
 
 
-Decimal = strawberry.scalar(
-    NewType("Decimal", str),
-    name="Decimal",
-    description='An exact decimal number as a string, e.g. "12.50". Never a float.',
-    serialize=str,
-    parse_value=_parse_decimal,
-)
+SCALAR_MAP = {
+    Decimal: strawberry.scalar(
+        name="Decimal",
+        description='An exact decimal number as a string, e.g. "12.50". Never a float.',
+        serialize=str,
+        parse_value=_parse_decimal,
+    )
+}

@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from models import Customer as CustomerModel
 from schema.common.context import Info
+from schema.common.enums import CustomerKind, KycStatus
 from schema.common.permissions import requires
 from schema.common.relay import Connection, Node, to_global_id
 
 if TYPE_CHECKING:
     from schema.wallets.types import Wallet
-
-
-@strawberry.enum
-class CustomerKind(Enum):
-    INDIVIDUAL = "INDIVIDUAL"
-    BUSINESS = "BUSINESS"
-
-
-@strawberry.enum
-class KycStatus(Enum):
-    NONE = "NONE"
-    PENDING = "PENDING"
-    APPROVED = "APPROVED"
-    REJECTED = "REJECTED"
-    NEEDS_INFO = "NEEDS_INFO"
 
 
 @strawberry.type(description="A partner's end customer: a person or a small business.")
@@ -51,12 +36,12 @@ class Customer(Node):
         return cls(
             id=to_global_id("Customer", model.id),
             external_ref=model.external_ref,
-            kind=CustomerKind(model.kind.value if hasattr(model.kind, "value") else model.kind),
+            kind=CustomerKind(model.kind),
             display_name=model.display_name,
             email=model.email,
             phone=model.phone,
             country=model.country,
-            kyc_status=KycStatus(model.kyc_status.value if hasattr(model.kyc_status, "value") else model.kyc_status),
+            kyc_status=KycStatus(model.kyc_status),
             kyc_tier=model.kyc_tier,
             created_at=model.created_at,
             _model=model,

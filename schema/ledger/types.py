@@ -12,6 +12,7 @@ import strawberry
 from models import Entry as EntryModel
 from models import Transaction as TransactionModel
 from schema.common.context import Info
+from schema.common.enums import AccountKind, TransactionKind, TransactionStatus
 from schema.common.money import Money
 from schema.common.permissions import requires
 from schema.common.relay import Node, to_global_id
@@ -23,35 +24,9 @@ WalletRef = Annotated["Wallet", strawberry.lazy("schema.wallets.types")]
 
 
 @strawberry.enum
-class TransactionKind(Enum):
-    TOP_UP = "TOP_UP"
-    TRANSFER = "TRANSFER"
-    WITHDRAWAL = "WITHDRAWAL"
-
-
-@strawberry.enum
-class TransactionStatus(Enum):
-    POSTED = "POSTED"
-
-
-@strawberry.enum
 class EntryDirection(Enum):
     DEBIT = "DEBIT"
     CREDIT = "CREDIT"
-
-
-@strawberry.enum
-class AccountKind(Enum):
-    WALLET = "WALLET"
-    SETTLEMENT = "SETTLEMENT"
-    FEE_REVENUE = "FEE_REVENUE"
-    PARTNER_REVENUE = "PARTNER_REVENUE"
-    FX = "FX"
-    SUSPENSE = "SUSPENSE"
-
-
-def _value(enum_or_str: object) -> str:
-    return enum_or_str.value if isinstance(enum_or_str, Enum) else str(enum_or_str)
 
 
 async def _wallet(info: Info, wallet_id: uuid.UUID | None) -> Wallet | None:
@@ -76,7 +51,7 @@ class Entry:
         return cls(
             direction=EntryDirection.DEBIT if model.amount_minor < 0 else EntryDirection.CREDIT,
             amount=Money.of(abs(model.amount_minor), model.currency),
-            account_kind=AccountKind(_value(model.account.kind)),
+            account_kind=AccountKind(model.account.kind),
             _model=model,
         )
 
@@ -84,7 +59,7 @@ class Entry:
     async def wallet(self, info: Info) -> WalletRef | None:
         from schema.wallets.types import Wallet
 
-        if _value(self._model.account.kind) != "WALLET":
+        if self._model.account.kind != AccountKind.WALLET:
             return None
         model = await info.context.loaders.wallet_by_account.load(self._model.account_id)  # type: ignore[attr-defined]
         return Wallet.from_model(model) if model is not None else None
@@ -106,8 +81,8 @@ class Transaction(Node):
         """The GraphQL view of a transaction row."""
         return cls(
             id=to_global_id("Transaction", model.id),
-            kind=TransactionKind(_value(model.kind)),
-            status=TransactionStatus(_value(model.status)),
+            kind=TransactionKind(model.kind),
+            status=TransactionStatus(model.status),
             amount=Money.of(model.amount_minor, model.currency),
             fee=Money.of(model.fee_minor, model.currency),
             memo=model.memo,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from models import Wallet as WalletModel
 from schema.common.context import Info
+from schema.common.enums import WalletStatus
 from schema.common.money import Money
 from schema.common.permissions import requires
 from schema.common.relay import Connection, Node, to_global_id
@@ -17,13 +17,6 @@ from schema.common.relay import Connection, Node, to_global_id
 if TYPE_CHECKING:
     from schema.customers.types import Customer
     from schema.ledger.types import Transaction
-
-
-@strawberry.enum
-class WalletStatus(Enum):
-    ACTIVE = "ACTIVE"
-    FROZEN = "FROZEN"
-    CLOSED = "CLOSED"
 
 
 @strawberry.type(description="A customer's wallet in one currency, backed by one ledger account.")
@@ -42,7 +35,7 @@ class Wallet(Node):
         return cls(
             id=to_global_id("Wallet", model.id),
             currency=model.currency,
-            status=WalletStatus(model.status.value if hasattr(model.status, "value") else model.status),
+            status=WalletStatus(model.status),
             balance=Money.of(account.balance_minor, model.currency),
             available_balance=Money.of(account.balance_minor - account.held_minor, model.currency),
             created_at=model.created_at,

@@ -1,0 +1,141 @@
+"""The `qianbao` console script, run as a subprocess against a separate database on the session's backend."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from tests.conftest import requires_postgres
+from tests.integration.separate_database import query, separate_database, table_names
+
+QIANBAO = Path(sys.executable).parent / "qianbao"
+
+
+def qianbao(*args: str, cwd: Path, timeout_s: float = 120) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QIANBAO_")}
+    env.update(QIANBAO_ARGON2_PROFILE="cheapest", QIANBAO_ENV="development")
+    return subprocess.run([str(QIANBAO), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout_s)
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess) -> str:
+    """A refusal: non-zero exit, one readable line on stderr, no traceback. Returns that line."""
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest_asyncio.fixture(scope="module")
+async def demo(tmp_path_factory):
+    """A separate migrated database seeded by `qianbao demo`: (url, working directory, demo stdout)."""
+    workdir = tmp_path_factory.mktemp("cli")
+    async with separate_database(workdir) as url:
+        migrated = qianbao("migrate", "--database-url", url, cwd=workdir)
+        assert migrated.returncode == 0, migrated.stderr
+        seeded = qianbao("demo", "--database-url", url, cwd=workdir)
+        assert seeded.returncode == 0, seeded.stderr
+        yield url, workdir, seeded.stdout
+
+
+def test_the_console_script_is_installed():
+    assert QIANBAO.is_file(), "pip install -e . should install the qianbao console script"
+
+
+async def test_migrate_creates_the_schema(tmp_path):
+    async with separate_database(tmp_path) as url:
+        result = qianbao("migrate", "--database-url", url, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "migrations applied" in result.stdout
+        assert {"partner", "api_client", "wallet", "account", "ledger_entry"} <= await table_names(url)
+
+
+@requires_postgres
+async def test_a_postgres_url_with_tortoise_pool_options_is_accepted(tmp_path):
+    # `?minsize=&maxsize=` is how Tortoise sizes its asyncpg pool from a URL.
+    async with separate_database(tmp_path) as url:
+        result = qianbao("migrate", "--database-url", f"{url}?minsize=1&maxsize=7", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "ledger_entry" in await table_names(url)
+
+
+async def test_partner_create_json_prints_one_object_with_credentials_shown_once(demo):
+    url, workdir, _ = demo
+    result = qianbao("partner", "create", "--name", "X", "--json", "--database-url", url, cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1, result.stdout
+    created = json.loads(lines[0])
+    assert {"partner_id", "client_id", "client_secret"} <= set(created)
+    partner_id = uuid.UUID(created["partner_id"])
+    assert created["client_id"].startswith("qb_") and len(created["client_secret"]) >= 32
+
+    rows = await query(url, f"SELECT p.id, p.name, c.secret_hash FROM partner p JOIN api_client c ON c.partner_id = p.id "
+                            f"WHERE c.client_id = '{created['client_id']}'")
+    assert [(uuid.UUID(str(r[0])), r[1]) for r in rows] == [(partner_id, "X")]
+    secret_hash = rows[0][2]
+    assert secret_hash.startswith("$argon2id$") and created["client_secret"] not in secret_hash
+
+
+def test_demo_prints_two_partners_credentials_and_a_curl_line(demo):
+    _, _, stdout = demo
+    client_ids = re.findall(r"client_id\s+(qb_[0-9a-f]+)", stdout)
+    secrets = re.findall(r"client_secret\s+(\S+)", stdout)
+    assert len(client_ids) == 2 and len(set(client_ids)) == 2
+    assert len(secrets) == 2 and all(len(s) >= 32 for s in secrets)
+    assert re.search(r"^curl .*/graphql", stdout, re.MULTILINE)
+    assert "/oauth/token" in stdout and "grant_type=client_credentials" in stdout
+
+
+async def test_ledger_verify_passes_on_the_demo_data_and_names_a_corrupted_account(demo):
+    url, workdir, _ = demo
+    healthy = qianbao("ledger", "verify", "--database-url", url, cwd=workdir)
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+    assert "BROKEN" not in healthy.stdout
+    assert re.search(r"checked [1-9]\d* transactions", healthy.stdout)
+
+    (account_id,) = (await query(url, "SELECT MIN(id) FROM account WHERE kind = 'WALLET' AND balance_minor > 0"))[0]
+    await query(url, f"UPDATE account SET balance_minor = balance_minor + 1 WHERE id = {int(account_id)}")
+    try:
+        broken = qianbao("ledger", "verify", "--database-url", url, cwd=workdir)
+        assert broken.returncode == 1, broken.stdout + broken.stderr
+        problems = [line for line in broken.stdout.splitlines() if line.startswith("BROKEN")]
+        assert len(problems) == 1, broken.stdout
+        assert f"account {account_id} " in problems[0]
+    finally:
+        await query(url, f"UPDATE account SET balance_minor = balance_minor - 1 WHERE id = {int(account_id)}")
+    assert qianbao("ledger", "verify", "--database-url", url, cwd=workdir).returncode == 0
+
+
+def test_serve_with_several_workers_on_sqlite_is_refused(tmp_path):
+    result = qianbao("serve", "--workers", "2", "--port", "1", "--database-url", f"sqlite://{tmp_path}/x.sqlite3",
+                     cwd=tmp_path, timeout_s=60)
+    line = assert_clean_failure(result)
+    assert "--workers" in line and "PostgreSQL" in line
+
+
+@pytest.mark.parametrize(
+    ("command", "url"),
+    [
+        (["migrate"], "postgres://postgres@127.0.0.1:1/nope"),
+        (["ledger", "verify"], "postgres://postgres:s3cret@127.0.0.1:1/nope"),
+        (["partner", "create", "--name", "X"], "postgresql://postgres:s3cret@127.0.0.1:1/nope"),
+        (["serve", "--port", "1"], "postgres://postgres:s3cret@127.0.0.1:1/nope"),
+        (["migrate"], "sqlite:///nonexistent-qianbao-dir/x.sqlite3"),
+    ],
+)
+def test_an_unreachable_database_is_one_clear_line_without_a_traceback(tmp_path, command, url):
+    result = qianbao(*command, "--database-url", url, cwd=tmp_path, timeout_s=60)
+    line = assert_clean_failure(result)
+    assert "cannot reach the database" in line
+    assert ("127.0.0.1:1" in line) if url.startswith("postgres") else ("does not exist" in line)
+    assert result.stdout == ""
+    assert "s3cret" not in result.stderr, "the password must not be printed"

@@ -1,0 +1,123 @@
+"""Migrations: upgrade from empty on the session's backend, and no model change without a migration.
+
+Everything Tortoise does here runs in a subprocess, so the pytest process
+never holds a second ORM context (see STACK.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from tests.integration.separate_database import query, separate_database, table_names
+
+MODEL_TABLES = {
+    "partner", "api_client", "customer", "wallet", "account",
+    "ledger_transaction", "ledger_entry", "idempotency_record", "signing_key",
+}
+
+MONEY_COLUMNS = [
+    ("account", "balance_minor"), ("account", "held_minor"), ("ledger_transaction", "amount_minor"),
+    ("ledger_transaction", "fee_minor"), ("ledger_entry", "amount_minor"),
+]
+
+APPLY = "import asyncio, sys; from api.db import apply_migrations; asyncio.run(apply_migrations(sys.argv[1]))"
+
+# Asks Tortoise's autodetector (as `tortoise makemigrations` does) what migrations the
+# models need beyond models.migrations; prints them as JSON. Extra model modules
+# named on the command line are added to the app, to prove the check can fail.
+DETECT = textwrap.dedent(
+    """
+    import asyncio, json, sys
+    from tortoise.cli.cli import tortoise_cli_context
+    from tortoise.migrations.autodetector import MigrationAutodetector
+    from api.db import tortoise_config
+
+    async def main(url, extra_modules):
+        config = tortoise_config(url)
+        config["apps"]["models"]["models"] += extra_modules
+        async with tortoise_cli_context(config) as ctx:
+            writers = await MigrationAutodetector(ctx.apps, config["apps"]).changes()
+        print(json.dumps([
+            {"app": w.app_label, "name": w.name,
+             "operations": [f"{type(op).__name__} {getattr(op, 'name', '')}".strip() for op in w.operations]}
+            for w in writers
+        ]))
+
+    asyncio.run(main(sys.argv[1], sys.argv[2:]))
+    """
+)
+
+CANARY_MODEL = textwrap.dedent(
+    """
+    from tortoise import fields
+    from tortoise.models import Model
+
+    class Canary(Model):
+        id = fields.IntField(primary_key=True)
+        note = fields.CharField(max_length=20)
+
+        class Meta:
+            table = "canary"
+    """
+)
+
+
+async def money_column_types(url: str) -> dict[tuple[str, str], str]:
+    """The declared type of every money column in the migrated database, lower-cased."""
+    types = {}
+    for table, column in MONEY_COLUMNS:
+        if url.startswith("sqlite://"):
+            rows = [(name, kind) for _, name, kind, *_ in await query(url, f"PRAGMA table_info({table})")]
+        else:
+            rows = await query(
+                url, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1", table
+            )
+        types[(table, column)] = dict(rows)[column].lower()
+    return types
+
+
+def run_python(code: str, *args: str, cwd: Path, pythonpath: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "QIANBAO_ARGON2_PROFILE": "cheapest"}
+    if pythonpath is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(pythonpath), env.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+async def test_upgrade_from_empty_creates_every_table_and_is_repeatable(tmp_path):
+    async with separate_database(tmp_path) as url:
+        assert await table_names(url) == set()
+        first = run_python(APPLY, url, cwd=tmp_path)
+        assert first.returncode == 0, first.stderr
+        tables = await table_names(url)
+        assert MODEL_TABLES <= tables
+        assert tables - MODEL_TABLES == {"tortoise_migrations"}
+
+        assert await money_column_types(url) == {column: "bigint" for column in MONEY_COLUMNS}
+
+        again = run_python(APPLY, url, cwd=tmp_path)
+        assert again.returncode == 0, again.stderr
+        assert await table_names(url) == tables
+
+
+async def test_the_models_need_no_migration_that_is_not_written(tmp_path):
+    async with separate_database(tmp_path) as url:
+        result = run_python(DETECT, url, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == [], "models differ from models/migrations: run `tortoise makemigrations`"
+
+
+async def test_the_missing_migration_check_catches_a_new_model(tmp_path):
+    (tmp_path / "canary_model.py").write_text(CANARY_MODEL)
+    async with separate_database(tmp_path) as url:
+        result = run_python(DETECT, url, "canary_model", cwd=tmp_path, pythonpath=tmp_path)
+        assert result.returncode == 0, result.stderr
+        changes = json.loads(result.stdout)
+        assert [(c["app"], c["operations"]) for c in changes] == [("models", ["CreateModel Canary"])]
+        assert changes[0]["name"].startswith("0002_")
