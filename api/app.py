@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,10 +19,28 @@ from api.graphql_endpoint import GraphQLEndpoint
 from api.health import healthz, jwks, metrics, readyz
 from api.middleware import RequestMiddleware
 from api.oauth import token_endpoint
+from api.rate_limit import build_limiter
+from api.staff_login import login_endpoint
 from api.settings import Settings, load_settings
 from api.state import AppState
-from schema.build import schema
+from schema.build import build_schema, schema
+from services.audit import chain_pending
 from services.signing_keys import load_token_authority
+
+log = logging.getLogger("qianbao.audit")
+AUDIT_CHAIN_INTERVAL_S = 2.0
+
+
+async def run_audit_chainer() -> None:
+    """Every few seconds, append new audit rows to the hash chain (one chainer at a time, by lock)."""
+    while True:
+        await asyncio.sleep(AUDIT_CHAIN_INTERVAL_S)
+        try:
+            await chain_pending()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - keep chaining after a transient database error
+            log.exception("audit chaining failed; retrying")
 
 
 async def _not_found(request: Request, exc: Exception) -> JSONResponse:
@@ -31,8 +52,9 @@ async def _server_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"error": "internal_error", "request_id": request_id}, status_code=500)
 
 
-def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> Starlette:
-    """Build the API. With manage_orm the lifespan opens and closes the database."""
+def create_app(settings: Settings | None = None, *, manage_orm: bool = True, chain_audit: bool = True) -> Starlette:
+    """Build the API. With manage_orm the lifespan opens and closes the database;
+    with chain_audit a background task appends new audit rows to the hash chain."""
     settings = settings or load_settings()
     state = AppState(settings=settings)
 
@@ -40,18 +62,34 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True) -> 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_orm:
             await init_orm(settings.database_url)
+        state.api_limiter = build_limiter(
+            redis_url=settings.redis_url, rate_per_s=settings.rate_limit_rps, burst=settings.rate_limit_burst, prefix="qianbao:rl:api:"
+        )
+        per_min = settings.login_rate_limit_per_min
+        state.login_limiter = build_limiter(
+            redis_url=settings.redis_url, rate_per_s=per_min / 60, burst=per_min, prefix="qianbao:rl:login:"
+        )
+        chainer = asyncio.create_task(run_audit_chainer()) if chain_audit else None
         try:
             state.tokens = await load_token_authority(issuer=settings.issuer, audience=settings.audience)
             yield
         finally:
+            if chainer is not None:
+                chainer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await chainer
+            for limiter in (state.api_limiter, state.login_limiter):
+                if hasattr(limiter, "close"):
+                    await limiter.close()
             if manage_orm:
                 await close_orm()
 
-    graphql = GraphQLEndpoint(schema, state)
+    graphql = GraphQLEndpoint(build_schema(production=True) if settings.production else schema, state)
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/oauth/token", token_endpoint, methods=["POST"]),
+            Route("/auth/login", login_endpoint, methods=["POST"]),
             Route("/.well-known/jwks.json", jwks, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -12,7 +13,10 @@ from strawberry.asgi import GraphQL
 
 from api.auth_guard import authenticate
 from api.graphiql_example import EXAMPLE_QUERY
+from api.rate_limit import retry_after_header
+from api.request_shape import MAX_OPERATIONS_PER_DOCUMENT, request_shape
 from api.state import AppState
+from auth.principal import Principal
 from auth.tokens import InvalidToken
 from schema.common.context import RequestContext
 from schema.loaders import Loaders
@@ -48,6 +52,7 @@ class QianbaoGraphQL(GraphQL):
             principal=principal,
             loaders=Loaders(principal),
             request_id=request.scope.get("qianbao.request_id", "-"),
+            tokens=self.state.tokens,
             request=request,
             response=response,
         )
@@ -95,13 +100,62 @@ class GraphQLEndpoint:
             await unauthorized()(scope, receive, send)
             return
         scope["qianbao.principal"] = principal
+        query, operation_name = request.query_params.get("query"), request.query_params.get("operationName")
         if request.method == "POST":
             problem = await self._check_body(request)
             if problem is not None:
                 await problem(scope, receive, send)
                 return
-            receive = _replay_body(await request.body())
-        await self.app(scope, receive, send)
+            body = await request.body()
+            payload = json.loads(body)
+            query, operation_name = payload.get("query"), payload.get("operationName")
+            receive = _replay_body(body)
+        refusal = await self._check_shape_and_rate(principal, query, operation_name)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        await self._run_with_timeout(scope, receive, send)
+
+    async def _check_shape_and_rate(self, principal: Principal, query: object, operation_name: object) -> Response | None:
+        """Refuse, before anything runs, over-large documents, several money movements, and callers over their rate."""
+        shape = None
+        if isinstance(query, str):
+            shape = request_shape(query, operation_name if isinstance(operation_name, str) else None)
+        if shape is not None and shape.operations > MAX_OPERATIONS_PER_DOCUMENT:
+            return graphql_error(f"at most {MAX_OPERATIONS_PER_DOCUMENT} operations per document")
+        if shape is not None and shape.money_mutations > 1:
+            return graphql_error(
+                "at most one money-moving mutation (walletTopUp, transferCreate, withdrawalCreate) per request"
+            )
+        # One token per root field: aliases cannot multiply work for the price of one request.
+        cost = shape.root_fields if shape is not None else 1
+        bucket = f"staff:{principal.subject}" if principal.is_staff else f"partner:{principal.partner_id}"
+        assert self.state.api_limiter is not None
+        wait_s = await self.state.api_limiter.take(bucket, cost)
+        if wait_s > 0:
+            response = graphql_error("rate limit exceeded; retry later", status=429, code="RATE_LIMITED")
+            response.headers["Retry-After"] = retry_after_header(wait_s)
+            return response
+        return None
+
+    async def _run_with_timeout(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run strawberry under the per-request deadline; a request past it is cancelled (its
+        database transaction rolls back) and answered 504."""
+        started = False
+
+        async def tracking_send(message: dict[str, Any]) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await asyncio.wait_for(self.app(scope, receive, tracking_send), self.state.settings.request_timeout_s)
+        except asyncio.TimeoutError:
+            if not started:
+                await graphql_error("the request took too long and was cancelled", status=504, code="TIMEOUT")(
+                    scope, receive, send
+                )
 
     def _wants_ide(self, request: Request) -> bool:
         return (

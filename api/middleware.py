@@ -16,7 +16,7 @@ LATENCY = Histogram(
     "qianbao_http_request_seconds", "HTTP request latency", ["route"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
-_KNOWN_ROUTES = {"/graphql", "/oauth/token", "/healthz", "/readyz", "/metrics", "/.well-known/jwks.json"}
+_KNOWN_ROUTES = {"/graphql", "/oauth/token", "/auth/login", "/healthz", "/readyz", "/metrics", "/.well-known/jwks.json"}
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 

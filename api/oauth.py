@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, unquote_plus
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from api.rate_limit import retry_after_header
 from api.state import AppState
 from auth.scopes import parse_scopes
 from services.partners import authenticate_client
@@ -61,6 +62,12 @@ async def token_endpoint(request: Request) -> JSONResponse:
     client_id, client_secret = basic if basic else (fields.get("client_id", ""), fields.get("client_secret", ""))
     if not client_id or not client_secret:
         return oauth_error("invalid_client", "client authentication failed", status=401)
+    assert state.login_limiter is not None
+    wait_s = await state.login_limiter.take(f"oauth:{client_id[:64]}", 1)
+    if wait_s > 0:
+        response = oauth_error("slow_down", "too many token requests for this client; retry later", status=429)
+        response.headers["Retry-After"] = retry_after_header(wait_s)
+        return response
     client = await authenticate_client(client_id=client_id, client_secret=client_secret)
     if client is None:
         return oauth_error("invalid_client", "client authentication failed", status=401)

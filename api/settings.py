@@ -28,6 +28,11 @@ class Settings:
     max_page_size: int = 100
     redis_url: str | None = None
     argon2_profile: str = "default"
+    rate_limit_rps: int = 200
+    rate_limit_burst: int = 400
+    login_rate_limit_per_min: int = 30
+    request_timeout_s: int = 10
+    staff_token_ttl_s: int = 900
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -49,6 +54,11 @@ def load_settings(**overrides: object) -> Settings:
         "partner_token_ttl_s": _int_env("QIANBAO_TOKEN_TTL_S", 600),
         "redis_url": os.environ.get("QIANBAO_REDIS_URL") or None,
         "argon2_profile": os.environ.get("QIANBAO_ARGON2_PROFILE", "default"),
+        "rate_limit_rps": _int_env("QIANBAO_RATE_LIMIT_RPS", 200),
+        "rate_limit_burst": _int_env("QIANBAO_RATE_LIMIT_BURST", 400),
+        "login_rate_limit_per_min": _int_env("QIANBAO_LOGIN_RATE_LIMIT_PER_MIN", 30),
+        "request_timeout_s": _int_env("QIANBAO_REQUEST_TIMEOUT_S", 10),
+        "staff_token_ttl_s": _int_env("QIANBAO_STAFF_TOKEN_TTL_S", 900),
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = Settings(**values)  # type: ignore[arg-type]
@@ -56,4 +66,10 @@ def load_settings(**overrides: object) -> Settings:
         raise SystemExit(f"QIANBAO_ENV must be development, production or test, got {settings.env!r}")
     if not 60 <= settings.partner_token_ttl_s <= 3600:
         raise SystemExit("QIANBAO_TOKEN_TTL_S must be between 60 and 3600 seconds")
+    if not 60 <= settings.staff_token_ttl_s <= 3600:
+        raise SystemExit("QIANBAO_STAFF_TOKEN_TTL_S must be between 60 and 3600 seconds")
+    if settings.rate_limit_rps < 1 or settings.rate_limit_burst < 1 or settings.login_rate_limit_per_min < 1:
+        raise SystemExit("QIANBAO_RATE_LIMIT_RPS, QIANBAO_RATE_LIMIT_BURST and QIANBAO_LOGIN_RATE_LIMIT_PER_MIN must be positive")
+    if not 1 <= settings.request_timeout_s <= 300:
+        raise SystemExit("QIANBAO_REQUEST_TIMEOUT_S must be between 1 and 300 seconds")
     return settings

@@ -16,7 +16,9 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from auth.principal import Principal
+from auth.principal import CUSTOMER, PARTNER, STAFF, Principal
+from auth.roles import STAFF_ROLES, permissions_of
+from auth.scopes import PARTNER_SCOPES
 
 ALGORITHM = "EdDSA"
 ALLOWED_ALGORITHMS = [ALGORITHM]
@@ -75,23 +77,30 @@ class TokenAuthority:
 
     def issue_partner_token(self, *, client_id: str, partner_id: uuid.UUID, scopes: list[str], ttl_s: int) -> tuple[str, int]:
         """Sign a partner access token; return it and its lifetime in seconds."""
+        return self._issue({"kind": PARTNER, "sub": client_id, "client_id": client_id,
+                            "partner_id": str(partner_id), "scope": " ".join(scopes)}, ttl_s)
+
+    def issue_customer_token(
+        self, *, client_id: str, partner_id: uuid.UUID, customer_id: uuid.UUID, scopes: list[str], ttl_s: int
+    ) -> tuple[str, int]:
+        """Sign a token a partner hands to its frontend: limited to one customer."""
+        return self._issue({"kind": CUSTOMER, "sub": f"customer:{customer_id}", "client_id": client_id,
+                            "partner_id": str(partner_id), "customer_id": str(customer_id),
+                            "scope": " ".join(scopes)}, ttl_s)
+
+    def issue_staff_token(self, *, staff_id: uuid.UUID, role: str, ttl_s: int) -> tuple[str, int]:
+        """Sign a bank staff token carrying the staff member's role."""
+        return self._issue({"kind": STAFF, "sub": str(staff_id), "role": role}, ttl_s)
+
+    def _issue(self, claims: dict[str, str], ttl_s: int) -> tuple[str, int]:
+        if not 1 <= ttl_s <= MAX_TOKEN_LIFETIME_S:
+            raise ValueError("token lifetime out of range")
         now = int(time.time())
-        claims = {
-            "iss": self.issuer,
-            "aud": self.audience,
-            "sub": client_id,
-            "client_id": client_id,
-            "partner_id": str(partner_id),
-            "scope": " ".join(scopes),
-            "kind": "partner",
-            "iat": now,
-            "nbf": now,
-            "exp": now + ttl_s,
-            "jti": uuid.uuid4().hex,
-        }
+        full = {**claims, "iss": self.issuer, "aud": self.audience, "iat": now, "nbf": now,
+                "exp": now + ttl_s, "jti": uuid.uuid4().hex}
         assert self.signing.private_key is not None
         token = jwt.encode(
-            claims, self.signing.private_key, algorithm=ALGORITHM, headers={"kid": self.signing.kid, "typ": TOKEN_TYPE}
+            full, self.signing.private_key, algorithm=ALGORITHM, headers={"kid": self.signing.kid, "typ": TOKEN_TYPE}
         )
         return token, ttl_s
 
@@ -137,20 +146,36 @@ def _is_numeric_date(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _principal_from_claims(claims: dict) -> Principal:
-    if claims.get("kind") != "partner":
-        raise InvalidToken("unsupported token kind")
+def _uuid_claim(claims: dict, name: str) -> uuid.UUID:
     try:
-        partner_id = uuid.UUID(str(claims["partner_id"]))
+        return uuid.UUID(str(claims[name]))
     except (KeyError, ValueError):
-        raise InvalidToken("token has no valid partner") from None
+        raise InvalidToken(f"token has no valid {name}") from None
+
+
+def _principal_from_claims(claims: dict) -> Principal:
+    kind = claims.get("kind")
+    common = {"token_id": str(claims["jti"]), "expires_at": int(claims["exp"])}
+    if kind == STAFF:
+        role = claims.get("role")
+        if not isinstance(role, str) or role not in STAFF_ROLES:
+            raise InvalidToken("unknown staff role")
+        staff_id = _uuid_claim(claims, "sub")
+        return Principal(kind=STAFF, subject=str(staff_id), partner_id=None, scopes=permissions_of(role), role=role, **common)
+    if kind not in (PARTNER, CUSTOMER):
+        raise InvalidToken("unsupported token kind")
     scope = claims.get("scope", "")
-    if not isinstance(scope, str):
-        raise InvalidToken("scope must be a string")
+    client_id = claims.get("client_id")
+    if not isinstance(scope, str) or not isinstance(client_id, str):
+        raise InvalidToken("scope and client_id must be strings")
+    scopes = frozenset(scope.split())
+    if not scopes <= set(PARTNER_SCOPES):
+        raise InvalidToken("unknown scope in token")
     return Principal(
-        kind="partner",
-        subject=str(claims["sub"]),
-        partner_id=partner_id,
-        scopes=frozenset(scope.split()),
-        token_id=str(claims["jti"]),
+        kind=kind,
+        subject=client_id,
+        partner_id=_uuid_claim(claims, "partner_id"),
+        scopes=scopes,
+        customer_id=_uuid_claim(claims, "customer_id") if kind == CUSTOMER else None,
+        **common,
     )

@@ -1,19 +1,25 @@
 """Tortoise ORM models: storage only, no business rules."""
 
+from models.audit import AuditEvent
 from models.customer import Customer
 from models.idempotency import IdempotencyRecord
 from models.ledger import Account, Entry, Transaction, Wallet
 from models.partner import ApiClient, Partner
+from models.revoked_token import RevokedToken
 from models.signing_key import SigningKey
+from models.staff import StaffUser
 
 __all__ = [
     "Account",
+    "AuditEvent",
     "ApiClient",
     "Customer",
     "Entry",
     "IdempotencyRecord",
     "Partner",
+    "RevokedToken",
     "SigningKey",
+    "StaffUser",
     "Transaction",
     "Wallet",
 ]

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import importlib
+
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 
 from schema.common.scalars import SCALAR_MAP
 from schema.customers.operations import CustomerMutations, CustomerQueries
 from schema.customers.types import Customer
+from schema.audit_extension import AuditTrail
 from schema.extensions import PublicErrorsOnly
 from schema.ledger.operations import LedgerMutations, LedgerQueries
 from schema.ledger.types import Transaction
+from schema.audit.operations import AuditQueries
+from schema.partners.operations import PartnerMutations, PartnerQueries
+from schema.tokens.operations import TokenMutations
 from schema.viewer import ViewerQueries
 from schema.wallets.operations import WalletMutations, WalletQueries
 from schema.wallets.types import Wallet
@@ -22,30 +35,40 @@ MAX_TOKENS = 2000
 
 
 @strawberry.type
-class Query(ViewerQueries, CustomerQueries, WalletQueries, LedgerQueries):
+class Query(ViewerQueries, CustomerQueries, WalletQueries, LedgerQueries, PartnerQueries, AuditQueries):
     pass
 
 
 @strawberry.type
-class Mutation(CustomerMutations, WalletMutations, LedgerMutations):
+class Mutation(CustomerMutations, WalletMutations, LedgerMutations, TokenMutations, PartnerMutations):
     pass
 
 
-def build_schema() -> strawberry.Schema:
-    """The partner API schema with its limits, caches and error masking."""
+def build_schema(*, production: bool = False) -> strawberry.Schema:
+    """The API schema with its limits, caches, audit trail and error masking.
+
+    In production, introspection is off and error messages carry no field
+    suggestions ("Did you mean ...?") that would map the schema for a prober.
+    """
+    extensions: list = [
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        AuditTrail,
+        PublicErrorsOnly,
+    ]
+    if production:
+        extensions.insert(0, DisableIntrospection)
+        # graphql-core reads this at call time: no suggestions at all.
+        importlib.import_module("graphql.pyutils.did_you_mean").MAX_LENGTH = 0
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         types=[Customer, Wallet, Transaction],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
-        extensions=[
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: ParserCache(maxsize=512),
-            lambda: ValidationCache(maxsize=512),
-            PublicErrorsOnly,
-        ],
+        extensions=extensions,
     )
 
 

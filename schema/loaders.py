@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from auth.principal import Principal
-from models import Customer, Entry, Transaction, Wallet
-from services import customers, wallets
+from models import ApiClient, Customer, Entry, Transaction, Wallet
+from services import customers, partner_admin, wallets
 from services.ledger import queries as ledger_queries
 from services.pagination import Page
 
@@ -47,6 +47,7 @@ class Loaders:
         self.wallet_transactions: DataLoader[PageKey, Page[Transaction]] = _paged_loader(
             self._transaction_pages, "account_ids"
         )
+        self.api_clients: DataLoader[uuid.UUID, list[ApiClient]] = DataLoader(load_fn=self._api_clients)
         self.customer_wallets: DataLoader[PageKey, Page[Wallet]] = _paged_loader(self._wallet_pages, "customer_ids")
 
     async def _customers(self, ids: Sequence[uuid.UUID]) -> list[Customer | None]:
@@ -60,6 +61,10 @@ class Loaders:
     async def _wallets_by_account(self, ids: Sequence[int]) -> list[Wallet | None]:
         found = await wallets.wallets_by_account_ids(principal=self.principal, account_ids=list(set(ids)))
         return [found.get(i) for i in ids]
+
+    async def _api_clients(self, ids: Sequence[uuid.UUID]) -> list[list[ApiClient]]:
+        found = await partner_admin.clients_of_partners(partner_ids=list(set(ids)))
+        return [found.get(i, []) for i in ids]
 
     async def _entries(self, ids: Sequence[uuid.UUID]) -> list[list[Entry]]:
         found = await ledger_queries.entries_by_transaction(principal=self.principal, transaction_ids=list(set(ids)))

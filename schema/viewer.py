@@ -5,11 +5,11 @@ from __future__ import annotations
 import strawberry
 
 from schema.common.context import Info
-from schema.common.enums import PartnerStatus
 from schema.common.permissions import Authenticated, check_scope
 from schema.common.public_error import NotFoundError
 from schema.common.relay import Node, parse_global_id, to_global_id
 from schema.customers.types import Customer
+from schema.partners.types import Partner
 from schema.ledger.types import Transaction
 from schema.wallets.types import Wallet
 from services import customers, partners, wallets
@@ -17,18 +17,13 @@ from services.errors import NotFound
 from services.ledger import queries as ledger_queries
 
 
-@strawberry.type(description="A fintech company integrated with the bank.")
-class Partner:
-    id: strawberry.ID
-    name: str
-    status: PartnerStatus
-
-
 @strawberry.type(description="The caller of this request.")
 class Viewer:
-    kind: str
+    kind: str = strawberry.field(description="partner, customer (a delegated frontend token) or staff.")
     client_id: str | None
-    scopes: list[str]
+    scopes: list[str] = strawberry.field(description="Token scopes, or for staff the role's permissions.")
+    role: str | None = strawberry.field(description="Staff only: admin, compliance, support or analyst.")
+    customer_id: strawberry.ID | None = strawberry.field(description="Customer tokens only.")
     partner: Partner | None
 
 
@@ -40,15 +35,11 @@ class ViewerQueries:
         partner = await partners.get_own_partner(partner_id=principal.partner_id) if principal.partner_id else None
         return Viewer(
             kind=principal.kind,
-            client_id=principal.subject,
+            client_id=None if principal.is_staff else principal.subject,
             scopes=sorted(principal.scopes),
-            partner=Partner(
-                id=to_global_id("Partner", partner.id),
-                name=partner.name,
-                status=PartnerStatus(partner.status),
-            )
-            if partner
-            else None,
+            role=principal.role,
+            customer_id=to_global_id("Customer", principal.customer_id) if principal.customer_id else None,
+            partner=Partner.from_model(partner) if partner else None,
         )
 
     @strawberry.field(permission_classes=[Authenticated], description="Any Customer, Wallet or Transaction by global ID.")

@@ -12,7 +12,9 @@ from tortoise import connections
 from tortoise.queryset import QuerySet
 
 from services.errors import ValidationFailed
+from auth.principal import Principal
 from services.ledger.sql import as_uuid, fetch
+from services.scoping import partner_clause
 
 T = TypeVar("T")
 
@@ -75,7 +77,7 @@ async def grouped_keyset_ids(
     table: str,
     group_column: str,
     id_column: str,
-    partner_id: uuid.UUID | None,
+    principal: Principal,
     group_ids: list[Any],
     first: int | None,
     after: str | None,
@@ -89,8 +91,10 @@ async def grouped_keyset_ids(
     size = check_page_size(first)
     if not group_ids:
         return size, {}
-    placeholders = ", ".join(f"${i + 2}" for i in range(len(group_ids)))
-    values: list[Any] = [partner_id, *group_ids]
+    scope_sql, values = partner_clause(principal, "t.partner_id", 1)
+    offset = len(values) + 1
+    placeholders = ", ".join(f"${i + offset}" for i in range(len(group_ids)))
+    values = [*values, *group_ids]
     cursor_filter = ""
     if after is not None:
         values.append(decode_cursor(after))
@@ -102,7 +106,7 @@ async def grouped_keyset_ids(
         connections.get("default"),
         f"SELECT grp, oid FROM (SELECT t.{group_column} AS grp, t.{id_column} AS oid,"
         f" ROW_NUMBER() OVER (PARTITION BY t.{group_column} ORDER BY t.{id_column} {direction}) AS rn"
-        f" FROM {table} t WHERE t.partner_id = $1 AND t.{group_column} IN ({placeholders}){cursor_filter}"
+        f" FROM {table} t WHERE {scope_sql} AND t.{group_column} IN ({placeholders}){cursor_filter}"
         f") ranked WHERE rn <= ${len(values)} ORDER BY grp, oid {direction}",
         values,
     )

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from tortoise.transactions import in_transaction
 
 from auth.passwords import hash_secret_async, verify_secret_async
-from auth.scopes import PARTNER_SCOPES, unknown_scopes
 from models import ApiClient, Partner
 from models.enums import ApiClientStatus, PartnerStatus
 from services.errors import ValidationFailed
+from services.partner_admin import check_scopes, new_client
 
 # Verified against when the client id is unknown, so that an unknown client
 # costs the same argon2 work as a wrong secret (no timing oracle).
@@ -23,6 +23,10 @@ class NewClient:
     partner: Partner
     client: ApiClient
     client_secret: str  # shown once, never stored
+
+    @property
+    def _audit_object(self) -> Partner:
+        return self.partner
 
 
 @dataclass(frozen=True)
@@ -37,21 +41,11 @@ async def create_partner(*, name: str, scopes: list[str] | None = None) -> NewCl
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise ValidationFailed("partner name must be 1 to 200 characters", field=["name"])
-    granted = sorted(set(scopes)) if scopes else list(PARTNER_SCOPES)
-    unknown = unknown_scopes(granted)
-    if unknown:
-        raise ValidationFailed(f"unknown scopes: {' '.join(unknown)}", field=["scope"])
-    secret = secrets.token_urlsafe(32)
-    secret_hash = await hash_secret_async(secret)
+    granted = check_scopes(scopes)
     async with in_transaction():
         partner = await Partner.create(name=name)
-        client = await ApiClient.create(
-            partner=partner,
-            client_id="qb_" + secrets.token_hex(12),
-            secret_hash=secret_hash,
-            scopes=" ".join(granted),
-        )
-    return NewClient(partner=partner, client=client, client_secret=secret)
+        issued = await new_client(partner, granted)
+    return NewClient(partner=partner, client=issued.client, client_secret=issued.client_secret)
 
 
 async def authenticate_client(*, client_id: str, client_secret: str) -> AuthenticatedClient | None:

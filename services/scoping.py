@@ -1,7 +1,9 @@
-"""The one partner-scoped path through which partner-owned rows are read.
+"""The one path through which partner-owned rows are read.
 
-Every query for a partner's data starts here, so another partner's object
-is indistinguishable from one that does not exist.
+Every query for partner data starts here. A partner sees only its own rows
+(another partner's object is indistinguishable from one that does not
+exist); a customer token sees only that customer's rows; bank staff read
+across partners, and their role decides which reads they may make at all.
 """
 
 from __future__ import annotations
@@ -9,25 +11,50 @@ from __future__ import annotations
 import uuid
 from typing import TypeVar
 
+from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from auth.principal import Principal
+from models import Customer, Entry, Transaction, Wallet
 from services.errors import NotFound
 
 M = TypeVar("M", bound=Model)
 
 
 def partner_scoped(model: type[M], principal: Principal) -> QuerySet[M]:
-    """All rows of a partner-owned model that the principal's partner owns."""
+    """All rows of a partner-owned model that the principal may read."""
+    if principal.is_staff:
+        return model.all()
     if principal.partner_id is None:
-        # Callers without a partner (none exist yet) see no partner data.
-        return model.filter(partner_id=uuid.UUID(int=0))
-    return model.filter(partner_id=principal.partner_id)
+        return model.filter(partner_id=uuid.UUID(int=0))  # no partner: sees nothing
+    query = model.filter(partner_id=principal.partner_id)
+    if principal.is_customer:
+        query = query.filter(_customer_filter(model, principal.customer_id))
+    return query
+
+
+def _customer_filter(model: type[Model], customer_id: uuid.UUID | None) -> Q:
+    if model is Customer:
+        return Q(id=customer_id)
+    if model is Wallet:
+        return Q(customer_id=customer_id)
+    if model is Transaction:
+        return Q(from_wallet__customer_id=customer_id) | Q(to_wallet__customer_id=customer_id)
+    if model is Entry:
+        return Q(transaction__from_wallet__customer_id=customer_id) | Q(transaction__to_wallet__customer_id=customer_id)
+    return Q(partner_id=uuid.UUID(int=0))  # any other model: nothing for customer tokens
+
+
+def partner_clause(principal: Principal, column: str, first_placeholder: int) -> tuple[str, list[object]]:
+    """The raw-SQL form of the partner scope (customer tokens are narrowed by their callers)."""
+    if principal.is_staff:
+        return "1 = 1", []
+    return f"{column} = ${first_placeholder}", [principal.partner_id or uuid.UUID(int=0)]
 
 
 async def get_scoped(model: type[M], principal: Principal, object_id: uuid.UUID | None, *, what: str, field: list[str] | None = None) -> M:
-    """Fetch one partner-owned row by id, or raise NotFound (also for other partners' rows)."""
+    """Fetch one readable row by id, or raise NotFound (also for other partners' rows)."""
     if object_id is None:
         raise NotFound(f"{what} not found", field=field)
     row = await partner_scoped(model, principal).get_or_none(id=object_id)

@@ -73,7 +73,7 @@ async def wallet_pages_by_customer(
     """For many customers at once, a page of each one's wallets (oldest first): two queries in all."""
     size, ids_by_customer = await grouped_keyset_ids(
         table="wallet", group_column="customer_id", id_column="id",
-        partner_id=principal.partner_id, group_ids=customer_ids, first=first, after=after, newest_first=False,
+        principal=principal, group_ids=customer_ids, first=first, after=after, newest_first=False,
     )
     ids_by_customer = {as_uuid(k): v for k, v in ids_by_customer.items()}
     wanted = list({wid for ids in ids_by_customer.values() for wid in ids})

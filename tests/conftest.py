@@ -96,7 +96,9 @@ async def database_url() -> AsyncIterator[str]:
 
 @pytest_asyncio.fixture(scope="session")
 async def app(database_url: str):
-    application = create_app(load_settings(database_url=database_url, env="test"), manage_orm=False)
+    # No background audit chainer: its SQL would land in the query counts of other
+    # tests; the audit tests chain explicitly.
+    application = create_app(load_settings(database_url=database_url, env="test"), manage_orm=False, chain_audit=False)
     # httpx.ASGITransport does not run the lifespan: enter it here.
     async with application.router.lifespan_context(application):
         yield application

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from strawberry.types import Info as StrawberryInfo
 
 from auth.principal import Principal
+from auth.tokens import TokenAuthority
 
 if TYPE_CHECKING:
     from schema.loaders import Loaders
@@ -18,8 +19,11 @@ class RequestContext:
     principal: Principal
     loaders: Loaders
     request_id: str
+    tokens: TokenAuthority | None = None
     request: Any = None
     response: Any = None
+    # Response keys of mutation fields whose resolver wrote its own audit row.
+    audited: set[str] = field(default_factory=set)
 
 
 Info = StrawberryInfo[RequestContext, None]

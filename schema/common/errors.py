@@ -1,14 +1,16 @@
-"""UserError and the stable error codes that business refusals carry."""
+"""UserError, the stable error codes of business refusals, and the audited call wrapper."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
 from enum import Enum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import strawberry
 
+from services.audit import record_event
 from services.errors import DomainError
+from schema.common.audit_actor import actor_of
 
 T = TypeVar("T")
 
@@ -41,9 +43,25 @@ class UserError:
         return cls(code=ErrorCode(error.code), message=error.message, field=error.field)
 
 
-async def attempt(call: Awaitable[T]) -> tuple[T | None, list[UserError]]:
-    """Await a service call; a DomainError becomes a userErrors list instead of an exception."""
+def _object_of(result: Any) -> tuple[str | None, str | None]:
+    model = getattr(result, "_audit_object", result)
+    object_id = getattr(model, "id", None)
+    return (type(model).__name__, str(object_id)) if object_id is not None else (None, None)
+
+
+async def attempt(info: Any, call: Awaitable[T], *, detail: str | None = None) -> tuple[T | None, list[UserError]]:
+    """Await a mutation's service call, audit its outcome, and turn a refusal into userErrors."""
+    context = info.context
     try:
-        return await call, []
+        result = await call
     except DomainError as error:
-        return None, [UserError.from_domain(error)]
+        outcome, result, errors = error.code, None, [UserError.from_domain(error)]
+    else:
+        outcome, errors = "OK", []
+    object_type, object_id = _object_of(result) if result is not None else (None, None)
+    await record_event(
+        actor=actor_of(context.principal), operation=info.field_name, outcome=outcome,
+        object_type=object_type, object_id=object_id, request_id=context.request_id, detail=detail,
+    )
+    context.audited.add(info.path.key)
+    return result, errors

@@ -45,8 +45,25 @@ def scope(name: str) -> type[BasePermission]:
 
 
 def requires(name: str) -> list[type[BasePermission]]:
-    """permission_classes for a field that needs one scope."""
+    """permission_classes for a field that needs one scope (or, for staff, one role permission)."""
     return [scope(name)]
+
+
+class PartnerToken(BasePermission):
+    """Only the partner's own token: not a delegated customer token, not staff."""
+
+    message = "this operation needs the partner's own token"
+    error_class = Forbidden
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        return principal is not None and principal.kind == "partner"
+
+
+def requires_partner(name: str) -> list[type[BasePermission]]:
+    """permission_classes for partner-only operations (onboarding, top-ups, minting tokens)."""
+    return [PartnerToken, scope(name)]
 
 
 # Types only reachable through a guarded field; their plain fields show no
@@ -59,6 +76,9 @@ INHERITS_PARENT_ACCESS: frozenset[str] = frozenset(
         "TransactionConnection", "TransactionEdge",
         "CustomerCreatePayload", "WalletOpenPayload", "WalletTopUpPayload",
         "TransferCreatePayload", "WithdrawalCreatePayload",
+        "ApiClient", "PartnerConnection", "PartnerEdge", "PartnerCreatePayload", "PartnerStatusPayload",
+        "ApiClientPayload", "ApiClientSecretPayload", "CustomerTokenCreatePayload", "TokenRevokePayload",
+        "AuditEvent", "AuditEventConnection", "AuditEventEdge",
     }
 )
 

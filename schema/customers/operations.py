@@ -6,7 +6,7 @@ import strawberry
 
 from schema.common.context import Info
 from schema.common.errors import UserError, attempt
-from schema.common.permissions import requires
+from schema.common.permissions import requires, requires_partner
 from schema.common.relay import Connection, global_id_to_uuid
 from schema.customers.types import Customer, CustomerKind
 from services import customers as customer_service
@@ -45,9 +45,10 @@ class CustomerQueries:
 
 @strawberry.type
 class CustomerMutations:
-    @strawberry.mutation(permission_classes=requires("customers:write"))
+    @strawberry.mutation(permission_classes=requires_partner("customers:write"))
     async def customer_create(self, info: Info, input: CustomerCreateInput) -> CustomerCreatePayload:
         model, errors = await attempt(
+            info,
             customer_service.create_customer(
                 principal=info.context.principal,
                 external_ref=input.external_ref,

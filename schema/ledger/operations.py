@@ -6,7 +6,7 @@ import strawberry
 
 from schema.common.context import Info
 from schema.common.errors import UserError, attempt
-from schema.common.permissions import requires
+from schema.common.permissions import requires, requires_partner
 from schema.common.relay import Connection, global_id_to_uuid
 from schema.common.scalars import Decimal
 from schema.ledger.types import Transaction
@@ -89,9 +89,10 @@ class LedgerQueries:
 
 @strawberry.type
 class LedgerMutations:
-    @strawberry.mutation(permission_classes=requires("transactions:write"), description="Credit a wallet from the bank.")
+    @strawberry.mutation(permission_classes=requires_partner("transactions:write"), description="Credit a wallet from the bank.")
     async def wallet_top_up(self, info: Info, input: WalletTopUpInput) -> WalletTopUpPayload:
         model, errors = await attempt(
+            info,
             posting.post_top_up(
                 principal=info.context.principal, wallet_id=global_id_to_uuid(input.wallet_id, "Wallet"),
                 amount=input.amount, idempotency_key=input.idempotency_key, currency=input.currency,
@@ -102,6 +103,7 @@ class LedgerMutations:
     @strawberry.mutation(permission_classes=requires("transactions:write"), description="Move money between two wallets.")
     async def transfer_create(self, info: Info, input: TransferCreateInput) -> TransferCreatePayload:
         model, errors = await attempt(
+            info,
             posting.post_transfer(
                 principal=info.context.principal,
                 from_wallet_id=global_id_to_uuid(input.from_wallet_id, "Wallet"),
@@ -114,6 +116,7 @@ class LedgerMutations:
     @strawberry.mutation(permission_classes=requires("transactions:write"), description="Pay money out of a wallet.")
     async def withdrawal_create(self, info: Info, input: WithdrawalCreateInput) -> WithdrawalCreatePayload:
         model, errors = await attempt(
+            info,
             posting.post_withdrawal(
                 principal=info.context.principal, wallet_id=global_id_to_uuid(input.wallet_id, "Wallet"),
                 amount=input.amount, idempotency_key=input.idempotency_key, currency=input.currency,

@@ -6,7 +6,7 @@ import strawberry
 
 from schema.common.context import Info
 from schema.common.errors import UserError, attempt
-from schema.common.permissions import requires
+from schema.common.permissions import requires, requires_partner
 from schema.common.relay import Connection, global_id_to_uuid
 from schema.wallets.types import Wallet
 from services import wallets as wallet_service
@@ -49,9 +49,10 @@ class WalletQueries:
 
 @strawberry.type
 class WalletMutations:
-    @strawberry.mutation(permission_classes=requires("wallets:write"))
+    @strawberry.mutation(permission_classes=requires_partner("wallets:write"))
     async def wallet_open(self, info: Info, input: WalletOpenInput) -> WalletOpenPayload:
         model, errors = await attempt(
+            info,
             wallet_service.open_wallet(
                 principal=info.context.principal,
                 customer_id=global_id_to_uuid(input.customer_id, "Customer"),

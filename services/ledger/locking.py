@@ -14,6 +14,7 @@ from services.ledger.sql import as_uuid, execute, fetch, is_postgres
 @dataclass(frozen=True)
 class LockedWallet:
     wallet_id: uuid.UUID
+    customer_id: uuid.UUID
     status: str
     currency: str
     account_id: int
@@ -31,7 +32,7 @@ async def lock_wallets(conn: BaseDBAsyncClient, *, partner_id: uuid.UUID | None,
     lock = " FOR UPDATE" if is_postgres(conn) else ""
     rows = await fetch(
         conn,
-        "SELECT w.id AS wallet_id, w.status, w.currency, a.id AS account_id, a.balance_minor, a.held_minor"
+        "SELECT w.id AS wallet_id, w.customer_id, w.status, w.currency, a.id AS account_id, a.balance_minor, a.held_minor"
         " FROM wallet w JOIN account a ON a.id = w.account_id"
         f" WHERE w.partner_id = $1 AND w.id IN ({placeholders}) ORDER BY a.id{lock}",
         [partner_id, *wallet_ids],
@@ -39,7 +40,7 @@ async def lock_wallets(conn: BaseDBAsyncClient, *, partner_id: uuid.UUID | None,
     result = {}
     for row in rows:
         wallet = LockedWallet(
-            wallet_id=as_uuid(row["wallet_id"]), status=row["status"], currency=row["currency"],
+            wallet_id=as_uuid(row["wallet_id"]), customer_id=as_uuid(row["customer_id"]), status=row["status"], currency=row["currency"],
             account_id=int(row["account_id"]), balance_minor=int(row["balance_minor"]), held_minor=int(row["held_minor"]),
         )
         result[wallet.wallet_id] = wallet

@@ -134,6 +134,7 @@ async def _post(principal: Principal, req: PostingRequest, *, require_from: bool
             locked = await lock_wallets(conn, partner_id=principal.partner_id, wallet_ids=wallet_ids)
             source = _locked_or_missing(locked, req.from_wallet_id, req.from_field)
             target = _locked_or_missing(locked, req.to_wallet_id, req.to_field)
+            _check_customer_token(principal, req, source, target)
             txn_currency = _common_currency(source, target, currency, req)
             amount_minor = parse_amount(req.amount_text, txn_currency)
             legs = await _legs_for(req.kind, source, target, amount_minor, txn_currency)
@@ -176,6 +177,17 @@ def _locked_or_missing(locked: dict[uuid.UUID, LockedWallet], wallet_id: uuid.UU
     if wallet is None:
         raise NotFound("wallet not found", field=[field])
     return wallet
+
+
+def _check_customer_token(principal: Principal, req: PostingRequest, source: LockedWallet | None, target: LockedWallet | None) -> None:
+    """A customer's delegated token moves money only out of that customer's own wallets."""
+    if not principal.is_customer:
+        return
+    if source is None:
+        # Top-ups bring money in from the bank: only the partner itself may do that.
+        raise NotFound("wallet not found", field=[req.to_field])
+    if source.customer_id != principal.customer_id:
+        raise NotFound("wallet not found", field=[req.from_field])
 
 
 def _common_currency(source: LockedWallet | None, target: LockedWallet | None, requested: str | None, req: PostingRequest) -> str:

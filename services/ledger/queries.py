@@ -36,7 +36,7 @@ async def transaction_pages_by_account(
     """For many wallet accounts at once, a page of each one's newest transactions: two queries in all."""
     size, ids_by_account = await grouped_keyset_ids(
         table="ledger_entry", group_column="account_id", id_column="transaction_id",
-        partner_id=principal.partner_id, group_ids=account_ids, first=first, after=after, newest_first=True,
+        principal=principal, group_ids=account_ids, first=first, after=after, newest_first=True,
     )
     wanted = list({tid for ids in ids_by_account.values() for tid in ids})
     rows = await partner_scoped(Transaction, principal).filter(id__in=wanted) if wanted else []

@@ -118,8 +118,11 @@ async def _counted(partner: GraphQLClient, document: str, variables: dict) -> tu
 
 async def test_the_query_counter_sees_sql(book):
     _, statements = await _counted(book.partner, "query($id: ID!) { wallet(id: $id) { id } }", {"id": book.wallet_ids[0]})
-    assert len(statements) == 1, statements
-    assert "SELECT" in statements[0].upper()
+    # One query checks that the token's client and partner are still active,
+    # one reads the wallet.
+    assert len(statements) == 2, statements
+    assert "revoked_token" in statements[0]
+    assert "SELECT" in statements[1].upper() and '"wallet"' in statements[1]
 
 
 async def test_listing_100_wallets_costs_as_many_queries_as_5(book):

@@ -15,9 +15,12 @@ from pathlib import Path
 
 from tests.integration.separate_database import query, separate_database, table_names
 
+ROOT = Path(__file__).resolve().parents[2]
+
 MODEL_TABLES = {
     "partner", "api_client", "customer", "wallet", "account",
     "ledger_transaction", "ledger_entry", "idempotency_record", "signing_key",
+    "staff_user", "revoked_token", "audit_event",
 }
 
 MONEY_COLUMNS = [
@@ -120,4 +123,6 @@ async def test_the_missing_migration_check_catches_a_new_model(tmp_path):
         assert result.returncode == 0, result.stderr
         changes = json.loads(result.stdout)
         assert [(c["app"], c["operations"]) for c in changes] == [("models", ["CreateModel Canary"])]
-        assert changes[0]["name"].startswith("0002_")
+        # The next number after the newest migration on disk.
+        newest = max(p.name[:4] for p in (ROOT / "models" / "migrations").glob("[0-9][0-9][0-9][0-9]_*.py"))
+        assert changes[0]["name"].startswith(f"{int(newest) + 1:04d}_")

@@ -1,0 +1,37 @@
+"""Bank staff roles and what each may do (the role -> permission matrix).
+
+| permission          | admin | compliance | support | analyst |
+|---------------------|:-----:|:----------:|:-------:|:-------:|
+| partners:read       |   x   |     x      |    x    |    x    |
+| partners:write      |   x   |            |         |         |
+| audit:read          |   x   |     x      |         |         |
+| customers:read      |   x   |     x      |    x    |    x    |
+| wallets:read        |   x   |     x      |    x    |    x    |
+| transactions:read   |   x   |     x      |    x    |    x    |
+| kyc:read            |   x   |     x      |         |         |
+| kyc:review          |       |     x      |         |         |
+
+Only admin manages partners, API clients and keys; analyst reads and never
+writes; support reads customers and transactions but not KYC documents. No
+staff role moves money: partner tokens alone carry transactions:write.
+"""
+
+from __future__ import annotations
+
+STAFF_ROLES: tuple[str, ...] = ("admin", "compliance", "support", "analyst")
+
+_READ_ALL = frozenset({"partners:read", "customers:read", "wallets:read", "transactions:read"})
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": _READ_ALL | {"partners:write", "audit:read", "kyc:read"},
+    "compliance": _READ_ALL | {"audit:read", "kyc:read", "kyc:review"},
+    "support": _READ_ALL,
+    "analyst": _READ_ALL,
+}
+
+STAFF_PERMISSIONS: frozenset[str] = frozenset().union(*ROLE_PERMISSIONS.values())
+
+
+def permissions_of(role: str) -> frozenset[str]:
+    """The permissions a staff role grants (none for an unknown role)."""
+    return ROLE_PERMISSIONS.get(role, frozenset())

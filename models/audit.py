@@ -1,0 +1,30 @@
+"""The append-only audit log of mutations and staff actions, hash-chained.
+
+Rows are written unchained (chain_seq NULL) in the request that acts, so
+writers never wait for each other; a chainer then appends them to the one
+linear chain in id order: hash = sha256(prev_hash + canonical row).
+"""
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class AuditEvent(Model):
+    id = fields.BigIntField(primary_key=True)
+    occurred_at = fields.DatetimeField()
+    actor_kind = fields.CharField(max_length=16)  # partner, customer, staff, cli, anonymous
+    actor_id = fields.CharField(max_length=128)
+    partner_id = fields.UUIDField(null=True)
+    operation = fields.CharField(max_length=64)
+    object_type = fields.CharField(max_length=32, null=True)
+    object_id = fields.CharField(max_length=64, null=True)
+    request_id = fields.CharField(max_length=64, null=True)
+    outcome = fields.CharField(max_length=48)  # OK, a userError code, FORBIDDEN, ERROR
+    detail = fields.TextField(null=True)
+    chain_seq = fields.BigIntField(null=True, unique=True)
+    prev_hash = fields.CharField(max_length=64, null=True)
+    hash = fields.CharField(max_length=64, null=True)
+
+    class Meta:
+        table = "audit_event"
+        indexes = (("partner_id", "id"), ("actor_id", "id"), ("object_id",), ("occurred_at",))

@@ -1,0 +1,134 @@
+"""The hash-chained audit log: append (unchained, never waiting), chain, verify.
+
+Appending writes one row and takes no lock, so busy mutations never queue
+behind each other on the log. `chain_pending` then gives pending rows their
+place in the one linear chain, in id order, under a lock (an advisory lock on
+PostgreSQL; SQLite serialises writers anyway). `verify_chain` recomputes every
+hash: an edited, deleted or reordered row breaks the chain at that row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from tortoise.transactions import in_transaction
+
+from models import AuditEvent
+from services.ledger.sql import execute, is_postgres
+
+GENESIS_HASH = "0" * 64
+_CHAIN_LOCK_KEY = 0x5142_4155_4449_54  # "QBAUDIT": the advisory lock of the chainer
+_CHAIN_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # partner, customer, staff, cli, anonymous
+    id: str
+    partner_id: uuid.UUID | None = None
+
+
+async def record_event(
+    *,
+    actor: Actor,
+    operation: str,
+    outcome: str,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    request_id: str | None = None,
+    detail: str | None = None,
+    partner_id: uuid.UUID | None = None,
+) -> AuditEvent:
+    """Append one audit row (unchained until the chainer places it)."""
+    return await AuditEvent.create(
+        occurred_at=datetime.now(timezone.utc),
+        actor_kind=actor.kind,
+        actor_id=actor.id[:128],
+        partner_id=partner_id or actor.partner_id,
+        operation=operation[:64],
+        object_type=object_type,
+        object_id=(object_id or None) and object_id[:64],
+        request_id=request_id,
+        outcome=outcome[:48],
+        detail=detail[:2000] if detail else None,
+    )
+
+
+def _canonical(row: AuditEvent) -> str:
+    occurred = row.occurred_at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return json.dumps(
+        [row.id, occurred, row.actor_kind, row.actor_id, str(row.partner_id) if row.partner_id else None,
+         row.operation, row.object_type, row.object_id, row.request_id, row.outcome, row.detail, row.chain_seq],
+        separators=(",", ":"),
+    )
+
+
+def event_hash(prev_hash: str, row: AuditEvent) -> str:
+    """The chain hash of a row: sha256 of the previous hash and the row's canonical content."""
+    return hashlib.sha256((prev_hash + "|" + _canonical(row)).encode()).hexdigest()
+
+
+async def chain_pending(*, batch: int = _CHAIN_BATCH) -> int:
+    """Append pending audit rows to the chain in id order; return how many were chained."""
+    chained = 0
+    while True:
+        async with in_transaction() as conn:
+            if is_postgres(conn):
+                # One chainer at a time across every worker process.
+                await execute(conn, "SELECT pg_advisory_xact_lock($1)", [_CHAIN_LOCK_KEY])
+            last = await AuditEvent.filter(chain_seq__not_isnull=True).order_by("-chain_seq").first()
+            prev_hash, seq = (last.hash, last.chain_seq) if last else (GENESIS_HASH, 0)
+            pending = await AuditEvent.filter(chain_seq=None).order_by("id").limit(batch)
+            for row in pending:
+                seq += 1
+                row.chain_seq = seq
+                row.prev_hash = prev_hash
+                row.hash = event_hash(prev_hash, row)
+                prev_hash = row.hash
+            if pending:
+                await AuditEvent.bulk_update(pending, fields=["chain_seq", "prev_hash", "hash"])
+        chained += len(pending)
+        if len(pending) < batch:
+            return chained
+
+
+@dataclass
+class ChainReport:
+    checked: int
+    pending: int
+    first_broken: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_broken is None
+
+
+async def verify_chain() -> ChainReport:
+    """Recompute the chain from the genesis hash; name the first row that breaks it."""
+    prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
+    async for row in _chained_rows():
+        if row.chain_seq != expected_seq:
+            return ChainReport(checked, await _pending(), f"chain position {expected_seq} is missing (found {row.chain_seq} at row {row.id}): a row was deleted or renumbered")
+        if row.prev_hash != prev_hash or row.hash != event_hash(prev_hash, row):
+            return ChainReport(checked, await _pending(), f"row {row.id} (chain position {row.chain_seq}) does not match its hash: edited or reordered")
+        prev_hash, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
+    return ChainReport(checked, await _pending(), None)
+
+
+async def _chained_rows():
+    after = 0
+    while True:
+        rows = await AuditEvent.filter(chain_seq__gt=after).order_by("chain_seq").limit(1000)
+        for row in rows:
+            yield row
+        if len(rows) < 1000:
+            return
+        after = rows[-1].chain_seq
+
+
+async def _pending() -> int:
+    return await AuditEvent.filter(chain_seq=None).count()
