@@ -49,7 +49,10 @@ async def _not_found(request: Request, exc: Exception) -> JSONResponse:
 
 async def _server_error(request: Request, exc: Exception) -> JSONResponse:
     request_id = request.scope.get("qianbao.request_id", "-")
-    return JSONResponse({"error": "internal_error", "request_id": request_id}, status_code=500)
+    # Sent by Starlette's outermost middleware, past RequestMiddleware: add the header here.
+    return JSONResponse(
+        {"error": "internal_error", "request_id": request_id}, status_code=500, headers={"X-Request-ID": request_id}
+    )
 
 
 def create_app(settings: Settings | None = None, *, manage_orm: bool = True, chain_audit: bool = True) -> Starlette:

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from api.db import DatabaseUnavailable, apply_migrations, check_reachable, close_orm, init_orm
 from api.settings import load_settings
+from auth.roles import STAFF_ROLES
 from auth.scopes import PARTNER_SCOPES
 
 
@@ -177,6 +178,98 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _run_with_db(settings.database_url, work)
 
 
+def _read_password(args: argparse.Namespace) -> str | None:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        return None
+    import getpass
+
+    first = getpass.getpass("Password (12+ characters): ")
+    if getpass.getpass("Repeat: ") != first:
+        print("qianbao: the passwords differ", file=sys.stderr)
+        return None
+    return first
+
+
+def cmd_staff_create(args: argparse.Namespace) -> int:
+    """Create a bank staff user; the password comes from a prompt or standard input."""
+    from services.audit import Actor, record_event
+    from services.errors import DomainError
+    from services.staff import create_staff
+
+    settings = load_settings(database_url=args.database_url)
+    password = _read_password(args)
+    if password is None:
+        return _fail("no password: type it at the prompt, or pipe it with --password-stdin")
+
+    async def work() -> int:
+        try:
+            staff = await create_staff(email=args.email, role=args.role, password=password)
+        except DomainError as exc:
+            await record_event(actor=Actor(kind="cli", id="qianbao staff create"), operation="staffCreate",
+                               outcome=exc.code, object_type="StaffUser", detail=exc.message)
+            return _fail(exc.message)
+        await record_event(actor=Actor(kind="cli", id="qianbao staff create"), operation="staffCreate", outcome="OK",
+                           object_type="StaffUser", object_id=str(staff.id), detail=f"role={staff.role}")
+        print(f"staff user {staff.email} ({staff.role}) created: {staff.id}")
+        return 0
+
+    return _run_with_db(settings.database_url, work)
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    """List, rotate or retire the JWT signing keys."""
+    from services.audit import Actor, record_event
+    from services.errors import DomainError
+    from services.signing_keys import list_keys, retire_signing_key, rotate_signing_key
+
+    settings = load_settings(database_url=args.database_url)
+
+    async def work() -> int:
+        actor = Actor(kind="cli", id=f"qianbao keys {args.keys_command}")
+        if args.keys_command == "rotate":
+            kid = await rotate_signing_key()
+            await record_event(actor=actor, operation="keysRotate", outcome="OK", object_type="SigningKey", object_id=kid)
+            print(f"new signing key {kid}: workers sign with it within 10 s; older keys stay in the JWKS until retired")
+        elif args.keys_command == "retire":
+            try:
+                await retire_signing_key(args.kid, force=args.force)
+            except DomainError as exc:
+                # A refused staff action is audited too, with its refusal code as the outcome.
+                await record_event(actor=actor, operation="keysRetire", outcome=exc.code, object_type="SigningKey",
+                                   object_id=args.kid, detail=exc.message)
+                return _fail(exc.message)
+            await record_event(actor=actor, operation="keysRetire", outcome="OK", object_type="SigningKey", object_id=args.kid)
+            print(f"key {args.kid} retired: out of the JWKS; its tokens are refused within 10 s")
+        for key in await list_keys():
+            state = "retired " + key.retired_at.isoformat() if key.retired_at else ("signing" if key.signing else "verifying")
+            print(f"{key.kid}  created {key.created_at.isoformat()}  {state}")
+        return 0
+
+    return _run_with_db(settings.database_url, work)
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Chain pending audit rows, then recompute the whole chain and name the first broken row."""
+    from services.audit import chain_pending, verify_chain
+
+    settings = load_settings(database_url=args.database_url)
+
+    async def work() -> int:
+        if not args.no_chain:
+            await chain_pending()
+        report = await verify_chain()
+        print(f"checked {report.checked} chained audit events; {report.pending} not yet chained")
+        if report.ok:
+            print("audit chain OK")
+            return 0
+        print(f"BROKEN: {report.first_broken}")
+        return 1
+
+    return _run_with_db(settings.database_url, work)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     parser = argparse.ArgumentParser(prog="qianbao", description="Qianbao wallet API")
@@ -206,6 +299,26 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--scope", action="append", choices=PARTNER_SCOPES, help="repeat for several (default: all)")
     create.add_argument("--json", action="store_true", help="print one JSON object")
     create.set_defaults(func=cmd_partner_create)
+
+    staff = sub.add_parser("staff", help="manage bank staff").add_subparsers(dest="staff_command", required=True)
+    staff_create = with_db(staff.add_parser("create", help="create a staff user"))
+    staff_create.add_argument("--email", required=True)
+    staff_create.add_argument("--role", required=True, choices=STAFF_ROLES)
+    staff_create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    staff_create.set_defaults(func=cmd_staff_create)
+
+    keys = sub.add_parser("keys", help="JWT signing keys").add_subparsers(dest="keys_command", required=True)
+    with_db(keys.add_parser("list", help="list keys")).set_defaults(func=cmd_keys)
+    with_db(keys.add_parser("rotate", help="add a new signing key (old ones keep verifying)")).set_defaults(func=cmd_keys)
+    retire = with_db(keys.add_parser("retire", help="retire a key: out of the JWKS, its tokens refused"))
+    retire.add_argument("kid")
+    retire.add_argument("--force", action="store_true", help="retire even the signing key or a key whose tokens may be live")
+    retire.set_defaults(func=cmd_keys)
+
+    audit = sub.add_parser("audit", help="audit trail").add_subparsers(dest="audit_command", required=True)
+    audit_verify = with_db(audit.add_parser("verify", help="recompute the hash chain"))
+    audit_verify.add_argument("--no-chain", action="store_true", help="do not chain pending rows first")
+    audit_verify.set_defaults(func=cmd_audit_verify)
 
     ledger = sub.add_parser("ledger", help="ledger tools").add_subparsers(dest="ledger_command", required=True)
     with_db(ledger.add_parser("verify", help="check every ledger invariant")).set_defaults(func=cmd_ledger_verify)

@@ -11,7 +11,9 @@
 | kyc:read            |   x   |     x      |         |         |
 | kyc:review          |       |     x      |         |         |
 
-Only admin manages partners, API clients and keys; analyst reads and never
+Only admin manages partners, API clients and keys, and only admin revokes
+tokens (`tokenRevoke` by token or jti, which needs partners:write; partners
+and customer tokens may revoke their own tokens); analyst reads and never
 writes; support reads customers and transactions but not KYC documents. No
 staff role moves money: partner tokens alone carry transactions:write.
 """

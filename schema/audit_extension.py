@@ -1,5 +1,6 @@
 """Audits every root mutation field that no resolver audited itself (refused by a
-permission rule, or failed), so that every mutation attempt leaves a record."""
+permission rule, or failed), so that every mutation attempt leaves a record, and
+every root field a bank staff member reads (who looked at which partner data)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from services.audit import record_event
 log = logging.getLogger("qianbao.audit")
 
 
-def _mutation_fields(document: object, operation_name: str | None) -> list[tuple[str, str]]:
-    """(response key, field name) of each root field of the selected mutation."""
+def _audited_fields(document: object, operation_name: str | None, *, staff: bool) -> list[tuple[str, str]]:
+    """(response key, field name) of each root field to audit: every mutation, and staff reads."""
     definitions = [d for d in getattr(document, "definitions", []) if isinstance(d, OperationDefinitionNode)]
     chosen = [d for d in definitions if operation_name is None or (d.name and d.name.value == operation_name)]
-    if len(chosen) != 1 or chosen[0].operation != OperationType.MUTATION:
+    if len(chosen) != 1:
+        return []
+    if chosen[0].operation != OperationType.MUTATION and not (staff and chosen[0].operation == OperationType.QUERY):
         return []
     return [
         ((s.alias or s.name).value, s.name.value)
@@ -34,10 +37,16 @@ class AuditTrail(SchemaExtension):
         context = self.execution_context.context
         principal = getattr(context, "principal", None)
         result = self.execution_context.result
-        if principal is None or result is None or getattr(result, "data", None) is None:
-            return  # never executed (a syntax or validation error): nothing was attempted
+        if principal is None or result is None:
+            return
+        executed = getattr(result, "data", None) is not None or any(e.path for e in result.errors or [])
+        if not executed:
+            return  # a syntax or validation error: nothing was attempted
         audited = getattr(context, "audited", set())
-        for key, name in _mutation_fields(self.execution_context.graphql_document, self.execution_context.operation_name):
+        fields = _audited_fields(
+            self.execution_context.graphql_document, self.execution_context.operation_name, staff=principal.is_staff
+        )
+        for key, name in fields:
             if key in audited:
                 continue
             codes = [

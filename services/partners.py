@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from auth.passwords import hash_secret_async, verify_secret_async
+from auth.passwords import hash_secret_async, needs_rehash, verify_secret_async
 from models import ApiClient, Partner
 from models.enums import ApiClientStatus, PartnerStatus
 from services.errors import ValidationFailed
@@ -55,7 +55,8 @@ async def authenticate_client(*, client_id: str, client_secret: str) -> Authenti
     if 0 < len(client_id) <= 64 and len(client_secret) <= 256:
         client = await ApiClient.get_or_none(client_id=client_id).select_related("partner")
     if client is None:
-        if _DUMMY_HASH is None:
+        if _DUMMY_HASH is None or needs_rehash(_DUMMY_HASH):
+            # Made (again) with the current parameters, or it would cost less than a real hash.
             _DUMMY_HASH = await hash_secret_async(secrets.token_urlsafe(32))
         await verify_secret_async(_DUMMY_HASH, client_secret)
         return None

@@ -55,7 +55,8 @@ async def login_staff(*, email: str, password: str, now: datetime | None = None)
     if 0 < len(address) <= 254 and len(password or "") <= MAX_PASSWORD_LENGTH:
         staff = await StaffUser.get_or_none(email=address)
     if staff is None or not staff.active:
-        if _dummy_hash is None:
+        if _dummy_hash is None or needs_rehash(_dummy_hash):
+            # Made (again) with the current parameters, or it would cost less than a real hash.
             _dummy_hash = await hash_secret_async(secrets.token_urlsafe(24))
         await verify_secret_async(_dummy_hash, password or "")
         return LoginResult(staff=None)

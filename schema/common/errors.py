@@ -43,10 +43,15 @@ class UserError:
         return cls(code=ErrorCode(error.code), message=error.message, field=error.field)
 
 
-def _object_of(result: Any) -> tuple[str | None, str | None]:
+def _object_of(result: Any) -> tuple[str | None, str | None, Any]:
+    """(type, id, owning partner id) of the object a mutation acted on."""
     model = getattr(result, "_audit_object", result)
     object_id = getattr(model, "id", None)
-    return (type(model).__name__, str(object_id)) if object_id is not None else (None, None)
+    if object_id is None:
+        return None, None, None
+    type_name = type(model).__name__
+    partner_id = object_id if type_name == "Partner" else getattr(model, "partner_id", None)
+    return type_name, str(object_id), partner_id
 
 
 async def attempt(info: Any, call: Awaitable[T], *, detail: str | None = None) -> tuple[T | None, list[UserError]]:
@@ -58,10 +63,12 @@ async def attempt(info: Any, call: Awaitable[T], *, detail: str | None = None) -
         outcome, result, errors = error.code, None, [UserError.from_domain(error)]
     else:
         outcome, errors = "OK", []
-    object_type, object_id = _object_of(result) if result is not None else (None, None)
+    object_type, object_id, partner_id = _object_of(result) if result is not None else (None, None, None)
     await record_event(
         actor=actor_of(context.principal), operation=info.field_name, outcome=outcome,
         object_type=object_type, object_id=object_id, request_id=context.request_id, detail=detail,
+        # Staff actions are filed under the partner they touched, so auditEvents(partnerId:) shows them.
+        partner_id=partner_id,
     )
     context.audited.add(info.path.key)
     return result, errors

@@ -61,6 +61,27 @@ class PartnerToken(BasePermission):
         return principal is not None and principal.kind == "partner"
 
 
+class _StaffPermission(BasePermission):
+    staff_scope = ""
+    error_class = Forbidden
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        return principal is not None and (not principal.is_staff or principal.has_scope(self.staff_scope))
+
+
+@cache
+def staff_needs(name: str) -> type[BasePermission]:
+    """A permission class that lets partner and customer tokens through (their service limits
+    them to their own objects) but requires a role permission of bank staff."""
+    return type(
+        f"StaffNeeds_{name.replace(':', '_')}",
+        (_StaffPermission,),
+        {"staff_scope": name, "message": f"this operation needs the {name} permission"},
+    )
+
+
 def requires_partner(name: str) -> list[type[BasePermission]]:
     """permission_classes for partner-only operations (onboarding, top-ups, minting tokens)."""
     return [PartnerToken, scope(name)]

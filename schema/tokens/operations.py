@@ -8,7 +8,7 @@ import strawberry
 
 from schema.common.context import Info
 from schema.common.errors import UserError, attempt
-from schema.common.permissions import Authenticated, requires_partner
+from schema.common.permissions import Authenticated, requires_partner, staff_needs
 from schema.common.relay import global_id_to_uuid
 from schema.customers.types import Customer
 from services import delegated_tokens
@@ -64,7 +64,10 @@ class TokenMutations:
             customer=Customer.from_model(minted.customer), user_errors=[],
         )
 
-    @strawberry.mutation(permission_classes=[Authenticated], description="Revoke one access token before it expires.")
+    @strawberry.mutation(
+        permission_classes=[Authenticated, staff_needs("partners:write")],
+        description="Revoke one access token before it expires.",
+    )
     async def token_revoke(self, info: Info, input: TokenRevokeInput) -> TokenRevokePayload:
         jti, errors = await attempt(
             info,

@@ -1,0 +1,465 @@
+"""The permission matrix: every root field of Query and Mutation, run by every kind of caller.
+
+Callers: anonymous; partner A with a token lacking the field's scope; partner A
+with it; partner B on A's objects; a delegated customer token of A's customer;
+and one bank staff member per role. Each (field, caller) cell names the one
+outcome the documented matrix allows (auth/roles.py, the schema's permission
+classes, services/delegated_tokens.CUSTOMER_TOKEN_SCOPES), and a refused call
+must leave the database exactly as it was.
+
+The table is written by hand; `test_the_table_agrees_with_the_role_matrix_and_the_schema`
+derives the same cells from auth/roles.py and the permission classes, so the
+table, the documentation and the schema cannot drift apart silently. A new
+root field without a row fails `test_every_root_field_has_a_row`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from auth.roles import STAFF_ROLES, permissions_of
+from auth.scopes import PARTNER_SCOPES
+from models import (
+    Account,
+    ApiClient,
+    AuditEvent,
+    Customer,
+    Entry,
+    IdempotencyRecord,
+    Partner,
+    RevokedToken,
+    SigningKey,
+    StaffUser,
+    Transaction,
+    Wallet,
+)
+from models.enums import PartnerStatus
+from schema.build import schema as api_schema
+from schema.common.permissions import PartnerToken
+from schema.common.relay import parse_global_id, to_global_id
+from services.delegated_tokens import CUSTOMER_TOKEN_SCOPES
+from services.partner_admin import set_partner_status
+from services.partners import create_partner
+from tests.api.staff_support import StaffClient, StaffFactory, customer_session
+from tests.api.support import error_codes
+from tests.factories import ApiClientFactory, GraphQLClient, next_id
+
+OK, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED = "OK", "FORBIDDEN", "NOT_FOUND", "UNAUTHENTICATED"
+HIDDEN = "HIDDEN"  # a list: answered, without any of the other partner's objects
+NA = "N/A"  # the cell does not apply (no object of another partner is involved)
+
+PARTNER_CALLERS = ("anonymous", "partner-without-scope", "partner", "other-partner", "customer")
+CALLERS = (*PARTNER_CALLERS, *STAFF_ROLES)
+STAFF_ONLY_PERMISSIONS = {"partners:read", "partners:write", "audit:read"}
+
+
+# --- the world every cell runs in -------------------------------------------
+
+
+@dataclass
+class World:
+    http: httpx.AsyncClient
+    tokens: Any  # the app's TokenAuthority
+    a: GraphQLClient
+    b: GraphQLClient
+    a_c1: str
+    a_c2: str
+    a_w1: str  # c1's wallet, funded
+    a_w2: str  # c2's wallet
+    a_tx: str  # the top-up of a_w1
+    customer: GraphQLClient  # c1's delegated token, every delegable scope
+    staff: dict[str, StaffClient]
+    a_ids: set[str]
+    narrow: dict[frozenset[str], GraphQLClient] = field(default_factory=dict)
+
+    async def a_token_with(self, scopes: frozenset[str]) -> GraphQLClient:
+        """A's own client, with a token holding exactly these scopes (from /oauth/token)."""
+        if scopes not in self.narrow:
+            response = await self.http.post("/oauth/token", data={
+                "grant_type": "client_credentials", "client_id": self.a.client_id,
+                "client_secret": self.a.client_secret, "scope": " ".join(sorted(scopes)),
+            })
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert set(body["scope"].split()) == scopes
+            self.narrow[scopes] = GraphQLClient(
+                http=self.http, token=body["access_token"], partner_id=self.a.partner_id,
+                client_id=self.a.client_id, client_secret=self.a.client_secret, scopes=sorted(scopes),
+            )
+        return self.narrow[scopes]
+
+    def throwaway_partner_token(self) -> str:
+        """A second live token of A's client, for tokenRevoke to aim at."""
+        token, _ = self.tokens.issue_partner_token(
+            client_id=self.a.client_id, partner_id=uuid.UUID(self.a.partner_id), scopes=["wallets:read"], ttl_s=300
+        )
+        return token
+
+    def throwaway_customer_token(self) -> str:
+        """A second live token of A's customer c1."""
+        token, _ = self.tokens.issue_customer_token(
+            client_id=self.a.client_id, partner_id=uuid.UUID(self.a.partner_id),
+            customer_id=_uuid(self.a_c1), scopes=["wallets:read"], ttl_s=300,
+        )
+        return token
+
+
+def _uuid(global_id: str) -> uuid.UUID:
+    parsed = parse_global_id(global_id)
+    assert parsed is not None
+    return parsed[1]
+
+
+@pytest_asyncio.fixture(scope="module")
+async def world(app, http) -> World:
+    factory = ApiClientFactory(http)
+    a, b = await factory.partner(), await factory.partner()
+    c1, c2 = await a.create_customer(), await a.create_customer()
+    w1 = await a.open_wallet("CNY", customer_id=c1["id"])
+    w2 = await a.open_wallet("CNY", customer_id=c2["id"])
+    top_up = await a.top_up(w1["id"], "1000.00")
+    assert top_up["userErrors"] == []
+    transfer = await a.transfer(w1["id"], w2["id"], "10.00")
+    assert transfer["userErrors"] == []
+    b_wallet = await b.open_wallet("CNY")
+    assert (await b.top_up(b_wallet["id"], "50.00"))["userErrors"] == []
+    customer = await customer_session(a, c1["id"], sorted(CUSTOMER_TOKEN_SCOPES))
+    staff = await StaffFactory(http).every_role()
+    return World(
+        http=http, tokens=app.state.qianbao.tokens, a=a, b=b, a_c1=c1["id"], a_c2=c2["id"],
+        a_w1=w1["id"], a_w2=w2["id"], a_tx=top_up["transaction"]["id"], customer=customer, staff=staff,
+        a_ids={c1["id"], c2["id"], w1["id"], w2["id"], top_up["transaction"]["id"], transfer["transaction"]["id"]},
+    )
+
+
+# --- fresh targets for the staff mutations ------------------------------------
+
+
+async def _fresh_partner(suspended: bool = False) -> tuple[str, str]:
+    """A new partner (optionally suspended): its global ID and its API client's global ID."""
+    created = await create_partner(name=next_id("matrix-target"), scopes=["wallets:read"])
+    if suspended:
+        await set_partner_status(partner_id=created.partner.id, status=PartnerStatus.SUSPENDED, reason="setup")
+    return to_global_id("Partner", created.partner.id), to_global_id("ApiClient", created.client.id)
+
+
+# --- the table ----------------------------------------------------------------
+
+Variables = Callable[[World, str], Awaitable[dict[str, Any]]]
+
+
+def _const(build: Callable[[World], dict[str, Any]]) -> Variables:
+    async def variables(w: World, caller: str) -> dict[str, Any]:
+        return build(w)
+
+    return variables
+
+
+async def _partner_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"partnerId": (await _fresh_partner())[0], "reason": "permission matrix"}}
+
+
+async def _suspended_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"partnerId": (await _fresh_partner(suspended=True))[0], "reason": "permission matrix"}}
+
+
+async def _client_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"apiClientId": (await _fresh_partner())[1]}}
+
+
+async def _new_client_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"partnerId": (await _fresh_partner())[0], "scopes": ["wallets:read"]}}
+
+
+async def _revoke_target(w: World, caller: str) -> dict[str, Any]:
+    if caller == "customer":
+        return {"input": {"token": w.throwaway_customer_token()}}
+    if caller in STAFF_ROLES:
+        throwaway = w.tokens.verify(w.throwaway_partner_token())
+        return {"input": {"jti": throwaway.token_id}}
+    return {"input": {"token": w.throwaway_partner_token()}}
+
+
+@dataclass(frozen=True)
+class Row:
+    document: str
+    variables: Variables
+    scope: str | None  # the scope or role permission the field needs (None: any verified caller)
+    partner_only: bool  # PartnerToken: neither customer tokens nor staff
+    foreign: str  # what partner B gets on A's objects when the partner itself is allowed: NOT_FOUND, HIDDEN or N/A
+    expect: dict[str, str]  # caller -> outcome, for every caller but anonymous (always 401)
+    scope_checked_in_resolver: bool = False  # node(id:): the scope depends on the ID's type
+    staff_scope: str | None = None  # when staff need another permission than partners do
+
+
+def _cells(partner: str, without: str, other: str, customer: str, admin: str, compliance: str, support: str,
+           analyst: str) -> dict[str, str]:
+    return {"partner": partner, "partner-without-scope": without, "other-partner": other, "customer": customer,
+            "admin": admin, "compliance": compliance, "support": support, "analyst": analyst}
+
+
+F, N, H = FORBIDDEN, NOT_FOUND, HIDDEN
+PAYLOAD = "userErrors { code message }"
+
+QUERIES: dict[str, Row] = {
+    "viewer": Row("{ viewer { kind } }", _const(lambda w: {}), None, False, NA,
+                  _cells(OK, OK, NA, OK, OK, OK, OK, OK)),
+    "node": Row("query($id: ID!) { node(id: $id) { id } }", _const(lambda w: {"id": w.a_w1}), "wallets:read", False,
+                NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK), scope_checked_in_resolver=True),
+    "customer": Row("query($id: ID!) { customer(id: $id) { id } }", _const(lambda w: {"id": w.a_c1}),
+                    "customers:read", False, NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK)),
+    "customers": Row("{ customers(first: 100) { nodes { id } } }", _const(lambda w: {}), "customers:read", False,
+                     HIDDEN, _cells(OK, F, H, OK, OK, OK, OK, OK)),
+    "wallet": Row("query($id: ID!) { wallet(id: $id) { id balance { amount } } }", _const(lambda w: {"id": w.a_w1}),
+                  "wallets:read", False, NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK)),
+    "wallets": Row("query($c: ID) { wallets(customerId: $c, first: 100) { nodes { id } } }",
+                   _const(lambda w: {"c": w.a_c1}), "wallets:read", False, NOT_FOUND,
+                   _cells(OK, F, N, OK, OK, OK, OK, OK)),
+    "transaction": Row("query($id: ID!) { transaction(id: $id) { id } }", _const(lambda w: {"id": w.a_tx}),
+                       "transactions:read", False, NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK)),
+    "transactions": Row("query($w: ID) { transactions(walletId: $w, first: 100) { nodes { id } } }",
+                        _const(lambda w: {"w": w.a_w1}), "transactions:read", False, NOT_FOUND,
+                        _cells(OK, F, N, OK, OK, OK, OK, OK)),
+    "partners": Row("{ partners(first: 1) { nodes { id apiClients { clientId } } } }", _const(lambda w: {}),
+                    "partners:read", False, NA, _cells(F, F, F, F, OK, OK, OK, OK)),
+    "auditEvents": Row("{ auditEvents(first: 1) { nodes { id operation } } }", _const(lambda w: {}), "audit:read",
+                       False, NA, _cells(F, F, F, F, OK, OK, F, F)),
+}
+
+MUTATIONS: dict[str, Row] = {
+    "customerCreate": Row(
+        f"mutation($input: CustomerCreateInput!) {{ customerCreate(input: $input) {{ customer {{ id }} {PAYLOAD} }} }}",
+        _const(lambda w: {"input": {"externalRef": next_id("matrix"), "kind": "INDIVIDUAL", "displayName": "M",
+                                    "country": "CN"}}),
+        "customers:write", True, NA, _cells(OK, F, NA, F, F, F, F, F)),
+    "walletOpen": Row(
+        f"mutation($input: WalletOpenInput!) {{ walletOpen(input: $input) {{ wallet {{ id }} {PAYLOAD} }} }}",
+        _const(lambda w: {"input": {"customerId": w.a_c1, "currency": "CNY"}}),
+        "wallets:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    "walletTopUp": Row(
+        f"mutation($input: WalletTopUpInput!) {{ walletTopUp(input: $input) {{ transaction {{ id }} {PAYLOAD} }} }}",
+        _const(lambda w: {"input": {"walletId": w.a_w1, "amount": "1.00", "idempotencyKey": next_id("matrix")}}),
+        "transactions:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    "transferCreate": Row(
+        f"mutation($input: TransferCreateInput!) {{ transferCreate(input: $input) {{ transaction {{ id }} {PAYLOAD} }} }}",
+        _const(lambda w: {"input": {"fromWalletId": w.a_w1, "toWalletId": w.a_w2, "amount": "1.00",
+                                    "idempotencyKey": next_id("matrix")}}),
+        "transactions:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
+    "withdrawalCreate": Row(
+        f"mutation($input: WithdrawalCreateInput!) {{ withdrawalCreate(input: $input) {{ transaction {{ id }} {PAYLOAD} }} }}",
+        _const(lambda w: {"input": {"walletId": w.a_w1, "amount": "1.00", "idempotencyKey": next_id("matrix")}}),
+        "transactions:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
+    "customerTokenCreate": Row(
+        f"mutation($input: CustomerTokenCreateInput!) {{ customerTokenCreate(input: $input) {{ token {PAYLOAD} }} }}",
+        _const(lambda w: {"input": {"customerId": w.a_c1, "scopes": ["wallets:read"], "ttlSeconds": 60}}),
+        "customers:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    "tokenRevoke": Row(
+        f"mutation($input: TokenRevokeInput!) {{ tokenRevoke(input: $input) {{ jti {PAYLOAD} }} }}",
+        _revoke_target, None, False, NOT_FOUND, _cells(OK, OK, N, OK, OK, F, F, F), staff_scope="partners:write"),
+    "partnerCreate": Row(
+        f"mutation($input: PartnerCreateInput!) {{ partnerCreate(input: $input) {{ partner {{ id }} clientSecret {PAYLOAD} }} }}",
+        _const(lambda w: {"input": {"name": next_id("matrix-partner"), "scopes": ["wallets:read"]}}),
+        "partners:write", False, NA, _cells(F, F, F, F, OK, F, F, F)),
+    "partnerSuspend": Row(
+        f"mutation($input: PartnerStatusInput!) {{ partnerSuspend(input: $input) {{ partner {{ status }} {PAYLOAD} }} }}",
+        _partner_target, "partners:write", False, NA, _cells(F, F, F, F, OK, F, F, F)),
+    "partnerReactivate": Row(
+        f"mutation($input: PartnerStatusInput!) {{ partnerReactivate(input: $input) {{ partner {{ status }} {PAYLOAD} }} }}",
+        _suspended_target, "partners:write", False, NA, _cells(F, F, F, F, OK, F, F, F)),
+    "apiClientCreate": Row(
+        f"mutation($input: ApiClientCreateInput!) {{ apiClientCreate(input: $input) {{ apiClient {{ id }} clientSecret {PAYLOAD} }} }}",
+        _new_client_target, "partners:write", False, NA, _cells(F, F, F, F, OK, F, F, F)),
+    "apiClientRotateSecret": Row(
+        f"mutation($input: ApiClientInput!) {{ apiClientRotateSecret(input: $input) {{ apiClient {{ id }} clientSecret {PAYLOAD} }} }}",
+        _client_target, "partners:write", False, NA, _cells(F, F, F, F, OK, F, F, F)),
+    "apiClientRevoke": Row(
+        f"mutation($input: ApiClientInput!) {{ apiClientRevoke(input: $input) {{ apiClient {{ status }} {PAYLOAD} }} }}",
+        _client_target, "partners:write", False, NA, _cells(F, F, F, F, OK, F, F, F)),
+}
+
+MATRIX: dict[str, Row] = {**QUERIES, **MUTATIONS}
+CELLS = [(name, caller) for name in MATRIX for caller in CALLERS
+         if caller == "anonymous" or MATRIX[name].expect[caller] != NA]
+
+
+# --- the table against the schema and the documented matrix -------------------
+
+
+def _root_fields() -> dict[str, set[str]]:
+    graphql_schema = api_schema._schema
+    return {"Query": set(graphql_schema.query_type.fields), "Mutation": set(graphql_schema.mutation_type.fields)}
+
+
+def test_every_root_field_has_a_row():
+    roots = _root_fields()
+    assert set(QUERIES) == roots["Query"], f"Query fields without a row: {roots['Query'] - set(QUERIES)}"
+    assert set(MUTATIONS) == roots["Mutation"], f"Mutation fields without a row: {roots['Mutation'] - set(MUTATIONS)}"
+
+
+def _derived(row: Row, caller: str) -> str:
+    """The outcome the documented rules give for one cell."""
+    if caller == "anonymous":
+        return UNAUTHENTICATED
+    if caller in ("partner", "partner-without-scope", "other-partner"):
+        if row.scope is not None and (caller == "partner-without-scope" or row.scope not in PARTNER_SCOPES):
+            return FORBIDDEN
+        return row.foreign if caller == "other-partner" else OK
+    if caller == "customer":
+        refused = row.partner_only or (row.scope is not None and row.scope not in CUSTOMER_TOKEN_SCOPES)
+        return FORBIDDEN if refused else OK
+    needed = row.staff_scope or row.scope
+    refused = row.partner_only or (needed is not None and needed not in permissions_of(caller))
+    return FORBIDDEN if refused else OK
+
+
+@pytest.mark.parametrize("name", list(MATRIX))
+def test_the_table_agrees_with_the_role_matrix_and_the_schema(name):
+    row = MATRIX[name]
+    type_name = "Query" if name in QUERIES else "Mutation"
+    strawberry_field = api_schema.get_field_for_type(name, type_name)
+    classes = strawberry_field.permission_classes
+    scopes = {getattr(c, "scope", "") for c in classes} - {""}
+    staff_scopes = {getattr(c, "staff_scope", "") for c in classes} - {""}
+    # The row's scopes are the ones the schema enforces (node checks it per ID type, in its resolver).
+    assert scopes == (set() if row.scope is None or row.scope_checked_in_resolver else {row.scope}), (name, scopes)
+    assert staff_scopes == ({row.staff_scope} if row.staff_scope else set()), (name, staff_scopes)
+    assert (PartnerToken in classes) == row.partner_only, (name, classes)
+    assert classes, f"{name} has no permission class"
+    for caller in CALLERS[1:]:
+        assert row.expect[caller] == _derived(row, caller), (name, caller, row.expect[caller], _derived(row, caller))
+
+
+def test_no_staff_role_but_admin_writes_and_partners_never_reach_staff_operations():
+    for name, row in MUTATIONS.items():
+        assert row.expect["analyst"] == FORBIDDEN, f"analyst may {name}"
+        assert row.expect["support"] == FORBIDDEN, f"support may {name}"
+    for name, row in MATRIX.items():
+        if (row.staff_scope or row.scope) in STAFF_ONLY_PERMISSIONS and row.scope is not None:
+            for caller in ("partner", "partner-without-scope", "other-partner", "customer"):
+                assert row.expect[caller] == FORBIDDEN, (name, caller)
+    # No staff role moves money.
+    for name in ("walletTopUp", "transferCreate", "withdrawalCreate"):
+        assert all(MUTATIONS[name].expect[role] == FORBIDDEN for role in STAFF_ROLES), name
+
+
+# --- running the cells --------------------------------------------------------
+
+
+async def _token_for(w: World, row: Row, caller: str) -> str | None:
+    if caller == "anonymous":
+        return None
+    if caller == "partner":
+        return w.a.token
+    if caller == "other-partner":
+        return w.b.token
+    if caller == "customer":
+        return w.customer.token
+    if caller == "partner-without-scope":
+        if row.scope is None:
+            return (await w.a_token_with(frozenset({"fees:read"}))).token
+        return (await w.a_token_with(frozenset(PARTNER_SCOPES) - {row.scope})).token
+    return w.staff[caller].token
+
+
+def _global_ids(value: Any) -> list[tuple[str, uuid.UUID]]:
+    found: list[tuple[str, uuid.UUID]] = []
+    if isinstance(value, dict):
+        for item in value.values():
+            found += _global_ids(item)
+    elif isinstance(value, str) and (parsed := parse_global_id(value)) is not None:
+        found.append(parsed)
+    return found
+
+
+async def _state(w: World, variables: dict[str, Any]) -> dict[str, Any]:
+    """Everything a refused call could have changed: table sizes, balances, and the targets' rows."""
+    counts = {model.__name__: await model.all().count() for model in (
+        Partner, ApiClient, Customer, Wallet, Account, Transaction, Entry, IdempotencyRecord, RevokedToken,
+        StaffUser, SigningKey)}
+    partner_ids = [uuid.UUID(w.a.partner_id), uuid.UUID(w.b.partner_id)]
+    balances = await Account.filter(partner_id__in=partner_ids).order_by("id").values_list("id", "balance_minor")
+    targets: dict[str, Any] = {}
+    for type_name, object_id in _global_ids(variables):
+        if type_name == "Partner":
+            targets[str(object_id)] = await Partner.filter(id=object_id).values_list("status", "name")
+        elif type_name == "ApiClient":
+            targets[str(object_id)] = await ApiClient.filter(id=object_id).values_list("status", "secret_hash", "scopes")
+    return {"counts": counts, "balances": balances, "targets": targets,
+            "suspended": await Partner.filter(status=PartnerStatus.SUSPENDED).count()}
+
+
+def _outcome(name: str, response: httpx.Response) -> str:
+    if response.status_code == 401:
+        assert error_codes(response.json()) == [UNAUTHENTICATED], response.text
+        return UNAUTHENTICATED
+    assert response.status_code == 200, response.text
+    body = response.json()
+    codes = error_codes(body)
+    if codes:
+        assert len(set(codes)) == 1, body
+        assert all(error["path"][0] == name for error in body["errors"]), body
+        assert body["data"] is None or body["data"].get(name) is None, body
+        return codes[0]
+    payload = body["data"][name]
+    assert payload is not None, body
+    user_errors = payload.get("userErrors") if isinstance(payload, dict) else None
+    if user_errors:
+        user_codes = {error["code"] for error in user_errors}
+        assert len(user_codes) == 1, payload
+        return user_codes.pop()
+    return OK
+
+
+def _ids_in(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return set().union(*(_ids_in(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_ids_in(v) for v in value)) if value else set()
+    return {value} if isinstance(value, str) else set()
+
+
+@pytest.mark.parametrize(("name", "caller"), CELLS, ids=[f"{n}-{c}" for n, c in CELLS])
+async def test_cell(world, name, caller):
+    row = MATRIX[name]
+    expected = UNAUTHENTICATED if caller == "anonymous" else row.expect[caller]
+    token = await _token_for(world, row, caller)
+    variables = await row.variables(world, caller)
+    before = await _state(world, variables)
+    audit_before = await AuditEvent.all().count()
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = await world.http.post("/graphql", json={"query": row.document, "variables": variables}, headers=headers)
+    outcome = _outcome(name, response)
+    if expected == HIDDEN:
+        assert outcome == OK, response.text
+        seen = _ids_in(response.json()["data"])
+        assert not seen & world.a_ids, f"partner B sees A's objects: {seen & world.a_ids}"
+    else:
+        assert outcome == expected, (name, caller, response.text[:500])
+    if expected in (OK, HIDDEN):
+        return
+    assert await _state(world, variables) == before, f"{name} refused to {caller} changed the database"
+    if name in MUTATIONS and caller != "anonymous":
+        # A refused mutation still leaves its trace in the audit log, with the refusal as outcome.
+        assert await AuditEvent.all().count() > audit_before
+        last = await AuditEvent.filter(operation=name).order_by("-id").first()
+        assert last is not None and last.outcome == expected, (name, caller, last and last.outcome)
+
+
+async def test_allowed_calls_really_act(world):
+    """The OK cells above are not vacuous: an allowed transfer by the customer token moves money."""
+    before = await world.a.balance(world.a_w2)
+    row = MUTATIONS["transferCreate"]
+    response = await world.http.post(
+        "/graphql", json={"query": row.document, "variables": await row.variables(world, "customer")},
+        headers={"Authorization": f"Bearer {world.customer.token}"},
+    )
+    assert _outcome("transferCreate", response) == OK
+    after = await world.a.balance(world.a_w2)
+    assert float(after) == pytest.approx(float(before) + 1.0)
