@@ -18,6 +18,8 @@ from api.request_shape import MAX_OPERATIONS_PER_DOCUMENT, request_shape
 from api.state import AppState
 from auth.principal import Principal
 from auth.tokens import InvalidToken
+from services.audit import record_event
+from schema.common.audit_actor import actor_of
 from schema.common.context import RequestContext
 from schema.loaders import Loaders
 
@@ -152,6 +154,12 @@ class GraphQLEndpoint:
         try:
             await asyncio.wait_for(self.app(scope, receive, tracking_send), self.state.settings.request_timeout_s)
         except asyncio.TimeoutError:
+            # Cancelled work rolled back and wrote no audit row: record that it was tried.
+            principal = scope["qianbao.principal"]
+            await record_event(
+                actor=actor_of(principal), operation="graphql", outcome="TIMEOUT",
+                request_id=scope.get("qianbao.request_id"), detail="cancelled at the request deadline; rolled back",
+            )
             if not started:
                 await graphql_error("the request took too long and was cancelled", status=504, code="TIMEOUT")(
                     scope, receive, send

@@ -4,9 +4,14 @@ worker and host), else in this process's memory (then each worker counts alone).
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 from typing import Protocol
+
+from redis.exceptions import RedisError
+
+log = logging.getLogger("qianbao.ratelimit")
 
 # KEYS[1] bucket; ARGV rate/s, burst, cost. Redis's own clock, so every host agrees.
 _TAKE_LUA = """
@@ -64,9 +69,15 @@ class RedisRateLimiter:
         self.client = redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
         self.rate, self.burst, self.prefix = rate_per_s, burst, prefix
         self._script = self.client.register_script(_TAKE_LUA)
+        self._fallback = MemoryRateLimiter(rate_per_s=rate_per_s, burst=burst)
 
     async def take(self, key: str, cost: int) -> float:
-        wait = await self._script(keys=[self.prefix + key], args=[self.rate, self.burst, cost])
+        try:
+            wait = await self._script(keys=[self.prefix + key], args=[self.rate, self.burst, cost])
+        except RedisError:
+            # Redis down: keep serving, limited per process, rather than failing every request.
+            log.warning("Redis rate limiter unavailable; using this worker's in-memory buckets")
+            return await self._fallback.take(key, cost)
         return float(wait)
 
     async def close(self) -> None:

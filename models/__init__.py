@@ -1,6 +1,6 @@
 """Tortoise ORM models: storage only, no business rules."""
 
-from models.audit import AuditEvent
+from models.audit import AuditChainHead, AuditEvent
 from models.customer import Customer
 from models.idempotency import IdempotencyRecord
 from models.ledger import Account, Entry, Transaction, Wallet
@@ -11,6 +11,7 @@ from models.staff import StaffUser
 
 __all__ = [
     "Account",
+    "AuditChainHead",
     "AuditEvent",
     "ApiClient",
     "Customer",

@@ -28,3 +28,17 @@ class AuditEvent(Model):
     class Meta:
         table = "audit_event"
         indexes = (("partner_id", "id"), ("actor_id", "id"), ("object_id",), ("occurred_at",))
+
+
+class AuditChainHead(Model):
+    """The chain's last position and hash, moved by the chainer in the same
+    transaction as the rows it chains: deleting the newest rows leaves the head
+    pointing past the end, which `qianbao audit verify` reports."""
+
+    id = fields.SmallIntField(primary_key=True)  # always 1
+    chain_seq = fields.BigIntField()
+    hash = fields.CharField(max_length=64)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "audit_chain_head"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 import strawberry
 from strawberry.extensions import (
     DisableIntrospection,
@@ -57,12 +55,10 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         AuditTrail,
-        PublicErrorsOnly,
+        (lambda: PublicErrorsOnly(hide_suggestions=True)) if production else PublicErrorsOnly,
     ]
     if production:
         extensions.insert(0, DisableIntrospection)
-        # graphql-core reads this at call time: no suggestions at all.
-        importlib.import_module("graphql.pyutils.did_you_mean").MAX_LENGTH = 0
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
@@ -11,6 +12,7 @@ from schema.common.public_error import PublicError
 from services.errors import DomainError
 
 log = logging.getLogger("qianbao.graphql")
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 
 def _is_request_error(error: GraphQLError) -> bool:
@@ -27,8 +29,9 @@ class PublicErrorsOnly(MaskErrors):
     """Domain refusals and public errors keep their code; any other error becomes
     "Internal error" plus the request id, and is logged (never a traceback to clients)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, hide_suggestions: bool = False) -> None:
         super().__init__(error_message="Internal error.")
+        self.hide_suggestions = hide_suggestions
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         context = self.execution_context.context
@@ -58,8 +61,10 @@ class PublicErrorsOnly(MaskErrors):
                 )
         return processed
 
-    @staticmethod
-    def _rebuild(error: GraphQLError, message: str, extensions: dict) -> GraphQLError:
+    def _rebuild(self, error: GraphQLError, message: str, extensions: dict) -> GraphQLError:
+        if self.hide_suggestions:
+            # Production: "Did you mean ...?" would map the schema for a prober.
+            message = _SUGGESTION.sub("", message)
         return GraphQLError(
             message, nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
             extensions=extensions,

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 
 from tortoise.transactions import in_transaction
 
-from models import AuditEvent
+from models import AuditChainHead, AuditEvent
 from services.ledger.sql import execute, is_postgres
 
 GENESIS_HASH = "0" * 64
@@ -30,6 +30,15 @@ class Actor:
     kind: str  # partner, customer, staff, cli, anonymous
     id: str
     partner_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class AuditNote:
+    """Who acts, doing what, in which request: lets a service write its audit row inside its own transaction."""
+
+    actor: Actor
+    operation: str
+    request_id: str | None = None
 
 
 async def record_event(
@@ -91,6 +100,10 @@ async def chain_pending(*, batch: int = _CHAIN_BATCH) -> int:
                 prev_hash = row.hash
             if pending:
                 await AuditEvent.bulk_update(pending, fields=["chain_seq", "prev_hash", "hash"])
+                # The head moves with the rows, so the newest rows cannot vanish unnoticed.
+                updated = await AuditChainHead.filter(id=1).update(chain_seq=seq, hash=prev_hash)
+                if not updated:
+                    await AuditChainHead.create(id=1, chain_seq=seq, hash=prev_hash)
         chained += len(pending)
         if len(pending) < batch:
             return chained
@@ -101,22 +114,43 @@ class ChainReport:
     checked: int
     pending: int
     first_broken: str | None
+    head_seq: int = 0
+    head_hash: str = GENESIS_HASH
 
     @property
     def ok(self) -> bool:
         return self.first_broken is None
 
 
-async def verify_chain() -> ChainReport:
-    """Recompute the chain from the genesis hash; name the first row that breaks it."""
+async def verify_chain(*, expect: tuple[int, str] | None = None) -> ChainReport:
+    """Recompute the chain from the genesis hash; name the first row that breaks it.
+
+    The chain must also end where the stored head says, and, when `expect`
+    (a position and hash recorded outside the database) is given, pass through it.
+    """
     prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
+    seen_expected = expect is None
     async for row in _chained_rows():
         if row.chain_seq != expected_seq:
             return ChainReport(checked, await _pending(), f"chain position {expected_seq} is missing (found {row.chain_seq} at row {row.id}): a row was deleted or renumbered")
         if row.prev_hash != prev_hash or row.hash != event_hash(prev_hash, row):
             return ChainReport(checked, await _pending(), f"row {row.id} (chain position {row.chain_seq}) does not match its hash: edited or reordered")
+        if expect is not None and row.chain_seq == expect[0]:
+            if row.hash != expect[1]:
+                return ChainReport(checked, await _pending(), f"chain position {expect[0]} has hash {row.hash}, not the recorded {expect[1]}: rewritten")
+            seen_expected = True
         prev_hash, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
-    return ChainReport(checked, await _pending(), None)
+    head = await AuditChainHead.get_or_none(id=1)
+    head_seq, head_hash = (head.chain_seq, head.hash) if head else (0, GENESIS_HASH)
+    problem = None
+    if head_seq != checked or head_hash != prev_hash:
+        problem = (
+            f"the chain ends at position {checked} but its head says {head_seq}: "
+            "the newest rows were deleted, or the head was altered"
+        )
+    elif not seen_expected:
+        problem = f"chain position {expect[0]} recorded outside the database is missing: rows were deleted"  # type: ignore[index]
+    return ChainReport(checked, await _pending(), problem, head_seq=head_seq, head_hash=head_hash)
 
 
 async def _chained_rows():

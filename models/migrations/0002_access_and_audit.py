@@ -11,6 +11,17 @@ class Migration(migrations.Migration):
 
     operations = [
         ops.CreateModel(
+            name='AuditChainHead',
+            fields=[
+                ('id', fields.SmallIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('chain_seq', fields.BigIntField()),
+                ('hash', fields.CharField(max_length=64)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'audit_chain_head', 'app': 'models', 'pk_attr': 'id', 'table_description': "The chain's last position and hash, moved by the chainer in the same"},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='AuditEvent',
             fields=[
                 ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),

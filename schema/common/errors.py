@@ -63,6 +63,9 @@ async def attempt(info: Any, call: Awaitable[T], *, detail: str | None = None) -
         outcome, result, errors = error.code, None, [UserError.from_domain(error)]
     else:
         outcome, errors = "OK", []
+    context.audited.add(info.path.key)
+    if getattr(result, "_audited", False):
+        return result, errors  # the service wrote the row inside its own transaction
     object_type, object_id, partner_id = _object_of(result) if result is not None else (None, None, None)
     await record_event(
         actor=actor_of(context.principal), operation=info.field_name, outcome=outcome,
@@ -70,5 +73,4 @@ async def attempt(info: Any, call: Awaitable[T], *, detail: str | None = None) -
         # Staff actions are filed under the partner they touched, so auditEvents(partnerId:) shows them.
         partner_id=partner_id,
     )
-    context.audited.add(info.path.key)
     return result, errors

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.common.audit_actor import audit_note
 from schema.common.context import Info
 from schema.common.errors import UserError, attempt
 from schema.common.permissions import requires, requires_partner
@@ -96,6 +97,7 @@ class LedgerMutations:
             posting.post_top_up(
                 principal=info.context.principal, wallet_id=global_id_to_uuid(input.wallet_id, "Wallet"),
                 amount=input.amount, idempotency_key=input.idempotency_key, currency=input.currency,
+                audit=audit_note(info),
             )
         )
         return WalletTopUpPayload(transaction=_tx(model), user_errors=errors)
@@ -109,6 +111,7 @@ class LedgerMutations:
                 from_wallet_id=global_id_to_uuid(input.from_wallet_id, "Wallet"),
                 to_wallet_id=global_id_to_uuid(input.to_wallet_id, "Wallet"),
                 amount=input.amount, idempotency_key=input.idempotency_key, memo=input.memo, currency=input.currency,
+                audit=audit_note(info),
             )
         )
         return TransferCreatePayload(transaction=_tx(model), user_errors=errors)
@@ -120,6 +123,7 @@ class LedgerMutations:
             posting.post_withdrawal(
                 principal=info.context.principal, wallet_id=global_id_to_uuid(input.wallet_id, "Wallet"),
                 amount=input.amount, idempotency_key=input.idempotency_key, currency=input.currency,
+                audit=audit_note(info),
             )
         )
         return WithdrawalCreatePayload(transaction=_tx(model), user_errors=errors)

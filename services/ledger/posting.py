@@ -34,6 +34,7 @@ from services.errors import (
 from services.ledger.entries import Leg, move
 from services.ledger.idempotency import canonical_amount, check_key, request_hash
 from services.ledger.locking import LockedWallet, lock_wallets, apply_balance_changes
+from services.audit import AuditNote, record_event
 from services.money import MAX_MINOR, normalise_currency, parse_amount
 from services.system_accounts import system_account_id
 from services.validation import clean_text
@@ -56,7 +57,8 @@ class PostingRequest:
 
 
 async def post_top_up(
-    *, principal: Principal, wallet_id: uuid.UUID | None, amount: str, idempotency_key: str, currency: str | None = None
+    *, principal: Principal, wallet_id: uuid.UUID | None, amount: str, idempotency_key: str, currency: str | None = None,
+    audit: AuditNote | None = None,
 ) -> Transaction:
     """Credit a wallet from the bank's settlement account."""
     return await _post(
@@ -66,6 +68,7 @@ async def post_top_up(
             amount_text=amount, from_wallet_id=None, to_wallet_id=wallet_id,
             from_field="walletId", to_field="walletId", currency=currency,
         ),
+        audit,
         require_to=True,
     )
 
@@ -79,6 +82,7 @@ async def post_transfer(
     idempotency_key: str,
     memo: str | None = None,
     currency: str | None = None,
+    audit: AuditNote | None = None,
 ) -> Transaction:
     """Move money between two wallets of the same partner and currency."""
     return await _post(
@@ -88,13 +92,15 @@ async def post_transfer(
             amount_text=amount, from_wallet_id=from_wallet_id, to_wallet_id=to_wallet_id,
             from_field="fromWalletId", to_field="toWalletId", memo=memo, currency=currency,
         ),
+        audit,
         require_from=True,
         require_to=True,
     )
 
 
 async def post_withdrawal(
-    *, principal: Principal, wallet_id: uuid.UUID | None, amount: str, idempotency_key: str, currency: str | None = None
+    *, principal: Principal, wallet_id: uuid.UUID | None, amount: str, idempotency_key: str, currency: str | None = None,
+    audit: AuditNote | None = None,
 ) -> Transaction:
     """Debit a wallet to the bank's settlement account (money leaves the wallet system)."""
     return await _post(
@@ -104,11 +110,14 @@ async def post_withdrawal(
             amount_text=amount, from_wallet_id=wallet_id, to_wallet_id=None,
             from_field="walletId", to_field="walletId", currency=currency,
         ),
+        audit,
         require_from=True,
     )
 
 
-async def _post(principal: Principal, req: PostingRequest, *, require_from: bool = False, require_to: bool = False) -> Transaction:
+async def _post(
+    principal: Principal, req: PostingRequest, audit: AuditNote | None, *, require_from: bool = False, require_to: bool = False
+) -> Transaction:
     key = check_key(req.idempotency_key)
     amount_canonical = canonical_amount(req.amount_text)
     memo = clean_text(req.memo, field="memo", max_len=MAX_MEMO_LENGTH, required=False)
@@ -153,6 +162,14 @@ async def _post(principal: Principal, req: PostingRequest, *, require_from: bool
                 ],
                 using_db=conn,
             )
+            if audit is not None:
+                # In the posting's own transaction: the audit row commits with the
+                # money (or not at all) and shares its commit instead of paying another.
+                await record_event(
+                    actor=audit.actor, operation=audit.operation, outcome="OK", object_type="Transaction",
+                    object_id=str(transaction_id), request_id=audit.request_id, partner_id=principal.partner_id,
+                )
+                txn._audited = True  # type: ignore[attr-defined]
         return txn
     except IntegrityError as exc:
         return await _replay(principal, key, fingerprint, exc)

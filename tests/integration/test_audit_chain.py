@@ -284,6 +284,37 @@ async def test_deleting_a_middle_row_is_detected_as_a_gap(audited_db):
     assert_intact(url, workdir)
 
 
+async def test_deleting_the_newest_rows_is_detected_by_the_head(audited_db):
+    url, workdir = audited_db
+    rows = await chained(url)
+    newest = rows[-2:]
+    for row in newest:
+        await sql(url, "DELETE FROM audit_event WHERE id = $1", row["id"])
+    try:
+        assert_broken(verify(url, workdir), f"the chain ends at position {len(rows) - 2} but its head says {len(rows)}")
+    finally:
+        placeholders = ", ".join(f"${n}" for n in range(1, len(COLUMNS) + 1))
+        for row in newest:
+            await sql(url, f"INSERT INTO audit_event ({', '.join(COLUMNS)}) VALUES ({placeholders})", *row.values())
+    assert_intact(url, workdir)
+
+
+async def test_a_head_recorded_outside_catches_a_rewritten_tail(audited_db):
+    url, workdir = audited_db
+    ok = verify(url, workdir)
+    head = re.search(r"head (\d+):([0-9a-f]{64})", ok.stdout)
+    assert head, ok.stdout
+    recorded = f"{head.group(1)}:{head.group(2)}"
+    passing = qianbao("audit", "verify", "--no-chain", "--expect-head", recorded, "--database-url", url, cwd=workdir)
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    wrong = f"{head.group(1)}:{'0' * 64}"
+    failing = qianbao("audit", "verify", "--no-chain", "--expect-head", wrong, "--database-url", url, cwd=workdir)
+    assert_broken(failing, f"chain position {head.group(1)} has hash")
+    beyond = f"{int(head.group(1)) + 5}:{head.group(2)}"
+    missing = qianbao("audit", "verify", "--no-chain", "--expect-head", beyond, "--database-url", url, cwd=workdir)
+    assert_broken(missing, "recorded outside the database is missing")
+
+
 async def test_swapping_two_rows_contents_is_detected(audited_db):
     url, workdir = audited_db
     rows = await chained(url)
