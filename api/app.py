@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api.db import close_orm, init_orm
+from api.db import asyncpg_dsn, close_orm, init_orm
 from api.graphql_endpoint import GraphQLEndpoint
 from api.health import healthz, jwks, metrics, readyz
 from api.middleware import RequestMiddleware
@@ -25,6 +25,7 @@ from api.settings import Settings, load_settings
 from api.state import AppState
 from schema.build import build_schema, schema
 from services.audit import chain_pending
+from services.token_liveness import listen_for_access_changes
 from services.signing_keys import load_token_authority
 
 log = logging.getLogger("qianbao.audit")
@@ -73,14 +74,18 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True, cha
             redis_url=settings.redis_url, rate_per_s=per_min / 60, burst=per_min, prefix="qianbao:rl:login:"
         )
         chainer = asyncio.create_task(run_audit_chainer()) if chain_audit else None
+        listener = None
+        if not settings.is_sqlite:
+            listener = asyncio.create_task(listen_for_access_changes(asyncpg_dsn(settings.database_url)))
         try:
             state.tokens = await load_token_authority(issuer=settings.issuer, audience=settings.audience)
             yield
         finally:
-            if chainer is not None:
-                chainer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await chainer
+            for task in (chainer, listener):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             for limiter in (state.api_limiter, state.login_limiter):
                 if hasattr(limiter, "close"):
                     await limiter.close()

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as tortoise_migrate
 
 from api.settings import DEFAULT_DATABASE_URL
@@ -18,7 +19,7 @@ APP_LABEL = "models"
 def tortoise_config(database_url: str) -> dict[str, Any]:
     """The Tortoise ORM config for one database URL."""
     return {
-        "connections": {"default": _with_pool_size(_normalise_url(database_url))},
+        "connections": {"default": _connection_config(_with_pool_size(_normalise_url(database_url)))},
         "apps": {
             APP_LABEL: {
                 "models": ["models"],
@@ -37,6 +38,24 @@ def _normalise_url(database_url: str) -> str:
         if database_url.startswith(prefix):
             return "postgres://" + database_url[len(prefix):]
     return database_url
+
+
+async def _no_reset(connection: object) -> None:
+    """Skip asyncpg's reset query on every pool release (one round trip per request).
+
+    asyncpg still rolls back any open transaction first. Nothing here keeps
+    session state: no LISTEN, no session advisory locks (the audit chainer's
+    lock is transaction-scoped), no SET outside a transaction.
+    """
+
+
+def _connection_config(url: str) -> str | dict[str, Any]:
+    """A URL for SQLite; for PostgreSQL the expanded config, to pass the pool a callable."""
+    if not url.startswith("postgres://"):
+        return url
+    config = expand_db_url(url)
+    config["credentials"]["reset"] = _no_reset
+    return config
 
 
 DEFAULT_POOL_SIZE = 20
@@ -64,6 +83,11 @@ TORTOISE_ORM = tortoise_config(os.environ.get("QIANBAO_DATABASE_URL") or DEFAULT
 # URL options that Tortoise consumes itself (pool size, schema); asyncpg would
 # take them for server settings and refuse to connect.
 _TORTOISE_ONLY_OPTIONS = {"minsize", "maxsize", "max_queries", "max_inactive_connection_lifetime", "schema"}
+
+
+def asyncpg_dsn(database_url: str) -> str:
+    """A plain asyncpg DSN for a configured PostgreSQL URL (for connections outside the pool)."""
+    return _asyncpg_dsn(_normalise_url(database_url))
 
 
 def _asyncpg_dsn(url: str) -> str:

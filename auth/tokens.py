@@ -25,6 +25,8 @@ ALLOWED_ALGORITHMS = [ALGORITHM]
 TOKEN_TYPE = "at+jwt"  # RFC 9068 access-token media type
 CLOCK_LEEWAY_S = 30
 MAX_TOKEN_LIFETIME_S = 3600
+_VERIFIED_CACHE_S = 30.0
+_VERIFIED_CACHE_SIZE = 10_000
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti", "sub"]
 
 
@@ -70,6 +72,10 @@ class TokenAuthority:
         self.audience = audience
         self.signing = signing
         self._verifying = {key.kid: key for key in [signing, *verifying]}
+        # Verified tokens, so a client's repeated token costs one signature check
+        # per 30 s. Liveness (revocation, suspension) is checked on every request
+        # elsewhere; this only remembers that the signature and claims were valid.
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     def jwks(self) -> dict[str, list[dict[str, str]]]:
         """Every public key that verifies tokens we issued."""
@@ -106,6 +112,18 @@ class TokenAuthority:
 
     def verify(self, token: str) -> Principal:
         """Verify a bearer token and return its principal, or raise InvalidToken."""
+        cached = self._verified.get(token)
+        now = time.time()
+        if cached is not None and now < cached[1]:
+            return cached[0]
+        principal = self._verify_uncached(token)
+        if len(self._verified) >= _VERIFIED_CACHE_SIZE:
+            self._verified.clear()
+        expires = principal.expires_at if principal.expires_at is not None else now
+        self._verified[token] = (principal, min(expires + CLOCK_LEEWAY_S, now + _VERIFIED_CACHE_S))
+        return principal
+
+    def _verify_uncached(self, token: str) -> Principal:
         if not token or len(token) > 4096:
             raise InvalidToken("missing or oversized token")
         try:

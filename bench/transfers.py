@@ -38,6 +38,11 @@ One run, against PostgreSQL:
      transfers the clients saw succeed, then runs `qianbao ledger verify`
      and prints its verdict.
 
+It also prints the CPU milliseconds each party spends per transfer and their
+"CPU-cost ratio" (baseline CPU per transfer / API CPU per transfer). When the
+run saturates the 2 cores, the measured ratio tends to it; when other work
+shares the machine, it is the steadier of the two figures.
+
 With --rounds N the API and baseline runs alternate N times (the server is
 restarted for each API run) and the figures are pooled, which evens out
 disturbances from other work on a shared machine.
@@ -52,7 +57,9 @@ its own CPU use is reported too.
 Token issuance is not measured. The partner secret is hashed with the
 production argon2 profile (about 0.2 s once); QIANBAO_ARGON2_PROFILE is left
 alone. The server runs with QIANBAO_TOKEN_TTL_S=3600 so that one token lasts
-the whole run.
+the whole run, and with QIANBAO_RATE_LIMIT_RPS / QIANBAO_RATE_LIMIT_BURST
+raised to 1000000 (unless set in the environment): every request comes from
+one partner, and the benchmark measures transfers, not the rate limiter.
 
 Usage (project venv active, PostgreSQL answering):
 
@@ -368,6 +375,10 @@ class Server:
     async def start(self, timeout_s: float = 60.0) -> None:
         env = os.environ.copy()
         env["QIANBAO_TOKEN_TTL_S"] = "3600"
+        # One partner sends everything here: lift the per-partner API rate limit so the run
+        # measures the posting path, not the limiter (whose own cost is still paid).
+        env.setdefault("QIANBAO_RATE_LIMIT_RPS", "1000000")
+        env.setdefault("QIANBAO_RATE_LIMIT_BURST", "1000000")
         env.setdefault("QIANBAO_ENV", "development")
         log = open(self.log_path, "wb")
         self.proc = await asyncio.create_subprocess_exec(
@@ -997,9 +1008,14 @@ async def main(args: argparse.Namespace) -> int:
         api, base = merge_runs(api_rounds), merge_runs(base_rounds)
 
         rt = None
+        rt_failed = False
         if not args.no_round_trips:
             print("counting SQL round trips per transfer ...", flush=True)
-            rt = await count_round_trips(base_url, db_name, setup, log_dir, run_tag)
+            try:
+                rt = await count_round_trips(base_url, db_name, setup, log_dir, run_tag)
+            except Exception as exc:  # noqa: BLE001 - the runs are done: report them anyway
+                rt_failed = True
+                print(f"could not count round trips: {type(exc).__name__}: {exc}", file=sys.stderr)
 
         ratio = print_report(args, api, base, rt, api_rounds, base_rounds)
 
@@ -1010,9 +1026,13 @@ async def main(args: argparse.Namespace) -> int:
         finally:
             await check.close()
         expected = api.successes_total + base.successes_total + (ROUND_TRIP_TRANSFERS if rt is not None else 0)
-        consistent = stored == expected
-        print(f"transfers stored: {stored}, successes seen by the clients: {expected}"
-              f" ({'match' if consistent else 'MISMATCH'})")
+        if rt_failed:  # an unknown number of the round-trip transfers went through
+            consistent = True
+            print(f"transfers stored: {stored} (not compared: the round-trip count stopped part way)")
+        else:
+            consistent = stored == expected
+            print(f"transfers stored: {stored}, successes seen by the clients: {expected}"
+                  f" ({'match' if consistent else 'MISMATCH'})")
 
         code, out, err = await run_cli("ledger", "verify", "--database-url", db_url)
         print("qianbao ledger verify: " + " / ".join(line for line in (out + err).strip().splitlines()[:12]))
@@ -1026,8 +1046,8 @@ async def main(args: argparse.Namespace) -> int:
             print(f"ratio {ratio:.2f} is below --fail-under {args.fail_under}", file=sys.stderr)
             return 1
         return 0
-    except Exception as exc:  # noqa: BLE001 - one readable line, the server log's tail if it helps
-        print(f"benchmark failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - one readable line; the server logs say more
+        print(f"benchmark failed: {type(exc).__name__}: {exc}\n(server logs in {log_dir})", file=sys.stderr)
         return 2
     finally:
         if server is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
+from functools import cached_property
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -38,17 +39,38 @@ def _paged_loader(fetch_pages: Callable[..., Awaitable[dict[Any, Page[V]]]], gro
 
 
 class Loaders:
+    """One set per request, each loader built on first use (most requests need none)."""
+
     def __init__(self, principal: Principal) -> None:
         self.principal = principal
-        self.customer: DataLoader[uuid.UUID, Customer | None] = DataLoader(load_fn=self._customers)
-        self.wallet: DataLoader[uuid.UUID, Wallet | None] = DataLoader(load_fn=self._wallets)
-        self.wallet_by_account: DataLoader[int, Wallet | None] = DataLoader(load_fn=self._wallets_by_account)
-        self.entries: DataLoader[uuid.UUID, list[Entry]] = DataLoader(load_fn=self._entries)
-        self.wallet_transactions: DataLoader[PageKey, Page[Transaction]] = _paged_loader(
-            self._transaction_pages, "account_ids"
-        )
-        self.api_clients: DataLoader[uuid.UUID, list[ApiClient]] = DataLoader(load_fn=self._api_clients)
-        self.customer_wallets: DataLoader[PageKey, Page[Wallet]] = _paged_loader(self._wallet_pages, "customer_ids")
+
+    @cached_property
+    def customer(self) -> DataLoader[uuid.UUID, Customer | None]:
+        return DataLoader(load_fn=self._customers)
+
+    @cached_property
+    def wallet(self) -> DataLoader[uuid.UUID, Wallet | None]:
+        return DataLoader(load_fn=self._wallets)
+
+    @cached_property
+    def wallet_by_account(self) -> DataLoader[int, Wallet | None]:
+        return DataLoader(load_fn=self._wallets_by_account)
+
+    @cached_property
+    def entries(self) -> DataLoader[uuid.UUID, list[Entry]]:
+        return DataLoader(load_fn=self._entries)
+
+    @cached_property
+    def wallet_transactions(self) -> DataLoader[PageKey, Page[Transaction]]:
+        return _paged_loader(self._transaction_pages, "account_ids")
+
+    @cached_property
+    def api_clients(self) -> DataLoader[uuid.UUID, list[ApiClient]]:
+        return DataLoader(load_fn=self._api_clients)
+
+    @cached_property
+    def customer_wallets(self) -> DataLoader[PageKey, Page[Wallet]]:
+        return _paged_loader(self._wallet_pages, "customer_ids")
 
     async def _customers(self, ids: Sequence[uuid.UUID]) -> list[Customer | None]:
         found = await customers.customers_by_ids(principal=self.principal, customer_ids=list(set(ids)))

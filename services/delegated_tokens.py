@@ -11,6 +11,7 @@ from auth.tokens import InvalidToken, TokenAuthority
 from models import Customer, RevokedToken
 from services.errors import NotFound, ValidationFailed
 from services.scoping import get_scoped
+from services.token_liveness import announce_access_change
 
 MAX_CUSTOMER_TOKEN_TTL_S = 15 * 60
 DEFAULT_CUSTOMER_TOKEN_TTL_S = 5 * 60
@@ -80,4 +81,5 @@ async def revoke_token(*, principal: Principal, tokens: TokenAuthority, token: s
         jti=token_id,
         defaults={"expires_at": datetime.fromtimestamp(expires, tz=timezone.utc), "revoked_by": f"{principal.kind}:{principal.subject}"},
     )
+    await announce_access_change()
     return token_id

@@ -14,6 +14,7 @@ from models import ApiClient, Partner
 from models.enums import ApiClientStatus, PartnerStatus
 from services.errors import NotFound, ValidationFailed
 from services.pagination import Page, keyset_page
+from services.token_liveness import announce_access_change
 from services.validation import clean_text
 
 
@@ -67,6 +68,7 @@ async def set_partner_status(*, partner_id: uuid.UUID | None, status: PartnerSta
         raise ValidationFailed(f"partner is already {status.value.lower()}", field=["partnerId"])
     partner.status = status
     await partner.save(update_fields=["status"])
+    await announce_access_change()
     return partner
 
 
@@ -103,6 +105,7 @@ async def revoke_api_client(*, api_client_id: uuid.UUID | None) -> ApiClient:
             raise ValidationFailed("API client is already revoked", field=["apiClientId"])
         client.status = ApiClientStatus.REVOKED
         await client.save(update_fields=["status"])
+    await announce_access_change()
     return client
 
 

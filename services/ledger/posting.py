@@ -1,13 +1,14 @@
 """The posting engine: top-ups, transfers and withdrawals as balanced ledger transactions.
 
-One posting is one database transaction, in this order:
-  1. claim the idempotency key (a concurrent duplicate blocks on the unique
-     index until we commit, then replays our result);
-  2. lock the wallet accounts involved, in account-id order (no deadlocks);
-  3. check status, currency and funds against the locked rows;
-  4. update the locked balances, write the transaction and its entries.
-A refusal raises a DomainError, which rolls everything back: a refused
-request changes nothing and does not consume its idempotency key.
+A posting claims its idempotency key, locks the wallet accounts involved in
+account-id order (no deadlocks), checks them (services.ledger.posting_rules),
+then updates the locked balances and writes the transaction, its entries and
+its audit row, all in one database transaction. A refusal writes nothing and
+does not consume the key; a concurrent duplicate waits on the key's unique
+index and then replays the original result.
+
+PostgreSQL does all of it in one statement (services.ledger.one_statement);
+SQLite runs the same steps as separate statements in one transaction.
 """
 
 from __future__ import annotations
@@ -15,45 +16,43 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from auth.principal import Principal
 from models import Entry, IdempotencyRecord, Transaction
-from models.enums import AccountKind, TransactionKind, WalletStatus
+from models.enums import TransactionKind
 from models.ids import uuid7
-from services.errors import (
-    CurrencyMismatch,
-    IdempotencyConflict,
-    InsufficientFunds,
-    InvalidAmount,
-    NotFound,
-    SameWallet,
-    WalletNotActive,
-)
-from services.ledger.entries import Leg, move
-from services.ledger.idempotency import canonical_amount, check_key, request_hash
-from services.ledger.locking import LockedWallet, lock_wallets, apply_balance_changes
 from services.audit import AuditNote, record_event
-from services.money import MAX_MINOR, normalise_currency, parse_amount
-from services.system_accounts import system_account_id
+from services.errors import IdempotencyConflict, NotFound, SameWallet
+from services.ledger.idempotency import canonical_amount, check_key, request_hash
+from services.ledger.locking import apply_balance_changes, lock_wallets
+from services.ledger.posting_rules import (
+    PostingRequest,
+    check_customer_token,
+    check_wallets_can_move,
+    common_currency,
+    legs_for,
+    locked_or_missing,
+)
+from services.ledger.sql import is_postgres
+from services.money import normalise_currency, parse_amount
 from services.validation import clean_text
 
 MAX_MEMO_LENGTH = 280
 
 
 @dataclass(frozen=True)
-class PostingRequest:
-    operation: str
-    kind: TransactionKind
-    idempotency_key: str
-    amount_text: str
-    from_wallet_id: uuid.UUID | None
-    to_wallet_id: uuid.UUID | None
-    from_field: str
-    to_field: str
-    memo: str | None = None
-    currency: str | None = None
+class CheckedRequest:
+    """A posting request whose inputs passed every check that needs no database."""
+
+    req: PostingRequest
+    key: str
+    fingerprint: str
+    memo: str | None
+    currency: str | None
+    transaction_id: uuid.UUID
 
 
 async def post_top_up(
@@ -118,6 +117,19 @@ async def post_withdrawal(
 async def _post(
     principal: Principal, req: PostingRequest, audit: AuditNote | None, *, require_from: bool = False, require_to: bool = False
 ) -> Transaction:
+    checked = _check_inputs(req, require_from=require_from, require_to=require_to)
+    try:
+        if is_postgres(connections.get("default")):
+            from services.ledger.one_statement import post_in_one_statement
+
+            return await post_in_one_statement(principal, checked, audit)
+        return await _post_in_transaction(principal, checked, audit)
+    except IntegrityError as exc:
+        return await _replay(principal, checked.key, checked.fingerprint, exc)
+
+
+def _check_inputs(req: PostingRequest, *, require_from: bool, require_to: bool) -> CheckedRequest:
+    """Every check that needs no database, and the request's idempotency fingerprint."""
     key = check_key(req.idempotency_key)
     amount_canonical = canonical_amount(req.amount_text)
     memo = clean_text(req.memo, field="memo", max_len=MAX_MEMO_LENGTH, required=False)
@@ -132,47 +144,49 @@ async def _post(
         req.operation,
         {"from": req.from_wallet_id, "to": req.to_wallet_id, "amount": amount_canonical, "memo": memo, "currency": currency},
     )
-    transaction_id = uuid7()
-    try:
-        async with in_transaction() as conn:
-            await IdempotencyRecord.create(
-                partner_id=principal.partner_id, key=key, request_hash=fingerprint,
-                operation=req.operation, transaction_id=transaction_id, using_db=conn,
+    return CheckedRequest(req=req, key=key, fingerprint=fingerprint, memo=memo, currency=currency, transaction_id=uuid7())
+
+
+async def _post_in_transaction(principal: Principal, checked: CheckedRequest, audit: AuditNote | None) -> Transaction:
+    """The portable path: the posting's steps as separate statements in one transaction."""
+    req, transaction_id = checked.req, checked.transaction_id
+    async with in_transaction() as conn:
+        await IdempotencyRecord.create(
+            partner_id=principal.partner_id, key=checked.key, request_hash=checked.fingerprint,
+            operation=req.operation, transaction_id=transaction_id, using_db=conn,
+        )
+        wallet_ids = [w for w in (req.from_wallet_id, req.to_wallet_id) if w is not None]
+        locked = await lock_wallets(conn, partner_id=principal.partner_id, wallet_ids=wallet_ids)
+        source = locked_or_missing(locked, req.from_wallet_id, req.from_field)
+        target = locked_or_missing(locked, req.to_wallet_id, req.to_field)
+        check_customer_token(principal, req, source, target)
+        txn_currency = common_currency(source, target, checked.currency, req)
+        amount_minor = parse_amount(req.amount_text, txn_currency)
+        legs = await legs_for(req.kind, source, target, amount_minor, txn_currency)
+        check_wallets_can_move(source, target, amount_minor, req)
+        await apply_balance_changes(conn, legs, tracked={w.account_id for w in locked.values()})
+        txn = await Transaction.create(
+            id=transaction_id, partner_id=principal.partner_id, kind=req.kind, currency=txn_currency,
+            amount_minor=amount_minor, from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id,
+            memo=checked.memo, idempotency_key=checked.key, using_db=conn,
+        )
+        await Entry.bulk_create(
+            [
+                Entry(transaction_id=transaction_id, account_id=leg.account_id, amount_minor=leg.amount_minor,
+                      currency=leg.currency, partner_id=principal.partner_id)
+                for leg in legs
+            ],
+            using_db=conn,
+        )
+        if audit is not None:
+            # In the posting's own transaction: the audit row commits with the
+            # money (or not at all) and shares its commit instead of paying another.
+            await record_event(
+                actor=audit.actor, operation=audit.operation, outcome="OK", object_type="Transaction",
+                object_id=str(transaction_id), request_id=audit.request_id, partner_id=principal.partner_id,
             )
-            wallet_ids = [w for w in (req.from_wallet_id, req.to_wallet_id) if w is not None]
-            locked = await lock_wallets(conn, partner_id=principal.partner_id, wallet_ids=wallet_ids)
-            source = _locked_or_missing(locked, req.from_wallet_id, req.from_field)
-            target = _locked_or_missing(locked, req.to_wallet_id, req.to_field)
-            _check_customer_token(principal, req, source, target)
-            txn_currency = _common_currency(source, target, currency, req)
-            amount_minor = parse_amount(req.amount_text, txn_currency)
-            legs = await _legs_for(req.kind, source, target, amount_minor, txn_currency)
-            _check_wallets_can_move(source, target, amount_minor, req)
-            await apply_balance_changes(conn, legs, tracked={w.account_id for w in locked.values()})
-            txn = await Transaction.create(
-                id=transaction_id, partner_id=principal.partner_id, kind=req.kind, currency=txn_currency,
-                amount_minor=amount_minor, from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id,
-                memo=memo, idempotency_key=key, using_db=conn,
-            )
-            await Entry.bulk_create(
-                [
-                    Entry(transaction_id=transaction_id, account_id=leg.account_id, amount_minor=leg.amount_minor,
-                          currency=leg.currency, partner_id=principal.partner_id)
-                    for leg in legs
-                ],
-                using_db=conn,
-            )
-            if audit is not None:
-                # In the posting's own transaction: the audit row commits with the
-                # money (or not at all) and shares its commit instead of paying another.
-                await record_event(
-                    actor=audit.actor, operation=audit.operation, outcome="OK", object_type="Transaction",
-                    object_id=str(transaction_id), request_id=audit.request_id, partner_id=principal.partner_id,
-                )
-                txn._audited = True  # type: ignore[attr-defined]
-        return txn
-    except IntegrityError as exc:
-        return await _replay(principal, key, fingerprint, exc)
+            txn._audited = True  # type: ignore[attr-defined]
+    return txn
 
 
 async def _replay(principal: Principal, key: str, fingerprint: str, error: IntegrityError) -> Transaction:
@@ -185,58 +199,3 @@ async def _replay(principal: Principal, key: str, fingerprint: str, error: Integ
             "this idempotencyKey was already used with different input", field=["idempotencyKey"]
         )
     return await Transaction.get(id=record.transaction_id)
-
-
-def _locked_or_missing(locked: dict[uuid.UUID, LockedWallet], wallet_id: uuid.UUID | None, field: str) -> LockedWallet | None:
-    if wallet_id is None:
-        return None
-    wallet = locked.get(wallet_id)
-    if wallet is None:
-        raise NotFound("wallet not found", field=[field])
-    return wallet
-
-
-def _check_customer_token(principal: Principal, req: PostingRequest, source: LockedWallet | None, target: LockedWallet | None) -> None:
-    """A customer's delegated token moves money only out of that customer's own wallets."""
-    if not principal.is_customer:
-        return
-    if source is None:
-        # Top-ups bring money in from the bank: only the partner itself may do that.
-        raise NotFound("wallet not found", field=[req.to_field])
-    if source.customer_id != principal.customer_id:
-        raise NotFound("wallet not found", field=[req.from_field])
-
-
-def _common_currency(source: LockedWallet | None, target: LockedWallet | None, requested: str | None, req: PostingRequest) -> str:
-    wallet = source or target
-    assert wallet is not None
-    if source is not None and target is not None and source.currency != target.currency:
-        raise CurrencyMismatch(
-            f"cannot transfer {source.currency} to a {target.currency} wallet", field=[req.to_field]
-        )
-    if requested is not None and requested != wallet.currency:
-        raise CurrencyMismatch(f"the wallet holds {wallet.currency}, not {requested}", field=["currency"])
-    return wallet.currency
-
-
-async def _legs_for(kind: TransactionKind, source: LockedWallet | None, target: LockedWallet | None, amount_minor: int, currency: str) -> list[Leg]:
-    if kind == TransactionKind.TRANSFER:
-        assert source and target
-        return move(debit_account_id=source.account_id, credit_account_id=target.account_id, amount_minor=amount_minor, currency=currency)
-    settlement = await system_account_id(AccountKind.SETTLEMENT, currency, create=False)
-    if kind == TransactionKind.TOP_UP:
-        assert target
-        return move(debit_account_id=settlement, credit_account_id=target.account_id, amount_minor=amount_minor, currency=currency)
-    assert source and kind == TransactionKind.WITHDRAWAL
-    return move(debit_account_id=source.account_id, credit_account_id=settlement, amount_minor=amount_minor, currency=currency)
-
-
-def _check_wallets_can_move(source: LockedWallet | None, target: LockedWallet | None, amount_minor: int, req: PostingRequest) -> None:
-    for wallet, field in ((source, req.from_field), (target, req.to_field)):
-        if wallet is not None and wallet.status != WalletStatus.ACTIVE.value:
-            raise WalletNotActive(f"wallet is {wallet.status.lower()}", field=[field])
-    # Checked on the locked row, so no concurrent posting can spend the same money.
-    if source is not None and amount_minor > source.balance_minor - source.held_minor:
-        raise InsufficientFunds("the wallet's available balance is too low", field=[req.from_field])
-    if target is not None and target.balance_minor > MAX_MINOR - amount_minor:
-        raise InvalidAmount("the receiving wallet's balance would exceed what the ledger can hold", field=["amount"])

@@ -20,6 +20,7 @@ import pytest
 
 from auth.tokens import TokenAuthority
 from models import RevokedToken, StaffUser
+from services.token_liveness import announce_access_change
 from services.delegated_tokens import CUSTOMER_TOKEN_SCOPES
 from tests.api.staff_support import STAFF_PASSWORD, VIEWER, bearer, staff  # noqa: F401 - fixture
 from tests.api.support import assert_no_leak, error_codes, object_uuid
@@ -107,6 +108,9 @@ async def test_tokens_of_a_deactivated_or_demoted_staff_user_are_401_at_the_next
     assert await _status(http, leaver.token) == 200 and await _status(http, demoted.token) == 200
     await StaffUser.filter(id=leaver.staff_id).update(active=False)
     await StaffUser.filter(id=demoted.staff_id).update(role="analyst")
+    # A direct database edit, as an operator would make it, followed by the
+    # announcement every access change makes (workers forget remembered answers).
+    await announce_access_change()
     assert await _status(http, leaver.token) == 401
     assert await _status(http, demoted.token) == 401
     # A deactivated user cannot simply log in again either.
@@ -179,6 +183,7 @@ async def test_a_revoked_jti_is_401_for_every_token_kind(http, forge, clients, s
     expires = datetime.now(timezone.utc) + timedelta(hours=1)
     for kind, jti in jtis.items():
         await RevokedToken.create(jti=jti, expires_at=expires, revoked_by="test:staff-attacks")
+        await announce_access_change()
         assert await _status(http, tokens[kind]) == 401, kind
     # The same claims under a fresh jti are accepted: it is the jti that is refused.
     assert await _status(http, forge.partner(partner)) == 200
