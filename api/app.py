@@ -25,7 +25,8 @@ from api.settings import Settings, load_settings
 from api.state import AppState
 from schema.build import build_schema, schema
 from services.audit import chain_pending
-from services.token_liveness import listen_for_access_changes
+import services.token_liveness  # noqa: F401 - subscribes to access-change announcements
+from services.change_feed import listen
 from services.signing_keys import load_token_authority
 
 log = logging.getLogger("qianbao.audit")
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True, cha
         chainer = asyncio.create_task(run_audit_chainer()) if chain_audit else None
         listener = None
         if not settings.is_sqlite:
-            listener = asyncio.create_task(listen_for_access_changes(asyncpg_dsn(settings.database_url)))
+            listener = asyncio.create_task(listen(asyncpg_dsn(settings.database_url)))
         try:
             state.tokens = await load_token_authority(issuer=settings.issuer, audience=settings.audience)
             yield

@@ -2,6 +2,7 @@
 
 from models.audit import AuditChainHead, AuditEvent
 from models.customer import Customer
+from models.fee_rule import FeeRule
 from models.idempotency import IdempotencyRecord
 from models.ledger import Account, Entry, Transaction, Wallet
 from models.partner import ApiClient, Partner
@@ -16,6 +17,7 @@ __all__ = [
     "ApiClient",
     "Customer",
     "Entry",
+    "FeeRule",
     "IdempotencyRecord",
     "Partner",
     "RevokedToken",

@@ -62,6 +62,8 @@ class Transaction(Model):
         "models.Wallet", related_name="incoming_transactions", null=True, on_delete=fields.RESTRICT
     )
     memo = fields.CharField(max_length=280, null=True)
+    # How the fee was computed: [{rule_id, fixed_minor, rate_bps, fee_minor, ...}].
+    fee_breakdown = fields.JSONField(null=True)
     idempotency_key = fields.CharField(max_length=255)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -11,6 +11,8 @@ class Partner(Model):
     id = fields.UUIDField(primary_key=True, default=uuid7)
     name = fields.CharField(max_length=200)
     status = fields.CharEnumField(PartnerStatus, max_length=16, default=PartnerStatus.ACTIVE)
+    # The partner's share of the fees its customers pay, in basis points.
+    fee_share_bps = fields.IntField(default=0, db_default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -38,3 +38,22 @@ async def system_account_id(kind: AccountKind, currency: str, *, create: bool = 
 def forget_cached_accounts() -> None:
     """Drop the cache (tests that recreate the database call this)."""
     _cache.clear()
+
+
+async def partner_revenue_account_id(partner_id: object, currency: str) -> int:
+    """The account that collects a partner's share of fees in one currency, created once."""
+    key = f"PARTNER_REVENUE:{partner_id}:{currency}"
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    account = await Account.get_or_none(system_key=key)
+    if account is None:
+        try:
+            account = await Account.create(
+                kind=AccountKind.PARTNER_REVENUE, currency=currency, system_key=key, tracks_balance=False,
+                partner_id=partner_id,
+            )
+        except IntegrityError:
+            account = await Account.get(system_key=key)
+    _cache[key] = account.id
+    return account.id

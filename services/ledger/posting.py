@@ -28,8 +28,11 @@ from services.audit import AuditNote, record_event
 from services.errors import IdempotencyConflict, NotFound, SameWallet
 from services.ledger.idempotency import canonical_amount, check_key, request_hash
 from services.ledger.locking import apply_balance_changes, lock_wallets
+from services.fees.charging import Fee, fee_for, fee_legs
+from services.ledger.entries import Leg, balanced_legs
 from services.ledger.posting_rules import (
     PostingRequest,
+    balance_deltas,
     check_customer_token,
     check_wallets_can_move,
     common_currency,
@@ -37,10 +40,23 @@ from services.ledger.posting_rules import (
     locked_or_missing,
 )
 from services.ledger.sql import is_postgres
+from services.ledger.wallet_facts import WalletFacts, wallet_facts
 from services.money import normalise_currency, parse_amount
 from services.validation import clean_text
 
 MAX_MEMO_LENGTH = 280
+
+
+@dataclass(frozen=True)
+class PostingPlan:
+    """What a posting will write, decided before it locks anything."""
+
+    facts: dict[uuid.UUID, WalletFacts]
+    currency: str
+    amount_minor: int
+    fee: Fee
+    legs: list[Leg]
+    deltas: dict[int, int]  # net change of each wallet account's balance
 
 
 @dataclass(frozen=True)
@@ -118,14 +134,42 @@ async def _post(
     principal: Principal, req: PostingRequest, audit: AuditNote | None, *, require_from: bool = False, require_to: bool = False
 ) -> Transaction:
     checked = _check_inputs(req, require_from=require_from, require_to=require_to)
+    plan = await _plan(principal, checked)
     try:
         if is_postgres(connections.get("default")):
             from services.ledger.one_statement import post_in_one_statement
 
-            return await post_in_one_statement(principal, checked, audit)
-        return await _post_in_transaction(principal, checked, audit)
+            return await post_in_one_statement(principal, checked, plan, audit)
+        return await _post_in_transaction(principal, checked, plan, audit)
     except IntegrityError as exc:
         return await _replay(principal, checked.key, checked.fingerprint, exc)
+
+
+async def _plan(principal: Principal, checked: CheckedRequest) -> PostingPlan:
+    """Everything decided before any lock: wallets, currency, amount, fee and the balanced legs."""
+    req = checked.req
+    wallet_ids = [w for w in (req.from_wallet_id, req.to_wallet_id) if w is not None]
+    facts = await wallet_facts(principal.partner_id, wallet_ids)
+    known = {w: f.as_locked(w) for w, f in facts.items()}
+    source = locked_or_missing(known, req.from_wallet_id, req.from_field)
+    target = locked_or_missing(known, req.to_wallet_id, req.to_field)
+    check_customer_token(principal, req, source, target)
+    currency = common_currency(source, target, checked.currency, req)
+    amount_minor = parse_amount(req.amount_text, currency)
+    # The same function feeQuote answers with: the charge is what was quoted.
+    fee = await fee_for(
+        principal=principal, kind=req.kind.value, amount_minor=amount_minor, currency=currency,
+        from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id,
+    )
+    payer = source or target
+    assert payer is not None
+    legs = await legs_for(req.kind, source, target, amount_minor, currency)
+    legs = balanced_legs(legs + await fee_legs(fee=fee, payer_account_id=payer.account_id, partner_id=principal.partner_id, currency=currency))
+    wallet_accounts = {w.account_id for w in known.values()}
+    return PostingPlan(
+        facts=facts, currency=currency, amount_minor=amount_minor, fee=fee, legs=legs,
+        deltas=balance_deltas(legs, wallet_accounts),
+    )
 
 
 def _check_inputs(req: PostingRequest, *, require_from: bool, require_to: bool) -> CheckedRequest:
@@ -147,7 +191,7 @@ def _check_inputs(req: PostingRequest, *, require_from: bool, require_to: bool) 
     return CheckedRequest(req=req, key=key, fingerprint=fingerprint, memo=memo, currency=currency, transaction_id=uuid7())
 
 
-async def _post_in_transaction(principal: Principal, checked: CheckedRequest, audit: AuditNote | None) -> Transaction:
+async def _post_in_transaction(principal: Principal, checked: CheckedRequest, plan: PostingPlan, audit: AuditNote | None) -> Transaction:
     """The portable path: the posting's steps as separate statements in one transaction."""
     req, transaction_id = checked.req, checked.transaction_id
     async with in_transaction() as conn:
@@ -159,22 +203,19 @@ async def _post_in_transaction(principal: Principal, checked: CheckedRequest, au
         locked = await lock_wallets(conn, partner_id=principal.partner_id, wallet_ids=wallet_ids)
         source = locked_or_missing(locked, req.from_wallet_id, req.from_field)
         target = locked_or_missing(locked, req.to_wallet_id, req.to_field)
-        check_customer_token(principal, req, source, target)
-        txn_currency = common_currency(source, target, checked.currency, req)
-        amount_minor = parse_amount(req.amount_text, txn_currency)
-        legs = await legs_for(req.kind, source, target, amount_minor, txn_currency)
-        check_wallets_can_move(source, target, amount_minor, req)
-        await apply_balance_changes(conn, legs, tracked={w.account_id for w in locked.values()})
+        check_wallets_can_move(source, target, req, plan.deltas)
+        await apply_balance_changes(conn, plan.legs, tracked={w.account_id for w in locked.values()})
         txn = await Transaction.create(
-            id=transaction_id, partner_id=principal.partner_id, kind=req.kind, currency=txn_currency,
-            amount_minor=amount_minor, from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id,
+            id=transaction_id, partner_id=principal.partner_id, kind=req.kind, currency=plan.currency,
+            amount_minor=plan.amount_minor, fee_minor=plan.fee.fee_minor, fee_breakdown=plan.fee.breakdown,
+            from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id,
             memo=checked.memo, idempotency_key=checked.key, using_db=conn,
         )
         await Entry.bulk_create(
             [
                 Entry(transaction_id=transaction_id, account_id=leg.account_id, amount_minor=leg.amount_minor,
                       currency=leg.currency, partner_id=principal.partner_id)
-                for leg in legs
+                for leg in plan.legs
             ],
             using_db=conn,
         )

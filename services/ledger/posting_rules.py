@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from auth.principal import Principal
 from models.enums import AccountKind, TransactionKind, WalletStatus
 from services.errors import CurrencyMismatch, InsufficientFunds, InvalidAmount, NotFound, WalletNotActive
-from services.ledger.entries import Leg, move
+from services.ledger.entries import Leg, balanced_legs, move
 from services.ledger.locking import LockedWallet
 from services.money import MAX_MINOR
 from services.system_accounts import system_account_id
@@ -76,12 +76,29 @@ async def legs_for(kind: TransactionKind, source: LockedWallet | None, target: L
     return move(debit_account_id=source.account_id, credit_account_id=settlement, amount_minor=amount_minor, currency=currency)
 
 
-def check_wallets_can_move(source: LockedWallet | None, target: LockedWallet | None, amount_minor: int, req: PostingRequest) -> None:
+def balance_deltas(legs: list[Leg], wallet_accounts: set[int]) -> dict[int, int]:
+    """The net change of each wallet account's stored balance (fee legs included)."""
+    deltas: dict[int, int] = {}
+    for leg in legs:
+        if leg.account_id in wallet_accounts:
+            deltas[leg.account_id] = deltas.get(leg.account_id, 0) + leg.amount_minor
+    return deltas
+
+
+def check_wallets_can_move(
+    source: LockedWallet | None, target: LockedWallet | None, req: PostingRequest, deltas: dict[int, int]
+) -> None:
+    """Status, funds (principal and fee) and overflow, on the locked rows."""
     for wallet, field in ((source, req.from_field), (target, req.to_field)):
         if wallet is not None and wallet.status != WalletStatus.ACTIVE.value:
             raise WalletNotActive(f"wallet is {wallet.status.lower()}", field=[field])
-    # Checked on the locked row, so no concurrent posting can spend the same money.
-    if source is not None and amount_minor > source.balance_minor - source.held_minor:
-        raise InsufficientFunds("the wallet's available balance is too low", field=[req.from_field])
-    if target is not None and target.balance_minor > MAX_MINOR - amount_minor:
-        raise InvalidAmount("the receiving wallet's balance would exceed what the ledger can hold", field=["amount"])
+    # Checked on the locked rows, so no concurrent posting can spend the same
+    # money. The payer must afford principal and fee together, or nothing moves.
+    for wallet, field in ((source, req.from_field), (target, req.to_field)):
+        if wallet is None:
+            continue
+        delta = deltas.get(wallet.account_id, 0)
+        if delta < wallet.held_minor - wallet.balance_minor:
+            raise InsufficientFunds("the wallet's available balance is too low (amount plus fee)", field=[field])
+        if delta > MAX_MINOR - wallet.balance_minor:
+            raise InvalidAmount("the receiving wallet's balance would exceed what the ledger can hold", field=["amount"])

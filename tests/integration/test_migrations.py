@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODEL_TABLES = {
     "partner", "api_client", "customer", "wallet", "account",
     "ledger_transaction", "ledger_entry", "idempotency_record", "signing_key",
-    "staff_user", "revoked_token", "audit_event", "audit_chain_head",
+    "staff_user", "revoked_token", "audit_event", "audit_chain_head", "fee_rule",
 }
 
 MONEY_COLUMNS = [

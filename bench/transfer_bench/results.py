@@ -1,0 +1,59 @@
+"""What one run measured, the measured window, and pooling of alternating rounds."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RunResult:
+    name: str
+    duration_s: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)  # successes completed inside the window
+    errors: Counter = field(default_factory=Counter)  # inside the window
+    successes_total: int = 0  # warm-up and tail included (compared with the database afterwards)
+    reconnects: int = 0
+    cpu: dict[str, float] = field(default_factory=dict)  # seconds of CPU per party inside the window
+
+    @property
+    def ok(self) -> int:
+        return len(self.latencies_ms)
+
+    @property
+    def tps(self) -> float:
+        return self.ok / self.duration_s if self.duration_s else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        index = min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))  # nearest rank
+        return ordered[index]
+
+
+class Window:
+    """The measured interval: [start, end) on time.perf_counter."""
+
+    def __init__(self, warmup_s: float, duration_s: float) -> None:
+        now = time.perf_counter()
+        self.start = now + warmup_s
+        self.end = self.start + duration_s
+
+    def inside(self, t: float) -> bool:
+        return self.start <= t < self.end
+
+
+def merge_runs(runs: list[RunResult]) -> RunResult:
+    merged = RunResult(runs[0].name)
+    for r in runs:
+        merged.duration_s += r.duration_s
+        merged.latencies_ms += r.latencies_ms
+        merged.errors.update(r.errors)
+        merged.successes_total += r.successes_total
+        merged.reconnects += r.reconnects
+        for k, v in r.cpu.items():
+            merged.cpu[k] = merged.cpu.get(k, 0.0) + v
+    return merged

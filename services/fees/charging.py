@@ -1,0 +1,128 @@
+"""What a transaction costs: one function for the quote and for the charge.
+
+`fee_for` is called by `feeQuote` and by the posting engine with the same
+inputs, so a customer is charged exactly what they were shown at that moment.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from tortoise import connections
+
+from auth.principal import Principal
+from models import Partner
+from models.enums import AccountKind
+from services.fees.rules import FeeContext, FeeDecision, decide_fee
+from services.fees.schedule import schedule_for
+from services.ledger.entries import Leg
+from services.ledger.sql import fetch
+from services.system_accounts import partner_revenue_account_id, system_account_id
+
+_LEDGER_KIND_OF = {"TOP_UP": "TOP_UP", "TRANSFER": "TRANSFER", "INTERNATIONAL_TRANSFER": "TRANSFER",
+                   "WITHDRAWAL": "WITHDRAWAL", "PAYMENT": "PAYMENT"}
+
+
+@dataclass(frozen=True)
+class Fee:
+    fee_minor: int
+    kind: str
+    decision: FeeDecision
+    share_minor: int = 0
+
+    @property
+    def breakdown(self) -> dict[str, Any]:
+        return {**self.decision.breakdown, "partner_share_minor": self.share_minor}
+
+
+NO_FEE = Fee(fee_minor=0, kind="", decision=FeeDecision(fee_minor=0, rule=None, breakdown={"fee_minor": 0}))
+
+
+async def _customer_facts(wallet_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    placeholders = ", ".join(f"${i + 1}" for i in range(len(wallet_ids)))
+    rows = await fetch(
+        connections.get("default"),
+        "SELECT w.id AS wallet_id, c.id AS customer_id, c.kind, c.country FROM wallet w"
+        f" JOIN customer c ON c.id = w.customer_id WHERE w.id IN ({placeholders})",
+        list(wallet_ids),
+    )
+    return {uuid.UUID(str(r["wallet_id"])): r for r in rows}
+
+
+async def _used_this_month(customer_id: Any, ledger_kind: str, at: datetime) -> int:
+    month_start = at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    rows = await fetch(
+        connections.get("default"),
+        "SELECT COUNT(*) AS n FROM ledger_transaction t JOIN wallet w ON w.id = COALESCE(t.from_wallet_id, t.to_wallet_id)"
+        " WHERE w.customer_id = $1 AND t.kind = $2 AND t.created_at >= $3",
+        [customer_id, ledger_kind, month_start],
+    )
+    return int(rows[0]["n"])
+
+
+async def fee_for(
+    *,
+    principal: Principal,
+    kind: str,
+    amount_minor: int,
+    currency: str,
+    from_wallet_id: uuid.UUID | None,
+    to_wallet_id: uuid.UUID | None,
+    destination_country: str | None = None,
+    at: datetime | None = None,
+) -> Fee:
+    """The fee of a transaction (wallets already checked to be the partner's), with its breakdown."""
+    at = at or datetime.now(timezone.utc)
+    rules = await schedule_for(principal.partner_id)
+    candidates = {"TRANSFER", "INTERNATIONAL_TRANSFER"} if kind == "TRANSFER" else {kind}
+    if not any(r.kind in candidates for r in rules):
+        return NO_FEE  # no rule could apply: no further reads (the common fee-free path)
+    wallets = [w for w in (from_wallet_id, to_wallet_id) if w is not None]
+    facts = await _customer_facts(wallets) if wallets else {}
+    payer = facts.get(from_wallet_id or to_wallet_id) if (from_wallet_id or to_wallet_id) else None
+    payee = facts.get(to_wallet_id) if to_wallet_id else None
+    fee_kind, corridor, destination = kind, "DOMESTIC", destination_country
+    if kind == "TRANSFER" and payer and payee:
+        destination = payee["country"]
+        if payee["country"] != payer["country"]:
+            fee_kind, corridor = "INTERNATIONAL_TRANSFER", "CROSS_BORDER"
+    elif destination is not None and payer and destination != payer["country"]:
+        corridor = "CROSS_BORDER"
+        if kind == "TRANSFER":
+            fee_kind = "INTERNATIONAL_TRANSFER"
+    ctx = FeeContext(
+        partner_id=principal.partner_id, kind=fee_kind, currency=currency, amount_minor=amount_minor,
+        corridor=corridor, destination_country=destination, customer_kind=payer["kind"] if payer else None, at=at,
+    )
+    used = 0
+    probe = decide_fee(rules, ctx, used_this_month=0)
+    if probe.rule is not None and probe.rule.free_per_month > 0 and payer is not None:
+        used = await _used_this_month(payer["customer_id"], _LEDGER_KIND_OF[fee_kind], at)
+    decision = decide_fee(rules, ctx, used_this_month=used) if used else probe
+    share = 0
+    if decision.fee_minor and principal.partner_id is not None:
+        partner = await Partner.get_or_none(id=principal.partner_id)
+        share_bps = partner.fee_share_bps if partner else 0
+        share = decision.fee_minor * share_bps // 10_000  # rounds down: the bank keeps the remainder
+    return Fee(fee_minor=decision.fee_minor, kind=fee_kind, decision=decision, share_minor=share)
+
+
+async def fee_legs(*, fee: Fee, payer_account_id: int, partner_id: uuid.UUID | None, currency: str) -> list[Leg]:
+    """The fee's entries: the payer pays, the bank's fee revenue (and the partner's share) receive.
+
+    Fee revenue accounts keep no locked balance column: their balance is the
+    sum of their entries, so fee-bearing postings never queue behind them.
+    """
+    if fee.fee_minor == 0:
+        return []
+    bank_account = await system_account_id(AccountKind.FEE_REVENUE, currency)
+    legs = [Leg(account_id=payer_account_id, amount_minor=-fee.fee_minor, currency=currency)]
+    if fee.share_minor:
+        share_account = await partner_revenue_account_id(partner_id, currency)
+        legs.append(Leg(account_id=share_account, amount_minor=fee.share_minor, currency=currency))
+    if fee.fee_minor - fee.share_minor:
+        legs.append(Leg(account_id=bank_account, amount_minor=fee.fee_minor - fee.share_minor, currency=currency))
+    return legs

@@ -1,0 +1,160 @@
+"""The fee schedule: loading the rules in force, and the bank admin's changes to them.
+
+Changes are never retroactive: a new rule, or a new version of one, starts at
+its effective date (not in the past), and a changed or retired rule ends
+there, so past transactions keep the breakdown they were charged with.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from models import FeeRule, Partner
+from services.change_feed import announce, reliable, subscribe
+from services.countries import is_country
+from services.errors import NotFound, ValidationFailed
+from services.fees.rules import CORRIDORS, FEE_KINDS, MAX_RATE_BPS, RuleSpec, overlaps
+from services.money import MAX_MINOR, currency_exponent
+
+CHANNEL = "qianbao_fees"
+# Remembered rules: forgotten on every announced change, and after this long
+# anyway (a safety net against a change announced before it committed).
+_REMEMBER_S = 5.0
+# "Not in the past" allows for this much clock skew between client and server.
+_CLOCK_SLACK = timedelta(seconds=5)
+_cache: tuple[float, list[RuleSpec]] | None = None
+
+
+def _forget() -> None:
+    global _cache
+    _cache = None
+
+
+subscribe(CHANNEL, _forget)
+
+
+async def rules_in_force() -> list[RuleSpec]:
+    """Every rule not yet ended (current and scheduled); remembered while changes are announced."""
+    global _cache
+    if _cache is not None and reliable() and time.monotonic() < _cache[0]:
+        return _cache[1]
+    rules = await _current_rows()
+    _cache = (time.monotonic() + _REMEMBER_S, rules)
+    return rules
+
+
+async def schedule_for(partner_id: uuid.UUID | None) -> list[RuleSpec]:
+    """The rules a partner's customers may be charged by (the bank's and its own), current and scheduled."""
+    return [r for r in await rules_in_force() if r.partner_id is None or r.partner_id == partner_id]
+
+
+def _validated(fields: dict[str, Any], *, now: datetime) -> dict[str, Any]:
+    """Refuse every malformed term with VALIDATION; return the cleaned terms."""
+    out = dict(fields)
+    if out["kind"] not in FEE_KINDS:
+        raise ValidationFailed(f"kind must be one of {', '.join(FEE_KINDS)}", field=["kind"])
+    if out.get("currency") is not None:
+        out["currency"] = out["currency"].strip().upper()
+        currency_exponent(out["currency"])  # UnsupportedCurrency if unknown
+    if out.get("corridor") is not None and out["corridor"] not in CORRIDORS:
+        raise ValidationFailed("corridor must be DOMESTIC or CROSS_BORDER", field=["corridor"])
+    if out.get("destination_country") is not None:
+        out["destination_country"] = out["destination_country"].strip().upper()
+        if not is_country(out["destination_country"]):
+            raise ValidationFailed("destinationCountry must be an ISO 3166-1 alpha-2 code", field=["destinationCountry"])
+    if out.get("customer_kind") is not None and out["customer_kind"] not in ("INDIVIDUAL", "BUSINESS"):
+        raise ValidationFailed("customerKind must be INDIVIDUAL or BUSINESS", field=["customerKind"])
+    for name in ("fixed_minor", "fee_min_minor", "fee_max_minor", "amount_min_minor", "amount_max_minor"):
+        value = out.get(name)
+        if value is not None and not 0 <= value <= MAX_MINOR:
+            raise ValidationFailed(f"{name} must be between 0 and {MAX_MINOR}", field=[name])
+    if not 0 <= out["rate_bps"] <= MAX_RATE_BPS:
+        raise ValidationFailed("rateBps must be between 0 and 10000 (100 %)", field=["rateBps"])
+    if out.get("fee_max_minor") is not None and out["fee_min_minor"] > out["fee_max_minor"]:
+        raise ValidationFailed("the minimum fee is above the maximum", field=["feeMin"])
+    tier = (out.get("amount_min_minor"), out.get("amount_max_minor"))
+    if tier != (None, None) and out.get("currency") is None:
+        raise ValidationFailed("an amount tier needs a currency", field=["currency"])
+    if None not in tier and tier[0] >= tier[1]:
+        raise ValidationFailed("the amount tier's minimum must be below its maximum", field=["amountMin"])
+    if not 0 <= out["free_per_month"] <= 1000:
+        raise ValidationFailed("freePerMonth must be between 0 and 1000", field=["freePerMonth"])
+    if out["effective_from"] < now - _CLOCK_SLACK:
+        raise ValidationFailed("a rule cannot start in the past (changes are never retroactive)", field=["effectiveFrom"])
+    if out.get("effective_to") is not None and out["effective_to"] <= out["effective_from"]:
+        raise ValidationFailed("the effective range ends before it starts", field=["effectiveTo"])
+    return out
+
+
+async def create_rule(*, terms: dict[str, Any], created_by: str) -> FeeRule:
+    """Add a rule (bank default when partner_id is None); refuse overlaps of equal precedence."""
+    async with in_transaction():
+        row = await _create(terms=terms, created_by=created_by, replacing=None)
+    await announce(CHANNEL)  # after the commit, so no worker reloads the old state
+    return row
+
+
+async def _create(*, terms: dict[str, Any], created_by: str, replacing: uuid.UUID | None) -> FeeRule:
+    now = datetime.now(timezone.utc)
+    terms = {"effective_from": now, **{k: v for k, v in terms.items() if v is not None or k != "effective_from"}}
+    clean = _validated(terms, now=now)
+    if clean.get("partner_id") is not None and not await Partner.filter(id=clean["partner_id"]).exists():
+        raise NotFound("partner not found", field=["partnerId"])
+    proposed = RuleSpec(id=None, **{name: clean.get(name) for name in RuleSpec.__dataclass_fields__ if name != "id"})
+    clashing = [r for r in await _current_rows() if r.id != replacing and overlaps(proposed, r)]
+    if clashing:
+        raise ValidationFailed(
+            f"overlaps rule {clashing[0].id} with equal precedence: make one more specific or end it first",
+            field=["kind"],
+        )
+    return await FeeRule.create(created_by=created_by, **{k: clean.get(k) for k in RuleSpec.__dataclass_fields__ if k != "id"})
+
+
+async def _current_rows() -> list[RuleSpec]:
+    now = datetime.now(timezone.utc)
+    return [RuleSpec.of(row) for row in await FeeRule.filter(Q(effective_to=None) | Q(effective_to__gt=now))]
+
+
+async def retire_rule(*, rule_id: uuid.UUID | None, at: datetime | None) -> FeeRule:
+    """End a rule at `at` (default now; never in the past)."""
+    rule = await _retire(rule_id=rule_id, at=at)
+    await announce(CHANNEL)
+    return rule
+
+
+async def _retire(*, rule_id: uuid.UUID | None, at: datetime | None) -> FeeRule:
+    now = datetime.now(timezone.utc)
+    rule = await FeeRule.get_or_none(id=rule_id) if rule_id else None
+    if rule is None:
+        raise NotFound("fee rule not found", field=["ruleId"])
+    end = at or now
+    if end < now - _CLOCK_SLACK:
+        raise ValidationFailed("a rule cannot be ended in the past (changes are never retroactive)", field=["at"])
+    if rule.effective_to is not None and rule.effective_to <= now:
+        raise ValidationFailed("this rule has already ended", field=["ruleId"])
+    rule.effective_to = max(end, rule.effective_from)
+    await rule.save(update_fields=["effective_to"])
+    return rule
+
+
+async def update_rule(*, rule_id: uuid.UUID | None, changes: dict[str, Any], created_by: str) -> FeeRule:
+    """A new version of a rule from its effective date; the old version ends then."""
+    old = await FeeRule.get_or_none(id=rule_id) if rule_id else None
+    if old is None:
+        raise NotFound("fee rule not found", field=["ruleId"])
+    now = datetime.now(timezone.utc)
+    starts = changes.get("effective_from") or now
+    terms = {name: getattr(old, name) for name in RuleSpec.__dataclass_fields__ if name != "id"}
+    terms.update({k: v for k, v in changes.items() if v is not None})
+    terms["effective_from"] = starts
+    async with in_transaction():
+        await _retire(rule_id=old.id, at=starts)
+        row = await _create(terms=terms, created_by=created_by, replacing=old.id)
+    await announce(CHANNEL)
+    return row
