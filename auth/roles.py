@@ -10,6 +10,9 @@
 | transactions:read   |   x   |     x      |    x    |    x    |
 | kyc:read            |   x   |     x      |         |         |
 | kyc:review          |       |     x      |         |         |
+| fees:read           |   x   |     x      |    x    |    x    |
+| fees:write          |   x   |            |         |         |
+| revenue:read        |   x   |     x      |         |    x    |
 
 Only admin manages partners, API clients and keys, and only admin revokes
 tokens (`tokenRevoke` by token or jti, which needs partners:write; partners
@@ -22,13 +25,13 @@ from __future__ import annotations
 
 STAFF_ROLES: tuple[str, ...] = ("admin", "compliance", "support", "analyst")
 
-_READ_ALL = frozenset({"partners:read", "customers:read", "wallets:read", "transactions:read"})
+_READ_ALL = frozenset({"partners:read", "customers:read", "wallets:read", "transactions:read", "fees:read"})
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": _READ_ALL | {"partners:write", "audit:read", "kyc:read"},
-    "compliance": _READ_ALL | {"audit:read", "kyc:read", "kyc:review"},
+    "admin": _READ_ALL | {"partners:write", "audit:read", "kyc:read", "fees:write", "revenue:read"},
+    "compliance": _READ_ALL | {"audit:read", "kyc:read", "kyc:review", "revenue:read"},
     "support": _READ_ALL,
-    "analyst": _READ_ALL,
+    "analyst": _READ_ALL | {"revenue:read"},
 }
 
 STAFF_PERMISSIONS: frozenset[str] = frozenset().union(*ROLE_PERMISSIONS.values())

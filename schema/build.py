@@ -22,6 +22,7 @@ from schema.extensions import PublicErrorsOnly
 from schema.ledger.operations import LedgerMutations, LedgerQueries
 from schema.ledger.types import Transaction
 from schema.audit.operations import AuditQueries
+from schema.fees.operations import FeeMutations, FeeQueries
 from schema.partners.operations import PartnerMutations, PartnerQueries
 from schema.tokens.operations import TokenMutations
 from schema.viewer import ViewerQueries
@@ -38,12 +39,12 @@ _LIMIT_RULES = [
 
 
 @strawberry.type
-class Query(ViewerQueries, CustomerQueries, WalletQueries, LedgerQueries, PartnerQueries, AuditQueries):
+class Query(ViewerQueries, CustomerQueries, WalletQueries, LedgerQueries, PartnerQueries, AuditQueries, FeeQueries):
     pass
 
 
 @strawberry.type
-class Mutation(CustomerMutations, WalletMutations, LedgerMutations, TokenMutations, PartnerMutations):
+class Mutation(CustomerMutations, WalletMutations, LedgerMutations, TokenMutations, PartnerMutations, FeeMutations):
     pass
 
 

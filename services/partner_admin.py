@@ -116,3 +116,13 @@ async def clients_of_partners(*, partner_ids: list[uuid.UUID]) -> dict[uuid.UUID
     for row in rows:
         grouped.setdefault(row.partner_id, []).append(row)  # type: ignore[attr-defined]
     return grouped
+
+
+async def set_fee_share(*, partner_id: uuid.UUID | None, share_bps: int) -> Partner:
+    """Set the partner's share of its customers' fees (0 to 10,000 basis points); applies from the next posting."""
+    if not 0 <= share_bps <= 10_000:
+        raise ValidationFailed("shareBps must be between 0 and 10000", field=["shareBps"])
+    partner = await get_partner(partner_id=partner_id)
+    partner.fee_share_bps = share_bps
+    await partner.save(update_fields=["fee_share_bps"])
+    return partner

@@ -100,6 +100,7 @@ INHERITS_PARENT_ACCESS: frozenset[str] = frozenset(
         "ApiClient", "PartnerConnection", "PartnerEdge", "PartnerCreatePayload", "PartnerStatusPayload",
         "ApiClientPayload", "ApiClientSecretPayload", "CustomerTokenCreatePayload", "TokenRevokePayload",
         "AuditEvent", "AuditEventConnection", "AuditEventEdge",
+        "FeeRule", "FeeQuote", "FeeRevenueLine", "FeeRulePayload", "PartnerFeeSharePayload",
     }
 )
 

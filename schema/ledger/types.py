@@ -8,6 +8,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from strawberry.scalars import JSON
 
 from models import Entry as EntryModel
 from models import Transaction as TransactionModel
@@ -72,6 +73,7 @@ class Transaction(Node):
     amount: Money
     fee: Money
     memo: str | None
+    fee_breakdown: JSON | None = strawberry.field(description="How the fee was computed: the rule and its terms.")
     idempotency_key: str
     created_at: datetime
     _model: strawberry.Private[TransactionModel]
@@ -86,6 +88,7 @@ class Transaction(Node):
             amount=Money.of(model.amount_minor, model.currency),
             fee=Money.of(model.fee_minor, model.currency),
             memo=model.memo,
+            fee_breakdown=model.fee_breakdown,
             idempotency_key=model.idempotency_key,
             created_at=model.created_at,
             _model=model,

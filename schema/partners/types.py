@@ -36,6 +36,7 @@ class Partner:
     id: strawberry.ID
     name: str
     status: PartnerStatus
+    fee_share_bps: int = strawberry.field(description="The partner's share of its customers' fees, in basis points.")
     created_at: datetime
     _model: strawberry.Private[PartnerModel]
 
@@ -44,7 +45,7 @@ class Partner:
         """The GraphQL view of a partner row."""
         return cls(
             id=to_global_id("Partner", model.id), name=model.name, status=PartnerStatus(model.status),
-            created_at=model.created_at, _model=model,
+            fee_share_bps=model.fee_share_bps, created_at=model.created_at, _model=model,
         )
 
     @strawberry.field(permission_classes=requires("partners:read"), description="Staff only.")

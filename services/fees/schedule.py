@@ -20,7 +20,7 @@ from services.change_feed import announce, reliable, subscribe
 from services.countries import is_country
 from services.errors import NotFound, ValidationFailed
 from services.fees.rules import CORRIDORS, FEE_KINDS, MAX_RATE_BPS, RuleSpec, overlaps
-from services.money import MAX_MINOR, currency_exponent
+from services.money import MAX_MINOR, currency_exponent, parse_amount
 
 CHANNEL = "qianbao_fees"
 # Remembered rules: forgotten on every announced change, and after this long
@@ -158,3 +158,41 @@ async def update_rule(*, rule_id: uuid.UUID | None, changes: dict[str, Any], cre
         row = await _create(terms=terms, created_by=created_by, replacing=old.id)
     await announce(CHANNEL)
     return row
+
+
+def terms_from_input(values: dict[str, Any]) -> dict[str, Any]:
+    """Rule terms from API input: decimal strings in the rule's currency become minor units.
+
+    A rule without a currency can only be a rate (money amounts need a currency).
+    """
+    currency = values.get("currency")
+    code = currency.strip().upper() if currency else None
+    terms = {k: v for k, v in values.items() if k not in _MONEY_INPUTS}
+    terms["currency"] = code
+    for name, target in _MONEY_INPUTS.items():
+        text = values.get(name)
+        if text is None:
+            continue
+        if code is None:
+            raise ValidationFailed(f"{name} needs the rule's currency", field=["currency"])
+        terms[target] = 0 if _is_zero(text) else parse_amount(text, code, field=[name])
+    return terms
+
+
+_MONEY_INPUTS = {
+    "fixed": "fixed_minor", "fee_min": "fee_min_minor", "fee_max": "fee_max_minor",
+    "amount_min": "amount_min_minor", "amount_max": "amount_max_minor",
+}
+
+
+def _is_zero(text: str) -> bool:
+    stripped = text.strip()
+    return bool(stripped) and set(stripped) <= {"0", "."} and stripped.count(".") <= 1
+
+
+async def get_rule(*, rule_id: uuid.UUID | None) -> FeeRule:
+    """A fee rule by id, or NotFound."""
+    rule = await FeeRule.get_or_none(id=rule_id) if rule_id else None
+    if rule is None:
+        raise NotFound("fee rule not found", field=["ruleId"])
+    return rule

@@ -1,0 +1,64 @@
+"""feeQuote: what a transaction would cost, before anything moves."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from auth.principal import Principal
+from services.countries import is_country
+from services.errors import CurrencyMismatch, NotFound, ValidationFailed
+from services.fees.charging import Fee, fee_for
+from services.fees.rules import FEE_KINDS
+from services.ledger.wallet_facts import wallet_facts
+from services.money import normalise_currency, parse_amount
+
+# A quote kind the posting engine derives itself: a TRANSFER between customers
+# of different countries is charged as INTERNATIONAL_TRANSFER.
+_POSTING_KIND = {"INTERNATIONAL_TRANSFER": "TRANSFER"}
+
+
+@dataclass(frozen=True)
+class FeeQuote:
+    currency: str
+    amount_minor: int
+    fee: Fee
+
+    @property
+    def total_debit_minor(self) -> int:
+        """What leaves the payer: principal plus fee (a top-up's fee comes out of the credit)."""
+        return self.amount_minor + self.fee.fee_minor
+
+
+async def quote_fee(
+    *,
+    principal: Principal,
+    kind: str,
+    amount: str,
+    currency: str,
+    from_wallet_id: uuid.UUID | None = None,
+    to_wallet_id: uuid.UUID | None = None,
+    destination_country: str | None = None,
+) -> FeeQuote:
+    """The fee the posting engine would charge now for these inputs, and the total debit."""
+    if kind not in FEE_KINDS:
+        raise ValidationFailed(f"kind must be one of {', '.join(FEE_KINDS)}", field=["kind"])
+    code = normalise_currency(currency)
+    amount_minor = parse_amount(amount, code)
+    country = destination_country.strip().upper() if destination_country else None
+    if country is not None and not is_country(country):
+        raise ValidationFailed("destinationCountry must be an ISO 3166-1 alpha-2 code", field=["destinationCountry"])
+    wallet_ids = [w for w in (from_wallet_id, to_wallet_id) if w is not None]
+    facts = await wallet_facts(principal.partner_id, wallet_ids)
+    for wallet_id, field in ((from_wallet_id, "fromWalletId"), (to_wallet_id, "toWalletId")):
+        if wallet_id is not None and wallet_id not in facts:
+            raise NotFound("wallet not found", field=[field])
+        if wallet_id is not None and facts[wallet_id].currency != code:
+            raise CurrencyMismatch(f"the wallet holds {facts[wallet_id].currency}, not {code}", field=[field])
+    fee = await fee_for(
+        principal=principal, kind=_POSTING_KIND.get(kind, kind), amount_minor=amount_minor, currency=code,
+        from_wallet_id=from_wallet_id, to_wallet_id=to_wallet_id, destination_country=country,
+    )
+    if kind == "INTERNATIONAL_TRANSFER" and fee.kind == "TRANSFER" and country is None:
+        raise ValidationFailed("an international transfer quote needs toWalletId or destinationCountry", field=["destinationCountry"])
+    return FeeQuote(currency=code, amount_minor=amount_minor, fee=fee)

@@ -1,0 +1,40 @@
+"""Fee revenue for bank staff, grouped by partner, kind, currency or day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise import connections
+
+from services.errors import ValidationFailed
+from services.ledger.sql import fetch, is_postgres
+
+GROUPINGS = ("PARTNER", "KIND", "CURRENCY", "DAY")
+
+
+@dataclass(frozen=True)
+class RevenueLine:
+    group: str
+    currency: str
+    fee_minor: int
+    transactions: int
+
+
+async def fee_revenue(*, occurred_from: datetime, occurred_to: datetime, group_by: str) -> list[RevenueLine]:
+    """Fees charged in [from, to), per group and currency (amounts never mix currencies)."""
+    if group_by not in GROUPINGS:
+        raise ValidationFailed(f"groupBy must be one of {', '.join(GROUPINGS)}", field=["groupBy"])
+    if occurred_to <= occurred_from:
+        raise ValidationFailed("the period ends before it starts", field=["to"])
+    conn = connections.get("default")
+    day = "to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')" if is_postgres(conn) else "substr(t.created_at, 1, 10)"
+    group = {"PARTNER": "CAST(t.partner_id AS TEXT)", "KIND": "t.kind", "CURRENCY": "t.currency", "DAY": day}[group_by]
+    rows = await fetch(
+        conn,
+        f"SELECT {group} AS grp, t.currency, SUM(t.fee_minor) AS fee, COUNT(*) AS n FROM ledger_transaction t"
+        " WHERE t.fee_minor > 0 AND t.created_at >= $1 AND t.created_at < $2"
+        f" GROUP BY {group}, t.currency ORDER BY 1, 2",
+        [occurred_from, occurred_to],
+    )
+    return [RevenueLine(group=str(r["grp"]), currency=r["currency"], fee_minor=int(r["fee"]), transactions=int(r["n"])) for r in rows]
