@@ -96,6 +96,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="a PostgreSQL URL whose database is used to create and drop the benchmark database",
     )
     parser.add_argument("--keep-db", action="store_true", help="do not drop the benchmark database")
+    parser.add_argument("--fees", action="store_true", help="fee-bearing variant: API transfers pay a partner fee rule")
     parser.add_argument("--server-workers", type=int, default=2, help="qianbao serve --workers (default 2)")
     parser.add_argument("--rounds", type=int, default=1,
                         help="alternate API and baseline runs this many times and pool the figures (default 1);"

@@ -14,6 +14,8 @@ from models import ApiClient, Partner
 from models.enums import ApiClientStatus, PartnerStatus
 from services.errors import NotFound, ValidationFailed
 from services.pagination import Page, keyset_page
+from services.change_feed import announce
+from services.fees.schedule import CHANNEL as FEES_CHANNEL
 from services.token_liveness import announce_access_change
 from services.validation import clean_text
 
@@ -125,4 +127,5 @@ async def set_fee_share(*, partner_id: uuid.UUID | None, share_bps: int) -> Part
     partner = await get_partner(partner_id=partner_id)
     partner.fee_share_bps = share_bps
     await partner.save(update_fields=["fee_share_bps"])
+    await announce(FEES_CHANNEL)  # every worker forgets the old share
     return partner

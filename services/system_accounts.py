@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from tortoise.exceptions import IntegrityError
 
 from models import Account
@@ -42,7 +44,8 @@ def forget_cached_accounts() -> None:
 
 async def partner_revenue_account_id(partner_id: object, currency: str) -> int:
     """The account that collects a partner's share of fees in one currency, created once."""
-    key = f"PARTNER_REVENUE:{partner_id}:{currency}"
+    # system_key holds 40 characters: "PR:" + the partner's UUID as 32 hex digits + ":" + the currency code.
+    key = f"PR:{uuid.UUID(str(partner_id)).hex}:{currency}"
     cached = _cache.get(key)
     if cached is not None:
         return cached

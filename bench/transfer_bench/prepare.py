@@ -13,6 +13,7 @@ import asyncpg
 
 from .http_client import GraphQLSession, HttpConnection
 from .server import run_cli
+from .settings import CURRENCY
 from .settings import CURRENCY, SEED_BALANCE
 
 
@@ -98,6 +99,25 @@ async def migrate_and_create_partner(db_url: str) -> dict[str, Any]:
     if code != 0:
         raise RuntimeError(f"qianbao partner create failed ({code}): {err or out}")
     return json.loads(out.strip().splitlines()[-1])
+
+
+async def add_fee_rule(dsn: str, partner_id: uuid.UUID) -> None:
+    """A partner fee rule on transfers (0.01 fixed + 0.5 %, at least 0.02): the fee-bearing variant.
+
+    Written straight into the bench database, then announced on the fee channel
+    so the running workers drop their remembered (empty) schedule at once.
+    """
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(
+            "INSERT INTO fee_rule (id, partner_id, kind, currency, fixed_minor, rate_bps, fee_min_minor,"
+            " free_per_month, effective_from, created_at, created_by)"
+            " VALUES ($1, $2, 'TRANSFER', $3, 1, 50, 2, 0, now(), now(), 'bench')",
+            uuid.uuid4(), partner_id, CURRENCY,
+        )
+        await conn.execute("SELECT pg_notify('qianbao_fees', '')")
+    finally:
+        await conn.close()
 
 
 async def seed_both_halves(port: int, token: str, partner_id: uuid.UUID, dsn: str, count: int) -> Setup:

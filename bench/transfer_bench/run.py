@@ -20,7 +20,7 @@ import asyncpg
 from .api_run import api_run
 from .baseline_run import baseline_run
 from .database import asyncpg_dsn, checkpoint, drop_database, with_database
-from .prepare import get_token, migrate_and_create_partner, seed_both_halves
+from .prepare import add_fee_rule, get_token, migrate_and_create_partner, seed_both_halves
 from .report import print_report, result_json
 from .results import RunResult, merge_runs
 from .round_trips import ROUND_TRIP_TRANSFERS, count_round_trips
@@ -57,6 +57,9 @@ async def main(args: argparse.Namespace) -> int:
         partner_id = uuid.UUID(partner["partner_id"])
         setup = await seed_both_halves(server.port, token, partner_id, db_dsn, args.wallets)
         print(f"seeded 2 x {args.wallets} wallets through GraphQL in {time.perf_counter() - t0:.1f} s", flush=True)
+        if args.fees:
+            await add_fee_rule(db_dsn, partner_id)
+            print("fee-bearing variant: every API transfer pays 0.01 + 0.5 % (at least 0.02); the baseline writes no fee", flush=True)
 
         await checkpoint(db_dsn, vacuum=True)
 

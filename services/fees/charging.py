@@ -17,7 +17,8 @@ from auth.principal import Principal
 from models import Partner
 from models.enums import AccountKind
 from services.fees.rules import FeeContext, FeeDecision, decide_fee
-from services.fees.schedule import schedule_for
+from services.change_feed import reliable, subscribe
+from services.fees.schedule import CHANNEL, schedule_for
 from services.ledger.entries import Leg
 from services.ledger.sql import fetch
 from services.system_accounts import partner_revenue_account_id, system_account_id
@@ -41,15 +42,43 @@ class Fee:
 NO_FEE = Fee(fee_minor=0, kind="", decision=FeeDecision(fee_minor=0, rule=None, breakdown={"fee_minor": 0}))
 
 
+# A customer's kind and country never change once onboarded (no API changes
+# them), so each process remembers them per wallet.
+_customers_by_wallet: dict[uuid.UUID, dict[str, Any]] = {}
+_share_bps: dict[uuid.UUID, int] = {}
+
+
+def _forget_shares() -> None:
+    _share_bps.clear()
+
+
+subscribe(CHANNEL, _forget_shares)
+
+
 async def _customer_facts(wallet_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
-    placeholders = ", ".join(f"${i + 1}" for i in range(len(wallet_ids)))
-    rows = await fetch(
-        connections.get("default"),
-        "SELECT w.id AS wallet_id, c.id AS customer_id, c.kind, c.country FROM wallet w"
-        f" JOIN customer c ON c.id = w.customer_id WHERE w.id IN ({placeholders})",
-        list(wallet_ids),
-    )
-    return {uuid.UUID(str(r["wallet_id"])): r for r in rows}
+    missing = [w for w in wallet_ids if w not in _customers_by_wallet]
+    if missing:
+        placeholders = ", ".join(f"${i + 1}" for i in range(len(missing)))
+        rows = await fetch(
+            connections.get("default"),
+            "SELECT w.id AS wallet_id, c.id AS customer_id, c.kind, c.country FROM wallet w"
+            f" JOIN customer c ON c.id = w.customer_id WHERE w.id IN ({placeholders})",
+            list(missing),
+        )
+        if len(_customers_by_wallet) > 200_000:
+            _customers_by_wallet.clear()
+        for row in rows:
+            _customers_by_wallet[uuid.UUID(str(row["wallet_id"]))] = dict(row)
+    return {w: _customers_by_wallet[w] for w in wallet_ids if w in _customers_by_wallet}
+
+
+async def _partner_share_bps(partner_id: uuid.UUID) -> int:
+    """The partner's fee share, remembered while changes are announced (set_fee_share announces)."""
+    if partner_id in _share_bps and reliable():
+        return _share_bps[partner_id]
+    partner = await Partner.get_or_none(id=partner_id)
+    _share_bps[partner_id] = partner.fee_share_bps if partner else 0
+    return _share_bps[partner_id]
 
 
 async def _used_this_month(customer_id: Any, ledger_kind: str, at: datetime) -> int:
@@ -104,8 +133,7 @@ async def fee_for(
     decision = decide_fee(rules, ctx, used_this_month=used) if used else probe
     share = 0
     if decision.fee_minor and principal.partner_id is not None:
-        partner = await Partner.get_or_none(id=principal.partner_id)
-        share_bps = partner.fee_share_bps if partner else 0
+        share_bps = await _partner_share_bps(principal.partner_id)
         share = decision.fee_minor * share_bps // 10_000  # rounds down: the bank keeps the remainder
     return Fee(fee_minor=decision.fee_minor, kind=fee_kind, decision=decision, share_minor=share)
 

@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 from models import FeeRule, Partner
 from services.change_feed import announce, reliable, subscribe
 from services.countries import is_country
-from services.errors import NotFound, ValidationFailed
+from services.errors import NotFound, UnsupportedCurrency, ValidationFailed
 from services.fees.rules import CORRIDORS, FEE_KINDS, MAX_RATE_BPS, RuleSpec, overlaps
 from services.money import MAX_MINOR, currency_exponent, parse_amount
 
@@ -54,14 +54,23 @@ async def schedule_for(partner_id: uuid.UUID | None) -> list[RuleSpec]:
     return [r for r in await rules_in_force() if r.partner_id is None or r.partner_id == partner_id]
 
 
+def _known_currency(currency: str) -> str:
+    """The rule's currency code, upper-cased; an unknown one is a VALIDATION error (nothing stored)."""
+    code = currency.strip().upper()
+    try:
+        currency_exponent(code)
+    except UnsupportedCurrency as error:
+        raise ValidationFailed(str(error), field=["currency"]) from error
+    return code
+
+
 def _validated(fields: dict[str, Any], *, now: datetime) -> dict[str, Any]:
     """Refuse every malformed term with VALIDATION; return the cleaned terms."""
     out = dict(fields)
     if out["kind"] not in FEE_KINDS:
         raise ValidationFailed(f"kind must be one of {', '.join(FEE_KINDS)}", field=["kind"])
     if out.get("currency") is not None:
-        out["currency"] = out["currency"].strip().upper()
-        currency_exponent(out["currency"])  # UnsupportedCurrency if unknown
+        out["currency"] = _known_currency(out["currency"])
     if out.get("corridor") is not None and out["corridor"] not in CORRIDORS:
         raise ValidationFailed("corridor must be DOMESTIC or CROSS_BORDER", field=["corridor"])
     if out.get("destination_country") is not None:
@@ -102,7 +111,9 @@ async def create_rule(*, terms: dict[str, Any], created_by: str) -> FeeRule:
 
 async def _create(*, terms: dict[str, Any], created_by: str, replacing: uuid.UUID | None) -> FeeRule:
     now = datetime.now(timezone.utc)
-    terms = {"effective_from": now, **{k: v for k, v in terms.items() if v is not None or k != "effective_from"}}
+    # Omitted terms take their defaults (API input leaves unset money amounts out, or None).
+    defaults = {"effective_from": now, "fixed_minor": 0, "fee_min_minor": 0, "rate_bps": 0, "free_per_month": 0}
+    terms = {**defaults, **{k: v for k, v in terms.items() if v is not None or k not in defaults}}
     clean = _validated(terms, now=now)
     if clean.get("partner_id") is not None and not await Partner.filter(id=clean["partner_id"]).exists():
         raise NotFound("partner not found", field=["partnerId"])
@@ -166,7 +177,7 @@ def terms_from_input(values: dict[str, Any]) -> dict[str, Any]:
     A rule without a currency can only be a rate (money amounts need a currency).
     """
     currency = values.get("currency")
-    code = currency.strip().upper() if currency else None
+    code = _known_currency(currency) if currency else None
     terms = {k: v for k, v in values.items() if k not in _MONEY_INPUTS}
     terms["currency"] = code
     for name, target in _MONEY_INPUTS.items():

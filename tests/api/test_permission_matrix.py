@@ -32,6 +32,7 @@ from models import (
     AuditEvent,
     Customer,
     Entry,
+    FeeRule,
     IdempotencyRecord,
     Partner,
     RevokedToken,
@@ -45,6 +46,7 @@ from schema.build import schema as api_schema
 from schema.common.permissions import PartnerToken
 from schema.common.relay import parse_global_id, to_global_id
 from services.delegated_tokens import CUSTOMER_TOKEN_SCOPES
+from services.fees.schedule import create_rule
 from services.partner_admin import set_partner_status
 from services.partners import create_partner
 from tests.api.staff_support import StaffClient, StaffFactory, customer_session
@@ -132,10 +134,15 @@ async def world(app, http) -> World:
     assert (await b.top_up(b_wallet["id"], "50.00"))["userErrors"] == []
     customer = await customer_session(a, c1["id"], sorted(CUSTOMER_TOKEN_SCOPES))
     staff = await StaffFactory(http).every_role()
+    # A's own fee rule (free: it charges nothing), which feeSchedule must hide from B.
+    a_rule = await create_rule(terms={"kind": "PAYMENT", "partner_id": uuid.UUID(a.partner_id), "currency": "CNY",
+                                      "rate_bps": 0, "fee_min_minor": 0, "fixed_minor": 0, "free_per_month": 0},
+                               created_by="test:matrix")
     return World(
         http=http, tokens=app.state.qianbao.tokens, a=a, b=b, a_c1=c1["id"], a_c2=c2["id"],
         a_w1=w1["id"], a_w2=w2["id"], a_tx=top_up["transaction"]["id"], customer=customer, staff=staff,
-        a_ids={c1["id"], c2["id"], w1["id"], w2["id"], top_up["transaction"]["id"], transfer["transaction"]["id"]},
+        a_ids={c1["id"], c2["id"], w1["id"], w2["id"], top_up["transaction"]["id"], transfer["transaction"]["id"],
+               to_global_id("FeeRule", a_rule.id)},
     )
 
 
@@ -176,6 +183,39 @@ async def _client_target(w: World, caller: str) -> dict[str, Any]:
 
 async def _new_client_target(w: World, caller: str) -> dict[str, Any]:
     return {"input": {"partnerId": (await _fresh_partner())[0], "scopes": ["wallets:read"]}}
+
+
+async def _fresh_rule() -> str:
+    """A free fee rule of a new partner (charging nobody else), as a global ID."""
+    partner_id = parse_global_id((await _fresh_partner())[0])[1]  # type: ignore[index]
+    rule = await create_rule(terms={"kind": "PAYMENT", "partner_id": partner_id, "currency": "CNY", "rate_bps": 0,
+                                    "fee_min_minor": 0, "fixed_minor": 0, "free_per_month": 0},
+                             created_by="test:matrix")
+    return to_global_id("FeeRule", rule.id)
+
+
+async def _rule_create_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"kind": "PAYMENT", "partnerId": (await _fresh_partner())[0], "currency": "CNY",
+                      "fixed": "0.00", "rateBps": 0}}
+
+
+async def _rule_update_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"ruleId": await _fresh_rule(), "rateBps": 1}}
+
+
+async def _rule_retire_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"ruleId": await _fresh_rule()}}
+
+
+async def _fee_share_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"partnerId": (await _fresh_partner())[0], "shareBps": 2500}}
+
+
+async def _quote_target(w: World, caller: str) -> dict[str, Any]:
+    quote = {"kind": "TRANSFER", "amount": "1.00", "currency": "CNY"}
+    if caller in STAFF_ROLES:
+        return {"input": quote}  # staff quote the bank's default schedule (no partner's wallets)
+    return {"input": {**quote, "fromWalletId": w.a_w1, "toWalletId": w.a_w2}}
 
 
 async def _revoke_target(w: World, caller: str) -> dict[str, Any]:
@@ -231,6 +271,15 @@ QUERIES: dict[str, Row] = {
                     "partners:read", False, NA, _cells(F, F, F, F, OK, OK, OK, OK)),
     "auditEvents": Row("{ auditEvents(first: 1) { nodes { id operation } } }", _const(lambda w: {}), "audit:read",
                        False, NA, _cells(F, F, F, F, OK, OK, F, F)),
+    "feeQuote": Row("query($input: FeeQuoteInput!) { feeQuote(input: $input) { feeKind fee { amount } } }",
+                    _quote_target, "fees:read", False, NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK)),
+    "feeSchedule": Row("{ feeSchedule { id kind scope } }", _const(lambda w: {}), "fees:read", False, HIDDEN,
+                       _cells(OK, F, H, OK, OK, OK, OK, OK)),
+    "feeRevenue": Row(
+        "query($f: DateTime!, $t: DateTime!) { feeRevenue(occurredFrom: $f, occurredTo: $t, groupBy: KIND) "
+        "{ group transactions revenue { amount currency } } }",
+        _const(lambda w: {"f": "2000-01-01T00:00:00Z", "t": "2100-01-01T00:00:00Z"}), "revenue:read", False, NA,
+        _cells(F, F, F, F, OK, OK, F, OK)),
 }
 
 MUTATIONS: dict[str, Row] = {
@@ -282,6 +331,18 @@ MUTATIONS: dict[str, Row] = {
     "apiClientRevoke": Row(
         f"mutation($input: ApiClientInput!) {{ apiClientRevoke(input: $input) {{ apiClient {{ status }} {PAYLOAD} }} }}",
         _client_target, "partners:write", False, NA, _cells(F, F, F, F, OK, F, F, F)),
+    "feeRuleCreate": Row(
+        f"mutation($input: FeeRuleInput!) {{ feeRuleCreate(input: $input) {{ rule {{ id }} {PAYLOAD} }} }}",
+        _rule_create_target, "fees:write", False, NA, _cells(F, F, F, F, OK, F, F, F)),
+    "feeRuleUpdate": Row(
+        f"mutation($input: FeeRuleUpdateInput!) {{ feeRuleUpdate(input: $input) {{ rule {{ id }} {PAYLOAD} }} }}",
+        _rule_update_target, "fees:write", False, NA, _cells(F, F, F, F, OK, F, F, F)),
+    "feeRuleRetire": Row(
+        f"mutation($input: FeeRuleRetireInput!) {{ feeRuleRetire(input: $input) {{ rule {{ id effectiveTo }} {PAYLOAD} }} }}",
+        _rule_retire_target, "fees:write", False, NA, _cells(F, F, F, F, OK, F, F, F)),
+    "partnerFeeShareSet": Row(
+        f"mutation($input: PartnerFeeShareInput!) {{ partnerFeeShareSet(input: $input) {{ partner {{ feeShareBps }} {PAYLOAD} }} }}",
+        _fee_share_target, "partners:write", False, NA, _cells(F, F, F, F, OK, F, F, F)),
 }
 
 MATRIX: dict[str, Row] = {**QUERIES, **MUTATIONS}
@@ -382,15 +443,17 @@ async def _state(w: World, variables: dict[str, Any]) -> dict[str, Any]:
     """Everything a refused call could have changed: table sizes, balances, and the targets' rows."""
     counts = {model.__name__: await model.all().count() for model in (
         Partner, ApiClient, Customer, Wallet, Account, Transaction, Entry, IdempotencyRecord, RevokedToken,
-        StaffUser, SigningKey)}
+        StaffUser, SigningKey, FeeRule)}
     partner_ids = [uuid.UUID(w.a.partner_id), uuid.UUID(w.b.partner_id)]
     balances = await Account.filter(partner_id__in=partner_ids).order_by("id").values_list("id", "balance_minor")
     targets: dict[str, Any] = {}
     for type_name, object_id in _global_ids(variables):
         if type_name == "Partner":
-            targets[str(object_id)] = await Partner.filter(id=object_id).values_list("status", "name")
+            targets[str(object_id)] = await Partner.filter(id=object_id).values_list("status", "name", "fee_share_bps")
         elif type_name == "ApiClient":
             targets[str(object_id)] = await ApiClient.filter(id=object_id).values_list("status", "secret_hash", "scopes")
+        elif type_name == "FeeRule":
+            targets[str(object_id)] = await FeeRule.filter(id=object_id).values_list("effective_to", "rate_bps")
     return {"counts": counts, "balances": balances, "targets": targets,
             "suspended": await Partner.filter(status=PartnerStatus.SUSPENDED).count()}
 
