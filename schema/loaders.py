@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from auth.principal import Principal
-from models import ApiClient, Customer, Entry, Transaction, Wallet
+from services.records import ApiClient, Customer, Entry, Transaction, Wallet
 from services import customers, partner_admin, wallets
 from services.ledger import queries as ledger_queries
 from services.pagination import Page

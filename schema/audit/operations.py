@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from models import AuditEvent as AuditEventModel
+from services.records import AuditEvent as AuditEventModel
 from schema.common.context import Info
 from schema.common.permissions import requires
 from schema.common.relay import Connection, global_id_to_uuid, parse_global_id

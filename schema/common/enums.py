@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from models import enums
+from services.records import enums
 
 CustomerKind = strawberry.enum(enums.CustomerKind, name="CustomerKind")
 KycStatus = strawberry.enum(enums.KycStatus, name="KycStatus")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from models import Customer as CustomerModel
+from services.records import Customer as CustomerModel
 from schema.common.context import Info
 from schema.common.enums import CustomerKind, KycStatus
 from schema.common.permissions import requires

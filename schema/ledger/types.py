@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from models import Entry as EntryModel
-from models import Transaction as TransactionModel
+from services.records import Entry as EntryModel
+from services.records import Transaction as TransactionModel
 from schema.common.context import Info
 from schema.common.enums import AccountKind, TransactionKind, TransactionStatus
 from schema.common.money import Money

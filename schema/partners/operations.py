@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import strawberry
 
-from models.enums import PartnerStatus as PartnerStatusValue
 from schema.common.context import Info
 from schema.common.errors import UserError, attempt
 from schema.common.permissions import requires
 from schema.common.relay import Connection, global_id_to_uuid
 from schema.partners.types import ApiClient, Partner
 from services import partner_admin, partners
+from services.records import enums
+
+PartnerStatusValue = enums.PartnerStatus
 
 
 @strawberry.input

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import strawberry
 
-from models import ApiClient as ApiClientModel
-from models import Partner as PartnerModel
+from services.records import ApiClient as ApiClientModel
+from services.records import Partner as PartnerModel
 from schema.common.context import Info
 from schema.common.enums import ApiClientStatus, PartnerStatus
 from schema.common.permissions import requires

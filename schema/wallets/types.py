@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from models import Wallet as WalletModel
+from services.records import Wallet as WalletModel
 from schema.common.context import Info
 from schema.common.enums import WalletStatus
 from schema.common.money import Money

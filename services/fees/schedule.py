@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 from models import FeeRule, Partner
 from services.change_feed import announce, reliable, subscribe
 from services.countries import is_country
-from services.errors import NotFound, UnsupportedCurrency, ValidationFailed
+from services.errors import InvalidAmount, NotFound, UnsupportedCurrency, ValidationFailed
 from services.fees.rules import CORRIDORS, FEE_KINDS, MAX_RATE_BPS, RuleSpec, overlaps
 from services.money import MAX_MINOR, currency_exponent, parse_amount
 
@@ -186,7 +186,11 @@ def terms_from_input(values: dict[str, Any]) -> dict[str, Any]:
             continue
         if code is None:
             raise ValidationFailed(f"{name} needs the rule's currency", field=["currency"])
-        terms[target] = 0 if _is_zero(text) else parse_amount(text, code, field=[name])
+        try:
+            terms[target] = 0 if _is_zero(text) else parse_amount(text, code, field=[name])
+        except InvalidAmount as error:
+            # A negative or malformed money term is a malformed rule: VALIDATION.
+            raise ValidationFailed(error.message, field=error.field) from None
     return terms
 
 
