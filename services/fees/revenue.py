@@ -29,7 +29,12 @@ async def fee_revenue(*, occurred_from: datetime, occurred_to: datetime, group_b
         raise ValidationFailed("the period ends before it starts", field=["to"])
     conn = connections.get("default")
     day = "to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')" if is_postgres(conn) else "substr(t.created_at, 1, 10)"
-    group = {"PARTNER": "CAST(t.partner_id AS TEXT)", "KIND": "t.kind", "CURRENCY": "t.currency", "DAY": day}[group_by]
+    # KIND is the kind the fee was charged as (a cross-country transfer is
+    # INTERNATIONAL_TRANSFER), kept in the transaction's fee breakdown.
+    fee_kind = "t.fee_breakdown->>'fee_kind'" if is_postgres(conn) else "json_extract(t.fee_breakdown, '$.fee_kind')"
+    group = {
+        "PARTNER": "CAST(t.partner_id AS TEXT)", "KIND": f"COALESCE({fee_kind}, t.kind)", "CURRENCY": "t.currency", "DAY": day,
+    }[group_by]
     rows = await fetch(
         conn,
         f"SELECT {group} AS grp, t.currency, SUM(t.fee_minor) AS fee, COUNT(*) AS n FROM ledger_transaction t"

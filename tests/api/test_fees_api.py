@@ -344,3 +344,17 @@ async def test_partner_fee_share_is_set_by_admin_only_and_splits_the_fee(clients
     tx = (await partner.ok(TRANSACTION, {"id": posted["transaction"]["id"]}))["transaction"]
     assert tx["fee"]["amount"] == "1.01"
     assert tx["feeBreakdown"]["partner_share_minor"] == 25
+
+
+async def test_fee_revenue_by_kind_files_a_cross_country_transfer_as_international(clients: ApiClientFactory, admin):
+    partner = await clients.partner()
+    await _rule(admin, kind="INTERNATIONAL_TRANSFER", partnerId=_partner_gid(partner), currency="CNY", fixed="3.00")
+    start = datetime.now(timezone.utc)
+    sender = await partner.open_wallet("CNY", customer_id=(await partner.create_customer(country="CN"))["id"])
+    abroad = await partner.open_wallet("CNY", customer_id=(await partner.create_customer(country="US"))["id"])
+    assert (await partner.top_up(sender["id"], "50.00"))["userErrors"] == []
+    assert (await partner.transfer(sender["id"], abroad["id"], "10.00"))["userErrors"] == []
+    end = datetime.now(timezone.utc) + timedelta(milliseconds=1)
+    data = await admin.ok(REVENUE, {"f": _iso(start), "t": _iso(end), "g": "KIND"})
+    by_kind = {l["group"]: (l["revenue"]["amount"], l["transactions"]) for l in data["feeRevenue"]}
+    assert by_kind == {"INTERNATIONAL_TRANSFER": ("3.00", 1)}, by_kind
