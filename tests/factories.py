@@ -24,15 +24,11 @@ def next_id(prefix: str) -> str:
 
 
 @dataclass
-class GraphQLClient:
-    """A partner's API session: token in hand, GraphQL in one call."""
+class BearerSession:
+    """A caller with a bearer token: GraphQL in one call (partners and staff alike)."""
 
     http: httpx.AsyncClient
     token: str
-    partner_id: str
-    client_id: str
-    client_secret: str
-    scopes: list[str] = field(default_factory=list)
 
     async def raw(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
         """POST the operation and return the raw HTTP response."""
@@ -53,6 +49,16 @@ class GraphQLClient:
         body = await self.gql(query, variables)
         assert not body.get("errors"), body
         return body["data"]
+
+
+@dataclass
+class GraphQLClient(BearerSession):
+    """A partner's API session: token in hand, GraphQL in one call."""
+
+    partner_id: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+    scopes: list[str] = field(default_factory=list)
 
     async def create_customer(self, **overrides: Any) -> dict[str, Any]:
         """customerCreate with sensible defaults; returns the customer object."""

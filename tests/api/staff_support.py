@@ -18,7 +18,7 @@ import pytest_asyncio
 from auth.roles import STAFF_ROLES
 from models import StaffUser
 from services.staff import create_staff
-from tests.factories import GraphQLClient, next_id
+from tests.factories import BearerSession, GraphQLClient, next_id
 
 STAFF_PASSWORD = "correct horse battery staple"  # 12+ characters, as create_staff requires
 
@@ -34,35 +34,13 @@ async def login(http: httpx.AsyncClient, email: str, password: str) -> httpx.Res
 
 
 @dataclasses.dataclass
-class StaffClient:
+class StaffClient(BearerSession):
     """A staff member's dashboard session: token in hand, GraphQL in one call."""
 
-    http: httpx.AsyncClient
-    token: str
-    staff_id: uuid.UUID
-    email: str
-    role: str
-    password: str
-
-    async def raw(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
-        """POST the operation and return the raw HTTP response."""
-        return await self.http.post(
-            "/graphql",
-            json={"query": query, "variables": variables or {}},
-            headers={"Authorization": f"Bearer {self.token}"},
-        )
-
-    async def gql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        """POST the operation; return the JSON body (data and errors)."""
-        response = await self.raw(query, variables)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    async def ok(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        """POST the operation and assert it had no GraphQL errors; return data."""
-        body = await self.gql(query, variables)
-        assert not body.get("errors"), body
-        return body["data"]
+    staff_id: uuid.UUID | None = None
+    email: str = ""
+    role: str = ""
+    password: str = ""
 
 
 class StaffFactory:
