@@ -104,14 +104,12 @@ class GraphQLEndpoint:
         scope["qianbao.principal"] = principal
         query, operation_name = request.query_params.get("query"), request.query_params.get("operationName")
         if request.method == "POST":
-            problem = await self._check_body(request)
+            problem, payload = await self._check_body(request)
             if problem is not None:
                 await problem(scope, receive, send)
                 return
-            body = await request.body()
-            payload = json.loads(body)
             query, operation_name = payload.get("query"), payload.get("operationName")
-            receive = _replay_body(body)
+            receive = _replay_body(await request.body())
         refusal = await self._check_shape_and_rate(principal, query, operation_name)
         if refusal is not None:
             await refusal(scope, receive, send)
@@ -172,27 +170,28 @@ class GraphQLEndpoint:
             and "text/html" in request.headers.get("accept", "")
         )
 
-    async def _check_body(self, request: Request) -> Response | None:
+    async def _check_body(self, request: Request) -> tuple[Response | None, dict[str, Any]]:
+        """A refusal for a body strawberry should never see, or None and the parsed body."""
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return graphql_error("request body too large", status=413)
+            return graphql_error("request body too large", status=413), {}
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
-            return graphql_error("request body too large", status=413)
+            return graphql_error("request body too large", status=413), {}
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type in ("application/json", "application/graphql+json", ""):
             try:
                 payload = json.loads(body)
             except (ValueError, UnicodeDecodeError):
-                return graphql_error("the request body is not valid JSON")
+                return graphql_error("the request body is not valid JSON"), {}
             if isinstance(payload, list):
-                return graphql_error("batched operations are not supported; send one operation per request")
+                return graphql_error("batched operations are not supported; send one operation per request"), {}
             if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
-                return graphql_error('the body must be a JSON object with a "query" string')
+                return graphql_error('the body must be a JSON object with a "query" string'), {}
             if "variables" in payload and payload["variables"] is not None and not isinstance(payload["variables"], dict):
-                return graphql_error('"variables" must be a JSON object')
-            return None
-        return graphql_error("content type must be application/json", status=415)
+                return graphql_error('"variables" must be a JSON object'), {}
+            return None, payload
+        return graphql_error("content type must be application/json", status=415), {}
 
 
 def _replay_body(body: bytes) -> Receive:

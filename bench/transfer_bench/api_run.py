@@ -61,14 +61,7 @@ async def api_run(port: int, token: str, wallets: list[str], clients: int, warmu
                     error = f"transport {type(exc).__name__}"
                     conn.close()
                     await asyncio.sleep(0.05)
-                done = time.perf_counter()
-                if error is None:
-                    result.successes_total += 1
-                if window.inside(done):
-                    if error is None:
-                        result.latencies_ms.append((done - started) * 1000)
-                    else:
-                        result.errors[error] += 1
+                result.record(started, time.perf_counter(), error, window)
         finally:
             result.reconnects += max(0, conn.connects - 1)
             conn.close()

@@ -95,14 +95,7 @@ async def baseline_run(dsn: str, partner_id: uuid.UUID, wallets: list[tuple[uuid
                                                 f"{run_tag}-b{index}-{seq}")
                     except (asyncpg.PostgresError, BaselineRefused) as exc:
                         error = type(exc).__name__
-                    done = time.perf_counter()
-                    if error is None:
-                        result.successes_total += 1
-                    if window.inside(done):
-                        if error is None:
-                            result.latencies_ms.append((done - started) * 1000)
-                        else:
-                            result.errors[error] += 1
+                    result.record(started, time.perf_counter(), error, window)
 
         tasks = [asyncio.create_task(client(i)) for i in range(clients)]
         await asyncio.sleep(max(0.0, window.start - time.perf_counter()))

@@ -13,7 +13,6 @@ import asyncpg
 
 from .http_client import GraphQLSession, HttpConnection
 from .server import run_cli
-from .settings import CURRENCY
 from .settings import CURRENCY, SEED_BALANCE
 
 

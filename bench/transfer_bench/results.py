@@ -6,6 +6,7 @@ import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -17,6 +18,16 @@ class RunResult:
     successes_total: int = 0  # warm-up and tail included (compared with the database afterwards)
     reconnects: int = 0
     cpu: dict[str, float] = field(default_factory=dict)  # seconds of CPU per party inside the window
+
+    def record(self, started: float, done: float, error: str | None, window: Any) -> None:
+        """Count one transfer; latencies and errors only when it finished inside the measured window."""
+        if error is None:
+            self.successes_total += 1
+        if window.inside(done):
+            if error is None:
+                self.latencies_ms.append((done - started) * 1000)
+            else:
+                self.errors[error] += 1
 
     @property
     def ok(self) -> int:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from services.ledger.entries import Leg
 from services.ledger.sql import as_uuid, execute, fetch, is_postgres
 
 
@@ -47,12 +46,8 @@ async def lock_wallets(conn: BaseDBAsyncClient, *, partner_id: uuid.UUID | None,
     return result
 
 
-async def apply_balance_changes(conn: BaseDBAsyncClient, legs: list[Leg], *, tracked: set[int]) -> None:
-    """Add each leg to its account's stored balance, for the (locked) accounts that keep one."""
-    changes: dict[int, int] = {}
-    for leg in legs:
-        if leg.account_id in tracked:
-            changes[leg.account_id] = changes.get(leg.account_id, 0) + leg.amount_minor
+async def apply_balance_changes(conn: BaseDBAsyncClient, changes: dict[int, int]) -> None:
+    """Add each net change to its (locked) wallet account's stored balance."""
     if not changes:
         return
     cases, values, ids = [], [], []

@@ -204,7 +204,7 @@ async def _post_in_transaction(principal: Principal, checked: CheckedRequest, pl
         source = locked_or_missing(locked, req.from_wallet_id, req.from_field)
         target = locked_or_missing(locked, req.to_wallet_id, req.to_field)
         check_wallets_can_move(source, target, req, plan.deltas)
-        await apply_balance_changes(conn, plan.legs, tracked={w.account_id for w in locked.values()})
+        await apply_balance_changes(conn, plan.deltas)
         txn = await Transaction.create(
             id=transaction_id, partner_id=principal.partner_id, kind=req.kind, currency=plan.currency,
             amount_minor=plan.amount_minor, fee_minor=plan.fee.fee_minor, fee_breakdown=plan.fee.breakdown,
