@@ -1,28 +1,44 @@
 """Tortoise ORM models: storage only, no business rules."""
 
+from models.aml import AmlAlert, AmlCase, AmlCaseNote
 from models.audit import AuditChainHead, AuditEvent
+from models.compliance_policy import CompliancePolicy
 from models.customer import Customer
+from models.data_key import DataKey
+from models.domain_event import DomainEvent
 from models.fee_rule import FeeRule
 from models.idempotency import IdempotencyRecord
+from models.kyc import KycSubmission
 from models.ledger import Account, Entry, Transaction, Wallet
+from models.limit_usage import LimitUsage
 from models.partner import ApiClient, Partner
 from models.revoked_token import RevokedToken
 from models.signing_key import SigningKey
 from models.staff import StaffUser
+from models.watchlist import WatchlistEntry
 
 __all__ = [
     "Account",
+    "AmlAlert",
+    "AmlCase",
+    "AmlCaseNote",
+    "ApiClient",
     "AuditChainHead",
     "AuditEvent",
-    "ApiClient",
+    "CompliancePolicy",
     "Customer",
+    "DataKey",
+    "DomainEvent",
     "Entry",
     "FeeRule",
     "IdempotencyRecord",
+    "KycSubmission",
+    "LimitUsage",
     "Partner",
     "RevokedToken",
     "SigningKey",
     "StaffUser",
     "Transaction",
     "Wallet",
+    "WatchlistEntry",
 ]

@@ -3,7 +3,7 @@
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import CustomerKind, KycStatus
+from models.enums import CustomerKind, KycStatus, ScreeningStatus
 from models.ids import uuid7
 
 
@@ -18,6 +18,9 @@ class Customer(Model):
     country = fields.CharField(max_length=2)
     kyc_status = fields.CharEnumField(KycStatus, max_length=16, default=KycStatus.NONE)
     kyc_tier = fields.SmallIntField(default=0)
+    # CLEAR, or HOLD after a watchlist hit (nothing moves until compliance
+    # resolves the alert), or BLOCKED when compliance confirmed the match.
+    screening_status = fields.CharEnumField(ScreeningStatus, max_length=16, default=ScreeningStatus.CLEAR)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

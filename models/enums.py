@@ -49,3 +49,11 @@ class TransactionKind(str, Enum):
 
 class TransactionStatus(str, Enum):
     POSTED = "POSTED"
+    HELD = "HELD"
+    REJECTED = "REJECTED"
+
+
+class ScreeningStatus(str, Enum):
+    CLEAR = "CLEAR"
+    HOLD = "HOLD"
+    BLOCKED = "BLOCKED"

@@ -40,6 +40,8 @@ class Wallet(Model):
     account = fields.OneToOneField("models.Account", related_name="wallet", on_delete=fields.RESTRICT)
     currency = fields.CharField(max_length=3)
     status = fields.CharEnumField(WalletStatus, max_length=16, default=WalletStatus.ACTIVE)
+    # Why compliance froze the wallet (NULL while active).
+    status_reason = fields.CharField(max_length=500, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -65,11 +67,21 @@ class Transaction(Model):
     # How the fee was computed: [{rule_id, fixed_minor, rate_bps, fee_minor, ...}].
     fee_breakdown = fields.JSONField(null=True)
     idempotency_key = fields.CharField(max_length=255)
+    # A transaction HELD for AML review reserves hold_minor on the payer
+    # wallet (account.held_minor) and keeps the legs it will post on release;
+    # it has no entries until then.
+    hold_minor = fields.BigIntField(default=0)
+    held_legs = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "ledger_transaction"
-        indexes = (("partner_id", "id"), ("partner_id", "created_at"))
+        indexes = (
+            ("partner_id", "id"),
+            ("partner_id", "created_at"),
+            ("from_wallet_id", "created_at"),
+            ("to_wallet_id", "created_at"),
+        )
 
 
 class Entry(Model):

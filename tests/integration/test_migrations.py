@@ -21,11 +21,15 @@ MODEL_TABLES = {
     "partner", "api_client", "customer", "wallet", "account",
     "ledger_transaction", "ledger_entry", "idempotency_record", "signing_key",
     "staff_user", "revoked_token", "audit_event", "audit_chain_head", "fee_rule",
+    "kyc_submission", "data_key", "compliance_policy", "limit_usage", "aml_alert", "aml_case",
+    "aml_case_note", "domain_event", "watchlist_entry",
 }
 
 MONEY_COLUMNS = [
     ("account", "balance_minor"), ("account", "held_minor"), ("ledger_transaction", "amount_minor"),
     ("ledger_transaction", "fee_minor"), ("ledger_entry", "amount_minor"),
+    ("ledger_transaction", "hold_minor"), ("limit_usage", "day_out_minor"), ("limit_usage", "month_out_minor"),
+    ("limit_usage", "year_out_minor"), ("limit_usage", "lifetime_out_minor"),
 ]
 
 APPLY = "import asyncio, sys; from api.db import apply_migrations; asyncio.run(apply_migrations(sys.argv[1]))"
