@@ -11,6 +11,8 @@ import sys
 from collections.abc import Awaitable, Callable
 
 from api.db import DatabaseUnavailable, apply_migrations, check_reachable, close_orm, init_orm
+from api.cli_pii import add_rotate_data_parser, master_key_problem
+from api.cli_watchlist import add_watchlist_parser
 from api.settings import load_settings
 from auth.roles import STAFF_ROLES
 from auth.scopes import PARTNER_SCOPES
@@ -63,6 +65,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "--workers above 1 needs PostgreSQL: several processes writing one SQLite file are not safe. "
             "Set QIANBAO_DATABASE_URL=postgres://... or run one worker."
         )
+    if settings.production and (problem := master_key_problem()) is not None:
+        return _fail(problem)  # fail now, not at the first KYC submission
     try:
         asyncio.run(_serve_prepare(settings.database_url, settings.issuer, settings.audience))
     except DatabaseUnavailable as exc:
@@ -94,8 +98,13 @@ async def _serve_prepare(database_url: str, issuer: str, audience: str) -> None:
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Apply pending migrations."""
     settings = load_settings(database_url=args.database_url)
+    async def migrate_and_seed() -> None:
+        await _prepare(settings.database_url)
+        await init_orm(settings.database_url)  # stores the shipped policy packs that are missing
+        await close_orm()
+
     try:
-        asyncio.run(_prepare(settings.database_url))
+        asyncio.run(migrate_and_seed())
     except DatabaseUnavailable as exc:
         return _fail(f"cannot reach the database at {_redact(settings.database_url)}: {exc}")
     print(f"migrations applied to {_redact(settings.database_url)}")
@@ -320,6 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     retire.add_argument("kid")
     retire.add_argument("--force", action="store_true", help="retire even the signing key or a key whose tokens may be live")
     retire.set_defaults(func=cmd_keys)
+    add_rotate_data_parser(keys, with_db)
 
     audit = sub.add_parser("audit", help="audit trail").add_subparsers(dest="audit_command", required=True)
     audit_verify = with_db(audit.add_parser("verify", help="recompute the hash chain"))
@@ -329,6 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ledger = sub.add_parser("ledger", help="ledger tools").add_subparsers(dest="ledger_command", required=True)
     with_db(ledger.add_parser("verify", help="check every ledger invariant")).set_defaults(func=cmd_ledger_verify)
+    add_watchlist_parser(sub, with_db)
     return parser
 
 

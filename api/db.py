@@ -136,8 +136,11 @@ async def apply_migrations(database_url: str) -> None:
 
 
 async def init_orm(database_url: str) -> None:
-    """Initialise Tortoise for this process, visible from every task."""
+    """Initialise Tortoise for this process, visible from every task, and store the shipped policy packs if missing."""
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    from services.compliance.shipped_packs import ensure_shipped_packs
+
+    await ensure_shipped_packs()
 
 
 async def close_orm() -> None:

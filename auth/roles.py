@@ -13,6 +13,17 @@
 | fees:read           |   x   |     x      |    x    |    x    |
 | fees:write          |   x   |            |         |         |
 | revenue:read        |   x   |     x      |         |    x    |
+| pii:reveal          |       |     x      |         |         |
+| aml:read            |   x   |     x      |         |         |
+| aml:review          |       |     x      |         |         |
+| wallets:freeze      |       |     x      |         |         |
+| policies:read       |   x   |     x      |    x    |    x    |
+| policies:write      |   x   |            |         |         |
+
+Compliance alone reviews KYC, reveals PII (with a stated reason, audited),
+resolves AML alerts and cases and freezes wallets: these are the bank's
+compliance decisions, deliberately not an admin's. Admin alone changes the
+regional policy packs.
 
 Only admin manages partners, API clients and keys, and only admin revokes
 tokens (`tokenRevoke` by token or jti, which needs partners:write; partners
@@ -25,11 +36,15 @@ from __future__ import annotations
 
 STAFF_ROLES: tuple[str, ...] = ("admin", "compliance", "support", "analyst")
 
-_READ_ALL = frozenset({"partners:read", "customers:read", "wallets:read", "transactions:read", "fees:read"})
+_READ_ALL = frozenset(
+    {"partners:read", "customers:read", "wallets:read", "transactions:read", "fees:read", "policies:read"}
+)
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": _READ_ALL | {"partners:write", "audit:read", "kyc:read", "fees:write", "revenue:read"},
-    "compliance": _READ_ALL | {"audit:read", "kyc:read", "kyc:review", "revenue:read"},
+    "admin": _READ_ALL | {"partners:write", "audit:read", "kyc:read", "fees:write", "revenue:read", "aml:read", "policies:write"},
+    "compliance": _READ_ALL | {
+        "audit:read", "kyc:read", "kyc:review", "revenue:read", "pii:reveal", "aml:read", "aml:review", "wallets:freeze",
+    },
     "support": _READ_ALL,
     "analyst": _READ_ALL | {"revenue:read"},
 }

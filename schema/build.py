@@ -14,18 +14,22 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
+from schema.aml.operations import AmlMutations, AmlQueries
 from schema.common.scalars import SCALAR_MAP
 from schema.customers.operations import CustomerMutations, CustomerQueries
 from schema.customers.types import Customer
+from schema.compliance.operations import ComplianceMutations, ComplianceQueries
 from schema.audit_extension import AuditTrail
 from schema.extensions import PublicErrorsOnly
 from schema.ledger.operations import LedgerMutations, LedgerQueries
 from schema.ledger.types import Transaction
 from schema.audit.operations import AuditQueries
 from schema.fees.operations import FeeMutations, FeeQueries
+from schema.kyc.operations import KycMutations, KycQueries
 from schema.partners.operations import PartnerMutations, PartnerQueries
 from schema.tokens.operations import TokenMutations
 from schema.viewer import ViewerQueries
+from schema.wallets.freeze import WalletFreezeMutations
 from schema.wallets.operations import WalletMutations, WalletQueries
 from schema.wallets.types import Wallet
 
@@ -39,12 +43,14 @@ _LIMIT_RULES = [
 
 
 @strawberry.type
-class Query(ViewerQueries, CustomerQueries, WalletQueries, LedgerQueries, PartnerQueries, AuditQueries, FeeQueries):
+class Query(ViewerQueries, CustomerQueries, WalletQueries, LedgerQueries, PartnerQueries, AuditQueries, FeeQueries, AmlQueries,
+            KycQueries, ComplianceQueries):
     pass
 
 
 @strawberry.type
-class Mutation(CustomerMutations, WalletMutations, LedgerMutations, TokenMutations, PartnerMutations, FeeMutations):
+class Mutation(CustomerMutations, WalletMutations, LedgerMutations, TokenMutations, PartnerMutations, FeeMutations, WalletFreezeMutations, AmlMutations,
+               KycMutations, ComplianceMutations):
     pass
 
 

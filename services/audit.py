@@ -63,7 +63,8 @@ async def record_event(
         object_id=(object_id or None) and object_id[:64],
         request_id=request_id,
         outcome=outcome[:48],
-        detail=detail[:2000] if detail else None,
+        # PostgreSQL text cannot hold NUL; a caller's raw input (a refused reason, say) may.
+        detail=detail.replace("\x00", "\\u0000")[:2000] if detail else None,
     )
 
 

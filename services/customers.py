@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from auth.principal import Principal
 from models import Customer
@@ -13,6 +14,7 @@ from services.countries import is_country
 from services.errors import AlreadyExists, ValidationFailed
 from services.pagination import Page, keyset_page
 from services.scoping import get_scoped, partner_scoped
+from services.screening.customer_screening import announce_after_hold, screen_customer
 from services.validation import clean_email, clean_phone, clean_text
 
 
@@ -40,18 +42,26 @@ async def create_customer(
     if await partner_scoped(Customer, principal).filter(external_ref=ref).exists():
         raise AlreadyExists("a customer with this externalRef already exists", field=["externalRef"])
     try:
-        return await Customer.create(
-            partner_id=principal.partner_id,
-            external_ref=ref,
-            kind=customer_kind,
-            display_name=name,
-            email=clean_mail,
-            phone=clean_tel,
-            country=country_code,
-        )
+        async with in_transaction() as conn:
+            customer = await Customer.create(
+                partner_id=principal.partner_id,
+                external_ref=ref,
+                kind=customer_kind,
+                display_name=name,
+                email=clean_mail,
+                phone=clean_tel,
+                country=country_code,
+                using_db=conn,
+            )
+            # Watchlist screening of the new name: a hit holds the customer and raises an alert in this transaction.
+            screening = await screen_customer(customer=customer, name=name, date_of_birth=None, country=country_code,
+                                              using_db=conn)
     except IntegrityError:
         # A concurrent request created the same externalRef between our check and insert.
         raise AlreadyExists("a customer with this externalRef already exists", field=["externalRef"]) from None
+    if screening and screening["hit"]:
+        await announce_after_hold()
+    return customer
 
 
 async def get_customer(*, principal: Principal, customer_id: uuid.UUID | None) -> Customer:

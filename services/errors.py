@@ -62,6 +62,41 @@ class UnsupportedCurrency(DomainError):
     code = "UNSUPPORTED_CURRENCY"
 
 
+class ComplianceHold(DomainError):
+    code = "COMPLIANCE_HOLD"
+
+
+class WalletStateConflict(DomainError):
+    """The wallet is not in the state the action needs (freezing a frozen or closed wallet)."""
+
+    code = "INVALID_STATE"
+
+
+class CaseStateConflict(DomainError):
+    """An AML case or alert is not in the state the action needs (closing a closed case, an alert already in a case)."""
+
+    code = "INVALID_STATE"
+
+
+class KycAlreadyPending(DomainError):
+    """The customer already has a KYC submission waiting for review."""
+
+    code = "KYC_PENDING"
+
+
+class KycAlreadyReviewed(DomainError):
+    """The KYC submission was already decided (only a PENDING one can be reviewed)."""
+
+    code = "KYC_ALREADY_REVIEWED"
+
+
+class PiiUnreadable(DomainError):
+    """A stored PII value failed its integrity check (altered or misplaced): it is not shown."""
+
+    code = "PII_INTEGRITY"
+
+
+# Keep this last: it collects the codes of every class defined above it.
 ALL_ERROR_CODES = sorted(
     {cls.code for cls in DomainError.__subclasses__()} | {DomainError.code}
 )

@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator
 
 os.environ.setdefault("QIANBAO_ARGON2_PROFILE", "cheapest")  # argon2 at full cost is ~200 ms a hash
 os.environ.setdefault("QIANBAO_ENV", "test")
+# A fixed PII master key (base64 of 32 bytes): never a key file in the working directory.
+os.environ.setdefault("QIANBAO_MASTER_KEY", "cWlhbmJhby10ZXN0LW1hc3Rlci1rZXktMzItYnl0ZSE=")
 # 32 concurrent posting clients plus readers must really run at once on PostgreSQL.
 os.environ.setdefault("QIANBAO_DB_POOL_SIZE", "40")
 

@@ -13,7 +13,49 @@ from typing import Any
 import httpx
 
 from auth.scopes import PARTNER_SCOPES
+from models import CompliancePolicy, Customer
+from models.enums import KycStatus
+from schema.common.relay import parse_global_id
+from services.compliance.policy_document import check_tiers
+from services.compliance.standing_channel import announce_standing_changed
+from services.money import CURRENCY_EXPONENTS
 from services.partners import create_partner
+
+# The tier factories give new customers unless a test asks otherwise: the
+# highest tier of the shipped packs, so that tests about money movement are
+# not refused by the lowest tier's limits. Compliance tests pass kyc_tier=None
+# (no approved KYC) or the tier they are about.
+DEFAULT_TEST_TIER = 3
+
+
+UNLIMITED_COUNTRY = "AQ"
+
+
+async def ensure_unlimited_pack() -> None:
+    """A test-only pack for Antarctica (AQ): every currency, no limits, no AML rules.
+
+    For tests about ledger invariants under random or extreme movements, not
+    about compliance: their customers live where no limit or rule applies, so
+    a refusal they see is a ledger refusal. Compliance has its own tests on
+    the shipped packs.
+    """
+    if await CompliancePolicy.exists(jurisdiction="QA-UNLIMITED"):
+        return
+    unlimited = {code: {} for code in CURRENCY_EXPONENTS}
+    await CompliancePolicy.create(
+        jurisdiction="QA-UNLIMITED", name="Tests: no limits", countries=[UNLIMITED_COUNTRY], timezone="UTC",
+        large_transaction_thresholds={}, aml_rules={},
+        tiers=check_tiers([{"tier": 1, "name": "Unlimited", "crossBorder": True, "limits": unlimited}]),
+    )
+    await announce_standing_changed()
+
+
+async def grant_tier(customer_id: Any, tier: int) -> None:
+    """Test shortcut: the customer as if compliance had approved its KYC at `tier` (no submission stored)."""
+    if isinstance(customer_id, str) and (parsed := parse_global_id(customer_id)) is not None:
+        customer_id = parsed[1]
+    await Customer.filter(id=customer_id).update(kyc_status=KycStatus.APPROVED, kyc_tier=tier)
+    await announce_standing_changed()
 
 _sequence = itertools.count(1)
 
@@ -60,8 +102,8 @@ class GraphQLClient(BearerSession):
     client_secret: str = ""
     scopes: list[str] = field(default_factory=list)
 
-    async def create_customer(self, **overrides: Any) -> dict[str, Any]:
-        """customerCreate with sensible defaults; returns the customer object."""
+    async def create_customer(self, *, kyc_tier: int | None = DEFAULT_TEST_TIER, **overrides: Any) -> dict[str, Any]:
+        """customerCreate with sensible defaults (KYC approved at kyc_tier unless None); returns the customer object."""
         values = {
             "externalRef": next_id("cust"),
             "kind": "INDIVIDUAL",
@@ -76,12 +118,15 @@ class GraphQLClient(BearerSession):
         )
         payload = data["customerCreate"]
         assert payload["userErrors"] == [], payload
+        if kyc_tier is not None:
+            await grant_tier(payload["customer"]["id"], kyc_tier)
         return payload["customer"]
 
     async def open_wallet(self, currency: str = "CNY", customer_id: str | None = None) -> dict[str, Any]:
         """walletOpen (creating a customer when none is given); returns the wallet object."""
         if customer_id is None:
-            customer_id = (await self.create_customer())["id"]
+            # China's pack covers only CNY: a customer for any other currency lives under the default pack.
+            customer_id = (await self.create_customer(country="CN" if currency.upper() == "CNY" else "US"))["id"]
         data = await self.ok(
             "mutation($input: WalletOpenInput!) { walletOpen(input: $input) {"
             " wallet { id currency status balance { amount currency } } userErrors { code message field } } }",

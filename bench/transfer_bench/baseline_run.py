@@ -34,8 +34,8 @@ SQL_BALANCES = (
 )
 SQL_TRANSACTION = (
     "INSERT INTO ledger_transaction (id, partner_id, kind, status, currency, amount_minor, fee_minor,"
-    " from_wallet_id, to_wallet_id, memo, idempotency_key, created_at)"
-    " VALUES ($1, $2, 'TRANSFER', 'POSTED', $3, $4, 0, $5, $6, NULL, $7, now())"
+    " from_wallet_id, to_wallet_id, memo, idempotency_key, hold_minor, created_at)"
+    " VALUES ($1, $2, 'TRANSFER', 'POSTED', $3, $4, 0, $5, $6, NULL, $7, 0, now())"
 )
 SQL_ENTRIES = (
     "INSERT INTO ledger_entry (transaction_id, account_id, amount_minor, currency, partner_id, created_at)"

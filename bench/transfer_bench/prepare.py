@@ -13,7 +13,7 @@ import asyncpg
 
 from .http_client import GraphQLSession, HttpConnection
 from .server import run_cli
-from .settings import CURRENCY, SEED_BALANCE
+from .settings import BENCH_COUNTRY, CURRENCY, SEED_BALANCE
 
 
 @dataclass
@@ -53,7 +53,7 @@ async def seed_wallets(port: int, token: str, count: int, prefix: str, concurren
                     "mutation($input: CustomerCreateInput!) { customerCreate(input: $input) {"
                     " customer { id } userErrors { code message field } } }",
                     {"input": {"externalRef": f"{prefix}-{i:04d}", "kind": "INDIVIDUAL",
-                               "displayName": f"Bench {prefix} {i}", "country": "CN"}},
+                               "displayName": f"Bench {prefix} {i}", "country": BENCH_COUNTRY}},
                 )
                 wallet = await session.payload(
                     "walletOpen",
@@ -98,6 +98,41 @@ async def migrate_and_create_partner(db_url: str) -> dict[str, Any]:
     if code != 0:
         raise RuntimeError(f"qianbao partner create failed ({code}): {err or out}")
     return json.loads(out.strip().splitlines()[-1])
+
+
+async def add_compliance_pack(dsn: str) -> None:
+    """The bench customers' pack: China's tiers and AML rules, VELOCITY at 10,000 a minute.
+
+    Every bench wallet sends about twenty transfers a second, so the shipped
+    VELOCITY rule (20 an hour) would raise an alert on nearly every one. At
+    10,000 a minute it never fires, yet every transfer still pays for every
+    compliance step (standing, limits on the locked usage row, the velocity
+    count and the rule evaluation), as for a bank's ordinary traffic.
+    """
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(
+            "INSERT INTO compliance_policy (jurisdiction, name, countries, timezone, large_transaction_thresholds,"
+            " tiers, aml_rules, version, updated_by, updated_at)"
+            " SELECT 'BENCH', 'Bench: China tiers and AML rules, velocity at 10,000 a minute', $1::jsonb, timezone,"
+            " large_transaction_thresholds, tiers,"
+            " jsonb_set(aml_rules::jsonb, '{VELOCITY}', aml_rules::jsonb->'VELOCITY' || '{\"maxCount\": 10000, \"windowMinutes\": 1}'),"
+            " 1, 'bench', now()"
+            " FROM compliance_policy WHERE jurisdiction = 'CN'",
+            json.dumps([BENCH_COUNTRY]),
+        )
+    finally:
+        await conn.close()
+
+
+async def approve_customers(dsn: str) -> None:
+    """Every bench customer as if compliance had approved its KYC at the top tier (Class III)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("UPDATE customer SET kyc_status = 'APPROVED', kyc_tier = 3")
+        await conn.execute("SELECT pg_notify('qianbao_customer_standing', '')")
+    finally:
+        await conn.close()
 
 
 async def add_fee_rule(dsn: str, partner_id: uuid.UUID) -> None:

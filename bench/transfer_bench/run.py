@@ -20,7 +20,7 @@ import asyncpg
 from .api_run import api_run
 from .baseline_run import baseline_run
 from .database import asyncpg_dsn, checkpoint, drop_database, with_database
-from .prepare import add_fee_rule, get_token, migrate_and_create_partner, seed_both_halves
+from .prepare import add_compliance_pack, add_fee_rule, approve_customers, get_token, migrate_and_create_partner, seed_both_halves
 from .report import print_report, result_json
 from .results import RunResult, merge_runs
 from .round_trips import ROUND_TRIP_TRANSFERS, count_round_trips
@@ -48,6 +48,7 @@ async def main(args: argparse.Namespace) -> int:
         print(f"database {db_name} created; logs in {log_dir}", flush=True)
 
         partner = await migrate_and_create_partner(db_url)
+        await add_compliance_pack(db_dsn)
 
         server = Server(db_url, args.server_workers, log_dir, "api")
         await server.start()
@@ -56,6 +57,7 @@ async def main(args: argparse.Namespace) -> int:
         t0 = time.perf_counter()
         partner_id = uuid.UUID(partner["partner_id"])
         setup = await seed_both_halves(server.port, token, partner_id, db_dsn, args.wallets)
+        await approve_customers(db_dsn)
         print(f"seeded 2 x {args.wallets} wallets through GraphQL in {time.perf_counter() - t0:.1f} s", flush=True)
         if args.fees:
             await add_fee_rule(db_dsn, partner_id)

@@ -29,6 +29,11 @@ class ErrorCode(Enum):
     NOT_FOUND = "NOT_FOUND"
     SAME_WALLET = "SAME_WALLET"
     ALREADY_EXISTS = "ALREADY_EXISTS"
+    INVALID_STATE = "INVALID_STATE"
+    KYC_PENDING = "KYC_PENDING"
+    KYC_ALREADY_REVIEWED = "KYC_ALREADY_REVIEWED"
+    PII_INTEGRITY = "PII_INTEGRITY"
+    COMPLIANCE_HOLD = "COMPLIANCE_HOLD"
 
 
 @strawberry.type(description="Why a mutation refused to act. Nothing was changed.")

@@ -93,6 +93,8 @@ def requires_partner(name: str) -> list[type[BasePermission]]:
 INHERITS_PARENT_ACCESS: frozenset[str] = frozenset(
     {
         "Viewer", "Partner", "Customer", "Wallet", "Transaction", "Entry", "Money", "UserError", "PageInfo",
+        "CustomerLimit", "LimitRemaining", "CompliancePolicy", "PolicyTier", "TierLimit", "AmlRuleSetting",
+        "AmlRuleParameter", "CompliancePolicyPayload",
         "CustomerConnection", "CustomerEdge", "WalletConnection", "WalletEdge",
         "TransactionConnection", "TransactionEdge",
         "CustomerCreatePayload", "WalletOpenPayload", "WalletTopUpPayload",
@@ -101,6 +103,11 @@ INHERITS_PARENT_ACCESS: frozenset[str] = frozenset(
         "ApiClientPayload", "ApiClientSecretPayload", "CustomerTokenCreatePayload", "TokenRevokePayload",
         "AuditEvent", "AuditEventConnection", "AuditEventEdge",
         "FeeRule", "FeeQuote", "FeeRevenueLine", "FeeRulePayload", "PartnerFeeSharePayload",
+        "WalletStatusPayload",
+        "AmlAlert", "AmlAlertConnection", "AmlAlertEdge", "AmlCase", "AmlCaseConnection", "AmlCaseEdge", "AmlCaseNote",
+        "AmlCasePayload", "AmlCaseNoteAddPayload", "AmlAlertResolvePayload",
+        "KycSubmission", "KycSubmissionConnection", "KycSubmissionEdge", "KycDocument", "KycBusiness",
+        "KycBeneficialOwner", "KycScreening", "KycSubmitPayload", "KycReviewPayload", "KycRevealPayload",
     }
 )
 

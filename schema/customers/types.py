@@ -14,6 +14,7 @@ from schema.common.permissions import requires
 from schema.common.relay import Connection, Node, to_global_id
 
 if TYPE_CHECKING:
+    from schema.compliance.types import CustomerLimit
     from schema.wallets.types import Wallet
 
 
@@ -55,3 +56,18 @@ class Customer(Node):
 
         page = await info.context.loaders.customer_wallets.load((self._model.id, first, after))
         return Connection.from_page(page, Wallet.from_model)
+
+    @strawberry.field(
+        description="What the customer's KYC tier allows and what remains of each limit now: in `currency`,"
+        " or in each currency of its wallets."
+    )
+    async def limits(
+        self, info: Info, currency: str | None = None
+    ) -> list[Annotated["CustomerLimit", strawberry.lazy("schema.compliance.types")]]:
+        from schema.compliance.types import CustomerLimit
+        from services.compliance.remaining_limits import customer_limits
+        from services.money import CURRENCY_EXPONENTS
+
+        if currency is not None and currency.strip().upper() not in CURRENCY_EXPONENTS:
+            return []
+        return [CustomerLimit.of(view) for view in await customer_limits(self._model, currency)]

@@ -42,6 +42,13 @@ class Wallet(Node):
             _model=model,
         )
 
+    @strawberry.field(
+        permission_classes=requires("aml:read"),
+        description="Why compliance froze the wallet. Bank staff only (admin, compliance): partners see the FROZEN status, never the reason.",
+    )
+    def status_reason(self) -> str | None:
+        return self._model.status_reason
+
     @strawberry.field(permission_classes=requires("customers:read"))
     async def customer(self, info: Info) -> Annotated["Customer", strawberry.lazy("schema.customers.types")]:
         from schema.customers.types import Customer

@@ -15,26 +15,28 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from auth.principal import Principal
-from models import Entry, IdempotencyRecord, Transaction
+from models import IdempotencyRecord, Transaction
 from models.enums import TransactionKind
 from models.ids import uuid7
-from services.audit import AuditNote, record_event
-from services.errors import IdempotencyConflict, NotFound, SameWallet
+from services.aml.activity import note_activity
+from services.audit import AuditNote
+from services.compliance.posting_checks import ComplianceCheck, StaleStanding, check_compliance
+from services.errors import DomainError, IdempotencyConflict, NotFound, SameWallet
 from services.ledger.idempotency import canonical_amount, check_key, request_hash
-from services.ledger.locking import apply_balance_changes, lock_wallets
+from services.ledger.portable_path import post_in_transaction
 from services.fees.charging import Fee, fee_for, fee_legs
 from services.ledger.entries import Leg, balanced_legs
 from services.ledger.posting_rules import (
     PostingRequest,
     balance_deltas,
     check_customer_token,
-    check_wallets_can_move,
     common_currency,
     legs_for,
     locked_or_missing,
@@ -57,6 +59,18 @@ class PostingPlan:
     fee: Fee
     legs: list[Leg]
     deltas: dict[int, int]  # net change of each wallet account's balance
+    compliance: ComplianceCheck
+    fields: dict[int, str]  # wallet account -> the input field that named its wallet
+
+    @property
+    def hold_minor(self) -> int:
+        """What a held posting reserves on the payer wallet: its whole debit, fee included."""
+        return max(-min(self.deltas.values(), default=0), 0)
+
+    @property
+    def held_legs(self) -> list[list[Any]]:
+        """The legs a held posting will post on release: [[account id, signed amount], ...]."""
+        return [[leg.account_id, leg.amount_minor] for leg in self.legs]
 
 
 @dataclass(frozen=True)
@@ -134,15 +148,32 @@ async def _post(
     principal: Principal, req: PostingRequest, audit: AuditNote | None, *, require_from: bool = False, require_to: bool = False
 ) -> Transaction:
     checked = _check_inputs(req, require_from=require_from, require_to=require_to)
-    plan = await _plan(principal, checked)
     try:
-        if is_postgres(connections.get("default")):
-            from services.ledger.one_statement import post_in_one_statement
+        for attempt in range(3):
+            plan = await _plan(principal, checked)
+            try:
+                if is_postgres(connections.get("default")):
+                    from services.ledger.one_statement import post_in_one_statement
 
-            return await post_in_one_statement(principal, checked, plan, audit)
-        return await _post_in_transaction(principal, checked, plan, audit)
+                    txn = await post_in_one_statement(principal, checked, plan, audit)
+                else:
+                    txn = await post_in_transaction(principal, checked, plan, audit)
+                note_activity(list(plan.facts), txn.created_at)
+                return txn
+            except StaleStanding:
+                # A review or hold changed a customer's standing after we planned: plan again on fresh facts.
+                if attempt == 2:
+                    raise RuntimeError("customer standing kept changing while posting") from None
+        raise AssertionError("unreachable")
     except IntegrityError as exc:
         return await _replay(principal, checked.key, checked.fingerprint, exc)
+    except DomainError:
+        # A refusal of a key that was already used is a replay, not a new
+        # decision: the original (or IDEMPOTENCY_CONFLICT) wins over whatever
+        # would refuse it now (a limit used up since, a frozen wallet...).
+        if await IdempotencyRecord.exists(partner_id=principal.partner_id, key=checked.key):
+            return await _replay(principal, checked.key, checked.fingerprint, None)
+        raise
 
 
 async def _plan(principal: Principal, checked: CheckedRequest) -> PostingPlan:
@@ -166,9 +197,14 @@ async def _plan(principal: Principal, checked: CheckedRequest) -> PostingPlan:
     legs = await legs_for(req.kind, source, target, amount_minor, currency)
     legs = balanced_legs(legs + await fee_legs(fee=fee, payer_account_id=payer.account_id, partner_id=principal.partner_id, currency=currency))
     wallet_accounts = {w.account_id for w in known.values()}
+    compliance = await check_compliance(
+        kind=req.kind, source=source, target=target, amount_minor=amount_minor, currency=currency,
+        at=datetime.now(timezone.utc), from_field=req.from_field, to_field=req.to_field,
+    )
+    fields = {w.account_id: field for w, field in ((source, req.from_field), (target, req.to_field)) if w is not None}
     return PostingPlan(
         facts=facts, currency=currency, amount_minor=amount_minor, fee=fee, legs=legs,
-        deltas=balance_deltas(legs, wallet_accounts),
+        deltas=balance_deltas(legs, wallet_accounts), compliance=compliance, fields=fields,
     )
 
 
@@ -191,49 +227,11 @@ def _check_inputs(req: PostingRequest, *, require_from: bool, require_to: bool) 
     return CheckedRequest(req=req, key=key, fingerprint=fingerprint, memo=memo, currency=currency, transaction_id=uuid7())
 
 
-async def _post_in_transaction(principal: Principal, checked: CheckedRequest, plan: PostingPlan, audit: AuditNote | None) -> Transaction:
-    """The portable path: the posting's steps as separate statements in one transaction."""
-    req, transaction_id = checked.req, checked.transaction_id
-    async with in_transaction() as conn:
-        await IdempotencyRecord.create(
-            partner_id=principal.partner_id, key=checked.key, request_hash=checked.fingerprint,
-            operation=req.operation, transaction_id=transaction_id, using_db=conn,
-        )
-        wallet_ids = [w for w in (req.from_wallet_id, req.to_wallet_id) if w is not None]
-        locked = await lock_wallets(conn, partner_id=principal.partner_id, wallet_ids=wallet_ids)
-        source = locked_or_missing(locked, req.from_wallet_id, req.from_field)
-        target = locked_or_missing(locked, req.to_wallet_id, req.to_field)
-        check_wallets_can_move(source, target, req, plan.deltas)
-        await apply_balance_changes(conn, plan.deltas)
-        txn = await Transaction.create(
-            id=transaction_id, partner_id=principal.partner_id, kind=req.kind, currency=plan.currency,
-            amount_minor=plan.amount_minor, fee_minor=plan.fee.fee_minor, fee_breakdown=plan.fee.breakdown,
-            from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id,
-            memo=checked.memo, idempotency_key=checked.key, using_db=conn,
-        )
-        await Entry.bulk_create(
-            [
-                Entry(transaction_id=transaction_id, account_id=leg.account_id, amount_minor=leg.amount_minor,
-                      currency=leg.currency, partner_id=principal.partner_id)
-                for leg in plan.legs
-            ],
-            using_db=conn,
-        )
-        if audit is not None:
-            # In the posting's own transaction: the audit row commits with the
-            # money (or not at all) and shares its commit instead of paying another.
-            await record_event(
-                actor=audit.actor, operation=audit.operation, outcome="OK", object_type="Transaction",
-                object_id=str(transaction_id), request_id=audit.request_id, partner_id=principal.partner_id,
-            )
-            txn._audited = True  # type: ignore[attr-defined]
-    return txn
-
-
-async def _replay(principal: Principal, key: str, fingerprint: str, error: IntegrityError) -> Transaction:
+async def _replay(principal: Principal, key: str, fingerprint: str, error: IntegrityError | None) -> Transaction:
     """The original result of a key already used by this partner, or IdempotencyConflict."""
     record = await IdempotencyRecord.get_or_none(partner_id=principal.partner_id, key=key)
     if record is None:
+        assert error is not None
         raise error  # not a key collision: let the original IntegrityError surface
     if record.request_hash != fingerprint:
         raise IdempotencyConflict(

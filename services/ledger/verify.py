@@ -22,7 +22,7 @@ class LedgerReport:
 
 
 async def verify_ledger(*, max_problems: int = 100) -> LedgerReport:
-    """Check that every transaction balances, every stored balance equals its entries, none is negative."""
+    """Check that every transaction balances, every stored balance and hold equals its entries and held transactions, none is negative."""
     conn = connections.get("default")
     report = LedgerReport()
     counts = await fetch(
@@ -39,9 +39,23 @@ async def verify_ledger(*, max_problems: int = 100) -> LedgerReport:
             " GROUP BY transaction_id, currency HAVING SUM(amount_minor) <> 0",
         ),
         (
-            "transaction {id} has fewer than two entries",
+            "posted transaction {id} has fewer than two entries",
             "SELECT t.id AS id FROM ledger_transaction t LEFT JOIN ledger_entry e ON e.transaction_id = t.id"
-            " GROUP BY t.id HAVING COUNT(e.id) < 2",
+            " WHERE t.status = 'POSTED' GROUP BY t.id HAVING COUNT(e.id) < 2",
+        ),
+        (
+            # Held transactions wait for compliance and rejected ones never
+            # posted: neither may have moved money.
+            "{status} transaction {id} has entries",
+            "SELECT t.id AS id, t.status AS status FROM ledger_transaction t"
+            " WHERE t.status <> 'POSTED' AND EXISTS (SELECT 1 FROM ledger_entry e WHERE e.transaction_id = t.id)",
+        ),
+        (
+            "wallet account {id} reserves {stored} but its held transactions reserve {total}",
+            "SELECT a.id AS id, a.held_minor AS stored, COALESCE(SUM(t.hold_minor), 0) AS total FROM account a"
+            " JOIN wallet w ON w.account_id = a.id"
+            " LEFT JOIN ledger_transaction t ON t.from_wallet_id = w.id AND t.status = 'HELD'"
+            " GROUP BY a.id, a.held_minor HAVING a.held_minor <> COALESCE(SUM(t.hold_minor), 0)",
         ),
         (
             "entry {id} is in {entry_currency} on a {account_currency} account",

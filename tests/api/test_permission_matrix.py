@@ -28,9 +28,14 @@ from auth.roles import STAFF_ROLES, permissions_of
 from auth.scopes import PARTNER_SCOPES
 from models import (
     Account,
+    AmlAlert,
+    AmlCase,
+    AmlCaseNote,
     ApiClient,
     AuditEvent,
+    CompliancePolicy,
     Customer,
+    DomainEvent,
     Entry,
     FeeRule,
     IdempotencyRecord,
@@ -41,14 +46,16 @@ from models import (
     Transaction,
     Wallet,
 )
-from models.enums import PartnerStatus
+from models.enums import PartnerStatus, WalletStatus
 from schema.build import schema as api_schema
 from schema.common.permissions import PartnerToken
 from schema.common.relay import parse_global_id, to_global_id
+from services.compliance.policy_admin import create_policy
 from services.delegated_tokens import CUSTOMER_TOKEN_SCOPES
 from services.fees.schedule import create_rule
 from services.partner_admin import set_partner_status
 from services.partners import create_partner
+from tests.api import kyc_support
 from tests.api.staff_support import StaffClient, StaffFactory, customer_session
 from tests.api.support import error_codes
 from tests.factories import ApiClientFactory, GraphQLClient, next_id
@@ -59,7 +66,7 @@ NA = "N/A"  # the cell does not apply (no object of another partner is involved)
 
 PARTNER_CALLERS = ("anonymous", "partner-without-scope", "partner", "other-partner", "customer")
 CALLERS = (*PARTNER_CALLERS, *STAFF_ROLES)
-STAFF_ONLY_PERMISSIONS = {"partners:read", "partners:write", "audit:read"}
+STAFF_ONLY_PERMISSIONS = {"partners:read", "partners:write", "audit:read", "policies:read", "policies:write"}
 
 
 # --- the world every cell runs in -------------------------------------------
@@ -211,6 +218,101 @@ async def _fee_share_target(w: World, caller: str) -> dict[str, Any]:
     return {"input": {"partnerId": (await _fresh_partner())[0], "shareBps": 2500}}
 
 
+async def _fresh_alert(w: World) -> str:
+    """A new OPEN alert (ALERT only, no transaction) about A's customer c1, as a global ID."""
+    c1 = _uuid(w.a_c1)
+    alert = await AmlAlert.create(partner_id=uuid.UUID(w.a.partner_id), customer_id=c1, rule="LARGE_TRANSACTION",
+                                  severity="HIGH", action="ALERT", details={"matrix": True})
+    return to_global_id("AmlAlert", alert.id)
+
+
+async def _fresh_case(w: World) -> str:
+    """A new OPEN case about A's customer c1 (without alerts, so it may be closed at once), as a global ID."""
+    case = await AmlCase.create(partner_id=uuid.UUID(w.a.partner_id), customer_id=_uuid(w.a_c1), title="matrix",
+                                opened_by="test:matrix")
+    return to_global_id("AmlCase", case.id)
+
+
+async def _alert_target(w: World, caller: str) -> dict[str, Any]:
+    return {"id": await _fresh_alert(w)}
+
+
+async def _case_target(w: World, caller: str) -> dict[str, Any]:
+    return {"id": await _fresh_case(w)}
+
+
+async def _freeze_target(w: World, caller: str) -> dict[str, Any]:
+    wallet = await w.a.open_wallet("CNY", customer_id=w.a_c2)
+    return {"input": {"walletId": wallet["id"], "reason": "permission matrix"}}
+
+
+async def _unfreeze_target(w: World, caller: str) -> dict[str, Any]:
+    variables = await _freeze_target(w, caller)
+    await Wallet.filter(id=_uuid(variables["input"]["walletId"])).update(status=WalletStatus.FROZEN, status_reason="x")
+    return variables
+
+
+async def _case_open_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"alertIds": [await _fresh_alert(w)], "title": "permission matrix"}}
+
+
+async def _case_assign_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"caseId": await _fresh_case(w), "assigneeId": str(w.staff["compliance"].staff_id)}}
+
+
+async def _case_note_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"caseId": await _fresh_case(w), "text": "permission matrix"}}
+
+
+async def _case_close_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"caseId": await _fresh_case(w), "reason": "permission matrix"}}
+
+
+async def _alert_resolve_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"alertId": await _fresh_alert(w), "decision": "DISMISS", "reason": "permission matrix"}}
+
+
+async def _kyc_read_target(w: World, caller: str) -> dict[str, Any]:
+    return {"id": await kyc_support.world_submission(w.a, w.a_c1, w.a_ids)}
+
+
+async def _kyc_list_target(w: World, caller: str) -> dict[str, Any]:
+    await kyc_support.world_submission(w.a, w.a_c1, w.a_ids)  # one of A's, which B must not see
+    return {}
+
+
+async def _kyc_submit_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": await kyc_support.fresh_application(w.a)}
+
+
+async def _kyc_review_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"submissionId": await kyc_support.fresh_pending(w.a), "decision": "APPROVE",
+                      "reason": "permission matrix", "tier": 1}}
+
+
+async def _kyc_reveal_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"submissionId": await kyc_support.world_submission(w.a, w.a_c1, w.a_ids), "field": "ID_NUMBER",
+                      "reason": "permission matrix check"}}
+
+
+def _policy_values() -> dict[str, Any]:
+    """A pack that governs no country, so creating or changing it touches no other test's customers."""
+    return {"name": "permission matrix", "countries": [], "timezone": "UTC", "thresholds": [], "aml_rules": {},
+            "tiers": [{"tier": 1, "name": "Only", "crossBorder": False, "limits": [{"currency": "EUR", "daily": "1.00"}]}]}
+
+
+async def _policy_create_target(w: World, caller: str) -> dict[str, Any]:
+    values = _policy_values()
+    return {"input": {"jurisdiction": next_id("QAPM").upper(), "name": values["name"], "countries": [],
+                      "timezone": "UTC", "largeTransactionThresholds": [], "amlRules": [], "tiers": values["tiers"]}}
+
+
+async def _policy_update_target(w: World, caller: str) -> dict[str, Any]:
+    jurisdiction = next_id("QAPM").upper()
+    await create_policy(jurisdiction=jurisdiction, values=_policy_values(), actor="test:matrix")
+    return {"input": {"jurisdiction": jurisdiction, "name": "renamed by the permission matrix"}}
+
+
 async def _quote_target(w: World, caller: str) -> dict[str, Any]:
     quote = {"kind": "TRANSFER", "amount": "1.00", "currency": "CNY"}
     if caller in STAFF_ROLES:
@@ -280,6 +382,22 @@ QUERIES: dict[str, Row] = {
         "{ group transactions revenue { amount currency } } }",
         _const(lambda w: {"f": "2000-01-01T00:00:00Z", "t": "2100-01-01T00:00:00Z"}), "revenue:read", False, NA,
         _cells(F, F, F, F, OK, OK, F, OK)),
+    "amlAlerts": Row("{ amlAlerts(first: 1) { nodes { id } } }", _const(lambda w: {}), "aml:read", False, NA,
+                     _cells(F, F, F, F, OK, OK, F, F)),
+    "amlAlert": Row("query($id: ID!) { amlAlert(id: $id) { id status } }", _alert_target, "aml:read", False, NA,
+                    _cells(F, F, F, F, OK, OK, F, F)),
+    "amlCases": Row("{ amlCases(first: 1) { nodes { id } } }", _const(lambda w: {}), "aml:read", False, NA,
+                    _cells(F, F, F, F, OK, OK, F, F)),
+    "amlCase": Row("query($id: ID!) { amlCase(id: $id) { id notes { text } } }", _case_target, "aml:read", False, NA,
+                   _cells(F, F, F, F, OK, OK, F, F)),
+    "amlCaseReport": Row("query($id: ID!) { amlCaseReport(caseId: $id, format: CSV) }", _case_target, "aml:read",
+                         False, NA, _cells(F, F, F, F, OK, OK, F, F)),
+    "kycSubmissions": Row("{ kycSubmissions(first: 100) { nodes { id legalName } } }", _kyc_list_target, "kyc:read",
+                          False, HIDDEN, _cells(OK, F, H, OK, OK, OK, F, F)),
+    "kycSubmission": Row("query($id: ID!) { kycSubmission(id: $id) { id idNumber } }", _kyc_read_target, "kyc:read",
+                         False, NOT_FOUND, _cells(OK, F, N, OK, OK, OK, F, F)),
+    "compliancePolicies": Row("{ compliancePolicies { jurisdiction version } }", _const(lambda w: {}),
+                              "policies:read", False, NA, _cells(F, F, F, F, OK, OK, OK, OK)),
 }
 
 MUTATIONS: dict[str, Row] = {
@@ -343,6 +461,42 @@ MUTATIONS: dict[str, Row] = {
     "partnerFeeShareSet": Row(
         f"mutation($input: PartnerFeeShareInput!) {{ partnerFeeShareSet(input: $input) {{ partner {{ feeShareBps }} {PAYLOAD} }} }}",
         _fee_share_target, "partners:write", False, NA, _cells(F, F, F, F, OK, F, F, F)),
+    "walletFreeze": Row(
+        f"mutation($input: WalletStatusInput!) {{ walletFreeze(input: $input) {{ wallet {{ status }} {PAYLOAD} }} }}",
+        _freeze_target, "wallets:freeze", False, NA, _cells(F, F, F, F, F, OK, F, F)),
+    "walletUnfreeze": Row(
+        f"mutation($input: WalletStatusInput!) {{ walletUnfreeze(input: $input) {{ wallet {{ status }} {PAYLOAD} }} }}",
+        _unfreeze_target, "wallets:freeze", False, NA, _cells(F, F, F, F, F, OK, F, F)),
+    "amlCaseOpen": Row(
+        f"mutation($input: AmlCaseOpenInput!) {{ amlCaseOpen(input: $input) {{ case {{ id }} {PAYLOAD} }} }}",
+        _case_open_target, "aml:review", False, NA, _cells(F, F, F, F, F, OK, F, F)),
+    "amlCaseAssign": Row(
+        f"mutation($input: AmlCaseAssignInput!) {{ amlCaseAssign(input: $input) {{ case {{ assigneeId }} {PAYLOAD} }} }}",
+        _case_assign_target, "aml:review", False, NA, _cells(F, F, F, F, F, OK, F, F)),
+    "amlCaseNoteAdd": Row(
+        f"mutation($input: AmlCaseNoteAddInput!) {{ amlCaseNoteAdd(input: $input) {{ note {{ text }} {PAYLOAD} }} }}",
+        _case_note_target, "aml:review", False, NA, _cells(F, F, F, F, F, OK, F, F)),
+    "amlCaseClose": Row(
+        f"mutation($input: AmlCaseCloseInput!) {{ amlCaseClose(input: $input) {{ case {{ status }} {PAYLOAD} }} }}",
+        _case_close_target, "aml:review", False, NA, _cells(F, F, F, F, F, OK, F, F)),
+    "amlAlertResolve": Row(
+        f"mutation($input: AmlAlertResolveInput!) {{ amlAlertResolve(input: $input) {{ alert {{ status }} {PAYLOAD} }} }}",
+        _alert_resolve_target, "aml:review", False, NA, _cells(F, F, F, F, F, OK, F, F)),
+    "kycSubmit": Row(
+        f"mutation($input: KycSubmitInput!) {{ kycSubmit(input: $input) {{ submission {{ id status }} {PAYLOAD} }} }}",
+        _kyc_submit_target, "kyc:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    "kycReview": Row(
+        f"mutation($input: KycReviewInput!) {{ kycReview(input: $input) {{ submission {{ status }} {PAYLOAD} }} }}",
+        _kyc_review_target, "kyc:review", False, NA, _cells(F, F, F, F, F, OK, F, F)),
+    "kycReveal": Row(
+        f"mutation($input: KycRevealInput!) {{ kycReveal(input: $input) {{ value {PAYLOAD} }} }}",
+        _kyc_reveal_target, "pii:reveal", False, NA, _cells(F, F, F, F, F, OK, F, F)),
+    "compliancePolicyCreate": Row(
+        f"mutation($input: CompliancePolicyInput!) {{ compliancePolicyCreate(input: $input) {{ policy {{ version }} {PAYLOAD} }} }}",
+        _policy_create_target, "policies:write", False, NA, _cells(F, F, F, F, OK, F, F, F)),
+    "compliancePolicyUpdate": Row(
+        f"mutation($input: CompliancePolicyInput!) {{ compliancePolicyUpdate(input: $input) {{ policy {{ version }} {PAYLOAD} }} }}",
+        _policy_update_target, "policies:write", False, NA, _cells(F, F, F, F, OK, F, F, F)),
 }
 
 MATRIX: dict[str, Row] = {**QUERIES, **MUTATIONS}
@@ -443,7 +597,7 @@ async def _state(w: World, variables: dict[str, Any]) -> dict[str, Any]:
     """Everything a refused call could have changed: table sizes, balances, and the targets' rows."""
     counts = {model.__name__: await model.all().count() for model in (
         Partner, ApiClient, Customer, Wallet, Account, Transaction, Entry, IdempotencyRecord, RevokedToken,
-        StaffUser, SigningKey, FeeRule)}
+        StaffUser, SigningKey, FeeRule, AmlAlert, AmlCase, AmlCaseNote, DomainEvent)}
     partner_ids = [uuid.UUID(w.a.partner_id), uuid.UUID(w.b.partner_id)]
     balances = await Account.filter(partner_id__in=partner_ids).order_by("id").values_list("id", "balance_minor")
     targets: dict[str, Any] = {}
@@ -454,8 +608,15 @@ async def _state(w: World, variables: dict[str, Any]) -> dict[str, Any]:
             targets[str(object_id)] = await ApiClient.filter(id=object_id).values_list("status", "secret_hash", "scopes")
         elif type_name == "FeeRule":
             targets[str(object_id)] = await FeeRule.filter(id=object_id).values_list("effective_to", "rate_bps")
+        elif type_name == "Wallet":
+            targets[str(object_id)] = await Wallet.filter(id=object_id).values_list("status", "status_reason")
+        elif type_name == "AmlCase":
+            targets[str(object_id)] = await AmlCase.filter(id=object_id).values_list("status", "assignee_id")
+        elif type_name == "AmlAlert":
+            targets[str(object_id)] = await AmlAlert.filter(id=object_id).values_list("status", "case_id")
     return {"counts": counts, "balances": balances, "targets": targets,
-            "suspended": await Partner.filter(status=PartnerStatus.SUSPENDED).count()}
+            "suspended": await Partner.filter(status=PartnerStatus.SUSPENDED).count(),
+            "policies": await CompliancePolicy.all().order_by("jurisdiction").values_list("jurisdiction", "version", "name")}
 
 
 def _outcome(name: str, response: httpx.Response) -> str:

@@ -11,6 +11,7 @@ from tortoise import connections
 from auth.principal import Principal
 from auth.scopes import PARTNER_SCOPES
 from services.customers import create_customer
+from tests.factories import DEFAULT_TEST_TIER, UNLIMITED_COUNTRY, ensure_unlimited_pack, grant_tier
 from services.ledger.posting import post_top_up
 from services.ledger.sql import fetch
 from services.partners import create_partner
@@ -33,13 +34,15 @@ class Books:
 async def open_books(currencies: list[str] | tuple[str, ...], *, fund: str | None = None) -> Books:
     """A new partner with one customer and one wallet per currency given, each topped up by `fund` if set."""
     n = next(_books)
+    await ensure_unlimited_pack()
     created = await create_partner(name=f"books-{n:04d}")
     principal = Principal(
         kind="partner", subject=created.client.client_id, partner_id=created.partner.id, scopes=frozenset(PARTNER_SCOPES)
     )
     customer = await create_customer(
-        principal=principal, external_ref=f"books-{n:04d}", kind="INDIVIDUAL", display_name="Books", country="CN"
+        principal=principal, external_ref=f"books-{n:04d}", kind="INDIVIDUAL", display_name="Books", country=UNLIMITED_COUNTRY
     )
+    await grant_tier(customer.id, DEFAULT_TEST_TIER)
     wallet_ids = []
     for currency in currencies:
         wallet = await open_wallet(principal=principal, customer_id=customer.id, currency=currency)

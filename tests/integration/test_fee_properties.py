@@ -22,6 +22,7 @@ from auth.scopes import PARTNER_SCOPES
 from models import Account, Entry, Transaction
 from models.enums import AccountKind
 from services.customers import create_customer
+from tests.factories import UNLIMITED_COUNTRY, ensure_unlimited_pack
 from services.errors import DomainError
 from services.fees.quote import quote_fee
 from services.fees.schedule import create_rule, update_rule
@@ -47,7 +48,13 @@ class Setup:
 
 
 async def _setup(fund_minor: int = FUND_MINOR) -> Setup:
-    """A new partner with two CN customers and a CNY wallet each; the payer funded before any fee rule exists."""
+    """A new partner with two customers and a CNY wallet each; the payer funded before any fee rule exists.
+
+    The customers live under the test-only pack without limits or AML rules
+    (tests.factories.ensure_unlimited_pack): random principals up to 10
+    billion must meet fee rules, not tier limits.
+    """
+    await ensure_unlimited_pack()
     n = next(_seq)
     created = await create_partner(name=f"fees-{n:04d}")
     principal = Principal(kind="partner", subject=created.client.client_id, partner_id=created.partner.id,
@@ -55,7 +62,7 @@ async def _setup(fund_minor: int = FUND_MINOR) -> Setup:
     wallets = []
     for who in ("payer", "payee"):
         customer = await create_customer(principal=principal, external_ref=f"fees-{n:04d}-{who}", kind="INDIVIDUAL",
-                                         display_name=who, country="CN")
+                                         display_name=who, country=UNLIMITED_COUNTRY)
         wallets.append((await open_wallet(principal=principal, customer_id=customer.id, currency="CNY")).id)
     if fund_minor:
         await post_top_up(principal=principal, wallet_id=wallets[0], amount=format_amount(fund_minor, "CNY"),

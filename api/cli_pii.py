@@ -1,0 +1,55 @@
+"""`qianbao keys rotate-data`: re-encrypt every stored PII value under a new data key (hooked into api/cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from services.pii.master_key import master_key_problem
+
+__all__ = ["add_rotate_data_parser", "master_key_problem"]
+
+
+def cmd_rotate_data(args: argparse.Namespace) -> int:
+    """Rotate the PII data keys; print counts; audit the run. Exit 1 when an old key could not be retired."""
+    from api.cli import _fail, _run_with_db
+    from api.settings import load_settings
+    from services.audit import Actor, record_event
+    from services.pii import PiiError, rotate_data_keys
+
+    settings = load_settings(database_url=args.database_url)
+    if (problem := master_key_problem()) is not None:
+        return _fail(problem)
+
+    async def work() -> int:
+        actor = Actor(kind="cli", id="qianbao keys rotate-data")
+        try:
+            report = await rotate_data_keys(batch_size=args.batch_size, resume=args.resume)
+        except PiiError as exc:
+            await record_event(actor=actor, operation="keysRotateData", outcome="PII_ERROR", object_type="DataKey",
+                               detail=str(exc))
+            return _fail(str(exc))
+        detail = (f"reencrypted={report.reencrypted} rows={report.rows} retired={','.join(report.retired) or '-'}"
+                  f" still_active={','.join(report.still_active) or '-'} unreadable={len(report.unreadable)}")
+        await record_event(actor=actor, operation="keysRotateData", outcome="OK" if report.ok else "INCOMPLETE",
+                           object_type="DataKey", object_id=report.key_id, detail=detail)
+        print(f"new data key {report.key_id}" if not args.resume else f"data key {report.key_id} (resumed)")
+        print(f"re-encrypted {report.reencrypted} values in {report.rows} rows")
+        print(f"retired {len(report.retired)} old keys{': ' + ', '.join(report.retired) if report.retired else ''}")
+        if report.ok:
+            return 0
+        for context in sorted(report.unreadable):
+            print(f"UNREADABLE: {context} failed its integrity check; left as it was")
+        if report.still_active:
+            print(f"still active (values still use them): {', '.join(report.still_active)}; run again with --resume")
+        return 1
+
+    return _run_with_db(settings.database_url, work)
+
+
+def add_rotate_data_parser(keys: argparse._SubParsersAction, with_db: Callable[[argparse.ArgumentParser], argparse.ArgumentParser]) -> None:
+    """Add `keys rotate-data` to the `keys` sub-commands."""
+    rotate = with_db(keys.add_parser("rotate-data", help="re-encrypt all PII under a new data key, retire the old ones"))
+    rotate.add_argument("--batch-size", type=int, default=200, help="rows per transaction (default 200)")
+    rotate.add_argument("--resume", action="store_true", help="finish an interrupted rotation with the newest key instead of a new one")
+    rotate.set_defaults(func=cmd_rotate_data)

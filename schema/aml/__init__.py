@@ -1,0 +1,1 @@
+"""GraphQL for AML alerts and cases."""

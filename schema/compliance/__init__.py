@@ -1,0 +1,1 @@
+"""GraphQL for the regional policy packs and customer limits."""

@@ -1,0 +1,1 @@
+"""AML monitoring: rules evaluated in the posting path, alerts, cases and reports."""

@@ -1,0 +1,1 @@
+"""Compliance: policy packs, tiers and limits, customer standing."""

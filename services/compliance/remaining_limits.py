@@ -1,0 +1,51 @@
+"""`Customer.limits`: what a customer's tier allows and what is left of each limit, per currency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from models import Customer, LimitUsage, Wallet
+from services.compliance.limits import OutgoingLimits, Usage, period_keys, remaining
+from services.compliance.policies import pack_for_country
+from services.compliance.policy_document import TierLimits
+from services.money import normalise_currency
+
+
+@dataclass(frozen=True)
+class CustomerLimits:
+    currency: str
+    jurisdiction: str
+    tier: int
+    tier_name: str
+    cross_border: bool
+    covered: bool  # False: the tier does not allow this currency at all (KYC_REQUIRED)
+    limits: TierLimits
+    remaining: dict[str, int | None]
+
+
+async def customer_limits(customer: Customer, currency: str | None = None) -> list[CustomerLimits]:
+    """The limits in one currency, or in each currency of the customer's wallets."""
+    if currency is not None:
+        currencies = [normalise_currency(currency)]
+    else:
+        currencies = sorted(set(await Wallet.filter(customer_id=customer.id).values_list("currency", flat=True)))
+    pack = await pack_for_country(customer.country)
+    tier = pack.tier_for(customer.kyc_tier)
+    keys = period_keys(pack, datetime.now(timezone.utc))
+    usage_rows = {
+        row.currency: row for row in await LimitUsage.filter(customer_id=customer.id, currency__in=currencies)
+    }
+    out = []
+    for code in currencies:
+        limits = tier.limits.get(code)
+        covered = limits is not None
+        limits = limits or TierLimits(0, 0, 0, 0, 0, 0)
+        row = usage_rows.get(code)
+        usage = Usage.from_row(row.__dict__ if row is not None else None)
+        outgoing = OutgoingLimits(currency=code, keys=keys, limits=limits, tier=tier, jurisdiction=pack.jurisdiction)
+        out.append(CustomerLimits(
+            currency=code, jurisdiction=pack.jurisdiction, tier=tier.tier, tier_name=tier.name,
+            cross_border=tier.cross_border, covered=covered, limits=limits, remaining=remaining(outgoing, usage),
+        ))
+    return out

@@ -1,0 +1,121 @@
+"""The policy packs Qianbao ships with: China (PBOC account classes), EU e-money, and a conservative default.
+
+They are inserted when missing (`ensure_shipped_packs`, run by `migrate` and
+at start-up) and never overwritten: once stored, a pack is the bank's data,
+changed only by `compliancePolicyUpdate` (admin, audited). Amounts below are
+whole units of each currency; they are stored in minor units.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models import CompliancePolicy
+from services.compliance.policy_document import check_aml_rules, check_thresholds, check_tiers
+from services.money import CURRENCY_EXPONENTS
+
+EU_COUNTRIES = (
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
+)
+
+# Roughly how many units of each currency make one US dollar, rounded so that
+# the default pack's limits are never looser than their dollar amount.
+_UNITS_PER_USD: dict[str, int] = {
+    "AED": 3, "AUD": 1, "BHD": 1, "BRL": 5, "CAD": 1, "CHF": 1, "CLP": 900, "CNY": 7, "CZK": 22,
+    "DKK": 6, "EUR": 1, "GBP": 1, "HKD": 7, "HUF": 350, "IDR": 15_000, "ILS": 3, "INR": 80, "ISK": 130,
+    "JOD": 1, "JPY": 140, "KRW": 1_300, "KWD": 1, "MXN": 17, "MYR": 4, "NOK": 10, "NZD": 1, "OMR": 1,
+    "PHP": 55, "PLN": 4, "SAR": 3, "SEK": 10, "SGD": 1, "THB": 35, "TND": 3, "TRY": 30, "TWD": 30,
+    "USD": 1, "VND": 24_000, "ZAR": 18,
+}
+
+
+def _minor(units: int | None, currency: str) -> int | None:
+    return None if units is None else units * 10 ** CURRENCY_EXPONENTS[currency]
+
+
+def _limits(currency: str, **units: int | None) -> dict[str, dict[str, int | None]]:
+    return {currency: {kind: _minor(amount, currency) for kind, amount in units.items()}}
+
+
+def _default_limits(**usd: int | None) -> dict[str, dict[str, int | None]]:
+    """The same dollar limits in every supported currency."""
+    out: dict[str, dict[str, int | None]] = {}
+    for code, rate in _UNITS_PER_USD.items():
+        out |= _limits(code, **{k: None if v is None else v * rate for k, v in usd.items()})
+    return out
+
+
+# Parameters of the AML rules (amounts are basis points of the pack's
+# large-transaction threshold, so one rule set fits every currency).
+_AML_RULES: dict[str, dict[str, Any]] = {
+    "LARGE_TRANSACTION": {"severity": "MEDIUM", "action": "ALERT"},
+    "VELOCITY": {"severity": "MEDIUM", "action": "ALERT", "maxCount": 20, "windowMinutes": 60},
+    "STRUCTURING": {"severity": "HIGH", "action": "HOLD", "minCount": 3, "windowHours": 24, "bandBps": 1_000},
+    "RAPID_PASS_THROUGH": {"severity": "HIGH", "action": "HOLD", "windowMinutes": 30, "minShareBps": 9_000, "amountBps": 2_000},
+    "NEW_ACCOUNT_HIGH_VALUE": {"severity": "MEDIUM", "action": "HOLD", "accountAgeDays": 7, "amountBps": 5_000},
+    "DORMANT_REACTIVATION": {"severity": "LOW", "action": "ALERT", "dormantDays": 180},
+}
+
+SHIPPED_PACKS: tuple[dict[str, Any], ...] = (
+    {
+        "jurisdiction": "CN",
+        "name": "China: PBOC payment account classes",
+        "countries": ["CN"],
+        "timezone": "Asia/Shanghai",
+        # PBOC large-value transaction reporting: 50,000 CNY.
+        "large_transaction_thresholds": {"CNY": _minor(50_000, "CNY")},
+        "tiers": [
+            {"tier": 1, "name": "Class I", "crossBorder": False, "limits": _limits("CNY", lifetime=1_000)},
+            {"tier": 2, "name": "Class II", "crossBorder": False, "limits": _limits("CNY", annual=100_000)},
+            {"tier": 3, "name": "Class III", "crossBorder": True, "limits": _limits("CNY", annual=200_000)},
+        ],
+    },
+    {
+        "jurisdiction": "EU",
+        "name": "EU e-money (AMLD simplified and standard due diligence)",
+        "countries": list(EU_COUNTRIES),
+        "timezone": "Europe/Brussels",
+        "large_transaction_thresholds": {"EUR": _minor(10_000, "EUR")},
+        "tiers": [
+            # Simplified due diligence for e-money: at most 150 EUR stored and
+            # 150 EUR of payments a month, domestic only.
+            {"tier": 1, "name": "Simplified due diligence", "crossBorder": False,
+             "limits": _limits("EUR", maxBalance=150, singleMax=150, monthly=150)},
+            {"tier": 2, "name": "Standard due diligence", "crossBorder": True,
+             "limits": _limits("EUR", singleMax=10_000, daily=15_000, monthly=25_000, annual=150_000)},
+            {"tier": 3, "name": "Enhanced due diligence", "crossBorder": True,
+             "limits": _limits("EUR", singleMax=50_000, daily=100_000, monthly=250_000, annual=1_000_000)},
+        ],
+    },
+    {
+        "jurisdiction": "DEFAULT",
+        "name": "Conservative default (countries without a pack of their own)",
+        "countries": [],
+        "timezone": "UTC",
+        "large_transaction_thresholds": {code: _minor(10_000 * rate, code) for code, rate in _UNITS_PER_USD.items()},
+        "tiers": [
+            {"tier": 1, "name": "Unverified", "crossBorder": False,
+             "limits": _default_limits(maxBalance=1_000, singleMax=200, daily=200, monthly=1_000, annual=3_000)},
+            {"tier": 2, "name": "Verified", "crossBorder": False,
+             "limits": _default_limits(maxBalance=20_000, singleMax=5_000, daily=5_000, monthly=20_000, annual=100_000)},
+            {"tier": 3, "name": "Verified, enhanced", "crossBorder": True,
+             "limits": _default_limits(singleMax=50_000, daily=100_000, monthly=250_000, annual=1_000_000)},
+        ],
+    },
+)
+
+
+async def ensure_shipped_packs() -> int:
+    """Insert each shipped pack that is not stored yet; return how many were inserted."""
+    inserted = 0
+    for pack in SHIPPED_PACKS:
+        if await CompliancePolicy.exists(jurisdiction=pack["jurisdiction"]):
+            continue
+        await CompliancePolicy.create(
+            jurisdiction=pack["jurisdiction"], name=pack["name"], countries=pack["countries"],
+            timezone=pack["timezone"],
+            large_transaction_thresholds=check_thresholds(pack["large_transaction_thresholds"]),
+            tiers=check_tiers(pack["tiers"]), aml_rules=check_aml_rules(_AML_RULES), updated_by="system:shipped",
+        )
+        inserted += 1
+    return inserted

@@ -1,0 +1,54 @@
+"""kycReveal: compliance reads one identity value in clear, for a stated reason.
+
+The schema writes the audit row (field and reason, never the value) before the
+value leaves the resolver: a reveal that cannot be audited is not answered.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+
+from auth.principal import Principal
+from models import KycSubmission
+from services.errors import ValidationFailed
+from services.kyc.views import PII_FIELDS, decrypted, get_submission
+from services.validation import clean_text
+
+REVEAL_PERMISSION = "pii:reveal"
+MIN_REASON_CHARS = 10
+MAX_REASON_CHARS = 1000
+
+
+@dataclasses.dataclass(frozen=True)
+class RevealedValue:
+    submission: KycSubmission
+    field: str
+    value: str = dataclasses.field(repr=False)  # never in a log line or a traceback's locals dump
+
+    @property
+    def _audit_object(self) -> KycSubmission:
+        return self.submission
+
+
+def clean_reveal_reason(reason: str | None) -> str:
+    """A required reason of 10 to 1000 characters, without control characters."""
+    text = clean_text(reason, field="reason", max_len=MAX_REASON_CHARS)
+    assert text is not None
+    if len(text) < MIN_REASON_CHARS:
+        raise ValidationFailed(f"reason must be at least {MIN_REASON_CHARS} characters", field=["reason"])
+    return text
+
+
+async def reveal_pii(*, principal: Principal, submission_id: uuid.UUID | None, field: str, reason: str | None) -> RevealedValue:
+    """One identity value of a submission in clear (BUSINESS: the company data as JSON)."""
+    if not (principal.is_staff and principal.has_scope(REVEAL_PERMISSION)):
+        raise PermissionError("only compliance staff reveal PII")  # the schema refuses first
+    if field not in PII_FIELDS:
+        raise ValidationFailed("unknown field", field=["field"])
+    clean_reveal_reason(reason)
+    submission = await get_submission(principal=principal, submission_id=submission_id, field=["submissionId"])
+    value = await decrypted(submission, PII_FIELDS[field])
+    if value is None:
+        raise ValidationFailed("this submission holds no value for that field", field=["field"])
+    return RevealedValue(submission=submission, field=field, value=value)

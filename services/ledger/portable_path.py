@@ -1,0 +1,137 @@
+"""The portable posting path (SQLite): the posting's steps as separate statements in one transaction.
+
+Same order and rules as PostgreSQL's single statement (one_statement.py):
+claim the key, lock and read the wallets with their customers' standing and
+the sender's limit usage, check, then write usage, balances (or the hold),
+the transaction, its entries, alerts, events and the audit row.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from auth.principal import Principal
+from models import AmlAlert, DomainEvent, Entry, IdempotencyRecord, Transaction
+from models.enums import TransactionStatus
+from services.aml.alert_rows import alert_rows, event_rows
+from services.audit import AuditNote, record_event
+from services.compliance.posting_checks import check_locked
+from services.ledger.locking import apply_balance_changes, lock_wallets
+from services.ledger.posting_rules import check_wallets_can_move, locked_or_missing
+from services.ledger.sql import execute, fetch
+from services.money import MAX_MINOR
+
+
+async def _standing_rows(conn: BaseDBAsyncClient, account_ids: list[int]) -> list[dict[str, Any]]:
+    placeholders = ", ".join(f"${i + 1}" for i in range(len(account_ids)))
+    return await fetch(
+        conn,
+        "SELECT a.id AS account_id, a.balance_minor, c.kyc_tier, c.screening_status FROM account a"
+        " JOIN wallet w ON w.account_id = a.id JOIN customer c ON c.id = w.customer_id"
+        f" WHERE a.id IN ({placeholders})",
+        account_ids,
+    )
+
+
+async def _usage_row(conn: BaseDBAsyncClient, plan: Any) -> dict[str, Any] | None:
+    check = plan.compliance
+    if check.outgoing is None:
+        return None
+    rows = await fetch(
+        conn, "SELECT * FROM limit_usage WHERE customer_id = $1 AND currency = $2",
+        [check.sender_customer_id, plan.currency],
+    )
+    return rows[0] if rows else None
+
+
+def _saturating_add(total: str) -> str:
+    # total + amount ($6), capped at BIGINT's maximum ($7): SQLite would turn an overflow into a float.
+    return f"(CASE WHEN {total} > $7 - $6 THEN $7 ELSE {total} + $6 END)"
+
+
+USAGE_UPDATE = (
+    # Totals of an earlier period restart from zero: the key says which period a total belongs to.
+    "UPDATE limit_usage SET"
+    f" day_out_minor = {_saturating_add('(CASE WHEN day_key = $3 THEN day_out_minor ELSE 0 END)')}, day_key = $3,"
+    f" month_out_minor = {_saturating_add('(CASE WHEN month_key = $4 THEN month_out_minor ELSE 0 END)')}, month_key = $4,"
+    f" year_out_minor = {_saturating_add('(CASE WHEN year_key = $5 THEN year_out_minor ELSE 0 END)')}, year_key = $5,"
+    f" lifetime_out_minor = {_saturating_add('lifetime_out_minor')}"
+    " WHERE customer_id = $1 AND currency = $2"
+)
+
+
+async def post_in_transaction(principal: Principal, checked: Any, plan: Any, audit: AuditNote | None) -> Transaction:
+    """Post (or hold) with separate statements inside one database transaction."""
+    req, transaction_id, check = checked.req, checked.transaction_id, plan.compliance
+    async with in_transaction() as conn:
+        await IdempotencyRecord.create(
+            partner_id=principal.partner_id, key=checked.key, request_hash=checked.fingerprint,
+            operation=req.operation, transaction_id=transaction_id, using_db=conn,
+        )
+        wallet_ids = [w for w in (req.from_wallet_id, req.to_wallet_id) if w is not None]
+        locked = await lock_wallets(conn, partner_id=principal.partner_id, wallet_ids=wallet_ids)
+        source = locked_or_missing(locked, req.from_wallet_id, req.from_field)
+        target = locked_or_missing(locked, req.to_wallet_id, req.to_field)
+        check_wallets_can_move(source, target, req, plan.deltas)
+        standing = await _standing_rows(conn, list(plan.deltas))
+        check_locked(check, standing, await _usage_row(conn, plan), plan.deltas, plan.amount_minor, plan.currency, plan.fields)
+        if check.outgoing is not None:
+            keys = check.outgoing.keys
+            await execute(
+                conn, USAGE_UPDATE,
+                [check.sender_customer_id, plan.currency, keys.day, keys.month, keys.year, plan.amount_minor, MAX_MINOR],
+            )
+        if check.hold:
+            await _reserve(conn, plan.hold_minor, source.account_id if source else None)
+        else:
+            await apply_balance_changes(conn, plan.deltas)
+        txn = await Transaction.create(
+            id=transaction_id, partner_id=principal.partner_id, kind=req.kind, currency=plan.currency,
+            status=TransactionStatus.HELD if check.hold else TransactionStatus.POSTED,
+            amount_minor=plan.amount_minor, fee_minor=plan.fee.fee_minor, fee_breakdown=plan.fee.breakdown,
+            from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id, memo=checked.memo,
+            idempotency_key=checked.key, hold_minor=plan.hold_minor if check.hold else 0,
+            held_legs=plan.held_legs if check.hold else None, using_db=conn,
+        )
+        if not check.hold:
+            await Entry.bulk_create(
+                [
+                    Entry(transaction_id=transaction_id, account_id=leg.account_id, amount_minor=leg.amount_minor,
+                          currency=leg.currency, partner_id=principal.partner_id)
+                    for leg in plan.legs
+                ],
+                using_db=conn,
+            )
+        await _record_alerts(conn, principal, check, transaction_id)
+        if audit is not None:
+            # In the posting's own transaction: the audit row commits with the
+            # money (or not at all) and shares its commit instead of paying another.
+            await record_event(
+                actor=audit.actor, operation=audit.operation, outcome="OK", object_type="Transaction",
+                object_id=str(transaction_id), request_id=audit.request_id, partner_id=principal.partner_id,
+            )
+            txn._audited = True  # type: ignore[attr-defined]
+    return txn
+
+
+async def _reserve(conn: BaseDBAsyncClient, hold_minor: int, account_id: int | None) -> None:
+    """A held posting moves no balance: it reserves what the payer wallet will pay (available = balance - held)."""
+    if account_id is not None and hold_minor:
+        await execute(conn, "UPDATE account SET held_minor = held_minor + $1 WHERE id = $2", [hold_minor, account_id])
+
+
+async def _record_alerts(conn: BaseDBAsyncClient, principal: Principal, check: Any, transaction_id: Any) -> None:
+    alerts = alert_rows(check)
+    for alert in alerts:
+        await AmlAlert.create(
+            id=alert["id"], partner_id=principal.partner_id, customer_id=alert["customer_id"],
+            wallet_id=alert["wallet_id"], transaction_id=transaction_id, rule=alert["rule"],
+            severity=alert["severity"], action=alert["action"], status="OPEN",
+            details=json.loads(json.dumps(alert["details"])), using_db=conn,
+        )
+    for event in event_rows(check, alerts, transaction_id):
+        await DomainEvent.create(partner_id=principal.partner_id, using_db=conn, **event)

@@ -1,0 +1,29 @@
+"""The one list of encrypted PII columns: what data-key rotation re-encrypts and counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.models import Model
+
+from models import KycSubmission
+
+
+@dataclass(frozen=True)
+class PiiColumns:
+    model: type[Model]
+    columns: tuple[str, ...]
+
+    @property
+    def table(self) -> str:
+        return self.model._meta.db_table
+
+
+PII_COLUMNS: tuple[PiiColumns, ...] = (
+    PiiColumns(KycSubmission, ("legal_name_enc", "date_of_birth_enc", "id_number_enc", "address_enc", "business_enc")),
+)
+
+
+def pii_context(table: str, column: str, row_id: object) -> str:
+    """The associated data of a stored value: `table.column:row_id` (binds a ciphertext to its place)."""
+    return f"{table}.{column}:{row_id}"
