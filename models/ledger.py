@@ -72,6 +72,10 @@ class Transaction(Model):
     # it has no entries until then.
     hold_minor = fields.BigIntField(default=0)
     held_legs = fields.JSONField(null=True)
+    # The sender's limit day ("2026-11-28", in its pack's timezone) this
+    # transaction was counted in; its month and year are the prefixes. A
+    # rejected hold gives its amount back to exactly these periods.
+    limit_day_key = fields.CharField(max_length=10, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

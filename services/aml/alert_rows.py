@@ -20,18 +20,24 @@ def alert_rows(check: ComplianceCheck) -> list[dict[str, Any]]:
     ]
 
 
-def event_rows(check: ComplianceCheck, alerts: list[dict[str, Any]], transaction_id: uuid.UUID) -> list[dict[str, Any]]:
+def event_rows(
+    check: ComplianceCheck, alerts: list[dict[str, Any]], transaction_id: uuid.UUID, partner_id: uuid.UUID | None
+) -> list[dict[str, Any]]:
     """transaction.held when the posting waits for compliance, and aml.alert_raised per alert."""
     events = []
     if check.hold:
+        # For the partner: the transaction waits for review. Which rule held it is not said (no tipping off).
         events.append({
             "type": "transaction.held", "object_type": "Transaction", "object_id": str(transaction_id),
-            "payload": {"transactionId": str(transaction_id), "rules": [a["rule"] for a in alerts if a["action"] == "HOLD"]},
+            "payload": {"transactionId": str(transaction_id)}, "internal": False,
         })
     for alert in alerts:
+        # The bank's own: services.events.INTERNAL_EVENT_TYPES (stored without a partner).
         events.append({
             "type": "aml.alert_raised", "object_type": "AmlAlert", "object_id": alert["id"],
             "payload": {"alertId": alert["id"], "rule": alert["rule"], "severity": alert["severity"],
-                        "action": alert["action"], "transactionId": str(transaction_id), "customerId": alert["customer_id"]},
+                        "action": alert["action"], "transactionId": str(transaction_id), "customerId": alert["customer_id"],
+                        "partnerId": str(partner_id)},
+            "internal": True,
         })
     return events

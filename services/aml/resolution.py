@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 from auth.principal import Principal
 from models import AmlAlert, Entry
 from models.enums import ScreeningStatus, WalletStatus
-from services.compliance.limits import check_max_balance, period_keys
+from services.compliance.limits import check_max_balance, tier_limits
 from services.compliance.policies import pack_for_country
 from services.compliance.standing_channel import announce_standing_changed
 from services.errors import CaseStateConflict, ComplianceHold, NotFound, ValidationFailed, WalletNotActive
@@ -99,6 +99,13 @@ async def _decide_transaction(conn: BaseDBAsyncClient, transaction_id: uuid.UUID
         raise CaseStateConflict("the transaction was already decided through another alert", field=["alertId"])
     txn = (await fetch(conn, "SELECT * FROM ledger_transaction WHERE id = $1", [transaction_id]))[0]
     legs = [(int(a), int(m)) for a, m in _json(txn["held_legs"])]
+    sender = await _sender_usage_key(conn, txn)
+    if decision == "REJECT" and sender is not None:
+        # The posting path's lock order: the sender's usage row, then the
+        # wallet accounts. Taking the accounts first would deadlock with a new
+        # posting of the same customer.
+        lock = " FOR UPDATE" if is_postgres(conn) else ""
+        await fetch(conn, f"SELECT id FROM limit_usage WHERE customer_id = $1 AND currency = $2{lock}", list(sender))
     accounts = await _lock_wallet_accounts(conn, [a for a, _ in legs])
     payer = _payer_account(txn, accounts)
     if payer is not None and int(txn["hold_minor"]):
@@ -108,11 +115,12 @@ async def _decide_transaction(conn: BaseDBAsyncClient, transaction_id: uuid.UUID
         await _post_held_legs(conn, txn, legs, accounts)
         event = "transaction.released"
     else:
-        await _give_back_usage(conn, txn)
+        if sender is not None:
+            await _give_back_usage(conn, txn, sender)
         event = "transaction.rejected"
     await record_domain_event(
         type=event, partner_id=as_uuid(txn["partner_id"]), object_type="Transaction", object_id=transaction_id,
-        payload={"transactionId": str(transaction_id), "alertId": str(alert_id)}, using_db=conn,
+        payload={"transactionId": str(transaction_id)}, using_db=conn,  # for the partner: no alert, no rule
     )
     rows = await fetch(conn, "SELECT id FROM aml_alert WHERE transaction_id = $1 AND status = 'OPEN'", [transaction_id])
     return [as_uuid(r["id"]) for r in rows]
@@ -167,9 +175,9 @@ async def _post_held_legs(
         if amount > 0:
             # The receiver's tier still caps its balance: a release is a posting, not an exception to the limits.
             pack = await pack_for_country(row["country"])
-            limits = pack.tier_for(int(row["kyc_tier"])).limits.get(txn["currency"])
-            cap = limits.max_balance if limits is not None else None
-            check_max_balance(cap, txn["currency"], int(row["balance_minor"]) + amount, field="alertId")
+            tier = pack.tier_for(int(row["kyc_tier"]))
+            limits = tier_limits(pack, tier, txn["currency"], field="alertId")  # KYC_REQUIRED if no longer covered
+            check_max_balance(limits.max_balance, txn["currency"], int(row["balance_minor"]) + amount, field="alertId")
         await execute(conn, "UPDATE account SET balance_minor = balance_minor + $1 WHERE id = $2", [amount, account_id])
     await Entry.bulk_create(
         [
@@ -181,37 +189,58 @@ async def _post_held_legs(
     )
 
 
-async def _give_back_usage(conn: BaseDBAsyncClient, txn: dict[str, Any]) -> None:
-    """A rejected outgoing transaction no longer counts against the sender's limits (in the periods it was counted in)."""
+async def _sender_usage_key(conn: BaseDBAsyncClient, txn: dict[str, Any]) -> tuple[uuid.UUID, str] | None:
+    """(customer, currency) of the usage row an outgoing transaction was counted in; None for a top-up."""
     if txn["from_wallet_id"] is None:
-        return
-    rows = await fetch(
-        conn, "SELECT c.id, c.country FROM wallet w JOIN customer c ON c.id = w.customer_id WHERE w.id = $1",
-        [txn["from_wallet_id"]],
-    )
-    pack = await pack_for_country(rows[0]["country"])
-    created = txn["created_at"]
-    if isinstance(created, str):
-        created = datetime.fromisoformat(created)
-    keys = period_keys(pack, created if created.tzinfo else created.replace(tzinfo=timezone.utc))
+        return None
+    rows = await fetch(conn, "SELECT customer_id FROM wallet WHERE id = $1", [txn["from_wallet_id"]])
+    return as_uuid(rows[0]["customer_id"]), str(txn["currency"])
+
+
+async def _give_back_usage(conn: BaseDBAsyncClient, txn: dict[str, Any], sender: tuple[uuid.UUID, str]) -> None:
+    """A rejected transaction no longer counts against the sender's limits, in exactly the periods it was counted in."""
+    day = txn["limit_day_key"]
+    if day is None:
+        return  # it was never counted (no limits applied to it)
+    amount = int(txn["amount_minor"])
+
+    def less(column: str) -> str:
+        # Never below zero: a total can only have been reset (a new period) since.
+        return f"CASE WHEN {column} > $6 THEN {column} - $6 ELSE 0 END"
+
     await execute(
         conn,
         "UPDATE limit_usage SET"
-        " day_out_minor = CASE WHEN day_key = $3 THEN day_out_minor - $6 ELSE day_out_minor END,"
-        " month_out_minor = CASE WHEN month_key = $4 THEN month_out_minor - $6 ELSE month_out_minor END,"
-        " year_out_minor = CASE WHEN year_key = $5 THEN year_out_minor - $6 ELSE year_out_minor END,"
-        " lifetime_out_minor = lifetime_out_minor - $6"
+        f" day_out_minor = CASE WHEN day_key = $3 THEN {less('day_out_minor')} ELSE day_out_minor END,"
+        f" month_out_minor = CASE WHEN month_key = $4 THEN {less('month_out_minor')} ELSE month_out_minor END,"
+        f" year_out_minor = CASE WHEN year_key = $5 THEN {less('year_out_minor')} ELSE year_out_minor END,"
+        f" lifetime_out_minor = {less('lifetime_out_minor')}"
         " WHERE customer_id = $1 AND currency = $2",
-        [rows[0]["id"], txn["currency"], keys.day, keys.month, keys.year, int(txn["amount_minor"])],
+        [sender[0], sender[1], day, day[:7], day[:4], amount],
     )
 
 
 async def _decide_customer(conn: BaseDBAsyncClient, customer_id: uuid.UUID, partner_id: uuid.UUID, decision: str, alert_id: uuid.UUID) -> None:
-    """A screening hit confirmed blocks the customer; a false positive clears the hold."""
-    status = ScreeningStatus.CLEAR if decision == "RELEASE" else ScreeningStatus.BLOCKED
+    """A screening hit confirmed blocks the customer; a false positive clears the hold once no other hit is open.
+
+    A BLOCKED customer stays blocked: releasing one alert never undoes a
+    match confirmed through another.
+    """
+    lock = " FOR UPDATE" if is_postgres(conn) else ""
+    current = (await fetch(conn, f"SELECT screening_status FROM customer WHERE id = $1{lock}", [customer_id]))[0]["screening_status"]
+    if decision == "RELEASE":
+        others = await fetch(
+            conn, "SELECT COUNT(*) AS n FROM aml_alert WHERE customer_id = $1 AND rule = 'SANCTIONS_SCREENING'"
+            " AND status = 'OPEN' AND id <> $2", [customer_id, alert_id],
+        )
+        if current == ScreeningStatus.BLOCKED.value or int(others[0]["n"]) > 0:
+            return  # the alert closes; the customer's standing does not change
+        status = ScreeningStatus.CLEAR
+    else:
+        status = ScreeningStatus.BLOCKED
     await execute(conn, "UPDATE customer SET screening_status = $1 WHERE id = $2", [status.value, customer_id])
     await record_domain_event(
         type="customer.released" if decision == "RELEASE" else "customer.blocked", partner_id=partner_id,
-        object_type="Customer", object_id=customer_id, payload={"customerId": str(customer_id), "alertId": str(alert_id)},
+        object_type="Customer", object_id=customer_id, payload={"customerId": str(customer_id)},
         using_db=conn,
     )

@@ -52,13 +52,18 @@ class Usage:
         )
 
     def used(self, period: str, keys: PeriodKeys) -> int:
-        """What was sent in the current period (a total of an earlier period counts as zero)."""
+        """What was sent in the current period (a total of an earlier period counts as zero).
+
+        Keys never move backwards: a posting planned just before midnight that
+        runs after another has opened the new day counts into the new day
+        (its stored key is newer), so it can neither zero nor hide that total.
+        """
         if period == "daily":
-            return self.day_out_minor if self.day_key == keys.day else 0
+            return self.day_out_minor if self.day_key >= keys.day else 0
         if period == "monthly":
-            return self.month_out_minor if self.month_key == keys.month else 0
+            return self.month_out_minor if self.month_key >= keys.month else 0
         if period == "annual":
-            return self.year_out_minor if self.year_key == keys.year else 0
+            return self.year_out_minor if self.year_key >= keys.year else 0
         return self.lifetime_out_minor
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models import CompliancePolicy
@@ -18,7 +19,8 @@ from services.compliance.policies import DEFAULT_JURISDICTION
 from services.compliance.policy_document import (
     LIMIT_KINDS, check_aml_rules, check_countries, check_thresholds, check_tiers, check_timezone,
 )
-from services.compliance.standing_channel import announce_standing_changed
+from services.compliance.standing_channel import CHANNEL, announce_standing_changed
+from services.ledger.sql import execute, is_postgres
 from services.errors import AlreadyExists, InvalidAmount, NotFound, UnsupportedCurrency, ValidationFailed
 from services.money import normalise_currency, parse_amount
 from services.validation import clean_text
@@ -82,6 +84,23 @@ def tiers_from_input(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return check_tiers(tiers)
 
 
+# Any constant: the advisory lock that serialises changes to the packs.
+_PACKS_LOCK = 7_214_031
+
+
+async def _serialise_and_announce(conn: BaseDBAsyncClient) -> None:
+    """One pack change at a time (so two cannot claim one country), announced by the commit itself.
+
+    PostgreSQL delivers a NOTIFY sent inside a transaction when, and only
+    when, it commits: no worker can miss a committed change because this
+    process died between commit and announcement. (SQLite has one process,
+    which the announcement after commit reaches.)
+    """
+    if is_postgres(conn):
+        await execute(conn, "SELECT pg_advisory_xact_lock($1)", [_PACKS_LOCK])
+        await execute(conn, "SELECT pg_notify($1, '')", [CHANNEL])
+
+
 async def _check_no_overlap(jurisdiction: str, countries: list[str]) -> None:
     if jurisdiction == DEFAULT_JURISDICTION and countries:
         raise ValidationFailed("DEFAULT covers every country without a pack: it lists none", field=["countries"])
@@ -98,18 +117,21 @@ async def create_policy(*, jurisdiction: str, values: dict[str, Any], actor: str
     missing = [k for k in ("name", "countries", "timezone", "tiers", "aml_rules", "thresholds") if values.get(k) is None]
     if missing:
         raise ValidationFailed(f"a new pack needs {missing[0]}", field=[missing[0]])
-    if await CompliancePolicy.exists(jurisdiction=jurisdiction):
-        raise AlreadyExists(f"the {jurisdiction} pack exists: update it", field=["jurisdiction"])
     document = _document(values)
-    await _check_no_overlap(jurisdiction, document["countries"])
-    row = await CompliancePolicy.create(jurisdiction=jurisdiction, updated_by=actor[:128], **document)
+    async with in_transaction() as conn:
+        await _serialise_and_announce(conn)
+        if await CompliancePolicy.exists(jurisdiction=jurisdiction):
+            raise AlreadyExists(f"the {jurisdiction} pack exists: update it", field=["jurisdiction"])
+        await _check_no_overlap(jurisdiction, document["countries"])
+        row = await CompliancePolicy.create(jurisdiction=jurisdiction, updated_by=actor[:128], **document, using_db=conn)
     await announce_standing_changed()
     return row
 
 
 async def update_policy(*, jurisdiction: str, values: dict[str, Any], actor: str) -> CompliancePolicy:
     """Change the given parts of a pack (admin); its version goes up by one."""
-    async with in_transaction():
+    async with in_transaction() as conn:
+        await _serialise_and_announce(conn)
         row = await CompliancePolicy.select_for_update().get_or_none(jurisdiction=jurisdiction)
         if row is None:
             raise NotFound("no such policy pack", field=["jurisdiction"])

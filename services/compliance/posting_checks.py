@@ -50,6 +50,11 @@ class ComplianceCheck:
 _usage_rows: set[tuple[uuid.UUID, str]] = set()
 
 
+def forget_usage_rows() -> None:
+    """Forget which usage rows exist (the next posting of each customer makes sure again)."""
+    _usage_rows.clear()
+
+
 async def ensure_usage_row(customer_id: uuid.UUID, currency: str) -> None:
     """Create the customer's usage row for a currency once, so the posting has a row to lock."""
     if (customer_id, currency) in _usage_rows:
@@ -99,7 +104,7 @@ async def check_compliance(
         )
         check_single(outgoing, amount_minor)
         if target is not None and _cross_border(pack, sender.country, known[target.customer_id].country) and not tier.cross_border:
-            raise KycRequired(f"{tier.name} ({pack.jurisdiction}) does not allow cross-border transfers", field=[to_field])
+            raise KycRequired(f"{tier.name} ({pack.jurisdiction}) does not allow cross-border transfers", field=[from_field])
         expected[source.account_id] = sender.kyc_tier
         await ensure_usage_row(sender.customer_id, currency)
     if target is not None:

@@ -8,6 +8,8 @@ whole units of each currency; they are stored in minor units.
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
 from typing import Any
 
 from models import CompliancePolicy
@@ -18,22 +20,24 @@ EU_COUNTRIES = (
     "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
 )
 
-# Roughly how many units of each currency make one US dollar, rounded so that
-# the default pack's limits are never looser than their dollar amount.
-_UNITS_PER_USD: dict[str, int] = {
-    "AED": 3, "AUD": 1, "BHD": 1, "BRL": 5, "CAD": 1, "CHF": 1, "CLP": 900, "CNY": 7, "CZK": 22,
-    "DKK": 6, "EUR": 1, "GBP": 1, "HKD": 7, "HUF": 350, "IDR": 15_000, "ILS": 3, "INR": 80, "ISK": 130,
-    "JOD": 1, "JPY": 140, "KRW": 1_300, "KWD": 1, "MXN": 17, "MYR": 4, "NOK": 10, "NZD": 1, "OMR": 1,
-    "PHP": 55, "PLN": 4, "SAR": 3, "SEK": 10, "SGD": 1, "THB": 35, "TND": 3, "TRY": 30, "TWD": 30,
-    "USD": 1, "VND": 24_000, "ZAR": 18,
-}
+# Roughly how many units of each currency make one US dollar, rounded down,
+# so that the default pack's limits are never looser than their dollar amount
+# (exact fractions: 0.3 KWD, never a float).
+_UNITS_PER_USD: dict[str, Fraction] = {code: Fraction(rate) for code, rate in {
+    "AED": "3.6", "AUD": "1.5", "BHD": "0.37", "BRL": "5", "CAD": "1.3", "CHF": "0.85", "CLP": "900", "CNY": "7",
+    "CZK": "22", "DKK": "6.5", "EUR": "0.9", "GBP": "0.75", "HKD": "7.7", "HUF": "350", "IDR": "15000", "ILS": "3.6",
+    "INR": "83", "ISK": "135", "JOD": "0.7", "JPY": "140", "KRW": "1300", "KWD": "0.3", "MXN": "17", "MYR": "4.4",
+    "NOK": "10", "NZD": "1.6", "OMR": "0.38", "PHP": "55", "PLN": "3.9", "SAR": "3.7", "SEK": "10", "SGD": "1.3",
+    "THB": "35", "TND": "3.1", "TRY": "30", "TWD": "31", "USD": "1", "VND": "24000", "ZAR": "18",
+}.items()}
 
 
-def _minor(units: int | None, currency: str) -> int | None:
-    return None if units is None else units * 10 ** CURRENCY_EXPONENTS[currency]
+def _minor(units: int | Fraction | None, currency: str) -> int | None:
+    """Whole or fractional units of a currency in its minor units, rounded down."""
+    return None if units is None else math.floor(units * 10 ** CURRENCY_EXPONENTS[currency])
 
 
-def _limits(currency: str, **units: int | None) -> dict[str, dict[str, int | None]]:
+def _limits(currency: str, **units: int | Fraction | None) -> dict[str, dict[str, int | None]]:
     return {currency: {kind: _minor(amount, currency) for kind, amount in units.items()}}
 
 

@@ -24,6 +24,18 @@ def check_key(key: str) -> str:
     return key
 
 
+def customer_key(customer_id: object, key: str) -> str:
+    """The stored key of a delegated customer token's request: in that customer's own namespace.
+
+    Keys are unique per partner, and a partner's customers share its
+    namespace; without this, one customer's frontend could replay (and so
+    read) another customer's transaction by guessing its key. Hashing keeps
+    the stored key within 255 characters.
+    """
+    digest = hashlib.sha256(f"{customer_id}\x00{key}".encode()).hexdigest()
+    return f"customer:{digest}"
+
+
 def canonical_amount(text: str) -> str:
     """The amount with leading and trailing zeros removed, so "12.5" and "12.50" match."""
     match = _DECIMAL_RE.fullmatch(text) if isinstance(text, str) and len(text) <= 40 else None

@@ -22,7 +22,7 @@ from models import Transaction
 from models.enums import TransactionStatus
 from services.audit import AuditNote
 from services.aml.alert_rows import alert_rows, event_rows
-from services.compliance.posting_checks import check_locked
+from services.compliance.posting_checks import StaleStanding, check_locked, forget_usage_rows
 from services.ledger.posting_rules import check_wallets_can_move, locked_or_missing
 from services.ledger.sql import as_uuid, fetch
 from services.money import MAX_MINOR
@@ -40,7 +40,7 @@ async def post_in_one_statement(principal: Principal, checked: Any, plan: Any, a
         status=TransactionStatus.HELD if check.hold else TransactionStatus.POSTED,
         currency=plan.currency, amount_minor=plan.amount_minor, fee_minor=plan.fee.fee_minor,
         fee_breakdown=plan.fee.breakdown, from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id,
-        memo=checked.memo, idempotency_key=checked.key, created_at=rows[0]["now"],
+        memo=checked.memo, idempotency_key=checked.transaction_key, created_at=rows[0]["now"],
         hold_minor=plan.hold_minor if check.hold else 0, held_legs=plan.held_legs if check.hold else None,
     )
     txn._saved_in_db = True
@@ -63,6 +63,11 @@ def _name_the_refusal(rows: list[dict[str, Any]], plan: Any, req: Any) -> None:
     usage = None
     if rows and rows[0]["day_key"] is not None:
         usage = {k: rows[0][k] for k in USAGE_COLUMNS}
+    elif plan.compliance.outgoing is not None:
+        # The sender's usage row this process believed in is gone (a restore,
+        # say): forget that belief and plan again, which creates it.
+        forget_usage_rows()
+        raise StaleStanding()
     check_locked(plan.compliance, [r for r in rows if r["wallet_id"] is not None], usage, plan.deltas,
                  plan.amount_minor, plan.currency, plan.fields)
     raise RuntimeError("the posting statement refused a request that passes every rule")
@@ -111,6 +116,7 @@ def _statement(principal: Principal, checked: Any, plan: Any, audit: AuditNote |
         return f"${len(values)}"
 
     usage_cte, usage_lock, usage_ok, usage_write, usage_cols = "", "", "", "", ", NULL AS day_key"
+    day_key_sql = "NULL"
     if check.outgoing is not None:
         out, keys = check.outgoing, check.outgoing.keys
         cust, day, month, year = param(check.sender_customer_id), param(keys.day), param(keys.month), param(keys.year)
@@ -122,10 +128,12 @@ def _statement(principal: Principal, checked: Any, plan: Any, audit: AuditNote |
             " usage AS (SELECT * FROM limit_usage WHERE customer_id = " + cust + " AND currency = $13 FOR UPDATE),"
         )
         usage_lock = " AND (SELECT COUNT(*) FROM usage) >= 0"
+        # Keys never move backwards (services.compliance.limits.Usage.used):
+        # a stored key newer than ours means our posting counts into it.
         used = {
-            "day": f"(CASE WHEN u.day_key = {day} THEN u.day_out_minor ELSE 0 END)",
-            "month": f"(CASE WHEN u.month_key = {month} THEN u.month_out_minor ELSE 0 END)",
-            "year": f"(CASE WHEN u.year_key = {year} THEN u.year_out_minor ELSE 0 END)",
+            "day": f"(CASE WHEN u.day_key >= {day} THEN u.day_out_minor ELSE 0 END)",
+            "month": f"(CASE WHEN u.month_key >= {month} THEN u.month_out_minor ELSE 0 END)",
+            "year": f"(CASE WHEN u.year_key >= {year} THEN u.year_out_minor ELSE 0 END)",
             "life": "u.lifetime_out_minor",
         }
         fits = " AND ".join(
@@ -136,13 +144,14 @@ def _statement(principal: Principal, checked: Any, plan: Any, audit: AuditNote |
         # that large is above every limit anyway.
         usage_write = (
             ", used AS (UPDATE limit_usage u SET"
-            f" day_out_minor = {saturating_add(used['day'])}, day_key = {day},"
-            f" month_out_minor = {saturating_add(used['month'])}, month_key = {month},"
-            f" year_out_minor = {saturating_add(used['year'])}, year_key = {year},"
+            f" day_out_minor = {saturating_add(used['day'])}, day_key = GREATEST(u.day_key, {day}),"
+            f" month_out_minor = {saturating_add(used['month'])}, month_key = GREATEST(u.month_key, {month}),"
+            f" year_out_minor = {saturating_add(used['year'])}, year_key = GREATEST(u.year_key, {year}),"
             f" lifetime_out_minor = {saturating_add('u.lifetime_out_minor')}"
             " FROM usage WHERE u.id = usage.id AND (SELECT passes FROM ok))"
         )
         usage_cols = ", " + ", ".join(f"(SELECT {c} FROM usage) AS {c}" for c in USAGE_COLUMNS)
+        day_key_sql = f"(SELECT GREATEST(day_key, {day}) FROM usage)"
     extra = ""
     if audit is not None:
         extra += (
@@ -160,12 +169,12 @@ def _statement(principal: Principal, checked: Any, plan: Any, audit: AuditNote |
             " AS x(id uuid, customer_id uuid, wallet_id uuid, rule text, severity text, action text, details jsonb), ok"
             " WHERE ok.passes)"
         )
-        events = event_rows(check, alerts, checked.transaction_id)
+        events = event_rows(check, alerts, checked.transaction_id, partner_id)
         extra += (
             ", announced AS (INSERT INTO domain_event (partner_id, type, object_type, object_id, payload, occurred_at)"
-            " SELECT $7, x.type, x.object_type, x.object_id, x.payload, now()"
+            " SELECT CASE WHEN x.internal THEN NULL ELSE $7 END, x.type, x.object_type, x.object_id, x.payload, now()"
             f" FROM jsonb_to_recordset({param(json.dumps(events))}::jsonb)"
-            " AS x(type text, object_type text, object_id text, payload jsonb), ok WHERE ok.passes)"
+            " AS x(type text, object_type text, object_id text, payload jsonb, internal boolean), ok WHERE ok.passes)"
         )
     # A held posting moves no balance: it reserves the payer's debit in
     # held_minor (available = balance - held) and writes no entries until
@@ -203,8 +212,9 @@ def _statement(principal: Principal, checked: Any, plan: Any, audit: AuditNote |
         f" moved AS (UPDATE account a SET {move} FROM change c"
         "  WHERE a.id = c.account_id AND (SELECT passes FROM ok)),"
         " posted AS (INSERT INTO ledger_transaction (id, partner_id, kind, status, currency, amount_minor, fee_minor,"
-        "  fee_breakdown, from_wallet_id, to_wallet_id, memo, idempotency_key, hold_minor, held_legs, created_at)"
-        "  SELECT $11, $7, $12, $22, $13, $5, $6, $19::jsonb, $14, $15, $16, $8, $23, $24::jsonb, now() FROM ok WHERE ok.passes),"
+        "  fee_breakdown, from_wallet_id, to_wallet_id, memo, idempotency_key, hold_minor, held_legs, limit_day_key, created_at)"
+        f"  SELECT $11, $7, $12, $22, $13, $5, $6, $19::jsonb, $14, $15, $16, {param(checked.transaction_key)}, $23, $24::jsonb,"
+        f" {day_key_sql}, now() FROM ok WHERE ok.passes),"
         " entered AS (INSERT INTO ledger_entry (transaction_id, account_id, amount_minor, currency, partner_id, created_at)"
         "  SELECT $11, e.account_id, e.amount, $13, $7, now()"
         f"  FROM unnest($17::bigint[], $18::bigint[]) AS e(account_id, amount), ok WHERE {entries_gate})"

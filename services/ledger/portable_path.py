@@ -41,11 +41,19 @@ async def _usage_row(conn: BaseDBAsyncClient, plan: Any) -> dict[str, Any] | Non
     check = plan.compliance
     if check.outgoing is None:
         return None
+    # Inside the posting's transaction, so the row exists whatever this process believed.
+    await execute(
+        conn,
+        "INSERT INTO limit_usage (customer_id, currency, day_key, day_out_minor, month_key, month_out_minor,"
+        " year_key, year_out_minor, lifetime_out_minor) VALUES ($1, $2, '', 0, '', 0, '', 0, 0)"
+        " ON CONFLICT (customer_id, currency) DO NOTHING",
+        [check.sender_customer_id, plan.currency],
+    )
     rows = await fetch(
         conn, "SELECT * FROM limit_usage WHERE customer_id = $1 AND currency = $2",
         [check.sender_customer_id, plan.currency],
     )
-    return rows[0] if rows else None
+    return rows[0]
 
 
 def _saturating_add(total: str) -> str:
@@ -56,9 +64,10 @@ def _saturating_add(total: str) -> str:
 USAGE_UPDATE = (
     # Totals of an earlier period restart from zero: the key says which period a total belongs to.
     "UPDATE limit_usage SET"
-    f" day_out_minor = {_saturating_add('(CASE WHEN day_key = $3 THEN day_out_minor ELSE 0 END)')}, day_key = $3,"
-    f" month_out_minor = {_saturating_add('(CASE WHEN month_key = $4 THEN month_out_minor ELSE 0 END)')}, month_key = $4,"
-    f" year_out_minor = {_saturating_add('(CASE WHEN year_key = $5 THEN year_out_minor ELSE 0 END)')}, year_key = $5,"
+    # Keys never move backwards (services.compliance.limits.Usage.used); MAX() of two strings is SQLite's GREATEST.
+    f" day_out_minor = {_saturating_add('(CASE WHEN day_key >= $3 THEN day_out_minor ELSE 0 END)')}, day_key = MAX(day_key, $3),"
+    f" month_out_minor = {_saturating_add('(CASE WHEN month_key >= $4 THEN month_out_minor ELSE 0 END)')}, month_key = MAX(month_key, $4),"
+    f" year_out_minor = {_saturating_add('(CASE WHEN year_key >= $5 THEN year_out_minor ELSE 0 END)')}, year_key = MAX(year_key, $5),"
     f" lifetime_out_minor = {_saturating_add('lifetime_out_minor')}"
     " WHERE customer_id = $1 AND currency = $2"
 )
@@ -78,13 +87,19 @@ async def post_in_transaction(principal: Principal, checked: Any, plan: Any, aud
         target = locked_or_missing(locked, req.to_wallet_id, req.to_field)
         check_wallets_can_move(source, target, req, plan.deltas)
         standing = await _standing_rows(conn, list(plan.deltas))
-        check_locked(check, standing, await _usage_row(conn, plan), plan.deltas, plan.amount_minor, plan.currency, plan.fields)
+        usage = await _usage_row(conn, plan)
+        check_locked(check, standing, usage, plan.deltas, plan.amount_minor, plan.currency, plan.fields)
+        day_key = None
         if check.outgoing is not None:
+            assert usage is not None
             keys = check.outgoing.keys
-            await execute(
+            day_key = max(str(usage["day_key"]), keys.day)
+            counted = await execute(
                 conn, USAGE_UPDATE,
                 [check.sender_customer_id, plan.currency, keys.day, keys.month, keys.year, plan.amount_minor, MAX_MINOR],
             )
+            if counted != 1:
+                raise RuntimeError("the sender's limit usage row was not updated")
         if check.hold:
             await _reserve(conn, plan.hold_minor, source.account_id if source else None)
         else:
@@ -94,8 +109,8 @@ async def post_in_transaction(principal: Principal, checked: Any, plan: Any, aud
             status=TransactionStatus.HELD if check.hold else TransactionStatus.POSTED,
             amount_minor=plan.amount_minor, fee_minor=plan.fee.fee_minor, fee_breakdown=plan.fee.breakdown,
             from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id, memo=checked.memo,
-            idempotency_key=checked.key, hold_minor=plan.hold_minor if check.hold else 0,
-            held_legs=plan.held_legs if check.hold else None, using_db=conn,
+            idempotency_key=checked.transaction_key, hold_minor=plan.hold_minor if check.hold else 0,
+            held_legs=plan.held_legs if check.hold else None, limit_day_key=day_key, using_db=conn,
         )
         if not check.hold:
             await Entry.bulk_create(
@@ -133,5 +148,6 @@ async def _record_alerts(conn: BaseDBAsyncClient, principal: Principal, check: A
             severity=alert["severity"], action=alert["action"], status="OPEN",
             details=json.loads(json.dumps(alert["details"])), using_db=conn,
         )
-    for event in event_rows(check, alerts, transaction_id):
-        await DomainEvent.create(partner_id=principal.partner_id, using_db=conn, **event)
+    for event in event_rows(check, alerts, transaction_id, principal.partner_id):
+        internal = event.pop("internal")
+        await DomainEvent.create(partner_id=None if internal else principal.partner_id, using_db=conn, **event)

@@ -14,7 +14,7 @@ SQLite runs the same steps as separate statements in one transaction.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -28,8 +28,8 @@ from models.ids import uuid7
 from services.aml.activity import note_activity
 from services.audit import AuditNote
 from services.compliance.posting_checks import ComplianceCheck, StaleStanding, check_compliance
-from services.errors import DomainError, IdempotencyConflict, NotFound, SameWallet
-from services.ledger.idempotency import canonical_amount, check_key, request_hash
+from services.errors import ComplianceHold, DomainError, IdempotencyConflict, NotFound, SameWallet, WalletNotActive
+from services.ledger.idempotency import canonical_amount, check_key, customer_key, request_hash
 from services.ledger.portable_path import post_in_transaction
 from services.fees.charging import Fee, fee_for, fee_legs
 from services.ledger.entries import Leg, balanced_legs
@@ -47,6 +47,8 @@ from services.money import normalise_currency, parse_amount
 from services.validation import clean_text
 
 MAX_MEMO_LENGTH = 280
+# Refusals about the receiving customer that a customer token is not told in detail.
+_RECEIVER_PRIVATE = frozenset({"LIMIT_EXCEEDED", "KYC_REQUIRED", "COMPLIANCE_HOLD", "WALLET_NOT_ACTIVE"})
 
 
 @dataclass(frozen=True)
@@ -78,11 +80,17 @@ class CheckedRequest:
     """A posting request whose inputs passed every check that needs no database."""
 
     req: PostingRequest
-    key: str
+    key: str  # as stored in idempotency_record (a customer token's key is namespaced)
     fingerprint: str
     memo: str | None
     currency: str | None
     transaction_id: uuid.UUID
+    shown_key: str = ""  # as the caller sent it: what the transaction shows
+
+    @property
+    def transaction_key(self) -> str:
+        """The key the transaction records and shows (the caller's own)."""
+        return self.shown_key or self.key
 
 
 async def post_top_up(
@@ -148,6 +156,8 @@ async def _post(
     principal: Principal, req: PostingRequest, audit: AuditNote | None, *, require_from: bool = False, require_to: bool = False
 ) -> Transaction:
     checked = _check_inputs(req, require_from=require_from, require_to=require_to)
+    if principal.is_customer:
+        checked = replace(checked, key=customer_key(principal.customer_id, checked.key), shown_key=checked.key)
     try:
         for attempt in range(3):
             plan = await _plan(principal, checked)
@@ -163,16 +173,23 @@ async def _post(
             except StaleStanding:
                 # A review or hold changed a customer's standing after we planned: plan again on fresh facts.
                 if attempt == 2:
-                    raise RuntimeError("customer standing kept changing while posting") from None
+                    raise ComplianceHold(
+                        "the customer's compliance standing is changing right now: retry with the same idempotencyKey",
+                        field=[req.from_field if req.from_wallet_id else req.to_field],
+                    ) from None
         raise AssertionError("unreachable")
     except IntegrityError as exc:
         return await _replay(principal, checked.key, checked.fingerprint, exc)
-    except DomainError:
+    except DomainError as refusal:
         # A refusal of a key that was already used is a replay, not a new
         # decision: the original (or IDEMPOTENCY_CONFLICT) wins over whatever
         # would refuse it now (a limit used up since, a frozen wallet...).
         if await IdempotencyRecord.exists(partner_id=principal.partner_id, key=checked.key):
             return await _replay(principal, checked.key, checked.fingerprint, None)
+        if principal.is_customer and refusal.field == [req.to_field] and refusal.code in _RECEIVER_PRIVATE:
+            # A customer's frontend learns that the payee cannot take the
+            # money, not why: the payee's holds, tier and balance are not its business.
+            raise WalletNotActive("the receiving wallet cannot accept this payment", field=[req.to_field]) from None
         raise
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from tortoise import connections
 
@@ -88,4 +90,26 @@ async def verify_ledger(*, max_problems: int = 100) -> LedgerReport:
                 report.problems.append("... more problems not listed")
                 return report
             report.problems.append(template.format(**row))
+    report.problems.extend((await _held_problems(conn))[: max(max_problems - len(report.problems), 0)])
     return report
+
+
+async def _held_problems(conn: Any) -> list[str]:
+    """Each HELD transaction's legs balance and its reservation is exactly what its payer will pay."""
+    problems = []
+    rows = await fetch(
+        conn,
+        "SELECT t.id, t.hold_minor, t.held_legs, w.account_id AS payer FROM ledger_transaction t"
+        " LEFT JOIN wallet w ON w.id = t.from_wallet_id WHERE t.status = 'HELD'",
+        [],
+    )
+    for row in rows:
+        legs = row["held_legs"]
+        legs = json.loads(legs) if isinstance(legs, str) else legs
+        if not legs or sum(int(amount) for _, amount in legs) != 0:
+            problems.append(f"held transaction {row['id']} has legs that do not balance")
+            continue
+        pays = -sum(int(amount) for account, amount in legs if row["payer"] is not None and int(account) == int(row["payer"]))
+        if int(row["hold_minor"]) != max(pays, 0):
+            problems.append(f"held transaction {row['id']} reserves {row['hold_minor']} but its payer pays {pays}")
+    return problems

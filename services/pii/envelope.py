@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 from collections.abc import Mapping
 
 from cryptography.exceptions import InvalidTag
@@ -92,8 +93,16 @@ async def decrypt_value(token: str, *, context: str) -> str:
     return open_token(token, context=context, keys={kid: await decryption_key(kid)})
 
 
+MIN_TAIL_LENGTH = 8
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def mask(value: str) -> str:
-    """Only the last four characters, e.g. "••••••1234"; values of four characters or fewer are fully masked."""
-    if len(value) <= 4:
+    """Only the last four characters of a long value, e.g. "••••••1234"; dates and short values fully masked.
+
+    The last four of a date are most of its month and day, and of a value
+    under eight characters most of the value: those show nothing.
+    """
+    if len(value) < MIN_TAIL_LENGTH or _DATE.fullmatch(value):
         return MASK_DOTS[:4]
     return MASK_DOTS + value[-4:]

@@ -75,7 +75,8 @@ async def _hold(customer: Customer, found: MatchResult, conn: BaseDBAsyncClient)
         await customer.save(update_fields=["screening_status"], using_db=conn)
         await record_domain_event(
             type="customer.held", partner_id=customer.partner_id, object_type="Customer", object_id=customer.id,
-            payload={"customerId": str(customer.id), "alertId": str(alert.id), "reason": RULE}, using_db=conn,
+            # No reason and no alert: the partner learns that its customer waits for review, not why.
+            payload={"customerId": str(customer.id)}, using_db=conn,
         )
 
 

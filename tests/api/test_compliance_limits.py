@@ -131,7 +131,7 @@ async def test_cn_cross_border_needs_class_iii(clients: ApiClientFactory):
         sender, source = await customer_with_wallet(partner, "CNY", country="CN", kyc_tier=tier, fund="100.00")
         before = await world_of(partner, [source, abroad], sender, "CNY")
         error = refused(await partner.transfer(source, abroad, "10.00"), "KYC_REQUIRED")
-        assert error["field"] == ["toWalletId"]
+        assert error["field"] == ["fromWalletId"]  # the sender's tier is what forbids it
         assert "cross-border" in error["message"] and "(CN)" in error["message"], error
         assert await world_of(partner, [source, abroad], sender, "CNY") == before
 

@@ -67,7 +67,7 @@ async def test_a_partner_submits_and_only_compliance_approves(clients: ApiClient
     assert (shown["status"], shown["subjectKind"], shown["nationality"], shown["idType"]) == ("PENDING", "INDIVIDUAL", "CN", "PASSPORT")
     assert shown["legalName"] == "••••••" + application["legalName"][-4:]
     assert shown["idNumber"] == "••••••" + application["idNumber"][-4:]
-    assert shown["dateOfBirth"] == "••••••" + application["dateOfBirth"][-4:]
+    assert shown["dateOfBirth"] == "••••"  # a date shows nothing: its last four are most of it
     assert shown["documents"] == application["documents"]
     assert await _standing(partner, customer["id"]) == ("PENDING", 0)
 

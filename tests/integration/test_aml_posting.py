@@ -24,6 +24,9 @@ from tortoise import connections
 
 from auth.principal import Principal
 from auth.scopes import PARTNER_SCOPES
+from tortoise.expressions import Q
+
+from services.events import INTERNAL_EVENT_TYPES
 from models import AmlAlert, CompliancePolicy, Customer, DomainEvent, Entry, LimitUsage, Transaction, Wallet
 from models.enums import AccountKind
 from schema.common.relay import to_global_id
@@ -170,7 +173,7 @@ async def money(party: Party) -> tuple[int, int]:
 async def alerts(scene: Scene) -> list[dict[str, Any]]:
     rows = await AmlAlert.filter(partner_id=scene.partner_id).order_by("created_at", "id").values(
         "id", "rule", "severity", "action", "status", "details", "transaction_id", "customer_id", "wallet_id",
-        "resolved_by", "resolution_reason",
+        "resolved_by", "resolution_reason", "partner_id",
     )
     return [{**r, **{k: uuid.UUID(str(r[k])) if r[k] is not None else None
                      for k in ("id", "transaction_id", "customer_id", "wallet_id")}} for r in rows]
@@ -181,8 +184,18 @@ async def open_alerts(scene: Scene) -> list[dict[str, Any]]:
 
 
 async def events(scene: Scene) -> list[dict[str, Any]]:
-    return list(await DomainEvent.filter(partner_id=scene.partner_id).order_by("id").values(
-        "type", "object_type", "object_id", "payload"))
+    """The scene's events in order: the partner's own, and the bank-internal ones (no partner) about it."""
+    rows = await DomainEvent.filter(Q(partner_id=scene.partner_id) | Q(partner_id=None)).order_by("id").values(
+        "partner_id", "type", "object_type", "object_id", "payload")
+    mine = []
+    for row in rows:
+        internal = row["type"] in INTERNAL_EVENT_TYPES
+        # Internal events are never routed to a partner: no partner_id, the partner only in the payload.
+        assert (row["partner_id"] is None) == internal, row
+        owner = row["payload"].get("partnerId") if internal else str(row["partner_id"])
+        if owner == str(scene.partner_id):
+            mine.append({k: row[k] for k in ("type", "object_type", "object_id", "payload")})
+    return mine
 
 
 async def entries(transaction_id: uuid.UUID) -> list[tuple[int, int]]:
@@ -226,18 +239,21 @@ def alert_raised(alert: dict[str, Any], transaction_id: uuid.UUID) -> dict[str, 
     return {
         "type": "aml.alert_raised", "object_type": "AmlAlert", "object_id": str(alert["id"]),
         "payload": {"alertId": str(alert["id"]), "rule": alert["rule"], "severity": alert["severity"],
-                    "action": alert["action"], "transactionId": str(transaction_id), "customerId": str(alert["customer_id"])},
+                    "action": alert["action"], "transactionId": str(transaction_id), "customerId": str(alert["customer_id"]),
+                    "partnerId": str(alert["partner_id"])},
     }
 
 
 def held_event(transaction_id: uuid.UUID, rules: list[str]) -> dict[str, Any]:
+    """transaction.held, as the partner sees it: which rules held it (`rules`) is not said (no tipping off)."""
     return {"type": "transaction.held", "object_type": "Transaction", "object_id": str(transaction_id),
-            "payload": {"transactionId": str(transaction_id), "rules": rules}}
+            "payload": {"transactionId": str(transaction_id)}}
 
 
 def decided_event(kind: str, transaction_id: uuid.UUID, alert_id: uuid.UUID) -> dict[str, Any]:
+    """transaction.released / .rejected, as the partner sees it: no alert id."""
     return {"type": f"transaction.{kind}", "object_type": "Transaction", "object_id": str(transaction_id),
-            "payload": {"transactionId": str(transaction_id), "alertId": str(alert_id)}}
+            "payload": {"transactionId": str(transaction_id)}}
 
 
 async def assert_one_alert(scene: Scene, txn: Transaction, subject: Party, rule: str, severity: str, action: str,

@@ -87,7 +87,10 @@ async def test_a_listed_name_is_held_at_creation_with_one_alert_and_two_events(l
 
     assert await events_about(customer.id, alert.id) == [("aml.alert_raised", str(alert.id)), ("customer.held", str(customer.id))]
     held = await DomainEvent.get(type="customer.held", object_id=str(customer.id))
-    assert held.partner_id == principal.partner_id and held.payload["alertId"] == str(alert.id)
+    # The partner's event says the customer waits for review, not why (no alert, no rule: no tipping off).
+    assert held.partner_id == principal.partner_id and held.payload == {"customerId": str(customer.id)}
+    raised = await DomainEvent.get(type="aml.alert_raised", object_id=str(alert.id))
+    assert raised.partner_id is None and raised.payload["partnerId"] == str(principal.partner_id)  # the bank's own
     assert len(standing_announcements) > announced  # remembered standings forgotten after the commit
 
 

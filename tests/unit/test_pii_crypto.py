@@ -76,10 +76,11 @@ def test_a_token_names_its_key():
 
 
 @pytest.mark.parametrize(("value", "masked"), [
-    ("G12345678", "••••••5678"), ("1990-04-12", "••••••4-12"), ("12345", "••••••2345"),
-    ("1234", "••••"), ("ab", "••••"), ("", "••••"),
+    ("G12345678", "••••••5678"), ("12 Main Street", "••••••reet"),
+    # A date or a value under eight characters shows nothing: its last four are most of it.
+    ("1990-04-12", "••••"), ("1234567", "••••"), ("12345", "••••"), ("1234", "••••"), ("ab", "••••"), ("", "••••"),
 ])
-def test_mask_shows_only_the_last_four_characters(value, masked):
+def test_mask_shows_only_the_last_four_characters_of_long_values(value, masked):
     assert mask(value) == masked
 
 
