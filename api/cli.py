@@ -182,6 +182,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "  -d '{\"query\":\"{ viewer { partner { name } } wallets(first: 5) { nodes { id currency balance { amount currency } } } }\"}'\n"
             f"\nGraphiQL: open {base}/graphql in a browser and paste the token into the Headers tab."
         )
+        from models import AmlAlert
+
+        if await AmlAlert.filter(rule="SANCTIONS_SCREENING", status="OPEN").exists():
+            print(
+                "\nScreening: a customer of the first partner matched the example watchlist and is on hold;"
+                " compliance staff (qianbao staff create --role compliance) see it in amlAlerts(status: OPEN)."
+            )
         return 0
 
     return _run_with_db(settings.database_url, work)

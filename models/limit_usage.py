@@ -17,6 +17,11 @@ class LimitUsage(Model):
     year_key = fields.CharField(max_length=4, default="")
     year_out_minor = fields.BigIntField(default=0)
     lifetime_out_minor = fields.BigIntField(default=0)
+    # The VELOCITY rule's counter: outgoing postings since velocity_window_start
+    # (a tumbling window of the rule's length), kept on this locked row so that
+    # concurrent postings and a customer's several wallets all count.
+    velocity_window_start = fields.DatetimeField(null=True)
+    velocity_count = fields.IntField(default=0)
 
     class Meta:
         table = "limit_usage"

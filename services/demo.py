@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from auth.principal import Principal
 from auth.scopes import PARTNER_SCOPES
+from models import WatchlistEntry
 from services.customers import create_customer
+from services.screening.customer_screening import announce_after_hold
+from services.screening.watchlist import load_watchlist_csv
 from services.ledger.posting import post_top_up, post_transfer, post_withdrawal
 from services.partners import NewClient, create_partner
 from services.wallets import open_wallet
@@ -18,6 +22,12 @@ _DEMO_CUSTOMERS = [
 ]
 
 
+EXAMPLE_WATCHLIST = Path(__file__).resolve().parents[1] / "data" / "watchlist" / "example.csv"
+# Onboarded by the first demo partner: a respelling of a fictional entry of
+# the example list, so the demo shows a screening hold and its alert.
+_LISTED_CUSTOMER = ("walkin-004", "INDIVIDUAL", "Welimir Draschkow", "walkin@example.com", "CN")
+
+
 @dataclass(frozen=True)
 class DemoPartner:
     name: str
@@ -26,7 +36,14 @@ class DemoPartner:
 
 
 async def seed_demo(*, run_id: str) -> list[DemoPartner]:
-    """Create two partners with customers, wallets and a few movements; return their credentials."""
+    """Create two partners with customers, wallets and a few movements; return their credentials.
+
+    With the repository's example watchlist at hand and no list loaded yet,
+    it is loaded first, and the first partner onboards one listed name.
+    """
+    screening = EXAMPLE_WATCHLIST.is_file() and not await WatchlistEntry.exists()
+    if screening:
+        await load_watchlist_csv(EXAMPLE_WATCHLIST)
     seeded = []
     for partner_name in ("Demo Pay", "Demo Remit"):
         creds = await create_partner(name=f"{partner_name} {run_id}")
@@ -46,5 +63,9 @@ async def seed_demo(*, run_id: str) -> list[DemoPartner]:
             idempotency_key=f"demo-{run_id}-3", memo="dinner",
         )
         await post_withdrawal(principal=principal, wallet_id=wallets[0].id, amount="100", idempotency_key=f"demo-{run_id}-4")
+        if screening and not seeded:
+            ref, kind, name, email, country = _LISTED_CUSTOMER
+            await create_customer(principal=principal, external_ref=ref, kind=kind, display_name=name, email=email, country=country)
+            await announce_after_hold()
         seeded.append(DemoPartner(name=creds.partner.name, credentials=creds, wallet_ids=[str(w.id) for w in wallets]))
     return seeded

@@ -21,6 +21,7 @@ from tortoise import connections
 from models.enums import ScreeningStatus, TransactionKind
 from services.aml.activity import read_activity
 from services.aml.rules import Posting, RuleHit, evaluate, holds
+from services.aml.velocity import VelocityRule, velocity_rule
 from services.compliance.limits import (
     OutgoingLimits, Usage, check_max_balance, check_single, check_totals, period_keys, tier_limits,
 )
@@ -41,8 +42,9 @@ class ComplianceCheck:
     outgoing: OutgoingLimits | None          # the sender's limits; None when no customer sends
     max_balance: dict[int, int | None]       # receiving wallet account -> its tier's maximum balance
     expected_tier: dict[int, int]            # wallet account -> the customer's KYC tier as planned
-    hits: list[RuleHit] = field(default_factory=list)
+    hits: list[RuleHit] = field(default_factory=list)  # the rules decided before locking (all but VELOCITY)
     hold: bool = False
+    velocity: VelocityRule | None = None  # decided on the locked usage row (outgoing postings only)
     subject_customer_id: uuid.UUID | None = None
     subject_wallet_id: uuid.UUID | None = None
 
@@ -62,7 +64,7 @@ async def ensure_usage_row(customer_id: uuid.UUID, currency: str) -> None:
     await execute(
         connections.get("default"),
         "INSERT INTO limit_usage (customer_id, currency, day_key, day_out_minor, month_key, month_out_minor,"
-        " year_key, year_out_minor, lifetime_out_minor) VALUES ($1, $2, '', 0, '', 0, '', 0, 0)"
+        " year_key, year_out_minor, lifetime_out_minor, velocity_count) VALUES ($1, $2, '', 0, '', 0, '', 0, 0, 0)"
         " ON CONFLICT (customer_id, currency) DO NOTHING",
         [customer_id, currency],
     )
@@ -116,21 +118,24 @@ async def check_compliance(
         expected[target.account_id] = receiver.kyc_tier
     subject = source or target
     assert subject is not None
-    hits = await _aml_hits(kind, known[subject.customer_id], subject, source is not None, amount_minor, currency, at)
+    subject_pack = await pack_for_country(known[subject.customer_id].country)
+    hits = await _aml_hits(kind, subject_pack, subject, source is not None, amount_minor, currency, at)
     return ComplianceCheck(
         sender_customer_id=source.customer_id if source else None, outgoing=outgoing, max_balance=max_balance,
         expected_tier=expected, hits=hits, hold=holds(hits), subject_customer_id=subject.customer_id,
         subject_wallet_id=subject.wallet_id,
+        velocity=velocity_rule(subject_pack.aml_rules) if source is not None else None,
     )
 
 
 async def _aml_hits(
-    kind: TransactionKind, subject: Standing, wallet: LockedWallet, outgoing: bool, amount_minor: int, currency: str, at: datetime
+    kind: TransactionKind, pack: Pack, wallet: LockedWallet, outgoing: bool, amount_minor: int, currency: str, at: datetime
 ) -> list[RuleHit]:
-    pack = await pack_for_country(subject.country)
+    """Every rule but VELOCITY, which the posting decides on the locked usage row (services.aml.velocity)."""
+    rules = {rule: setting for rule, setting in pack.aml_rules.items() if rule != "VELOCITY"}
     posting = Posting(kind=kind.value, currency=currency, amount_minor=amount_minor, outgoing=outgoing, at=at)
-    activity = await read_activity(wallet.wallet_id, pack.aml_rules, posting, pack.thresholds.get(currency))
-    return evaluate(pack.aml_rules, pack.thresholds, posting, activity)
+    activity = await read_activity(wallet.wallet_id, rules, posting, pack.thresholds.get(currency))
+    return evaluate(rules, pack.thresholds, posting, activity)
 
 
 def check_locked(

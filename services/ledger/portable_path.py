@@ -9,6 +9,7 @@ the transaction, its entries, alerts, events and the audit row.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -17,7 +18,9 @@ from tortoise.transactions import in_transaction
 from auth.principal import Principal
 from models import AmlAlert, DomainEvent, Entry, IdempotencyRecord, Transaction
 from models.enums import TransactionStatus
-from services.aml.alert_rows import alert_rows, event_rows
+from services.aml.alert_rows import alert_events, alert_rows, held_event
+from services.aml.rules import RuleHit, holds
+from services.aml.velocity import next_window, velocity_hit
 from services.audit import AuditNote, record_event
 from services.compliance.posting_checks import check_locked
 from services.ledger.locking import apply_balance_changes, lock_wallets
@@ -45,7 +48,7 @@ async def _usage_row(conn: BaseDBAsyncClient, plan: Any) -> dict[str, Any] | Non
     await execute(
         conn,
         "INSERT INTO limit_usage (customer_id, currency, day_key, day_out_minor, month_key, month_out_minor,"
-        " year_key, year_out_minor, lifetime_out_minor) VALUES ($1, $2, '', 0, '', 0, '', 0, 0)"
+        " year_key, year_out_minor, lifetime_out_minor, velocity_count) VALUES ($1, $2, '', 0, '', 0, '', 0, 0, 0)"
         " ON CONFLICT (customer_id, currency) DO NOTHING",
         [check.sender_customer_id, plan.currency],
     )
@@ -89,7 +92,7 @@ async def post_in_transaction(principal: Principal, checked: Any, plan: Any, aud
         standing = await _standing_rows(conn, list(plan.deltas))
         usage = await _usage_row(conn, plan)
         check_locked(check, standing, usage, plan.deltas, plan.amount_minor, plan.currency, plan.fields)
-        day_key = None
+        day_key, hits = None, list(check.hits)
         if check.outgoing is not None:
             assert usage is not None
             keys = check.outgoing.keys
@@ -100,19 +103,21 @@ async def post_in_transaction(principal: Principal, checked: Any, plan: Any, aud
             )
             if counted != 1:
                 raise RuntimeError("the sender's limit usage row was not updated")
-        if check.hold:
+            hits += await _count_velocity(conn, check, usage, plan.currency)
+        held = holds(hits)
+        if held:
             await _reserve(conn, plan.hold_minor, source.account_id if source else None)
         else:
             await apply_balance_changes(conn, plan.deltas)
         txn = await Transaction.create(
             id=transaction_id, partner_id=principal.partner_id, kind=req.kind, currency=plan.currency,
-            status=TransactionStatus.HELD if check.hold else TransactionStatus.POSTED,
+            status=TransactionStatus.HELD if held else TransactionStatus.POSTED,
             amount_minor=plan.amount_minor, fee_minor=plan.fee.fee_minor, fee_breakdown=plan.fee.breakdown,
             from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id, memo=checked.memo,
-            idempotency_key=checked.transaction_key, hold_minor=plan.hold_minor if check.hold else 0,
-            held_legs=plan.held_legs if check.hold else None, limit_day_key=day_key, using_db=conn,
+            idempotency_key=checked.transaction_key, hold_minor=plan.hold_minor if held else 0,
+            held_legs=plan.held_legs if held else None, limit_day_key=day_key, using_db=conn,
         )
-        if not check.hold:
+        if not held:
             await Entry.bulk_create(
                 [
                     Entry(transaction_id=transaction_id, account_id=leg.account_id, amount_minor=leg.amount_minor,
@@ -121,7 +126,7 @@ async def post_in_transaction(principal: Principal, checked: Any, plan: Any, aud
                 ],
                 using_db=conn,
             )
-        await _record_alerts(conn, principal, check, transaction_id)
+        await _record_alerts(conn, principal, check, hits, held, transaction_id)
         if audit is not None:
             # In the posting's own transaction: the audit row commits with the
             # money (or not at all) and shares its commit instead of paying another.
@@ -139,8 +144,30 @@ async def _reserve(conn: BaseDBAsyncClient, hold_minor: int, account_id: int | N
         await execute(conn, "UPDATE account SET held_minor = held_minor + $1 WHERE id = $2", [hold_minor, account_id])
 
 
-async def _record_alerts(conn: BaseDBAsyncClient, principal: Principal, check: Any, transaction_id: Any) -> None:
-    alerts = alert_rows(check)
+async def _count_velocity(conn: BaseDBAsyncClient, check: Any, usage: dict[str, Any], currency: str) -> list[RuleHit]:
+    """Count this posting in the sender's VELOCITY window (on the locked usage row); the alert if it passes the maximum."""
+    rule = check.velocity
+    if rule is None:
+        return []
+    now = datetime.now(timezone.utc)
+    start = usage.get("velocity_window_start")
+    if isinstance(start, str):
+        start = datetime.fromisoformat(start)
+    if start is not None and start.tzinfo is None:
+        start = start.replace(tzinfo=timezone.utc)
+    start, count = next_window(rule, start, int(usage.get("velocity_count") or 0), now)
+    await execute(
+        conn, "UPDATE limit_usage SET velocity_window_start = $1, velocity_count = $2 WHERE customer_id = $3 AND currency = $4",
+        [start, count, check.sender_customer_id, currency],
+    )
+    hit = velocity_hit(rule, count)
+    return [hit] if hit is not None else []
+
+
+async def _record_alerts(
+    conn: BaseDBAsyncClient, principal: Principal, check: Any, hits: list[RuleHit], held: bool, transaction_id: Any
+) -> None:
+    alerts = alert_rows(check, hits)
     for alert in alerts:
         await AmlAlert.create(
             id=alert["id"], partner_id=principal.partner_id, customer_id=alert["customer_id"],
@@ -148,6 +175,7 @@ async def _record_alerts(conn: BaseDBAsyncClient, principal: Principal, check: A
             severity=alert["severity"], action=alert["action"], status="OPEN",
             details=json.loads(json.dumps(alert["details"])), using_db=conn,
         )
-    for event in event_rows(check, alerts, transaction_id, principal.partner_id):
+    events = ([held_event(transaction_id)] if held else []) + alert_events(alerts, transaction_id, principal.partner_id)
+    for event in events:
         internal = event.pop("internal")
         await DomainEvent.create(partner_id=None if internal else principal.partner_id, using_db=conn, **event)

@@ -359,20 +359,31 @@ async def test_an_alert_only_rule_posts_the_transfer_normally(database_url):
     assert (await verify_ledger()).ok
 
 
-async def test_velocity_counts_only_transfers_inside_its_window(database_url):
-    scene = await new_scene("GL")
+async def test_velocity_counts_in_a_window_that_restarts_once_it_has_passed(database_url):
+    scene = await new_scene("GL")  # VELOCITY: more than 3 outgoing in 60 minutes raises an alert
     payer, payee = await scene.party(fund=["1000.00"]), await scene.party()
-    earlier = [(await scene.transfer(payer, payee, "1.00")).id for _ in range(3)]
-    # One just outside the 60-minute window, one just inside it.
-    await move_into_the_past(transactions=[earlier[0]], ago=timedelta(minutes=61))
-    await move_into_the_past(transactions=[earlier[1]], ago=timedelta(minutes=59))
-    quiet = await scene.transfer(payer, payee, "1.00")  # 2 in the window + this one = 3: not over
-    assert quiet.status.value == "POSTED" and await alerts(scene) == []
-
-    busy = await scene.transfer(payer, payee, "1.00")  # 3 in the window + this one = 4
+    for _ in range(3):
+        assert (await scene.transfer(payer, payee, "1.00")).status.value == "POSTED"
+    assert await alerts(scene) == []
+    # The window opened 61 minutes ago: it has passed, so the count restarts with the next posting.
+    await _age_velocity_window(payer, timedelta(minutes=61))
+    for _ in range(3):
+        assert (await scene.transfer(payer, payee, "1.00")).status.value == "POSTED"
+    assert await alerts(scene) == []
+    # 59 minutes into the new window, the fourth is over the maximum.
+    await _age_velocity_window(payer, timedelta(minutes=59))
+    busy = await scene.transfer(payer, payee, "1.00")
     assert busy.status.value == "POSTED"
     await assert_one_alert(scene, busy, payer, "VELOCITY", "MEDIUM", "ALERT",
                            {"count": 4, "maxCount": 3, "windowMinutes": 60})
+    row = await LimitUsage.get(customer_id=payer.customer_id, currency=CURRENCY)
+    assert row.velocity_count == 4
+
+
+async def _age_velocity_window(party: Party, ago: timedelta) -> None:
+    """Move the party's VELOCITY window start `ago` into the past (the counter lives on the usage row)."""
+    await LimitUsage.filter(customer_id=party.customer_id, currency=CURRENCY).update(
+        velocity_window_start=datetime.now(timezone.utc) - ago)
 
 
 async def test_structuring_holds_the_third_amount_just_under_the_threshold(database_url):

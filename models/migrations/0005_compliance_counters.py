@@ -9,6 +9,16 @@ class Migration(migrations.Migration):
 
     operations = [
         ops.AddField(
+            model_name='LimitUsage',
+            name='velocity_count',
+            field=fields.IntField(default=0),
+        ),
+        ops.AddField(
+            model_name='LimitUsage',
+            name='velocity_window_start',
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+        ),
+        ops.AddField(
             model_name='Transaction',
             name='limit_day_key',
             field=fields.CharField(null=True, max_length=10),
