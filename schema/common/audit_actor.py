@@ -20,3 +20,9 @@ def audit_note(info: Any) -> AuditNote:
     """What a service needs to audit this mutation inside its own transaction."""
     context = info.context
     return AuditNote(actor=actor_of(context.principal), operation=info.field_name, request_id=context.request_id)
+
+
+def actor_label(info: Any) -> str:
+    """The caller as "kind:subject", as stored in the `created_by` / `updated_by` columns."""
+    principal = info.context.principal
+    return f"{principal.kind}:{principal.subject}"

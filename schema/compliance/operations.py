@@ -6,6 +6,7 @@ from typing import Any
 
 import strawberry
 
+from schema.common.audit_actor import actor_label
 from schema.common.context import Info
 from schema.common.errors import UserError, attempt
 from schema.common.permissions import requires
@@ -96,11 +97,6 @@ def _values(input: CompliancePolicyInput) -> dict[str, Any]:
     return values
 
 
-def _actor(info: Info) -> str:
-    principal = info.context.principal
-    return f"{principal.kind}:{principal.subject}"
-
-
 @strawberry.type
 class ComplianceQueries:
     @strawberry.field(permission_classes=requires("policies:read"), description="Staff: every regional policy pack.")
@@ -113,7 +109,7 @@ class ComplianceMutations:
     @strawberry.mutation(permission_classes=requires("policies:write"), description="Bank admin: add a jurisdiction's pack.")
     async def compliance_policy_create(self, info: Info, input: CompliancePolicyInput) -> CompliancePolicyPayload:
         row, errors = await attempt(
-            info, policy_admin.create_policy(jurisdiction=input.jurisdiction, values=_values(input), actor=_actor(info)),
+            info, policy_admin.create_policy(jurisdiction=input.jurisdiction, values=_values(input), actor=actor_label(info)),
             detail=f"jurisdiction={input.jurisdiction}",
         )
         return CompliancePolicyPayload(policy=CompliancePolicy.from_model(row) if row else None, user_errors=errors)
@@ -121,7 +117,7 @@ class ComplianceMutations:
     @strawberry.mutation(permission_classes=requires("policies:write"), description="Bank admin: change a pack (its version goes up).")
     async def compliance_policy_update(self, info: Info, input: CompliancePolicyInput) -> CompliancePolicyPayload:
         row, errors = await attempt(
-            info, policy_admin.update_policy(jurisdiction=input.jurisdiction, values=_values(input), actor=_actor(info)),
+            info, policy_admin.update_policy(jurisdiction=input.jurisdiction, values=_values(input), actor=actor_label(info)),
             detail=f"jurisdiction={input.jurisdiction}",
         )
         return CompliancePolicyPayload(policy=CompliancePolicy.from_model(row) if row else None, user_errors=errors)

@@ -8,6 +8,7 @@ from typing import Any
 
 import strawberry
 
+from schema.common.audit_actor import actor_label
 from schema.common.context import Info
 from schema.common.errors import UserError, attempt
 from schema.common.money import Money
@@ -126,11 +127,6 @@ def _wallet(global_id: strawberry.ID | None, field: str) -> Any:
     return wallet_id
 
 
-def _actor(info: Info) -> str:
-    principal = info.context.principal
-    return f"{principal.kind}:{principal.subject}"
-
-
 @strawberry.type
 class FeeQueries:
     @strawberry.field(permission_classes=requires("fees:read"), description="The fee before anything moves.")
@@ -166,7 +162,7 @@ class FeeMutations:
             terms["partner_id"] = global_id_to_uuid(input.partner_id, "Partner") if input.partner_id else None
             if input.partner_id and terms["partner_id"] is None:
                 raise NotFound("partner not found", field=["partnerId"])
-            return await schedule.create_rule(terms=terms, created_by=_actor(info))
+            return await schedule.create_rule(terms=terms, created_by=actor_label(info))
 
         row, errors = await attempt(info, create())
         return _rule_payload(row, errors)
@@ -176,7 +172,7 @@ class FeeMutations:
         async def update() -> Any:
             rule = await schedule.get_rule(rule_id=global_id_to_uuid(input.rule_id, "FeeRule"))
             changes = schedule.terms_from_input({**_rule_terms(input), "currency": rule.currency})
-            return await schedule.update_rule(rule_id=rule.id, changes=changes, created_by=_actor(info))
+            return await schedule.update_rule(rule_id=rule.id, changes=changes, created_by=actor_label(info))
 
         row, errors = await attempt(info, update())
         return _rule_payload(row, errors)
