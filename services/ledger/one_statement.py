@@ -29,13 +29,31 @@ from services.ledger.statement_parts import USAGE_COLUMNS, alert_and_event_ctes,
 from services.money import MAX_MINOR
 
 
+class VelocityFires(Exception):
+    """VELOCITY fires for this posting: run the statement that also writes its alert and events."""
+
+
 async def post_in_one_statement(principal: Principal, checked: Any, plan: Any, audit: AuditNote | None) -> Transaction:
-    """Post (or hold) with one statement; raise the same DomainErrors as the portable path."""
+    """Post (or hold) with one statement; raise the same DomainErrors as the portable path.
+
+    The common statement leaves out the alert and event inserts when no rule
+    fired before locking (opening those tables costs every posting); if
+    VELOCITY then fires on the locked usage row, that statement refuses and
+    the one that writes the alert runs instead: a second round trip for the
+    rare posting that raises an alert.
+    """
     req = checked.req
-    sql, values = _statement(principal, checked, plan, audit)
-    rows = await fetch(connections.get("default"), sql, values)
-    if not rows or not rows[0]["passes"]:
-        _name_the_refusal(rows, plan, req)
+    for velocity_alert in (False, True):
+        sql, values = _statement(principal, checked, plan, audit, velocity_alert=velocity_alert)
+        rows = await fetch(connections.get("default"), sql, values)
+        if rows and rows[0]["passes"]:
+            break
+        try:
+            _name_the_refusal(rows, plan, req)
+        except VelocityFires:
+            continue
+    else:
+        raise RuntimeError("the posting statement refused twice although VELOCITY's alert was included")
     held = bool(rows[0]["hold"])  # a rule decided in Python, or VELOCITY on the locked usage row
     txn = Transaction(
         id=checked.transaction_id, partner_id=principal.partner_id, kind=req.kind,
@@ -72,10 +90,14 @@ def _name_the_refusal(rows: list[dict[str, Any]], plan: Any, req: Any) -> None:
         raise StaleStanding()
     check_locked(plan.compliance, [r for r in rows if r["wallet_id"] is not None], usage, plan.deltas,
                  plan.amount_minor, plan.currency, plan.fields)
+    if rows and rows[0]["vel_fires"]:
+        raise VelocityFires()
     raise RuntimeError("the posting statement refused a request that passes every rule")
 
 
-def _statement(principal: Principal, checked: Any, plan: Any, audit: AuditNote | None) -> tuple[str, list[Any]]:
+def _statement(
+    principal: Principal, checked: Any, plan: Any, audit: AuditNote | None, *, velocity_alert: bool
+) -> tuple[str, list[Any]]:
     req, partner_id, check = checked.req, principal.partner_id, plan.compliance
     accounts = list(plan.deltas)
     values: list[Any] = [
@@ -120,8 +142,11 @@ def _statement(principal: Principal, checked: Any, plan: Any, audit: AuditNote |
             " FROM ok WHERE ok.passes)"
         )
     alerts = alert_rows(check, check.hits)
-    if alerts or check.velocity is not None or check.hold:
+    writes_alerts = bool(alerts) or check.hold or (check.velocity is not None and velocity_alert)
+    if writes_alerts:
         extra += alert_and_event_ctes(check, alerts, alert_events(alerts, checked.transaction_id, partner_id), param)
+    # Without the alert inserts, a posting on which VELOCITY fires must not pass (see post_in_one_statement).
+    velocity_gate = "" if writes_alerts or check.velocity is None else " AND NOT (SELECT vel_fires FROM decide)"
     # A held posting moves no balance: it reserves the payer's debit in
     # held_minor (available = balance - held) and writes no entries until
     # compliance releases it. Either way the funds check is the same.
@@ -141,13 +166,13 @@ def _statement(principal: Principal, checked: Any, plan: Any, audit: AuditNote |
         f" WHERE a.id = ANY($1::bigint[]){usage['lock']} ORDER BY a.id FOR UPDATE OF a, w),"
         " change AS (SELECT * FROM unnest($1::bigint[], $3::bigint[], $20::bigint[], $21::int[])"
         "  AS c(account_id, delta, max_balance, tier)),"
+        f"{decide}"
         " ok AS (SELECT COUNT(*) = $2 AND COALESCE(bool_and(l.status = 'ACTIVE'"
         "  AND l.screening_status = 'CLEAR' AND (c.tier < 0 OR l.kyc_tier = c.tier)"
         "  AND c.delta >= l.held_minor - l.balance_minor AND c.delta <= $4::bigint - l.balance_minor"
         "  AND (c.max_balance IS NULL OR c.delta <= 0 OR c.delta <= c.max_balance - l.balance_minor)), true)"
-        f"{usage['ok']}"
+        f"{usage['ok']}{velocity_gate}"
         "  AS passes FROM locked l JOIN change c ON c.account_id = l.account_id),"
-        f"{decide}"
         " claimed AS (INSERT INTO idempotency_record (partner_id, key, request_hash, operation, transaction_id, created_at)"
         "  SELECT $7, $8, $9, $10, $11, now() FROM ok WHERE ok.passes),"
         " moved AS (UPDATE account a SET"
@@ -163,7 +188,7 @@ def _statement(principal: Principal, checked: Any, plan: Any, audit: AuditNote |
         "  SELECT $11, e.account_id, e.amount, $13, $7, now()"
         "  FROM unnest($17::bigint[], $18::bigint[]) AS e(account_id, amount), ok, decide d WHERE ok.passes AND NOT d.hold)"
         f"{usage['write']}{extra}"
-        " SELECT ok.passes, d.hold, now() AS now, l.wallet_id, l.account_id, l.status, l.balance_minor, l.held_minor,"
+        " SELECT ok.passes, d.hold, d.vel_fires, now() AS now, l.wallet_id, l.account_id, l.status, l.balance_minor, l.held_minor,"
         f" l.kyc_tier, l.screening_status{usage['cols']}"
         " FROM ok CROSS JOIN decide d LEFT JOIN locked l ON true"
     )
