@@ -17,7 +17,7 @@ from services.ledger import posting as posting_module
 from services.ledger.sql import execute
 from services.ledger.verify import verify_ledger
 from tests.conftest import requires_postgres
-from tests.integration.test_aml_posting import new_scene, open_alerts, resolve
+from tests.integration.aml_support import new_scene, open_alerts, resolve
 
 
 @requires_postgres
