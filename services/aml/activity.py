@@ -3,43 +3,36 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise import connections
 
-from services.aml.rules import Activity, Posting
-from services.ledger.sql import fetch
+from services.aml.rules import Activity, Posting, structuring_floor
+from services.ledger.sql import as_datetime, fetch
 
-# Rules that need the wallet's history; LARGE_TRANSACTION needs none.
-HISTORY_RULES = frozenset({"VELOCITY", "STRUCTURING", "RAPID_PASS_THROUGH", "NEW_ACCOUNT_HIGH_VALUE", "DORMANT_REACTIVATION"})
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
-    parsed = datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+# Rules that need the wallet's history. LARGE_TRANSACTION needs none, and
+# VELOCITY is counted on the sender's locked usage row (services.aml.velocity).
+HISTORY_RULES = frozenset({"STRUCTURING", "RAPID_PASS_THROUGH", "NEW_ACCOUNT_HIGH_VALUE", "DORMANT_REACTIVATION"})
 
 
 def history_needed(aml_rules: dict[str, dict[str, Any]], posting: Posting, threshold: int | None) -> set[str]:
     """The history rules that could fire for this posting, judged from what is known without a query.
 
     Most rules need a large amount before the history matters, so an ordinary
-    small transfer reads only what VELOCITY and DORMANT_REACTIVATION need.
+    small transfer reads only what DORMANT_REACTIVATION needs (and usually
+    not even that: see note_activity).
     """
     needed = set()
     for rule in HISTORY_RULES:
         setting = aml_rules.get(rule)
         if not setting or not setting.get("enabled", True):
             continue
-        if rule == "VELOCITY" and posting.outgoing:
-            needed.add(rule)
-        elif rule == "DORMANT_REACTIVATION":
+        if rule == "DORMANT_REACTIVATION":
             needed.add(rule)
         elif threshold is not None and posting.outgoing:
             amount = posting.amount_minor
-            if rule == "STRUCTURING" and threshold - threshold * setting["bandBps"] // 10_000 <= amount < threshold:
+            if rule == "STRUCTURING" and structuring_floor(threshold, setting["bandBps"]) <= amount < threshold:
                 needed.add(rule)
             elif rule in ("RAPID_PASS_THROUGH", "NEW_ACCOUNT_HIGH_VALUE") and amount >= threshold * setting["amountBps"] // 10_000:
                 needed.add(rule)
@@ -79,7 +72,7 @@ async def read_activity(
     band_low, band_high = -1, -1  # an empty band when there is no threshold
     structuring = aml_rules.get("STRUCTURING")
     if structuring and threshold is not None:
-        band_low, band_high = threshold - threshold * structuring["bandBps"] // 10_000, threshold
+        band_low, band_high = structuring_floor(threshold, structuring["bandBps"]), threshold
     parts = ["w.created_at AS opened_at"]
     if "DORMANT_REACTIVATION" in needed:
         parts += [
@@ -94,10 +87,6 @@ async def read_activity(
         values.append(value)
         return f"${len(values)}"
 
-    if "VELOCITY" in needed:
-        since = param(window("VELOCITY", "windowMinutes", "minutes"))
-        parts.append(f"(SELECT COUNT(*) FROM ledger_transaction WHERE from_wallet_id = $1 AND created_at >= {since}"
-                     " AND status <> 'REJECTED') AS recent_out")
     if "STRUCTURING" in needed:
         since, low, high = param(window("STRUCTURING", "windowHours", "hours")), param(band_low), param(band_high)
         parts.append(f"(SELECT COUNT(*) FROM ledger_transaction WHERE from_wallet_id = $1 AND created_at >= {since}"
@@ -108,13 +97,12 @@ async def read_activity(
                      f" AND created_at >= {since} AND kind = 'TRANSFER' AND status = 'POSTED') AS recent_in")
     rows = await fetch(connections.get("default"), f"SELECT {', '.join(parts)} FROM wallet w WHERE w.id = $1", values)
     row = rows[0]
-    lasts = [d for d in (_as_datetime(row.get("last_out")), _as_datetime(row.get("last_in")), seen) if d is not None]
+    lasts = [d for d in (as_datetime(row.get("last_out")), as_datetime(row.get("last_in")), seen) if d is not None]
     if "DORMANT_REACTIVATION" not in needed:
         lasts.append(at)  # not asked: known (or irrelevant) not to be dormant
     return Activity(
-        opened_at=_as_datetime(row["opened_at"]) or at,
+        opened_at=as_datetime(row["opened_at"]) or at,
         last_activity_at=max(lasts) if lasts else None,
-        recent_out_count=int(row.get("recent_out") or 0),
         near_threshold_count=int(row.get("near_threshold") or 0),
         recent_in_minor=int(row.get("recent_in") or 0),
     )

@@ -20,7 +20,7 @@ class Activity:
 
     opened_at: datetime
     last_activity_at: datetime | None = None
-    recent_out_count: int = 0        # outgoing postings inside the VELOCITY window
+    recent_out_count: int = 0        # outgoing postings inside the VELOCITY window (the posting path counts them on the usage row instead)
     near_threshold_count: int = 0    # outgoing amounts just under the threshold inside the STRUCTURING window
     recent_in_minor: int = 0         # transfers received inside the RAPID_PASS_THROUGH window
 
@@ -48,6 +48,18 @@ def _share(amount: int, bps: int) -> int:
     return amount * bps // 10_000
 
 
+def velocity_evidence(count: int, max_count: int, window_minutes: int) -> dict[str, Any] | None:
+    """VELOCITY's evidence when `count` outgoing postings in the window (this one included) pass the maximum."""
+    if count <= max_count:
+        return None
+    return {"count": count, "maxCount": max_count, "windowMinutes": window_minutes}
+
+
+def structuring_floor(threshold: int, band_bps: int) -> int:
+    """The lowest amount of the STRUCTURING band [floor, threshold): `band_bps` below the threshold."""
+    return threshold - _share(threshold, band_bps)
+
+
 def _fires(rule: str, p: dict[str, Any], posting: Posting, activity: Activity, threshold: int | None) -> dict[str, Any] | None:
     """The evidence if `rule` fires, else None."""
     amount = posting.amount_minor
@@ -55,12 +67,11 @@ def _fires(rule: str, p: dict[str, Any], posting: Posting, activity: Activity, t
         if threshold is not None and amount >= threshold:
             return {"amountMinor": amount, "thresholdMinor": threshold}
     elif rule == "VELOCITY":
-        count = activity.recent_out_count + 1
-        if posting.outgoing and count > p["maxCount"]:
-            return {"count": count, "maxCount": p["maxCount"], "windowMinutes": p["windowMinutes"]}
+        if posting.outgoing:
+            return velocity_evidence(activity.recent_out_count + 1, p["maxCount"], p["windowMinutes"])
     elif rule == "STRUCTURING":
         if posting.outgoing and threshold is not None:
-            floor = threshold - _share(threshold, p["bandBps"])
+            floor = structuring_floor(threshold, p["bandBps"])
             count = activity.near_threshold_count + 1
             if floor <= amount < threshold and count >= p["minCount"]:
                 return {"count": count, "bandFromMinor": floor, "thresholdMinor": threshold, "windowHours": p["windowHours"]}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.aml.rules import RuleHit
+from services.aml.rules import RuleHit, velocity_evidence
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,7 @@ def next_window(rule: VelocityRule, start: datetime | None, count: int, at: date
 
 def velocity_hit(rule: VelocityRule, count: int) -> RuleHit | None:
     """The alert when the count (this posting included) passes the maximum."""
-    if count <= rule.max_count:
+    evidence = velocity_evidence(count, rule.max_count, rule.window_minutes)
+    if evidence is None:
         return None
-    return RuleHit(
-        rule="VELOCITY", severity=rule.severity, action=rule.action,
-        details={"count": count, "maxCount": rule.max_count, "windowMinutes": rule.window_minutes},
-    )
+    return RuleHit(rule="VELOCITY", severity=rule.severity, action=rule.action, details=evidence)

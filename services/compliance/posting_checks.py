@@ -51,6 +51,13 @@ class ComplianceCheck:
 
 _usage_rows: set[tuple[uuid.UUID, str]] = set()
 
+# A customer's empty usage row for a currency ($1, $2), unless it exists.
+INSERT_USAGE_ROW = (
+    "INSERT INTO limit_usage (customer_id, currency, day_key, day_out_minor, month_key, month_out_minor,"
+    " year_key, year_out_minor, lifetime_out_minor, velocity_count) VALUES ($1, $2, '', 0, '', 0, '', 0, 0, 0)"
+    " ON CONFLICT (customer_id, currency) DO NOTHING"
+)
+
 
 def forget_usage_rows() -> None:
     """Forget which usage rows exist (the next posting of each customer makes sure again)."""
@@ -61,13 +68,7 @@ async def ensure_usage_row(customer_id: uuid.UUID, currency: str) -> None:
     """Create the customer's usage row for a currency once, so the posting has a row to lock."""
     if (customer_id, currency) in _usage_rows:
         return
-    await execute(
-        connections.get("default"),
-        "INSERT INTO limit_usage (customer_id, currency, day_key, day_out_minor, month_key, month_out_minor,"
-        " year_key, year_out_minor, lifetime_out_minor, velocity_count) VALUES ($1, $2, '', 0, '', 0, '', 0, 0, 0)"
-        " ON CONFLICT (customer_id, currency) DO NOTHING",
-        [customer_id, currency],
-    )
+    await execute(connections.get("default"), INSERT_USAGE_ROW, [customer_id, currency])
     if len(_usage_rows) > 200_000:
         _usage_rows.clear()
     _usage_rows.add((customer_id, currency))

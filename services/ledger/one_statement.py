@@ -12,7 +12,6 @@ portable path.
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 from tortoise import connections

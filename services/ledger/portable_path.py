@@ -22,10 +22,10 @@ from services.aml.alert_rows import alert_events, alert_rows, held_event
 from services.aml.rules import RuleHit, holds
 from services.aml.velocity import next_window, velocity_hit
 from services.audit import AuditNote, record_event
-from services.compliance.posting_checks import check_locked
+from services.compliance.posting_checks import INSERT_USAGE_ROW, check_locked
 from services.ledger.locking import apply_balance_changes, lock_wallets
 from services.ledger.posting_rules import check_wallets_can_move, locked_or_missing
-from services.ledger.sql import execute, fetch
+from services.ledger.sql import as_datetime, execute, fetch
 from services.money import MAX_MINOR
 
 
@@ -45,13 +45,7 @@ async def _usage_row(conn: BaseDBAsyncClient, plan: Any) -> dict[str, Any] | Non
     if check.outgoing is None:
         return None
     # Inside the posting's transaction, so the row exists whatever this process believed.
-    await execute(
-        conn,
-        "INSERT INTO limit_usage (customer_id, currency, day_key, day_out_minor, month_key, month_out_minor,"
-        " year_key, year_out_minor, lifetime_out_minor, velocity_count) VALUES ($1, $2, '', 0, '', 0, '', 0, 0, 0)"
-        " ON CONFLICT (customer_id, currency) DO NOTHING",
-        [check.sender_customer_id, plan.currency],
-    )
+    await execute(conn, INSERT_USAGE_ROW, [check.sender_customer_id, plan.currency])
     rows = await fetch(
         conn, "SELECT * FROM limit_usage WHERE customer_id = $1 AND currency = $2",
         [check.sender_customer_id, plan.currency],
@@ -150,12 +144,7 @@ async def _count_velocity(conn: BaseDBAsyncClient, check: Any, usage: dict[str, 
     if rule is None:
         return []
     now = datetime.now(timezone.utc)
-    start = usage.get("velocity_window_start")
-    if isinstance(start, str):
-        start = datetime.fromisoformat(start)
-    if start is not None and start.tzinfo is None:
-        start = start.replace(tzinfo=timezone.utc)
-    start, count = next_window(rule, start, int(usage.get("velocity_count") or 0), now)
+    start, count = next_window(rule, as_datetime(usage.get("velocity_window_start")), int(usage.get("velocity_count") or 0), now)
     await execute(
         conn, "UPDATE limit_usage SET velocity_window_start = $1, velocity_count = $2 WHERE customer_id = $3 AND currency = $4",
         [start, count, check.sender_customer_id, currency],

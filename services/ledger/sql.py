@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime, timezone
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -41,3 +42,11 @@ async def execute(conn: BaseDBAsyncClient, sql: str, values: list[Any]) -> int:
 def as_uuid(value: Any) -> uuid.UUID:
     """A UUID from a driver value (asyncpg gives UUIDs, SQLite strings)."""
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def as_datetime(value: Any) -> datetime | None:
+    """An aware UTC datetime from a driver value (asyncpg gives datetimes, SQLite ISO strings), or None."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
