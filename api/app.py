@@ -25,8 +25,8 @@ from api.settings import Settings, load_settings
 from api.state import AppState
 from schema.build import build_schema, schema
 from services.audit import chain_pending
-import services.token_liveness  # noqa: F401 - subscribes to access-change announcements
-from services.change_feed import listen
+from services.caches import wire_caches
+from services.change_feed import listen, subscribe
 from services.signing_keys import load_token_authority
 
 log = logging.getLogger("qianbao.audit")
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True, cha
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        wire_caches(subscribe)  # before serving: every cache that can go stale hears its announcements
         if manage_orm:
             await init_orm(settings.database_url)
         state.api_limiter = build_limiter(

@@ -138,7 +138,11 @@ async def apply_migrations(database_url: str) -> None:
 async def init_orm(database_url: str) -> None:
     """Initialise Tortoise for this process, visible from every task, and store the shipped policy packs if missing."""
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    from services.caches import wire_caches
+    from services.change_feed import subscribe
     from services.compliance.shipped_packs import ensure_shipped_packs
+
+    wire_caches(subscribe)  # announced changes empty the caches they cover, in this process and (NOTIFY) the others
 
     await ensure_shipped_packs()
 

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from tortoise.transactions import in_transaction
 
 from models import AuditChainHead, AuditEvent
-from services.ledger.sql import execute, is_postgres
+from services.db.sql import execute, is_postgres
 
 GENESIS_HASH = "0" * 64
 _CHAIN_LOCK_KEY = 0x5142_4155_4449_54  # "QBAUDIT": the advisory lock of the chainer

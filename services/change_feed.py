@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from tortoise import connections
 
-from services.ledger.sql import execute, is_postgres
+from services.db.sql import execute, is_postgres
 
 log = logging.getLogger("qianbao.changes")
 _subscribers: dict[str, list[Callable[[], None]]] = defaultdict(list)

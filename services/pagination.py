@@ -13,7 +13,7 @@ from tortoise.queryset import QuerySet
 
 from services.errors import ValidationFailed
 from auth.principal import Principal
-from services.ledger.sql import as_uuid, fetch
+from services.db.sql import as_uuid, fetch
 from services.scoping import partner_clause
 
 T = TypeVar("T")

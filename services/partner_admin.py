@@ -15,7 +15,7 @@ from models.enums import ApiClientStatus, PartnerStatus
 from services.errors import NotFound, ValidationFailed
 from services.pagination import Page, keyset_page
 from services.change_feed import announce
-from services.fees.schedule import CHANNEL as FEES_CHANNEL
+from services.caches import FEES_CHANNEL
 from services.token_liveness import announce_access_change
 from services.validation import clean_text
 

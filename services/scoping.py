@@ -53,6 +53,21 @@ def partner_clause(principal: Principal, column: str, first_placeholder: int) ->
     return f"{column} = ${first_placeholder}", [principal.partner_id or uuid.UUID(int=0)]
 
 
+def tenant_clause(partner_id: uuid.UUID | None, column: str, placeholder: int) -> tuple[str, list[object]]:
+    """`column = $n` for one partner's rows (no partner: a clause no row satisfies)."""
+    return f"{column} = ${placeholder}", [partner_id or uuid.UUID(int=0)]
+
+
+def of_partner(partner_id: uuid.UUID | None, row_partner_id: uuid.UUID | None) -> bool:
+    """Whether a row read outside the ORM (a cached fact, say) belongs to the partner (no partner owns nothing)."""
+    return partner_id is not None and row_partner_id == partner_id
+
+
+def own_customer(principal: Principal, customer_id: uuid.UUID | None) -> bool:
+    """Whether the principal may act for this customer: a customer token only for itself, others for any."""
+    return not principal.is_customer or customer_id == principal.customer_id
+
+
 async def get_scoped(model: type[M], principal: Principal, object_id: uuid.UUID | None, *, what: str, field: list[str] | None = None) -> M:
     """Fetch one readable row by id, or raise NotFound (also for other partners' rows)."""
     if object_id is None:

@@ -8,9 +8,9 @@ from tortoise.exceptions import IntegrityError
 
 from models import Account
 from models.enums import AccountKind
+from services.caches import SYSTEM_ACCOUNTS
 
-# System account ids never change once created, so each process caches them.
-_cache: dict[str, int] = {}
+# System account ids never change once created, so each process caches them (SYSTEM_ACCOUNTS).
 
 
 async def system_account_id(kind: AccountKind, currency: str, *, create: bool = True) -> int:
@@ -20,7 +20,7 @@ async def system_account_id(kind: AccountKind, currency: str, *, create: bool = 
     could be rolled back after its id had been cached.
     """
     key = f"{kind.value}:{currency}"
-    cached = _cache.get(key)
+    cached = SYSTEM_ACCOUNTS.get(key)
     if cached is not None:
         return cached
     account = await Account.get_or_none(system_key=key)
@@ -33,20 +33,20 @@ async def system_account_id(kind: AccountKind, currency: str, *, create: bool = 
             account = await Account.create(kind=kind, currency=currency, system_key=key, tracks_balance=False)
         except IntegrityError:
             account = await Account.get(system_key=key)  # another worker created it first
-    _cache[key] = account.id
+    SYSTEM_ACCOUNTS.put(key, account.id)
     return account.id
 
 
 def forget_cached_accounts() -> None:
     """Drop the cache (tests that recreate the database call this)."""
-    _cache.clear()
+    SYSTEM_ACCOUNTS.clear()
 
 
 async def partner_revenue_account_id(partner_id: object, currency: str) -> int:
     """The account that collects a partner's share of fees in one currency, created once."""
     # system_key holds 40 characters: "PR:" + the partner's UUID as 32 hex digits + ":" + the currency code.
     key = f"PR:{uuid.UUID(str(partner_id)).hex}:{currency}"
-    cached = _cache.get(key)
+    cached = SYSTEM_ACCOUNTS.get(key)
     if cached is not None:
         return cached
     account = await Account.get_or_none(system_key=key)
@@ -58,5 +58,5 @@ async def partner_revenue_account_id(partner_id: object, currency: str) -> int:
             )
         except IntegrityError:
             account = await Account.get(system_key=key)
-    _cache[key] = account.id
+    SYSTEM_ACCOUNTS.put(key, account.id)
     return account.id

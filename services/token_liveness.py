@@ -15,29 +15,24 @@ import uuid
 from tortoise import connections
 
 from auth.principal import CUSTOMER, STAFF, Principal
-from services.change_feed import announce, reliable, subscribe
-from services.ledger.sql import fetch
+from services.caches import AUTH_CHANNEL as CHANNEL, LIVE_TOKENS
+from services.change_feed import announce, reliable
+from services.db.sql import fetch
 
-CHANNEL = "qianbao_auth"
 # A safety net only: invalidation is by announcement, this bounds a lost one.
 _REMEMBER_S = 2.0
-_REMEMBER_LIMIT = 50_000
 _NOT_REVOKED = "NOT EXISTS (SELECT 1 FROM revoked_token r WHERE r.jti = $1)"
-
-_live_until: dict[str, float] = {}
 
 
 async def principal_is_live(principal: Principal) -> bool:
     """Is everything the token stands for still active and unrevoked? (one indexed query, or remembered)"""
     key = principal.token_id or ""
-    deadline = _live_until.get(key)
+    deadline = LIVE_TOKENS.get(key)
     if deadline is not None and time.monotonic() < deadline:
         return True
     live = await _ask_database(principal)
     if live and reliable():
-        if len(_live_until) >= _REMEMBER_LIMIT:
-            _live_until.clear()
-        _live_until[key] = time.monotonic() + _REMEMBER_S
+        LIVE_TOKENS.put(key, time.monotonic() + _REMEMBER_S)
     return live
 async def _ask_database(principal: Principal) -> bool:
     conn = connections.get("default")
@@ -65,10 +60,7 @@ async def _ask_database(principal: Principal) -> bool:
 
 def forget_live_tokens() -> None:
     """Forget every remembered answer (an access change happened)."""
-    _live_until.clear()
-
-
-subscribe(CHANNEL, forget_live_tokens)
+    LIVE_TOKENS.clear()
 
 
 async def announce_access_change() -> None:

@@ -11,7 +11,7 @@ from models import Account, Customer, Wallet
 from models.enums import AccountKind
 from services.errors import NotFound
 from services.money import normalise_currency
-from services.ledger.sql import as_uuid
+from services.db.sql import as_uuid
 from services.pagination import Page, grouped_keyset_ids, keyset_page, page_from_ids
 from services.scoping import get_scoped, partner_scoped
 from services.system_accounts import system_account_id

@@ -28,7 +28,7 @@ import pytest_asyncio
 from api.app import create_app
 from api.db import apply_migrations, close_orm, init_orm
 from api.settings import load_settings
-from services.system_accounts import forget_cached_accounts
+from services.caches import clear_all_caches
 from tests.factories import ApiClientFactory
 
 BASE_URL = os.environ.get("QIANBAO_TEST_DATABASE_URL", "").strip() or "sqlite://"
@@ -87,7 +87,7 @@ async def drop_test_database(name: str | None) -> None:
 async def database_url() -> AsyncIterator[str]:
     url, name = await create_test_database()
     await apply_migrations(url)
-    forget_cached_accounts()
+    clear_all_caches()
     await init_orm(url)
     try:
         yield url

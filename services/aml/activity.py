@@ -9,7 +9,8 @@ from typing import Any
 from tortoise import connections
 
 from services.aml.rules import Activity, Posting, structuring_floor
-from services.ledger.sql import as_datetime, fetch
+from services.caches import LAST_ACTIVE
+from services.db.sql import as_datetime, fetch
 
 # Rules that need the wallet's history. LARGE_TRANSACTION needs none, and
 # VELOCITY is counted on the sender's locked usage row (services.aml.velocity).
@@ -39,18 +40,15 @@ def history_needed(aml_rules: dict[str, dict[str, Any]], posting: Posting, thres
     return needed
 
 
-# When each wallet was last seen active by this process. Activity only ever
+# When each wallet was last seen active by this process (LAST_ACTIVE). Activity only ever
 # grows, so "active at T" stays true: a wallet seen active within the dormancy
 # window needs no query to know it is not dormant.
-_last_seen_active: dict[uuid.UUID, datetime] = {}
 
 
 def note_activity(wallet_ids: list[uuid.UUID], at: datetime) -> None:
     """Remember that these wallets moved money at `at` (after a posting commits)."""
-    if len(_last_seen_active) > 200_000:
-        _last_seen_active.clear()
     for wallet_id in wallet_ids:
-        _last_seen_active[wallet_id] = at
+        LAST_ACTIVE.put(wallet_id, at)
 
 
 async def read_activity(
@@ -60,7 +58,7 @@ async def read_activity(
     at = posting.at
     needed = history_needed(aml_rules, posting, threshold)
     dormant = aml_rules.get("DORMANT_REACTIVATION") or {}
-    seen = _last_seen_active.get(wallet_id)
+    seen = LAST_ACTIVE.get(wallet_id)
     if "DORMANT_REACTIVATION" in needed and seen is not None and at - seen < timedelta(days=dormant["dormantDays"]):
         needed.discard("DORMANT_REACTIVATION")
     if not needed:

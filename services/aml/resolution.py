@@ -27,7 +27,7 @@ from services.compliance.policies import pack_for_country
 from services.compliance.standing_channel import announce_standing_changed
 from services.errors import CaseStateConflict, ComplianceHold, NotFound, ValidationFailed, WalletNotActive
 from services.events import record_domain_event
-from services.ledger.sql import as_uuid, execute, fetch, is_postgres
+from services.db.sql import as_uuid, execute, fetch, is_postgres
 from services.validation import clean_text
 
 DECISIONS = ("RELEASE", "REJECT", "DISMISS")

@@ -7,9 +7,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from models import CompliancePolicy
-from services.change_feed import reliable, subscribe
+from services.change_feed import reliable
 from services.compliance.policy_document import Tier, tiers_from_document
-from services.compliance.standing_channel import CHANNEL
+from services.caches import POLICY_PACKS
 
 DEFAULT_JURISDICTION = "DEFAULT"
 
@@ -46,14 +46,6 @@ class Pack:
         return any(t.tier == number for t in self.tiers)
 
 
-_packs: dict[str, Pack] = {}
-
-
-def _forget() -> None:
-    _packs.clear()
-
-
-subscribe(CHANNEL, _forget)
 
 
 def _pack(row: CompliancePolicy) -> Pack:
@@ -64,19 +56,24 @@ def _pack(row: CompliancePolicy) -> Pack:
     )
 
 
+def _packs() -> dict[str, Pack]:
+    """The remembered packs by jurisdiction."""
+    return POLICY_PACKS.data  # type: ignore[return-value]
+
+
 async def all_packs() -> dict[str, Pack]:
     """Every stored pack by jurisdiction (remembered while changes are announced, else checked by version)."""
-    if _packs and reliable():
-        return _packs
-    if _packs:
+    if _packs() and reliable():
+        return _packs()
+    if _packs():
         # Without announcements, a cheap look at the versions tells whether anything changed.
         versions = dict(await CompliancePolicy.all().values_list("jurisdiction", "version"))
-        if versions == {j: p.version for j, p in _packs.items()}:
-            return _packs
+        if versions == {j: p.version for j, p in _packs().items()}:
+            return _packs()
     rows = await CompliancePolicy.all()
     fresh = {row.jurisdiction: _pack(row) for row in rows}
-    _packs.clear()
-    _packs.update(fresh)
+    POLICY_PACKS.clear()
+    POLICY_PACKS.data.update(fresh)
     return fresh
 
 

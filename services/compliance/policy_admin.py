@@ -19,8 +19,9 @@ from services.compliance.policies import DEFAULT_JURISDICTION
 from services.compliance.policy_document import (
     LIMIT_KINDS, check_aml_rules, check_countries, check_thresholds, check_tiers, check_timezone,
 )
-from services.compliance.standing_channel import CHANNEL, announce_standing_changed
-from services.ledger.sql import execute, is_postgres
+from services.caches import STANDING_CHANNEL as CHANNEL
+from services.compliance.standing_channel import announce_standing_changed
+from services.db.sql import execute, is_postgres
 from services.errors import AlreadyExists, InvalidAmount, NotFound, UnsupportedCurrency, ValidationFailed
 from services.money import normalise_currency, parse_amount
 from services.validation import clean_text

@@ -28,8 +28,9 @@ from services.compliance.limits import (
 from services.compliance.policies import Pack, pack_for_country
 from services.compliance.standing import Standing, forget_standing, standings
 from services.errors import ComplianceHold, KycRequired
-from services.ledger.locking import LockedWallet
-from services.ledger.sql import execute
+from services.caches import USAGE_ROWS
+from services.db.sql import execute
+from services.db.wallet_rows import LockedWallet
 
 
 class StaleStanding(Exception):
@@ -49,8 +50,6 @@ class ComplianceCheck:
     subject_wallet_id: uuid.UUID | None = None
 
 
-_usage_rows: set[tuple[uuid.UUID, str]] = set()
-
 # A customer's empty usage row for a currency ($1, $2), unless it exists.
 INSERT_USAGE_ROW = (
     "INSERT INTO limit_usage (customer_id, currency, day_key, day_out_minor, month_key, month_out_minor,"
@@ -61,17 +60,15 @@ INSERT_USAGE_ROW = (
 
 def forget_usage_rows() -> None:
     """Forget which usage rows exist (the next posting of each customer makes sure again)."""
-    _usage_rows.clear()
+    USAGE_ROWS.clear()
 
 
 async def ensure_usage_row(customer_id: uuid.UUID, currency: str) -> None:
     """Create the customer's usage row for a currency once, so the posting has a row to lock."""
-    if (customer_id, currency) in _usage_rows:
+    if (customer_id, currency) in USAGE_ROWS:
         return
     await execute(connections.get("default"), INSERT_USAGE_ROW, [customer_id, currency])
-    if len(_usage_rows) > 200_000:
-        _usage_rows.clear()
-    _usage_rows.add((customer_id, currency))
+    USAGE_ROWS.put((customer_id, currency), True)
 
 
 def _cross_border(pack: Pack, sender_country: str, receiver_country: str) -> bool:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from tortoise import connections
 
-from services.change_feed import reliable, subscribe
-from services.compliance.standing_channel import CHANNEL
-from services.ledger.sql import as_uuid, fetch
+from services.caches import STANDINGS
+from services.change_feed import reliable
+from services.db.sql import as_uuid, fetch
 
 
 @dataclass(frozen=True)
@@ -27,23 +27,16 @@ class Standing:
     screening_status: str
 
 
-_standing: dict[uuid.UUID, Standing] = {}
-_LIMIT = 200_000
-
-
 def forget_standing() -> None:
     """Drop every remembered standing (the next posting reads them again)."""
-    _standing.clear()
-
-
-subscribe(CHANNEL, forget_standing)
+    STANDINGS.clear()
 
 
 async def standings(customer_ids: list[uuid.UUID]) -> dict[uuid.UUID, Standing]:
     """The standing of each customer (one query for those not remembered)."""
     remembered = reliable()
-    missing = [c for c in customer_ids if not remembered or c not in _standing]
-    found: dict[uuid.UUID, Standing] = {c: _standing[c] for c in customer_ids if c not in missing}
+    missing = [c for c in customer_ids if not remembered or c not in STANDINGS]
+    found: dict[uuid.UUID, Standing] = {c: STANDINGS.get(c) for c in customer_ids if c not in missing}
     if missing:
         placeholders = ", ".join(f"${i + 1}" for i in range(len(missing)))
         rows = await fetch(
@@ -51,13 +44,11 @@ async def standings(customer_ids: list[uuid.UUID]) -> dict[uuid.UUID, Standing]:
             f"SELECT id, country, kind, kyc_tier, screening_status FROM customer WHERE id IN ({placeholders})",
             list(missing),
         )
-        if len(_standing) > _LIMIT:
-            _standing.clear()
         for row in rows:
             standing = Standing(
                 as_uuid(row["id"]), row["country"], row["kind"], int(row["kyc_tier"]), row["screening_status"]
             )
             found[standing.customer_id] = standing
             if remembered:
-                _standing[standing.customer_id] = standing
+                STANDINGS.put(standing.customer_id, standing)
     return found

@@ -1,8 +1,7 @@
-"""The change-feed channel for a customer's compliance standing (KYC tier, screening hold, policy packs)."""
+"""Announcing a change of a customer's compliance standing (KYC tier, screening hold) or of a policy pack."""
 
+from services.caches import STANDING_CHANNEL as CHANNEL
 from services.change_feed import announce
-
-CHANNEL = "qianbao_customer_standing"
 
 
 async def announce_standing_changed() -> None:

@@ -17,10 +17,11 @@ from auth.principal import Principal
 from models import Partner
 from models.enums import AccountKind
 from services.fees.rules import FeeContext, FeeDecision, decide_fee
-from services.change_feed import reliable, subscribe
-from services.fees.schedule import CHANNEL, schedule_for
+from services.caches import FEE_CUSTOMERS, FEE_SHARES
+from services.change_feed import reliable
+from services.fees.schedule import schedule_for
 from services.ledger.entries import Leg
-from services.ledger.sql import fetch
+from services.db.sql import fetch
 from services.system_accounts import partner_revenue_account_id, system_account_id
 
 _LEDGER_KIND_OF = {"TOP_UP": "TOP_UP", "TRANSFER": "TRANSFER", "INTERNATIONAL_TRANSFER": "TRANSFER",
@@ -43,20 +44,11 @@ NO_FEE = Fee(fee_minor=0, kind="", decision=FeeDecision(fee_minor=0, rule=None, 
 
 
 # A customer's kind and country never change once onboarded (no API changes
-# them), so each process remembers them per wallet.
-_customers_by_wallet: dict[uuid.UUID, dict[str, Any]] = {}
-_share_bps: dict[uuid.UUID, int] = {}
-
-
-def _forget_shares() -> None:
-    _share_bps.clear()
-
-
-subscribe(CHANNEL, _forget_shares)
+# them), so each process remembers them per wallet (FEE_CUSTOMERS).
 
 
 async def _customer_facts(wallet_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
-    missing = [w for w in wallet_ids if w not in _customers_by_wallet]
+    missing = [w for w in wallet_ids if w not in FEE_CUSTOMERS]
     if missing:
         placeholders = ", ".join(f"${i + 1}" for i in range(len(missing)))
         rows = await fetch(
@@ -65,20 +57,19 @@ async def _customer_facts(wallet_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[s
             f" JOIN customer c ON c.id = w.customer_id WHERE w.id IN ({placeholders})",
             list(missing),
         )
-        if len(_customers_by_wallet) > 200_000:
-            _customers_by_wallet.clear()
         for row in rows:
-            _customers_by_wallet[uuid.UUID(str(row["wallet_id"]))] = dict(row)
-    return {w: _customers_by_wallet[w] for w in wallet_ids if w in _customers_by_wallet}
+            FEE_CUSTOMERS.put(uuid.UUID(str(row["wallet_id"])), dict(row))
+    return {w: FEE_CUSTOMERS.get(w) for w in wallet_ids if w in FEE_CUSTOMERS}
 
 
 async def _partner_share_bps(partner_id: uuid.UUID) -> int:
     """The partner's fee share, remembered while changes are announced (set_fee_share announces)."""
-    if partner_id in _share_bps and reliable():
-        return _share_bps[partner_id]
+    if partner_id in FEE_SHARES and reliable():
+        return int(FEE_SHARES.get(partner_id))
     partner = await Partner.get_or_none(id=partner_id)
-    _share_bps[partner_id] = partner.fee_share_bps if partner else 0
-    return _share_bps[partner_id]
+    share_bps = partner.fee_share_bps if partner else 0
+    FEE_SHARES.put(partner_id, share_bps)
+    return share_bps
 
 
 async def _used_this_month(customer_id: Any, ledger_kind: str, at: datetime) -> int:

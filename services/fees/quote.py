@@ -10,7 +10,7 @@ from services.countries import is_country
 from services.errors import CurrencyMismatch, NotFound, ValidationFailed
 from services.fees.charging import Fee, fee_for
 from services.fees.rules import FEE_KINDS
-from services.ledger.wallet_facts import wallet_facts
+from services.db.wallet_rows import wallet_facts
 from services.money import normalise_currency, parse_amount
 
 # A quote kind the posting engine derives itself: a TRANSFER between customers

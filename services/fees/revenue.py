@@ -8,7 +8,7 @@ from datetime import datetime
 from tortoise import connections
 
 from services.errors import ValidationFailed
-from services.ledger.sql import fetch, is_postgres
+from services.db.sql import fetch, is_postgres
 
 GROUPINGS = ("PARTNER", "KIND", "CURRENCY", "DAY")
 

@@ -16,36 +16,27 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from models import FeeRule, Partner
-from services.change_feed import announce, reliable, subscribe
+from services.caches import FEE_SCHEDULE, FEES_CHANNEL as CHANNEL
+from services.change_feed import announce, reliable
 from services.countries import is_country
 from services.errors import InvalidAmount, NotFound, UnsupportedCurrency, ValidationFailed
 from services.fees.rules import CORRIDORS, FEE_KINDS, MAX_RATE_BPS, RuleSpec, overlaps
 from services.money import MAX_MINOR, currency_exponent, parse_amount
 
-CHANNEL = "qianbao_fees"
 # Remembered rules: forgotten on every announced change, and after this long
 # anyway (a safety net against a change announced before it committed).
 _REMEMBER_S = 5.0
 # "Not in the past" allows for this much clock skew between client and server.
 _CLOCK_SLACK = timedelta(seconds=5)
-_cache: tuple[float, list[RuleSpec]] | None = None
-
-
-def _forget() -> None:
-    global _cache
-    _cache = None
-
-
-subscribe(CHANNEL, _forget)
 
 
 async def rules_in_force() -> list[RuleSpec]:
     """Every rule not yet ended (current and scheduled); remembered while changes are announced."""
-    global _cache
-    if _cache is not None and reliable() and time.monotonic() < _cache[0]:
-        return _cache[1]
+    cached = FEE_SCHEDULE.get("rules")
+    if cached is not None and reliable() and time.monotonic() < cached[0]:
+        return cached[1]
     rules = await _current_rows()
-    _cache = (time.monotonic() + _REMEMBER_S, rules)
+    FEE_SCHEDULE.put("rules", (time.monotonic() + _REMEMBER_S, rules))
     return rules
 
 

@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from services.ledger.sql import as_uuid, execute, fetch, is_postgres
-
-
-@dataclass(frozen=True)
-class LockedWallet:
-    wallet_id: uuid.UUID
-    customer_id: uuid.UUID
-    status: str
-    currency: str
-    account_id: int
-    balance_minor: int
-    held_minor: int
+from services.db.sql import as_uuid, execute, fetch, is_postgres
+from services.db.wallet_rows import LockedWallet
 
 
 async def lock_wallets(conn: BaseDBAsyncClient, *, partner_id: uuid.UUID | None, wallet_ids: list[uuid.UUID]) -> dict[uuid.UUID, LockedWallet]:

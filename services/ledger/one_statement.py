@@ -23,7 +23,7 @@ from services.audit import AuditNote
 from services.aml.alert_rows import alert_events, alert_rows
 from services.compliance.posting_checks import StaleStanding, check_locked, forget_usage_rows
 from services.ledger.posting_rules import check_wallets_can_move, locked_or_missing
-from services.ledger.sql import as_uuid, fetch
+from services.db.sql import as_uuid, fetch
 from services.ledger.statement_parts import USAGE_COLUMNS, alert_and_event_ctes, decide_cte, no_usage_parts, usage_parts
 from services.money import MAX_MINOR
 

@@ -25,7 +25,7 @@ from services.audit import AuditNote, record_event
 from services.compliance.posting_checks import INSERT_USAGE_ROW, check_locked
 from services.ledger.locking import apply_balance_changes, lock_wallets
 from services.ledger.posting_rules import check_wallets_can_move, locked_or_missing
-from services.ledger.sql import as_datetime, execute, fetch
+from services.db.sql import as_datetime, execute, fetch
 from services.money import MAX_MINOR
 
 

@@ -41,8 +41,8 @@ from services.ledger.posting_rules import (
     legs_for,
     locked_or_missing,
 )
-from services.ledger.sql import is_postgres
-from services.ledger.wallet_facts import WalletFacts, wallet_facts
+from services.db.sql import is_postgres
+from services.db.wallet_rows import WalletFacts, wallet_facts
 from services.money import normalise_currency, parse_amount
 from services.validation import clean_text
 

@@ -13,7 +13,7 @@ from auth.principal import Principal
 from models.enums import AccountKind, TransactionKind, WalletStatus
 from services.errors import CurrencyMismatch, InsufficientFunds, InvalidAmount, NotFound, WalletNotActive
 from services.ledger.entries import Leg, balanced_legs, move
-from services.ledger.locking import LockedWallet
+from services.db.wallet_rows import LockedWallet
 from services.money import MAX_MINOR
 from services.system_accounts import system_account_id
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from tortoise import connections
 
-from services.ledger.sql import fetch
+from services.db.sql import fetch
 
 
 @dataclass

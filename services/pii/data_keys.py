@@ -25,7 +25,8 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from models import DataKey
-from services.ledger.sql import fetch, is_postgres
+from services.caches import DATA_KEYS
+from services.db.sql import fetch, is_postgres
 from services.pii.errors import MasterKeyUnavailable, PiiIntegrityError
 from services.pii.master_key import MasterKey, load_master_key
 
@@ -33,13 +34,13 @@ ACTIVE, RETIRED = "ACTIVE", "RETIRED"
 KID_RE = re.compile(r"dk_[0-9a-f]{16}")
 _NONCE_BYTES = 12
 
-# kid -> the unwrapped key (AESGCM keeps the raw bytes; nothing else here does).
-_unwrapped: dict[str, AESGCM] = {}
+# kid -> the unwrapped key, in DATA_KEYS (AESGCM keeps the raw bytes; nothing else here does).
+_unwrapped = DATA_KEYS.data
 
 
 def forget_cached_keys() -> None:
     """Drop every unwrapped key of this process (tests)."""
-    _unwrapped.clear()
+    DATA_KEYS.clear()
 
 
 def _wrap(master: MasterKey, kid: str, key: bytes) -> str:
@@ -63,7 +64,7 @@ def _unwrap(kid: str, wrapped_key: str, master_key_id: str) -> AESGCM:
     except (binascii.Error, ValueError, InvalidTag):
         raise PiiIntegrityError(f"data key {kid} does not unwrap: wrong master key, or the stored key was altered") from None
     aead = AESGCM(key)
-    _unwrapped[kid] = aead
+    DATA_KEYS.put(kid, aead)
     return aead
 
 
@@ -73,7 +74,7 @@ async def create_data_key() -> str:
     kid = "dk_" + secrets.token_hex(8)
     key = AESGCM.generate_key(bit_length=256)
     await DataKey.create(id=kid, wrapped_key=_wrap(master, kid, key), master_key_id=master.key_id, status=ACTIVE)
-    _unwrapped[kid] = AESGCM(key)
+    DATA_KEYS.put(kid, AESGCM(key))
     return kid
 
 

@@ -30,12 +30,12 @@ from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from models import WatchlistEntry
-from services.change_feed import announce, reliable, subscribe
+from services.caches import WATCHLIST_CHANNEL as CHANNEL, WATCHLIST_INDEX
+from services.change_feed import announce, reliable
 from services.errors import ValidationFailed
-from services.ledger.sql import execute, fetch, is_postgres
+from services.db.sql import execute, fetch, is_postgres
 from services.screening.matcher import ScreeningIndex, WatchlistRecord
 
-CHANNEL = "qianbao_watchlist"
 HEADER = ("list_id", "name", "aliases", "date_of_birth", "country")
 MAX_NAME_LEN = 300
 MAX_LIST_ID_LEN = 64
@@ -191,19 +191,12 @@ class _Cached:
     checked_at: float
 
 
-_cached: _Cached | None = None
-_generation = 0  # bumped by every announcement, so a build that raced one is not kept
 _lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
 
 def forget_index() -> None:
     """Drop this process's index (a watchlist changed); the next screening rebuilds it."""
-    global _cached, _generation
-    _cached = None
-    _generation += 1
-
-
-subscribe(CHANNEL, forget_index)
+    WATCHLIST_INDEX.clear()  # bumps its generation, so a build that raced the change is not kept
 
 
 async def _fingerprint(conn: BaseDBAsyncClient) -> tuple[int, int, int]:
@@ -226,19 +219,18 @@ def _rebuild_lock() -> asyncio.Lock:
 
 async def current_index(*, using_db: BaseDBAsyncClient | None = None) -> ScreeningIndex:
     """This process's screening index of every watchlist entry, rebuilt when the lists changed."""
-    global _cached
-    cached, now = _cached, time.monotonic()
+    cached, now = WATCHLIST_INDEX.get("index"), time.monotonic()
     if cached is not None and reliable() and now - cached.checked_at < _RECHECK_S:
         return cached.index
     conn = using_db or connections.get("default")
-    generation = _generation
+    generation = WATCHLIST_INDEX.generation
     fingerprint = await _fingerprint(conn)  # read before the rows: a later change then shows as a new fingerprint
     if cached is not None and cached.fingerprint == fingerprint:
         cached.checked_at = now
         return cached.index
     # One rebuild at a time: requests arriving meanwhile wait for it instead of each building their own.
     async with _rebuild_lock():
-        cached = _cached
+        cached = WATCHLIST_INDEX.get("index")
         if cached is not None and cached.fingerprint == fingerprint:
             return cached.index
         rows = await WatchlistEntry.all().using_db(conn).order_by("id").values_list(
@@ -249,6 +241,6 @@ async def current_index(*, using_db: BaseDBAsyncClient | None = None) -> Screeni
         # Normalising ten thousand names takes a moment: do it off the event loop.
         big = len(records) > _BUILD_IN_THREAD
         index = await asyncio.to_thread(ScreeningIndex, records) if big else ScreeningIndex(records)
-        if generation == _generation:  # no announcement while we read: the index may be remembered
-            _cached = _Cached(index=index, fingerprint=fingerprint, checked_at=now)
+        if generation == WATCHLIST_INDEX.generation:  # no announcement while we read: the index may be remembered
+            WATCHLIST_INDEX.put("index", _Cached(index=index, fingerprint=fingerprint, checked_at=now))
         return index

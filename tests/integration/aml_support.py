@@ -16,7 +16,7 @@ from auth.principal import Principal
 from auth.scopes import PARTNER_SCOPES
 from models import AmlAlert, CompliancePolicy, DomainEvent, Entry, LimitUsage, Transaction, Wallet
 from models.enums import AccountKind
-from services.aml import activity as aml_activity
+from services.caches import LAST_ACTIVE
 from services.aml.resolution import resolve_alert
 from services.compliance.policy_document import check_aml_rules, check_countries, check_thresholds, check_tiers
 from services.compliance.standing_channel import announce_standing_changed
@@ -24,7 +24,7 @@ from services.customers import create_customer
 from services.events import INTERNAL_EVENT_TYPES
 from services.fees.schedule import create_rule
 from services.ledger.posting import post_top_up, post_transfer, post_withdrawal
-from services.ledger.sql import fetch
+from services.db.sql import fetch
 from services.partners import create_partner
 from services.system_accounts import system_account_id
 from services.wallets import open_wallet
@@ -271,13 +271,12 @@ async def assert_held(scene: Scene, txn: Transaction, payer: Party, payee: Party
 def forget_seen_activity(wallet_ids: list[uuid.UUID]) -> None:
     """Make this process forget that it saw these wallets move, as months of real time passing would.
 
-    services.aml.activity remembers when each wallet was last seen active, so
+    services.aml.activity remembers (services.caches.LAST_ACTIVE) when each wallet was last seen active, so
     that a wallet active within the dormancy window needs no query; a test that
     moves rows into the past must drop that memory too.
     """
-    seen = getattr(aml_activity, "_last_seen_active", {})
     for wallet_id in wallet_ids:
-        seen.pop(wallet_id, None)
+        LAST_ACTIVE.data.pop(wallet_id, None)
 
 
 async def held_transfer(country: str = "FO") -> tuple[Scene, Party, Party, Transaction, dict[str, Any]]:

@@ -13,7 +13,7 @@ from auth.scopes import PARTNER_SCOPES
 from services.customers import create_customer
 from tests.factories import DEFAULT_TEST_TIER, UNLIMITED_COUNTRY, ensure_unlimited_pack, grant_tier
 from services.ledger.posting import post_top_up
-from services.ledger.sql import fetch
+from services.db.sql import fetch
 from services.partners import create_partner
 from services.wallets import open_wallet
 

@@ -14,7 +14,7 @@ from models import AmlAlert, Customer, LimitUsage
 from services.aml import resolution
 from services.errors import NotFound
 from services.ledger import posting as posting_module
-from services.ledger.sql import execute
+from services.db.sql import execute
 from services.ledger.verify import verify_ledger
 from tests.conftest import requires_postgres
 from tests.integration.aml_support import new_scene, open_alerts, resolve

@@ -17,7 +17,7 @@ from tortoise import connections
 
 from services.errors import DomainError
 from services.ledger.posting import post_top_up, post_transfer, post_withdrawal
-from services.ledger.sql import fetch
+from services.db.sql import fetch
 from services.ledger.verify import verify_ledger
 from tests.integration.books import Books, open_books, partner_counts, stored_balances
 from tests.unit.ledger_model import WALLET_CURRENCIES, LedgerModel, Request, operations

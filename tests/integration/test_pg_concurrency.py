@@ -22,7 +22,7 @@ from tortoise import connections
 
 from services.errors import DomainError, InsufficientFunds
 from services.ledger.posting import post_transfer, post_withdrawal
-from services.ledger.sql import fetch
+from services.db.sql import fetch
 from services.ledger.verify import verify_ledger
 from services.money import format_amount, parse_amount
 from tests.conftest import requires_postgres

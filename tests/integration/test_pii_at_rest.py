@@ -8,7 +8,7 @@ import json
 from tortoise import connections
 
 from models import AuditEvent, KycSubmission
-from services.ledger.sql import execute, fetch, is_postgres
+from services.db.sql import execute, fetch, is_postgres
 from tests.api.kyc_support import ONE, REVEAL, business, submit
 from tests.api.staff_support import StaffFactory, staff  # noqa: F401 - fixture
 from tests.api.support import assert_no_leak, error_codes, object_uuid

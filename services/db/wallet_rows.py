@@ -1,7 +1,9 @@
-"""What never changes about a wallet: its partner, customer, currency and ledger account.
+"""Wallet rows as the posting path reads them: what never changes (facts, cached) and what a lock reads.
 
-Cached per process, so a posting can check currency, ownership and fees
-before it takes any lock (one query the first time a process sees a wallet).
+Facts are cached per process (a wallet's partner, customer, currency and
+ledger account never change), so a posting and a fee quote can check
+currency, ownership and fees before any lock, with one query the first
+time a process sees a wallet.
 """
 
 from __future__ import annotations
@@ -11,12 +13,28 @@ from dataclasses import dataclass
 
 from tortoise import connections
 
-from services.ledger.locking import LockedWallet
-from services.ledger.sql import as_uuid, fetch
+from services.caches import WALLET_FACTS
+from services.db.sql import as_uuid, fetch
+from services.scoping import of_partner
+
+
+@dataclass(frozen=True)
+class LockedWallet:
+    """A wallet and its account as read under the posting's row lock."""
+
+    wallet_id: uuid.UUID
+    customer_id: uuid.UUID
+    status: str
+    currency: str
+    account_id: int
+    balance_minor: int
+    held_minor: int
 
 
 @dataclass(frozen=True)
 class WalletFacts:
+    """What never changes about a wallet."""
+
     partner_id: uuid.UUID
     customer_id: uuid.UUID
     currency: str
@@ -30,13 +48,10 @@ class WalletFacts:
         )
 
 
-_facts: dict[uuid.UUID, WalletFacts] = {}
-_FACTS_LIMIT = 200_000
-
-
 async def wallet_facts(partner_id: uuid.UUID | None, wallet_ids: list[uuid.UUID]) -> dict[uuid.UUID, WalletFacts]:
     """The facts of those of wallet_ids that belong to the partner (another partner's wallet is missing)."""
-    missing = [w for w in wallet_ids if w not in _facts]
+    cache = WALLET_FACTS.data
+    missing = [w for w in wallet_ids if w not in cache]
     if missing:
         placeholders = ", ".join(f"${i + 1}" for i in range(len(missing)))
         rows = await fetch(
@@ -44,10 +59,8 @@ async def wallet_facts(partner_id: uuid.UUID | None, wallet_ids: list[uuid.UUID]
             f"SELECT id, partner_id, customer_id, currency, account_id FROM wallet WHERE id IN ({placeholders})",
             list(missing),
         )
-        if len(_facts) > _FACTS_LIMIT:
-            _facts.clear()
         for row in rows:
-            _facts[as_uuid(row["id"])] = WalletFacts(
+            WALLET_FACTS.put(as_uuid(row["id"]), WalletFacts(
                 as_uuid(row["partner_id"]), as_uuid(row["customer_id"]), row["currency"], int(row["account_id"])
-            )
-    return {w: _facts[w] for w in wallet_ids if w in _facts and _facts[w].partner_id == partner_id}
+            ))
+    return {w: cache[w] for w in wallet_ids if w in cache and of_partner(partner_id, cache[w].partner_id)}
