@@ -10,6 +10,7 @@ import strawberry
 
 from services.audit import record_event
 from services.errors import DomainError
+from services.outcome import ServiceResult
 from schema.common.audit_actor import actor_of
 
 T = TypeVar("T")
@@ -54,7 +55,8 @@ def _object_of(result: Any) -> tuple[str | None, str | None, Any]:
     object_id = getattr(model, "id", None)
     if object_id is None:
         return None, None, None
-    type_name = type(model).__name__
+    # A service's result record names the object it stands for (ServiceResult.audit_type); an ORM row is its class.
+    type_name = getattr(model, "audit_type", None) or type(model).__name__
     partner_id = object_id if type_name == "Partner" else getattr(model, "partner_id", None)
     return type_name, str(object_id), partner_id
 
@@ -69,7 +71,7 @@ async def attempt(info: Any, call: Awaitable[T], *, detail: str | None = None) -
     else:
         outcome, errors = "OK", []
     context.audited.add(info.path.key)
-    if getattr(result, "_audited", False):
+    if isinstance(result, ServiceResult) and result.audited:
         return result, errors  # the service wrote the row inside its own transaction
     object_type, object_id, partner_id = _object_of(result) if result is not None else (None, None, None)
     await record_event(
