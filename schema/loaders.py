@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from auth.principal import Principal
-from services.records import ApiClient, Customer, Entry, Transaction, Wallet
+from services.ledger.records import EntryRecord, TransactionRecord
+from services.records import ApiClient, Customer, Wallet
 from services import customers, partner_admin, wallets
 from services.ledger import queries as ledger_queries
 from services.pagination import Page
@@ -57,11 +58,11 @@ class Loaders:
         return DataLoader(load_fn=self._wallets_by_account)
 
     @cached_property
-    def entries(self) -> DataLoader[uuid.UUID, list[Entry]]:
+    def entries(self) -> DataLoader[uuid.UUID, list[EntryRecord]]:
         return DataLoader(load_fn=self._entries)
 
     @cached_property
-    def wallet_transactions(self) -> DataLoader[PageKey, Page[Transaction]]:
+    def wallet_transactions(self) -> DataLoader[PageKey, Page[TransactionRecord]]:
         return _paged_loader(self._transaction_pages, "account_ids")
 
     @cached_property
@@ -88,11 +89,11 @@ class Loaders:
         found = await partner_admin.clients_of_partners(partner_ids=list(set(ids)))
         return [found.get(i, []) for i in ids]
 
-    async def _entries(self, ids: Sequence[uuid.UUID]) -> list[list[Entry]]:
+    async def _entries(self, ids: Sequence[uuid.UUID]) -> list[list[EntryRecord]]:
         found = await ledger_queries.entries_by_transaction(principal=self.principal, transaction_ids=list(set(ids)))
         return [found.get(i, []) for i in ids]
 
-    async def _transaction_pages(self, *, account_ids: list[int], first: int | None, after: str | None) -> dict[int, Page[Transaction]]:
+    async def _transaction_pages(self, *, account_ids: list[int], first: int | None, after: str | None) -> dict[int, Page[TransactionRecord]]:
         return await ledger_queries.transaction_pages_by_account(
             principal=self.principal, account_ids=account_ids, first=first, after=after
         )

@@ -58,7 +58,7 @@ class ViewerQueries:
                 return Wallet.from_model(await wallets.get_wallet(principal=principal, wallet_id=object_id))
             if type_name == "Transaction":
                 check_scope(info, "transactions:read")
-                return Transaction.from_model(
+                return Transaction.from_record(
                     await ledger_queries.get_transaction(principal=principal, transaction_id=object_id)
                 )
         except NotFound:

@@ -6,6 +6,7 @@ import base64
 import binascii
 import uuid
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from tortoise import connections
@@ -17,6 +18,7 @@ from services.db.sql import as_uuid, fetch
 from services.scoping import partner_clause
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -28,6 +30,12 @@ class Page(Generic[T]):
     cursors: list[str]
     has_next_page: bool
     has_previous_page: bool
+
+
+def map_page(page: Page[T], convert: Callable[[T], U]) -> Page[U]:
+    """The same page with every item converted (rows to the records services hand out)."""
+    return Page(items=[convert(item) for item in page.items], cursors=page.cursors,
+                has_next_page=page.has_next_page, has_previous_page=page.has_previous_page)
 
 
 def encode_cursor(object_id: uuid.UUID) -> str:

@@ -1,9 +1,11 @@
-"""The stored records and enumerations services hand to the API layer.
+"""The stored rows and enumerations some GraphQL types are still built from (being replaced by service records).
 
-The schema layer describes these objects but never queries them: it imports
-them from here, so nothing in schema/ reaches into the ORM package directly.
+Transactions and entries already reach the schema as plain records
+(services.ledger.records); the rows listed here are next. The schema layer
+describes these objects but never queries them: it imports them from here,
+so nothing in schema/ reaches into the ORM package directly.
 """
 
-from models import AuditEvent, ApiClient, CompliancePolicy, Customer, Entry, Partner, Transaction, Wallet, enums
+from models import AuditEvent, ApiClient, CompliancePolicy, Customer, Partner, Wallet, enums
 
-__all__ = ["ApiClient", "AuditEvent", "CompliancePolicy", "Customer", "Entry", "Partner", "Transaction", "Wallet", "enums"]
+__all__ = ["ApiClient", "AuditEvent", "CompliancePolicy", "Customer", "Partner", "Wallet", "enums"]

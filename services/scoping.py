@@ -76,3 +76,13 @@ async def get_scoped(model: type[M], principal: Principal, object_id: uuid.UUID 
     if row is None:
         raise NotFound(f"{what} not found", field=field)
     return row
+
+
+def token_customer(principal: Principal) -> uuid.UUID | None:
+    """The customer a delegated customer token is narrowed to; None for partner and staff tokens."""
+    return principal.customer_id if principal.is_customer else None
+
+
+def of_tenant(model: type[M], partner_id: uuid.UUID | None) -> QuerySet[M]:
+    """One partner's rows of a model, with no customer narrowing (its idempotency keys, its own settings)."""
+    return model.filter(partner_id=partner_id or uuid.UUID(int=0))

@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from auth.principal import Principal
 from services.aml import alert_queries
+from services.ledger import queries as ledger_queries
 
 
 class AmlLoaders:
@@ -48,7 +49,7 @@ class AmlLoaders:
         return [found.get(i, []) for i in ids]
 
     async def _transactions(self, ids: Sequence[uuid.UUID]) -> list[Any]:
-        found = await alert_queries.transactions_by_ids(principal=self.principal, transaction_ids=list(set(ids)))
+        found = await ledger_queries.transactions_by_ids(principal=self.principal, transaction_ids=list(set(ids)))
         return [found.get(i) for i in ids]
 
 

@@ -16,6 +16,7 @@ from schema.common.permissions import requires
 from schema.common.relay import Connection, global_id_to_uuid, parse_global_id
 from services.aml import alert_queries, cases
 from services.aml.report import suspicious_activity_report
+from services.alert_decisions import resolve_alert
 from services.errors import NotFound
 
 
@@ -193,8 +194,6 @@ class AmlMutations:
         description="Compliance: decide an open alert. RELEASE posts a held transaction, REJECT reverses it, DISMISS closes the alert.",
     )
     async def aml_alert_resolve(self, info: Info, input: AmlAlertResolveInput) -> AmlAlertResolvePayload:
-        from services.aml.resolution import resolve_alert  # the posting side of a decision
-
         async def resolve() -> Any:
             return await resolve_alert(
                 principal=info.context.principal, alert_id=_id(input.alert_id, "AmlAlert", "alertId"),

@@ -104,7 +104,7 @@ class AmlAlert:
         if self._model.transaction_id is None:
             return None
         model = await aml_loaders(info).transaction.load(self._model.transaction_id)
-        return Transaction.from_model(model) if model is not None else None
+        return Transaction.from_record(model) if model is not None else None
 
     @strawberry.field(permission_classes=requires("aml:read"), name="case", description="The case the alert is in, if any.")
     async def case_(self, info: Info) -> AmlCase | None:

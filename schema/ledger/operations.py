@@ -14,6 +14,7 @@ from schema.ledger.types import Transaction
 from services.errors import NotFound
 from services.ledger import posting
 from services.ledger import queries as ledger_queries
+from services.ledger.records import TransactionRecord
 
 
 @strawberry.input
@@ -60,18 +61,18 @@ class WithdrawalCreatePayload:
     user_errors: list[UserError]
 
 
-def _tx(model: object) -> Transaction | None:
-    return Transaction.from_model(model) if model is not None else None  # type: ignore[arg-type]
+def _tx(record: TransactionRecord | None) -> Transaction | None:
+    return Transaction.from_record(record) if record is not None else None
 
 
 @strawberry.type
 class LedgerQueries:
     @strawberry.field(permission_classes=requires("transactions:read"))
     async def transaction(self, info: Info, id: strawberry.ID) -> Transaction | None:
-        model = await ledger_queries.get_transaction(
+        record = await ledger_queries.get_transaction(
             principal=info.context.principal, transaction_id=global_id_to_uuid(id, "Transaction")
         )
-        return Transaction.from_model(model)
+        return Transaction.from_record(record)
 
     @strawberry.field(permission_classes=requires("transactions:read"), description="Newest first, at most 100 a page.")
     async def transactions(
@@ -85,7 +86,7 @@ class LedgerQueries:
         page = await ledger_queries.list_transactions(
             principal=info.context.principal, first=first, after=after, wallet_id=wallet_uuid
         )
-        return Connection.from_page(page, Transaction.from_model)
+        return Connection.from_page(page, Transaction.from_record)
 
 
 @strawberry.type

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from services.records import Entry as EntryModel
-from services.records import Transaction as TransactionModel
+from services.ledger.records import EntryRecord, TransactionRecord
 from schema.common.context import Info
 from schema.common.enums import AccountKind, TransactionKind, TransactionStatus
 from schema.common.money import Money
@@ -44,25 +43,25 @@ class Entry:
     direction: EntryDirection
     amount: Money = strawberry.field(description="The leg's size (always positive; see direction).")
     account_kind: AccountKind
-    _model: strawberry.Private[EntryModel]
+    _record: strawberry.Private[EntryRecord]
 
     @classmethod
-    def from_model(cls, model: EntryModel) -> Entry:
-        """The GraphQL view of an entry row (its account must be loaded)."""
+    def from_record(cls, record: EntryRecord) -> Entry:
+        """The GraphQL view of an entry."""
         return cls(
-            direction=EntryDirection.DEBIT if model.amount_minor < 0 else EntryDirection.CREDIT,
-            amount=Money.of(abs(model.amount_minor), model.currency),
-            account_kind=AccountKind(model.account.kind),
-            _model=model,
+            direction=EntryDirection.DEBIT if record.amount_minor < 0 else EntryDirection.CREDIT,
+            amount=Money.of(abs(record.amount_minor), record.currency),
+            account_kind=AccountKind(record.account_kind.value),
+            _record=record,
         )
 
     @strawberry.field(permission_classes=requires("wallets:read"), description="The wallet, when the account is one.")
     async def wallet(self, info: Info) -> WalletRef | None:
         from schema.wallets.types import Wallet
 
-        if self._model.account.kind != AccountKind.WALLET:
+        if self._record.account_kind.value != AccountKind.WALLET.value:
             return None
-        model = await info.context.loaders.wallet_by_account.load(self._model.account_id)  # type: ignore[attr-defined]
+        model = await info.context.loaders.wallet_by_account.load(self._record.account_id)
         return Wallet.from_model(model) if model is not None else None
 
 
@@ -76,33 +75,33 @@ class Transaction(Node):
     fee_breakdown: JSON | None = strawberry.field(description="How the fee was computed: the rule and its terms.")
     idempotency_key: str
     created_at: datetime
-    _model: strawberry.Private[TransactionModel]
+    _record: strawberry.Private[TransactionRecord]
 
     @classmethod
-    def from_model(cls, model: TransactionModel) -> Transaction:
-        """The GraphQL view of a transaction row."""
+    def from_record(cls, record: TransactionRecord) -> Transaction:
+        """The GraphQL view of a transaction."""
         return cls(
-            id=to_global_id("Transaction", model.id),
-            kind=TransactionKind(model.kind),
-            status=TransactionStatus(model.status),
-            amount=Money.of(model.amount_minor, model.currency),
-            fee=Money.of(model.fee_minor, model.currency),
-            memo=model.memo,
-            fee_breakdown=model.fee_breakdown,
-            idempotency_key=model.idempotency_key,
-            created_at=model.created_at,
-            _model=model,
+            id=to_global_id("Transaction", record.id),
+            kind=TransactionKind(record.kind.value),
+            status=TransactionStatus(record.status.value),
+            amount=Money.of(record.amount_minor, record.currency),
+            fee=Money.of(record.fee_minor, record.currency),
+            memo=record.memo,
+            fee_breakdown=record.fee_breakdown,
+            idempotency_key=record.idempotency_key,
+            created_at=record.created_at,
+            _record=record,
         )
 
     @strawberry.field(permission_classes=requires("wallets:read"))
     async def from_wallet(self, info: Info) -> WalletRef | None:
-        return await _wallet(info, self._model.from_wallet_id)  # type: ignore[attr-defined]
+        return await _wallet(info, self._record.from_wallet_id)
 
     @strawberry.field(permission_classes=requires("wallets:read"))
     async def to_wallet(self, info: Info) -> WalletRef | None:
-        return await _wallet(info, self._model.to_wallet_id)  # type: ignore[attr-defined]
+        return await _wallet(info, self._record.to_wallet_id)
 
     @strawberry.field(description="The balanced debit and credit legs.")
     async def entries(self, info: Info) -> list[Entry]:
-        rows = await info.context.loaders.entries.load(self._model.id)
-        return [Entry.from_model(row) for row in rows]
+        records = await info.context.loaders.entries.load(self._record.id)
+        return [Entry.from_record(record) for record in records]

@@ -64,4 +64,4 @@ class Wallet(Node):
 
         key = (self._model.account_id, first, after)  # type: ignore[attr-defined]
         page = await info.context.loaders.wallet_transactions.load(key)
-        return Connection.from_page(page, Transaction.from_model)
+        return Connection.from_page(page, Transaction.from_record)

@@ -15,14 +15,11 @@ from tortoise import connections
 
 from auth.principal import Principal
 from models import Partner
-from models.enums import AccountKind
 from services.fees.rules import FeeContext, FeeDecision, decide_fee
 from services.caches import FEE_CUSTOMERS, FEE_SHARES
 from services.change_feed import reliable
 from services.fees.schedule import schedule_for
-from services.ledger.entries import Leg
 from services.db.sql import fetch
-from services.system_accounts import partner_revenue_account_id, system_account_id
 
 _LEDGER_KIND_OF = {"TOP_UP": "TOP_UP", "TRANSFER": "TRANSFER", "INTERNATIONAL_TRANSFER": "TRANSFER",
                    "WITHDRAWAL": "WITHDRAWAL", "PAYMENT": "PAYMENT"}
@@ -127,21 +124,3 @@ async def fee_for(
         share_bps = await _partner_share_bps(principal.partner_id)
         share = decision.fee_minor * share_bps // 10_000  # rounds down: the bank keeps the remainder
     return Fee(fee_minor=decision.fee_minor, kind=fee_kind, decision=decision, share_minor=share)
-
-
-async def fee_legs(*, fee: Fee, payer_account_id: int, partner_id: uuid.UUID | None, currency: str) -> list[Leg]:
-    """The fee's entries: the payer pays, the bank's fee revenue (and the partner's share) receive.
-
-    Fee revenue accounts keep no locked balance column: their balance is the
-    sum of their entries, so fee-bearing postings never queue behind them.
-    """
-    if fee.fee_minor == 0:
-        return []
-    bank_account = await system_account_id(AccountKind.FEE_REVENUE, currency)
-    legs = [Leg(account_id=payer_account_id, amount_minor=-fee.fee_minor, currency=currency)]
-    if fee.share_minor:
-        share_account = await partner_revenue_account_id(partner_id, currency)
-        legs.append(Leg(account_id=share_account, amount_minor=fee.share_minor, currency=currency))
-    if fee.fee_minor - fee.share_minor:
-        legs.append(Leg(account_id=bank_account, amount_minor=fee.fee_minor - fee.share_minor, currency=currency))
-    return legs

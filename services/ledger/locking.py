@@ -1,30 +1,41 @@
-"""Row locks and balance updates on wallet accounts inside a posting transaction."""
+"""Row locks and balance updates on wallet accounts inside a posting transaction: the one lock query.
+
+Every lock of wallet accounts takes them in account-id order (FOR UPDATE
+takes the locks as the sorted rows are produced), so any two postings — two
+transfers in opposite directions, or a posting and a hold's release — lock
+in the same global order and cannot deadlock. SQLite has no row locks:
+Tortoise serialises transactions on its single connection instead.
+"""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from services.db.sql import as_uuid, execute, fetch, is_postgres
 from services.db.wallet_rows import LockedWallet
+from services.scoping import tenant_clause
+
+_WALLET_ROWS = (
+    "SELECT w.id AS wallet_id, w.customer_id, w.status, w.currency, a.id AS account_id, a.balance_minor, a.held_minor,"
+    " c.screening_status, c.country, c.kyc_tier"
+    " FROM account a JOIN wallet w ON w.account_id = a.id JOIN customer c ON c.id = w.customer_id"
+)
+
+
+async def _lock_rows(conn: BaseDBAsyncClient, where: str, values: list[Any]) -> list[dict[str, Any]]:
+    """Lock and read wallet accounts with their wallet and customer, in account-id order."""
+    lock = " FOR UPDATE OF a, w" if is_postgres(conn) else ""  # the customer row is read, not locked
+    return await fetch(conn, f"{_WALLET_ROWS} WHERE {where} ORDER BY a.id{lock}", values)
 
 
 async def lock_wallets(conn: BaseDBAsyncClient, *, partner_id: uuid.UUID | None, wallet_ids: list[uuid.UUID]) -> dict[uuid.UUID, LockedWallet]:
     """Lock the partner's wallets and their accounts, in account-id order, and read them."""
+    tenant, values = tenant_clause(partner_id, "w.partner_id", 1)
     placeholders = ", ".join(f"${i + 2}" for i in range(len(wallet_ids)))
-    # FOR UPDATE takes the locks as the sorted rows are produced, so every
-    # posting locks in the same global order and two transfers in opposite
-    # directions cannot deadlock. SQLite has no row locks: Tortoise serialises
-    # transactions on its single connection instead.
-    lock = " FOR UPDATE" if is_postgres(conn) else ""
-    rows = await fetch(
-        conn,
-        "SELECT w.id AS wallet_id, w.customer_id, w.status, w.currency, a.id AS account_id, a.balance_minor, a.held_minor"
-        " FROM wallet w JOIN account a ON a.id = w.account_id"
-        f" WHERE w.partner_id = $1 AND w.id IN ({placeholders}) ORDER BY a.id{lock}",
-        [partner_id, *wallet_ids],
-    )
+    rows = await _lock_rows(conn, f"{tenant} AND w.id IN ({placeholders})", [*values, *wallet_ids])
     result = {}
     for row in rows:
         wallet = LockedWallet(
@@ -33,6 +44,13 @@ async def lock_wallets(conn: BaseDBAsyncClient, *, partner_id: uuid.UUID | None,
         )
         result[wallet.wallet_id] = wallet
     return result
+
+
+async def lock_wallet_accounts(conn: BaseDBAsyncClient, account_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Lock those of the accounts that are wallet accounts (system accounts are not locked), with their wallet and customer."""
+    placeholders = ", ".join(f"${i + 1}" for i in range(len(account_ids)))
+    rows = await _lock_rows(conn, f"a.id IN ({placeholders})", list(account_ids))
+    return {int(r["account_id"]): r for r in rows}
 
 
 async def apply_balance_changes(conn: BaseDBAsyncClient, changes: dict[int, int]) -> None:
@@ -53,3 +71,8 @@ async def apply_balance_changes(conn: BaseDBAsyncClient, changes: dict[int, int]
     )
     if updated != len(changes):
         raise RuntimeError(f"expected to update {len(changes)} accounts, updated {updated}")
+
+
+async def reserve(conn: BaseDBAsyncClient, account_id: int, amount_minor: int) -> None:
+    """Change a (locked) wallet account's reserved funds by amount_minor (negative ends a reservation)."""
+    await execute(conn, "UPDATE account SET held_minor = held_minor + $1 WHERE id = $2", [amount_minor, account_id])

@@ -17,7 +17,7 @@ from auth.scopes import PARTNER_SCOPES
 from models import AmlAlert, CompliancePolicy, DomainEvent, Entry, LimitUsage, Transaction, Wallet
 from models.enums import AccountKind
 from services.caches import LAST_ACTIVE
-from services.aml.resolution import resolve_alert
+from services.alert_decisions import resolve_alert
 from services.compliance.policy_document import check_aml_rules, check_countries, check_thresholds, check_tiers
 from services.compliance.standing_channel import announce_standing_changed
 from services.customers import create_customer

@@ -11,8 +11,9 @@ from tortoise import connections
 from auth.principal import Principal
 from auth.scopes import PARTNER_SCOPES
 from models import AmlAlert, Customer, LimitUsage
-from services.aml import resolution
+from services.ledger import held as resolution
 from services.errors import NotFound
+from services.ledger import planning as planning_module
 from services.ledger import posting as posting_module
 from services.db.sql import execute
 from services.ledger.verify import verify_ledger
@@ -61,7 +62,7 @@ async def test_a_posting_planned_before_midnight_counts_into_the_new_day_it_runs
         def now(cls, tz=None):  # type: ignore[override]
             return next(planned)
 
-    monkeypatch.setattr(posting_module, "datetime", PlanningClock)
+    monkeypatch.setattr(planning_module, "datetime", PlanningClock)
     for amount in ("100", "1", "2"):
         await scene.transfer(payer, payee, amount)
     row = (await LimitUsage.filter(customer_id=payer.customer_id).values())[0]

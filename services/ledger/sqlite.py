@@ -1,6 +1,6 @@
-"""The portable posting path (SQLite): the posting's steps as separate statements in one transaction.
+"""The SQLite posting backend: the posting's steps as separate statements in one transaction.
 
-Same order and rules as PostgreSQL's single statement (one_statement.py):
+Same order and rules as PostgreSQL's single statement (services.ledger.postgres):
 claim the key, lock and read the wallets with their customers' standing and
 the sender's limit usage, check, then write usage, balances (or the hold),
 the transaction, its entries, alerts, events and the audit row.
@@ -9,6 +9,7 @@ the transaction, its entries, alerts, events and the audit row.
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime, timezone
 from typing import Any
 
@@ -18,18 +19,22 @@ from tortoise.transactions import in_transaction
 from auth.principal import Principal
 from models import AmlAlert, DomainEvent, Entry, IdempotencyRecord, Transaction
 from models.enums import TransactionStatus
-from services.aml.alert_rows import alert_events, alert_rows, held_event
+from services.compliance.alert_rows import alert_events, alert_rows, held_event
 from services.aml.rules import RuleHit, holds
 from services.aml.velocity import next_window, velocity_hit
 from services.audit import AuditNote, record_event
-from services.compliance.posting_checks import INSERT_USAGE_ROW, check_locked
-from services.ledger.locking import apply_balance_changes, lock_wallets
-from services.ledger.posting_rules import check_wallets_can_move, locked_or_missing
+from services.compliance.posting_checks import INSERT_USAGE_ROW, ComplianceCheck, check_locked
 from services.db.sql import as_datetime, execute, fetch
+from services.ledger.locking import apply_balance_changes, lock_wallets, reserve
+from services.ledger.plan import PostingPlan
+from services.ledger.records import TransactionRecord
+from services.ledger.request import CheckedRequest
+from services.ledger.rules import check_wallets_can_move, locked_or_missing
 from services.money import MAX_MINOR
 
 
 async def _standing_rows(conn: BaseDBAsyncClient, account_ids: list[int]) -> list[dict[str, Any]]:
+    """Each locked wallet account's balance with its customer's KYC tier and screening status."""
     placeholders = ", ".join(f"${i + 1}" for i in range(len(account_ids)))
     return await fetch(
         conn,
@@ -40,7 +45,8 @@ async def _standing_rows(conn: BaseDBAsyncClient, account_ids: list[int]) -> lis
     )
 
 
-async def _usage_row(conn: BaseDBAsyncClient, plan: Any) -> dict[str, Any] | None:
+async def _usage_row(conn: BaseDBAsyncClient, plan: PostingPlan) -> dict[str, Any] | None:
+    """The sender's limit-usage row (made sure to exist), or None when no customer sends."""
     check = plan.compliance
     if check.outgoing is None:
         return None
@@ -54,6 +60,7 @@ async def _usage_row(conn: BaseDBAsyncClient, plan: Any) -> dict[str, Any] | Non
 
 
 def _saturating_add(total: str) -> str:
+    """SQL for total + amount, capped at BIGINT's maximum."""
     # total + amount ($6), capped at BIGINT's maximum ($7): SQLite would turn an overflow into a float.
     return f"(CASE WHEN {total} > $7 - $6 THEN $7 ELSE {total} + $6 END)"
 
@@ -70,7 +77,7 @@ USAGE_UPDATE = (
 )
 
 
-async def post_in_transaction(principal: Principal, checked: Any, plan: Any, audit: AuditNote | None) -> Transaction:
+async def post_on_sqlite(principal: Principal, checked: CheckedRequest, plan: PostingPlan, audit: AuditNote | None) -> TransactionRecord:
     """Post (or hold) with separate statements inside one database transaction."""
     req, transaction_id, check = checked.req, checked.transaction_id, plan.compliance
     async with in_transaction() as conn:
@@ -100,7 +107,9 @@ async def post_in_transaction(principal: Principal, checked: Any, plan: Any, aud
             hits += await _count_velocity(conn, check, usage, plan.currency)
         held = holds(hits)
         if held:
-            await _reserve(conn, plan.hold_minor, source.account_id if source else None)
+            # A held posting moves no balance: it reserves what the payer wallet will pay (available = balance - held).
+            if source is not None and plan.hold_minor:
+                await reserve(conn, source.account_id, plan.hold_minor)
         else:
             await apply_balance_changes(conn, plan.deltas)
         txn = await Transaction.create(
@@ -128,17 +137,10 @@ async def post_in_transaction(principal: Principal, checked: Any, plan: Any, aud
                 actor=audit.actor, operation=audit.operation, outcome="OK", object_type="Transaction",
                 object_id=str(transaction_id), request_id=audit.request_id, partner_id=principal.partner_id,
             )
-            txn._audited = True  # type: ignore[attr-defined]
-    return txn
+    return TransactionRecord.from_row(txn, audited=audit is not None)
 
 
-async def _reserve(conn: BaseDBAsyncClient, hold_minor: int, account_id: int | None) -> None:
-    """A held posting moves no balance: it reserves what the payer wallet will pay (available = balance - held)."""
-    if account_id is not None and hold_minor:
-        await execute(conn, "UPDATE account SET held_minor = held_minor + $1 WHERE id = $2", [hold_minor, account_id])
-
-
-async def _count_velocity(conn: BaseDBAsyncClient, check: Any, usage: dict[str, Any], currency: str) -> list[RuleHit]:
+async def _count_velocity(conn: BaseDBAsyncClient, check: ComplianceCheck, usage: dict[str, Any], currency: str) -> list[RuleHit]:
     """Count this posting in the sender's VELOCITY window (on the locked usage row); the alert if it passes the maximum."""
     rule = check.velocity
     if rule is None:
@@ -154,7 +156,7 @@ async def _count_velocity(conn: BaseDBAsyncClient, check: Any, usage: dict[str, 
 
 
 async def _record_alerts(
-    conn: BaseDBAsyncClient, principal: Principal, check: Any, hits: list[RuleHit], held: bool, transaction_id: Any
+    conn: BaseDBAsyncClient, principal: Principal, check: ComplianceCheck, hits: list[RuleHit], held: bool, transaction_id: uuid.UUID
 ) -> None:
     alerts = alert_rows(check, hits)
     for alert in alerts:

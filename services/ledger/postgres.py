@@ -1,12 +1,12 @@
-"""PostgreSQL's posting path: the whole posting in one SQL statement, one round trip.
+"""The PostgreSQL posting backend: the whole posting in one SQL statement, one round trip.
 
-Every check that needs no balance has run in Python (services.ledger.posting
+Every check that needs no balance has run in Python (services.ledger.planning
 plans the posting from cached wallet facts). The statement locks the wallet
 accounts in id order, re-checks status and funds on the locked rows, and only
 if they pass claims the idempotency key and writes balances, transaction,
 entries and audit row. A refusal writes nothing; Python then names the reason
 from the locked rows the statement returns, with the same rules as the
-portable path.
+SQLite backend.
 """
 
 from __future__ import annotations
@@ -17,14 +17,16 @@ from typing import Any
 from tortoise import connections
 
 from auth.principal import Principal
-from models import Transaction
 from models.enums import TransactionStatus
 from services.audit import AuditNote
-from services.aml.alert_rows import alert_events, alert_rows
+from services.compliance.alert_rows import alert_events, alert_rows
 from services.compliance.posting_checks import StaleStanding, check_locked, forget_usage_rows
-from services.ledger.posting_rules import check_wallets_can_move, locked_or_missing
 from services.db.sql import as_uuid, fetch
-from services.ledger.statement_parts import USAGE_COLUMNS, alert_and_event_ctes, decide_cte, no_usage_parts, usage_parts
+from services.ledger.plan import PostingPlan
+from services.ledger.postgres_parts import USAGE_COLUMNS, alert_and_event_ctes, decide_cte, no_usage_parts, usage_parts
+from services.ledger.records import TransactionRecord
+from services.ledger.request import CheckedRequest, PostingRequest
+from services.ledger.rules import check_wallets_can_move, locked_or_missing
 from services.money import MAX_MINOR
 
 
@@ -32,8 +34,8 @@ class VelocityFires(Exception):
     """VELOCITY fires for this posting: run the statement that also writes its alert and events."""
 
 
-async def post_in_one_statement(principal: Principal, checked: Any, plan: Any, audit: AuditNote | None) -> Transaction:
-    """Post (or hold) with one statement; raise the same DomainErrors as the portable path.
+async def post_on_postgres(principal: Principal, checked: CheckedRequest, plan: PostingPlan, audit: AuditNote | None) -> TransactionRecord:
+    """Post (or hold) with one statement; raise the same DomainErrors as the SQLite backend.
 
     The common statement leaves out the alert and event inserts when no rule
     fired before locking (opening those tables costs every posting); if
@@ -54,21 +56,27 @@ async def post_in_one_statement(principal: Principal, checked: Any, plan: Any, a
     else:
         raise RuntimeError("the posting statement refused twice although VELOCITY's alert was included")
     held = bool(rows[0]["hold"])  # a rule decided in Python, or VELOCITY on the locked usage row
-    txn = Transaction(
+    return TransactionRecord(
         id=checked.transaction_id, partner_id=principal.partner_id, kind=req.kind,
         status=TransactionStatus.HELD if held else TransactionStatus.POSTED,
         currency=plan.currency, amount_minor=plan.amount_minor, fee_minor=plan.fee.fee_minor,
         fee_breakdown=plan.fee.breakdown, from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id,
         memo=checked.memo, idempotency_key=checked.transaction_key, created_at=rows[0]["now"],
         hold_minor=plan.hold_minor if held else 0, held_legs=plan.held_legs if held else None,
+        limit_day_key=_day_key(plan, rows[0]), audited=audit is not None,
     )
-    txn._saved_in_db = True
-    txn._audited = audit is not None  # type: ignore[attr-defined]
-    return txn
 
 
-def _name_the_refusal(rows: list[dict[str, Any]], plan: Any, req: Any) -> None:
-    """The statement wrote nothing: raise the rule the locked rows break (same order as the portable path)."""
+def _day_key(plan: PostingPlan, row: dict[str, Any]) -> str | None:
+    """The limit day the posting was counted in, as the statement stored it (None when no customer sent)."""
+    outgoing = plan.compliance.outgoing
+    if outgoing is None:
+        return None
+    return max(str(row["day_key"] or ""), outgoing.keys.day)
+
+
+def _name_the_refusal(rows: list[dict[str, Any]], plan: PostingPlan, req: PostingRequest) -> None:
+    """The statement wrote nothing: raise the rule the locked rows break (same order as the SQLite backend)."""
     locked = {
         as_uuid(row["wallet_id"]): plan.facts[as_uuid(row["wallet_id"])].as_locked(
             as_uuid(row["wallet_id"]), row["status"], int(row["balance_minor"]), int(row["held_minor"])
@@ -95,8 +103,9 @@ def _name_the_refusal(rows: list[dict[str, Any]], plan: Any, req: Any) -> None:
 
 
 def _statement(
-    principal: Principal, checked: Any, plan: Any, audit: AuditNote | None, *, velocity_alert: bool
+    principal: Principal, checked: CheckedRequest, plan: PostingPlan, audit: AuditNote | None, *, velocity_alert: bool
 ) -> tuple[str, list[Any]]:
+    """The posting statement's text and parameters ($1..$24 fixed, the rest appended by the parts)."""
     req, partner_id, check = checked.req, principal.partner_id, plan.compliance
     accounts = list(plan.deltas)
     values: list[Any] = [
@@ -144,13 +153,13 @@ def _statement(
     writes_alerts = bool(alerts) or check.hold or (check.velocity is not None and velocity_alert)
     if writes_alerts:
         extra += alert_and_event_ctes(check, alerts, alert_events(alerts, checked.transaction_id, partner_id), param)
-    # Without the alert inserts, a posting on which VELOCITY fires must not pass (see post_in_one_statement).
+    # Without the alert inserts, a posting on which VELOCITY fires must not pass (see post_on_postgres).
     velocity_gate = "" if writes_alerts or check.velocity is None else " AND NOT (SELECT vel_fires FROM decide)"
     # A held posting moves no balance: it reserves the payer's debit in
     # held_minor (available = balance - held) and writes no entries until
     # compliance releases it. Either way the funds check is the same.
     # Locks are taken in account-id order as the sorted rows are produced, as in
-    # the portable path, so opposite transfers cannot deadlock. The writes run
+    # the SQLite backend, so opposite transfers cannot deadlock. The writes run
     # only when the checks on the locked (latest) rows pass: every wallet
     # active, its customer clear of holds and still in the planned tier, none
     # below zero, above BIGINT or above its tier's maximum balance after its

@@ -1,38 +1,25 @@
 """The rules a posting must pass, as pure checks on the wallets it touches.
 
-Both posting paths (the portable transaction and PostgreSQL's single
-statement) run exactly these checks, in this order, so they refuse alike.
+Planning runs them on the wallets as last known; both backends (PostgreSQL's
+single statement and SQLite's transaction) run them again on the locked
+rows, in this order, so they refuse alike.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from auth.principal import Principal
-from models.enums import AccountKind, TransactionKind, WalletStatus
-from services.errors import CurrencyMismatch, InsufficientFunds, InvalidAmount, NotFound, WalletNotActive
-from services.ledger.entries import Leg, balanced_legs, move
+from models.enums import WalletStatus
 from services.db.wallet_rows import LockedWallet
+from services.errors import CurrencyMismatch, InsufficientFunds, InvalidAmount, NotFound, WalletNotActive
+from services.ledger.request import PostingRequest
 from services.money import MAX_MINOR
-from services.system_accounts import system_account_id
-
-
-@dataclass(frozen=True)
-class PostingRequest:
-    operation: str
-    kind: TransactionKind
-    idempotency_key: str
-    amount_text: str
-    from_wallet_id: uuid.UUID | None
-    to_wallet_id: uuid.UUID | None
-    from_field: str
-    to_field: str
-    memo: str | None = None
-    currency: str | None = None
+from services.scoping import own_customer, token_customer
 
 
 def locked_or_missing(locked: dict[uuid.UUID, LockedWallet], wallet_id: uuid.UUID | None, field: str) -> LockedWallet | None:
+    """The wallet the request named, None if it named none, NotFound if it is not (the partner's) to be had."""
     if wallet_id is None:
         return None
     wallet = locked.get(wallet_id)
@@ -43,16 +30,17 @@ def locked_or_missing(locked: dict[uuid.UUID, LockedWallet], wallet_id: uuid.UUI
 
 def check_customer_token(principal: Principal, req: PostingRequest, source: LockedWallet | None, target: LockedWallet | None) -> None:
     """A customer's delegated token moves money only out of that customer's own wallets."""
-    if not principal.is_customer:
-        return
     if source is None:
         # Top-ups bring money in from the bank: only the partner itself may do that.
-        raise NotFound("wallet not found", field=[req.to_field])
-    if source.customer_id != principal.customer_id:
+        if token_customer(principal) is not None:
+            raise NotFound("wallet not found", field=[req.to_field])
+        return
+    if not own_customer(principal, source.customer_id):
         raise NotFound("wallet not found", field=[req.from_field])
 
 
 def common_currency(source: LockedWallet | None, target: LockedWallet | None, requested: str | None, req: PostingRequest) -> str:
+    """The currency both wallets (and the request, if it names one) agree on, else CurrencyMismatch."""
     wallet = source or target
     assert wallet is not None
     if source is not None and target is not None and source.currency != target.currency:
@@ -62,27 +50,6 @@ def common_currency(source: LockedWallet | None, target: LockedWallet | None, re
     if requested is not None and requested != wallet.currency:
         raise CurrencyMismatch(f"the wallet holds {wallet.currency}, not {requested}", field=["currency"])
     return wallet.currency
-
-
-async def legs_for(kind: TransactionKind, source: LockedWallet | None, target: LockedWallet | None, amount_minor: int, currency: str) -> list[Leg]:
-    if kind == TransactionKind.TRANSFER:
-        assert source and target
-        return move(debit_account_id=source.account_id, credit_account_id=target.account_id, amount_minor=amount_minor, currency=currency)
-    settlement = await system_account_id(AccountKind.SETTLEMENT, currency, create=False)
-    if kind == TransactionKind.TOP_UP:
-        assert target
-        return move(debit_account_id=settlement, credit_account_id=target.account_id, amount_minor=amount_minor, currency=currency)
-    assert source and kind == TransactionKind.WITHDRAWAL
-    return move(debit_account_id=source.account_id, credit_account_id=settlement, amount_minor=amount_minor, currency=currency)
-
-
-def balance_deltas(legs: list[Leg], wallet_accounts: set[int]) -> dict[int, int]:
-    """The net change of each wallet account's stored balance (fee legs included)."""
-    deltas: dict[int, int] = {}
-    for leg in legs:
-        if leg.account_id in wallet_accounts:
-            deltas[leg.account_id] = deltas.get(leg.account_id, 0) + leg.amount_minor
-    return deltas
 
 
 def check_wallets_can_move(

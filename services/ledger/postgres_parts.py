@@ -1,7 +1,7 @@
 """The compliance parts of PostgreSQL's posting statement: limit usage, the VELOCITY decision, alerts and events.
 
 Each function appends its parameters through `param` and returns SQL text
-for services.ledger.one_statement to place. The sender's usage row is the
+for services.ledger.postgres to place. The sender's usage row is the
 only row these parts lock; they run only when a customer sends money.
 """
 
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from models.ids import uuid7
+from services.compliance.posting_checks import ComplianceCheck
 
 Param = Callable[[Any], str]
 
@@ -25,7 +26,7 @@ def saturating_add(total: str) -> str:
     return f"(CASE WHEN {total} > $4::bigint - $5 THEN $4::bigint ELSE {total} + $5 END)"
 
 
-def usage_parts(check: Any, param: Param) -> dict[str, str]:
+def usage_parts(check: ComplianceCheck, param: Param) -> dict[str, str]:
     """Lock, check and update the sender's limit usage (limits and the velocity counter)."""
     out, keys = check.outgoing, check.outgoing.keys
     cust, day, month, year = param(check.sender_customer_id), param(keys.day), param(keys.month), param(keys.year)
@@ -78,7 +79,7 @@ def no_usage_parts() -> dict[str, str]:
             "day_key": "NULL"}
 
 
-def decide_cte(check: Any, param: Param) -> str:
+def decide_cte(check: ComplianceCheck, param: Param) -> str:
     """`decide`: whether the posting is held (a Python rule said HOLD, or VELOCITY fires with HOLD) and whether VELOCITY fires."""
     velocity = check.velocity
     if velocity is None:
@@ -88,7 +89,7 @@ def decide_cte(check: Any, param: Param) -> str:
     return f" decide AS (SELECT {hold} AS hold, {fires} AS vel_fires),"
 
 
-def alert_and_event_ctes(check: Any, alerts: list[dict[str, Any]], events: list[dict[str, Any]], param: Param) -> str:
+def alert_and_event_ctes(check: ComplianceCheck, alerts: list[dict[str, Any]], events: list[dict[str, Any]], param: Param) -> str:
     """Insert the alerts of the rules Python decided, VELOCITY's if it fired, and their domain events."""
     # Only the parts this posting can need: a smaller statement plans faster.
     parts = [

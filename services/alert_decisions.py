@@ -1,0 +1,46 @@
+"""Compliance decisions on AML alerts: release or reject what an alert held, or dismiss an alert-only rule.
+
+A HOLD alert on a transaction decides that transaction through the posting
+engine (services.ledger.held): RELEASE posts it (the reserved funds leave the
+payer, the entries are written), REJECT ends the reservation and gives the
+sender's limits back; no money moves. A screening alert decides its customer
+(services.aml.resolution): RELEASE clears the hold, REJECT blocks the
+customer. Every other OPEN alert of the same transaction is closed with the
+same decision. Alert, money and domain event commit together; deciding an
+alert twice is INVALID_STATE.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from tortoise.transactions import in_transaction
+
+from auth.principal import Principal
+from models import AmlAlert
+from services.aml.resolution import close_alerts, decide_customer, lock_open_alert, open_alerts_of_transaction
+from services.compliance.standing_channel import announce_standing_changed
+from services.db.sql import as_uuid
+from services.ledger.held import decide_held_transaction
+from services.validation import clean_text
+
+
+async def resolve_alert(*, principal: Principal, alert_id: uuid.UUID, decision: str, reason: str | None) -> AmlAlert:
+    """Decide one OPEN alert (staff with aml:review) and whatever it held; return the resolved alert."""
+    reason = clean_text(reason, field="reason", max_len=1000)
+    assert reason is not None
+    standing_changed = False
+    async with in_transaction() as conn:
+        alert = await lock_open_alert(conn, alert_id, decision)
+        closing = [alert_id]
+        if alert["transaction_id"] is not None and alert["action"] == "HOLD":
+            transaction_id = as_uuid(alert["transaction_id"])
+            await decide_held_transaction(conn, transaction_id, decision, field="alertId")
+            closing = await open_alerts_of_transaction(conn, transaction_id)
+        elif alert["rule"] == "SANCTIONS_SCREENING":
+            await decide_customer(conn, as_uuid(alert["customer_id"]), as_uuid(alert["partner_id"]), decision, alert_id)
+            standing_changed = True
+        await close_alerts(conn, principal=principal, alert_id=alert_id, closing=closing, decision=decision, reason=reason)
+    if standing_changed:
+        await announce_standing_changed()
+    return await AmlAlert.get(id=alert_id)

@@ -1,0 +1,94 @@
+"""The posting engine: every money movement is one `PostingRequest`, planned, then written by one backend.
+
+A posting checks its inputs (services.ledger.request), plans everything that
+needs no lock (services.ledger.planning → the pure services.ledger.plan),
+then hands the plan to the backend of the database in use
+(services.ledger.postgres: one statement; services.ledger.sqlite: one
+transaction), which claims the idempotency key, locks the wallet accounts in
+account-id order (no deadlocks), re-checks them and writes balances,
+transaction, entries, limit usage, alerts, events and the audit row in one
+commit. A refusal writes nothing and does not consume the key; a concurrent
+duplicate waits on the key's unique index and then replays the original.
+"""
+
+from __future__ import annotations
+
+from tortoise import connections
+from tortoise.exceptions import IntegrityError
+
+from auth.principal import Principal
+from models import IdempotencyRecord, Transaction
+from services.aml.activity import note_activity
+from services.audit import AuditNote
+from services.compliance.posting_checks import StaleStanding
+from services.db.sql import is_postgres
+from services.errors import ComplianceHold, DomainError, IdempotencyConflict, WalletNotActive
+from services.ledger.planning import plan_posting
+from services.ledger.postgres import post_on_postgres
+from services.ledger.records import TransactionRecord
+from services.ledger.request import CheckedRequest, PostingRequest, check_request
+from services.ledger.sqlite import post_on_sqlite
+from services.scoping import of_tenant, token_customer
+
+# Refusals about the receiving customer that a customer token is not told in detail.
+_RECEIVER_PRIVATE = frozenset({"LIMIT_EXCEEDED", "KYC_REQUIRED", "COMPLIANCE_HOLD", "WALLET_NOT_ACTIVE"})
+_PLAN_ATTEMPTS = 3
+
+
+def backend_name() -> str:
+    """The posting backend the default connection uses: 'postgres' or 'sqlite'."""
+    return "postgres" if is_postgres(connections.get("default")) else "sqlite"
+
+
+async def post(principal: Principal, req: PostingRequest, audit: AuditNote | None) -> TransactionRecord:
+    """Post (or hold) one money movement, or replay the original result of its idempotency key."""
+    checked = check_request(principal, req)
+    try:
+        return await _plan_and_write(principal, checked, audit)
+    except IntegrityError as exc:
+        return await _replay(principal, checked, exc)
+    except DomainError as refusal:
+        # A refusal of a key that was already used is a replay, not a new
+        # decision: the original (or IDEMPOTENCY_CONFLICT) wins over whatever
+        # would refuse it now (a limit used up since, a frozen wallet...).
+        if await of_tenant(IdempotencyRecord, principal.partner_id).filter(key=checked.key).exists():
+            return await _replay(principal, checked, None)
+        if token_customer(principal) is not None and refusal.field == [req.to_field] and refusal.code in _RECEIVER_PRIVATE:
+            # A customer's frontend learns that the payee cannot take the
+            # money, not why: the payee's holds, tier and balance are not its business.
+            raise WalletNotActive("the receiving wallet cannot accept this payment", field=[req.to_field]) from None
+        raise
+
+
+async def _plan_and_write(principal: Principal, checked: CheckedRequest, audit: AuditNote | None) -> TransactionRecord:
+    """Plan on cached facts and write; plan again if a customer's standing changed in between."""
+    write = post_on_postgres if backend_name() == "postgres" else post_on_sqlite
+    req = checked.req
+    for attempt in range(_PLAN_ATTEMPTS):
+        plan = await plan_posting(principal, checked)
+        try:
+            txn = await write(principal, checked, plan, audit)
+        except StaleStanding:
+            # A review or hold changed a customer's standing after we planned: plan again on fresh facts.
+            if attempt == _PLAN_ATTEMPTS - 1:
+                raise ComplianceHold(
+                    "the customer's compliance standing is changing right now: retry with the same idempotencyKey",
+                    field=[req.from_field if req.from_wallet_id else req.to_field],
+                ) from None
+            continue
+        note_activity(list(plan.facts), txn.created_at)
+        return txn
+    raise AssertionError("unreachable")
+
+
+async def _replay(principal: Principal, checked: CheckedRequest, error: IntegrityError | None) -> TransactionRecord:
+    """The original result of a key already used by this partner, or IdempotencyConflict."""
+    record = await of_tenant(IdempotencyRecord, principal.partner_id).get_or_none(key=checked.key)
+    if record is None:
+        assert error is not None
+        raise error  # not a key collision: let the original IntegrityError surface
+    if record.request_hash != checked.fingerprint:
+        raise IdempotencyConflict(
+            "this idempotencyKey was already used with different input", field=["idempotencyKey"]
+        )
+    return TransactionRecord.from_row(await Transaction.get(id=record.transaction_id))

@@ -1,0 +1,148 @@
+"""The posting plan: the balanced legs of one money movement, built by pure functions.
+
+Nothing here reads the database. `build_plan` takes what planning found out
+(the wallets as last known, the amount, the fee, the bank's accounts, the
+compliance decision) and returns what the backend will write: the legs,
+which balance per asset (currency) or raise, and each wallet account's net
+change. A new money kind is a new `TransactionKind` with an entry in
+`_PRINCIPAL_LEGS`; nothing else in the engine changes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from models.enums import TransactionKind
+from services.compliance.posting_checks import ComplianceCheck
+from services.db.wallet_rows import LockedWallet, WalletFacts
+from services.fees.charging import Fee
+from services.ledger.entries import Leg, balanced_legs, move
+
+
+@dataclass(frozen=True)
+class BankAccounts:
+    """The bank's own accounts a posting may need, in its currency (None where the posting needs none)."""
+
+    settlement: int | None = None  # money entering or leaving the wallet system
+    fee_revenue: int | None = None  # the bank's part of a fee
+    partner_revenue: int | None = None  # the partner's share of a fee
+
+
+@dataclass(frozen=True)
+class PostingPlan:
+    """What a posting will write, decided before it locks anything."""
+
+    facts: dict[uuid.UUID, WalletFacts]
+    currency: str
+    amount_minor: int
+    fee: Fee
+    legs: list[Leg]
+    deltas: dict[int, int]  # net change of each wallet account's balance
+    compliance: ComplianceCheck
+    fields: dict[int, str]  # wallet account -> the input field that named its wallet
+
+    @property
+    def hold_minor(self) -> int:
+        """What a held posting reserves on the payer wallet: its whole debit, fee included."""
+        return max(-min(self.deltas.values(), default=0), 0)
+
+    @property
+    def held_legs(self) -> list[list[int]]:
+        """The legs a held posting will post on release: [[account id, signed amount], ...]."""
+        return [[leg.account_id, leg.amount_minor] for leg in self.legs]
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Everything planning learned, as plain values."""
+
+    kind: TransactionKind
+    facts: dict[uuid.UUID, WalletFacts]
+    source: LockedWallet | None
+    target: LockedWallet | None
+    from_field: str
+    to_field: str
+    currency: str
+    amount_minor: int
+    fee: Fee
+    accounts: BankAccounts
+    compliance: ComplianceCheck
+
+
+def _settlement(accounts: BankAccounts) -> int:
+    if accounts.settlement is None:
+        raise AssertionError("a top-up or withdrawal is planned with the bank's settlement account")
+    return accounts.settlement
+
+
+def _top_up(i: PlanInputs) -> list[Leg]:
+    assert i.target is not None
+    return move(debit_account_id=_settlement(i.accounts), credit_account_id=i.target.account_id,
+                amount_minor=i.amount_minor, currency=i.currency)
+
+
+def _transfer(i: PlanInputs) -> list[Leg]:
+    assert i.source is not None and i.target is not None
+    return move(debit_account_id=i.source.account_id, credit_account_id=i.target.account_id,
+                amount_minor=i.amount_minor, currency=i.currency)
+
+
+def _withdrawal(i: PlanInputs) -> list[Leg]:
+    assert i.source is not None
+    return move(debit_account_id=i.source.account_id, credit_account_id=_settlement(i.accounts),
+                amount_minor=i.amount_minor, currency=i.currency)
+
+
+# The principal legs of each money kind: the whole difference between kinds.
+_PRINCIPAL_LEGS: dict[TransactionKind, Callable[[PlanInputs], list[Leg]]] = {
+    TransactionKind.TOP_UP: _top_up,
+    TransactionKind.TRANSFER: _transfer,
+    TransactionKind.WITHDRAWAL: _withdrawal,
+}
+
+
+def needs_settlement(kind: TransactionKind) -> bool:
+    """Whether the kind moves money across the wallet system's edge (through the settlement account)."""
+    return kind in (TransactionKind.TOP_UP, TransactionKind.WITHDRAWAL)
+
+
+def fee_legs(fee: Fee, payer_account_id: int, currency: str, accounts: BankAccounts) -> list[Leg]:
+    """The fee's entries: the payer pays, the bank's fee revenue (and the partner's share) receive.
+
+    Fee revenue accounts keep no locked balance column: their balance is the
+    sum of their entries, so fee-bearing postings never queue behind them.
+    """
+    if fee.fee_minor == 0:
+        return []
+    legs = [Leg(account_id=payer_account_id, amount_minor=-fee.fee_minor, currency=currency)]
+    if fee.share_minor:
+        assert accounts.partner_revenue is not None
+        legs.append(Leg(account_id=accounts.partner_revenue, amount_minor=fee.share_minor, currency=currency))
+    if fee.fee_minor - fee.share_minor:
+        assert accounts.fee_revenue is not None
+        legs.append(Leg(account_id=accounts.fee_revenue, amount_minor=fee.fee_minor - fee.share_minor, currency=currency))
+    return legs
+
+
+def balance_deltas(legs: list[Leg], wallet_accounts: set[int]) -> dict[int, int]:
+    """The net change of each wallet account's stored balance (fee legs included)."""
+    deltas: dict[int, int] = {}
+    for leg in legs:
+        if leg.account_id in wallet_accounts:
+            deltas[leg.account_id] = deltas.get(leg.account_id, 0) + leg.amount_minor
+    return deltas
+
+
+def build_plan(i: PlanInputs) -> PostingPlan:
+    """The balanced legs (principal and fee) and each wallet account's net change; raises if they do not balance."""
+    payer = i.source or i.target
+    assert payer is not None
+    legs = balanced_legs(_PRINCIPAL_LEGS[i.kind](i) + fee_legs(i.fee, payer.account_id, i.currency, i.accounts))
+    wallets = [w for w in (i.source, i.target) if w is not None]
+    fields = {w.account_id: field for w, field in ((i.source, i.from_field), (i.target, i.to_field)) if w is not None}
+    return PostingPlan(
+        facts=i.facts, currency=i.currency, amount_minor=i.amount_minor, fee=i.fee, legs=legs,
+        deltas=balance_deltas(legs, {w.account_id for w in wallets}), compliance=i.compliance, fields=fields,
+    )

@@ -1,0 +1,88 @@
+"""What a caller asks the posting engine to do, and the checks on it that need no database.
+
+A money kind (top-up, transfer, withdrawal, and every kind added later) is a
+`PostingRequest` with its kind and the wallets it names; `check_request`
+validates the inputs and fingerprints them for idempotency before anything
+is read or locked.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+
+from auth.principal import Principal
+from models.enums import TransactionKind
+from models.ids import uuid7
+from services.errors import NotFound, SameWallet
+from services.ledger.idempotency import canonical_amount, check_key, customer_key, request_hash
+from services.money import normalise_currency
+from services.scoping import token_customer
+from services.validation import clean_text
+
+MAX_MEMO_LENGTH = 280
+
+
+@dataclass(frozen=True)
+class PostingRequest:
+    """One money movement as the caller asked for it (input fields still unchecked)."""
+
+    operation: str  # the GraphQL mutation (part of the idempotency fingerprint)
+    kind: TransactionKind
+    idempotency_key: str
+    amount_text: str
+    from_wallet_id: uuid.UUID | None
+    to_wallet_id: uuid.UUID | None
+    from_field: str  # the input field that named the paying wallet (for errors)
+    to_field: str  # the input field that named the receiving wallet
+    memo: str | None = None
+    currency: str | None = None
+    requires_from: bool = False  # the kind needs a paying wallet
+    requires_to: bool = False  # the kind needs a receiving wallet
+
+    @property
+    def wallet_ids(self) -> list[uuid.UUID]:
+        """The wallets the request names, payer first."""
+        return [w for w in (self.from_wallet_id, self.to_wallet_id) if w is not None]
+
+
+@dataclass(frozen=True)
+class CheckedRequest:
+    """A posting request whose inputs passed every check that needs no database."""
+
+    req: PostingRequest
+    key: str  # as stored in idempotency_record (a customer token's key is namespaced)
+    fingerprint: str
+    memo: str | None
+    currency: str | None
+    transaction_id: uuid.UUID
+    shown_key: str = ""  # as the caller sent it: what the transaction shows
+
+    @property
+    def transaction_key(self) -> str:
+        """The key the transaction records and shows (the caller's own)."""
+        return self.shown_key or self.key
+
+
+def check_request(principal: Principal, req: PostingRequest) -> CheckedRequest:
+    """Every check that needs no database, the request's idempotency fingerprint and the key as stored."""
+    key = check_key(req.idempotency_key)
+    amount_canonical = canonical_amount(req.amount_text)
+    memo = clean_text(req.memo, field="memo", max_len=MAX_MEMO_LENGTH, required=False)
+    currency = normalise_currency(req.currency) if req.currency is not None else None
+    if req.requires_from and req.from_wallet_id is None:
+        raise NotFound("wallet not found", field=[req.from_field])
+    if req.requires_to and req.to_wallet_id is None:
+        raise NotFound("wallet not found", field=[req.to_field])
+    if req.from_wallet_id is not None and req.from_wallet_id == req.to_wallet_id:
+        raise SameWallet("a transfer needs two different wallets", field=[req.to_field])
+    fingerprint = request_hash(
+        req.operation,
+        {"from": req.from_wallet_id, "to": req.to_wallet_id, "amount": amount_canonical, "memo": memo, "currency": currency},
+    )
+    checked = CheckedRequest(req=req, key=key, fingerprint=fingerprint, memo=memo, currency=currency, transaction_id=uuid7())
+    customer_id = token_customer(principal)
+    if customer_id is not None:
+        # Keys are per partner; a customer token's keys live in that customer's own namespace.
+        checked = replace(checked, key=customer_key(customer_id, key), shown_key=key)
+    return checked
