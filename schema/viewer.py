@@ -52,7 +52,7 @@ class ViewerQueries:
         try:
             if type_name == "Customer":
                 check_scope(info, "customers:read")
-                return Customer.from_model(await customers.get_customer(principal=principal, customer_id=object_id))
+                return Customer.from_record(await customers.get_customer(principal=principal, customer_id=object_id))
             if type_name == "Wallet":
                 check_scope(info, "wallets:read")
                 return Wallet.from_model(await wallets.get_wallet(principal=principal, wallet_id=object_id))

@@ -1,21 +1,55 @@
-"""Onboarding and reading a partner's customers."""
+"""Onboarding and reading a partner's customers, handed out as `CustomerRecord`s."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from auth.principal import Principal
 from models import Customer
-from models.enums import CustomerKind
+from models.enums import CustomerKind, KycStatus, ScreeningStatus
 from services.countries import is_country
 from services.errors import AlreadyExists, ValidationFailed
-from services.pagination import Page, keyset_page
+from services.outcome import ServiceResult
+from services.pagination import Page, keyset_page, map_page
 from services.scoping import get_scoped, partner_scoped
 from services.screening.customer_screening import announce_after_hold, screen_customer
 from services.validation import clean_email, clean_phone, clean_text
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerRecord(ServiceResult):
+    """A partner's customer as services hand it out (the stored row's fields)."""
+
+    audit_type: ClassVar[str] = "Customer"
+
+    id: uuid.UUID
+    partner_id: uuid.UUID
+    external_ref: str
+    kind: CustomerKind
+    display_name: str
+    email: str | None
+    phone: str | None
+    country: str
+    kyc_status: KycStatus
+    kyc_tier: int
+    screening_status: ScreeningStatus
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Customer) -> CustomerRecord:
+        """The record of a stored customer row."""
+        return cls(
+            id=row.id, partner_id=row.partner_id, external_ref=row.external_ref,  # type: ignore[attr-defined]
+            kind=CustomerKind(row.kind), display_name=row.display_name, email=row.email, phone=row.phone,
+            country=row.country, kyc_status=KycStatus(row.kyc_status), kyc_tier=row.kyc_tier,
+            screening_status=ScreeningStatus(row.screening_status), created_at=row.created_at,
+        )
 
 
 async def create_customer(
@@ -27,7 +61,7 @@ async def create_customer(
     email: str | None = None,
     phone: str | None = None,
     country: str,
-) -> Customer:
+) -> CustomerRecord:
     """Onboard a customer for the calling partner; external_ref is unique per partner."""
     ref = clean_text(external_ref, field="externalRef", max_len=128)
     name = clean_text(display_name, field="displayName", max_len=200)
@@ -61,20 +95,20 @@ async def create_customer(
         raise AlreadyExists("a customer with this externalRef already exists", field=["externalRef"]) from None
     if screening and screening["hit"]:
         await announce_after_hold()
-    return customer
+    return CustomerRecord.from_row(customer)
 
 
-async def get_customer(*, principal: Principal, customer_id: uuid.UUID | None) -> Customer:
+async def get_customer(*, principal: Principal, customer_id: uuid.UUID | None) -> CustomerRecord:
     """One of the partner's customers, or NotFound."""
-    return await get_scoped(Customer, principal, customer_id, what="customer", field=["id"])
+    return CustomerRecord.from_row(await get_scoped(Customer, principal, customer_id, what="customer", field=["id"]))
 
 
-async def list_customers(*, principal: Principal, first: int | None, after: str | None) -> Page[Customer]:
+async def list_customers(*, principal: Principal, first: int | None, after: str | None) -> Page[CustomerRecord]:
     """The partner's customers, oldest first, one keyset page at a time."""
-    return await keyset_page(partner_scoped(Customer, principal), first=first, after=after)
+    return map_page(await keyset_page(partner_scoped(Customer, principal), first=first, after=after), CustomerRecord.from_row)
 
 
-async def customers_by_ids(*, principal: Principal, customer_ids: list[uuid.UUID]) -> dict[uuid.UUID, Customer]:
+async def customers_by_ids(*, principal: Principal, customer_ids: list[uuid.UUID]) -> dict[uuid.UUID, CustomerRecord]:
     """Several of the partner's customers in one query, keyed by id (DataLoader batch)."""
     rows = await partner_scoped(Customer, principal).filter(id__in=customer_ids)
-    return {row.id: row for row in rows}
+    return {row.id: CustomerRecord.from_row(row) for row in rows}

@@ -9,7 +9,9 @@ from datetime import datetime, timezone
 from auth.principal import Principal
 from auth.tokens import InvalidToken, TokenAuthority
 from models import Customer, RevokedToken
+from services.customers import CustomerRecord
 from services.errors import NotFound, ValidationFailed
+from services.outcome import AuditTarget, ServiceResult
 from services.scoping import get_scoped
 from services.token_liveness import announce_access_change
 
@@ -21,16 +23,18 @@ CUSTOMER_TOKEN_SCOPES = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class CustomerToken:
+@dataclass(frozen=True, kw_only=True)
+class CustomerToken(ServiceResult):
+    """A minted customer token, shown once, and the customer it acts for."""
+
     token: str
     expires_at: datetime
     scopes: list[str]
-    customer: Customer
+    customer: CustomerRecord
 
-    @property
-    def _audit_object(self) -> Customer:
-        return self.customer
+    def audit_target(self) -> AuditTarget | None:
+        """Minting a token is filed under the customer it acts for."""
+        return self.customer.audit_target()
 
 
 async def create_customer_token(
@@ -54,7 +58,7 @@ async def create_customer_token(
         client_id=principal.subject, partner_id=customer.partner_id, customer_id=customer.id, scopes=wanted, ttl_s=ttl  # type: ignore[attr-defined]
     )
     expires = datetime.fromtimestamp(datetime.now(timezone.utc).timestamp() + lifetime, tz=timezone.utc)
-    return CustomerToken(token=token, expires_at=expires, scopes=wanted, customer=customer)
+    return CustomerToken(token=token, expires_at=expires, scopes=wanted, customer=CustomerRecord.from_row(customer))
 
 
 async def revoke_token(*, principal: Principal, tokens: TokenAuthority, token: str | None, jti: str | None) -> str:

@@ -55,7 +55,7 @@ async def _customer(info: Info, customer_id: Any) -> Any:
     from schema.customers.types import Customer
 
     model = await info.context.loaders.customer.load(customer_id)
-    return Customer.from_model(model) if model is not None else None
+    return Customer.from_record(model) if model is not None else None
 
 
 @strawberry.type(description="What an AML rule saw. Shown to bank staff only: a customer must not be tipped off.")

@@ -51,6 +51,9 @@ class UserError:
 
 def _object_of(result: Any) -> tuple[str | None, str | None, Any]:
     """(type, id, owning partner id) of the object a mutation acted on."""
+    if isinstance(result, ServiceResult):
+        target = result.audit_target()
+        return (None, None, None) if target is None else (target.object_type, target.object_id, target.partner_id)
     model = getattr(result, "_audit_object", result)
     object_id = getattr(model, "id", None)
     if object_id is None:

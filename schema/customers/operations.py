@@ -35,12 +35,12 @@ class CustomerQueries:
         model = await customer_service.get_customer(
             principal=info.context.principal, customer_id=global_id_to_uuid(id, "Customer")
         )
-        return Customer.from_model(model)
+        return Customer.from_record(model)
 
     @strawberry.field(permission_classes=requires("customers:read"), description="Oldest first, at most 100 a page.")
     async def customers(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Customer]:
         page = await customer_service.list_customers(principal=info.context.principal, first=first, after=after)
-        return Connection.from_page(page, Customer.from_model)
+        return Connection.from_page(page, Customer.from_record)
 
 
 @strawberry.type
@@ -59,4 +59,4 @@ class CustomerMutations:
                 country=input.country,
             )
         )
-        return CustomerCreatePayload(customer=Customer.from_model(model) if model else None, user_errors=errors)
+        return CustomerCreatePayload(customer=Customer.from_record(model) if model else None, user_errors=errors)

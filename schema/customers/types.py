@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from services.records import Customer as CustomerModel
+from services.customers import CustomerRecord
 from schema.common.context import Info
 from schema.common.enums import CustomerKind, KycStatus
 from schema.common.permissions import requires
@@ -29,23 +29,23 @@ class Customer(Node):
     kyc_status: KycStatus
     kyc_tier: int
     created_at: datetime
-    _model: strawberry.Private[CustomerModel]
+    _record: strawberry.Private[CustomerRecord]
 
     @classmethod
-    def from_model(cls, model: CustomerModel) -> Customer:
-        """The GraphQL view of a customer row."""
+    def from_record(cls, record: CustomerRecord) -> Customer:
+        """The GraphQL view of a customer."""
         return cls(
-            id=to_global_id("Customer", model.id),
-            external_ref=model.external_ref,
-            kind=CustomerKind(model.kind),
-            display_name=model.display_name,
-            email=model.email,
-            phone=model.phone,
-            country=model.country,
-            kyc_status=KycStatus(model.kyc_status),
-            kyc_tier=model.kyc_tier,
-            created_at=model.created_at,
-            _model=model,
+            id=to_global_id("Customer", record.id),
+            external_ref=record.external_ref,
+            kind=CustomerKind(record.kind.value),
+            display_name=record.display_name,
+            email=record.email,
+            phone=record.phone,
+            country=record.country,
+            kyc_status=KycStatus(record.kyc_status.value),
+            kyc_tier=record.kyc_tier,
+            created_at=record.created_at,
+            _record=record,
         )
 
     @strawberry.field(permission_classes=requires("wallets:read"), description="This customer's wallets, oldest first.")
@@ -54,7 +54,7 @@ class Customer(Node):
     ) -> Connection[Annotated["Wallet", strawberry.lazy("schema.wallets.types")]]:
         from schema.wallets.types import Wallet
 
-        page = await info.context.loaders.customer_wallets.load((self._model.id, first, after))
+        page = await info.context.loaders.customer_wallets.load((self._record.id, first, after))
         return Connection.from_page(page, Wallet.from_model)
 
     @strawberry.field(
@@ -70,4 +70,4 @@ class Customer(Node):
 
         if currency is not None and currency.strip().upper() not in CURRENCY_EXPONENTS:
             return []
-        return [CustomerLimit.of(view) for view in await customer_limits(self._model, currency)]
+        return [CustomerLimit.of(view) for view in await customer_limits(customer_id=self._record.id, country=self._record.country, kyc_tier=self._record.kyc_tier, currency=currency)]

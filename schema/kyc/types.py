@@ -146,4 +146,4 @@ class KycSubmission(Node):
         from schema.customers.types import Customer
 
         model = await info.context.loaders.customer.load(self._model.customer_id)  # type: ignore[attr-defined]
-        return Customer.from_model(model) if model is not None else None
+        return Customer.from_record(model) if model is not None else None

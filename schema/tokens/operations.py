@@ -61,7 +61,7 @@ class TokenMutations:
             return CustomerTokenCreatePayload(token=None, expires_at=None, scopes=None, customer=None, user_errors=errors)
         return CustomerTokenCreatePayload(
             token=minted.token, expires_at=minted.expires_at, scopes=minted.scopes,
-            customer=Customer.from_model(minted.customer), user_errors=[],
+            customer=Customer.from_record(minted.customer), user_errors=[],
         )
 
     @strawberry.mutation(

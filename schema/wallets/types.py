@@ -54,7 +54,7 @@ class Wallet(Node):
         from schema.customers.types import Customer
 
         model = await info.context.loaders.customer.load(self._model.customer_id)  # type: ignore[attr-defined]
-        return Customer.from_model(model)
+        return Customer.from_record(model)
 
     @strawberry.field(permission_classes=requires("transactions:read"), description="Newest first.")
     async def transactions(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from models import Customer, LimitUsage, Wallet
+from models import LimitUsage, Wallet
 from services.compliance.limits import OutgoingLimits, Usage, period_keys, remaining
 from services.compliance.policies import pack_for_country
 from services.compliance.policy_document import TierLimits
@@ -24,17 +25,19 @@ class CustomerLimits:
     remaining: dict[str, int | None]
 
 
-async def customer_limits(customer: Customer, currency: str | None = None) -> list[CustomerLimits]:
-    """The limits in one currency, or in each currency of the customer's wallets."""
+async def customer_limits(
+    *, customer_id: uuid.UUID, country: str, kyc_tier: int, currency: str | None = None
+) -> list[CustomerLimits]:
+    """The limits of a (readable) customer in one currency, or in each currency of its wallets."""
     if currency is not None:
         currencies = [normalise_currency(currency)]
     else:
-        currencies = sorted(set(await Wallet.filter(customer_id=customer.id).values_list("currency", flat=True)))
-    pack = await pack_for_country(customer.country)
-    tier = pack.tier_for(customer.kyc_tier)
+        currencies = sorted(set(await Wallet.filter(customer_id=customer_id).values_list("currency", flat=True)))
+    pack = await pack_for_country(country)
+    tier = pack.tier_for(kyc_tier)
     keys = period_keys(pack, datetime.now(timezone.utc))
     usage_rows = {
-        row.currency: row for row in await LimitUsage.filter(customer_id=customer.id, currency__in=currencies)
+        row.currency: row for row in await LimitUsage.filter(customer_id=customer_id, currency__in=currencies)
     }
     out = []
     for code in currencies:

@@ -57,8 +57,10 @@ async def new_principal() -> Principal:
 
 
 async def onboard(principal: Principal, display_name: str, *, kind: str = "INDIVIDUAL", country: str = "AT") -> Customer:
-    return await create_customer(principal=principal, external_ref=f"scr-{secrets.token_hex(4)}", kind=kind,
-                                 display_name=display_name, country=country)
+    """A new customer, as its stored row (screening works on rows inside a transaction)."""
+    record = await create_customer(principal=principal, external_ref=f"scr-{secrets.token_hex(4)}", kind=kind,
+                                   display_name=display_name, country=country)
+    return await Customer.get(id=record.id)
 
 
 async def events_about(*object_ids: object) -> list[tuple[str, str]]:
