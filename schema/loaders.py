@@ -12,7 +12,8 @@ from strawberry.dataloader import DataLoader
 
 from auth.principal import Principal
 from services.ledger.records import EntryRecord, TransactionRecord
-from services.records import ApiClient, Customer, Wallet
+from services.customers import CustomerRecord
+from services.records import ApiClient, Wallet
 from services import customers, partner_admin, wallets
 from services.ledger import queries as ledger_queries
 from services.pagination import Page
@@ -46,7 +47,7 @@ class Loaders:
         self.principal = principal
 
     @cached_property
-    def customer(self) -> DataLoader[uuid.UUID, Customer | None]:
+    def customer(self) -> DataLoader[uuid.UUID, CustomerRecord | None]:
         return DataLoader(load_fn=self._customers)
 
     @cached_property
@@ -73,7 +74,7 @@ class Loaders:
     def customer_wallets(self) -> DataLoader[PageKey, Page[Wallet]]:
         return _paged_loader(self._wallet_pages, "customer_ids")
 
-    async def _customers(self, ids: Sequence[uuid.UUID]) -> list[Customer | None]:
+    async def _customers(self, ids: Sequence[uuid.UUID]) -> list[CustomerRecord | None]:
         found = await customers.customers_by_ids(principal=self.principal, customer_ids=list(set(ids)))
         return [found.get(i) for i in ids]
 

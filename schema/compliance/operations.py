@@ -101,7 +101,7 @@ def _values(input: CompliancePolicyInput) -> dict[str, Any]:
 class ComplianceQueries:
     @strawberry.field(permission_classes=requires("policies:read"), description="Staff: every regional policy pack.")
     async def compliance_policies(self, info: Info) -> list[CompliancePolicy]:
-        return [CompliancePolicy.from_model(row) for row in await policy_admin.list_policies()]
+        return [CompliancePolicy.from_record(row) for row in await policy_admin.list_policies()]
 
 
 @strawberry.type
@@ -112,7 +112,7 @@ class ComplianceMutations:
             info, policy_admin.create_policy(jurisdiction=input.jurisdiction, values=_values(input), actor=actor_label(info)),
             detail=f"jurisdiction={input.jurisdiction}",
         )
-        return CompliancePolicyPayload(policy=CompliancePolicy.from_model(row) if row else None, user_errors=errors)
+        return CompliancePolicyPayload(policy=CompliancePolicy.from_record(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(permission_classes=requires("policies:write"), description="Bank admin: change a pack (its version goes up).")
     async def compliance_policy_update(self, info: Info, input: CompliancePolicyInput) -> CompliancePolicyPayload:
@@ -120,4 +120,4 @@ class ComplianceMutations:
             info, policy_admin.update_policy(jurisdiction=input.jurisdiction, values=_values(input), actor=actor_label(info)),
             detail=f"jurisdiction={input.jurisdiction}",
         )
-        return CompliancePolicyPayload(policy=CompliancePolicy.from_model(row) if row else None, user_errors=errors)
+        return CompliancePolicyPayload(policy=CompliancePolicy.from_record(row) if row else None, user_errors=errors)

@@ -11,7 +11,7 @@ from schema.common.scalars import Decimal
 from services.compliance.policy_document import LIMIT_KINDS
 from services.compliance.remaining_limits import CustomerLimits
 from services.money import format_amount
-from services.records import CompliancePolicy as PolicyModel
+from services.compliance.policy_record import PolicyRecord
 
 
 def _decimal(minor: int | None, currency: str) -> str | None:
@@ -66,7 +66,7 @@ class CompliancePolicy:
     updated_at: datetime
 
     @classmethod
-    def from_model(cls, row: PolicyModel) -> CompliancePolicy:
+    def from_record(cls, row: PolicyRecord) -> CompliancePolicy:
         """The GraphQL view of a stored pack."""
         return cls(
             jurisdiction=row.jurisdiction, name=row.name, countries=list(row.countries), timezone=row.timezone,

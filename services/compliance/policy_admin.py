@@ -22,6 +22,7 @@ from services.compliance.policy_document import (
 from services.caches import STANDING_CHANNEL as CHANNEL
 from services.compliance.standing_channel import announce_standing_changed
 from services.db.sql import execute, is_postgres
+from services.compliance.policy_record import PolicyRecord
 from services.errors import AlreadyExists, InvalidAmount, NotFound, UnsupportedCurrency, ValidationFailed
 from services.money import normalise_currency, parse_amount
 from services.validation import clean_text
@@ -30,10 +31,10 @@ from services.validation import clean_text
 _JURISDICTION = re.compile(r"[A-Z][A-Z0-9-]{1,15}")
 
 
-async def list_policies() -> list[CompliancePolicy]:
+async def list_policies() -> list[PolicyRecord]:
     """Every pack, DEFAULT last."""
     rows = await CompliancePolicy.all()
-    return sorted(rows, key=lambda r: (r.jurisdiction == DEFAULT_JURISDICTION, r.jurisdiction))
+    return [PolicyRecord.from_row(r) for r in sorted(rows, key=lambda r: (r.jurisdiction == DEFAULT_JURISDICTION, r.jurisdiction))]
 
 
 _ZERO = re.compile(r"0+(\.0+)?")
@@ -111,7 +112,7 @@ async def _check_no_overlap(jurisdiction: str, countries: list[str]) -> None:
             raise ValidationFailed(f"{clash[0]} already belongs to the {other.jurisdiction} pack", field=["countries"])
 
 
-async def create_policy(*, jurisdiction: str, values: dict[str, Any], actor: str) -> CompliancePolicy:
+async def create_policy(*, jurisdiction: str, values: dict[str, Any], actor: str) -> PolicyRecord:
     """A new pack (admin). Every part is required."""
     if not isinstance(jurisdiction, str) or not _JURISDICTION.fullmatch(jurisdiction):
         raise ValidationFailed("jurisdiction is 2-16 capitals, digits or hyphens, e.g. SG or US-NY", field=["jurisdiction"])
@@ -126,10 +127,10 @@ async def create_policy(*, jurisdiction: str, values: dict[str, Any], actor: str
         await _check_no_overlap(jurisdiction, document["countries"])
         row = await CompliancePolicy.create(jurisdiction=jurisdiction, updated_by=actor[:128], **document, using_db=conn)
     await announce_standing_changed()
-    return row
+    return PolicyRecord.from_row(row)
 
 
-async def update_policy(*, jurisdiction: str, values: dict[str, Any], actor: str) -> CompliancePolicy:
+async def update_policy(*, jurisdiction: str, values: dict[str, Any], actor: str) -> PolicyRecord:
     """Change the given parts of a pack (admin); its version goes up by one."""
     async with in_transaction() as conn:
         await _serialise_and_announce(conn)
@@ -145,7 +146,7 @@ async def update_policy(*, jurisdiction: str, values: dict[str, Any], actor: str
         row.updated_by = actor[:128]
         await row.save()
     await announce_standing_changed()
-    return row
+    return PolicyRecord.from_row(row)
 
 
 def _document(values: dict[str, Any]) -> dict[str, Any]:
