@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from services.compliance.remaining_limits import customer_limits
 from services.customers import CustomerRecord
+from services.money import CURRENCY_EXPONENTS
 from schema.common.context import Info
 from schema.common.enums import CustomerKind, KycStatus
 from schema.common.permissions import requires
@@ -65,8 +67,6 @@ class Customer(Node):
         self, info: Info, currency: str | None = None
     ) -> list[Annotated["CustomerLimit", strawberry.lazy("schema.compliance.types")]]:
         from schema.compliance.types import CustomerLimit
-        from services.compliance.remaining_limits import customer_limits
-        from services.money import CURRENCY_EXPONENTS
 
         if currency is not None and currency.strip().upper() not in CURRENCY_EXPONENTS:
             return []
