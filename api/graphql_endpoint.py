@@ -13,7 +13,7 @@ from strawberry.asgi import GraphQL
 
 from api.auth_guard import authenticate
 from api.graphiql_example import EXAMPLE_QUERY
-from api.rate_limit import retry_after_header
+from api.rate_limit import rate_limited
 from api.request_shape import MAX_OPERATIONS_PER_DOCUMENT, request_shape
 from api.state import AppState
 from auth.principal import Principal
@@ -133,9 +133,7 @@ class GraphQLEndpoint:
         assert self.state.api_limiter is not None
         wait_s = await self.state.api_limiter.take(bucket, cost)
         if wait_s > 0:
-            response = graphql_error("rate limit exceeded; retry later", status=429, code="RATE_LIMITED")
-            response.headers["Retry-After"] = retry_after_header(wait_s)
-            return response
+            return rate_limited(graphql_error("rate limit exceeded; retry later", code="RATE_LIMITED"), wait_s)
         return None
 
     async def _run_with_timeout(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -9,10 +9,10 @@ from urllib.parse import parse_qs, unquote_plus
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from api.rate_limit import retry_after_header
+from api.rate_limit import rate_limited
 from api.state import AppState
 from auth.scopes import parse_scopes
-from services.partners import authenticate_client
+from services.partners.client_credentials import authenticate_client
 
 MAX_FORM_BYTES = 8 * 1024
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -65,9 +65,7 @@ async def token_endpoint(request: Request) -> JSONResponse:
     assert state.login_limiter is not None
     wait_s = await state.login_limiter.take(f"oauth:{client_id[:64]}", 1)
     if wait_s > 0:
-        response = oauth_error("slow_down", "too many token requests for this client; retry later", status=429)
-        response.headers["Retry-After"] = retry_after_header(wait_s)
-        return response
+        return rate_limited(oauth_error("slow_down", "too many token requests for this client; retry later"), wait_s)
     client = await authenticate_client(client_id=client_id, client_secret=client_secret)
     if client is None:
         return oauth_error("invalid_client", "client authentication failed", status=401)

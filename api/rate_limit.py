@@ -7,11 +7,14 @@ import asyncio
 import logging
 import math
 import time
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from redis.exceptions import RedisError
+from starlette.responses import Response
 
 log = logging.getLogger("qianbao.ratelimit")
+
+R = TypeVar("R", bound=Response)
 
 # KEYS[1] bucket; ARGV rate/s, burst, cost. Redis's own clock, so every host agrees.
 _TAKE_LUA = """
@@ -94,6 +97,13 @@ def build_limiter(*, redis_url: str | None, rate_per_s: float, burst: int, prefi
 def retry_after_header(wait_s: float) -> str:
     """Retry-After in whole seconds, at least 1."""
     return str(max(1, math.ceil(wait_s)))
+
+
+def rate_limited(refusal: R, wait_s: float) -> R:
+    """The answer to a caller over its rate: the endpoint's own error body as HTTP 429, with Retry-After."""
+    refusal.status_code = 429
+    refusal.headers["Retry-After"] = retry_after_header(wait_s)
+    return refusal
 
 
 async def check_redis(url: str) -> None:

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from api.oauth import oauth_error
-from api.rate_limit import retry_after_header
+from api.rate_limit import rate_limited
 from api.state import AppState
 from services.audit import Actor, record_event
 from services.staff import login_staff
@@ -33,9 +33,7 @@ async def login_endpoint(request: Request) -> JSONResponse:
     assert state.login_limiter is not None
     wait_s = await state.login_limiter.take(f"login:{email}", 1)
     if wait_s > 0:
-        response = oauth_error("slow_down", "too many login attempts; retry later", status=429)
-        response.headers["Retry-After"] = retry_after_header(wait_s)
-        return response
+        return rate_limited(oauth_error("slow_down", "too many login attempts; retry later"), wait_s)
     result = await login_staff(email=email, password=payload["password"])
     request_id = request.scope.get("qianbao.request_id")
     if result.staff is None:

@@ -1,25 +1,22 @@
-"""`qianbao keys rotate-data`: re-encrypt every stored PII value under a new data key (hooked into api/cli.py)."""
+"""`qianbao keys rotate-data`: re-encrypt every stored PII value under a new data key (hooked into api/cli/keys.py)."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 
+from api.cli.common import fail, run_with_db, with_db
+from api.settings import load_settings
 from services.pii.master_key import master_key_problem
-
-__all__ = ["add_rotate_data_parser", "master_key_problem"]
 
 
 def cmd_rotate_data(args: argparse.Namespace) -> int:
     """Rotate the PII data keys; print counts; audit the run. Exit 1 when an old key could not be retired."""
-    from api.cli import _fail, _run_with_db
-    from api.settings import load_settings
     from services.audit import Actor, record_event
     from services.pii import PiiError, rotate_data_keys
 
     settings = load_settings(database_url=args.database_url)
     if (problem := master_key_problem()) is not None:
-        return _fail(problem)
+        return fail(problem)
 
     async def work() -> int:
         actor = Actor(kind="cli", id="qianbao keys rotate-data")
@@ -28,7 +25,7 @@ def cmd_rotate_data(args: argparse.Namespace) -> int:
         except PiiError as exc:
             await record_event(actor=actor, operation="keysRotateData", outcome="PII_ERROR", object_type="DataKey",
                                detail=str(exc))
-            return _fail(str(exc))
+            return fail(str(exc))
         detail = (f"reencrypted={report.reencrypted} rows={report.rows} retired={','.join(report.retired) or '-'}"
                   f" still_active={','.join(report.still_active) or '-'} unreadable={len(report.unreadable)}")
         await record_event(actor=actor, operation="keysRotateData", outcome="OK" if report.ok else "INCOMPLETE",
@@ -44,10 +41,10 @@ def cmd_rotate_data(args: argparse.Namespace) -> int:
             print(f"still active (values still use them): {', '.join(report.still_active)}; run again with --resume")
         return 1
 
-    return _run_with_db(settings.database_url, work)
+    return run_with_db(settings.database_url, work)
 
 
-def add_rotate_data_parser(keys: argparse._SubParsersAction, with_db: Callable[[argparse.ArgumentParser], argparse.ArgumentParser]) -> None:
+def add_rotate_data_parser(keys: argparse._SubParsersAction) -> None:
     """Add `keys rotate-data` to the `keys` sub-commands."""
     rotate = with_db(keys.add_parser("rotate-data", help="re-encrypt all PII under a new data key, retire the old ones"))
     rotate.add_argument("--batch-size", type=int, default=200, help="rows per transaction (default 200)")

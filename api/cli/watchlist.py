@@ -1,18 +1,18 @@
-"""`qianbao watchlist load FILE`: replace sanctions/watchlist entries from a CSV file (hooked into api/cli.py)."""
+"""`qianbao watchlist load FILE`: replace sanctions/watchlist entries from a CSV file (hooked into api/cli/parser.py)."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
+
+from api.cli.common import fail, run_with_db, with_db
+from api.settings import load_settings
 
 _ACTOR = "qianbao watchlist load"
 
 
 def cmd_watchlist_load(args: argparse.Namespace) -> int:
     """Load a watchlist CSV file; print counts; audit the run. Exit 1 (loading nothing) on a bad or unreadable file."""
-    from api.cli import _fail, _run_with_db
-    from api.settings import load_settings
     from services.audit import Actor, record_event
     from services.screening.watchlist import WatchlistFileInvalid, load_watchlist_csv
 
@@ -26,12 +26,12 @@ def cmd_watchlist_load(args: argparse.Namespace) -> int:
         except WatchlistFileInvalid as exc:
             await record_event(actor=actor, operation="watchlistLoad", outcome=exc.code, object_type="WatchlistEntry",
                                detail=exc.message)
-            return _fail(exc.message, code=1)
+            return fail(exc.message, code=1)
         except OSError as exc:
             reason = f"cannot read {path}: {exc.strerror or exc}; nothing was loaded"
             await record_event(actor=actor, operation="watchlistLoad", outcome="UNREADABLE", object_type="WatchlistEntry",
                                detail=reason)
-            return _fail(reason, code=1)
+            return fail(reason, code=1)
         lists = " ".join(f"{list_id}={count}(was {report.replaced[list_id]})" for list_id, count in report.entries.items())
         await record_event(actor=actor, operation="watchlistLoad", outcome="OK", object_type="WatchlistEntry",
                            detail=f"file={path.name} {lists or 'no rows'}")
@@ -41,12 +41,10 @@ def cmd_watchlist_load(args: argparse.Namespace) -> int:
               " every worker rebuilds its screening index")
         return 0
 
-    return _run_with_db(settings.database_url, work)
+    return run_with_db(settings.database_url, work)
 
 
-def add_watchlist_parser(
-    sub: argparse._SubParsersAction, with_db: Callable[[argparse.ArgumentParser], argparse.ArgumentParser]
-) -> None:
+def add_watchlist_parser(sub: argparse._SubParsersAction) -> None:
     """Add `watchlist load FILE` to the top-level sub-commands."""
     watchlist = sub.add_parser("watchlist", help="sanctions and watchlist screening").add_subparsers(
         dest="watchlist_command", required=True

@@ -1,0 +1,62 @@
+"""`qianbao serve`: migrate, make sure a signing key exists, then run the API under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+
+from api.cli.common import fail, prepare_database, redact, unreachable, with_db
+from api.db import DatabaseUnavailable, close_orm, init_orm
+from api.settings import load_settings
+from services.pii.master_key import master_key_problem
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the API under uvicorn (uvloop + httptools)."""
+    settings = load_settings(database_url=args.database_url)
+    if args.workers < 1:
+        return fail("--workers must be at least 1")
+    if settings.is_sqlite and args.workers > 1:
+        return fail(
+            "--workers above 1 needs PostgreSQL: several processes writing one SQLite file are not safe. "
+            "Set QIANBAO_DATABASE_URL=postgres://... or run one worker."
+        )
+    if settings.production and (problem := master_key_problem()) is not None:
+        return fail(problem)  # fail now, not at the first KYC submission
+    try:
+        asyncio.run(_serve_prepare(settings.database_url, settings.issuer, settings.audience))
+    except DatabaseUnavailable as exc:
+        return fail(unreachable(settings.database_url, exc))
+    os.environ["QIANBAO_DATABASE_URL"] = settings.database_url  # the workers read it
+    import uvicorn
+
+    print(f"Qianbao listening on http://{args.host}:{args.port}/graphql ({settings.env}, {redact(settings.database_url)})")
+    uvicorn.run(
+        "api.asgi:app", host=args.host, port=args.port, workers=args.workers, loop="uvloop", http="httptools",
+        log_level=args.log_level, access_log=False, proxy_headers=False,
+    )
+    return 0
+
+
+async def _serve_prepare(database_url: str, issuer: str, audience: str) -> None:
+    # Migrate and create the first signing key once, before any worker starts,
+    # so every worker process signs with the same key.
+    from services.signing_keys import ensure_signing_key
+
+    await prepare_database(database_url)
+    await init_orm(database_url)
+    try:
+        await ensure_signing_key()
+    finally:
+        await close_orm()
+
+
+def add_serve_parser(sub: argparse._SubParsersAction) -> None:
+    """Add `serve` to the top-level sub-commands."""
+    serve = with_db(sub.add_parser("serve", help="run the API"))
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.set_defaults(func=cmd_serve)

@@ -1,0 +1,60 @@
+"""`qianbao staff create`: a bank staff user, its password from a prompt or standard input."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from api.cli.common import fail, run_with_db, with_db
+from api.settings import load_settings
+from auth.roles import STAFF_ROLES
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        return None
+    import getpass
+
+    first = getpass.getpass("Password (12+ characters): ")
+    if getpass.getpass("Repeat: ") != first:
+        print("qianbao: the passwords differ", file=sys.stderr)
+        return None
+    return first
+
+
+def cmd_staff_create(args: argparse.Namespace) -> int:
+    """Create a bank staff user; the password comes from a prompt or standard input."""
+    from services.audit import Actor, record_event
+    from services.errors import DomainError
+    from services.staff import create_staff
+
+    settings = load_settings(database_url=args.database_url)
+    password = _read_password(args)
+    if password is None:
+        return fail("no password: type it at the prompt, or pipe it with --password-stdin")
+
+    async def work() -> int:
+        try:
+            staff = await create_staff(email=args.email, role=args.role, password=password)
+        except DomainError as exc:
+            await record_event(actor=Actor(kind="cli", id="qianbao staff create"), operation="staffCreate",
+                               outcome=exc.code, object_type="StaffUser", detail=exc.message)
+            return fail(exc.message)
+        await record_event(actor=Actor(kind="cli", id="qianbao staff create"), operation="staffCreate", outcome="OK",
+                           object_type="StaffUser", object_id=str(staff.id), detail=f"role={staff.role}")
+        print(f"staff user {staff.email} ({staff.role}) created: {staff.id}")
+        return 0
+
+    return run_with_db(settings.database_url, work)
+
+
+def add_staff_parser(sub: argparse._SubParsersAction) -> None:
+    """Add `staff create` to the top-level sub-commands."""
+    staff = sub.add_parser("staff", help="manage bank staff").add_subparsers(dest="staff_command", required=True)
+    staff_create = with_db(staff.add_parser("create", help="create a staff user"))
+    staff_create.add_argument("--email", required=True)
+    staff_create.add_argument("--role", required=True, choices=STAFF_ROLES)
+    staff_create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    staff_create.set_defaults(func=cmd_staff_create)
