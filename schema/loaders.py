@@ -14,8 +14,9 @@ from auth.principal import Principal
 from services.ledger.records import EntryRecord, TransactionRecord
 from services.customers import CustomerRecord
 from services.records import ApiClient, Wallet
-from services import customers, partner_admin, wallets
+from services import customers, wallets
 from services.ledger import queries as ledger_queries
+from services.partners import api_clients as partner_api_clients
 from services.pagination import Page
 
 K = TypeVar("K")
@@ -87,7 +88,7 @@ class Loaders:
         return [found.get(i) for i in ids]
 
     async def _api_clients(self, ids: Sequence[uuid.UUID]) -> list[list[ApiClient]]:
-        found = await partner_admin.clients_of_partners(partner_ids=list(set(ids)))
+        found = await partner_api_clients.clients_of_partners(principal=self.principal, partner_ids=list(set(ids)))
         return [found.get(i, []) for i in ids]
 
     async def _entries(self, ids: Sequence[uuid.UUID]) -> list[list[EntryRecord]]:

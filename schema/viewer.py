@@ -12,9 +12,10 @@ from schema.customers.types import Customer
 from schema.partners.types import Partner
 from schema.ledger.types import Transaction
 from schema.wallets.types import Wallet
-from services import customers, partners, wallets
+from services import customers, wallets
 from services.errors import NotFound
 from services.ledger import queries as ledger_queries
+from services.partners import queries as partner_queries
 
 
 @strawberry.type(description="The caller of this request.")
@@ -32,7 +33,7 @@ class ViewerQueries:
     @strawberry.field(permission_classes=[Authenticated])
     async def viewer(self, info: Info) -> Viewer:
         principal = info.context.principal
-        partner = await partners.get_own_partner(partner_id=principal.partner_id) if principal.partner_id else None
+        partner = await partner_queries.get_own_partner(partner_id=principal.partner_id) if principal.partner_id else None
         return Viewer(
             kind=principal.kind,
             client_id=None if principal.is_staff else principal.subject,

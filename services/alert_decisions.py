@@ -22,13 +22,12 @@ from services.aml.resolution import close_alerts, decide_customer, lock_open_ale
 from services.compliance.standing_channel import announce_standing_changed
 from services.db.sql import as_uuid
 from services.ledger.held import decide_held_transaction
-from services.validation import clean_text
+from services.validation import clean_reason
 
 
 async def resolve_alert(*, principal: Principal, alert_id: uuid.UUID, decision: str, reason: str | None) -> AmlAlert:
     """Decide one OPEN alert (staff with aml:review) and whatever it held; return the resolved alert."""
-    reason = clean_text(reason, field="reason", max_len=1000)
-    assert reason is not None
+    reason = clean_reason(reason, max_len=1000)
     standing_changed = False
     async with in_transaction() as conn:
         alert = await lock_open_alert(conn, alert_id, decision)

@@ -11,8 +11,9 @@ from auth.tokens import InvalidToken, TokenAuthority
 from models import Customer, RevokedToken
 from services.customers import CustomerRecord
 from services.errors import NotFound, ValidationFailed
+from services.authority import is_staff
 from services.outcome import AuditTarget, ServiceResult
-from services.scoping import get_scoped
+from services.scoping import get_scoped, sees_row
 from services.token_liveness import announce_access_change
 
 MAX_CUSTOMER_TOKEN_TTL_S = 15 * 60
@@ -68,13 +69,11 @@ async def revoke_token(*, principal: Principal, tokens: TokenAuthority, token: s
             target = tokens.verify(token)
         except InvalidToken:
             raise NotFound("token not found (invalid or already expired)", field=["token"]) from None
-        same_partner = target.partner_id == principal.partner_id
-        # A customer token may revoke only its own customer's tokens (a frontend logout).
-        same_customer = not principal.is_customer or target.customer_id == principal.customer_id
-        if not principal.is_staff and not (same_partner and same_customer):
+        # Staff any token; a partner its own; a customer token only its own customer's (a frontend logout).
+        if not sees_row(principal, partner_id=target.partner_id, customer_id=target.customer_id):
             raise NotFound("token not found (invalid or already expired)", field=["token"])
         token_id, expires = target.token_id, target.expires_at
-    elif jti and principal.is_staff:
+    elif jti and is_staff(principal):
         if len(jti) > 64:
             raise ValidationFailed("jti is at most 64 characters", field=["jti"])
         token_id, expires = jti, int(datetime.now(timezone.utc).timestamp()) + 3600

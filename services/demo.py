@@ -12,7 +12,7 @@ from services.customers import create_customer
 from services.screening.customer_screening import announce_after_hold
 from services.screening.watchlist import load_watchlist_csv
 from services.ledger.posting import post_top_up, post_transfer, post_withdrawal
-from services.partners import NewClient, create_partner
+from services.partners.onboarding import NewClient, create_partner
 from services.wallets import open_wallet
 
 _DEMO_CUSTOMERS = [

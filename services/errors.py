@@ -96,6 +96,17 @@ class PiiUnreadable(DomainError):
     code = "PII_INTEGRITY"
 
 
+class Forbidden(DomainError):
+    """The caller may not make this call at all (services.authority decides).
+
+    Not a business refusal: the API answers it like a permission rule on the
+    schema field, a GraphQL error with extensions.code FORBIDDEN (never a
+    userError; ErrorCode has no FORBIDDEN).
+    """
+
+    code = "FORBIDDEN"
+
+
 # Keep this last: it collects the codes of every class defined above it.
 ALL_ERROR_CODES = sorted(
     {cls.code for cls in DomainError.__subclasses__()} | {DomainError.code}

@@ -16,7 +16,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from auth.principal import Principal
-from models import Customer, Entry, Transaction, Wallet
+from models import Customer, Entry, KycSubmission, Transaction, Wallet
 from services.errors import NotFound
 
 M = TypeVar("M", bound=Model)
@@ -37,7 +37,7 @@ def partner_scoped(model: type[M], principal: Principal) -> QuerySet[M]:
 def _customer_filter(model: type[Model], customer_id: uuid.UUID | None) -> Q:
     if model is Customer:
         return Q(id=customer_id)
-    if model is Wallet:
+    if model is Wallet or model is KycSubmission:  # a frontend reads its own customer's KYC submissions (masked)
         return Q(customer_id=customer_id)
     if model is Transaction:
         return Q(from_wallet__customer_id=customer_id) | Q(to_wallet__customer_id=customer_id)
@@ -86,3 +86,56 @@ def token_customer(principal: Principal) -> uuid.UUID | None:
 def of_tenant(model: type[M], partner_id: uuid.UUID | None) -> QuerySet[M]:
     """One partner's rows of a model, with no customer narrowing (its idempotency keys, its own settings)."""
     return model.filter(partner_id=partner_id or uuid.UUID(int=0))
+
+
+def scoped_clause(
+    principal: Principal, *, partner_column: str, customer_column: str, first_placeholder: int
+) -> tuple[str, list[object]]:
+    """The raw-SQL form of partner_scoped for a table with a customer column (placeholders from $first_placeholder).
+
+    Staff read every row; a partner its own rows; a customer token its own customer's rows of its partner.
+    """
+    if principal.is_staff:
+        return "1 = 1", []
+    clause, values = tenant_clause(principal.partner_id, partner_column, first_placeholder)
+    if not principal.is_customer:
+        return clause, values
+    customer = f"{customer_column} = ${first_placeholder + len(values)}"
+    return f"{clause} AND {customer}", [*values, principal.customer_id or uuid.UUID(int=0)]
+
+
+def own_customer_clause(
+    principal: Principal, *, id_column: str, partner_column: str, first_placeholder: int
+) -> tuple[str, list[object]] | None:
+    """For a customer token, the raw-SQL clause that picks its own customer's row; None for any other token."""
+    if not principal.is_customer:
+        return None
+    return scoped_clause(principal, partner_column=partner_column, customer_column=id_column, first_placeholder=first_placeholder)
+
+
+def staff_only(model: type[M], principal: Principal) -> QuerySet[M]:
+    """Rows only the bank reads (AML alerts and cases): every row for staff, nothing for anyone else."""
+    if principal.is_staff:
+        return model.all()
+    return model.filter(id=None)
+
+
+def of_chosen_partner(query: QuerySet[M], partner_id: uuid.UUID) -> QuerySet[M]:
+    """A staff read narrowed to the partner the reader asked for (a partnerId filter, not the reader's own scope)."""
+    return query.filter(partner_id=partner_id)
+
+
+def sees_partner(principal: Principal, partner_id: uuid.UUID | None) -> bool:
+    """Whether a row owned by this partner (with no customer of its own) is readable: staff any, others their partner's."""
+    return principal.is_staff or of_partner(principal.partner_id, partner_id)
+
+
+def sees_row(principal: Principal, *, partner_id: uuid.UUID | None, customer_id: uuid.UUID | None) -> bool:
+    """The Python form of partner_scoped for a fact read outside the ORM (a verified token, say): staff any,
+    a partner its own, a customer token only its own customer's."""
+    return principal.is_staff or (of_partner(principal.partner_id, partner_id) and own_customer(principal, customer_id))
+
+
+def of_chosen_partners(query: QuerySet[M], partner_ids: list[uuid.UUID]) -> QuerySet[M]:
+    """A scoped read narrowed further to the partners the reader asked for (a loader keyed by partner)."""
+    return query.filter(partner_id__in=partner_ids)

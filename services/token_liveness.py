@@ -14,10 +14,12 @@ import uuid
 
 from tortoise import connections
 
-from auth.principal import CUSTOMER, STAFF, Principal
+from auth.principal import Principal
+from services.authority import is_staff
 from services.caches import AUTH_CHANNEL as CHANNEL, LIVE_TOKENS
 from services.change_feed import announce, reliable
 from services.db.sql import fetch
+from services.scoping import own_customer_clause, tenant_clause
 
 # A safety net only: invalidation is by announcement, this bounds a lost one.
 _REMEMBER_S = 2.0
@@ -36,22 +38,25 @@ async def principal_is_live(principal: Principal) -> bool:
     return live
 async def _ask_database(principal: Principal) -> bool:
     conn = connections.get("default")
-    if principal.kind == STAFF:
+    if is_staff(principal):
         rows = await fetch(
             conn,
             f"SELECT 1 AS ok FROM staff_user s WHERE s.id = $2 AND s.active AND s.role = $3 AND {_NOT_REVOKED}",
             [principal.token_id, uuid.UUID(principal.subject), principal.role],
         )
         return bool(rows)
+    # The client must belong to the token's partner; a customer token's customer too.
+    tenant, tenant_values = tenant_clause(principal.partner_id, "c.partner_id", 3)
+    values: list[object] = [principal.token_id, principal.subject, *tenant_values]
     customer_clause = ""
-    values: list[object] = [principal.token_id, principal.subject, principal.partner_id]
-    if principal.kind == CUSTOMER:
-        values.append(principal.customer_id)
-        customer_clause = " AND EXISTS (SELECT 1 FROM customer cu WHERE cu.id = $4 AND cu.partner_id = $3)"
+    own = own_customer_clause(principal, id_column="cu.id", partner_column="cu.partner_id", first_placeholder=len(values) + 1)
+    if own is not None:
+        customer_clause = f" AND EXISTS (SELECT 1 FROM customer cu WHERE {own[0]})"
+        values += own[1]
     rows = await fetch(
         conn,
         "SELECT 1 AS ok FROM api_client c JOIN partner p ON p.id = c.partner_id"
-        f" WHERE c.client_id = $2 AND c.partner_id = $3 AND c.status = 'ACTIVE' AND p.status = 'ACTIVE'"
+        f" WHERE c.client_id = $2 AND {tenant} AND c.status = 'ACTIVE' AND p.status = 'ACTIVE'"
         f" AND {_NOT_REVOKED}{customer_clause}",
         values,
     )

@@ -45,3 +45,12 @@ def clean_phone(value: str | None) -> str | None:
         if not _PHONE_RE.fullmatch(text):
             raise ValidationFailed("phone must be in E.164 form, e.g. +8613800138000", field=["phone"])
     return text
+
+
+def clean_reason(reason: str | None, *, max_len: int, min_len: int = 1, field: str = "reason") -> str:
+    """A required free-text reason (why staff act) of min_len to max_len characters, without control characters."""
+    text = clean_text(reason, field=field, max_len=max_len)
+    assert text is not None  # required: clean_text refused None and blank input
+    if len(text) < min_len:
+        raise ValidationFailed(f"{field} must be at least {min_len} characters", field=[field])
+    return text

@@ -1,7 +1,7 @@
 """Compliance freezes and unfreezes wallets: nothing moves in or out of a frozen wallet.
 
 Only bank staff with the wallets:freeze permission (compliance) may act; the
-schema enforces it and `_check_officer` refuses any other caller outright.
+schema enforces it and services.authority refuses any other caller outright.
 Each change is one transaction: a conditional UPDATE (so two officers racing
 cannot both "freeze" the same wallet), the outbox event, and the audit row.
 The posting engine re-reads the status on the locked wallet rows, so a
@@ -15,6 +15,9 @@ only (a customer must not be tipped off), partners see the FROZEN status.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
 
 from tortoise.transactions import in_transaction
 
@@ -22,32 +25,48 @@ from auth.principal import Principal
 from models import Wallet
 from models.enums import WalletStatus
 from services.audit import AuditNote, record_event
-from services.errors import NotFound, ValidationFailed, WalletStateConflict
+from services.authority import require_staff
+from services.errors import NotFound, WalletStateConflict
 from services.events import record_domain_event
-from services.validation import clean_text
+from services.outcome import ServiceResult
+from services.validation import clean_reason
 
 FREEZE_PERMISSION = "wallets:freeze"
 MIN_REASON_CHARS = 3
 MAX_REASON_CHARS = 500
 
 
-def _check_officer(principal: Principal) -> None:
-    if not (principal.is_staff and principal.has_scope(FREEZE_PERMISSION)):
-        raise PermissionError("only compliance staff freeze wallets")  # the schema refuses first
+@dataclass(frozen=True, kw_only=True)
+class WalletRecord(ServiceResult):
+    """A wallet as a service hands it out: the stored row's fields and its account's balance and holds."""
 
+    audit_type: ClassVar[str] = "Wallet"
 
-def clean_reason(reason: str | None) -> str:
-    """A required reason of 3 to 500 characters, without control characters."""
-    text = clean_text(reason, field="reason", max_len=MAX_REASON_CHARS)
-    assert text is not None
-    if len(text) < MIN_REASON_CHARS:
-        raise ValidationFailed(f"reason must be at least {MIN_REASON_CHARS} characters", field=["reason"])
-    return text
+    id: uuid.UUID
+    partner_id: uuid.UUID
+    customer_id: uuid.UUID
+    account_id: int
+    currency: str
+    status: WalletStatus
+    status_reason: str | None
+    balance_minor: int
+    held_minor: int
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Wallet, *, audited: bool = False) -> WalletRecord:
+        """The record of a stored wallet row (its account must be loaded)."""
+        return cls(
+            id=row.id, partner_id=row.partner_id, customer_id=row.customer_id,  # type: ignore[attr-defined]
+            account_id=row.account_id, currency=row.currency, status=WalletStatus(row.status),  # type: ignore[attr-defined]
+            status_reason=row.status_reason, balance_minor=row.account.balance_minor,
+            held_minor=row.account.held_minor, created_at=row.created_at, audited=audited,
+        )
 
 
 async def freeze_wallet(
     *, principal: Principal, wallet_id: uuid.UUID | None, reason: str | None, audit: AuditNote | None = None
-) -> Wallet:
+) -> WalletRecord:
     """Freeze an ACTIVE wallet with a reason; record wallet.frozen (a frozen or closed wallet is INVALID_STATE)."""
     return await _change_status(
         principal=principal, wallet_id=wallet_id, reason=reason, audit=audit,
@@ -57,7 +76,7 @@ async def freeze_wallet(
 
 async def unfreeze_wallet(
     *, principal: Principal, wallet_id: uuid.UUID | None, reason: str | None, audit: AuditNote | None = None
-) -> Wallet:
+) -> WalletRecord:
     """Make a FROZEN wallet ACTIVE again with a reason; record wallet.unfrozen (any other state is INVALID_STATE)."""
     return await _change_status(
         principal=principal, wallet_id=wallet_id, reason=reason, audit=audit,
@@ -68,9 +87,9 @@ async def unfreeze_wallet(
 async def _change_status(
     *, principal: Principal, wallet_id: uuid.UUID | None, reason: str | None, audit: AuditNote | None,
     expected: WalletStatus, target: WalletStatus, event: str,
-) -> Wallet:
-    _check_officer(principal)
-    text = clean_reason(reason)
+) -> WalletRecord:
+    require_staff(principal, FREEZE_PERMISSION)
+    text = clean_reason(reason, min_len=MIN_REASON_CHARS, max_len=MAX_REASON_CHARS)
     if wallet_id is None:
         raise NotFound("wallet not found", field=["walletId"])
     status_reason = text if target == WalletStatus.FROZEN else None
@@ -99,5 +118,4 @@ async def _change_status(
                 object_id=str(wallet.id), request_id=audit.request_id, partner_id=wallet.partner_id,  # type: ignore[attr-defined]
                 detail=f"walletId={wallet.id} customerId={payload['customerId']} status={target.value} reason={text}",
             )
-    wallet._audited = audit is not None  # type: ignore[attr-defined]
-    return wallet
+    return WalletRecord.from_row(wallet, audited=audit is not None)

@@ -15,6 +15,7 @@ from schema.common.errors import UserError, attempt
 from schema.common.permissions import requires
 from schema.common.relay import Connection, global_id_to_uuid, parse_global_id
 from services.aml import alert_queries, cases
+from services.aml.cases import CaseRecord
 from services.aml.report import suspicious_activity_report
 from services.alert_decisions import resolve_alert
 from services.errors import NotFound
@@ -102,8 +103,8 @@ def _staff_id(value: str) -> uuid.UUID | None:
         return None
 
 
-def _case_payload(model: Any, errors: list[UserError]) -> AmlCasePayload:
-    return AmlCasePayload(case=AmlCase.from_model(model) if model is not None else None, user_errors=errors)
+def _case_payload(record: CaseRecord | None, errors: list[UserError]) -> AmlCasePayload:
+    return AmlCasePayload(case=AmlCase.from_record(record) if record is not None else None, user_errors=errors)
 
 
 @strawberry.type
@@ -156,19 +157,19 @@ class AmlQueries:
 class AmlMutations:
     @strawberry.mutation(permission_classes=requires("aml:review"), description="Compliance: group one customer's alerts.")
     async def aml_case_open(self, info: Info, input: AmlCaseOpenInput) -> AmlCasePayload:
-        model, errors = await attempt(info, cases.open_case(
+        record, errors = await attempt(info, cases.open_case(
             principal=info.context.principal, alert_ids=[global_id_to_uuid(i, "AmlAlert") for i in input.alert_ids],
             title=input.title, audit=audit_note(info),
         ), detail=f"alertIds={','.join(input.alert_ids)}"[:2000])
-        return _case_payload(model, errors)
+        return _case_payload(record, errors)
 
     @strawberry.mutation(permission_classes=requires("aml:review"), description="Compliance: an officer takes the case.")
     async def aml_case_assign(self, info: Info, input: AmlCaseAssignInput) -> AmlCasePayload:
-        model, errors = await attempt(info, cases.assign_case(
+        record, errors = await attempt(info, cases.assign_case(
             principal=info.context.principal, case_id=global_id_to_uuid(input.case_id, "AmlCase"),
             assignee_staff_id=_staff_id(input.assignee_id), audit=audit_note(info),
         ), detail=f"caseId={input.case_id} assigneeId={input.assignee_id}")
-        return _case_payload(model, errors)
+        return _case_payload(record, errors)
 
     @strawberry.mutation(permission_classes=requires("aml:review"), description="Compliance: append a note to an open case.")
     async def aml_case_note_add(self, info: Info, input: AmlCaseNoteAddInput) -> AmlCaseNoteAddPayload:
@@ -177,17 +178,17 @@ class AmlMutations:
             audit=audit_note(info),
         ), detail=f"caseId={input.case_id}")
         return AmlCaseNoteAddPayload(
-            case=AmlCase.from_model(note.case) if note is not None else None,
-            note=AmlCaseNote.from_model(note) if note is not None else None, user_errors=errors,
+            case=AmlCase.from_record(note.case) if note is not None else None,
+            note=AmlCaseNote.from_record(note) if note is not None else None, user_errors=errors,
         )
 
     @strawberry.mutation(permission_classes=requires("aml:review"), description="Compliance: close a case whose alerts are all resolved.")
     async def aml_case_close(self, info: Info, input: AmlCaseCloseInput) -> AmlCasePayload:
-        model, errors = await attempt(info, cases.close_case(
+        record, errors = await attempt(info, cases.close_case(
             principal=info.context.principal, case_id=global_id_to_uuid(input.case_id, "AmlCase"),
             reason=input.reason, audit=audit_note(info),
         ), detail=f"caseId={input.case_id}")
-        return _case_payload(model, errors)
+        return _case_payload(record, errors)
 
     @strawberry.mutation(
         permission_classes=requires("aml:review"),

@@ -13,6 +13,7 @@ from schema.aml.loaders import aml_loaders
 from schema.common.context import Info
 from schema.common.permissions import requires
 from schema.common.relay import to_global_id
+from services.aml.cases import CaseNoteRecord, CaseRecord
 
 if TYPE_CHECKING:
     from schema.customers.types import Customer
@@ -125,6 +126,11 @@ class AmlCaseNote:
         """The GraphQL view of a note row."""
         return cls(author_id=model.author_id, text=model.text, created_at=model.created_at)
 
+    @classmethod
+    def from_record(cls, record: CaseNoteRecord) -> AmlCaseNote:
+        """The GraphQL view of a note a service returned."""
+        return cls(author_id=record.author_id, text=record.text, created_at=record.created_at)
+
 
 @strawberry.type(description="Compliance's investigation of one customer's alerts.")
 class AmlCase:
@@ -136,27 +142,32 @@ class AmlCase:
     opened_by: str = strawberry.field(description="The staff user id who opened it.")
     created_at: datetime
     closed_at: datetime | None
-    _model: strawberry.Private[Any]
+    _record: strawberry.Private[CaseRecord]
 
     @classmethod
     def from_model(cls, model: Any) -> AmlCase:
-        """The GraphQL view of a case row."""
+        """The GraphQL view of a case row (the read paths still hand out rows)."""
+        return cls.from_record(CaseRecord.from_row(model))
+
+    @classmethod
+    def from_record(cls, record: CaseRecord) -> AmlCase:
+        """The GraphQL view of a case a service returned."""
         return cls(
-            id=to_global_id("AmlCase", model.id), partner_id=to_global_id("Partner", model.partner_id),
-            title=model.title, status=AmlCaseStatus(model.status), assignee_id=model.assignee_id,
-            opened_by=model.opened_by, created_at=model.created_at, closed_at=model.closed_at, _model=model,
+            id=to_global_id("AmlCase", record.id), partner_id=to_global_id("Partner", record.partner_id),
+            title=record.title, status=AmlCaseStatus(record.status), assignee_id=record.assignee_id,
+            opened_by=record.opened_by, created_at=record.created_at, closed_at=record.closed_at, _record=record,
         )
 
     @strawberry.field(permission_classes=requires("customers:read"))
     async def customer(self, info: Info) -> CustomerRef | None:
-        return await _customer(info, self._model.customer_id)
+        return await _customer(info, self._record.customer_id)
 
     @strawberry.field(permission_classes=requires("aml:read"), description="Oldest first.")
     async def alerts(self, info: Info) -> list[AmlAlert]:
-        rows = await aml_loaders(info).case_alerts.load(self._model.id)
+        rows = await aml_loaders(info).case_alerts.load(self._record.id)
         return [AmlAlert.from_model(row) for row in rows]
 
     @strawberry.field(permission_classes=requires("aml:read"), description="In the order they were written.")
     async def notes(self, info: Info) -> list[AmlCaseNote]:
-        rows = await aml_loaders(info).case_notes.load(self._model.id)
+        rows = await aml_loaders(info).case_notes.load(self._record.id)
         return [AmlCaseNote.from_model(row) for row in rows]

@@ -66,7 +66,7 @@ class AuditQueries:
         if parsed is not None:
             object_id = str(parsed[1])  # accept a global ID as well as a raw id
         page = await list_audit_events(
-            first=first, after=after, actor_id=actor_id, partner_id=partner_uuid, object_id=object_id,
+            principal=info.context.principal, first=first, after=after, actor_id=actor_id, partner_id=partner_uuid, object_id=object_id,
             operation=operation, occurred_from=occurred_from, occurred_to=occurred_to,
         )
         return Connection.from_page(page, AuditEvent.from_model)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import strawberry
 
 from services.audit import record_event
-from services.errors import DomainError
+from services.errors import DomainError, Forbidden
 from services.outcome import ServiceResult
 from schema.common.audit_actor import actor_of
 
@@ -69,6 +69,8 @@ async def attempt(info: Any, call: Awaitable[T], *, detail: str | None = None) -
     context = info.context
     try:
         result = await call
+    except Forbidden:
+        raise  # not a refusal for userErrors: answered like a permission rule, a FORBIDDEN GraphQL error
     except DomainError as error:
         outcome, result, errors = error.code, None, [UserError.from_domain(error)]
     else:

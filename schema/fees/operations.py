@@ -17,7 +17,7 @@ from schema.common.relay import global_id_to_uuid
 from schema.common.scalars import Decimal
 from schema.fees.types import FeeQuote, FeeRevenueLine, FeeRule, quote_view
 from schema.partners.types import Partner
-from services import partner_admin
+from services.partners import fee_share
 from services.fees import schedule
 from services.fees.quote import quote_fee
 from services.fees.revenue import fee_revenue
@@ -141,8 +141,7 @@ class FeeQueries:
 
     @strawberry.field(permission_classes=requires("fees:read"), description="The rules that apply to you (bank default and your own), current and scheduled.")
     async def fee_schedule(self, info: Info) -> list[FeeRule]:
-        principal = info.context.principal
-        rules = await (schedule.rules_in_force() if principal.is_staff else schedule.schedule_for(principal.partner_id))
+        rules = await schedule.visible_schedule(info.context.principal)
         return [FeeRule.from_spec(rule) for rule in sorted(rules, key=lambda r: (r.kind, str(r.id)))]
 
     @strawberry.field(permission_classes=requires("revenue:read"), description="Staff only: fees charged in [from, to).")
@@ -185,6 +184,6 @@ class FeeMutations:
     @strawberry.mutation(permission_classes=requires("partners:write"), description="The partner's share of its customers' fees.")
     async def partner_fee_share_set(self, info: Info, input: PartnerFeeShareInput) -> PartnerFeeSharePayload:
         model, errors = await attempt(
-            info, partner_admin.set_fee_share(partner_id=global_id_to_uuid(input.partner_id, "Partner"), share_bps=input.share_bps)
+            info, fee_share.set_fee_share(partner_id=global_id_to_uuid(input.partner_id, "Partner"), share_bps=input.share_bps)
         )
         return PartnerFeeSharePayload(partner=Partner.from_model(model) if model else None, user_errors=errors)

@@ -9,7 +9,7 @@ from schema.common.errors import UserError, attempt
 from schema.common.permissions import requires
 from schema.common.relay import Connection, global_id_to_uuid
 from schema.partners.types import ApiClient, Partner
-from services import partner_admin, partners
+from services.partners import api_clients, onboarding, queries as partner_queries, status as partner_status
 from services.records import enums
 
 PartnerStatusValue = enums.PartnerStatus
@@ -77,7 +77,7 @@ def _client_id(value: strawberry.ID):  # noqa: ANN202
 class PartnerQueries:
     @strawberry.field(permission_classes=requires("partners:read"), description="Staff only. Oldest first.")
     async def partners(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Partner]:
-        page = await partner_admin.list_partners(first=first, after=after)
+        page = await partner_queries.list_partners(first=first, after=after)
         return Connection.from_page(page, Partner.from_model)
 
 
@@ -85,7 +85,7 @@ class PartnerQueries:
 class PartnerMutations:
     @strawberry.mutation(permission_classes=requires("partners:write"), description="Bank admin: onboard a partner.")
     async def partner_create(self, info: Info, input: PartnerCreateInput) -> PartnerCreatePayload:
-        created, errors = await attempt(info, partners.create_partner(name=input.name, scopes=input.scopes))
+        created, errors = await attempt(info, onboarding.create_partner(name=input.name, scopes=input.scopes))
         if created is None:
             return PartnerCreatePayload(partner=None, api_client=None, client_secret=None, user_errors=errors)
         return PartnerCreatePayload(
@@ -96,7 +96,7 @@ class PartnerMutations:
     @strawberry.mutation(permission_classes=requires("partners:write"), description="Refuse the partner's tokens from the next request.")
     async def partner_suspend(self, info: Info, input: PartnerStatusInput) -> PartnerStatusPayload:
         model, errors = await attempt(
-            info, partner_admin.set_partner_status(partner_id=_partner_id(input.partner_id), status=PartnerStatusValue.SUSPENDED, reason=input.reason),
+            info, partner_status.set_partner_status(partner_id=_partner_id(input.partner_id), status=PartnerStatusValue.SUSPENDED, reason=input.reason),
             detail=input.reason,
         )
         return PartnerStatusPayload(partner=Partner.from_model(model) if model else None, user_errors=errors)
@@ -104,7 +104,7 @@ class PartnerMutations:
     @strawberry.mutation(permission_classes=requires("partners:write"))
     async def partner_reactivate(self, info: Info, input: PartnerStatusInput) -> PartnerStatusPayload:
         model, errors = await attempt(
-            info, partner_admin.set_partner_status(partner_id=_partner_id(input.partner_id), status=PartnerStatusValue.ACTIVE, reason=input.reason),
+            info, partner_status.set_partner_status(partner_id=_partner_id(input.partner_id), status=PartnerStatusValue.ACTIVE, reason=input.reason),
             detail=input.reason,
         )
         return PartnerStatusPayload(partner=Partner.from_model(model) if model else None, user_errors=errors)
@@ -112,22 +112,22 @@ class PartnerMutations:
     @strawberry.mutation(permission_classes=requires("partners:write"), description="A further client with its own scopes.")
     async def api_client_create(self, info: Info, input: ApiClientCreateInput) -> ApiClientSecretPayload:
         issued, errors = await attempt(
-            info, partner_admin.create_api_client(partner_id=_partner_id(input.partner_id), scopes=input.scopes)
+            info, api_clients.create_api_client(partner_id=_partner_id(input.partner_id), scopes=input.scopes)
         )
         return _secret_payload(issued, errors)
 
     @strawberry.mutation(permission_classes=requires("partners:write"), description="The old secret stops working at once.")
     async def api_client_rotate_secret(self, info: Info, input: ApiClientInput) -> ApiClientSecretPayload:
-        issued, errors = await attempt(info, partner_admin.rotate_client_secret(api_client_id=_client_id(input.api_client_id)))
+        issued, errors = await attempt(info, api_clients.rotate_client_secret(api_client_id=_client_id(input.api_client_id)))
         return _secret_payload(issued, errors)
 
     @strawberry.mutation(permission_classes=requires("partners:write"), description="Its tokens are refused from the next request.")
     async def api_client_revoke(self, info: Info, input: ApiClientInput) -> ApiClientPayload:
-        model, errors = await attempt(info, partner_admin.revoke_api_client(api_client_id=_client_id(input.api_client_id)))
+        model, errors = await attempt(info, api_clients.revoke_api_client(api_client_id=_client_id(input.api_client_id)))
         return ApiClientPayload(api_client=ApiClient.from_model(model) if model else None, user_errors=errors)
 
 
-def _secret_payload(issued: partner_admin.IssuedSecret | None, errors: list[UserError]) -> ApiClientSecretPayload:
+def _secret_payload(issued: api_clients.IssuedSecret | None, errors: list[UserError]) -> ApiClientSecretPayload:
     if issued is None:
         return ApiClientSecretPayload(api_client=None, client_secret=None, user_errors=errors)
     return ApiClientSecretPayload(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
 from schema.common.audit_actor import audit_note
@@ -13,6 +11,7 @@ from schema.common.permissions import requires
 from schema.common.relay import global_id_to_uuid
 from schema.wallets.types import Wallet
 from services import wallet_freeze
+from services.wallet_freeze import WalletRecord
 
 
 @strawberry.input
@@ -27,8 +26,8 @@ class WalletStatusPayload:
     user_errors: list[UserError]
 
 
-def _payload(model: Any, errors: list[UserError]) -> WalletStatusPayload:
-    return WalletStatusPayload(wallet=Wallet.from_model(model) if model is not None else None, user_errors=errors)
+def _payload(record: WalletRecord | None, errors: list[UserError]) -> WalletStatusPayload:
+    return WalletStatusPayload(wallet=Wallet.from_record(record) if record is not None else None, user_errors=errors)
 
 
 @strawberry.type
@@ -38,16 +37,16 @@ class WalletFreezeMutations:
         description="Compliance: nothing moves into or out of the wallet until it is unfrozen.",
     )
     async def wallet_freeze(self, info: Info, input: WalletStatusInput) -> WalletStatusPayload:
-        model, errors = await attempt(info, wallet_freeze.freeze_wallet(
+        record, errors = await attempt(info, wallet_freeze.freeze_wallet(
             principal=info.context.principal, wallet_id=global_id_to_uuid(input.wallet_id, "Wallet"),
             reason=input.reason, audit=audit_note(info),
         ), detail=f"walletId={input.wallet_id}")
-        return _payload(model, errors)
+        return _payload(record, errors)
 
     @strawberry.mutation(permission_classes=requires("wallets:freeze"), description="Compliance: the wallet is ACTIVE again.")
     async def wallet_unfreeze(self, info: Info, input: WalletStatusInput) -> WalletStatusPayload:
-        model, errors = await attempt(info, wallet_freeze.unfreeze_wallet(
+        record, errors = await attempt(info, wallet_freeze.unfreeze_wallet(
             principal=info.context.principal, wallet_id=global_id_to_uuid(input.wallet_id, "Wallet"),
             reason=input.reason, audit=audit_note(info),
         ), detail=f"walletId={input.wallet_id}")
-        return _payload(model, errors)
+        return _payload(record, errors)

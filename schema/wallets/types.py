@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from services.records import Wallet as WalletModel
+from services.wallet_freeze import WalletRecord
 from schema.common.context import Info
 from schema.common.enums import WalletStatus
 from schema.common.money import Money
@@ -26,7 +27,7 @@ class Wallet(Node):
     balance: Money
     available_balance: Money = strawberry.field(description="The balance less funds on hold.")
     created_at: datetime
-    _model: strawberry.Private[WalletModel]
+    _model: strawberry.Private[WalletModel | WalletRecord]  # both name status_reason, customer_id, account_id
 
     @classmethod
     def from_model(cls, model: WalletModel) -> Wallet:
@@ -40,6 +41,19 @@ class Wallet(Node):
             available_balance=Money.of(account.balance_minor - account.held_minor, model.currency),
             created_at=model.created_at,
             _model=model,
+        )
+
+    @classmethod
+    def from_record(cls, record: WalletRecord) -> Wallet:
+        """The GraphQL view of a wallet a service returned."""
+        return cls(
+            id=to_global_id("Wallet", record.id),
+            currency=record.currency,
+            status=WalletStatus(record.status),
+            balance=Money.of(record.balance_minor, record.currency),
+            available_balance=Money.of(record.balance_minor - record.held_minor, record.currency),
+            created_at=record.created_at,
+            _model=record,
         )
 
     @strawberry.field(

@@ -8,28 +8,16 @@ every query here answers as if there were no alerts at all.
 from __future__ import annotations
 
 import uuid
-from typing import TypeVar
-
-from tortoise.models import Model
-from tortoise.queryset import QuerySet
 
 from auth.principal import Principal
 from models import AmlAlert, AmlCase, AmlCaseNote, Transaction
 from services.errors import NotFound, ValidationFailed
 from services.pagination import Page, keyset_page
-
-M = TypeVar("M", bound=Model)
+from services.scoping import of_chosen_partner, staff_only
 
 ALERT_STATUSES = ("OPEN", "RELEASED", "REJECTED", "DISMISSED")
 SEVERITIES = ("LOW", "MEDIUM", "HIGH")
 CASE_STATUSES = ("OPEN", "CLOSED")
-
-
-def staff_only(model: type[M], principal: Principal) -> QuerySet[M]:
-    """Every row for bank staff; nothing for anyone else."""
-    if principal.is_staff:
-        return model.all()
-    return model.filter(id=None)
 
 
 def _one_of(value: str | None, allowed: tuple[str, ...], field: str) -> str | None:
@@ -55,7 +43,7 @@ async def list_alerts(
     if _one_of(severity, SEVERITIES, "severity") is not None:
         query = query.filter(severity=severity)
     if partner_id is not None:
-        query = query.filter(partner_id=partner_id)
+        query = of_chosen_partner(query, partner_id)
     if customer_id is not None:
         query = query.filter(customer_id=customer_id)
     return await keyset_page(query, first=first, after=after, newest_first=True)
@@ -104,7 +92,7 @@ async def alerts_by_case_ids(*, principal: Principal, case_ids: list[uuid.UUID])
 
 async def notes_by_case_ids(*, principal: Principal, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[AmlCaseNote]]:
     """The notes of several cases in one query, in the order they were written."""
-    rows = await AmlCaseNote.filter(case_id__in=case_ids).order_by("id") if principal.is_staff else []
+    rows = await staff_only(AmlCaseNote, principal).filter(case_id__in=case_ids).order_by("id")
     grouped: dict[uuid.UUID, list[AmlCaseNote]] = {case_id: [] for case_id in case_ids}
     for row in rows:
         grouped.setdefault(row.case_id, []).append(row)  # type: ignore[attr-defined]

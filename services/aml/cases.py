@@ -6,21 +6,26 @@ twice; the audit row (when the caller passes an AuditNote) commits with the
 change. A closed case is final: no new notes, no reassignment.
 
 Only compliance (aml:review) decides; the schema enforces it and
-`_check_reviewer` refuses any other caller outright.
+services.authority refuses any other caller outright. The services return
+plain records (CaseRecord, CaseNoteRecord), never the rows.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import ClassVar
 
 from tortoise.transactions import in_transaction
 
 from auth.principal import Principal
 from models import AmlAlert, AmlCase, AmlCaseNote, StaffUser
 from services.audit import AuditNote, record_event
+from services.authority import require_staff
 from services.errors import CaseStateConflict, NotFound, ValidationFailed
-from services.validation import clean_text
+from services.outcome import ServiceResult
+from services.validation import clean_reason, clean_text
 
 REVIEW_PERMISSION = "aml:review"
 ASSIGNEE_ROLE = "compliance"
@@ -31,9 +36,51 @@ MAX_CLOSE_REASON_CHARS = 1000
 OPEN, CLOSED = "OPEN", "CLOSED"
 
 
-def _check_reviewer(principal: Principal) -> None:
-    if not (principal.is_staff and principal.has_scope(REVIEW_PERMISSION)):
-        raise PermissionError("only compliance staff decide AML cases")  # the schema refuses first
+@dataclass(frozen=True, kw_only=True)
+class CaseRecord(ServiceResult):
+    """An AML case as the services hand it out (the stored row's fields)."""
+
+    audit_type: ClassVar[str] = "AmlCase"
+
+    id: uuid.UUID
+    partner_id: uuid.UUID
+    customer_id: uuid.UUID
+    title: str
+    status: str  # OPEN, CLOSED
+    assignee_id: str | None
+    opened_by: str
+    created_at: datetime
+    closed_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: AmlCase, *, audited: bool = False) -> CaseRecord:
+        """The record of a stored case row."""
+        return cls(
+            id=row.id, partner_id=row.partner_id, customer_id=row.customer_id,  # type: ignore[attr-defined]
+            title=row.title, status=row.status, assignee_id=row.assignee_id, opened_by=row.opened_by,
+            created_at=row.created_at, closed_at=row.closed_at, audited=audited,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseNoteRecord(ServiceResult):
+    """A note on a case, with the case it was added to."""
+
+    audit_type: ClassVar[str] = "AmlCaseNote"  # a note row has no partner: an unaudited note names no partner
+
+    id: int
+    case: CaseRecord
+    author_id: str
+    text: str
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: AmlCaseNote, case: AmlCase, *, audited: bool = False) -> CaseNoteRecord:
+        """The record of a stored note row of the case."""
+        return cls(
+            id=row.id, case=CaseRecord.from_row(case), author_id=row.author_id, text=row.text,
+            created_at=row.created_at, audited=audited,
+        )
 
 
 async def _audit(audit: AuditNote | None, case: AmlCase, detail: str) -> None:
@@ -46,9 +93,9 @@ async def _audit(audit: AuditNote | None, case: AmlCase, detail: str) -> None:
 
 async def open_case(
     *, principal: Principal, alert_ids: list[uuid.UUID | None], title: str | None, audit: AuditNote | None = None
-) -> AmlCase:
+) -> CaseRecord:
     """Open a case on alerts of one customer that are in no case yet."""
-    _check_reviewer(principal)
+    require_staff(principal, REVIEW_PERMISSION)
     text = clean_text(title, field="title", max_len=MAX_TITLE_CHARS)
     wanted = list(dict.fromkeys(alert_ids))
     if not wanted:
@@ -76,15 +123,14 @@ async def open_case(
             raise CaseStateConflict("an alert is already in a case", field=["alertIds"])
         alert_list = ",".join(str(alert.id) for alert in alerts)
         await _audit(audit, case, f"caseId={case.id} customerId={first.customer_id} alertIds={alert_list}")  # type: ignore[attr-defined]
-    case._audited = audit is not None  # type: ignore[attr-defined]
-    return case
+    return CaseRecord.from_row(case, audited=audit is not None)
 
 
 async def assign_case(
     *, principal: Principal, case_id: uuid.UUID | None, assignee_staff_id: uuid.UUID | None, audit: AuditNote | None = None
-) -> AmlCase:
+) -> CaseRecord:
     """Assign an open case to an active compliance officer."""
-    _check_reviewer(principal)
+    require_staff(principal, REVIEW_PERMISSION)
     assignee = await StaffUser.get_or_none(id=assignee_staff_id) if assignee_staff_id else None
     if assignee is None or not assignee.active or assignee.role != ASSIGNEE_ROLE:
         raise ValidationFailed("the assignee must be an active compliance officer", field=["assigneeId"])
@@ -95,30 +141,28 @@ async def assign_case(
             raise CaseStateConflict("the case is closed", field=["caseId"])
         case.assignee_id = str(assignee.id)
         await _audit(audit, case, f"caseId={case.id} assigneeId={assignee.id}")
-    case._audited = audit is not None  # type: ignore[attr-defined]
-    return case
+    return CaseRecord.from_row(case, audited=audit is not None)
 
 
 async def add_case_note(
     *, principal: Principal, case_id: uuid.UUID | None, text: str | None, audit: AuditNote | None = None
-) -> AmlCaseNote:
+) -> CaseNoteRecord:
     """Append a note (1 to 4000 characters) to an open case; notes are never edited."""
-    _check_reviewer(principal)
+    require_staff(principal, REVIEW_PERMISSION)
     body = clean_text(text, field="text", max_len=MAX_NOTE_CHARS)
     async with in_transaction():
         case = await _open_case_row(case_id)
         note = await AmlCaseNote.create(case=case, author_id=principal.subject, text=body)
         await _audit(audit, case, f"caseId={case.id} noteId={note.id} chars={len(body or '')}")
-    note._audited = audit is not None  # type: ignore[attr-defined]
-    return note
+    return CaseNoteRecord.from_row(note, case, audited=audit is not None)
 
 
 async def close_case(
     *, principal: Principal, case_id: uuid.UUID | None, reason: str | None, audit: AuditNote | None = None
-) -> AmlCase:
+) -> CaseRecord:
     """Close an open case once every alert in it is resolved; the reason becomes the case's last note."""
-    _check_reviewer(principal)
-    text = clean_text(reason, field="reason", max_len=MAX_CLOSE_REASON_CHARS)
+    require_staff(principal, REVIEW_PERMISSION)
+    text = clean_reason(reason, max_len=MAX_CLOSE_REASON_CHARS)
     async with in_transaction():
         case = await _open_case_row(case_id)
         unresolved = await AmlAlert.filter(case_id=case.id, status=OPEN).count()
@@ -131,8 +175,7 @@ async def close_case(
         note = await AmlCaseNote.create(case=case, author_id=principal.subject, text=f"Case closed: {text}")
         case.status, case.closed_at = CLOSED, closed_at
         await _audit(audit, case, f"caseId={case.id} noteId={note.id} reason={text}")
-    case._audited = audit is not None  # type: ignore[attr-defined]
-    return case
+    return CaseRecord.from_row(case, audited=audit is not None)
 
 
 async def _open_case_row(case_id: uuid.UUID | None) -> AmlCase:

@@ -15,6 +15,7 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from auth.principal import Principal
 from models import FeeRule, Partner
 from services.caches import FEE_SCHEDULE, FEES_CHANNEL as CHANNEL
 from services.change_feed import announce, reliable
@@ -22,6 +23,7 @@ from services.countries import is_country
 from services.errors import InvalidAmount, NotFound, UnsupportedCurrency, ValidationFailed
 from services.fees.rules import CORRIDORS, FEE_KINDS, MAX_RATE_BPS, RuleSpec, overlaps
 from services.money import MAX_MINOR, currency_exponent, parse_amount
+from services.scoping import of_partner, sees_partner
 
 # Remembered rules: forgotten on every announced change, and after this long
 # anyway (a safety net against a change announced before it committed).
@@ -42,7 +44,12 @@ async def rules_in_force() -> list[RuleSpec]:
 
 async def schedule_for(partner_id: uuid.UUID | None) -> list[RuleSpec]:
     """The rules a partner's customers may be charged by (the bank's and its own), current and scheduled."""
-    return [r for r in await rules_in_force() if r.partner_id is None or r.partner_id == partner_id]
+    return [r for r in await rules_in_force() if r.partner_id is None or of_partner(partner_id, r.partner_id)]
+
+
+async def visible_schedule(principal: Principal) -> list[RuleSpec]:
+    """The rules the caller may see: staff every rule in force, a partner (or its customer token) the bank's and its own."""
+    return [r for r in await rules_in_force() if r.partner_id is None or sees_partner(principal, r.partner_id)]
 
 
 def _known_currency(currency: str) -> str:
@@ -106,7 +113,7 @@ async def _create(*, terms: dict[str, Any], created_by: str, replacing: uuid.UUI
     defaults = {"effective_from": now, "fixed_minor": 0, "fee_min_minor": 0, "rate_bps": 0, "free_per_month": 0}
     terms = {**defaults, **{k: v for k, v in terms.items() if v is not None or k not in defaults}}
     clean = _validated(terms, now=now)
-    if clean.get("partner_id") is not None and not await Partner.filter(id=clean["partner_id"]).exists():
+    if clean.get("partner_id") is not None and not await Partner.exists(id=clean["partner_id"]):
         raise NotFound("partner not found", field=["partnerId"])
     proposed = RuleSpec(id=None, **{name: clean.get(name) for name in RuleSpec.__dataclass_fields__ if name != "id"})
     clashing = [r for r in await _current_rows() if r.id != replacing and overlaps(proposed, r)]

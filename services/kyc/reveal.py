@@ -11,9 +11,10 @@ import uuid
 
 from auth.principal import Principal
 from models import KycSubmission
+from services.authority import require_staff
 from services.errors import ValidationFailed
 from services.kyc.views import PII_FIELDS, decrypted, get_submission
-from services.validation import clean_text
+from services.validation import clean_reason
 
 REVEAL_PERMISSION = "pii:reveal"
 MIN_REASON_CHARS = 10
@@ -31,22 +32,12 @@ class RevealedValue:
         return self.submission
 
 
-def clean_reveal_reason(reason: str | None) -> str:
-    """A required reason of 10 to 1000 characters, without control characters."""
-    text = clean_text(reason, field="reason", max_len=MAX_REASON_CHARS)
-    assert text is not None
-    if len(text) < MIN_REASON_CHARS:
-        raise ValidationFailed(f"reason must be at least {MIN_REASON_CHARS} characters", field=["reason"])
-    return text
-
-
 async def reveal_pii(*, principal: Principal, submission_id: uuid.UUID | None, field: str, reason: str | None) -> RevealedValue:
     """One identity value of a submission in clear (BUSINESS: the company data as JSON)."""
-    if not (principal.is_staff and principal.has_scope(REVEAL_PERMISSION)):
-        raise PermissionError("only compliance staff reveal PII")  # the schema refuses first
+    require_staff(principal, REVEAL_PERMISSION)
     if field not in PII_FIELDS:
         raise ValidationFailed("unknown field", field=["field"])
-    clean_reveal_reason(reason)
+    clean_reason(reason, min_len=MIN_REASON_CHARS, max_len=MAX_REASON_CHARS)
     submission = await get_submission(principal=principal, submission_id=submission_id, field=["submissionId"])
     value = await decrypted(submission, PII_FIELDS[field])
     if value is None:

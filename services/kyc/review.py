@@ -15,11 +15,12 @@ from tortoise.transactions import in_transaction
 from auth.principal import Principal
 from models import Customer, KycSubmission
 from models.enums import KycStatus
+from services.authority import require_staff
 from services.compliance.standing_channel import announce_standing_changed
 from services.errors import KycAlreadyReviewed, NotFound, ValidationFailed
 from services.events import record_domain_event
 from services.kyc.tiers import validate_tier
-from services.validation import clean_text
+from services.validation import clean_reason
 
 REVIEW_PERMISSION = "kyc:review"
 MAX_REASON_CHARS = 1000
@@ -28,11 +29,6 @@ OUTCOMES: dict[str, tuple[KycStatus, str]] = {
     "REJECT": (KycStatus.REJECTED, "kyc.rejected"),
     "NEEDS_INFO": (KycStatus.NEEDS_INFO, "kyc.needs_info"),
 }
-
-
-def _check_reviewer(principal: Principal) -> None:
-    if not (principal.is_staff and principal.has_scope(REVIEW_PERMISSION)):
-        raise PermissionError("only compliance staff review KYC")  # the schema refuses first
 
 
 def _check_decision(decision: str, tier: int | None) -> None:
@@ -48,9 +44,9 @@ async def review_kyc(
     *, principal: Principal, submission_id: uuid.UUID | None, decision: str, reason: str | None, tier: int | None,
 ) -> KycSubmission:
     """Decide a PENDING submission and update the customer's KYC status and tier accordingly."""
-    _check_reviewer(principal)
+    require_staff(principal, REVIEW_PERMISSION)
     _check_decision(decision, tier)
-    text = clean_text(reason, field="reason", max_len=MAX_REASON_CHARS)
+    text = clean_reason(reason, max_len=MAX_REASON_CHARS)
     status, event = OUTCOMES[decision]
     if submission_id is None:
         raise NotFound("KYC submission not found", field=["submissionId"])

@@ -19,7 +19,8 @@ from auth.principal import Principal
 from models import Customer, KycSubmission
 from models.enums import CustomerKind, KycStatus
 from models.ids import uuid7
-from services.errors import KycAlreadyPending, NotFound
+from services.authority import require_partner_token
+from services.errors import KycAlreadyPending
 from services.events import record_domain_event
 from services.kyc.application import CleanApplication, KycApplication, clean_application
 from services.pii import encrypt_values, pii_context
@@ -69,8 +70,7 @@ async def _screen(customer: Customer, clean: CleanApplication, conn: BaseDBAsync
 
 async def submit_kyc(*, principal: Principal, customer_id: uuid.UUID | None, application: KycApplication) -> KycSubmission:
     """Validate, encrypt and screen one customer's KYC data; the customer's KYC status becomes PENDING."""
-    if principal.kind != "partner":
-        raise NotFound("customer not found", field=["customerId"])  # the schema lets only partner tokens through
+    require_partner_token(principal)  # the schema lets only partner tokens through
     customer = await get_scoped(Customer, principal, customer_id, what="customer", field=["customerId"])
     clean = clean_application(application, kind=CustomerKind(customer.kind))
     if await KycSubmission.filter(open_customer_key=str(customer.id)).exists():

@@ -18,6 +18,7 @@ from tortoise.queryset import QuerySet
 from auth.principal import Principal
 from models import Customer, KycSubmission
 from models.enums import KycStatus
+from services.authority import is_staff
 from services.errors import NotFound, PiiUnreadable
 from services.pagination import Page, keyset_page
 from services.pii import PiiIntegrityError, decrypt_value, mask, pii_context
@@ -37,10 +38,6 @@ PII_FIELDS: dict[str, str] = {
 
 def readable_submissions(principal: Principal) -> QuerySet[KycSubmission]:
     """The submissions the caller may read: staff all, a partner its customers', a customer token its own."""
-    if principal.is_customer:
-        # partner_scoped shows customer tokens no KYC rows at all; a frontend may
-        # read its own customer's submissions (masked), so narrow to that customer.
-        return KycSubmission.filter(partner_id=principal.partner_id or uuid.UUID(int=0), customer_id=principal.customer_id)
     return partner_scoped(KycSubmission, principal)
 
 
@@ -127,6 +124,6 @@ def visible_review_reason(principal: Principal, submission: KycSubmission) -> st
     A rejection's reason may concern sanctions or suspicion, which the customer
     must not be tipped off about, so it stays with the bank.
     """
-    if principal.is_staff or submission.status == KycStatus.NEEDS_INFO:
+    if is_staff(principal) or submission.status == KycStatus.NEEDS_INFO:
         return submission.review_reason
     return None

@@ -13,6 +13,8 @@ duplicate waits on the key's unique index and then replays the original.
 
 from __future__ import annotations
 
+import collections
+
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
@@ -33,6 +35,8 @@ from services.scoping import of_tenant, token_customer
 # Refusals about the receiving customer that a customer token is not told in detail.
 _RECEIVER_PRIVATE = frozenset({"LIMIT_EXCEEDED", "KYC_REQUIRED", "COMPLIANCE_HOLD", "WALLET_NOT_ACTIVE"})
 _PLAN_ATTEMPTS = 3
+# Postings written per backend by this process ('postgres' / 'sqlite'); the test run reports it.
+postings_by_backend: collections.Counter[str] = collections.Counter()
 
 
 def backend_name() -> str:
@@ -76,6 +80,7 @@ async def _plan_and_write(principal: Principal, checked: CheckedRequest, audit: 
                     field=[req.from_field if req.from_wallet_id else req.to_field],
                 ) from None
             continue
+        postings_by_backend[backend_name()] += 1
         note_activity(list(plan.facts), txn.created_at)
         return txn
     raise AssertionError("unreachable")

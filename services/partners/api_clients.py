@@ -1,4 +1,4 @@
-"""Bank staff manage partners and their API clients (admin only, enforced by the schema)."""
+"""A partner's API clients and their secrets: scopes, issuing, rotating, revoking, reading."""
 
 from __future__ import annotations
 
@@ -9,15 +9,14 @@ from dataclasses import dataclass
 from tortoise.transactions import in_transaction
 
 from auth.passwords import hash_secret_async
+from auth.principal import Principal
 from auth.scopes import PARTNER_SCOPES, unknown_scopes
 from models import ApiClient, Partner
-from models.enums import ApiClientStatus, PartnerStatus
+from models.enums import ApiClientStatus
 from services.errors import NotFound, ValidationFailed
-from services.pagination import Page, keyset_page
-from services.change_feed import announce
-from services.caches import FEES_CHANNEL
+from services.partners.queries import get_partner
+from services.scoping import partner_scoped, of_chosen_partners
 from services.token_liveness import announce_access_change
-from services.validation import clean_text
 
 
 @dataclass(frozen=True)
@@ -47,31 +46,6 @@ async def new_client(partner: Partner, scopes: list[str]) -> IssuedSecret:
         secret_hash=await hash_secret_async(secret), scopes=" ".join(scopes),
     )
     return IssuedSecret(client=client, client_secret=secret)
-
-
-async def get_partner(*, partner_id: uuid.UUID | None) -> Partner:
-    """A partner by id, or NotFound."""
-    partner = await Partner.get_or_none(id=partner_id) if partner_id else None
-    if partner is None:
-        raise NotFound("partner not found", field=["partnerId"])
-    return partner
-
-
-async def list_partners(*, first: int | None, after: str | None) -> Page[Partner]:
-    """Every partner, oldest first."""
-    return await keyset_page(Partner.all(), first=first, after=after)
-
-
-async def set_partner_status(*, partner_id: uuid.UUID | None, status: PartnerStatus, reason: str) -> Partner:
-    """Suspend or reactivate a partner, with a reason; its tokens are refused or accepted from the next request."""
-    clean_text(reason, field="reason", max_len=500)
-    partner = await get_partner(partner_id=partner_id)
-    if partner.status == status:
-        raise ValidationFailed(f"partner is already {status.value.lower()}", field=["partnerId"])
-    partner.status = status
-    await partner.save(update_fields=["status"])
-    await announce_access_change()
-    return partner
 
 
 async def create_api_client(*, partner_id: uuid.UUID | None, scopes: list[str] | None) -> IssuedSecret:
@@ -111,21 +85,10 @@ async def revoke_api_client(*, api_client_id: uuid.UUID | None) -> ApiClient:
     return client
 
 
-async def clients_of_partners(*, partner_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ApiClient]]:
-    """The API clients of several partners in one query."""
-    rows = await ApiClient.filter(partner_id__in=partner_ids).order_by("id")
+async def clients_of_partners(*, principal: Principal, partner_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ApiClient]]:
+    """The API clients of several partners that the principal may read, in one query."""
+    rows = await of_chosen_partners(partner_scoped(ApiClient, principal), partner_ids).order_by("id")
     grouped: dict[uuid.UUID, list[ApiClient]] = {pid: [] for pid in partner_ids}
     for row in rows:
         grouped.setdefault(row.partner_id, []).append(row)  # type: ignore[attr-defined]
     return grouped
-
-
-async def set_fee_share(*, partner_id: uuid.UUID | None, share_bps: int) -> Partner:
-    """Set the partner's share of its customers' fees (0 to 10,000 basis points); applies from the next posting."""
-    if not 0 <= share_bps <= 10_000:
-        raise ValidationFailed("shareBps must be between 0 and 10000", field=["shareBps"])
-    partner = await get_partner(partner_id=partner_id)
-    partner.fee_share_bps = share_bps
-    await partner.save(update_fields=["fee_share_bps"])
-    await announce(FEES_CHANNEL)  # every worker forgets the old share
-    return partner

@@ -1,17 +1,13 @@
-"""Partners and their OAuth clients: creation and client-credential checks."""
+"""Checking an API client's credentials at the token endpoint (an unknown client costs as much as a wrong secret)."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
 
-from tortoise.transactions import in_transaction
-
 from auth.passwords import hash_secret_async, needs_rehash, verify_secret_async
 from models import ApiClient, Partner
 from models.enums import ApiClientStatus, PartnerStatus
-from services.errors import ValidationFailed
-from services.partner_admin import check_scopes, new_client
 
 # Verified against when the client id is unknown, so that an unknown client
 # costs the same argon2 work as a wrong secret (no timing oracle).
@@ -19,33 +15,10 @@ _DUMMY_HASH: str | None = None
 
 
 @dataclass(frozen=True)
-class NewClient:
-    partner: Partner
-    client: ApiClient
-    client_secret: str  # shown once, never stored
-
-    @property
-    def _audit_object(self) -> Partner:
-        return self.partner
-
-
-@dataclass(frozen=True)
 class AuthenticatedClient:
     partner: Partner
     client: ApiClient
     scopes: list[str]
-
-
-async def create_partner(*, name: str, scopes: list[str] | None = None) -> NewClient:
-    """Create a partner and its first API client; the secret is returned once."""
-    name = (name or "").strip()
-    if not name or len(name) > 200:
-        raise ValidationFailed("partner name must be 1 to 200 characters", field=["name"])
-    granted = check_scopes(scopes)
-    async with in_transaction():
-        partner = await Partner.create(name=name)
-        issued = await new_client(partner, granted)
-    return NewClient(partner=partner, client=issued.client, client_secret=issued.client_secret)
 
 
 async def authenticate_client(*, client_id: str, client_secret: str) -> AuthenticatedClient | None:
@@ -65,8 +38,3 @@ async def authenticate_client(*, client_id: str, client_secret: str) -> Authenti
     if client.status != ApiClientStatus.ACTIVE or client.partner.status != PartnerStatus.ACTIVE:
         return None
     return AuthenticatedClient(partner=client.partner, client=client, scopes=client.scopes.split())
-
-
-async def get_own_partner(*, partner_id: object) -> Partner | None:
-    """The calling partner's own record."""
-    return await Partner.get_or_none(id=partner_id)

@@ -10,7 +10,7 @@ import pytest
 
 from api.graphiql_example import EXAMPLE_QUERY
 from auth.scopes import PARTNER_SCOPES
-from services.partners import create_partner
+from services.partners.onboarding import create_partner
 from tests.api.support import ledger_counts
 from tests.factories import GraphQLClient, next_id
 

@@ -53,8 +53,8 @@ from schema.common.relay import parse_global_id, to_global_id
 from services.compliance.policy_admin import create_policy
 from services.delegated_tokens import CUSTOMER_TOKEN_SCOPES
 from services.fees.schedule import create_rule
-from services.partner_admin import set_partner_status
-from services.partners import create_partner
+from services.partners.status import set_partner_status
+from services.partners.onboarding import create_partner
 from tests.api import kyc_support
 from tests.api.staff_support import StaffClient, StaffFactory, customer_session
 from tests.api.support import error_codes

@@ -18,7 +18,7 @@ import pytest
 
 import api.oauth
 import services.customers
-import services.partners
+import services.partners.queries
 from tests.api.app_instances import app_instance, on
 from tests.api.support import assert_no_leak, error_codes
 from tests.factories import GraphQLClient
@@ -120,7 +120,7 @@ async def _boom(**kwargs: object) -> None:
 @pytest.mark.parametrize("sent_request_id", ["probe-req-0001", None])
 async def test_an_internal_error_is_masked_to_the_request_id(clients, database_url, monkeypatch, sent_request_id):
     partner: GraphQLClient = await clients.partner()
-    monkeypatch.setattr(services.partners, "get_own_partner", _boom)
+    monkeypatch.setattr(services.partners.queries, "get_own_partner", _boom)
     headers = {"Authorization": f"Bearer {partner.token}"}
     if sent_request_id:
         headers["X-Request-ID"] = sent_request_id

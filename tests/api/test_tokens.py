@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from auth.tokens import TokenAuthority
-from services.partners import create_partner
+from services.partners.onboarding import create_partner
 from tests.api.support import assert_no_leak, error_codes
 from tests.factories import GraphQLClient, next_id
 
