@@ -117,3 +117,18 @@ async def http(app) -> AsyncIterator[httpx.AsyncClient]:
 async def clients(http: httpx.AsyncClient) -> ApiClientFactory:
     """Makes partners with credentials and GraphQL clients bound to their tokens."""
     return ApiClientFactory(http)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 - pytest's TerminalReporter
+    """One line at the end of the run: which posting backend the tests exercised, and how many postings it wrote.
+
+    CI checks it, so that a PostgreSQL run that silently fell back to SQLite
+    (or posted nothing) fails instead of passing on the wrong database.
+    """
+    from services.ledger.engine import postings_by_backend
+
+    if postings_by_backend:
+        used = ", ".join(f"{name} ({count} postings)" for name, count in sorted(postings_by_backend.items()))
+    else:
+        used = f"none (0 postings; this run was set up for {backend()})"
+    terminalreporter.write_line(f"posting backend exercised: {used}")

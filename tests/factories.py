@@ -19,7 +19,7 @@ from schema.common.relay import parse_global_id
 from services.compliance.policy_document import check_tiers
 from services.compliance.standing_channel import announce_standing_changed
 from services.money import CURRENCY_EXPONENTS
-from services.partners import create_partner
+from services.partners.onboarding import create_partner
 
 # The tier factories give new customers unless a test asks otherwise: the
 # highest tier of the shipped packs, so that tests about money movement are

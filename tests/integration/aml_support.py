@@ -25,7 +25,7 @@ from services.events import INTERNAL_EVENT_TYPES
 from services.fees.schedule import create_rule
 from services.ledger.posting import post_top_up, post_transfer, post_withdrawal
 from services.db.sql import fetch
-from services.partners import create_partner
+from services.partners.onboarding import create_partner
 from services.system_accounts import system_account_id
 from services.wallets import open_wallet
 from tests.factories import GraphQLClient, grant_tier

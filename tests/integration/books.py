@@ -14,7 +14,7 @@ from services.customers import create_customer
 from tests.factories import DEFAULT_TEST_TIER, UNLIMITED_COUNTRY, ensure_unlimited_pack, grant_tier
 from services.ledger.posting import post_top_up
 from services.db.sql import fetch
-from services.partners import create_partner
+from services.partners.onboarding import create_partner
 from services.wallets import open_wallet
 
 _books = itertools.count(1)

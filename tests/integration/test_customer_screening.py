@@ -21,7 +21,7 @@ from models.enums import ScreeningStatus
 from services.change_feed import subscribe
 from services.compliance.standing_channel import CHANNEL as STANDING_CHANNEL
 from services.customers import create_customer
-from services.partners import create_partner
+from services.partners.onboarding import create_partner
 from services.screening.customer_screening import screen_customer
 from services.screening.watchlist import load_watchlist_csv, remove_watchlists
 

@@ -29,8 +29,8 @@ from services.fees.schedule import create_rule, update_rule
 from services.ledger.posting import post_top_up, post_transfer, post_withdrawal
 from services.ledger.verify import verify_ledger
 from services.money import format_amount
-from services.partner_admin import set_fee_share
-from services.partners import create_partner
+from services.partners.fee_share import set_fee_share
+from services.partners.onboarding import create_partner
 from services.wallets import open_wallet
 
 _seq = itertools.count(1)

@@ -25,7 +25,7 @@ from services.customers import create_customer
 from services.errors import DomainError, LimitExceeded
 from services.ledger.posting import post_top_up, post_transfer, post_withdrawal
 from services.ledger.verify import verify_ledger
-from services.partners import create_partner
+from services.partners.onboarding import create_partner
 from services.wallets import open_wallet
 from tests.conftest import requires_postgres
 from tests.integration.books import stored_balances, Books

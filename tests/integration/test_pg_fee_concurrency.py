@@ -22,7 +22,7 @@ from services.errors import DomainError
 from services.fees.schedule import create_rule
 from services.ledger.posting import post_top_up, post_transfer
 from services.ledger.verify import verify_ledger
-from services.partners import create_partner
+from services.partners.onboarding import create_partner
 from services.system_accounts import system_account_id
 from services.wallets import open_wallet
 from tests.conftest import requires_postgres

@@ -19,7 +19,7 @@ from auth.scopes import PARTNER_SCOPES
 from models import AuditEvent, DataKey, KycSubmission
 from models.enums import CustomerKind
 from services.customers import create_customer
-from services.partners import create_partner
+from services.partners.onboarding import create_partner
 from services.pii import PII_COLUMNS, decrypt_value, encrypt_value, pii_context, rotate_data_keys
 from services.pii import PiiError
 from services.pii.data_keys import active_key_ids, create_data_key, forget_cached_keys

@@ -1,0 +1,141 @@
+"""services.ledger.plan: the balanced legs of one posting and each wallet's net change, by pure functions."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from models.enums import TransactionKind
+from services.compliance.posting_checks import ComplianceCheck
+from services.db.wallet_rows import LockedWallet, WalletFacts
+from services.fees.charging import NO_FEE, Fee
+from services.fees.rules import FeeDecision
+from services.ledger.entries import Leg
+from services.ledger.plan import BankAccounts, PlanInputs, balance_deltas, build_plan, fee_legs, needs_settlement
+
+PROPERTY = settings(derandomize=True, database=None, max_examples=200, deadline=None)
+
+SOURCE, TARGET = 11, 12                   # wallet accounts
+SETTLEMENT, FEE_REVENUE, PARTNER_REVENUE = 1, 2, 3
+ACCOUNTS = BankAccounts(settlement=SETTLEMENT, fee_revenue=FEE_REVENUE, partner_revenue=PARTNER_REVENUE)
+CHECK = ComplianceCheck(sender_customer_id=None, outgoing=None, max_balance={}, expected_tier={})
+PARTNER, CUSTOMER = uuid.UUID(int=100), uuid.UUID(int=200)
+
+
+def wallet(account_id: int) -> LockedWallet:
+    return LockedWallet(uuid.UUID(int=account_id), CUSTOMER, "ACTIVE", "CNY", account_id, 0, 0)
+
+
+def fee(fee_minor: int, share_minor: int = 0) -> Fee:
+    return Fee(fee_minor=fee_minor, kind="TRANSFER", share_minor=share_minor,
+               decision=FeeDecision(fee_minor=fee_minor, rule=None, breakdown={"fee_minor": fee_minor}))
+
+
+def inputs(kind: TransactionKind, amount: int, charged: Fee = NO_FEE, accounts: BankAccounts = ACCOUNTS) -> PlanInputs:
+    source = wallet(SOURCE) if kind in (TransactionKind.TRANSFER, TransactionKind.WITHDRAWAL) else None
+    target = wallet(TARGET) if kind in (TransactionKind.TRANSFER, TransactionKind.TOP_UP) else None
+    facts = {w.wallet_id: WalletFacts(PARTNER, CUSTOMER, "CNY", w.account_id) for w in (source, target) if w}
+    return PlanInputs(kind=kind, facts=facts, source=source, target=target, from_field="fromWalletId",
+                      to_field="toWalletId", currency="CNY", amount_minor=amount, fee=charged, accounts=accounts,
+                      compliance=CHECK)
+
+
+def sums_per_currency(legs: list[Leg]) -> dict[str, int]:
+    totals: dict[str, int] = defaultdict(int)
+    for leg in legs:
+        totals[leg.currency] += leg.amount_minor
+    return dict(totals)
+
+
+def test_a_transfer_without_fee_moves_the_amount_between_the_two_wallets():
+    plan = build_plan(inputs(TransactionKind.TRANSFER, 1_234))
+    assert plan.legs == [Leg(SOURCE, -1_234, "CNY"), Leg(TARGET, 1_234, "CNY")]
+    assert plan.deltas == {SOURCE: -1_234, TARGET: 1_234}
+    assert plan.fields == {SOURCE: "fromWalletId", TARGET: "toWalletId"}
+    assert (plan.hold_minor, plan.held_legs) == (1_234, [[SOURCE, -1_234], [TARGET, 1_234]])
+    assert (plan.currency, plan.amount_minor, plan.fee, plan.compliance) == ("CNY", 1_234, NO_FEE, CHECK)
+
+
+def test_the_payer_pays_the_fee_split_between_partner_and_bank():
+    plan = build_plan(inputs(TransactionKind.TRANSFER, 10_000, fee(150, share_minor=37)))
+    assert plan.legs == [
+        Leg(SOURCE, -10_000, "CNY"), Leg(TARGET, 10_000, "CNY"),
+        Leg(SOURCE, -150, "CNY"), Leg(PARTNER_REVENUE, 37, "CNY"), Leg(FEE_REVENUE, 113, "CNY"),
+    ]
+    assert sums_per_currency(plan.legs) == {"CNY": 0}
+    assert plan.deltas == {SOURCE: -10_150, TARGET: 10_000}  # revenue accounts are not wallets
+    assert plan.hold_minor == 10_150  # a held transfer reserves amount and fee
+
+
+def test_a_top_up_comes_from_settlement_and_its_fee_from_the_receiving_wallet():
+    plan = build_plan(inputs(TransactionKind.TOP_UP, 5_000, fee(100)))
+    assert plan.legs == [Leg(SETTLEMENT, -5_000, "CNY"), Leg(TARGET, 5_000, "CNY"), Leg(TARGET, -100, "CNY"),
+                         Leg(FEE_REVENUE, 100, "CNY")]
+    assert plan.deltas == {TARGET: 4_900}
+    assert plan.fields == {TARGET: "toWalletId"}
+    assert plan.hold_minor == 0  # nothing leaves a wallet
+
+
+def test_a_withdrawal_goes_to_settlement():
+    plan = build_plan(inputs(TransactionKind.WITHDRAWAL, 700))
+    assert plan.legs == [Leg(SOURCE, -700, "CNY"), Leg(SETTLEMENT, 700, "CNY")]
+    assert plan.deltas == {SOURCE: -700}
+
+
+@pytest.mark.parametrize("kind", [TransactionKind.TOP_UP, TransactionKind.WITHDRAWAL])
+def test_a_kind_through_settlement_without_a_settlement_account_raises(kind):
+    with pytest.raises(AssertionError, match="settlement account"):
+        build_plan(inputs(kind, 100, accounts=BankAccounts(fee_revenue=FEE_REVENUE)))
+
+
+def test_a_transfer_needs_no_settlement_account():
+    assert build_plan(inputs(TransactionKind.TRANSFER, 100, accounts=BankAccounts())).deltas == {SOURCE: -100, TARGET: 100}
+
+
+def test_only_top_ups_and_withdrawals_cross_the_wallet_systems_edge():
+    assert {kind: needs_settlement(kind) for kind in TransactionKind} == {
+        TransactionKind.TOP_UP: True, TransactionKind.TRANSFER: False, TransactionKind.WITHDRAWAL: True,
+    }
+
+
+def test_fee_legs_of_no_fee_a_bank_only_fee_and_a_partner_only_fee():
+    assert fee_legs(NO_FEE, SOURCE, "CNY", ACCOUNTS) == []
+    assert fee_legs(fee(90), SOURCE, "CNY", ACCOUNTS) == [Leg(SOURCE, -90, "CNY"), Leg(FEE_REVENUE, 90, "CNY")]
+    assert fee_legs(fee(90, share_minor=90), SOURCE, "CNY", ACCOUNTS) == [
+        Leg(SOURCE, -90, "CNY"), Leg(PARTNER_REVENUE, 90, "CNY")]
+
+
+def test_a_partner_share_without_a_partner_revenue_account_is_a_programming_error():
+    with pytest.raises(AssertionError):
+        fee_legs(fee(90, share_minor=10), SOURCE, "CNY", BankAccounts(fee_revenue=FEE_REVENUE))
+
+
+def test_deltas_sum_the_legs_of_each_wallet_account_only():
+    legs = [Leg(SOURCE, -100, "CNY"), Leg(TARGET, 100, "CNY"), Leg(SOURCE, -7, "CNY"), Leg(FEE_REVENUE, 7, "CNY")]
+    assert balance_deltas(legs, {SOURCE, TARGET}) == {SOURCE: -107, TARGET: 100}
+    assert balance_deltas(legs, set()) == {}
+
+
+@PROPERTY
+@given(
+    kind=st.sampled_from(list(TransactionKind)),
+    amount=st.integers(min_value=1, max_value=10**15),
+    fee_minor=st.integers(min_value=0, max_value=10**9),
+    share_bps=st.integers(min_value=0, max_value=10_000),
+)
+def test_every_plan_balances_and_its_deltas_are_its_wallet_legs(kind, amount, fee_minor, share_bps):
+    share = fee_minor * share_bps // 10_000
+    plan = build_plan(inputs(kind, amount, fee(fee_minor, share)))
+    assert sums_per_currency(plan.legs) == {"CNY": 0}
+    assert all(leg.amount_minor != 0 for leg in plan.legs)
+    wallets = {a for a in (SOURCE, TARGET) if a in plan.fields}
+    assert plan.deltas == balance_deltas(plan.legs, wallets)
+    payer = SOURCE if kind is not TransactionKind.TOP_UP else TARGET
+    revenue = sum(leg.amount_minor for leg in plan.legs if leg.account_id in (FEE_REVENUE, PARTNER_REVENUE))
+    assert revenue == fee_minor
+    assert sum(leg.amount_minor for leg in plan.legs if leg.account_id == PARTNER_REVENUE) == share
+    assert plan.deltas[payer] == (amount if kind is TransactionKind.TOP_UP else -amount) - fee_minor
