@@ -13,7 +13,8 @@ from strawberry.dataloader import DataLoader
 from auth.principal import Principal
 from services.ledger.records import EntryRecord, TransactionRecord
 from services.customers import CustomerRecord
-from services.records import ApiClient, Wallet
+from services.records import ApiClient
+from services.wallets import WalletRecord
 from services import customers, wallets
 from services.ledger import queries as ledger_queries
 from services.partners import api_clients as partner_api_clients
@@ -52,11 +53,11 @@ class Loaders:
         return DataLoader(load_fn=self._customers)
 
     @cached_property
-    def wallet(self) -> DataLoader[uuid.UUID, Wallet | None]:
+    def wallet(self) -> DataLoader[uuid.UUID, WalletRecord | None]:
         return DataLoader(load_fn=self._wallets)
 
     @cached_property
-    def wallet_by_account(self) -> DataLoader[int, Wallet | None]:
+    def wallet_by_account(self) -> DataLoader[int, WalletRecord | None]:
         return DataLoader(load_fn=self._wallets_by_account)
 
     @cached_property
@@ -72,18 +73,18 @@ class Loaders:
         return DataLoader(load_fn=self._api_clients)
 
     @cached_property
-    def customer_wallets(self) -> DataLoader[PageKey, Page[Wallet]]:
+    def customer_wallets(self) -> DataLoader[PageKey, Page[WalletRecord]]:
         return _paged_loader(self._wallet_pages, "customer_ids")
 
     async def _customers(self, ids: Sequence[uuid.UUID]) -> list[CustomerRecord | None]:
         found = await customers.customers_by_ids(principal=self.principal, customer_ids=list(set(ids)))
         return [found.get(i) for i in ids]
 
-    async def _wallets(self, ids: Sequence[uuid.UUID]) -> list[Wallet | None]:
+    async def _wallets(self, ids: Sequence[uuid.UUID]) -> list[WalletRecord | None]:
         found = await wallets.wallets_by_ids(principal=self.principal, wallet_ids=list(set(ids)))
         return [found.get(i) for i in ids]
 
-    async def _wallets_by_account(self, ids: Sequence[int]) -> list[Wallet | None]:
+    async def _wallets_by_account(self, ids: Sequence[int]) -> list[WalletRecord | None]:
         found = await wallets.wallets_by_account_ids(principal=self.principal, account_ids=list(set(ids)))
         return [found.get(i) for i in ids]
 
@@ -100,7 +101,7 @@ class Loaders:
             principal=self.principal, account_ids=account_ids, first=first, after=after
         )
 
-    async def _wallet_pages(self, *, customer_ids: list[uuid.UUID], first: int | None, after: str | None) -> dict[uuid.UUID, Page[Wallet]]:
+    async def _wallet_pages(self, *, customer_ids: list[uuid.UUID], first: int | None, after: str | None) -> dict[uuid.UUID, Page[WalletRecord]]:
         return await wallets.wallet_pages_by_customer(
             principal=self.principal, customer_ids=customer_ids, first=first, after=after
         )

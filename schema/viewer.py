@@ -56,7 +56,7 @@ class ViewerQueries:
                 return Customer.from_record(await customers.get_customer(principal=principal, customer_id=object_id))
             if type_name == "Wallet":
                 check_scope(info, "wallets:read")
-                return Wallet.from_model(await wallets.get_wallet(principal=principal, wallet_id=object_id))
+                return Wallet.from_record(await wallets.get_wallet(principal=principal, wallet_id=object_id))
             if type_name == "Transaction":
                 check_scope(info, "transactions:read")
                 return Transaction.from_record(

@@ -6,6 +6,6 @@ describes these objects but never queries them: it imports them from here,
 so nothing in schema/ reaches into the ORM package directly.
 """
 
-from models import AuditEvent, ApiClient, Partner, Wallet, enums
+from models import AuditEvent, ApiClient, Partner, enums
 
-__all__ = ["ApiClient", "AuditEvent", "Partner", "Wallet", "enums"]
+__all__ = ["ApiClient", "AuditEvent", "Partner", "enums"]

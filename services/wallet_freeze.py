@@ -15,9 +15,6 @@ only (a customer must not be tipped off), partners see the FROZEN status.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
-from typing import ClassVar
 
 from tortoise.transactions import in_transaction
 
@@ -28,40 +25,12 @@ from services.audit import AuditNote, record_event
 from services.authority import require_staff
 from services.errors import NotFound, WalletStateConflict
 from services.events import record_domain_event
-from services.outcome import ServiceResult
 from services.validation import clean_reason
+from services.wallets import WalletRecord
 
 FREEZE_PERMISSION = "wallets:freeze"
 MIN_REASON_CHARS = 3
 MAX_REASON_CHARS = 500
-
-
-@dataclass(frozen=True, kw_only=True)
-class WalletRecord(ServiceResult):
-    """A wallet as a service hands it out: the stored row's fields and its account's balance and holds."""
-
-    audit_type: ClassVar[str] = "Wallet"
-
-    id: uuid.UUID
-    partner_id: uuid.UUID
-    customer_id: uuid.UUID
-    account_id: int
-    currency: str
-    status: WalletStatus
-    status_reason: str | None
-    balance_minor: int
-    held_minor: int
-    created_at: datetime
-
-    @classmethod
-    def from_row(cls, row: Wallet, *, audited: bool = False) -> WalletRecord:
-        """The record of a stored wallet row (its account must be loaded)."""
-        return cls(
-            id=row.id, partner_id=row.partner_id, customer_id=row.customer_id,  # type: ignore[attr-defined]
-            account_id=row.account_id, currency=row.currency, status=WalletStatus(row.status),  # type: ignore[attr-defined]
-            status_reason=row.status_reason, balance_minor=row.account.balance_minor,
-            held_minor=row.account.held_minor, created_at=row.created_at, audited=audited,
-        )
 
 
 async def freeze_wallet(

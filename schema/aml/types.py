@@ -96,7 +96,7 @@ class AmlAlert:
         if self._model.wallet_id is None:
             return None
         model = await info.context.loaders.wallet.load(self._model.wallet_id)
-        return Wallet.from_model(model) if model is not None else None
+        return Wallet.from_record(model) if model is not None else None
 
     @strawberry.field(permission_classes=requires("transactions:read"))
     async def transaction(self, info: Info) -> TransactionRef | None:

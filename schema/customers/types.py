@@ -57,7 +57,7 @@ class Customer(Node):
         from schema.wallets.types import Wallet
 
         page = await info.context.loaders.customer_wallets.load((self._record.id, first, after))
-        return Connection.from_page(page, Wallet.from_model)
+        return Connection.from_page(page, Wallet.from_record)
 
     @strawberry.field(
         description="What the customer's KYC tier allows and what remains of each limit now: in `currency`,"

@@ -35,7 +35,7 @@ async def _wallet(info: Info, wallet_id: uuid.UUID | None) -> Wallet | None:
     if wallet_id is None:
         return None
     model = await info.context.loaders.wallet.load(wallet_id)
-    return Wallet.from_model(model) if model is not None else None
+    return Wallet.from_record(model) if model is not None else None
 
 
 @strawberry.type(description="One leg of a transaction: a debit or credit on one ledger account.")
@@ -62,7 +62,7 @@ class Entry:
         if self._record.account_kind.value != AccountKind.WALLET.value:
             return None
         model = await info.context.loaders.wallet_by_account.load(self._record.account_id)
-        return Wallet.from_model(model) if model is not None else None
+        return Wallet.from_record(model) if model is not None else None
 
 
 @strawberry.type(description="A posted ledger transaction (journal entry).")

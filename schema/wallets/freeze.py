@@ -11,7 +11,7 @@ from schema.common.permissions import requires
 from schema.common.relay import global_id_to_uuid
 from schema.wallets.types import Wallet
 from services import wallet_freeze
-from services.wallet_freeze import WalletRecord
+from services.wallets import WalletRecord
 
 
 @strawberry.input

@@ -30,7 +30,7 @@ class WalletQueries:
     @strawberry.field(permission_classes=requires("wallets:read"))
     async def wallet(self, info: Info, id: strawberry.ID) -> Wallet | None:
         model = await wallet_service.get_wallet(principal=info.context.principal, wallet_id=global_id_to_uuid(id, "Wallet"))
-        return Wallet.from_model(model)
+        return Wallet.from_record(model)
 
     @strawberry.field(permission_classes=requires("wallets:read"), description="Oldest first, at most 100 a page.")
     async def wallets(
@@ -44,7 +44,7 @@ class WalletQueries:
         page = await wallet_service.list_wallets(
             principal=info.context.principal, first=first, after=after, customer_id=customer_uuid
         )
-        return Connection.from_page(page, Wallet.from_model)
+        return Connection.from_page(page, Wallet.from_record)
 
 
 @strawberry.type
@@ -59,4 +59,4 @@ class WalletMutations:
                 currency=input.currency,
             )
         )
-        return WalletOpenPayload(wallet=Wallet.from_model(model) if model else None, user_errors=errors)
+        return WalletOpenPayload(wallet=Wallet.from_record(model) if model else None, user_errors=errors)

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from services.records import Wallet as WalletModel
-from services.wallet_freeze import WalletRecord
+from services.wallets import WalletRecord
 from schema.common.context import Info
 from schema.common.enums import WalletStatus
 from schema.common.money import Money
@@ -27,21 +26,7 @@ class Wallet(Node):
     balance: Money
     available_balance: Money = strawberry.field(description="The balance less funds on hold.")
     created_at: datetime
-    _model: strawberry.Private[WalletModel | WalletRecord]  # both name status_reason, customer_id, account_id
-
-    @classmethod
-    def from_model(cls, model: WalletModel) -> Wallet:
-        """The GraphQL view of a wallet row (its account must be loaded)."""
-        account = model.account
-        return cls(
-            id=to_global_id("Wallet", model.id),
-            currency=model.currency,
-            status=WalletStatus(model.status),
-            balance=Money.of(account.balance_minor, model.currency),
-            available_balance=Money.of(account.balance_minor - account.held_minor, model.currency),
-            created_at=model.created_at,
-            _model=model,
-        )
+    _record: strawberry.Private[WalletRecord]
 
     @classmethod
     def from_record(cls, record: WalletRecord) -> Wallet:
@@ -53,7 +38,7 @@ class Wallet(Node):
             balance=Money.of(record.balance_minor, record.currency),
             available_balance=Money.of(record.balance_minor - record.held_minor, record.currency),
             created_at=record.created_at,
-            _model=record,
+            _record=record,
         )
 
     @strawberry.field(
@@ -61,13 +46,13 @@ class Wallet(Node):
         description="Why compliance froze the wallet. Bank staff only (admin, compliance): partners see the FROZEN status, never the reason.",
     )
     def status_reason(self) -> str | None:
-        return self._model.status_reason
+        return self._record.status_reason
 
     @strawberry.field(permission_classes=requires("customers:read"))
     async def customer(self, info: Info) -> Annotated["Customer", strawberry.lazy("schema.customers.types")]:
         from schema.customers.types import Customer
 
-        model = await info.context.loaders.customer.load(self._model.customer_id)  # type: ignore[attr-defined]
+        model = await info.context.loaders.customer.load(self._record.customer_id)
         return Customer.from_record(model)
 
     @strawberry.field(permission_classes=requires("transactions:read"), description="Newest first.")
@@ -76,6 +61,6 @@ class Wallet(Node):
     ) -> Connection[Annotated["Transaction", strawberry.lazy("schema.ledger.types")]]:
         from schema.ledger.types import Transaction
 
-        key = (self._model.account_id, first, after)  # type: ignore[attr-defined]
+        key = (self._record.account_id, first, after)  # type: ignore[attr-defined]
         page = await info.context.loaders.wallet_transactions.load(key)
         return Connection.from_page(page, Transaction.from_record)

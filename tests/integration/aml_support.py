@@ -100,7 +100,7 @@ class Scene:
         )
         await grant_tier(customer.id, 1)
         wallet = await open_wallet(principal=self.principal, customer_id=customer.id, currency=CURRENCY)
-        party = Party(customer.id, wallet.id, wallet.account.id)
+        party = Party(customer.id, wallet.id, wallet.account_id)
         self.parties.append(party)
         for amount in fund:
             txn = await self.top_up(party, amount)

@@ -42,4 +42,4 @@ async def holder(principal: Principal, *, country: str = "CN", currency: str = "
     if tier is not None:
         await grant_tier(customer.id, tier)
     wallet = await open_wallet(principal=principal, customer_id=customer.id, currency=currency)
-    return Holder(customer.id, wallet.id, wallet.account.id)
+    return Holder(customer.id, wallet.id, wallet.account_id)
