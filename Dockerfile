@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
-# Qianbao API image: `docker build -t qianbao .` then
-#   docker run -p 8000:8000 -v qianbao-data:/data -e QIANBAO_MASTER_KEY=... qianbao
+# Qianbao API image: `docker build -t qianbao .` then, with QIANBAO_MASTER_KEY exported (README, "Docker and compose"),
+#   docker run -p 8000:8000 -v qianbao-data:/data -e QIANBAO_MASTER_KEY qianbao
 # (QIANBAO_MASTER_KEY: base64 of 32 random bytes, from your secret store; production mode refuses to start without it.)
 # (SQLite in /data by default; set QIANBAO_DATABASE_URL=postgres://... for PostgreSQL, see compose.yaml).
 

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from api.db import asyncpg_dsn, close_orm, init_orm
+from api.graphiql_assets import asset_route
 from api.graphql_endpoint import GraphQLEndpoint
 from api.health import healthz, jwks, metrics, readyz
 from api.middleware import RequestMiddleware
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True, cha
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            *([] if settings.production else [asset_route()]),  # GraphiQL's files, served like the IDE
         ],
         middleware=[Middleware(RequestMiddleware)],
         exception_handlers={404: _not_found, 500: _server_error},

@@ -2,13 +2,13 @@
 
 EXAMPLE_QUERY = """# Qianbao partner API
 #
-# 1. Get a token (client credentials, valid 10 minutes):
-#      curl -s -X POST http://127.0.0.1:8000/oauth/token \\
-#        -d grant_type=client_credentials -d client_id=ID -d client_secret=SECRET
-#    (`qianbao demo` prints a ready pair.)
-# 2. Open the Headers tab below and paste:
-#      {"Authorization": "Bearer <access_token>"}
-# 3. Press the run button.
+# 1. Set a token in the bar above: paste one, or
+#    enter a client_id and client_secret and press
+#    "Get token" (`qianbao demo` prints a pair).
+#    Docs and autocomplete load once it is set.
+# 2. Press the run button (or Ctrl-Enter).
+#
+# The same with curl: open "curl" in the bar.
 
 query FirstLook {
   viewer { kind clientId scopes partner { name } }

@@ -7,12 +7,12 @@ import json
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from api.auth_guard import authenticate
-from api.graphiql_example import EXAMPLE_QUERY
+from api.graphiql_page import graphiql_page
 from api.rate_limit import rate_limited
 from api.request_shape import MAX_OPERATIONS_PER_DOCUMENT, request_shape
 from api.state import AppState
@@ -41,7 +41,7 @@ def graphql_error(message: str, status: int = 400, code: str = "BAD_REQUEST") ->
 
 
 class QianbaoGraphQL(GraphQL):
-    """strawberry's ASGI app with our context and a GraphiQL that opens on an example."""
+    """strawberry's ASGI app with our context and an offline GraphiQL that opens on an example."""
 
     def __init__(self, schema: Any, state: AppState) -> None:
         ide = None if state.settings.production else "graphiql"
@@ -54,6 +54,7 @@ class QianbaoGraphQL(GraphQL):
             principal=principal,
             loaders=Loaders(principal),
             request_id=request.scope.get("qianbao.request_id", "-"),
+            outcome_codes=request.scope.setdefault("qianbao.outcome_codes", []),  # the access log line names them
             tokens=self.state.tokens,
             request=request,
             response=response,
@@ -68,12 +69,8 @@ class QianbaoGraphQL(GraphQL):
         return data
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        html = self.graphql_ide_html
-        start = html.find("const EXAMPLE_QUERY = `")
-        end = html.find("`;", start)
-        if start != -1 and end != -1:
-            html = html[: start + len("const EXAMPLE_QUERY = `")] + EXAMPLE_QUERY.replace("`", "'") + html[end:]
-        return HTMLResponse(html)
+        # Our own page, not strawberry's: that one loads GraphiQL from a CDN.
+        return await graphiql_page(request)
 
 
 class GraphQLEndpoint:

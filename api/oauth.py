@@ -73,10 +73,14 @@ async def token_endpoint(request: Request) -> JSONResponse:
     if requested and not set(requested) <= set(client.scopes):
         return oauth_error("invalid_scope", "the requested scope exceeds what this client may have")
     granted = requested or sorted(client.scopes)
+    # A secret in its grace period after a rotation gets tokens that expire when the grace period does.
+    ttl_s = client.token_ttl_s(state.settings.partner_token_ttl_s)
+    if ttl_s < 1:
+        return oauth_error("invalid_client", "client authentication failed", status=401)
     assert state.tokens is not None
     token, expires_in = state.tokens.issue_partner_token(
-        client_id=client.client.client_id, partner_id=client.partner.id, scopes=granted,
-        ttl_s=state.settings.partner_token_ttl_s,
+        client_id=client.client.client_id, partner_id=client.partner.id, scopes=granted, ttl_s=ttl_s,
+        environment=client.partner.environment,  # the `env` claim: a sandbox partner's tokens say so
     )
     return JSONResponse(
         {"access_token": token, "token_type": "Bearer", "expires_in": expires_in, "scope": " ".join(granted)},

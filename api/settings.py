@@ -6,6 +6,10 @@ import os
 from dataclasses import dataclass, field
 
 DEFAULT_DATABASE_URL = "sqlite://qianbao.sqlite3"
+# What production mode (QIANBAO_ENV=production) cannot start without: `qianbao serve`
+# refuses to start when one is unset (see api/cli/serve.py). The README's Docker and
+# compose examples must set every one (tests/unit/test_docker_examples.py checks them).
+PRODUCTION_REQUIRED_ENV: tuple[str, ...] = ("QIANBAO_MASTER_KEY",)
 
 
 def _int_env(name: str, default: int) -> int:

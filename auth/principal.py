@@ -9,6 +9,12 @@ PARTNER = "partner"
 CUSTOMER = "customer"
 STAFF = "staff"
 
+# The environment a partner or customer token acts in (its `env` claim): a sandbox
+# partner's tokens carry SANDBOX and are refused unless the partner is one.
+LIVE = "live"
+SANDBOX = "sandbox"
+ENVIRONMENTS = (LIVE, SANDBOX)
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -20,6 +26,13 @@ class Principal:
     customer_id: uuid.UUID | None = None  # set on customer tokens only
     role: str | None = None  # set on staff tokens only
     expires_at: int | None = None
+    issued_at: int | None = None  # the token's iat: tokens issued before a suspension, rotation or role change die
+    # Customer tokens: how and when the partner authenticated the customer (amr / auth_time; empty, None: not said).
+    auth_methods: frozenset[str] = field(default_factory=frozenset)
+    auth_time: int | None = None
+    # Partner and customer tokens: LIVE or SANDBOX (checked against the partner at every request,
+    # services.token_liveness). Staff are environment-less (None): they see both, each object flagged.
+    environment: str | None = LIVE
 
     def has_scope(self, scope: str) -> bool:
         """Whether the token grants the scope (for staff: whether the role does)."""
@@ -32,3 +45,8 @@ class Principal:
     @property
     def is_customer(self) -> bool:
         return self.kind == CUSTOMER
+
+    @property
+    def is_sandbox(self) -> bool:
+        """Whether the token acts for a sandbox partner (its `env` claim)."""
+        return self.environment == SANDBOX

@@ -19,12 +19,16 @@
 | wallets:freeze      |       |     x      |         |         |
 | policies:read       |   x   |     x      |    x    |    x    |
 | policies:write      |   x   |            |         |         |
+| staff:read          |   x   |            |         |         |
+| staff:write         |   x   |            |         |         |
 
 Compliance alone reviews KYC, reveals PII (with a stated reason, audited),
 resolves AML alerts and cases and freezes wallets: these are the bank's
 compliance decisions, deliberately not an admin's. Admin alone changes the
 regional policy packs.
 
+Only admin lists staff users, deactivates them and changes their roles
+(staff:read, staff:write; never leaving the bank without an active admin).
 Only admin manages partners, API clients and keys, and only admin revokes
 tokens (`tokenRevoke` by token or jti, which needs partners:write; partners
 and customer tokens may revoke their own tokens); analyst reads and never
@@ -41,7 +45,10 @@ _READ_ALL = frozenset(
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": _READ_ALL | {"partners:write", "audit:read", "kyc:read", "fees:write", "revenue:read", "aml:read", "policies:write"},
+    "admin": _READ_ALL | {
+        "partners:write", "audit:read", "kyc:read", "fees:write", "revenue:read", "aml:read", "policies:write",
+        "staff:read", "staff:write",
+    },
     "compliance": _READ_ALL | {
         "audit:read", "kyc:read", "kyc:review", "revenue:read", "pii:reveal", "aml:read", "aml:review", "wallets:freeze",
     },

@@ -10,13 +10,16 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from auth.principal import CUSTOMER, PARTNER, STAFF, Principal
+from auth.auth_methods import amr_claim, methods_of_amr
+from auth.principal import CUSTOMER, ENVIRONMENTS, LIVE, PARTNER, STAFF, Principal
 from auth.roles import STAFF_ROLES, permissions_of
 from auth.scopes import PARTNER_SCOPES
 
@@ -81,24 +84,39 @@ class TokenAuthority:
         """Every public key that verifies tokens we issued."""
         return {"keys": [key.public_jwk() for key in self._verifying.values()]}
 
-    def issue_partner_token(self, *, client_id: str, partner_id: uuid.UUID, scopes: list[str], ttl_s: int) -> tuple[str, int]:
-        """Sign a partner access token; return it and its lifetime in seconds."""
+    def issue_partner_token(
+        self, *, client_id: str, partner_id: uuid.UUID, scopes: list[str], ttl_s: int, environment: str = LIVE,
+    ) -> tuple[str, int]:
+        """Sign a partner access token; return it and its lifetime in seconds.
+
+        `environment` (the partner's: LIVE or SANDBOX) is the `env` claim; a
+        token whose claim is not its partner's environment is refused (services.token_liveness).
+        """
         return self._issue({"kind": PARTNER, "sub": client_id, "client_id": client_id,
-                            "partner_id": str(partner_id), "scope": " ".join(scopes)}, ttl_s)
+                            "partner_id": str(partner_id), "scope": " ".join(scopes), "env": _env(environment)}, ttl_s)
 
     def issue_customer_token(
-        self, *, client_id: str, partner_id: uuid.UUID, customer_id: uuid.UUID, scopes: list[str], ttl_s: int
+        self, *, client_id: str, partner_id: uuid.UUID, customer_id: uuid.UUID, scopes: list[str], ttl_s: int,
+        auth_methods: Iterable[str] = (), auth_time: int | None = None, environment: str = LIVE,
     ) -> tuple[str, int]:
-        """Sign a token a partner hands to its frontend: limited to one customer."""
-        return self._issue({"kind": CUSTOMER, "sub": f"customer:{customer_id}", "client_id": client_id,
-                            "partner_id": str(partner_id), "customer_id": str(customer_id),
-                            "scope": " ".join(scopes)}, ttl_s)
+        """Sign a token a partner hands to its frontend: limited to one customer.
+
+        With `auth_methods` and `auth_time` (how and when the partner
+        authenticated the customer), the token carries them as `amr` and `auth_time`.
+        `environment` is the partner's, as the `env` claim (see issue_partner_token).
+        """
+        claims: dict[str, Any] = {"kind": CUSTOMER, "sub": f"customer:{customer_id}", "client_id": client_id,
+                                  "partner_id": str(partner_id), "customer_id": str(customer_id),
+                                  "scope": " ".join(scopes), "env": _env(environment)}
+        if auth_methods and auth_time is not None:
+            claims |= {"amr": amr_claim(auth_methods), "auth_time": int(auth_time)}
+        return self._issue(claims, ttl_s)
 
     def issue_staff_token(self, *, staff_id: uuid.UUID, role: str, ttl_s: int) -> tuple[str, int]:
         """Sign a bank staff token carrying the staff member's role."""
         return self._issue({"kind": STAFF, "sub": str(staff_id), "role": role}, ttl_s)
 
-    def _issue(self, claims: dict[str, str], ttl_s: int) -> tuple[str, int]:
+    def _issue(self, claims: dict[str, Any], ttl_s: int) -> tuple[str, int]:
         if not 1 <= ttl_s <= MAX_TOKEN_LIFETIME_S:
             raise ValueError("token lifetime out of range")
         now = int(time.time())
@@ -160,6 +178,22 @@ class TokenAuthority:
         return _principal_from_claims(claims)
 
 
+def _env(environment: str) -> str:
+    """The `env` claim of a partner or customer token: live or sandbox (a partner's LIVE / SANDBOX, any case)."""
+    value = str(getattr(environment, "value", environment)).lower()
+    if value not in ENVIRONMENTS:
+        raise ValueError(f"unknown environment {environment!r}")
+    return value
+
+
+def _environment_claim(claims: dict) -> str:
+    """The token's environment: its `env` claim (live or sandbox); a token without one is live."""
+    env = claims.get("env", LIVE)
+    if not isinstance(env, str) or env not in ENVIRONMENTS:
+        raise InvalidToken("env must be live or sandbox")
+    return env
+
+
 def _is_numeric_date(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -173,13 +207,15 @@ def _uuid_claim(claims: dict, name: str) -> uuid.UUID:
 
 def _principal_from_claims(claims: dict) -> Principal:
     kind = claims.get("kind")
-    common = {"token_id": str(claims["jti"]), "expires_at": int(claims["exp"])}
+    common = {"token_id": str(claims["jti"]), "expires_at": int(claims["exp"]), "issued_at": int(claims["iat"])}
     if kind == STAFF:
         role = claims.get("role")
         if not isinstance(role, str) or role not in STAFF_ROLES:
             raise InvalidToken("unknown staff role")
         staff_id = _uuid_claim(claims, "sub")
-        return Principal(kind=STAFF, subject=str(staff_id), partner_id=None, scopes=permissions_of(role), role=role, **common)
+        # Staff are environment-less: they read live and sandbox partners alike, each object flagged.
+        return Principal(kind=STAFF, subject=str(staff_id), partner_id=None, scopes=permissions_of(role), role=role,
+                         environment=None, **common)
     if kind not in (PARTNER, CUSTOMER):
         raise InvalidToken("unsupported token kind")
     scope = claims.get("scope", "")
@@ -195,5 +231,17 @@ def _principal_from_claims(claims: dict) -> Principal:
         partner_id=_uuid_claim(claims, "partner_id"),
         scopes=scopes,
         customer_id=_uuid_claim(claims, "customer_id") if kind == CUSTOMER else None,
+        **(_authentication_claims(claims) if kind == CUSTOMER else {}),
+        environment=_environment_claim(claims),
         **common,
     )
+
+
+def _authentication_claims(claims: dict) -> dict[str, Any]:
+    """A customer token's `amr` and `auth_time` as Principal fields (absent: nothing was said)."""
+    amr, auth_time = claims.get("amr"), claims.get("auth_time")
+    if amr is None and auth_time is None:
+        return {}
+    if not isinstance(amr, list) or not all(isinstance(v, str) for v in amr) or not _is_numeric_date(auth_time):
+        raise InvalidToken("amr must be a list of strings and auth_time a number, together")
+    return {"auth_methods": methods_of_amr(amr), "auth_time": int(auth_time)}

@@ -3,7 +3,7 @@
 from models.aml import AmlAlert, AmlCase, AmlCaseNote
 from models.audit import AuditChainHead, AuditEvent
 from models.compliance_policy import CompliancePolicy
-from models.customer import Customer
+from models.customer import Customer, CustomerOwnLimit
 from models.data_key import DataKey
 from models.domain_event import DomainEvent
 from models.fee_rule import FeeRule
@@ -27,6 +27,7 @@ __all__ = [
     "AuditEvent",
     "CompliancePolicy",
     "Customer",
+    "CustomerOwnLimit",
     "DataKey",
     "DomainEvent",
     "Entry",

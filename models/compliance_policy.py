@@ -22,6 +22,9 @@ class CompliancePolicy(Model):
     tiers = fields.JSONField(default=list)
     # {RULE: {severity, action, ...parameters}}
     aml_rules = fields.JSONField(default=dict)
+    # [{operations, aboveAmounts: {currency: minor units}, require, maxAgeSeconds}]: when a money
+    # movement needs strong customer authentication. NULL: never set (a shipped pack gets its rules once).
+    strong_authentication = fields.JSONField(null=True)
     version = fields.IntField(default=1)
     updated_by = fields.CharField(max_length=128, null=True)
     updated_at = fields.DatetimeField(auto_now=True)

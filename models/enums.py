@@ -8,6 +8,20 @@ class PartnerStatus(str, Enum):
     SUSPENDED = "SUSPENDED"
 
 
+class PartnerEnvironment(str, Enum):
+    """Where a partner's credentials, customers and money live: real (LIVE) or test (SANDBOX); fixed at partnerCreate."""
+
+    LIVE = "LIVE"
+    SANDBOX = "SANDBOX"
+
+
+class PartnerStrongAuthMode(str, Enum):
+    """Whether a partner's own (server-side) token may move money that the pack says needs strong authentication."""
+
+    EXEMPT = "EXEMPT"
+    REQUIRE_CUSTOMER_TOKEN = "REQUIRE_CUSTOMER_TOKEN"
+
+
 class ApiClientStatus(str, Enum):
     ACTIVE = "ACTIVE"
     REVOKED = "REVOKED"
@@ -16,6 +30,13 @@ class ApiClientStatus(str, Enum):
 class CustomerKind(str, Enum):
     INDIVIDUAL = "INDIVIDUAL"
     BUSINESS = "BUSINESS"
+
+
+class CustomerStatus(str, Enum):
+    """ACTIVE, or CLOSED for good (every wallet closed first); a closed customer's data and history stay readable."""
+
+    ACTIVE = "ACTIVE"
+    CLOSED = "CLOSED"
 
 
 class KycStatus(str, Enum):
@@ -39,12 +60,15 @@ class AccountKind(str, Enum):
     PARTNER_REVENUE = "PARTNER_REVENUE"
     FX = "FX"
     SUSPENSE = "SUSPENSE"
+    SANDBOX = "SANDBOX"  # one sandbox partner's test money in one currency: the bank's side of its postings
 
 
 class TransactionKind(str, Enum):
     TOP_UP = "TOP_UP"
     TRANSFER = "TRANSFER"
     WITHDRAWAL = "WITHDRAWAL"
+    SWEEP = "SWEEP"  # a closing wallet's whole balance to another wallet of the same customer (walletClose)
+    SANDBOX_FUND = "SANDBOX_FUND"  # test money minted into a sandbox partner's wallet (sandboxFund)
 
 
 class TransactionStatus(str, Enum):

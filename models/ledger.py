@@ -42,6 +42,9 @@ class Wallet(Model):
     status = fields.CharEnumField(WalletStatus, max_length=16, default=WalletStatus.ACTIVE)
     # Why compliance froze the wallet (NULL while active).
     status_reason = fields.CharField(max_length=500, null=True)
+    # The customer's own name for the wallet (walletNicknameSet), 1 to 40 characters.
+    nickname = fields.CharField(max_length=40, null=True)
+    closed_at = fields.DatetimeField(null=True)  # set once, by walletClose (status CLOSED)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

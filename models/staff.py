@@ -16,6 +16,9 @@ class StaffUser(Model):
     failed_logins = fields.IntField(default=0, db_default=0)
     locked_until = fields.DatetimeField(null=True)
     last_login_at = fields.DatetimeField(null=True)
+    # Tokens issued (JWT iat, epoch seconds) before this second are refused: set
+    # when the user is deactivated or their role changes.
+    min_token_iat_s = fields.BigIntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -17,18 +17,23 @@ from strawberry.schema.config import StrawberryConfig
 from schema.aml.operations import AmlMutations, AmlQueries
 from schema.common.scalars import SCALAR_MAP
 from schema.customers.operations import CustomerMutations, CustomerQueries
+from schema.customers.profile import CustomerAccountMutations
 from schema.customers.types import Customer
 from schema.compliance.operations import ComplianceMutations, ComplianceQueries
+from schema.compliance.strong_auth import StrongAuthMutations
 from schema.audit_extension import AuditTrail
-from schema.extensions import PublicErrorsOnly
+from schema.extensions import LoggedSchema, PublicErrorsOnly
 from schema.ledger.operations import LedgerMutations, LedgerQueries
+from schema.ledger.sandbox import SandboxMutations
 from schema.ledger.types import Transaction
 from schema.audit.operations import AuditQueries
 from schema.fees.operations import FeeMutations, FeeQueries
 from schema.kyc.operations import KycMutations, KycQueries
 from schema.partners.operations import PartnerMutations, PartnerQueries
+from schema.staff.operations import StaffMutations, StaffQueries
 from schema.tokens.operations import TokenMutations
 from schema.viewer import ViewerQueries
+from schema.wallets.closing import WalletAccountMutations
 from schema.wallets.freeze import WalletFreezeMutations
 from schema.wallets.operations import WalletMutations, WalletQueries
 from schema.wallets.types import Wallet
@@ -42,15 +47,24 @@ _LIMIT_RULES = [
 ]
 
 
-@strawberry.type
+@strawberry.type(
+    description="Everything you can read. Apart from viewer, node and nodes, each field needs a scope of your token"
+    " (partner or customer) or a permission of your staff role, else it answers a FORBIDDEN error; another partner's"
+    " object answers exactly like a missing one (NOT_FOUND), and lists are Relay connections of at most 100 a page."
+)
 class Query(ViewerQueries, CustomerQueries, WalletQueries, LedgerQueries, PartnerQueries, AuditQueries, FeeQueries, AmlQueries,
-            KycQueries, ComplianceQueries):
+            KycQueries, ComplianceQueries, StaffQueries):
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="Everything you can change, each with one `input` argument. A business refusal comes back in the"
+    " payload's userErrors with a stable ErrorCode (nothing was changed); a missing scope or role is a FORBIDDEN"
+    " error, and money-moving mutations take an idempotencyKey so a retry never pays twice."
+)
 class Mutation(CustomerMutations, WalletMutations, LedgerMutations, TokenMutations, PartnerMutations, FeeMutations, WalletFreezeMutations, AmlMutations,
-               KycMutations, ComplianceMutations):
+               KycMutations, ComplianceMutations, StrongAuthMutations, StaffMutations, CustomerAccountMutations,
+               WalletAccountMutations, SandboxMutations):
     pass
 
 
@@ -72,7 +86,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     ]
     if production:
         extensions.insert(0, DisableIntrospection)
-    return strawberry.Schema(
+    return LoggedSchema(
         query=Query,
         mutation=Mutation,
         types=[Customer, Wallet, Transaction],

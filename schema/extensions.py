@@ -1,10 +1,13 @@
-"""Schema extensions: public errors with stable codes, everything else masked."""
+"""Schema extensions: public errors with stable codes, everything else masked; and the
+one place GraphQL errors are logged (a refusal is a code, never a traceback)."""
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
+import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
@@ -13,6 +16,7 @@ from services.errors import DomainError
 
 log = logging.getLogger("qianbao.graphql")
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+INTERNAL = "INTERNAL"
 
 
 def _is_request_error(error: GraphQLError) -> bool:
@@ -25,38 +29,71 @@ def _is_request_error(error: GraphQLError) -> bool:
     return error.path is None and bool(error.nodes) and isinstance(original, ValueError)
 
 
+def public_code(error: GraphQLError) -> str | None:
+    """The code the caller sees for a refusal (its own mistake or a business rule), or None
+    for an unexpected error, which is masked as INTERNAL."""
+    original = error.original_error
+    if isinstance(original, DomainError):
+        return original.code
+    if original is None or isinstance(original, PublicError) or isinstance(error, PublicError) or _is_request_error(error):
+        return getattr(original, "code", None) or (error.extensions or {}).get("code") or "BAD_REQUEST"
+    return None
+
+
+def _request_id(execution_context: Any) -> str | None:
+    return getattr(getattr(execution_context, "context", None), "request_id", None)
+
+
+class LoggedSchema(strawberry.Schema):
+    """strawberry's Schema, logging errors our way instead of strawberry's (which logs every
+    error, a missing scope or a typo in a query included, at ERROR with its traceback).
+
+    Every error passes here once, before masking: a refusal adds its code to the request's
+    outcome codes (the access log line names them; no line of its own, no traceback); an
+    unexpected error is logged once at ERROR with its traceback and the request id."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        context = getattr(execution_context, "context", None)
+        codes = getattr(context, "outcome_codes", None)
+        for error in errors:
+            code = public_code(error)
+            if code is None:
+                code = INTERNAL
+                log.error(
+                    "unhandled error in %s (request %s)", error.path, _request_id(execution_context),
+                    exc_info=error.original_error or error,
+                )
+            if codes is not None:
+                codes.append(code)
+
+
 class PublicErrorsOnly(MaskErrors):
     """Domain refusals and public errors keep their code; any other error becomes
-    "Internal error" plus the request id, and is logged (never a traceback to clients)."""
+    "Internal error" plus the request id (LoggedSchema logged it; never a traceback to clients)."""
 
     def __init__(self, *, hide_suggestions: bool = False) -> None:
         super().__init__(error_message="Internal error.")
         self.hide_suggestions = hide_suggestions
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        context = self.execution_context.context
-        request_id = getattr(context, "request_id", None)
+        request_id = _request_id(self.execution_context)
         processed: list[GraphQLError] = []
         for error in errors:
             original = error.original_error
+            code = public_code(error)
             if isinstance(original, DomainError):
                 extensions = {"code": original.code}
                 if original.field:
                     extensions["field"] = original.field  # type: ignore[assignment]
                 processed.append(self._rebuild(error, original.message, extensions))
-            elif (
-                original is None or isinstance(original, PublicError) or isinstance(error, PublicError)
-                or _is_request_error(error)
-            ):
-                code = getattr(original, "code", None) or (error.extensions or {}).get("code") or "BAD_REQUEST"
+            elif code is not None:
                 processed.append(self._rebuild(error, error.message, {**(error.extensions or {}), "code": code}))
             else:
-                log.error("unhandled error in %s (request %s)", error.path, request_id, exc_info=original)
                 processed.append(
                     self._rebuild(
                         error,
                         f"Internal error. Quote request id {request_id} to the bank's support.",
-                        {"code": "INTERNAL", "requestId": request_id},
+                        {"code": INTERNAL, "requestId": request_id},
                     )
                 )
         return processed

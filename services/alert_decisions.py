@@ -8,6 +8,10 @@ sender's limits back; no money moves. A screening alert decides its customer
 customer. Every other OPEN alert of the same transaction is closed with the
 same decision. Alert, money and domain event commit together; deciding an
 alert twice is INVALID_STATE.
+
+Only compliance (aml:review) decides; the schema enforces it and
+services.authority refuses any other caller outright. The decided alert is
+handed back as an AlertRecord.
 """
 
 from __future__ import annotations
@@ -18,15 +22,20 @@ from tortoise.transactions import in_transaction
 
 from auth.principal import Principal
 from models import AmlAlert
+from services.aml.records import AlertRecord
 from services.aml.resolution import close_alerts, decide_customer, lock_open_alert, open_alerts_of_transaction
+from services.authority import require_staff
 from services.compliance.standing_channel import announce_standing_changed
 from services.db.sql import as_uuid
 from services.ledger.held import decide_held_transaction
 from services.validation import clean_reason
 
+REVIEW_PERMISSION = "aml:review"
 
-async def resolve_alert(*, principal: Principal, alert_id: uuid.UUID, decision: str, reason: str | None) -> AmlAlert:
+
+async def resolve_alert(*, principal: Principal, alert_id: uuid.UUID, decision: str, reason: str | None) -> AlertRecord:
     """Decide one OPEN alert (staff with aml:review) and whatever it held; return the resolved alert."""
+    require_staff(principal, REVIEW_PERMISSION)
     reason = clean_reason(reason, max_len=1000)
     standing_changed = False
     async with in_transaction() as conn:
@@ -42,4 +51,4 @@ async def resolve_alert(*, principal: Principal, alert_id: uuid.UUID, decision: 
         await close_alerts(conn, principal=principal, alert_id=alert_id, closing=closing, decision=decision, reason=reason)
     if standing_changed:
         await announce_standing_changed()
-    return await AmlAlert.get(id=alert_id)
+    return AlertRecord.from_row(await AmlAlert.get(id=alert_id))

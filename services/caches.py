@@ -19,6 +19,7 @@ AUTH_CHANNEL = "qianbao_auth"                    # clients, partners, staff, rev
 FEES_CHANNEL = "qianbao_fees"                    # fee rules and partner fee shares
 STANDING_CHANNEL = "qianbao_customer_standing"   # a customer's KYC tier or screening status, a policy pack
 WATCHLIST_CHANNEL = "qianbao_watchlist"          # a watchlist was loaded
+OWN_LIMITS_CHANNEL = "qianbao_own_limits"        # a customer set or cleared its own limits
 
 
 @dataclass
@@ -54,6 +55,9 @@ class BoundedCache:
 WALLET_FACTS = BoundedCache("wallet_facts", 200_000, None, "wallet -> partner, customer, currency, account (never change)")
 FEE_CUSTOMERS = BoundedCache("fee_customers", 200_000, None, "wallet -> its customer's id, kind and country (never change)")
 SYSTEM_ACCOUNTS = BoundedCache("system_accounts", 10_000, None, "'KIND:CURRENCY' -> the bank's account id (never changes)")
+PARTNER_ENVIRONMENTS = BoundedCache(
+    "partner_environments", 100_000, None, "partner -> LIVE or SANDBOX (fixed at partnerCreate, never changes)"
+)
 USAGE_ROWS = BoundedCache("usage_rows", 200_000, None, "(customer, currency) pairs whose limit-usage row exists")
 LAST_ACTIVE = BoundedCache("last_active", 200_000, None, "wallet -> when this process last saw it move money (only grows)")
 DATA_KEYS = BoundedCache("data_keys", 1_000, None, "PII data key id -> the unwrapped key")
@@ -63,10 +67,12 @@ FEE_SHARES = BoundedCache("fee_shares", 100_000, FEES_CHANNEL, "partner -> its f
 STANDINGS = BoundedCache("standings", 200_000, STANDING_CHANNEL, "customer -> country, kind, KYC tier, screening status")
 POLICY_PACKS = BoundedCache("policy_packs", 1_000, STANDING_CHANNEL, "jurisdiction -> its compliance policy pack")
 WATCHLIST_INDEX = BoundedCache("watchlist_index", 1, WATCHLIST_CHANNEL, "the screening index built from every watchlist")
+OWN_LIMITS = BoundedCache("own_limits", 200_000, OWN_LIMITS_CHANNEL,
+                          "(customer, currency) -> the daily and per-transaction limits it set itself (or none)")
 
 REGISTRY: tuple[BoundedCache, ...] = (
-    WALLET_FACTS, FEE_CUSTOMERS, SYSTEM_ACCOUNTS, USAGE_ROWS, LAST_ACTIVE, DATA_KEYS,
-    LIVE_TOKENS, FEE_SCHEDULE, FEE_SHARES, STANDINGS, POLICY_PACKS, WATCHLIST_INDEX,
+    WALLET_FACTS, FEE_CUSTOMERS, SYSTEM_ACCOUNTS, PARTNER_ENVIRONMENTS, USAGE_ROWS, LAST_ACTIVE, DATA_KEYS,
+    LIVE_TOKENS, FEE_SCHEDULE, FEE_SHARES, STANDINGS, POLICY_PACKS, WATCHLIST_INDEX, OWN_LIMITS,
 )
 
 _wired = False

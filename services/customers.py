@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
@@ -12,11 +12,11 @@ from tortoise.transactions import in_transaction
 
 from auth.principal import Principal
 from models import Customer
-from models.enums import CustomerKind, KycStatus, ScreeningStatus
+from models.enums import CustomerKind, CustomerStatus, KycStatus, ScreeningStatus
 from services.countries import is_country
 from services.errors import AlreadyExists, ValidationFailed
 from services.outcome import ServiceResult
-from services.pagination import Page, keyset_page, map_page
+from services.pagination import Page, enum_filter, map_page, page_window, window_page
 from services.scoping import get_scoped, partner_scoped
 from services.screening.customer_screening import announce_after_hold, screen_customer
 from services.validation import clean_email, clean_phone, clean_text
@@ -40,6 +40,10 @@ class CustomerRecord(ServiceResult):
     kyc_tier: int
     screening_status: ScreeningStatus
     created_at: datetime
+    status: CustomerStatus = CustomerStatus.ACTIVE  # CLOSED by customerClose
+    closed_at: datetime | None = None
+    # The address as stored: an AES-GCM token (services.pii), never plaintext; shown masked (services.customer_profile).
+    address_ciphertext: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_row(cls, row: Customer) -> CustomerRecord:
@@ -49,6 +53,7 @@ class CustomerRecord(ServiceResult):
             kind=CustomerKind(row.kind), display_name=row.display_name, email=row.email, phone=row.phone,
             country=row.country, kyc_status=KycStatus(row.kyc_status), kyc_tier=row.kyc_tier,
             screening_status=ScreeningStatus(row.screening_status), created_at=row.created_at,
+            status=CustomerStatus(row.status), closed_at=row.closed_at, address_ciphertext=row.address_enc,
         )
 
 
@@ -103,9 +108,30 @@ async def get_customer(*, principal: Principal, customer_id: uuid.UUID | None) -
     return CustomerRecord.from_row(await get_scoped(Customer, principal, customer_id, what="customer", field=["id"]))
 
 
-async def list_customers(*, principal: Principal, first: int | None, after: str | None) -> Page[CustomerRecord]:
-    """The partner's customers, oldest first, one keyset page at a time."""
-    return map_page(await keyset_page(partner_scoped(Customer, principal), first=first, after=after), CustomerRecord.from_row)
+async def list_customers(
+    *,
+    principal: Principal,
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
+    external_ref: str | None = None,
+    kyc_status: KycStatus | str | None = None,
+    kind: CustomerKind | str | None = None,
+) -> Page[CustomerRecord]:
+    """The partner's customers, oldest first, filtered by externalRef, KYC status and kind: one statement a page.
+
+    Paged forward with first/after or backward with last/before.
+    """
+    window = page_window(first=first, after=after, last=last, before=before)
+    query = partner_scoped(Customer, principal)
+    if external_ref is not None:
+        query = query.filter(external_ref=clean_text(external_ref, field="externalRef", max_len=128))
+    if kyc_status is not None:
+        query = query.filter(kyc_status=enum_filter(KycStatus, kyc_status, field="kycStatus"))
+    if kind is not None:
+        query = query.filter(kind=enum_filter(CustomerKind, kind, field="kind"))
+    return map_page(await window_page(query, window), CustomerRecord.from_row)
 
 
 async def customers_by_ids(*, principal: Principal, customer_ids: list[uuid.UUID]) -> dict[uuid.UUID, CustomerRecord]:

@@ -12,7 +12,8 @@ from services.customers import create_customer
 from services.screening.customer_screening import announce_after_hold
 from services.screening.watchlist import load_watchlist_csv
 from services.ledger.posting import post_top_up, post_transfer, post_withdrawal
-from services.partners.onboarding import NewClient, create_partner
+from services.partners.onboarding import create_partner
+from services.partners.records import NewPartner
 from services.wallets import open_wallet
 
 _DEMO_CUSTOMERS = [
@@ -31,7 +32,7 @@ _LISTED_CUSTOMER = ("walkin-004", "INDIVIDUAL", "Welimir Draschkow", "walkin@exa
 @dataclass(frozen=True)
 class DemoPartner:
     name: str
-    credentials: NewClient
+    credentials: NewPartner
     wallet_ids: list[str]
 
 

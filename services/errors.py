@@ -66,10 +66,32 @@ class ComplianceHold(DomainError):
     code = "COMPLIANCE_HOLD"
 
 
+class StepUpRequired(DomainError):
+    """The money movement needs a stronger or fresher customer authentication than the token carries.
+
+    The message names what is needed (two factors or a biometric, within how
+    many seconds); nothing was changed and the idempotency key is not used.
+    """
+
+    code = "STEP_UP_REQUIRED"
+
+
 class WalletStateConflict(DomainError):
     """The wallet is not in the state the action needs (freezing a frozen or closed wallet)."""
 
     code = "INVALID_STATE"
+
+
+class CustomerStateConflict(DomainError):
+    """The customer is not in the state the action needs (changing or closing a closed customer, closing one with open wallets)."""
+
+    code = "INVALID_STATE"
+
+
+class WalletNotEmpty(DomainError):
+    """The wallet still holds money, funds on hold or transactions under review: it cannot be closed like that."""
+
+    code = "WALLET_NOT_EMPTY"
 
 
 class CaseStateConflict(DomainError):
@@ -94,6 +116,12 @@ class PiiUnreadable(DomainError):
     """A stored PII value failed its integrity check (altered or misplaced): it is not shown."""
 
     code = "PII_INTEGRITY"
+
+
+class LastAdmin(DomainError):
+    """The change would leave the bank without an active admin (deactivating or demoting the last one)."""
+
+    code = "LAST_ADMIN"
 
 
 class Forbidden(DomainError):

@@ -14,6 +14,8 @@ EVENT_TYPES = frozenset({
     "customer.held", "customer.released", "customer.blocked",
     "transaction.held", "transaction.released", "transaction.rejected",
     "wallet.frozen", "wallet.unfrozen", "aml.alert_raised",
+    # Account management: field names and global facts only, never the values (PII).
+    "customer.updated", "customer.closed", "customer.limits_changed", "wallet.closed", "wallet.renamed",
 })
 
 

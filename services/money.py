@@ -1,23 +1,50 @@
-"""Currencies (ISO 4217 exponents) and exact decimal-string <-> minor-unit conversion.
+"""Currencies (ISO 4217 codes and exponents) and exact decimal-string <-> minor-unit conversion.
 
 Money is an integer count of the currency's minor unit. Partners speak decimal
 strings such as "12.50"; nothing here ever goes through a float.
+
+Which codes exist, and how many decimals each has, comes from the maintained
+`iso4217` package (the ISO 4217 list); which of them the bank opens wallets in
+is a business decision, `OFFERED_CURRENCIES` below. Both refusals are
+UNSUPPORTED_CURRENCY, with different messages.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import iso4217
 
 from services.errors import InvalidAmount, UnsupportedCurrency
 
-# ISO 4217 minor-unit exponents of the currencies the bank offers wallets in.
-CURRENCY_EXPONENTS: dict[str, int] = {
-    "AED": 2, "AUD": 2, "BHD": 3, "BRL": 2, "CAD": 2, "CHF": 2, "CLP": 0, "CNY": 2,
-    "CZK": 2, "DKK": 2, "EUR": 2, "GBP": 2, "HKD": 2, "HUF": 2, "IDR": 2, "ILS": 2,
-    "INR": 2, "ISK": 0, "JOD": 3, "JPY": 0, "KRW": 0, "KWD": 3, "MXN": 2, "MYR": 2,
-    "NOK": 2, "NZD": 2, "OMR": 3, "PHP": 2, "PLN": 2, "SAR": 2, "SEK": 2, "SGD": 2,
-    "THB": 2, "TND": 3, "TRY": 2, "TWD": 2, "USD": 2, "VND": 0, "ZAR": 2,
-}
+# ISO 4217 code -> minor-unit exponent, from the library; None for codes with
+# no minor unit (precious metals, SDR, XTS test and XXX "no currency" codes).
+_ISO_EXPONENTS: Mapping[str, int | None] = MappingProxyType({c.code: c.exponent for c in iso4217.Currency})
+
+# The bank's policy: the ISO 4217 currencies it opens wallets in (the shipped
+# policy packs set limits in each). Their exponents come from the library.
+OFFERED_CURRENCIES: frozenset[str] = frozenset(
+    """
+    AED AUD BHD BRL CAD CHF CLP CNY CZK DKK EUR GBP HKD HUF IDR ILS INR ISK JOD JPY
+    KRW KWD MXN MYR NOK NZD OMR PHP PLN SAR SEK SGD THB TND TRY TWD USD VND ZAR
+    """.split()
+)
+
+
+def _offered_exponents() -> Mapping[str, int]:
+    """The library's exponent of each offered currency; refuse to start if one has none (withdrawn from ISO 4217)."""
+    exponents = {code: _ISO_EXPONENTS.get(code) for code in sorted(OFFERED_CURRENCIES)}
+    missing = [code for code, exponent in exponents.items() if exponent is None]
+    if missing:
+        raise RuntimeError(f"offered currencies with no ISO 4217 minor unit in iso4217 {iso4217.__version__}: {missing}")
+    return MappingProxyType({code: exponent for code, exponent in exponents.items() if exponent is not None})
+
+
+# Minor-unit exponent of each offered currency (ISO 4217, from the library).
+CURRENCY_EXPONENTS: Mapping[str, int] = _offered_exponents()
 
 # Postings are BIGINT minor units; anything larger cannot be stored exactly.
 MAX_MINOR = 2**63 - 1
@@ -26,17 +53,27 @@ _AMOUNT_RE = re.compile(r"(?P<int>[0-9]+)(?:\.(?P<frac>[0-9]+))?")
 _MAX_AMOUNT_CHARS = 40
 
 
-def currency_exponent(currency: str) -> int:
-    """The number of decimal places of a supported currency, or UnsupportedCurrency."""
-    try:
+def currency_exponent(currency: Any) -> int:
+    """The number of decimal places of an offered currency, given as its exact (upper-case) ISO 4217 code.
+
+    UnsupportedCurrency if the code is not ISO 4217, is an ISO code with no
+    minor unit (metals, funds without one, XTS, XXX), or names a currency the
+    bank does not offer wallets in.
+    """
+    if isinstance(currency, str) and currency in CURRENCY_EXPONENTS:
         return CURRENCY_EXPONENTS[currency]
-    except (KeyError, TypeError):
-        raise UnsupportedCurrency(f"currency {currency!r} is not supported", field=["currency"]) from None
+    if not isinstance(currency, str) or currency not in _ISO_EXPONENTS:
+        message = f"currency {currency!r} is not an ISO 4217 currency code"
+    elif _ISO_EXPONENTS[currency] is None:
+        message = f"{currency} is an ISO 4217 code with no minor unit (a precious metal, test or special code), not a currency wallets hold"
+    else:
+        message = f"{currency} is an ISO 4217 currency the bank does not offer wallets in"
+    raise UnsupportedCurrency(message, field=["currency"])
 
 
-def normalise_currency(raw: str) -> str:
-    """Upper-case and validate a currency code; raise UnsupportedCurrency if unknown."""
-    code = (raw or "").strip().upper()
+def normalise_currency(raw: Any) -> str:
+    """Strip and upper-case a currency code, then validate it (currency_exponent); the canonical code."""
+    code = raw.strip().upper() if isinstance(raw, str) else raw
     currency_exponent(code)
     return code
 

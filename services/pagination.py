@@ -1,27 +1,44 @@
-"""Keyset pagination: opaque cursors over time-ordered primary keys."""
+"""Keyset pagination: opaque cursors over time-ordered primary keys, forward and backward.
+
+A list is ordered by its rows' primary keys (UUIDv7, so by creation time,
+oldest or newest first), which are unique: the order is total and stable,
+and a page never skips or repeats a row however rows are added meanwhile.
+A page is asked for Relay-style: `first` items after the cursor `after`, or
+the `last` items before the cursor `before` (not both sizes at once).
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import uuid
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from enum import Enum
 from typing import Any, Generic, TypeVar
 
 from tortoise import connections
 from tortoise.queryset import QuerySet
 
-from services.errors import ValidationFailed
-from auth.principal import Principal
 from services.db.sql import as_uuid, fetch
-from services.scoping import partner_clause
+from services.errors import ValidationFailed
 
 T = TypeVar("T")
 U = TypeVar("U")
+E = TypeVar("E", bound=Enum)
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+
+# Cursor format, version 1: base64url (unpadded) of
+#   version byte | row id XOR a fixed mask (16 bytes) | check (4 bytes, BLAKE2b of the first 17)
+# Opaque to clients (no id in plain sight), versioned, and a damaged or hand-made cursor fails the check.
+CURSOR_VERSION = 1
+_CURSOR_BYTES = 1 + 16 + 4
+_MAX_CURSOR_CHARS = 64
+_CURSOR_MASK = hashlib.blake2b(b"qianbao cursor mask v1", digest_size=16).digest()
 
 
 @dataclass(frozen=True)
@@ -32,104 +49,190 @@ class Page(Generic[T]):
     has_previous_page: bool
 
 
+@dataclass(frozen=True)
+class PageWindow:
+    """One validated page request: how many rows, which way, and the cursors (row ids) it lies between."""
+
+    size: int
+    backward: bool  # `last`: the page is the size rows just before `before` (or the end)
+    after: uuid.UUID | None = None
+    before: uuid.UUID | None = None
+
+
 def map_page(page: Page[T], convert: Callable[[T], U]) -> Page[U]:
     """The same page with every item converted (rows to the records services hand out)."""
     return Page(items=[convert(item) for item in page.items], cursors=page.cursors,
                 has_next_page=page.has_next_page, has_previous_page=page.has_previous_page)
 
 
+def _cursor_check(head: bytes) -> bytes:
+    return hashlib.blake2b(head, digest_size=4, person=b"qianbao.cursor").digest()
+
+
 def encode_cursor(object_id: uuid.UUID) -> str:
     """An opaque cursor for a row's id."""
-    return base64.urlsafe_b64encode(b"c:" + object_id.bytes).decode().rstrip("=")
+    head = bytes([CURSOR_VERSION]) + bytes(a ^ b for a, b in zip(object_id.bytes, _CURSOR_MASK))
+    return base64.urlsafe_b64encode(head + _cursor_check(head)).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> uuid.UUID:
-    """The row id a cursor stands for, or ValidationFailed."""
+def decode_cursor(cursor: str, *, field: str = "after") -> uuid.UUID:
+    """The row id a cursor stands for, or ValidationFailed naming the argument it came in."""
+    invalid = ValidationFailed(
+        f"{field} is not a valid cursor: pass a cursor this list returned (an edge's cursor, startCursor or endCursor)",
+        field=[field],
+    )
+    if not isinstance(cursor, str) or not 0 < len(cursor) <= _MAX_CURSOR_CHARS:
+        raise invalid
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
     except (binascii.Error, ValueError):
-        raise ValidationFailed("invalid cursor", field=["after"]) from None
-    if len(raw) != 18 or not raw.startswith(b"c:"):
-        raise ValidationFailed("invalid cursor", field=["after"])
-    return uuid.UUID(bytes=raw[2:])
+        raise invalid from None
+    if len(raw) != _CURSOR_BYTES or raw[0] != CURSOR_VERSION or raw[17:] != _cursor_check(raw[:17]):
+        raise invalid
+    return uuid.UUID(bytes=bytes(a ^ b for a, b in zip(raw[1:17], _CURSOR_MASK)))
 
 
-def check_page_size(first: int | None) -> int:
-    """Validate `first`: between 1 and 100, defaulting to 20."""
+def check_page_size(first: int | None, *, field: str = "first") -> int:
+    """Validate a page size (`first` or `last`): between 1 and 100, defaulting to 20."""
     if first is None:
         return DEFAULT_PAGE_SIZE
     if first < 1 or first > MAX_PAGE_SIZE:
-        raise ValidationFailed(f"first must be between 1 and {MAX_PAGE_SIZE}", field=["first"])
+        raise ValidationFailed(f"{field} must be between 1 and {MAX_PAGE_SIZE}", field=[field])
     return first
 
 
-async def keyset_page(query: QuerySet[T], *, first: int | None, after: str | None, newest_first: bool = False) -> Page[T]:
-    """One page of a query ordered by id, fetching one extra row to know if more follow."""
-    size = check_page_size(first)
-    if after is not None:
-        after_id = decode_cursor(after)
-        query = query.filter(id__lt=after_id) if newest_first else query.filter(id__gt=after_id)
-    rows = await query.order_by("-id" if newest_first else "id").limit(size + 1)
-    has_next = len(rows) > size
-    rows = rows[:size]
-    return Page(
-        items=rows,
-        cursors=[encode_cursor(row.id) for row in rows],  # type: ignore[attr-defined]
-        has_next_page=has_next,
-        has_previous_page=after is not None,
+def page_window(*, first: int | None, after: str | None, last: int | None = None, before: str | None = None) -> PageWindow:
+    """Validate Relay paging arguments: first/after pages forward, last/before backward; 20 forward by default."""
+    if first is not None and last is not None:
+        raise ValidationFailed(
+            "first and last cannot be used together: page forward with first/after or backward with last/before",
+            field=["last"],
+        )
+    size = check_page_size(last, field="last") if last is not None else check_page_size(first)
+    return PageWindow(
+        size=size,
+        backward=last is not None,
+        after=decode_cursor(after, field="after") if after is not None else None,
+        before=decode_cursor(before, field="before") if before is not None else None,
     )
 
 
-async def grouped_keyset_ids(
+def check_time_range(
+    start: datetime | None, end: datetime | None, *, start_field: str, end_field: str
+) -> tuple[datetime | None, datetime | None]:
+    """A list filter's half-open time range [start, end) in UTC (a time without offset is UTC); start before end."""
+    start, end = (_utc(value) for value in (start, end))
+    if start is not None and end is not None and start >= end:
+        raise ValidationFailed(f"{start_field} must be before {end_field}", field=[end_field])
+    return start, end
+
+
+def enum_filter(enum: type[E], value: E | str | None, *, field: str) -> E | None:
+    """A list filter's enum value (a member or its name), or ValidationFailed listing the allowed ones."""
+    if value is None:
+        return None
+    try:
+        return enum(value)
+    except ValueError:
+        raise ValidationFailed(f"{field} must be one of {', '.join(m.value for m in enum)}", field=[field]) from None
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _bounds(window: PageWindow, newest_first: bool) -> list[tuple[str, uuid.UUID]]:
+    """The id comparisons (operator, cursor id) that keep rows strictly between the window's cursors."""
+    later, earlier = ("<", ">") if newest_first else (">", "<")
+    bounds = []
+    if window.after is not None:
+        bounds.append((later, window.after))
+    if window.before is not None:
+        bounds.append((earlier, window.before))
+    return bounds
+
+
+def _scans_descending(window: PageWindow, newest_first: bool) -> bool:
+    """Rows are read from the cursor outwards: the list's own order forward, the reverse backward."""
+    return newest_first != window.backward
+
+
+def assemble_page(ids: list[uuid.UUID], rows_by_id: dict[uuid.UUID, T], window: PageWindow) -> Page[T]:
+    """One page from ids read in scan order (size+1 at most: the extra one says more follow) and the loaded rows.
+
+    Items come in the list's own order either way. Relay's flags: paging forward, hasNextPage says more rows
+    follow and hasPreviousPage that `after` was given; backward, hasPreviousPage says more rows precede and
+    hasNextPage that `before` was given. An id whose row did not load (not readable) is left out.
+    """
+    more = len(ids) > window.size
+    ids = ids[: window.size]
+    if window.backward:
+        ids = ids[::-1]
+    shown = [i for i in ids if i in rows_by_id]
+    return Page(
+        items=[rows_by_id[i] for i in shown],
+        cursors=[encode_cursor(i) for i in shown],
+        has_next_page=window.before is not None if window.backward else more,
+        has_previous_page=more if window.backward else window.after is not None,
+    )
+
+
+async def keyset_page(
+    query: QuerySet[T],
     *,
-    table: str,
-    group_column: str,
-    id_column: str,
-    principal: Principal,
-    group_ids: list[Any],
     first: int | None,
     after: str | None,
-    newest_first: bool,
-) -> tuple[int, dict[Any, list[uuid.UUID]]]:
-    """For many groups at once, the ids of each group's page (plus one extra): one query.
+    newest_first: bool = False,
+    last: int | None = None,
+    before: str | None = None,
+    integer_ids: bool = False,
+) -> Page[T]:
+    """One page of a query ordered by id, fetching one extra row to know if more follow: one statement."""
+    return await window_page(query, page_window(first=first, after=after, last=last, before=before),
+                             newest_first=newest_first, integer_ids=integer_ids)
 
-    Returns the page size and, per group, up to size+1 ids in page order; the
-    extra id only says that another page follows.
+
+async def window_page(query: QuerySet[T], window: PageWindow, *, newest_first: bool = False, integer_ids: bool = False) -> Page[T]:
+    """keyset_page for an already validated window.
+
+    Rows keyed by an integer (audit events) get cursors like any other: the
+    integer travels as the 128-bit value of a UUID, masked like the rest.
     """
-    size = check_page_size(first)
-    if not group_ids:
-        return size, {}
-    scope_sql, values = partner_clause(principal, "t.partner_id", 1)
-    offset = len(values) + 1
-    placeholders = ", ".join(f"${i + offset}" for i in range(len(group_ids)))
-    values = [*values, *group_ids]
-    cursor_filter = ""
-    if after is not None:
-        values.append(decode_cursor(after))
-        cursor_filter = f" AND t.{id_column} {'<' if newest_first else '>'} ${len(values)}"
-    values.append(size + 1)
-    direction = "DESC" if newest_first else "ASC"
-    # A window function ranks each group's rows, so N groups cost one query, not N.
+    for operator, cursor_id in _bounds(window, newest_first):
+        bound: Any = cursor_id.int if integer_ids else cursor_id
+        query = query.filter(id__lt=bound) if operator == "<" else query.filter(id__gt=bound)
+    rows = await query.order_by("-id" if _scans_descending(window, newest_first) else "id").limit(window.size + 1)
+    keys = [uuid.UUID(int=row.id) if integer_ids else row.id for row in rows]  # type: ignore[attr-defined]
+    return assemble_page(keys, dict(zip(keys, rows)), window)
+
+
+async def grouped_page_ids(
+    *, candidates: str, values: list[Any], window: PageWindow, newest_first: bool
+) -> dict[Any, list[uuid.UUID]]:
+    """For many groups at once, the ids of each group's page in scan order (plus one extra): one statement.
+
+    `candidates` is SQL selecting the columns `grp` and `oid` (a row id) with `$n` placeholders for
+    `values`; it must already be narrowed to what the principal may read. A window function ranks each
+    group's rows, so N groups cost one query, not N.
+    """
+    values = list(values)
+    conditions = []
+    for operator, cursor_id in _bounds(window, newest_first):
+        values.append(cursor_id)
+        conditions.append(f"c.oid {operator} ${len(values)}")
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    direction = "DESC" if _scans_descending(window, newest_first) else "ASC"
+    values.append(window.size + 1)
     rows = await fetch(
         connections.get("default"),
-        f"SELECT grp, oid FROM (SELECT t.{group_column} AS grp, t.{id_column} AS oid,"
-        f" ROW_NUMBER() OVER (PARTITION BY t.{group_column} ORDER BY t.{id_column} {direction}) AS rn"
-        f" FROM {table} t WHERE {scope_sql} AND t.{group_column} IN ({placeholders}){cursor_filter}"
-        f") ranked WHERE rn <= ${len(values)} ORDER BY grp, oid {direction}",
+        f"SELECT grp, oid FROM (SELECT c.grp AS grp, c.oid AS oid,"
+        f" ROW_NUMBER() OVER (PARTITION BY c.grp ORDER BY c.oid {direction}) AS rn"
+        f" FROM ({candidates}) c{where}) ranked WHERE rn <= ${len(values)} ORDER BY grp, oid {direction}",
         values,
     )
     grouped: dict[Any, list[uuid.UUID]] = {}
     for row in rows:
         grouped.setdefault(row["grp"], []).append(as_uuid(row["oid"]))
-    return size, grouped
-
-
-def page_from_ids(ids: list[uuid.UUID], rows_by_id: dict[uuid.UUID, T], *, size: int, after: str | None) -> Page[T]:
-    """Assemble one group's page from its ids (size+1 at most) and the loaded rows."""
-    items = [rows_by_id[i] for i in ids[:size] if i in rows_by_id]
-    return Page(
-        items=items,
-        cursors=[encode_cursor(i) for i in ids[:size] if i in rows_by_id],
-        has_next_page=len(ids) > size,
-        has_previous_page=after is not None,
-    )
+    return grouped

@@ -12,6 +12,7 @@ from tortoise.expressions import F
 
 from models import StaffUser
 from services.errors import AlreadyExists, ValidationFailed
+from services.token_liveness import wait_until_tokens_live
 from services.validation import clean_email
 
 MAX_FAILED_LOGINS = 10
@@ -71,6 +72,8 @@ async def login_staff(*, email: str, password: str, now: datetime | None = None)
     if needs_rehash(staff.password_hash):
         updates["password_hash"] = await hash_secret_async(password)
     await StaffUser.filter(id=staff.id).update(**updates)
+    # Right after a role change the token cutoff may be this very second: a token issued now would be refused.
+    await wait_until_tokens_live(staff.min_token_iat_s)
     return LoginResult(staff=staff)
 
 

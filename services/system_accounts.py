@@ -44,8 +44,23 @@ def forget_cached_accounts() -> None:
 
 async def partner_revenue_account_id(partner_id: object, currency: str) -> int:
     """The account that collects a partner's share of fees in one currency, created once."""
-    # system_key holds 40 characters: "PR:" + the partner's UUID as 32 hex digits + ":" + the currency code.
-    key = f"PR:{uuid.UUID(str(partner_id)).hex}:{currency}"
+    return await _partner_account_id(AccountKind.PARTNER_REVENUE, "PR", partner_id, currency)
+
+
+async def sandbox_account_id(partner_id: object, currency: str) -> int:
+    """A sandbox partner's test-money account in one currency, created once (outside a posting transaction).
+
+    The bank's side of every posting of that partner: sandboxFund mints from
+    it, and its top-ups, withdrawals and fees go through it instead of the
+    bank's settlement and fee revenue accounts, so test money never reaches them.
+    """
+    return await _partner_account_id(AccountKind.SANDBOX, "SB", partner_id, currency)
+
+
+async def _partner_account_id(kind: AccountKind, prefix: str, partner_id: object, currency: str) -> int:
+    """One partner's system account of this kind in one currency, created once."""
+    # system_key holds 40 characters: 2-letter prefix + ":" + the partner's UUID as 32 hex digits + ":" + the currency code.
+    key = f"{prefix}:{uuid.UUID(str(partner_id)).hex}:{currency}"
     cached = SYSTEM_ACCOUNTS.get(key)
     if cached is not None:
         return cached
@@ -53,8 +68,7 @@ async def partner_revenue_account_id(partner_id: object, currency: str) -> int:
     if account is None:
         try:
             account = await Account.create(
-                kind=AccountKind.PARTNER_REVENUE, currency=currency, system_key=key, tracks_balance=False,
-                partner_id=partner_id,
+                kind=kind, currency=currency, system_key=key, tracks_balance=False, partner_id=partner_id,
             )
         except IntegrityError:
             account = await Account.get(system_key=key)

@@ -12,12 +12,13 @@ from tortoise.transactions import in_transaction
 from auth.principal import Principal
 from models import Account, Customer, Wallet
 from models.enums import AccountKind, WalletStatus
+from services.customer_status import lock_open_customer
 from services.errors import NotFound
 from services.money import normalise_currency
 from services.db.sql import as_uuid
 from services.outcome import ServiceResult
-from services.pagination import Page, grouped_keyset_ids, keyset_page, map_page, page_from_ids
-from services.scoping import get_scoped, partner_scoped
+from services.pagination import Page, assemble_page, grouped_page_ids, keyset_page, map_page, page_window
+from services.scoping import get_scoped, partner_clause, partner_scoped
 from services.system_accounts import system_account_id
 
 
@@ -37,6 +38,8 @@ class WalletRecord(ServiceResult):
     balance_minor: int
     held_minor: int
     created_at: datetime
+    nickname: str | None = None  # the customer's own name for it (walletNicknameSet)
+    closed_at: datetime | None = None  # when walletClose closed it (status CLOSED)
 
     @classmethod
     def from_row(cls, row: Wallet, *, audited: bool = False) -> WalletRecord:
@@ -46,6 +49,7 @@ class WalletRecord(ServiceResult):
             account_id=row.account_id, currency=row.currency, status=WalletStatus(row.status),  # type: ignore[attr-defined]
             status_reason=row.status_reason, balance_minor=row.account.balance_minor,
             held_minor=row.account.held_minor, created_at=row.created_at, audited=audited,
+            nickname=row.nickname, closed_at=row.closed_at,
         )
 
 
@@ -57,6 +61,8 @@ async def open_wallet(*, principal: Principal, customer_id: uuid.UUID | None, cu
     # and is created here, outside any posting transaction.
     await system_account_id(AccountKind.SETTLEMENT, code)
     async with in_transaction():
+        # Locks the customer row: customerClose (which locks it too) cannot close the customer under a new wallet.
+        await lock_open_customer(customer.id, field=["customerId"])
         account = await Account.create(kind=AccountKind.WALLET, currency=code, partner_id=principal.partner_id)
         wallet = await Wallet.create(
             partner_id=principal.partner_id, customer=customer, account=account, currency=code
@@ -76,7 +82,8 @@ async def get_wallet(*, principal: Principal, wallet_id: uuid.UUID | None) -> Wa
 
 
 async def list_wallets(
-    *, principal: Principal, first: int | None, after: str | None, customer_id: uuid.UUID | None = None
+    *, principal: Principal, first: int | None, after: str | None, customer_id: uuid.UUID | None = None,
+    last: int | None = None, before: str | None = None,
 ) -> Page[WalletRecord]:
     """The partner's wallets (optionally one customer's), oldest first."""
     query = partner_scoped(Wallet, principal).select_related("account")
@@ -84,7 +91,7 @@ async def list_wallets(
         # Another partner's customer answers like a missing one, not as an empty list.
         await get_scoped(Customer, principal, customer_id, what="customer", field=["customerId"])
         query = query.filter(customer_id=customer_id)
-    return map_page(await keyset_page(query, first=first, after=after), WalletRecord.from_row)
+    return map_page(await keyset_page(query, first=first, after=after, last=last, before=before), WalletRecord.from_row)
 
 
 async def wallets_by_ids(*, principal: Principal, wallet_ids: list[uuid.UUID]) -> dict[uuid.UUID, WalletRecord]:
@@ -100,18 +107,20 @@ async def wallets_by_account_ids(*, principal: Principal, account_ids: list[int]
 
 
 async def wallet_pages_by_customer(
-    *, principal: Principal, customer_ids: list[uuid.UUID], first: int | None, after: str | None
+    *, principal: Principal, customer_ids: list[uuid.UUID], first: int | None, after: str | None,
+    last: int | None = None, before: str | None = None,
 ) -> dict[uuid.UUID, Page[WalletRecord]]:
-    """For many customers at once, a page of each one's wallets (oldest first): two queries in all."""
-    size, ids_by_customer = await grouped_keyset_ids(
-        table="wallet", group_column="customer_id", id_column="id",
-        principal=principal, group_ids=customer_ids, first=first, after=after, newest_first=False,
-    )
-    ids_by_customer = {as_uuid(k): v for k, v in ids_by_customer.items()}
+    """For many customers at once, a page of each one's wallets (oldest first, either way): two queries in all."""
+    window = page_window(first=first, after=after, last=last, before=before)
+    customer_ids = list(dict.fromkeys(customer_ids))
+    if not customer_ids:
+        return {}
+    scope_sql, values = partner_clause(principal, "t.partner_id", 1)
+    placeholders = ", ".join(f"${len(values) + i + 1}" for i in range(len(customer_ids)))
+    candidates = f"SELECT t.customer_id AS grp, t.id AS oid FROM wallet t WHERE {scope_sql} AND t.customer_id IN ({placeholders})"
+    grouped = await grouped_page_ids(candidates=candidates, values=[*values, *customer_ids], window=window, newest_first=False)
+    ids_by_customer = {as_uuid(k): v for k, v in grouped.items()}
     wanted = list({wid for ids in ids_by_customer.values() for wid in ids})
     rows = await partner_scoped(Wallet, principal).select_related("account").filter(id__in=wanted) if wanted else []
     by_id = {row.id: WalletRecord.from_row(row) for row in rows}
-    return {
-        customer_id: page_from_ids(ids_by_customer.get(customer_id, []), by_id, size=size, after=after)
-        for customer_id in customer_ids
-    }
+    return {customer_id: assemble_page(ids_by_customer.get(customer_id, []), by_id, window) for customer_id in customer_ids}

@@ -7,6 +7,7 @@ objects on every run. Every partner is new, so tests never see each other's data
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,9 @@ from services.compliance.policy_document import check_tiers
 from services.compliance.standing_channel import announce_standing_changed
 from services.money import CURRENCY_EXPONENTS
 from services.partners.onboarding import create_partner
+from tests.raw_ids import assert_no_raw_ids
+
+CHECK_RAW_IDS = os.environ.get("QIANBAO_TEST_RAW_IDS", "1") != "0"
 
 # The tier factories give new customers unless a test asks otherwise: the
 # highest tier of the shipped packs, so that tests about money movement are
@@ -73,12 +77,15 @@ class BearerSession:
     token: str
 
     async def raw(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
-        """POST the operation and return the raw HTTP response."""
-        return await self.http.post(
+        """POST the operation and return the raw HTTP response (which must carry no raw UUID: tests/raw_ids.py)."""
+        response = await self.http.post(
             "/graphql",
             json={"query": query, "variables": variables or {}},
             headers={"Authorization": f"Bearer {self.token}"},
         )
+        if CHECK_RAW_IDS:
+            assert_no_raw_ids(response.text, query)
+        return response
 
     async def gql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """POST the operation; return the JSON body (data and errors)."""

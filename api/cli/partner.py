@@ -12,6 +12,7 @@ from auth.scopes import PARTNER_SCOPES
 
 def cmd_partner_create(args: argparse.Namespace) -> int:
     """Create a partner and its first API client; print the secret once."""
+    from schema.common.relay import to_global_id
     from services.errors import DomainError
     from services.partners.onboarding import create_partner
 
@@ -19,14 +20,19 @@ def cmd_partner_create(args: argparse.Namespace) -> int:
 
     async def work() -> int:
         try:
-            created = await create_partner(name=args.name, scopes=args.scope or None)
+            created = await create_partner(
+                name=args.name, scopes=args.scope or None, environment="SANDBOX" if args.sandbox else "LIVE"
+            )
         except DomainError as exc:
             return fail(exc.message)
         out = {
-            "partner_id": str(created.partner.id),
+            # The partner's global ID: the one feeRuleCreate(partnerId:) and every other API argument accepts.
+            "partner_id": to_global_id("Partner", created.partner.id),
+            "api_client_id": to_global_id("ApiClient", created.client.id),
             "client_id": created.client.client_id,
             "client_secret": created.client_secret,
-            "scope": created.client.scopes,
+            "scope": " ".join(created.client.scopes),
+            "environment": created.partner.environment.value,  # LIVE, or SANDBOX with --sandbox
         }
         if args.json:
             print(json.dumps(out))
@@ -35,6 +41,7 @@ def cmd_partner_create(args: argparse.Namespace) -> int:
             print(f"client_id    {out['client_id']}")
             print(f"client_secret {out['client_secret']}   (shown once: store it now)")
             print(f"scope        {out['scope']}")
+            print(f"environment  {out['environment']}")
         return 0
 
     return run_with_db(settings.database_url, work)
@@ -46,5 +53,9 @@ def add_partner_parser(sub: argparse._SubParsersAction) -> None:
     create = with_db(partner.add_parser("create", help="create a partner and its first API client"))
     create.add_argument("--name", required=True)
     create.add_argument("--scope", action="append", choices=PARTNER_SCOPES, help="repeat for several (default: all)")
+    create.add_argument(
+        "--sandbox", action="store_true",
+        help="a sandbox partner: test credentials, customers and money apart from live data (default: live)",
+    )
     create.add_argument("--json", action="store_true", help="print one JSON object")
     create.set_defaults(func=cmd_partner_create)

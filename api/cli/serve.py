@@ -8,7 +8,8 @@ import os
 
 from api.cli.common import fail, prepare_database, redact, unreachable, with_db
 from api.db import DatabaseUnavailable, close_orm, init_orm
-from api.settings import load_settings
+from api.logging_config import log_config
+from api.settings import PRODUCTION_REQUIRED_ENV, load_settings
 from services.pii.master_key import master_key_problem
 
 
@@ -22,7 +23,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "--workers above 1 needs PostgreSQL: several processes writing one SQLite file are not safe. "
             "Set QIANBAO_DATABASE_URL=postgres://... or run one worker."
         )
-    if settings.production and (problem := master_key_problem()) is not None:
+    if settings.production and (problem := production_problem()) is not None:
         return fail(problem)  # fail now, not at the first KYC submission
     try:
         asyncio.run(_serve_prepare(settings.database_url, settings.issuer, settings.audience))
@@ -34,9 +35,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"Qianbao listening on http://{args.host}:{args.port}/graphql ({settings.env}, {redact(settings.database_url)})")
     uvicorn.run(
         "api.asgi:app", host=args.host, port=args.port, workers=args.workers, loop="uvloop", http="httptools",
-        log_level=args.log_level, access_log=False, proxy_headers=False,
+        log_level=args.log_level, log_config=log_config(args.log_level), access_log=False, proxy_headers=False,
     )
     return 0
+
+
+def production_problem() -> str | None:
+    """Why production mode cannot start with this environment, or None when it can."""
+    if (problem := master_key_problem()) is not None:
+        return problem
+    missing = [name for name in PRODUCTION_REQUIRED_ENV if not os.environ.get(name, "").strip()]
+    return f"production mode needs {', '.join(missing)} set" if missing else None
 
 
 async def _serve_prepare(database_url: str, issuer: str, audience: str) -> None:

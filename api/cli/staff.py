@@ -10,17 +10,30 @@ from api.settings import load_settings
 from auth.roles import STAFF_ROLES
 
 
-def _read_password(args: argparse.Namespace) -> str | None:
+class NoPassword(Exception):
+    """The password could not be read: why, as one line for the user."""
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    """The new user's password, from one line of standard input or typed twice at the prompt."""
     if args.password_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    if not sys.stdin.isatty():
-        return None
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+        if not line:  # closed or empty: end of input before any line
+            raise NoPassword("no password on standard input (it was empty or closed): pipe one line with --password-stdin")
+        return line.rstrip("\n")
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise NoPassword("no password: type it at the prompt, or pipe it with --password-stdin")
     import getpass
 
-    first = getpass.getpass("Password (12+ characters): ")
-    if getpass.getpass("Repeat: ") != first:
-        print("qianbao: the passwords differ", file=sys.stderr)
-        return None
+    try:
+        first = getpass.getpass("Password (12+ characters): ")
+        repeated = getpass.getpass("Repeat: ")
+    except EOFError:  # Ctrl-D at the prompt
+        if sys.stderr.isatty():
+            print(file=sys.stderr)  # end the prompt's line
+        raise NoPassword("no password typed (end of input at the prompt); no staff user created") from None
+    if repeated != first:
+        raise NoPassword("the passwords differ; no staff user created")
     return first
 
 
@@ -31,9 +44,10 @@ def cmd_staff_create(args: argparse.Namespace) -> int:
     from services.staff import create_staff
 
     settings = load_settings(database_url=args.database_url)
-    password = _read_password(args)
-    if password is None:
-        return fail("no password: type it at the prompt, or pipe it with --password-stdin")
+    try:
+        password = _read_password(args)
+    except NoPassword as exc:
+        return fail(str(exc))
 
     async def work() -> int:
         try:

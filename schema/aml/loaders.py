@@ -11,7 +11,10 @@ from strawberry.dataloader import DataLoader
 
 from auth.principal import Principal
 from services.aml import alert_queries
+from services.aml.cases import CaseNoteRecord, CaseRecord
+from services.aml.records import AlertRecord
 from services.ledger import queries as ledger_queries
+from services.ledger.records import TransactionRecord
 
 
 class AmlLoaders:
@@ -21,34 +24,34 @@ class AmlLoaders:
         self.principal = principal
 
     @cached_property
-    def case(self) -> DataLoader[uuid.UUID, Any]:
+    def case(self) -> DataLoader[uuid.UUID, CaseRecord | None]:
         return DataLoader(load_fn=self._cases)
 
     @cached_property
-    def case_alerts(self) -> DataLoader[uuid.UUID, list[Any]]:
+    def case_alerts(self) -> DataLoader[uuid.UUID, list[AlertRecord]]:
         return DataLoader(load_fn=self._case_alerts)
 
     @cached_property
-    def case_notes(self) -> DataLoader[uuid.UUID, list[Any]]:
+    def case_notes(self) -> DataLoader[uuid.UUID, list[CaseNoteRecord]]:
         return DataLoader(load_fn=self._case_notes)
 
     @cached_property
-    def transaction(self) -> DataLoader[uuid.UUID, Any]:
+    def transaction(self) -> DataLoader[uuid.UUID, TransactionRecord | None]:
         return DataLoader(load_fn=self._transactions)
 
-    async def _cases(self, ids: Sequence[uuid.UUID]) -> list[Any]:
+    async def _cases(self, ids: Sequence[uuid.UUID]) -> list[CaseRecord | None]:
         found = await alert_queries.cases_by_ids(principal=self.principal, case_ids=list(set(ids)))
         return [found.get(i) for i in ids]
 
-    async def _case_alerts(self, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+    async def _case_alerts(self, ids: Sequence[uuid.UUID]) -> list[list[AlertRecord]]:
         found = await alert_queries.alerts_by_case_ids(principal=self.principal, case_ids=list(set(ids)))
         return [found.get(i, []) for i in ids]
 
-    async def _case_notes(self, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+    async def _case_notes(self, ids: Sequence[uuid.UUID]) -> list[list[CaseNoteRecord]]:
         found = await alert_queries.notes_by_case_ids(principal=self.principal, case_ids=list(set(ids)))
         return [found.get(i, []) for i in ids]
 
-    async def _transactions(self, ids: Sequence[uuid.UUID]) -> list[Any]:
+    async def _transactions(self, ids: Sequence[uuid.UUID]) -> list[TransactionRecord | None]:
         found = await ledger_queries.transactions_by_ids(principal=self.principal, transaction_ids=list(set(ids)))
         return [found.get(i) for i in ids]
 

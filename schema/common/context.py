@@ -24,6 +24,9 @@ class RequestContext:
     response: Any = None
     # Response keys of mutation fields whose resolver wrote its own audit row.
     audited: set[str] = field(default_factory=set)
+    # Codes of this request's refusals and errors (GraphQL errors and userErrors), in order:
+    # the access log line names them. The HTTP layer shares the list with its middleware.
+    outcome_codes: list[str] = field(default_factory=list)
 
 
 Info = StrawberryInfo[RequestContext, None]

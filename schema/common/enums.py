@@ -4,13 +4,126 @@ from __future__ import annotations
 
 import strawberry
 
-from services.records import enums
+from services import enums
 
-CustomerKind = strawberry.enum(enums.CustomerKind, name="CustomerKind")
-KycStatus = strawberry.enum(enums.KycStatus, name="KycStatus")
-WalletStatus = strawberry.enum(enums.WalletStatus, name="WalletStatus")
-PartnerStatus = strawberry.enum(enums.PartnerStatus, name="PartnerStatus")
-AccountKind = strawberry.enum(enums.AccountKind, name="AccountKind")
-TransactionKind = strawberry.enum(enums.TransactionKind, name="TransactionKind")
-TransactionStatus = strawberry.enum(enums.TransactionStatus, name="TransactionStatus")
-ApiClientStatus = strawberry.enum(enums.ApiClientStatus, name="ApiClientStatus")
+CustomerKind = strawberry.enum(
+    enums.CustomerKind, name="CustomerKind",
+    description="Whether a customer is a person or a company; fixed at customerCreate. It decides what kycSubmit"
+    " asks for (a business sends company data and beneficial owners).",
+)
+KycStatus = strawberry.enum(
+    enums.KycStatus, name="KycStatus",
+    description="Where a customer (or one KYC submission) stands in identity verification. Money limits follow the"
+    " customer's kycTier, which only an APPROVED review raises.",
+)
+WalletStatus = strawberry.enum(
+    enums.WalletStatus, name="WalletStatus",
+    description="Whether money may move in and out of a wallet. Any status other than ACTIVE refuses money"
+    " movements with WALLET_NOT_ACTIVE.",
+)
+PartnerStatus = strawberry.enum(
+    enums.PartnerStatus, name="PartnerStatus",
+    description="Whether a partner company may use the API; set by bank admins with partnerSuspend and partnerReactivate.",
+)
+AccountKind = strawberry.enum(
+    enums.AccountKind, name="AccountKind",
+    description="What a ledger account belongs to: a customer's wallet, or one of the bank's own accounts (one per"
+    " kind and currency) that take the other side of postings.",
+)
+TransactionKind = strawberry.enum(
+    enums.TransactionKind, name="TransactionKind",
+    description="What a transaction (journal entry) did to money. Every kind is double-entry: its entries sum to"
+    " zero per currency.",
+)
+TransactionStatus = strawberry.enum(
+    enums.TransactionStatus, name="TransactionStatus",
+    description="Whether a transaction's money has moved: POSTED, HELD for compliance review, or REJECTED by it.",
+)
+PartnerEnvironment = strawberry.enum(
+    enums.PartnerEnvironment, name="PartnerEnvironment",
+    description="Where a partner's credentials, customers and money live, fixed at partnerCreate: LIVE (real customers"
+    " and money) or SANDBOX (test ones, kept apart from live data). Tokens carry it; a token never reaches the other"
+    " environment's objects.",
+)
+ApiClientStatus = strawberry.enum(
+    enums.ApiClientStatus, name="ApiClientStatus",
+    description="Whether an API client's credentials (client_id and secret) may still obtain tokens at POST /oauth/token.",
+)
+
+
+def _describe(enum: type, **descriptions: str) -> None:
+    """Describe values of a storage enum exposed as is (every value added since v1 is described here)."""
+    for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        if value.name in descriptions:
+            value.description = descriptions[value.name]
+
+
+_describe(
+    CustomerKind,
+    INDIVIDUAL="A natural person. KYC needs a dateOfBirth and a personal ID document.",
+    BUSINESS="A company. KYC needs its company data (business) and at least one beneficial owner.",
+)
+_describe(
+    KycStatus,
+    NONE="Nothing submitted yet (kycTier 0).",
+    PENDING="A submission waits for review by bank compliance; kycSubmit answers KYC_PENDING until it is decided.",
+    APPROVED="Verified: the reviewer granted the tier shown in kycTier.",
+    REJECTED="Refused by the reviewer; the customer's kycTier is 0. The reason is kept by the bank.",
+    NEEDS_INFO="The reviewer asks for more information (the submission's reviewReason says what): send a new kycSubmit.",
+)
+_describe(
+    WalletStatus,
+    ACTIVE="Open: money may move in and out, within the customer's limits.",
+    FROZEN="Frozen by bank compliance (walletFreeze): nothing moves in or out (WALLET_NOT_ACTIVE) until it is"
+    " unfrozen. The balance stays.",
+    CLOSED="Closed for good (walletClose) with a zero balance; its history stays readable, nothing moves.",
+)
+_describe(
+    PartnerStatus,
+    ACTIVE="The partner's tokens are accepted.",
+    SUSPENDED="Suspended by a bank admin: every token of the partner (and the customer tokens it minted) is refused"
+    " with HTTP 401; after reactivation only tokens issued since are accepted.",
+)
+_describe(
+    AccountKind,
+    WALLET="A customer's wallet (the wallet field links it).",
+    SETTLEMENT="The bank's settlement (funding) account of the currency: the other side of top-ups and withdrawals.",
+    FEE_REVENUE="The bank's fee revenue account of the currency: collects the fees charged.",
+    PARTNER_REVENUE="One partner's share of fees in the currency (per partner and currency).",
+    FX="The bank's foreign-exchange account of the currency (reserved for currency conversion postings).",
+    SUSPENSE="The bank's suspense account of the currency, for amounts awaiting allocation (reserved).",
+    SANDBOX="One sandbox partner's test money in the currency: sandboxFund mints from it, and that partner's top-ups,"
+    " withdrawals and fees go through it instead of the bank's settlement and fee revenue accounts.",
+)
+_describe(
+    TransactionKind,
+    TOP_UP="Money in: the bank's settlement account pays into a wallet (walletTopUp); a fee, if any, comes out of"
+    " the credited wallet.",
+    TRANSFER="Wallet to wallet in one currency (transferCreate); the sending wallet pays amount and fee together.",
+    WITHDRAWAL="Money out: a wallet pays out to the bank's settlement account (withdrawalCreate).",
+    SWEEP="A closing wallet's whole balance moved to another wallet of the same customer and currency (walletClose):"
+    " free, and not counted against the customer's outgoing limits.",
+    SANDBOX_FUND="Test money minted into a sandbox partner's wallet (sandboxFund) from that partner's SANDBOX account;"
+    " never real money, and never in live reports.",
+)
+_describe(
+    TransactionStatus,
+    POSTED="Done: the entries are written and balances changed. Final; a correction is a new reversing transaction.",
+    HELD="Held for AML review: the payer's debit is reserved (it leaves availableBalance, not balance) but nothing"
+    " has moved yet; compliance RELEASEs it (it becomes POSTED) or REJECTs it.",
+    REJECTED="Rejected by compliance after a hold: the reservation ended, no money moved and the sender's limits"
+    " were given back.",
+)
+_describe(
+    PartnerEnvironment,
+    LIVE="Real customers and money (the default). Its tokens never reach sandbox objects.",
+    SANDBOX="Test customers and money, for integrating: sandboxFund mints test money, magic KYC idNumbers decide"
+    " reviews at once (see the README's Sandbox section), and nothing counts in live reports. Its tokens never"
+    " reach live objects.",
+)
+_describe(
+    ApiClientStatus,
+    ACTIVE="The client's credentials obtain tokens.",
+    REVOKED="Revoked by a bank admin (apiClientRevoke): no new tokens, and its live tokens are refused from the next"
+    " request. Final.",
+)

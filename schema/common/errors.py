@@ -16,32 +16,140 @@ from schema.common.audit_actor import actor_of
 T = TypeVar("T")
 
 
-@strawberry.enum(description="Stable codes of business refusals; clients may switch on them.")
+@strawberry.enum(
+    description="Stable codes of business refusals, in a mutation payload's userErrors (nothing was changed); query"
+    " fields answer the same refusals as a GraphQL error with this code in errors[].extensions.code. Switch on the"
+    " code, never on the message (the message is for people and may change). Every code, with the GraphQL-level"
+    " codes (UNAUTHENTICATED, FORBIDDEN, BAD_REQUEST, RATE_LIMITED, TIMEOUT, INTERNAL), is listed in the README's"
+    " Errors section."
+)
 class ErrorCode(Enum):
-    VALIDATION = "VALIDATION"
-    INVALID_AMOUNT = "INVALID_AMOUNT"
-    INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
-    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
-    UNSUPPORTED_CURRENCY = "UNSUPPORTED_CURRENCY"
-    WALLET_NOT_ACTIVE = "WALLET_NOT_ACTIVE"
-    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
-    KYC_REQUIRED = "KYC_REQUIRED"
-    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
-    NOT_FOUND = "NOT_FOUND"
-    SAME_WALLET = "SAME_WALLET"
-    ALREADY_EXISTS = "ALREADY_EXISTS"
-    INVALID_STATE = "INVALID_STATE"
-    KYC_PENDING = "KYC_PENDING"
-    KYC_ALREADY_REVIEWED = "KYC_ALREADY_REVIEWED"
-    PII_INTEGRITY = "PII_INTEGRITY"
-    COMPLIANCE_HOLD = "COMPLIANCE_HOLD"
+    VALIDATION = strawberry.enum_value(
+        "VALIDATION",
+        description="An input value is malformed, missing, too long or out of range (a name, email, phone, country,"
+        " date, reason, idempotency key, cursor, page size...), or does not fit the rest of the input. field names the"
+        " input path; fix the value and retry.",
+    )
+    INVALID_AMOUNT = strawberry.enum_value(
+        "INVALID_AMOUNT",
+        description='The amount is not a positive exact decimal string in the currency: zero, negative, not a number'
+        ' ("1e3", "abc"), more decimals than the currency allows ("12.505" CNY), or beyond 64-bit minor units.'
+        " Nothing is ever rounded.",
+    )
+    INSUFFICIENT_FUNDS = strawberry.enum_value(
+        "INSUFFICIENT_FUNDS",
+        description="The paying wallet's availableBalance (balance minus holds) is below the amount plus its fee."
+        " Wallets never go below zero. The idempotencyKey is not used up: retry once funds arrive.",
+    )
+    CURRENCY_MISMATCH = strawberry.enum_value(
+        "CURRENCY_MISMATCH",
+        description="The wallets of a transfer (or a sweep) hold different currencies, or the currency given is not"
+        " the wallet's.",
+    )
+    UNSUPPORTED_CURRENCY = strawberry.enum_value(
+        "UNSUPPORTED_CURRENCY",
+        description="The currency is not an ISO 4217 code with a minor unit, or is one the bank does not open wallets"
+        " in (the message says which).",
+    )
+    WALLET_NOT_ACTIVE = strawberry.enum_value(
+        "WALLET_NOT_ACTIVE",
+        description="A wallet of the request is FROZEN or CLOSED, so no money moves. For the receiving wallet of"
+        " another customer this code also stands for any reason it cannot accept the payment (its limits, KYC or a"
+        " compliance hold are not disclosed to the payer).",
+    )
+    LIMIT_EXCEEDED = strawberry.enum_value(
+        "LIMIT_EXCEEDED",
+        description="A limit of the customer's KYC tier (or a lower limit set for the customer) would be passed: single"
+        " transaction, daily, monthly, annual, lifetime or maximum balance; the message names the limit and what"
+        " remains. Also a customer limit set above its tier's (a customer can only lower its limits).",
+    )
+    KYC_REQUIRED = strawberry.enum_value(
+        "KYC_REQUIRED",
+        description="The customer's KYC tier does not allow this at all: a currency its tier does not cover, or a"
+        " cross-border transfer. A higher tier (kycSubmit, then approval) is needed.",
+    )
+    IDEMPOTENCY_CONFLICT = strawberry.enum_value(
+        "IDEMPOTENCY_CONFLICT",
+        description="This idempotencyKey was already used by your partner with a different input (amount, wallets,"
+        " memo, currency). The same input with the same key returns the original result instead.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="No such object: an unknown or malformed ID, an ID of the wrong type, or another partner's object"
+        " (which answers exactly like one that does not exist). field names the input that held the ID.",
+    )
+    SAME_WALLET = strawberry.enum_value(
+        "SAME_WALLET",
+        description="A transfer from a wallet to itself, or a walletClose sweeping a wallet into itself.",
+    )
+    ALREADY_EXISTS = strawberry.enum_value(
+        "ALREADY_EXISTS",
+        description="A unique value is taken: a customer with this externalRef (per partner), a staff user with this"
+        " email, a policy pack for this jurisdiction.",
+    )
+    INVALID_STATE = strawberry.enum_value(
+        "INVALID_STATE",
+        description="The object is not in the state the action needs, e.g. freezing a frozen wallet or unfreezing an"
+        " active one, closing a closed or frozen wallet, changing or closing a closed customer (or closing one with"
+        " open wallets), resolving an alert that is no longer OPEN, putting an alert in a second case, changing or"
+        " closing a closed case. Read the object again before deciding what to do.",
+    )
+    KYC_PENDING = strawberry.enum_value(
+        "KYC_PENDING",
+        description="kycSubmit: the customer already has a submission waiting for review. Wait for the decision"
+        " (NEEDS_INFO lets you submit again).",
+    )
+    KYC_ALREADY_REVIEWED = strawberry.enum_value(
+        "KYC_ALREADY_REVIEWED",
+        description="kycReview: the submission was already decided (only a PENDING one can be reviewed), possibly by"
+        " another officer a moment ago.",
+    )
+    PII_INTEGRITY = strawberry.enum_value(
+        "PII_INTEGRITY",
+        description="A stored identity value failed its integrity check (altered or misplaced ciphertext) and is not"
+        " shown. Report it to the bank; the value is not returned in any form.",
+    )
+    COMPLIANCE_HOLD = strawberry.enum_value(
+        "COMPLIANCE_HOLD",
+        description="The customer is held for compliance review (a watchlist screening hit) or blocked: nothing moves"
+        " until the bank decides. The reason is not disclosed.",
+    )
+    STEP_UP_REQUIRED = strawberry.enum_value(
+        "STEP_UP_REQUIRED",
+        description="The money movement needs a stronger or fresher customer authentication than the token carries"
+        " (the message names it: two factors or a biometric, within how many seconds). Authenticate the customer"
+        " again, mint a customer token with that authentication, and retry with the same idempotencyKey.",
+    )
+    LAST_ADMIN = strawberry.enum_value(
+        "LAST_ADMIN",
+        description="The staff change would leave the bank without an active admin: make another admin first.",
+    )
+    WALLET_NOT_EMPTY = strawberry.enum_value(
+        "WALLET_NOT_EMPTY",
+        description="walletClose: the wallet still holds money (name sweepToWalletId, another active wallet of the"
+        " same customer and currency, or withdraw it first), funds on hold, or transactions under compliance review"
+        " (wait until they are decided). Nothing was changed.",
+    )
 
 
-@strawberry.type(description="Why a mutation refused to act. Nothing was changed.")
+@strawberry.type(
+    description="Why a mutation refused to act (a business refusal). Nothing was changed, and a money movement's"
+    " idempotencyKey was not used up: fix the cause and retry."
+)
 class UserError:
-    code: ErrorCode
-    message: str
-    field: list[str] | None = None
+    code: ErrorCode = strawberry.field(
+        description="The stable, machine-readable reason: switch on this (see ErrorCode for each value)."
+    )
+    message: str = strawberry.field(
+        description="A human-readable explanation in English, for logs and support, not for parsing: it may name the"
+        " limit, what remains or the allowed values."
+    )
+    field: list[str] | None = strawberry.field(
+        default=None,
+        description='The path of the input field at fault, relative to the mutation\'s input, e.g. ["amount"] or'
+        ' ["business", "beneficialOwners", "1", "ownershipBps"] (list positions are 0-based strings). Null when the'
+        " refusal is not about one field.",
+    )
 
     @classmethod
     def from_domain(cls, error: DomainError) -> UserError:
@@ -50,18 +158,9 @@ class UserError:
 
 
 def _object_of(result: Any) -> tuple[str | None, str | None, Any]:
-    """(type, id, owning partner id) of the object a mutation acted on."""
-    if isinstance(result, ServiceResult):
-        target = result.audit_target()
-        return (None, None, None) if target is None else (target.object_type, target.object_id, target.partner_id)
-    model = getattr(result, "_audit_object", result)
-    object_id = getattr(model, "id", None)
-    if object_id is None:
-        return None, None, None
-    # A service's result record names the object it stands for (ServiceResult.audit_type); an ORM row is its class.
-    type_name = getattr(model, "audit_type", None) or type(model).__name__
-    partner_id = object_id if type_name == "Partner" else getattr(model, "partner_id", None)
-    return type_name, str(object_id), partner_id
+    """(type, id, owning partner id) of the object a mutation acted on: what its ServiceResult names."""
+    target = result.audit_target() if isinstance(result, ServiceResult) else None
+    return (None, None, None) if target is None else (target.object_type, target.object_id, target.partner_id)
 
 
 async def attempt(info: Any, call: Awaitable[T], *, detail: str | None = None) -> tuple[T | None, list[UserError]]:
@@ -73,8 +172,12 @@ async def attempt(info: Any, call: Awaitable[T], *, detail: str | None = None) -
         raise  # not a refusal for userErrors: answered like a permission rule, a FORBIDDEN GraphQL error
     except DomainError as error:
         outcome, result, errors = error.code, None, [UserError.from_domain(error)]
+        context.outcome_codes.append(error.code)  # logged with the request, whatever the client selects
     else:
         outcome, errors = "OK", []
+        if result is not None and not isinstance(result, ServiceResult):
+            # The audit row names what the ServiceResult says it is about; a bare row or value would go unnamed.
+            raise TypeError(f"{info.field_name}: a mutation's service must return a ServiceResult, not {type(result).__name__}")
     context.audited.add(info.path.key)
     if isinstance(result, ServiceResult) and result.audited:
         return result, errors  # the service wrote the row inside its own transaction

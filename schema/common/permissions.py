@@ -61,6 +61,18 @@ class PartnerToken(BasePermission):
         return principal is not None and principal.kind == "partner"
 
 
+class SandboxToken(BasePermission):
+    """Only a sandbox partner's token (its `env` claim, checked against the partner at every request)."""
+
+    message = "this operation is for sandbox partners only (partnerCreate with environment SANDBOX)"
+    error_class = Forbidden
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        return principal is not None and principal.is_sandbox
+
+
 class _StaffPermission(BasePermission):
     staff_scope = ""
     error_class = Forbidden
@@ -87,6 +99,11 @@ def requires_partner(name: str) -> list[type[BasePermission]]:
     return [PartnerToken, scope(name)]
 
 
+def requires_sandbox_partner(name: str) -> list[type[BasePermission]]:
+    """permission_classes for a sandbox partner's own token only (sandboxFund)."""
+    return [PartnerToken, SandboxToken, scope(name)]
+
+
 # Types only reachable through a guarded field; their plain fields show no
 # more than the guard already allowed. A type that links to another object
 # must guard that link with its own scope rule.
@@ -94,7 +111,8 @@ INHERITS_PARENT_ACCESS: frozenset[str] = frozenset(
     {
         "Viewer", "Partner", "Customer", "Wallet", "Transaction", "Entry", "Money", "UserError", "PageInfo",
         "CustomerLimit", "LimitRemaining", "CompliancePolicy", "PolicyTier", "TierLimit", "AmlRuleSetting",
-        "AmlRuleParameter", "CompliancePolicyPayload",
+        "AmlRuleParameter", "CompliancePolicyPayload", "StrongAuthRule", "CustomerAuthentication",
+        "PartnerStrongAuthPayload",
         "CustomerConnection", "CustomerEdge", "WalletConnection", "WalletEdge",
         "TransactionConnection", "TransactionEdge",
         "CustomerCreatePayload", "WalletOpenPayload", "WalletTopUpPayload",
@@ -104,10 +122,14 @@ INHERITS_PARENT_ACCESS: frozenset[str] = frozenset(
         "AuditEvent", "AuditEventConnection", "AuditEventEdge",
         "FeeRule", "FeeQuote", "FeeRevenueLine", "FeeRulePayload", "PartnerFeeSharePayload",
         "WalletStatusPayload",
-        "AmlAlert", "AmlAlertConnection", "AmlAlertEdge", "AmlCase", "AmlCaseConnection", "AmlCaseEdge", "AmlCaseNote",
+        "AmlAlert", "AmlEvidence", "AmlAlertConnection", "AmlAlertEdge", "AmlCase", "AmlCaseConnection", "AmlCaseEdge", "AmlCaseNote",
         "AmlCasePayload", "AmlCaseNoteAddPayload", "AmlAlertResolvePayload",
         "KycSubmission", "KycSubmissionConnection", "KycSubmissionEdge", "KycDocument", "KycBusiness",
         "KycBeneficialOwner", "KycScreening", "KycSubmitPayload", "KycReviewPayload", "KycRevealPayload",
+        "StaffUser", "StaffUserConnection", "StaffUserEdge", "StaffUserPayload",
+        "CustomerOwnLimit", "CustomerUpdatePayload", "CustomerLimitsSetPayload", "CustomerClosePayload",
+        "WalletClosePayload", "WalletNicknameSetPayload",
+        "SandboxFundPayload",
     }
 )
 

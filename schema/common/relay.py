@@ -6,7 +6,7 @@ import base64
 import binascii
 import uuid
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import strawberry
 
@@ -18,7 +18,10 @@ M = TypeVar("M")
 
 @strawberry.interface(description="An object with an opaque global ID, fetchable with node(id:).")
 class Node:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The object's opaque global ID: stable, never reused, and valid only with this API. Pass it back"
+        " as it is (node(id:), inputs); do not parse it or build one yourself."
+    )
 
 
 def to_global_id(type_name: str, object_id: uuid.UUID) -> strawberry.ID:
@@ -46,24 +49,54 @@ def global_id_to_uuid(global_id: str | None, type_name: str) -> uuid.UUID | None
     return parsed[1]
 
 
-@strawberry.type
+# Relay paging arguments, described once and shared by every list that pages both ways.
+FirstArg = Annotated[int | None, strawberry.argument(
+    description="Page forward: at most this many items (1 to 100) after `after`. Defaults to 20 when neither"
+    " first nor last is given; giving both is a VALIDATION error."
+)]
+AfterArg = Annotated[str | None, strawberry.argument(
+    description="Page forward from this cursor (an endCursor or an edge's cursor of the same list): the page starts"
+    " just after it."
+)]
+LastArg = Annotated[int | None, strawberry.argument(
+    description="Page backward: at most this many items (1 to 100) just before `before`, or at the end of the list."
+)]
+BeforeArg = Annotated[str | None, strawberry.argument(
+    description="Page backward from this cursor (a startCursor or an edge's cursor of the same list): the page ends"
+    " just before it."
+)]
+
+
+@strawberry.type(description="Where a page lies in its list (Relay cursor connections).")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="More items follow this page. Paging backward (last/before) it is true whenever before was given."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="More items precede this page. Paging forward (first/after) it is true whenever after was given."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="The first item's cursor (null on an empty page): pass it as before for the previous page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The last item's cursor (null on an empty page): pass it as after for the next page."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page and its cursor.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="Opaque: where this item lies in the list, for after or before.")
+    node: T = strawberry.field(description="The item at this position of the list.")
 
 
-@strawberry.type
+@strawberry.type(description="One page of a list, in a stable order; page with first/after or last/before.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(
+        description="The items of this page, each with its cursor, in the list's order (at most the page size asked)."
+    )
+    page_info: PageInfo = strawberry.field(
+        description="Where this page lies: whether more items follow or precede it, and the cursors to get them."
+    )
 
     @strawberry.field(description="The nodes of this page, without cursors.")
     def nodes(self) -> list[T]:

@@ -1,10 +1,14 @@
-"""Custom scalars: Decimal travels as a string so no client ever parses money as a float."""
+"""Custom scalars: Decimal travels as a string so no client ever parses money as a float; DateTime is
+strawberry's own (ISO 8601), described here for partners."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 from typing import NewType
 
 import strawberry
+from strawberry.schema.types.base_scalars import DateTimeDefinition
 
 Decimal = NewType("Decimal", str)
 
@@ -19,8 +23,18 @@ def _parse_decimal(value: object) -> str:
 SCALAR_MAP = {
     Decimal: strawberry.scalar(
         name="Decimal",
-        description='An exact decimal number as a string, e.g. "12.50". Never a float.',
+        description='An exact decimal number as a JSON string, e.g. "12.50", never a JSON number (a number is refused'
+        ' with BAD_REQUEST: a float parser may already have rounded it). Amounts are in the currency\'s major unit'
+        ' with at most its ISO 4217 decimals (CNY/USD/EUR 2, JPY/KRW 0, KWD/BHD 3): "12.5" and "12.50" are the same'
+        ' CNY amount, "12.505" CNY is INVALID_AMOUNT, never rounded. Amounts the API returns carry exactly the'
+        ' currency\'s decimals ("12.50", "1250" JPY).',
         serialize=str,
         parse_value=_parse_decimal,
-    )
+    ),
+    # strawberry's DateTime scalar unchanged (same name, serialisation and parsing), with a partner-facing description.
+    datetime.datetime: dataclasses.replace(
+        DateTimeDefinition,
+        description="A point in time as an ISO 8601 string. Output is in UTC with its offset, e.g."
+        ' "2024-05-01T08:30:00.123456+00:00". On input always give an offset, e.g. "2024-05-01T08:30:00Z".',
+    ),
 }

@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from services.compliance.remaining_limits import customer_limits
+from services.customer_profile import masked_address
 from services.customers import CustomerRecord
 from services.money import CURRENCY_EXPONENTS
 from schema.common.context import Info
-from schema.common.enums import CustomerKind, KycStatus
+from schema.customers.account_types import CustomerOwnLimit, CustomerStatus
+from schema.common.enums import CustomerKind, KycStatus, PartnerEnvironment
 from schema.common.permissions import requires
-from schema.common.relay import Connection, Node, to_global_id
+from schema.common.relay import AfterArg, BeforeArg, Connection, FirstArg, LastArg, Node, to_global_id
+from schema.loaders import WALLET_PAGE_ARGS, page_key
 
 if TYPE_CHECKING:
     from schema.compliance.types import CustomerLimit
@@ -22,15 +25,37 @@ if TYPE_CHECKING:
 
 @strawberry.type(description="A partner's end customer: a person or a small business.")
 class Customer(Node):
-    external_ref: str
-    kind: CustomerKind
-    display_name: str
-    email: str | None
-    phone: str | None
-    country: str
-    kyc_status: KycStatus
-    kyc_tier: int
-    created_at: datetime
+    external_ref: str = strawberry.field(
+        description="The partner's own id for this customer, 1 to 128 characters, unique per partner; find the"
+        " customer by it with customers(externalRef:)."
+    )
+    kind: CustomerKind = strawberry.field(
+        description="INDIVIDUAL (a person) or BUSINESS (a small business), fixed at customerCreate."
+    )
+    display_name: str = strawberry.field(
+        description="The customer's name, 1 to 200 characters; screened against the watchlists at customerCreate and"
+        " whenever customerUpdate changes it."
+    )
+    email: str | None = strawberry.field(description="The e-mail address, in lower case; null when none was given.")
+    phone: str | None = strawberry.field(
+        description="The phone number in E.164 form (+ and 7 to 15 digits), e.g. +8613800138000; null when none was"
+        " given."
+    )
+    country: str = strawberry.field(
+        description="Country of residence, an upper-case ISO 3166-1 alpha-2 code such as CN, fixed at customerCreate:"
+        " it picks the regional policy pack whose KYC tiers and limits apply."
+    )
+    kyc_status: KycStatus = strawberry.field(
+        description="Where the customer's identity verification stands: NONE until a first kycSubmit, then as the"
+        " bank's review decides."
+    )
+    kyc_tier: int = strawberry.field(
+        description="The KYC tier the bank granted on approval (a tier of the country's policy pack), which sets the"
+        " customer's limits: 0 until a submission is approved, and 0 again after a rejection."
+    )
+    created_at: datetime = strawberry.field(description="When the customer was onboarded (customerCreate), in UTC.")
+    status: CustomerStatus = strawberry.field(description="ACTIVE, or CLOSED for good (customerClose).")
+    closed_at: datetime | None = strawberry.field(description="When customerClose closed the customer (null while ACTIVE).")
     _record: strawberry.Private[CustomerRecord]
 
     @classmethod
@@ -47,16 +72,41 @@ class Customer(Node):
             kyc_status=KycStatus(record.kyc_status.value),
             kyc_tier=record.kyc_tier,
             created_at=record.created_at,
+            status=CustomerStatus(record.status.value),
+            closed_at=record.closed_at,
             _record=record,
         )
 
+    @strawberry.field(
+        description="The environment of the customer's partner, LIVE or SANDBOX: a sandbox customer's money is test"
+        " money. Bank staff, who read both environments, see which one each customer belongs to."
+    )
+    async def environment(self, info: Info) -> PartnerEnvironment:
+        found = await info.context.loaders.partner_environment.load(self._record.partner_id)
+        return found or PartnerEnvironment.LIVE  # type: ignore[attr-defined]
+
+    @strawberry.field(
+        description="The postal address (customerUpdate), masked to its last four characters: it is stored encrypted"
+        " and never shown in clear through the API."
+    )
+    async def address(self) -> str | None:
+        return await masked_address(self._record)
+
+    @strawberry.field(
+        description="The limits the customer set itself (customerLimitsSet), one entry per currency; empty when it set"
+        " none."
+    )
+    async def own_limits(self, info: Info) -> list[CustomerOwnLimit]:
+        return [CustomerOwnLimit.of(limit) for limit in (await info.context.loaders.customer_own_limits.load(self._record.id)).values()]
+
     @strawberry.field(permission_classes=requires("wallets:read"), description="This customer's wallets, oldest first.")
     async def wallets(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self, info: Info, first: FirstArg = None, after: AfterArg = None, last: LastArg = None, before: BeforeArg = None,
     ) -> Connection[Annotated["Wallet", strawberry.lazy("schema.wallets.types")]]:
         from schema.wallets.types import Wallet
 
-        page = await info.context.loaders.customer_wallets.load((self._record.id, first, after))
+        key = page_key(self._record.id, WALLET_PAGE_ARGS, first=first, after=after, last=last, before=before)
+        page = await info.context.loaders.customer_wallets.load(key)
         return Connection.from_page(page, Wallet.from_record)
 
     @strawberry.field(
@@ -64,7 +114,11 @@ class Customer(Node):
         " or in each currency of its wallets."
     )
     async def limits(
-        self, info: Info, currency: str | None = None
+        self, info: Info,
+        currency: Annotated[str | None, strawberry.argument(
+            description="Only this ISO 4217 currency (case-insensitive), even without a wallet in it; a code the bank"
+            " does not offer answers an empty list. Left out: each currency the customer holds a wallet in."
+        )] = None,
     ) -> list[Annotated["CustomerLimit", strawberry.lazy("schema.compliance.types")]]:
         from schema.compliance.types import CustomerLimit
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Annotated
+
 import strawberry
 
 from schema.common.audit_actor import audit_note
 from schema.common.context import Info
 from schema.common.errors import UserError, attempt
 from schema.common.permissions import requires, requires_partner
-from schema.common.relay import Connection, global_id_to_uuid
+from schema.common.enums import TransactionKind, TransactionStatus
+from schema.common.relay import AfterArg, BeforeArg, Connection, FirstArg, LastArg, global_id_to_uuid
 from schema.common.scalars import Decimal
 from schema.ledger.types import Transaction
 from services.errors import NotFound
@@ -16,49 +20,102 @@ from services.ledger import posting
 from services.ledger import queries as ledger_queries
 from services.ledger.records import TransactionRecord
 
+_AMOUNT = (
+    'a positive decimal string in the wallet currency with at most its decimals, e.g. "12.50" CNY or "1250" JPY'
+    " (INVALID_AMOUNT otherwise; never rounded)"
+)
+_KEY = (
+    "Your unique key for this request: 1 to 255 printable ASCII characters without spaces (VALIDATION otherwise),"
+    " unique per partner and kept at least 72 hours. Retrying with the same key and input returns the original"
+    " transaction; the same key with different input is IDEMPOTENCY_CONFLICT."
+)
+_CURRENCY = (
+    "Optional safety check: the ISO 4217 code you expect the wallet to hold; CURRENCY_MISMATCH if it is not the"
+    " wallet's, UNSUPPORTED_CURRENCY if it is not a currency the bank offers. Omit it to use the wallet's currency."
+)
+_TRANSACTION = (
+    "The transaction created, or for a retried idempotencyKey the original one; null when userErrors is not empty."
+    " Check its status: HELD means compliance review, with the funds reserved."
+)
+_REFUSALS = "Why nothing moved; empty on success. A refusal does not use up the idempotencyKey."
 
-@strawberry.input
+
+@strawberry.input(description="Which wallet to credit from the bank, with how much, under which idempotency key.")
 class WalletTopUpInput:
-    wallet_id: strawberry.ID
-    amount: Decimal  # type: ignore[valid-type]
-    idempotency_key: str = strawberry.field(description="Unique per partner, at most 255 characters; kept 72 h or more.")
-    currency: str | None = strawberry.field(default=None, description="Optional: refused unless it is the wallet's.")
+    wallet_id: strawberry.ID = strawberry.field(
+        description="The global ID of the wallet to credit: one of your customers' wallets (NOT_FOUND otherwise)."
+    )
+    amount: Decimal = strawberry.field(  # type: ignore[valid-type]
+        description=f"How much to credit: {_AMOUNT}. A top-up fee, if one applies, is then debited from the wallet."
+    )
+    idempotency_key: str = strawberry.field(description=_KEY)
+    currency: str | None = strawberry.field(default=None, description=_CURRENCY)
 
 
-@strawberry.input
+@strawberry.input(description="Which wallet pays which, how much, under which idempotency key, with an optional memo.")
 class TransferCreateInput:
-    from_wallet_id: strawberry.ID
-    to_wallet_id: strawberry.ID
-    amount: Decimal  # type: ignore[valid-type]
-    idempotency_key: str
-    memo: str | None = None
-    currency: str | None = None
+    from_wallet_id: strawberry.ID = strawberry.field(
+        description="The global ID of the paying wallet: one of your customers' wallets, or with a customer token one of"
+        " that customer's own (NOT_FOUND otherwise)."
+    )
+    to_wallet_id: strawberry.ID = strawberry.field(
+        description="The global ID of the receiving wallet: any of your customers' wallets in the same currency"
+        " (CURRENCY_MISMATCH otherwise; SAME_WALLET if it is fromWalletId)."
+    )
+    amount: Decimal = strawberry.field(  # type: ignore[valid-type]
+        description=f"How much the receiver gets: {_AMOUNT}. The paying wallet pays this plus the fee (see feeQuote)."
+    )
+    idempotency_key: str = strawberry.field(description=_KEY)
+    memo: str | None = strawberry.field(
+        default=None,
+        description="An optional note kept on the transaction: at most 280 characters after trimming, no control"
+        " characters (VALIDATION otherwise); blank counts as none.",
+    )
+    currency: str | None = strawberry.field(default=None, description=_CURRENCY)
 
 
-@strawberry.input
+@strawberry.input(description="Which wallet pays money out of the wallet system, how much, under which idempotency key.")
 class WithdrawalCreateInput:
-    wallet_id: strawberry.ID
-    amount: Decimal  # type: ignore[valid-type]
-    idempotency_key: str
-    currency: str | None = None
+    wallet_id: strawberry.ID = strawberry.field(
+        description="The global ID of the wallet to pay out from: one of your customers' wallets, or with a customer"
+        " token one of that customer's own (NOT_FOUND otherwise)."
+    )
+    amount: Decimal = strawberry.field(  # type: ignore[valid-type]
+        description=f"How much to pay out: {_AMOUNT}. The wallet pays this plus the fee (see feeQuote)."
+    )
+    idempotency_key: str = strawberry.field(description=_KEY)
+    currency: str | None = strawberry.field(default=None, description=_CURRENCY)
 
 
-@strawberry.type
+@strawberry.type(description="The result of walletTopUp: the transaction, or why nothing moved.")
 class WalletTopUpPayload:
-    transaction: Transaction | None
-    user_errors: list[UserError]
+    transaction: Transaction | None = strawberry.field(description=_TRANSACTION)
+    user_errors: list[UserError] = strawberry.field(
+        description=f"{_REFUSALS} Codes: VALIDATION, INVALID_AMOUNT, UNSUPPORTED_CURRENCY, NOT_FOUND, CURRENCY_MISMATCH,"
+        " WALLET_NOT_ACTIVE, KYC_REQUIRED, LIMIT_EXCEEDED (maximum balance), COMPLIANCE_HOLD, STEP_UP_REQUIRED,"
+        " INSUFFICIENT_FUNDS (a fee above what the wallet would hold), IDEMPOTENCY_CONFLICT."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of transferCreate: the transaction, or why nothing moved.")
 class TransferCreatePayload:
-    transaction: Transaction | None
-    user_errors: list[UserError]
+    transaction: Transaction | None = strawberry.field(description=_TRANSACTION)
+    user_errors: list[UserError] = strawberry.field(
+        description=f"{_REFUSALS} Codes: VALIDATION, INVALID_AMOUNT, UNSUPPORTED_CURRENCY, NOT_FOUND, SAME_WALLET,"
+        " CURRENCY_MISMATCH, WALLET_NOT_ACTIVE, INSUFFICIENT_FUNDS, LIMIT_EXCEEDED, KYC_REQUIRED, COMPLIANCE_HOLD,"
+        " STEP_UP_REQUIRED, IDEMPOTENCY_CONFLICT. A customer token learns only WALLET_NOT_ACTIVE for any refusal"
+        " about the receiving customer."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of withdrawalCreate: the transaction, or why nothing moved.")
 class WithdrawalCreatePayload:
-    transaction: Transaction | None
-    user_errors: list[UserError]
+    transaction: Transaction | None = strawberry.field(description=_TRANSACTION)
+    user_errors: list[UserError] = strawberry.field(
+        description=f"{_REFUSALS} Codes: VALIDATION, INVALID_AMOUNT, UNSUPPORTED_CURRENCY, NOT_FOUND, CURRENCY_MISMATCH,"
+        " WALLET_NOT_ACTIVE, INSUFFICIENT_FUNDS, LIMIT_EXCEEDED, KYC_REQUIRED, COMPLIANCE_HOLD, STEP_UP_REQUIRED,"
+        " IDEMPOTENCY_CONFLICT."
+    )
 
 
 def _tx(record: TransactionRecord | None) -> Transaction | None:
@@ -67,16 +124,45 @@ def _tx(record: TransactionRecord | None) -> Transaction | None:
 
 @strawberry.type
 class LedgerQueries:
-    @strawberry.field(permission_classes=requires("transactions:read"))
-    async def transaction(self, info: Info, id: strawberry.ID) -> Transaction | None:
+    @strawberry.field(
+        permission_classes=requires("transactions:read"),
+        description="One transaction by its global ID. Needs transactions:read. An unknown ID, or one you may not see"
+        " (another partner's, or with a customer token another customer's), is a NOT_FOUND error.",
+    )
+    async def transaction(
+        self, info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The transaction's global ID, as the API returned it.")],
+    ) -> Transaction | None:
         record = await ledger_queries.get_transaction(
             principal=info.context.principal, transaction_id=global_id_to_uuid(id, "Transaction")
         )
         return Transaction.from_record(record)
 
-    @strawberry.field(permission_classes=requires("transactions:read"), description="Newest first, at most 100 a page.")
+    @strawberry.field(
+        permission_classes=requires("transactions:read"),
+        description="The partner's transactions, newest first (a stable order), at most 100 a page; filters combine"
+        " with AND. Needs transactions:read; a customer token lists only its own customer's transactions.",
+    )
     async def transactions(
-        self, info: Info, first: int | None = 20, after: str | None = None, wallet_id: strawberry.ID | None = None
+        self,
+        info: Info,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        wallet_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Only this wallet's transactions: those paid from it or into it, in any status."
+        )] = None,
+        last: LastArg = None,
+        before: BeforeArg = None,
+        kind: Annotated[TransactionKind | None, strawberry.argument(description="Only transactions of this kind.")] = None,
+        status: Annotated[TransactionStatus | None, strawberry.argument(
+            description="Only transactions in this status."
+        )] = None,
+        created_from: Annotated[datetime | None, strawberry.argument(
+            description="Only transactions created at or after this time (inclusive)."
+        )] = None,
+        created_to: Annotated[datetime | None, strawberry.argument(
+            description="Only transactions created before this time (exclusive); must be after createdFrom."
+        )] = None,
     ) -> Connection[Transaction]:
         wallet_uuid = None
         if wallet_id is not None:
@@ -84,15 +170,23 @@ class LedgerQueries:
             if wallet_uuid is None:
                 raise NotFound("wallet not found", field=["walletId"])
         page = await ledger_queries.list_transactions(
-            principal=info.context.principal, first=first, after=after, wallet_id=wallet_uuid
+            principal=info.context.principal, first=first, after=after, last=last, before=before, wallet_id=wallet_uuid,
+            kind=kind, status=status, created_from=created_from, created_to=created_to,
         )
         return Connection.from_page(page, Transaction.from_record)
 
 
 @strawberry.type
 class LedgerMutations:
-    @strawberry.mutation(permission_classes=requires_partner("transactions:write"), description="Credit a wallet from the bank.")
-    async def wallet_top_up(self, info: Info, input: WalletTopUpInput) -> WalletTopUpPayload:
+    @strawberry.mutation(
+        permission_classes=requires_partner("transactions:write"),
+        description="Credit a wallet with money from the bank's settlement account. Needs the partner's own token with"
+        " transactions:write (customer tokens and staff are FORBIDDEN). Idempotent by idempotencyKey.",
+    )
+    async def wallet_top_up(
+        self, info: Info,
+        input: Annotated[WalletTopUpInput, strawberry.argument(description="The wallet, amount and idempotency key.")],
+    ) -> WalletTopUpPayload:
         model, errors = await attempt(
             info,
             posting.post_top_up(
@@ -103,8 +197,18 @@ class LedgerMutations:
         )
         return WalletTopUpPayload(transaction=_tx(model), user_errors=errors)
 
-    @strawberry.mutation(permission_classes=requires("transactions:write"), description="Move money between two wallets.")
-    async def transfer_create(self, info: Info, input: TransferCreateInput) -> TransferCreatePayload:
+    @strawberry.mutation(
+        permission_classes=requires("transactions:write"),
+        description="Move money between two of your customers' wallets in one currency; the payer pays amount plus"
+        " fee. Needs transactions:write (a partner token, or a customer token paying from its own wallet; staff are"
+        " FORBIDDEN). Idempotent by idempotencyKey.",
+    )
+    async def transfer_create(
+        self, info: Info,
+        input: Annotated[TransferCreateInput, strawberry.argument(
+            description="The paying and receiving wallets, amount, idempotency key and optional memo."
+        )],
+    ) -> TransferCreatePayload:
         model, errors = await attempt(
             info,
             posting.post_transfer(
@@ -117,8 +221,16 @@ class LedgerMutations:
         )
         return TransferCreatePayload(transaction=_tx(model), user_errors=errors)
 
-    @strawberry.mutation(permission_classes=requires("transactions:write"), description="Pay money out of a wallet.")
-    async def withdrawal_create(self, info: Info, input: WithdrawalCreateInput) -> WithdrawalCreatePayload:
+    @strawberry.mutation(
+        permission_classes=requires("transactions:write"),
+        description="Pay money out of a wallet to the bank's settlement account; the wallet pays amount plus fee."
+        " Needs transactions:write (a partner token, or a customer token for its own wallet; staff are FORBIDDEN)."
+        " Idempotent by idempotencyKey.",
+    )
+    async def withdrawal_create(
+        self, info: Info,
+        input: Annotated[WithdrawalCreateInput, strawberry.argument(description="The wallet, amount and idempotency key.")],
+    ) -> WithdrawalCreatePayload:
         model, errors = await attempt(
             info,
             posting.post_withdrawal(

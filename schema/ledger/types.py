@@ -16,6 +16,7 @@ from schema.common.enums import AccountKind, TransactionKind, TransactionStatus
 from schema.common.money import Money
 from schema.common.permissions import requires
 from schema.common.relay import Node, to_global_id
+from schema.fees.types import FeeLine, fee_line_views, public_breakdown
 
 if TYPE_CHECKING:
     from schema.wallets.types import Wallet
@@ -23,10 +24,14 @@ if TYPE_CHECKING:
 WalletRef = Annotated["Wallet", strawberry.lazy("schema.wallets.types")]
 
 
-@strawberry.enum
+@strawberry.enum(description="Which way an entry moves money on its ledger account.")
 class EntryDirection(Enum):
-    DEBIT = "DEBIT"
-    CREDIT = "CREDIT"
+    DEBIT = strawberry.enum_value(
+        "DEBIT", description="Money leaves the account: on a wallet, its balance goes down by the entry's amount."
+    )
+    CREDIT = strawberry.enum_value(
+        "CREDIT", description="Money enters the account: on a wallet, its balance goes up by the entry's amount."
+    )
 
 
 async def _wallet(info: Info, wallet_id: uuid.UUID | None) -> Wallet | None:
@@ -40,9 +45,15 @@ async def _wallet(info: Info, wallet_id: uuid.UUID | None) -> Wallet | None:
 
 @strawberry.type(description="One leg of a transaction: a debit or credit on one ledger account.")
 class Entry:
-    direction: EntryDirection
+    direction: EntryDirection = strawberry.field(
+        description="DEBIT (money leaves the account) or CREDIT (money enters it); a transaction's debits and credits"
+        " are equal per currency."
+    )
     amount: Money = strawberry.field(description="The leg's size (always positive; see direction).")
-    account_kind: AccountKind
+    account_kind: AccountKind = strawberry.field(
+        description="Whose ledger account the leg is on: a customer's wallet (WALLET, see wallet) or one of the bank's"
+        " own accounts."
+    )
     _record: strawberry.Private[EntryRecord]
 
     @classmethod
@@ -65,16 +76,38 @@ class Entry:
         return Wallet.from_record(model) if model is not None else None
 
 
-@strawberry.type(description="A posted ledger transaction (journal entry).")
+@strawberry.type(
+    description="A ledger transaction (journal entry): one money movement with its fee and balanced entries. Readable"
+    " with transactions:read; a customer token sees only those paid from or into its own customer's wallets."
+)
 class Transaction(Node):
-    kind: TransactionKind
-    status: TransactionStatus
-    amount: Money
-    fee: Money
-    memo: str | None
-    fee_breakdown: JSON | None = strawberry.field(description="How the fee was computed: the rule and its terms.")
-    idempotency_key: str
-    created_at: datetime
+    kind: TransactionKind = strawberry.field(
+        description="What the transaction did: TOP_UP, TRANSFER, WITHDRAWAL or SWEEP (the mutation that made it)."
+    )
+    status: TransactionStatus = strawberry.field(
+        description="POSTED (money moved), HELD for compliance review (funds reserved, nothing moved yet) or REJECTED"
+        " after review (nothing moved)."
+    )
+    amount: Money = strawberry.field(
+        description="The amount moved, as asked, in the wallets' currency; the fee is separate (see fee)."
+    )
+    fee: Money = strawberry.field(
+        description="The fee, besides amount, in the same currency (zero when none is due): the sending wallet pays it"
+        " on top of amount; a top-up's comes out of the credited wallet. Reserved while HELD; not charged if REJECTED."
+    )
+    memo: str | None = strawberry.field(
+        description="The transfer's memo as given (trimmed, at most 280 characters); null when none was given."
+    )
+    fee_breakdown: JSON | None = strawberry.field(
+        description="How the fee was computed, as untyped JSON: the rule (rule_id is its global ID) and its terms.",
+        deprecation_reason="Use feeLines: the same breakdown as typed FeeLine values.",
+    )
+    idempotency_key: str = strawberry.field(
+        description="The idempotencyKey the caller sent with the mutation that created the transaction."
+    )
+    created_at: datetime = strawberry.field(
+        description="When the transaction was created (posted, or held for review), in UTC."
+    )
     _record: strawberry.Private[TransactionRecord]
 
     @classmethod
@@ -87,19 +120,34 @@ class Transaction(Node):
             amount=Money.of(record.amount_minor, record.currency),
             fee=Money.of(record.fee_minor, record.currency),
             memo=record.memo,
-            fee_breakdown=record.fee_breakdown,
+            fee_breakdown=public_breakdown(record.fee_breakdown),
             idempotency_key=record.idempotency_key,
             created_at=record.created_at,
             _record=record,
         )
 
-    @strawberry.field(permission_classes=requires("wallets:read"))
+    @strawberry.field(
+        permission_classes=requires("wallets:read"),
+        description="Needs wallets:read. The paying wallet; null for a top-up (the bank pays), or when a customer token"
+        " asks about another customer's wallet.",
+    )
     async def from_wallet(self, info: Info) -> WalletRef | None:
         return await _wallet(info, self._record.from_wallet_id)
 
-    @strawberry.field(permission_classes=requires("wallets:read"))
+    @strawberry.field(
+        permission_classes=requires("wallets:read"),
+        description="Needs wallets:read. The receiving wallet; null for a withdrawal (paid out to the bank), or when a"
+        " customer token asks about another customer's wallet.",
+    )
     async def to_wallet(self, info: Info) -> WalletRef | None:
         return await _wallet(info, self._record.to_wallet_id)
+
+    @strawberry.field(
+        description="The fee charged, line by line, with the rule that set each line; empty when no fee rule applied."
+    )
+    def fee_lines(self) -> list[FeeLine]:
+        record = self._record
+        return fee_line_views(record.fee_breakdown, currency=record.currency, fallback_kind=record.kind.value)
 
     @strawberry.field(description="The balanced debit and credit legs.")
     async def entries(self, info: Info) -> list[Entry]:

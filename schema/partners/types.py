@@ -6,49 +6,62 @@ from datetime import datetime
 
 import strawberry
 
-from services.records import ApiClient as ApiClientModel
-from services.records import Partner as PartnerModel
+from services.partners.records import ApiClientRecord, PartnerRecord
 from schema.common.context import Info
-from schema.common.enums import ApiClientStatus, PartnerStatus
+from schema.common.enums import ApiClientStatus, PartnerEnvironment, PartnerStatus
 from schema.common.permissions import requires
-from schema.common.relay import to_global_id
+from schema.common.relay import Node, to_global_id
 
 
 @strawberry.type(description="An OAuth client of a partner. Its secret is shown once, at creation or rotation.")
-class ApiClient:
-    id: strawberry.ID
-    client_id: str
-    scopes: list[str]
-    status: ApiClientStatus
-    created_at: datetime
+class ApiClient(Node):
+    client_id: str = strawberry.field(description="The OAuth client_id to send to /oauth/token (\"qb_\" and 24 hex digits).")
+    scopes: list[str] = strawberry.field(description="The scopes this client may be granted, sorted.")
+    status: ApiClientStatus = strawberry.field(description="ACTIVE, or REVOKED for good (no new tokens, live ones refused).")
+    created_at: datetime = strawberry.field(description="When the client was created.")
+    rotation_grace_ends_at: datetime | None = strawberry.field(
+        default=None,
+        description="After apiClientRotateSecret with graceSeconds: when that grace period ends (until then the "
+                    "replaced credential still gets tokens, and the client's tokens from before the rotation still "
+                    "work); null when no grace period runs.",
+    )
 
     @classmethod
-    def from_model(cls, model: ApiClientModel) -> ApiClient:
-        """The GraphQL view of an API client row (never its secret hash)."""
+    def from_record(cls, record: ApiClientRecord) -> ApiClient:
+        """The GraphQL view of an API client (never its secret hash)."""
         return cls(
-            id=to_global_id("ApiClient", model.id), client_id=model.client_id, scopes=model.scopes.split(),
-            status=ApiClientStatus(model.status), created_at=model.created_at,
+            id=to_global_id("ApiClient", record.id), client_id=record.client_id, scopes=list(record.scopes),
+            status=ApiClientStatus(record.status.value), created_at=record.created_at,
+            rotation_grace_ends_at=record.rotation_grace_ends_at,
         )
 
 
 @strawberry.type(description="A fintech company integrated with the bank.")
-class Partner:
-    id: strawberry.ID
-    name: str
-    status: PartnerStatus
+class Partner(Node):
+    name: str = strawberry.field(description="The partner's name, as the bank registered it.")
+    status: PartnerStatus = strawberry.field(description="ACTIVE, or SUSPENDED: every token of a suspended partner is refused.")
     fee_share_bps: int = strawberry.field(description="The partner's share of its customers' fees, in basis points.")
-    created_at: datetime
-    _model: strawberry.Private[PartnerModel]
+    created_at: datetime = strawberry.field(description="When the bank onboarded the partner.")
+    environment: PartnerEnvironment = strawberry.field(
+        default=PartnerEnvironment.LIVE,  # type: ignore[attr-defined]
+        description="LIVE or SANDBOX, fixed at partnerCreate. A SANDBOX partner's tokens, customers and money live"
+        " apart from live data (test money from sandboxFund, magic KYC values) and never count in live reports.",
+    )
+    _record: strawberry.Private[PartnerRecord]
 
     @classmethod
-    def from_model(cls, model: PartnerModel) -> Partner:
-        """The GraphQL view of a partner row."""
+    def from_record(cls, record: PartnerRecord) -> Partner:
+        """The GraphQL view of a partner."""
         return cls(
-            id=to_global_id("Partner", model.id), name=model.name, status=PartnerStatus(model.status),
-            fee_share_bps=model.fee_share_bps, created_at=model.created_at, _model=model,
+            id=to_global_id("Partner", record.id), name=record.name, status=PartnerStatus(record.status.value),
+            fee_share_bps=record.fee_share_bps, created_at=record.created_at,
+            environment=PartnerEnvironment(record.environment.value), _record=record,
         )
 
-    @strawberry.field(permission_classes=requires("partners:read"), description="Staff only.")
+    @strawberry.field(
+        permission_classes=requires("partners:read"),
+        description="The partner's API clients, oldest first (staff with partners:read only; never a secret).",
+    )
     async def api_clients(self, info: Info) -> list[ApiClient]:
-        rows = await info.context.loaders.api_clients.load(self._model.id)
-        return [ApiClient.from_model(row) for row in rows]
+        records = await info.context.loaders.api_clients.load(self._record.id)
+        return [ApiClient.from_record(record) for record in records]

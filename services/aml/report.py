@@ -2,7 +2,7 @@
 
 The report names the customer only by id, kind, country and display name:
 no KYC personal data (documents, ID numbers, dates of birth, addresses,
-e-mail, phone). Ids are the stored row ids (UUIDs), amounts decimal strings
+e-mail, phone). Ids are named by the caller (the API passes global IDs), amounts decimal strings
 in the currency's exponent, times ISO 8601 in UTC. The same case gives the
 same bytes every time: rows in id order, JSON keys sorted, no generation
 time in the document.
@@ -19,6 +19,7 @@ import io
 import json
 import uuid
 from datetime import datetime, timezone
+from collections.abc import Callable
 from typing import Any
 
 from models import AmlAlert, AmlCase, AmlCaseNote, Customer, Transaction
@@ -38,15 +39,24 @@ CSV_COLUMNS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-async def suspicious_activity_report(*, case_id: uuid.UUID | None, format: str) -> str:
+# How the report names an object: (type name, stored id) -> the id its reader knows (the API passes global IDs).
+IdNamer = Callable[[str, Any], "str | None"]
+
+
+def stored_ids(type_name: str, object_id: Any) -> str | None:
+    """The stored id itself (for bank-internal readers such as the CLI)."""
+    return None if object_id is None else str(object_id)
+
+
+async def suspicious_activity_report(*, case_id: uuid.UUID | None, format: str, name_id: IdNamer = stored_ids) -> str:
     """The case, its customer (no PII), alerts, their transactions and notes, as JSON or CSV."""
     if format not in FORMATS:
         raise ValidationFailed("format must be JSON or CSV", field=["format"])
-    document = await _document(case_id)
+    document = await _document(case_id, name_id)
     return _as_json(document) if format == "JSON" else _as_csv(document)
 
 
-async def _document(case_id: uuid.UUID | None) -> dict[str, Any]:
+async def _document(case_id: uuid.UUID | None, ids: IdNamer) -> dict[str, Any]:
     case = await AmlCase.get_or_none(id=case_id) if case_id else None
     if case is None:
         raise NotFound("case not found", field=["caseId"])
@@ -57,38 +67,39 @@ async def _document(case_id: uuid.UUID | None) -> dict[str, Any]:
     notes = await AmlCaseNote.filter(case_id=case.id).order_by("id")
     return {
         "case": {
-            "id": str(case.id), "title": case.title, "status": case.status, "partnerId": str(case.partner_id),  # type: ignore[attr-defined]
-            "openedBy": case.opened_by, "assigneeId": case.assignee_id,
+            "id": ids("AmlCase", case.id), "title": case.title, "status": case.status,
+            "partnerId": ids("Partner", case.partner_id),  # type: ignore[attr-defined]
+            "openedBy": ids("StaffUser", case.opened_by), "assigneeId": ids("StaffUser", case.assignee_id),
             "createdAt": _time(case.created_at), "closedAt": _time(case.closed_at),
         },
         "customer": {
-            "id": str(customer.id), "kind": _value(customer.kind), "country": customer.country,
+            "id": ids("Customer", customer.id), "kind": _value(customer.kind), "country": customer.country,
             "displayName": customer.display_name,
         },
-        "alerts": [_alert(alert) for alert in alerts],
-        "transactions": [_transaction(txn) for txn in transactions],
+        "alerts": [_alert(alert, ids) for alert in alerts],
+        "transactions": [_transaction(txn, ids) for txn in transactions],
         "notes": [
-            {"authorId": note.author_id, "text": note.text, "createdAt": _time(note.created_at)} for note in notes
+            {"authorId": ids("StaffUser", note.author_id), "text": note.text, "createdAt": _time(note.created_at)} for note in notes
         ],
     }
 
 
-def _alert(alert: AmlAlert) -> dict[str, Any]:
+def _alert(alert: AmlAlert, ids: IdNamer) -> dict[str, Any]:
     return {
-        "id": str(alert.id), "rule": alert.rule, "severity": alert.severity, "action": alert.action,
+        "id": ids("AmlAlert", alert.id), "rule": alert.rule, "severity": alert.severity, "action": alert.action,
         "status": alert.status, "details": alert.details or {},
-        "walletId": _str(alert.wallet_id), "transactionId": _str(alert.transaction_id),  # type: ignore[attr-defined]
+        "walletId": ids("Wallet", alert.wallet_id), "transactionId": ids("Transaction", alert.transaction_id),  # type: ignore[attr-defined]
         "createdAt": _time(alert.created_at), "resolvedAt": _time(alert.resolved_at),
-        "resolvedBy": alert.resolved_by, "resolutionReason": alert.resolution_reason,
+        "resolvedBy": ids("StaffUser", alert.resolved_by), "resolutionReason": alert.resolution_reason,
     }
 
 
-def _transaction(txn: Transaction) -> dict[str, Any]:
+def _transaction(txn: Transaction, ids: IdNamer) -> dict[str, Any]:
     return {
-        "id": str(txn.id), "kind": _value(txn.kind), "status": _value(txn.status),
+        "id": ids("Transaction", txn.id), "kind": _value(txn.kind), "status": _value(txn.status),
         "amount": format_amount(txn.amount_minor, txn.currency), "fee": format_amount(txn.fee_minor, txn.currency),
         "currency": txn.currency,
-        "fromWalletId": _str(txn.from_wallet_id), "toWalletId": _str(txn.to_wallet_id),  # type: ignore[attr-defined]
+        "fromWalletId": ids("Wallet", txn.from_wallet_id), "toWalletId": ids("Wallet", txn.to_wallet_id),  # type: ignore[attr-defined]
         "createdAt": _time(txn.created_at),
     }
 
@@ -133,6 +144,3 @@ def _time(value: datetime | None) -> str | None:
 def _value(value: Any) -> str:
     return getattr(value, "value", value)
 
-
-def _str(value: Any) -> str | None:
-    return None if value is None else str(value)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from models import CompliancePolicy
 from services.change_feed import reliable
 from services.compliance.policy_document import Tier, tiers_from_document
+from services.compliance.strong_auth import StrongAuthRule, rules_from_document
 from services.caches import POLICY_PACKS
 
 DEFAULT_JURISDICTION = "DEFAULT"
@@ -24,6 +25,7 @@ class Pack:
     tiers: tuple[Tier, ...]
     aml_rules: dict[str, dict[str, Any]]
     version: int
+    strong_auth: tuple[StrongAuthRule, ...] = ()  # when a posting needs strong customer authentication
 
     @property
     def lowest_tier(self) -> Tier:
@@ -53,6 +55,7 @@ def _pack(row: CompliancePolicy) -> Pack:
         jurisdiction=row.jurisdiction, name=row.name, countries=tuple(row.countries), timezone=ZoneInfo(row.timezone),
         thresholds={k: int(v) for k, v in row.large_transaction_thresholds.items()},
         tiers=tuple(tiers_from_document(row.tiers)), aml_rules=dict(row.aml_rules), version=row.version,
+        strong_auth=rules_from_document(row.strong_authentication),
     )
 
 

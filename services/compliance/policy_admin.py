@@ -21,6 +21,7 @@ from services.compliance.policy_document import (
 )
 from services.caches import STANDING_CHANNEL as CHANNEL
 from services.compliance.standing_channel import announce_standing_changed
+from services.compliance.strong_auth import SECTION, check_strong_auth_rules
 from services.db.sql import execute, is_postgres
 from services.compliance.policy_record import PolicyRecord
 from services.errors import AlreadyExists, InvalidAmount, NotFound, UnsupportedCurrency, ValidationFailed
@@ -35,6 +36,12 @@ async def list_policies() -> list[PolicyRecord]:
     """Every pack, DEFAULT last."""
     rows = await CompliancePolicy.all()
     return [PolicyRecord.from_row(r) for r in sorted(rows, key=lambda r: (r.jurisdiction == DEFAULT_JURISDICTION, r.jurisdiction))]
+
+
+async def get_policy(*, jurisdiction: str) -> PolicyRecord | None:
+    """One jurisdiction's pack, or None."""
+    row = await CompliancePolicy.get_or_none(jurisdiction=jurisdiction) if _JURISDICTION.fullmatch(jurisdiction) else None
+    return PolicyRecord.from_row(row) if row is not None else None
 
 
 _ZERO = re.compile(r"0+(\.0+)?")
@@ -70,6 +77,20 @@ def thresholds_from_input(items: list[dict[str, Any]]) -> dict[str, int]:
     return check_thresholds(out)
 
 
+def aml_rules_from_input(items: list[dict[str, Any]] | dict[str, Any]) -> dict[str, Any]:
+    """[{rule, severity, action, enabled, ...parameters}] -> {rule: settings}; a rule named twice is refused."""
+    if isinstance(items, dict):
+        return check_aml_rules(items)  # already keyed by rule (the CLI and stored documents)
+    out: dict[str, Any] = {}
+    for i, item in enumerate(items):
+        settings = dict(item)
+        rule = settings.pop("rule")
+        if rule in out:
+            raise ValidationFailed(f"{rule} is listed twice: give each rule once", field=["amlRules", str(i), "rule"])
+        out[rule] = settings
+    return check_aml_rules(out)
+
+
 def tiers_from_input(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Tiers whose limits are decimal strings per currency -> the stored document."""
     tiers = []
@@ -84,6 +105,23 @@ def tiers_from_input(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         tiers.append({"tier": tier["tier"], "name": tier["name"], "crossBorder": tier["crossBorder"], "limits": limits})
     return check_tiers(tiers)
+
+
+def strong_auth_from_input(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rules whose aboveAmounts are [{currency, amount}] decimal strings -> the stored section."""
+    out = []
+    for i, rule in enumerate(rules):
+        above: dict[str, Any] = {}
+        for j, item in enumerate(rule.get("aboveAmounts") or []):
+            currency = _currency(item["currency"], SECTION, i, "aboveAmounts", j, "currency")
+            if currency in above:
+                raise ValidationFailed(f"{currency} is listed twice", field=[SECTION, str(i), "aboveAmounts", str(j)])
+            amount = _amount(item["amount"], currency, SECTION, i, "aboveAmounts", j, "amount")
+            if amount is None:
+                raise ValidationFailed("an amount is required", field=[SECTION, str(i), "aboveAmounts", str(j), "amount"])
+            above[currency] = amount
+        out.append({**rule, "aboveAmounts": above})
+    return check_strong_auth_rules(out)
 
 
 # Any constant: the advisory lock that serialises changes to the packs.
@@ -112,14 +150,19 @@ async def _check_no_overlap(jurisdiction: str, countries: list[str]) -> None:
             raise ValidationFailed(f"{clash[0]} already belongs to the {other.jurisdiction} pack", field=["countries"])
 
 
+# The API's names of the parts a new pack needs (what `field` names in a refusal).
+_INPUT_NAMES = {"aml_rules": "amlRules", "thresholds": "largeTransactionThresholds"}
+
+
 async def create_policy(*, jurisdiction: str, values: dict[str, Any], actor: str) -> PolicyRecord:
-    """A new pack (admin). Every part is required."""
+    """A new pack (admin). Every part is required but strong authentication (omitted: no rules)."""
     if not isinstance(jurisdiction, str) or not _JURISDICTION.fullmatch(jurisdiction):
         raise ValidationFailed("jurisdiction is 2-16 capitals, digits or hyphens, e.g. SG or US-NY", field=["jurisdiction"])
     missing = [k for k in ("name", "countries", "timezone", "tiers", "aml_rules", "thresholds") if values.get(k) is None]
     if missing:
-        raise ValidationFailed(f"a new pack needs {missing[0]}", field=[missing[0]])
-    document = _document(values)
+        name = _INPUT_NAMES.get(missing[0], missing[0])
+        raise ValidationFailed(f"a new pack needs {name}", field=[name])
+    document = {"strong_authentication": [], **_document(values)}
     async with in_transaction() as conn:
         await _serialise_and_announce(conn)
         if await CompliancePolicy.exists(jurisdiction=jurisdiction):
@@ -163,5 +206,7 @@ def _document(values: dict[str, Any]) -> dict[str, Any]:
     if values.get("tiers") is not None:
         out["tiers"] = tiers_from_input(values["tiers"])
     if values.get("aml_rules") is not None:
-        out["aml_rules"] = check_aml_rules(values["aml_rules"])
+        out["aml_rules"] = aml_rules_from_input(values["aml_rules"])
+    if values.get("strong_authentication") is not None:
+        out["strong_authentication"] = strong_auth_from_input(values["strong_authentication"])
     return out

@@ -12,8 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.countries import is_country
-from services.errors import ValidationFailed
-from services.money import CURRENCY_EXPONENTS, MAX_MINOR
+from services.errors import UnsupportedCurrency, ValidationFailed
+from services.money import MAX_MINOR, currency_exponent
 
 LIMIT_KINDS: tuple[str, ...] = ("maxBalance", "singleMax", "daily", "monthly", "annual", "lifetime")
 SEVERITIES = ("LOW", "MEDIUM", "HIGH")
@@ -87,8 +87,11 @@ def _minor(value: Any, *field: str | int) -> int | None:
 
 
 def _currency(code: Any, *field: str | int) -> str:
-    if not isinstance(code, str) or code not in CURRENCY_EXPONENTS:
-        raise _fail(f"unsupported currency {code!r}", *field)
+    """A stored pack keys by the exact (upper-case) code of an offered currency."""
+    try:
+        currency_exponent(code)
+    except UnsupportedCurrency as error:
+        raise _fail(error.message, *field) from None
     return code
 
 

@@ -23,6 +23,7 @@ class PolicyRecord(ServiceResult):
     large_transaction_thresholds: dict[str, int]
     tiers: list[dict[str, Any]]
     aml_rules: dict[str, dict[str, Any]]
+    strong_authentication: list[dict[str, Any]]  # the checked rules (services.compliance.strong_auth); [] when none
     version: int
     updated_by: str | None
     updated_at: datetime
@@ -33,6 +34,7 @@ class PolicyRecord(ServiceResult):
         return cls(
             jurisdiction=row.jurisdiction, name=row.name, countries=list(row.countries), timezone=row.timezone,
             large_transaction_thresholds={k: int(v) for k, v in row.large_transaction_thresholds.items()},
-            tiers=list(row.tiers), aml_rules=dict(row.aml_rules), version=row.version, updated_by=row.updated_by,
+            tiers=list(row.tiers), aml_rules=dict(row.aml_rules),
+            strong_authentication=list(row.strong_authentication or []), version=row.version, updated_by=row.updated_by,
             updated_at=row.updated_at,
         )

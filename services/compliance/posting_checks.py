@@ -25,6 +25,7 @@ from services.aml.velocity import VelocityRule, velocity_rule
 from services.compliance.limits import (
     OutgoingLimits, Usage, check_max_balance, check_single, check_totals, period_keys, tier_limits,
 )
+from services.compliance.customer_limits import capped_by_customer
 from services.compliance.policies import Pack, pack_for_country
 from services.compliance.standing import Standing, forget_standing, standings
 from services.errors import ComplianceHold, KycRequired
@@ -98,9 +99,11 @@ async def check_compliance(
         _clear(sender, from_field)
         pack = await pack_for_country(sender.country)
         tier = pack.tier_for(sender.kyc_tier)
+        # The tier's limits, lowered where the customer set lower ones itself: one set of caps, checked below
+        # (per transaction) and on the locked usage row (daily and the other periods), all in one place.
+        limits = await capped_by_customer(tier_limits(pack, tier, currency, field=from_field), sender.customer_id, currency)
         outgoing = OutgoingLimits(
-            currency=currency, keys=period_keys(pack, at), limits=tier_limits(pack, tier, currency, field=from_field),
-            tier=tier, jurisdiction=pack.jurisdiction,
+            currency=currency, keys=period_keys(pack, at), limits=limits, tier=tier, jurisdiction=pack.jurisdiction,
         )
         check_single(outgoing, amount_minor)
         if target is not None and _cross_border(pack, sender.country, known[target.customer_id].country) and not tier.cross_border:

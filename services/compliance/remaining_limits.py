@@ -1,4 +1,4 @@
-"""`Customer.limits`: what a customer's tier allows and what is left of each limit, per currency."""
+"""`Customer.limits`: what a customer's tier allows (lowered by its own limits) and what is left of each, per currency."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from models import LimitUsage, Wallet
+from services.compliance.customer_limits import effective_limits, own_limits_of
 from services.compliance.limits import OutgoingLimits, Usage, period_keys, remaining
 from services.compliance.policies import pack_for_country
 from services.compliance.policy_document import TierLimits
@@ -39,11 +40,13 @@ async def customer_limits(
     usage_rows = {
         row.currency: row for row in await LimitUsage.filter(customer_id=customer_id, currency__in=currencies)
     }
+    own = await own_limits_of(customer_id, currencies)
     out = []
     for code in currencies:
         limits = tier.limits.get(code)
         covered = limits is not None
-        limits = limits or TierLimits(0, 0, 0, 0, 0, 0)
+        # What postings apply: the tier's limits, lowered where the customer set its own (customerLimitsSet).
+        limits = effective_limits(limits, own.get(code)) if limits is not None else TierLimits(0, 0, 0, 0, 0, 0)
         row = usage_rows.get(code)
         usage = Usage.from_row(row.__dict__ if row is not None else None)
         outgoing = OutgoingLimits(currency=code, keys=keys, limits=limits, tier=tier, jurisdiction=pack.jurisdiction)

@@ -1,4 +1,4 @@
-"""The policy packs Qianbao ships with: China (PBOC account classes), EU e-money, and a conservative default.
+"""The policy packs Qianbao ships with: China (PBOC account classes), EU e-money (PSD2), and a conservative default.
 
 They are inserted when missing (`ensure_shipped_packs`, run by `migrate` and
 at start-up) and never overwritten: once stored, a pack is the bank's data,
@@ -12,8 +12,12 @@ import math
 from fractions import Fraction
 from typing import Any
 
+from tortoise.expressions import F
+
 from models import CompliancePolicy
 from services.compliance.policy_document import check_aml_rules, check_thresholds, check_tiers
+from services.compliance.standing_channel import announce_standing_changed
+from services.compliance.strong_auth import check_strong_auth_rules
 from services.money import CURRENCY_EXPONENTS
 
 EU_COUNTRIES = (
@@ -60,6 +64,28 @@ _AML_RULES: dict[str, dict[str, Any]] = {
     "DORMANT_REACTIVATION": {"severity": "LOW", "action": "ALERT", "dormantDays": 180},
 }
 
+# Strong customer authentication (services.compliance.strong_auth). Amounts in whole units.
+#
+# EU, PSD2 (RTS 2018/389): a remote electronic payment needs two factors of
+# different categories (art. 4), except a low-value one of at most 30 EUR
+# (art. 16, whose cumulative 100 EUR / five-payment counter the bank may add
+# later); the authentication code is valid for at most 5 minutes (art. 4(3)(d)).
+_EU_STRONG_AUTH = [
+    {"operations": ["TRANSFER", "WITHDRAWAL"], "aboveAmounts": {"EUR": 30}, "require": "TWO_FACTORS", "maxAgeSeconds": 300},
+]
+# China: PBOC's rules for online payments by payment institutions cap what a
+# customer may pay a day on weaker verification (1,000 CNY with one factor,
+# 5,000 CNY with two but no certificate); above 5,000 CNY in one payment we
+# ask for a fresh biometric check, at most 2 minutes old.
+_CN_STRONG_AUTH = [
+    {"operations": ["TRANSFER", "WITHDRAWAL"], "aboveAmounts": {"CNY": 5_000}, "require": "BIOMETRIC", "maxAgeSeconds": 120},
+]
+
+
+def _strong_auth(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**rule, "aboveAmounts": {c: _minor(a, c) for c, a in rule["aboveAmounts"].items()}} for rule in rules]
+
+
 SHIPPED_PACKS: tuple[dict[str, Any], ...] = (
     {
         "jurisdiction": "CN",
@@ -68,6 +94,7 @@ SHIPPED_PACKS: tuple[dict[str, Any], ...] = (
         "timezone": "Asia/Shanghai",
         # PBOC large-value transaction reporting: 50,000 CNY.
         "large_transaction_thresholds": {"CNY": _minor(50_000, "CNY")},
+        "strong_authentication": _strong_auth(_CN_STRONG_AUTH),
         "tiers": [
             {"tier": 1, "name": "Class I", "crossBorder": False, "limits": _limits("CNY", lifetime=1_000)},
             {"tier": 2, "name": "Class II", "crossBorder": False, "limits": _limits("CNY", annual=100_000)},
@@ -80,6 +107,7 @@ SHIPPED_PACKS: tuple[dict[str, Any], ...] = (
         "countries": list(EU_COUNTRIES),
         "timezone": "Europe/Brussels",
         "large_transaction_thresholds": {"EUR": _minor(10_000, "EUR")},
+        "strong_authentication": _strong_auth(_EU_STRONG_AUTH),
         "tiers": [
             # Simplified due diligence for e-money: at most 150 EUR stored and
             # 150 EUR of payments a month, domestic only.
@@ -97,6 +125,7 @@ SHIPPED_PACKS: tuple[dict[str, Any], ...] = (
         "countries": [],
         "timezone": "UTC",
         "large_transaction_thresholds": {code: _minor(10_000 * rate, code) for code, rate in _UNITS_PER_USD.items()},
+        "strong_authentication": [],  # no regional rule: the partner decides how it authenticates
         "tiers": [
             {"tier": 1, "name": "Unverified", "crossBorder": False,
              "limits": _default_limits(maxBalance=1_000, singleMax=200, daily=200, monthly=1_000, annual=3_000)},
@@ -110,16 +139,28 @@ SHIPPED_PACKS: tuple[dict[str, Any], ...] = (
 
 
 async def ensure_shipped_packs() -> int:
-    """Insert each shipped pack that is not stored yet; return how many were inserted."""
-    inserted = 0
+    """Insert each shipped pack that is not stored yet; return how many were inserted.
+
+    A stored shipped pack that never had a strong authentication section
+    (stored before the section existed: NULL) gets the shipped one, once, with
+    its version raised; a section the bank has set, even to [], is kept.
+    """
+    inserted = completed = 0
     for pack in SHIPPED_PACKS:
+        strong_auth = check_strong_auth_rules(pack["strong_authentication"])
         if await CompliancePolicy.exists(jurisdiction=pack["jurisdiction"]):
+            completed += await CompliancePolicy.filter(
+                jurisdiction=pack["jurisdiction"], strong_authentication__isnull=True
+            ).update(strong_authentication=strong_auth, version=F("version") + 1, updated_by="system:shipped")
             continue
         await CompliancePolicy.create(
             jurisdiction=pack["jurisdiction"], name=pack["name"], countries=pack["countries"],
             timezone=pack["timezone"],
             large_transaction_thresholds=check_thresholds(pack["large_transaction_thresholds"]),
-            tiers=check_tiers(pack["tiers"]), aml_rules=check_aml_rules(_AML_RULES), updated_by="system:shipped",
+            tiers=check_tiers(pack["tiers"]), aml_rules=check_aml_rules(_AML_RULES),
+            strong_authentication=strong_auth, updated_by="system:shipped",
         )
         inserted += 1
+    if completed:
+        await announce_standing_changed()
     return inserted

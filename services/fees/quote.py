@@ -11,6 +11,7 @@ from services.errors import CurrencyMismatch, NotFound, ValidationFailed
 from services.fees.charging import Fee, fee_for
 from services.fees.rules import FEE_KINDS
 from services.db.wallet_rows import wallet_facts
+from services.scoping import own_customer
 from services.money import normalise_currency, parse_amount
 
 # A quote kind the posting engine derives itself: a TRANSFER between customers
@@ -52,6 +53,11 @@ async def quote_fee(
     facts = await wallet_facts(principal.partner_id, wallet_ids)
     for wallet_id, field in ((from_wallet_id, "fromWalletId"), (to_wallet_id, "toWalletId")):
         if wallet_id is not None and wallet_id not in facts:
+            raise NotFound("wallet not found", field=[field])
+        # A customer token quotes only what it could pay: from its own customer's wallet (to any of the partner's),
+        # or it would learn another customer's fee and free-allowance use.
+        payer = field == "fromWalletId" or from_wallet_id is None
+        if wallet_id is not None and payer and not own_customer(principal, facts[wallet_id].customer_id):
             raise NotFound("wallet not found", field=[field])
         if wallet_id is not None and facts[wallet_id].currency != code:
             raise CurrencyMismatch(f"the wallet holds {facts[wallet_id].currency}, not {code}", field=[field])

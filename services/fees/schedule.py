@@ -21,8 +21,9 @@ from services.caches import FEE_SCHEDULE, FEES_CHANNEL as CHANNEL
 from services.change_feed import announce, reliable
 from services.countries import is_country
 from services.errors import InvalidAmount, NotFound, UnsupportedCurrency, ValidationFailed
+from services.fees.records import FeeRuleRecord
 from services.fees.rules import CORRIDORS, FEE_KINDS, MAX_RATE_BPS, RuleSpec, overlaps
-from services.money import MAX_MINOR, currency_exponent, parse_amount
+from services.money import MAX_MINOR, format_amount, normalise_currency, parse_amount
 from services.scoping import of_partner, sees_partner
 
 # Remembered rules: forgotten on every announced change, and after this long
@@ -53,13 +54,11 @@ async def visible_schedule(principal: Principal) -> list[RuleSpec]:
 
 
 def _known_currency(currency: str) -> str:
-    """The rule's currency code, upper-cased; an unknown one is a VALIDATION error (nothing stored)."""
-    code = currency.strip().upper()
+    """The rule's currency code, upper-cased; one the bank does not offer is a VALIDATION error (nothing stored)."""
     try:
-        currency_exponent(code)
+        return normalise_currency(currency)
     except UnsupportedCurrency as error:
-        raise ValidationFailed(str(error), field=["currency"]) from error
-    return code
+        raise ValidationFailed(error.message, field=["currency"]) from error
 
 
 def _validated(fields: dict[str, Any], *, now: datetime) -> dict[str, Any]:
@@ -99,12 +98,12 @@ def _validated(fields: dict[str, Any], *, now: datetime) -> dict[str, Any]:
     return out
 
 
-async def create_rule(*, terms: dict[str, Any], created_by: str) -> FeeRule:
+async def create_rule(*, terms: dict[str, Any], created_by: str) -> FeeRuleRecord:
     """Add a rule (bank default when partner_id is None); refuse overlaps of equal precedence."""
     async with in_transaction():
         row = await _create(terms=terms, created_by=created_by, replacing=None)
     await announce(CHANNEL)  # after the commit, so no worker reloads the old state
-    return row
+    return FeeRuleRecord(rule=RuleSpec.of(row))
 
 
 async def _create(*, terms: dict[str, Any], created_by: str, replacing: uuid.UUID | None) -> FeeRule:
@@ -119,10 +118,27 @@ async def _create(*, terms: dict[str, Any], created_by: str, replacing: uuid.UUI
     clashing = [r for r in await _current_rows() if r.id != replacing and overlaps(proposed, r)]
     if clashing:
         raise ValidationFailed(
-            f"overlaps rule {clashing[0].id} with equal precedence: make one more specific or end it first",
+            f"overlaps an existing rule of equal precedence, {_described(clashing[0])}:"
+            " make one more specific or end it first",
             field=["kind"],
         )
     return await FeeRule.create(created_by=created_by, **{k: clean.get(k) for k in RuleSpec.__dataclass_fields__ if k != "id"})
+
+
+def _described(rule: RuleSpec) -> str:
+    """A rule named by its terms, for a message (no raw id reaches a client): whose, which kind, what it selects, when."""
+    owner = "the partner's own" if rule.partner_id is not None else "the bank's default"
+    selectors = [f"{name} {value}" for name, value in (
+        ("currency", rule.currency), ("corridor", rule.corridor), ("destination country", rule.destination_country),
+        ("customer kind", rule.customer_kind),
+    ) if value is not None]
+    if rule.currency is not None and rule.amount_min_minor is not None:
+        selectors.append(f"amounts from {format_amount(rule.amount_min_minor, rule.currency)}")
+    if rule.currency is not None and rule.amount_max_minor is not None:
+        selectors.append(f"amounts below {format_amount(rule.amount_max_minor, rule.currency)}")
+    terms = f" ({', '.join(selectors)})" if selectors else ""
+    until = f" until {rule.effective_to.isoformat(timespec='seconds')}" if rule.effective_to is not None else ""
+    return f"{owner} {rule.kind} rule{terms} in force from {rule.effective_from.isoformat(timespec='seconds')}{until}"
 
 
 async def _current_rows() -> list[RuleSpec]:
@@ -130,11 +146,11 @@ async def _current_rows() -> list[RuleSpec]:
     return [RuleSpec.of(row) for row in await FeeRule.filter(Q(effective_to=None) | Q(effective_to__gt=now))]
 
 
-async def retire_rule(*, rule_id: uuid.UUID | None, at: datetime | None) -> FeeRule:
+async def retire_rule(*, rule_id: uuid.UUID | None, at: datetime | None) -> FeeRuleRecord:
     """End a rule at `at` (default now; never in the past)."""
     rule = await _retire(rule_id=rule_id, at=at)
     await announce(CHANNEL)
-    return rule
+    return FeeRuleRecord(rule=RuleSpec.of(rule))
 
 
 async def _retire(*, rule_id: uuid.UUID | None, at: datetime | None) -> FeeRule:
@@ -152,7 +168,7 @@ async def _retire(*, rule_id: uuid.UUID | None, at: datetime | None) -> FeeRule:
     return rule
 
 
-async def update_rule(*, rule_id: uuid.UUID | None, changes: dict[str, Any], created_by: str) -> FeeRule:
+async def update_rule(*, rule_id: uuid.UUID | None, changes: dict[str, Any], created_by: str) -> FeeRuleRecord:
     """A new version of a rule from its effective date; the old version ends then."""
     old = await FeeRule.get_or_none(id=rule_id) if rule_id else None
     if old is None:
@@ -166,7 +182,7 @@ async def update_rule(*, rule_id: uuid.UUID | None, changes: dict[str, Any], cre
         await _retire(rule_id=old.id, at=starts)
         row = await _create(terms=terms, created_by=created_by, replacing=old.id)
     await announce(CHANNEL)
-    return row
+    return FeeRuleRecord(rule=RuleSpec.of(row))
 
 
 def terms_from_input(values: dict[str, Any]) -> dict[str, Any]:
@@ -203,9 +219,17 @@ def _is_zero(text: str) -> bool:
     return bool(stripped) and set(stripped) <= {"0", "."} and stripped.count(".") <= 1
 
 
-async def get_rule(*, rule_id: uuid.UUID | None) -> FeeRule:
-    """A fee rule by id, or NotFound."""
+async def get_rule(*, rule_id: uuid.UUID | None) -> FeeRuleRecord:
+    """A fee rule by id (current, scheduled or ended), or NotFound."""
     rule = await FeeRule.get_or_none(id=rule_id) if rule_id else None
     if rule is None:
         raise NotFound("fee rule not found", field=["ruleId"])
-    return rule
+    return FeeRuleRecord(rule=RuleSpec.of(rule))
+
+
+async def visible_rule(*, principal: Principal, rule_id: uuid.UUID) -> FeeRuleRecord | None:
+    """A rule the caller may see (staff any; a partner the bank's and its own), or None."""
+    rule = await FeeRule.get_or_none(id=rule_id)
+    if rule is None or (rule.partner_id is not None and not sees_partner(principal, rule.partner_id)):  # type: ignore[attr-defined]
+        return None
+    return FeeRuleRecord(rule=RuleSpec.of(rule))

@@ -1,5 +1,4 @@
-"""KYC: partners submit identity data (encrypted at rest), compliance reviews it, readers see it masked."""
+"""KYC: partners submit identity data (encrypted at rest), compliance reviews it, readers see it masked.
 
-from models import KycSubmission
-
-__all__ = ["KycSubmission"]  # the stored record the schema layer describes
+Services hand submissions out as services.kyc.records.KycSubmissionRecord, never as the stored row.
+"""

@@ -36,9 +36,10 @@ _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 
 @dataclass(frozen=True)
 class DocumentIn:
-    type: str
+    type: str | None  # the deprecated string input; document_type is its typed replacement (exactly one is given)
     sha256: str
     file_name: str
+    document_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,13 @@ class BusinessIn:
 class KycApplication:
     legal_name: str
     nationality: str
-    id_type: str
+    id_type: str | None  # the deprecated string input; identity_document_type is its typed replacement (exactly one)
     id_number: str
     address: str
     documents: list[DocumentIn]
     date_of_birth: str | None = None
     business: BusinessIn | None = None
+    identity_document_type: str | None = None
 
 
 def _path(path: list[str]) -> str:
@@ -125,6 +127,15 @@ def birth_date(value: object, path: list[str]) -> str:
     return iso_date(value, path, earliest=earliest)
 
 
+def either(old: str | None, new: str | None, at: list[str], old_name: str, new_name: str) -> tuple[str, list[str]]:
+    """(value, its field path) of a typed input field or of the deprecated string field it replaces: exactly one."""
+    if old is not None and new is not None:
+        raise ValidationFailed(f"give {_path([*at, new_name])} or the deprecated {old_name}, not both", field=[*at, new_name])
+    if new is None and old is None:
+        raise ValidationFailed(f"{_path([*at, new_name])} is required", field=[*at, new_name])
+    return (new, [*at, new_name]) if new is not None else (old or "", [*at, old_name])
+
+
 def _documents(documents: list[DocumentIn]) -> list[dict[str, str]]:
     if not documents:
         raise ValidationFailed("send at least one document", field=["documents"])
@@ -133,9 +144,10 @@ def _documents(documents: list[DocumentIn]) -> list[dict[str, str]]:
     cleaned = []
     for index, document in enumerate(documents):
         at = ["documents", str(index)]
-        kind = (document.type or "").strip().upper()
+        given, where = either(document.type, document.document_type, at, "type", "documentType")
+        kind = given.strip().upper()
         if kind not in DOCUMENT_TYPES:
-            raise ValidationFailed(f"documents.{index}.type must be one of {', '.join(sorted(DOCUMENT_TYPES))}", field=[*at, "type"])
+            raise ValidationFailed(f"{_path(where)} must be one of {', '.join(sorted(DOCUMENT_TYPES))}", field=where)
         digest = (document.sha256 or "").strip()
         if not _SHA256_RE.fullmatch(digest):
             raise ValidationFailed(f"documents.{index}.sha256 must be 64 hexadecimal characters", field=[*at, "sha256"])
@@ -206,10 +218,11 @@ def clean_application(application: KycApplication, *, kind: CustomerKind) -> Cle
     else:
         date_of_birth = birth_date(application.date_of_birth, ["dateOfBirth"])
     nationality = country(application.nationality, ["nationality"])
-    id_type = (application.id_type or "").strip().upper()
+    given, where = either(application.id_type, application.identity_document_type, [], "idType", "identityDocumentType")
+    id_type = given.strip().upper()
     allowed = BUSINESS_ID_TYPES if business_kind else PERSON_ID_TYPES
     if id_type not in allowed:
-        raise ValidationFailed(f"idType must be one of {', '.join(sorted(allowed))}", field=["idType"])
+        raise ValidationFailed(f"{_path(where)} must be one of {', '.join(sorted(allowed))}", field=where)
     id_number = _id_number(application.id_number, ["idNumber"])
     address = text(application.address, ["address"], max_len=500, multiline=True)
     documents = _documents(application.documents)

@@ -10,10 +10,11 @@ import dataclasses
 import uuid
 
 from auth.principal import Principal
-from models import KycSubmission
 from services.authority import require_staff
 from services.errors import ValidationFailed
+from services.kyc.records import KycSubmissionRecord
 from services.kyc.views import PII_FIELDS, decrypted, get_submission
+from services.outcome import AuditTarget, ServiceResult
 from services.validation import clean_reason
 
 REVEAL_PERMISSION = "pii:reveal"
@@ -21,15 +22,17 @@ MIN_REASON_CHARS = 10
 MAX_REASON_CHARS = 1000
 
 
-@dataclasses.dataclass(frozen=True)
-class RevealedValue:
-    submission: KycSubmission
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RevealedValue(ServiceResult):
+    """One identity value in clear, with the submission it was read from (the object the audit row names)."""
+
+    submission: KycSubmissionRecord
     field: str
     value: str = dataclasses.field(repr=False)  # never in a log line or a traceback's locals dump
 
-    @property
-    def _audit_object(self) -> KycSubmission:
-        return self.submission
+    def audit_target(self) -> AuditTarget | None:
+        """The reveal is audited as an action on the submission."""
+        return self.submission.audit_target()
 
 
 async def reveal_pii(*, principal: Principal, submission_id: uuid.UUID | None, field: str, reason: str | None) -> RevealedValue:

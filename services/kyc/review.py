@@ -19,6 +19,7 @@ from services.authority import require_staff
 from services.compliance.standing_channel import announce_standing_changed
 from services.errors import KycAlreadyReviewed, NotFound, ValidationFailed
 from services.events import record_domain_event
+from services.kyc.records import KycSubmissionRecord
 from services.kyc.tiers import validate_tier
 from services.validation import clean_reason
 
@@ -42,11 +43,21 @@ def _check_decision(decision: str, tier: int | None) -> None:
 
 async def review_kyc(
     *, principal: Principal, submission_id: uuid.UUID | None, decision: str, reason: str | None, tier: int | None,
-) -> KycSubmission:
+) -> KycSubmissionRecord:
     """Decide a PENDING submission and update the customer's KYC status and tier accordingly."""
     require_staff(principal, REVIEW_PERMISSION)
     _check_decision(decision, tier)
     text = clean_reason(reason, max_len=MAX_REASON_CHARS)
+    return await decide_submission(
+        submission_id=submission_id, decision=decision, reason=text, tier=tier, reviewed_by=principal.subject[:64]
+    )
+
+
+async def decide_submission(
+    *, submission_id: uuid.UUID | None, decision: str, reason: str | None, tier: int | None, reviewed_by: str,
+) -> KycSubmissionRecord:
+    """The decision itself, once the caller was checked: kycReview (a reviewer), or a sandbox magic value (services.kyc.sandbox)."""
+    _check_decision(decision, tier)
     status, event = OUTCOMES[decision]
     if submission_id is None:
         raise NotFound("KYC submission not found", field=["submissionId"])
@@ -61,8 +72,8 @@ async def review_kyc(
             await validate_tier(customer, tier)
         now = datetime.now(timezone.utc)
         moved = await KycSubmission.filter(id=submission.id, status=KycStatus.PENDING).using_db(conn).update(
-            status=status, open_customer_key=None, tier_granted=tier, review_reason=text,
-            reviewed_by=principal.subject[:64], reviewed_at=now,
+            status=status, open_customer_key=None, tier_granted=tier, review_reason=reason,
+            reviewed_by=reviewed_by[:64], reviewed_at=now,
         )
         if moved != 1:
             # Another officer decided it between our read and this update.
@@ -79,4 +90,4 @@ async def review_kyc(
             using_db=conn,
         )
     await announce_standing_changed()
-    return await KycSubmission.get(id=submission.id)
+    return KycSubmissionRecord.from_row(await KycSubmission.get(id=submission.id))

@@ -1,5 +1,7 @@
 """kycSubmit: a partner sends one customer's identity data; it is validated, encrypted, screened and left PENDING.
 
+(A sandbox partner's magic idNumber decides it at once instead: services.kyc.sandbox.)
+
 Nothing personal is written in clear: every identity value is encrypted
 (services.pii) with the submission's id in its context before the row is
 inserted, and neither logs nor error messages repeat a value.
@@ -17,12 +19,14 @@ from tortoise.transactions import in_transaction
 
 from auth.principal import Principal
 from models import Customer, KycSubmission
-from models.enums import CustomerKind, KycStatus
+from models.enums import CustomerKind, CustomerStatus, KycStatus
 from models.ids import uuid7
 from services.authority import require_partner_token
-from services.errors import KycAlreadyPending
+from services.errors import CustomerStateConflict, KycAlreadyPending
 from services.events import record_domain_event
 from services.kyc.application import CleanApplication, KycApplication, clean_application
+from services.kyc.records import KycSubmissionRecord
+from services.kyc.sandbox import apply_magic_decision, magic_decision
 from services.pii import encrypt_values, pii_context
 from services.scoping import get_scoped
 from services.screening.customer_screening import announce_after_hold, screen_customer
@@ -68,13 +72,16 @@ async def _screen(customer: Customer, clean: CleanApplication, conn: BaseDBAsync
     return _strongest(results)
 
 
-async def submit_kyc(*, principal: Principal, customer_id: uuid.UUID | None, application: KycApplication) -> KycSubmission:
+async def submit_kyc(*, principal: Principal, customer_id: uuid.UUID | None, application: KycApplication) -> KycSubmissionRecord:
     """Validate, encrypt and screen one customer's KYC data; the customer's KYC status becomes PENDING."""
     require_partner_token(principal)  # the schema lets only partner tokens through
     customer = await get_scoped(Customer, principal, customer_id, what="customer", field=["customerId"])
+    if customer.status == CustomerStatus.CLOSED:
+        raise CustomerStateConflict("this customer is closed: no KYC submissions", field=["customerId"])
     clean = clean_application(application, kind=CustomerKind(customer.kind))
     if await KycSubmission.filter(open_customer_key=str(customer.id)).exists():
         raise KycAlreadyPending(_PENDING_MESSAGE, field=["customerId"])
+    magic = await magic_decision(customer, clean.id_number)  # a sandbox partner's magic idNumber, else None
     submission_id = uuid7()  # first: the ciphertexts are bound to it
     async with in_transaction() as conn:
         columns = await _encrypted(submission_id, clean)
@@ -95,6 +102,9 @@ async def submit_kyc(*, principal: Principal, customer_id: uuid.UUID | None, app
             type="kyc.submitted", partner_id=customer.partner_id, object_type="KycSubmission", object_id=submission.id,
             payload={"submissionId": str(submission.id), "customerId": str(customer.id)}, using_db=conn,
         )
-    if submission.screening and submission.screening.get("hit"):
+    record = KycSubmissionRecord.from_row(submission)
+    if record.screening is not None and record.screening.hit:
         await announce_after_hold()  # the customer is now on hold: every worker forgets its standing
-    return submission
+    if magic is not None:
+        record = await apply_magic_decision(submission.id, magic)  # sandbox: decided at once, as the value asks
+    return record

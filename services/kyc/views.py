@@ -20,7 +20,8 @@ from models import Customer, KycSubmission
 from models.enums import KycStatus
 from services.authority import is_staff
 from services.errors import NotFound, PiiUnreadable
-from services.pagination import Page, keyset_page
+from services.kyc.records import KycSubmissionRecord
+from services.pagination import Page, keyset_page, map_page
 from services.pii import PiiIntegrityError, decrypt_value, mask, pii_context
 from services.scoping import get_scoped, partner_scoped
 
@@ -41,20 +42,22 @@ def readable_submissions(principal: Principal) -> QuerySet[KycSubmission]:
     return partner_scoped(KycSubmission, principal)
 
 
-async def get_submission(*, principal: Principal, submission_id: uuid.UUID | None, field: list[str] | None = None) -> KycSubmission:
+async def get_submission(
+    *, principal: Principal, submission_id: uuid.UUID | None, field: list[str] | None = None
+) -> KycSubmissionRecord:
     """One readable submission, or NotFound (also for another partner's)."""
     if submission_id is None:
         raise NotFound("KYC submission not found", field=field)
     row = await readable_submissions(principal).get_or_none(id=submission_id)
     if row is None:
         raise NotFound("KYC submission not found", field=field)
-    return row
+    return KycSubmissionRecord.from_row(row)
 
 
 async def list_submissions(
     *, principal: Principal, status: str | None, customer_id: uuid.UUID | None, customer_given: bool,
-    first: int | None, after: str | None,
-) -> Page[KycSubmission]:
+    first: int | None, after: str | None, last: int | None = None, before: str | None = None,
+) -> Page[KycSubmissionRecord]:
     """Readable submissions, oldest first (for staff filtered to PENDING: the review queue)."""
     query = readable_submissions(principal)
     if status is not None:
@@ -62,12 +65,12 @@ async def list_submissions(
     if customer_given:
         customer = await get_scoped(Customer, principal, customer_id, what="customer", field=["customerId"])
         query = query.filter(customer_id=customer.id)
-    return await keyset_page(query, first=first, after=after)
+    return map_page(await keyset_page(query, first=first, after=after, last=last, before=before), KycSubmissionRecord.from_row)
 
 
-async def decrypted(submission: KycSubmission, column: str) -> str | None:
+async def decrypted(submission: KycSubmissionRecord, column: str) -> str | None:
     """One identity value in clear (None when not sent); PiiUnreadable when it fails its integrity check."""
-    token = getattr(submission, column)
+    token = getattr(submission.ciphertexts, column)
     if token is None:
         return None
     context = pii_context(_TABLE, column, submission.id)
@@ -78,7 +81,7 @@ async def decrypted(submission: KycSubmission, column: str) -> str | None:
         raise PiiUnreadable("this stored value failed its integrity check and is not shown") from None
 
 
-async def masked(submission: KycSubmission, field: str) -> str | None:
+async def masked(submission: KycSubmissionRecord, field: str) -> str | None:
     """One identity value masked to its last four characters."""
     value = await decrypted(submission, PII_FIELDS[field])
     return None if value is None else mask(value)
@@ -101,7 +104,7 @@ class MaskedBusiness:
     beneficial_owners: list[MaskedOwner]
 
 
-async def masked_business(submission: KycSubmission) -> MaskedBusiness | None:
+async def masked_business(submission: KycSubmissionRecord) -> MaskedBusiness | None:
     """The business data with names, numbers and dates masked (countries and ownership shares as sent)."""
     raw = await decrypted(submission, "business_enc")
     if raw is None:
@@ -118,7 +121,7 @@ async def masked_business(submission: KycSubmission) -> MaskedBusiness | None:
     )
 
 
-def visible_review_reason(principal: Principal, submission: KycSubmission) -> str | None:
+def visible_review_reason(principal: Principal, submission: KycSubmissionRecord) -> str | None:
     """The reviewer's reason: for staff always; for partners only when more information is asked for.
 
     A rejection's reason may concern sanctions or suspicion, which the customer

@@ -28,6 +28,9 @@ class BankAccounts:
     settlement: int | None = None  # money entering or leaving the wallet system
     fee_revenue: int | None = None  # the bank's part of a fee
     partner_revenue: int | None = None  # the partner's share of a fee
+    # A sandbox partner's own test-money account (services.system_accounts.sandbox_account_id): it mints
+    # sandboxFund's money and stands in for the settlement and fee revenue accounts in its other postings.
+    sandbox: int | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,14 @@ def _transfer(i: PlanInputs) -> list[Leg]:
                 amount_minor=i.amount_minor, currency=i.currency)
 
 
+def _sandbox_fund(i: PlanInputs) -> list[Leg]:
+    assert i.target is not None
+    if i.accounts.sandbox is None:
+        raise AssertionError("test money is minted only from a sandbox partner's own sandbox account")
+    return move(debit_account_id=i.accounts.sandbox, credit_account_id=i.target.account_id,
+                amount_minor=i.amount_minor, currency=i.currency)
+
+
 def _withdrawal(i: PlanInputs) -> list[Leg]:
     assert i.source is not None
     return move(debit_account_id=i.source.account_id, credit_account_id=_settlement(i.accounts),
@@ -100,12 +111,21 @@ _PRINCIPAL_LEGS: dict[TransactionKind, Callable[[PlanInputs], list[Leg]]] = {
     TransactionKind.TOP_UP: _top_up,
     TransactionKind.TRANSFER: _transfer,
     TransactionKind.WITHDRAWAL: _withdrawal,
+    # A closing wallet's balance to another wallet of its customer: a transfer's legs (walletClose).
+    TransactionKind.SWEEP: _transfer,
+    # Test money into a sandbox partner's wallet, from that partner's sandbox account (sandboxFund).
+    TransactionKind.SANDBOX_FUND: _sandbox_fund,
 }
 
 
 def needs_settlement(kind: TransactionKind) -> bool:
     """Whether the kind moves money across the wallet system's edge (through the settlement account)."""
     return kind in (TransactionKind.TOP_UP, TransactionKind.WITHDRAWAL)
+
+
+def needs_bank_side(kind: TransactionKind, fee_minor: int) -> bool:
+    """Whether any leg of the posting is on a bank-side account (settlement, fee revenue, or a sandbox account)."""
+    return needs_settlement(kind) or kind is TransactionKind.SANDBOX_FUND or fee_minor > 0
 
 
 def fee_legs(fee: Fee, payer_account_id: int, currency: str, accounts: BankAccounts) -> list[Leg]:

@@ -3,37 +3,50 @@
 Reads the wallets' unchanging facts (services.db.wallet_rows), checks who may
 move them and in which currency, asks the fee engine what the posting costs
 (the same function feeQuote answers with), finds the bank's accounts it
-needs, asks compliance what applies, then hands the lot to the pure
-`build_plan`.
+needs, asks compliance what applies (strong customer authentication first),
+then hands the lot to the pure `build_plan`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from auth.principal import Principal
-from models.enums import AccountKind
+from models.enums import AccountKind, TransactionKind
 from services.compliance.posting_checks import check_compliance
+from services.compliance.sweep_checks import check_sweep
+from services.compliance.strong_auth_check import check_strong_authentication
 from services.db.wallet_rows import wallet_facts
 from services.fees.charging import Fee, fee_for
-from services.ledger.plan import BankAccounts, PlanInputs, PostingPlan, build_plan, needs_settlement
+from services.ledger.plan import BankAccounts, PlanInputs, PostingPlan, build_plan, needs_bank_side, needs_settlement
 from services.ledger.request import CheckedRequest
 from services.ledger.rules import check_customer_token, common_currency, locked_or_missing
 from services.money import parse_amount
-from services.system_accounts import partner_revenue_account_id, system_account_id
+from services.partners.environment import is_sandbox_partner
+from services.system_accounts import partner_revenue_account_id, sandbox_account_id, system_account_id
 
 
-async def _bank_accounts(checked: CheckedRequest, fee: Fee, partner_id: object, currency: str) -> BankAccounts:
-    """The bank's accounts this posting's legs need (created once per currency; the settlement one exists already)."""
+async def _bank_accounts(checked: CheckedRequest, fee: Fee, partner_id: Any, currency: str) -> BankAccounts:
+    """The bank's accounts this posting's legs need (created once per currency; the settlement one exists already).
+
+    A sandbox partner's postings never touch the bank's settlement or fee
+    revenue accounts: its own sandbox account takes their place (and mints
+    sandboxFund's money), so test money stays apart from real money.
+    """
+    kind = checked.req.kind
+    sandbox = None
+    if needs_bank_side(kind, fee.fee_minor) and await is_sandbox_partner(partner_id):
+        sandbox = await sandbox_account_id(partner_id, currency)
     settlement = None
-    if needs_settlement(checked.req.kind):
-        settlement = await system_account_id(AccountKind.SETTLEMENT, currency, create=False)
+    if needs_settlement(kind):
+        settlement = sandbox or await system_account_id(AccountKind.SETTLEMENT, currency, create=False)
     fee_revenue = partner_revenue = None
     if fee.fee_minor:
-        fee_revenue = await system_account_id(AccountKind.FEE_REVENUE, currency)
+        fee_revenue = sandbox or await system_account_id(AccountKind.FEE_REVENUE, currency)
         if fee.share_minor:
             partner_revenue = await partner_revenue_account_id(partner_id, currency)
-    return BankAccounts(settlement=settlement, fee_revenue=fee_revenue, partner_revenue=partner_revenue)
+    return BankAccounts(settlement=settlement, fee_revenue=fee_revenue, partner_revenue=partner_revenue, sandbox=sandbox)
 
 
 async def plan_posting(principal: Principal, checked: CheckedRequest) -> PostingPlan:
@@ -46,13 +59,21 @@ async def plan_posting(principal: Principal, checked: CheckedRequest) -> Posting
     check_customer_token(principal, req, source, target)
     currency = common_currency(source, target, checked.currency, req)
     amount_minor = parse_amount(req.amount_text, currency)
+    payer = source or target
+    assert payer is not None
+    # STEP_UP_REQUIRED before any fee, limit or write: nothing is counted, the key stays unused.
+    await check_strong_authentication(
+        principal, kind=req.kind, customer_id=payer.customer_id, amount_minor=amount_minor, currency=currency
+    )
     # The same function feeQuote answers with: the charge is what was quoted.
     fee = await fee_for(
         principal=principal, kind=req.kind.value, amount_minor=amount_minor, currency=currency,
         from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id,
     )
     accounts = await _bank_accounts(checked, fee, principal.partner_id, currency)
-    compliance = await check_compliance(
+    # A sweep (walletClose) stays with its customer: not an outgoing payment (services.compliance.sweep_checks).
+    check = check_sweep if req.kind is TransactionKind.SWEEP else check_compliance
+    compliance = await check(
         kind=req.kind, source=source, target=target, amount_minor=amount_minor, currency=currency,
         at=datetime.now(timezone.utc), from_field=req.from_field, to_field=req.to_field,
     )

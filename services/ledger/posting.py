@@ -14,6 +14,7 @@ from services.audit import AuditNote
 from services.ledger.engine import post
 from services.ledger.records import TransactionRecord
 from services.ledger.request import PostingRequest
+from services.partners.environment import require_sandbox_partner
 
 
 async def post_top_up(
@@ -58,3 +59,36 @@ async def post_withdrawal(
         amount_text=amount, from_wallet_id=wallet_id, to_wallet_id=None,
         from_field="walletId", to_field="walletId", currency=currency, requires_from=True,
     ), audit)
+
+
+async def post_sandbox_fund(
+    *, principal: Principal, wallet_id: uuid.UUID | None, amount: str, idempotency_key: str,
+    audit: AuditNote | None = None,
+) -> TransactionRecord:
+    """Mint test money into a sandbox partner's wallet, from the partner's own sandbox account (sandboxFund).
+
+    Sandbox partners only (anyone else: Forbidden, before anything is read).
+    Otherwise a top-up's rules: the wallet must be active and stay within its
+    tier's maximum balance, and the idempotency key replays the original.
+    """
+    await require_sandbox_partner(principal, "sandboxFund")
+    return await post(principal, PostingRequest(
+        operation="sandboxFund", kind=TransactionKind.SANDBOX_FUND, idempotency_key=idempotency_key,
+        amount_text=amount, from_wallet_id=None, to_wallet_id=wallet_id,
+        from_field="walletId", to_field="walletId", requires_to=True,
+    ), audit)
+
+
+async def post_sweep(
+    *, principal: Principal, from_wallet_id: uuid.UUID, to_wallet_id: uuid.UUID, amount: str, idempotency_key: str,
+) -> TransactionRecord:
+    """Move a closing wallet's whole balance to another wallet of the same customer (walletClose, inside its transaction).
+
+    Free (no fee rule names SWEEP) and not an outgoing payment: the customer's
+    limits do not count it (services.compliance.sweep_checks).
+    """
+    return await post(principal, PostingRequest(
+        operation="walletClose", kind=TransactionKind.SWEEP, idempotency_key=idempotency_key,
+        amount_text=amount, from_wallet_id=from_wallet_id, to_wallet_id=to_wallet_id,
+        from_field="walletId", to_field="sweepToWalletId", requires_from=True, requires_to=True,
+    ), None)

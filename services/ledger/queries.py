@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from auth.principal import Principal
 from models import Entry, Transaction, Wallet
+from models.enums import TransactionKind, TransactionStatus
+from services.db.sql import as_uuid
 from services.errors import NotFound
 from services.ledger.records import EntryRecord, TransactionRecord
-from services.pagination import Page, grouped_keyset_ids, keyset_page, map_page, page_from_ids
-from services.scoping import get_scoped, partner_scoped
+from services.pagination import (
+    Page, PageWindow, assemble_page, check_time_range, enum_filter, grouped_page_ids, map_page, page_window, window_page,
+)
+from services.scoping import get_scoped, partner_clause, partner_scoped
 
 
 async def get_transaction(*, principal: Principal, transaction_id: uuid.UUID | None) -> TransactionRecord:
@@ -18,36 +25,128 @@ async def get_transaction(*, principal: Principal, transaction_id: uuid.UUID | N
     return TransactionRecord.from_row(row)
 
 
+@dataclass(frozen=True)
+class TransactionFilter:
+    """Which transactions a list shows: of one kind, in one status, created in [created_from, created_to)."""
+
+    kind: TransactionKind | None = None
+    status: TransactionStatus | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        kind: TransactionKind | str | None = None,
+        status: TransactionStatus | str | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
+    ) -> TransactionFilter:
+        """A validated filter (kind and status as the enums or their names; times in UTC)."""
+        start, end = check_time_range(created_from, created_to, start_field="createdFrom", end_field="createdTo")
+        return cls(
+            kind=enum_filter(TransactionKind, kind, field="kind"),
+            status=enum_filter(TransactionStatus, status, field="status"),
+            created_from=start,
+            created_to=end,
+        )
+
+    def lookups(self) -> dict[str, Any]:
+        """The filter as ORM lookups on Transaction."""
+        found: dict[str, Any] = {"kind": self.kind, "status": self.status,
+                                 "created_at__gte": self.created_from, "created_at__lt": self.created_to}
+        return {name: value for name, value in found.items() if value is not None}
+
+    def sql(self, alias: str, first_placeholder: int) -> tuple[str, list[Any]]:
+        """The filter as ` AND ...` conditions on a ledger_transaction alias, with `$n` placeholders from first_placeholder."""
+        conditions = [
+            ("kind =", self.kind.value if self.kind is not None else None),
+            ("status =", self.status.value if self.status is not None else None),
+            ("created_at >=", self.created_from),
+            ("created_at <", self.created_to),
+        ]
+        sql, values = "", []
+        for condition, value in conditions:
+            if value is not None:
+                values.append(value)
+                sql += f" AND {alias}.{condition} ${first_placeholder + len(values) - 1}"
+        return sql, values
+
+
 async def list_transactions(
-    *, principal: Principal, first: int | None, after: str | None, wallet_id: uuid.UUID | None = None
+    *,
+    principal: Principal,
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
+    wallet_id: uuid.UUID | None = None,
+    kind: TransactionKind | str | None = None,
+    status: TransactionStatus | str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
 ) -> Page[TransactionRecord]:
-    """The partner's transactions (optionally one wallet's), newest first."""
+    """The partner's transactions, newest first: all of them or one wallet's (paid from or into it), filtered.
+
+    Paged forward with first/after or backward with last/before; one statement, three with a wallet.
+    """
+    window = page_window(first=first, after=after, last=last, before=before)
+    where = TransactionFilter.of(kind=kind, status=status, created_from=created_from, created_to=created_to)
     if wallet_id is None:
-        page = await keyset_page(partner_scoped(Transaction, principal), first=first, after=after, newest_first=True)
-        return map_page(page, TransactionRecord.from_row)
-    wallet = await partner_scoped(Wallet, principal).get_or_none(id=wallet_id)
-    if wallet is None:
+        query = partner_scoped(Transaction, principal).filter(**where.lookups())
+        return map_page(await window_page(query, window, newest_first=True), TransactionRecord.from_row)
+    if not await partner_scoped(Wallet, principal).filter(id=wallet_id).exists():
         raise NotFound("wallet not found", field=["walletId"])
-    account_id = wallet.account_id  # type: ignore[attr-defined]
-    pages = await transaction_pages_by_account(principal=principal, account_ids=[account_id], first=first, after=after)
-    return pages[account_id]
+    return (await _pages_by_wallet(principal, [wallet_id], window, where))[wallet_id]
 
 
-async def transaction_pages_by_account(
-    *, principal: Principal, account_ids: list[int], first: int | None, after: str | None
-) -> dict[int, Page[TransactionRecord]]:
-    """For many wallet accounts at once, a page of each one's newest transactions: two queries in all."""
-    size, ids_by_account = await grouped_keyset_ids(
-        table="ledger_entry", group_column="account_id", id_column="transaction_id",
-        principal=principal, group_ids=account_ids, first=first, after=after, newest_first=True,
+async def transaction_pages_by_wallet(
+    *,
+    principal: Principal,
+    wallet_ids: list[uuid.UUID],
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
+    kind: TransactionKind | str | None = None,
+    status: TransactionStatus | str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+) -> dict[uuid.UUID, Page[TransactionRecord]]:
+    """For many wallets at once, a page of each one's transactions (newest first): two statements in all.
+
+    A wallet's transactions are those paid from it or into it, whatever their status (a HELD or
+    REJECTED one included); the wallets must be ones the principal may read.
+    """
+    window = page_window(first=first, after=after, last=last, before=before)
+    where = TransactionFilter.of(kind=kind, status=status, created_from=created_from, created_to=created_to)
+    return await _pages_by_wallet(principal, wallet_ids, window, where)
+
+
+async def _pages_by_wallet(
+    principal: Principal, wallet_ids: list[uuid.UUID], window: PageWindow, where: TransactionFilter
+) -> dict[uuid.UUID, Page[TransactionRecord]]:
+    wallet_ids = list(dict.fromkeys(wallet_ids))
+    if not wallet_ids:
+        return {}
+    scope_sql, values = partner_clause(principal, "t.partner_id", 1)
+    wallets = ", ".join(f"${len(values) + i + 1}" for i in range(len(wallet_ids)))
+    values = [*values, *wallet_ids]
+    filter_sql, filter_values = where.sql("t", len(values) + 1)
+    values += filter_values
+    # UNION, not UNION ALL: a transaction is listed once per wallet even if it were paid from and into it.
+    candidates = " UNION ".join(
+        f"SELECT t.{column} AS grp, t.id AS oid FROM ledger_transaction t"
+        f" WHERE {scope_sql} AND t.{column} IN ({wallets}){filter_sql}"
+        for column in ("from_wallet_id", "to_wallet_id")
     )
-    wanted = list({tid for ids in ids_by_account.values() for tid in ids})
+    grouped = await grouped_page_ids(candidates=candidates, values=values, window=window, newest_first=True)
+    ids_by_wallet = {as_uuid(group): ids for group, ids in grouped.items()}
+    wanted = list({tid for ids in ids_by_wallet.values() for tid in ids})
     rows = await partner_scoped(Transaction, principal).filter(id__in=wanted) if wanted else []
     by_id = {row.id: TransactionRecord.from_row(row) for row in rows}
-    return {
-        account_id: page_from_ids(ids_by_account.get(account_id, []), by_id, size=size, after=after)
-        for account_id in account_ids
-    }
+    return {wallet_id: assemble_page(ids_by_wallet.get(wallet_id, []), by_id, window) for wallet_id in wallet_ids}
 
 
 async def entries_by_transaction(*, principal: Principal, transaction_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[EntryRecord]]:

@@ -24,7 +24,8 @@ class LedgerReport:
 
 
 async def verify_ledger(*, max_problems: int = 100) -> LedgerReport:
-    """Check that every transaction balances, every stored balance and hold equals its entries and held transactions, none is negative."""
+    """Check that every transaction balances, every stored balance and hold equals its entries and held transactions, none is negative,
+    and that sandbox partners' money never mixes with live money."""
     conn = connections.get("default")
     report = LedgerReport()
     counts = await fetch(
@@ -82,6 +83,19 @@ async def verify_ledger(*, max_problems: int = 100) -> LedgerReport:
         (
             "transaction {id} amount {amount} in {currency} is not positive",
             "SELECT id, amount_minor AS amount, currency FROM ledger_transaction WHERE amount_minor <= 0",
+        ),
+        (
+            # Sandbox money stays apart: a sandbox account takes only its own partner's entries...
+            "entry {id} of another partner is on sandbox account {account}",
+            "SELECT e.id AS id, a.id AS account FROM ledger_entry e JOIN account a ON a.id = e.account_id"
+            " WHERE a.kind = 'SANDBOX' AND (a.partner_id IS NULL OR e.partner_id <> a.partner_id)",
+        ),
+        (
+            # ...and a sandbox partner's postings never reach the bank's real settlement or fee revenue accounts.
+            "sandbox transaction {id} has an entry on the bank's {kind} account {account}",
+            "SELECT e.transaction_id AS id, a.kind AS kind, a.id AS account FROM ledger_entry e"
+            " JOIN account a ON a.id = e.account_id JOIN partner p ON p.id = e.partner_id"
+            " WHERE p.environment = 'SANDBOX' AND a.kind IN ('SETTLEMENT', 'FEE_REVENUE')",
         ),
     ]
     for template, sql in checks:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from tortoise.models import Model
 
-from models import KycSubmission
+from models import Customer, KycSubmission
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class PiiColumns:
 
 PII_COLUMNS: tuple[PiiColumns, ...] = (
     PiiColumns(KycSubmission, ("legal_name_enc", "date_of_birth_enc", "id_number_enc", "address_enc", "business_enc")),
+    PiiColumns(Customer, ("address_enc",)),  # the postal address of customerUpdate
 )
 
 

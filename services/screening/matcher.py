@@ -92,6 +92,11 @@ class MatchResult:
         return round(self.score * 10000)
 
 
+def score_from_bps(score_bps: int) -> float:
+    """A stored score (basis points, 0..10000) on the scale of the threshold and the API: 0 to 1, 4 decimals."""
+    return round(score_bps / 10_000, 4)
+
+
 class _Tokens:
     """A name's canonical tokens with what every comparison needs of them, computed once."""
 

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import uuid
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -32,7 +33,8 @@ NOTE = f"mutation($input: AmlCaseNoteAddInput!) {{ amlCaseNoteAdd(input: $input)
 CLOSE = f"mutation($input: AmlCaseCloseInput!) {{ amlCaseClose(input: $input) {{ case {{ id status closedAt }} {ERRORS} }} }}"
 RESOLVE = f"mutation($input: AmlAlertResolveInput!) {{ amlAlertResolve(input: $input) {{ alert {{ id status resolvedBy resolutionReason }} {ERRORS} }} }}"
 ALERT_FIELDS = (
-    "id partnerId rule severity action status details createdAt resolvedAt resolvedBy resolutionReason"
+    "id partnerId rule ruleName severity action status details createdAt resolvedAt resolvedBy resolutionReason"
+    " evidence { name value amount { amount currency } quantity time score }"
     " customer { id } wallet { id } transaction { id amount { amount currency } } case { id title }"
 )
 ALERTS = (
@@ -80,7 +82,8 @@ async def _scene(partner: GraphQLClient, display_name: str = "Zhang Wei") -> dic
                           details={"amountMinor": 10000, "thresholdMinor": 5000}),
         await raise_alert(customer["id"], wallet_id=wallet["id"], transaction_id=transfer["transaction"]["id"],
                           rule="VELOCITY", severity="MEDIUM", details={"count": 7, "maxCount": 5, "windowMinutes": 60}),
-        await raise_alert(customer["id"], rule="DORMANT_REACTIVATION", severity="LOW", details={"idleDays": 400}),
+        await raise_alert(customer["id"], rule="DORMANT_REACTIVATION", severity="LOW",
+                          details={"lastActivityAt": "2030-01-02T03:04:05+00:00", "dormantDays": 180}),
     ]
     return {"customer": customer, "wallet": wallet, "other": other, "top_up": top_up["transaction"],
             "transfer": transfer["transaction"], "alerts": alerts}
@@ -118,6 +121,18 @@ async def test_staff_list_alerts_newest_first_with_filters_and_pages(clients: Ap
     assert oldest["partnerId"] == to_global_id("Partner", uuid.UUID(partner.partner_id))
     assert newest["wallet"] is None and newest["transaction"] is None and newest["case"] is None
     assert middle["transaction"]["id"] == scene["transfer"]["id"]
+    # The typed fields say what the deprecated rule and details say: amounts in the transaction's currency.
+    assert [n["ruleName"] for n in nodes] == [n["rule"] for n in nodes]
+    none = {"amount": None, "quantity": None, "time": None, "score": None}
+    assert oldest["evidence"] == [
+        {**none, "name": "AMOUNT", "value": "100.00", "amount": {"amount": "100.00", "currency": "CNY"}},
+        {**none, "name": "THRESHOLD", "value": "50.00", "amount": {"amount": "50.00", "currency": "CNY"}},
+    ]
+    assert middle["evidence"] == [{**none, "name": name, "value": str(n), "quantity": n}
+                                  for name, n in (("COUNT", 7), ("MAX_COUNT", 5), ("WINDOW_MINUTES", 60))]
+    assert [(e["name"], e["value"], e["quantity"]) for e in newest["evidence"]] == [
+        ("DORMANT_DAYS", "180", 180), ("LAST_ACTIVITY_AT", "2030-01-02T03:04:05+00:00", None)]
+    assert datetime.fromisoformat(newest["evidence"][1]["time"]) == datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
     by_severity = await admin.ok(ALERTS, {"c": scene["customer"]["id"], "v": "MEDIUM"})
     assert [e["node"]["id"] for e in by_severity["amlAlerts"]["edges"]] == [scene["alerts"][1]]
@@ -149,7 +164,7 @@ async def test_compliance_opens_assigns_and_notes_a_case_but_cannot_close_it_whi
     assert opened["userErrors"] == [], opened
     case = opened["case"]
     assert case["title"] == "Possible structuring" and case["status"] == "OPEN" and case["assigneeId"] is None
-    assert case["openedBy"] == str(officer.staff_id) and case["customer"]["id"] == scene["customer"]["id"]
+    assert case["openedBy"] == to_global_id("StaffUser", officer.staff_id) and case["customer"]["id"] == scene["customer"]["id"]
     assert [a["id"] for a in case["alerts"]] == scene["alerts"] and case["notes"] == []
     alert = (await officer.ok(ALERT, {"id": scene["alerts"][0]}))["amlAlert"]
     assert alert["case"] == {"id": case["id"], "title": "Possible structuring"}
@@ -165,11 +180,11 @@ async def test_compliance_opens_assigns_and_notes_a_case_but_cannot_close_it_whi
     for good in (str(officer.staff_id), to_global_id("StaffUser", colleague.staff_id)):
         assigned = (await officer.ok(ASSIGN, {"input": {"caseId": case["id"], "assigneeId": good}}))["amlCaseAssign"]
         assert assigned["userErrors"] == [], assigned
-    assert assigned["case"]["assigneeId"] == str(colleague.staff_id)
+    assert assigned["case"]["assigneeId"] == to_global_id("StaffUser", colleague.staff_id)
 
     note = (await officer.ok(NOTE, {"input": {"caseId": case["id"], "text": "Seven transfers in an hour.\nAsked partner for context."}}))["amlCaseNoteAdd"]
     assert note["userErrors"] == [] and note["case"]["id"] == case["id"], note
-    assert note["note"]["authorId"] == str(officer.staff_id)
+    assert note["note"]["authorId"] == to_global_id("StaffUser", officer.staff_id)
     longest = (await colleague.ok(NOTE, {"input": {"caseId": case["id"], "text": "y" * 4000}}))["amlCaseNoteAdd"]
     assert longest["userErrors"] == [], longest
     for text in ("", "   ", "x" * 4001, "nul\x00byte"):
@@ -229,7 +244,7 @@ async def test_a_case_closes_once_every_alert_is_dismissed_and_then_is_final(cli
     for alert_id in scene["alerts"][:2]:
         dismissed = await _dismiss(officer, alert_id)
         assert dismissed["status"] == "DISMISSED" and dismissed["resolutionReason"] == "Explained by payroll"
-        assert str(officer.staff_id) in (dismissed["resolvedBy"] or "")
+        assert dismissed["resolvedBy"] == to_global_id("StaffUser", officer.staff_id)
     still_open = (await officer.ok(CLOSE, close))["amlCaseClose"]
     assert _codes(still_open) == ["INVALID_STATE"], still_open
     await _dismiss(officer, scene["alerts"][2])
@@ -238,7 +253,7 @@ async def test_a_case_closes_once_every_alert_is_dismissed_and_then_is_final(cli
     assert closed["userErrors"] == [] and closed["case"]["status"] == "CLOSED" and closed["case"]["closedAt"], closed
     case = (await officer.ok(CASE_QUERY, {"id": case_id}))["amlCase"]
     assert [a["status"] for a in case["alerts"]] == ["DISMISSED"] * 3
-    assert case["notes"][-1] == {"authorId": str(officer.staff_id), "text": "Case closed: Activity explained; no report filed"}
+    assert case["notes"][-1] == {"authorId": to_global_id("StaffUser", officer.staff_id), "text": "Case closed: Activity explained; no report filed"}
 
     assert _codes((await officer.ok(CLOSE, close))["amlCaseClose"]) == ["INVALID_STATE"]
     late_note = (await officer.ok(NOTE, {"input": {"caseId": case_id, "text": "one more thing"}}))["amlCaseNoteAdd"]
@@ -280,28 +295,29 @@ async def test_the_report_shows_case_alerts_transactions_and_notes_without_pii(c
     assert text == (await officer.ok(REPORT, {"id": case_id, "f": "JSON"}))["amlCaseReport"], "not deterministic"
     report = json.loads(text)
     assert set(report) == {"case", "customer", "alerts", "transactions", "notes"}
-    assert report["case"]["id"] == str(object_uuid(case_id)) and report["case"]["status"] == "OPEN"
-    assert report["case"]["title"] == "Structuring review" and report["case"]["partnerId"] == partner.partner_id
-    assert report["customer"] == {"id": str(object_uuid(scene["customer"]["id"])), "kind": "INDIVIDUAL",
+    assert report["case"]["id"] == case_id and report["case"]["status"] == "OPEN"
+    assert report["case"]["title"] == "Structuring review" and report["case"]["partnerId"] == to_global_id("Partner", uuid.UUID(partner.partner_id))
+    assert report["customer"] == {"id": scene["customer"]["id"], "kind": "INDIVIDUAL",
                                   "country": "CN", "displayName": "=HYPERLINK(\"http://evil.example\")"}
     for pii in ("zhang.wei@example.com", "+8613800138000", "8613800138000"):
         assert pii not in text
-    assert [a["id"] for a in report["alerts"]] == [str(object_uuid(a)) for a in scene["alerts"]]
+    assert [a["id"] for a in report["alerts"]] == [a for a in scene["alerts"]]
     assert [(a["rule"], a["severity"], a["status"]) for a in report["alerts"]] == [
         ("LARGE_TRANSACTION", "HIGH", "OPEN"), ("VELOCITY", "MEDIUM", "OPEN"), ("DORMANT_REACTIVATION", "LOW", "OPEN")]
     assert report["alerts"][1]["details"] == {"count": 7, "maxCount": 5, "windowMinutes": 60}
-    wallet, other = str(object_uuid(scene["wallet"]["id"])), str(object_uuid(scene["other"]["id"]))
-    assert [t["id"] for t in report["transactions"]] == sorted(t["id"] for t in report["transactions"])
+    wallet, other = scene["wallet"]["id"], scene["other"]["id"]
+    # Rows in stored-id order: for these UUIDv7 ids, the order they were made in.
+    assert [t["id"] for t in report["transactions"]] == [scene["top_up"]["id"], scene["transfer"]["id"]]
     transactions = {t["id"]: t for t in report["transactions"]}
-    top_up = transactions[str(object_uuid(scene["top_up"]["id"]))]
-    transfer = transactions[str(object_uuid(scene["transfer"]["id"]))]
-    assert top_up["id"] == str(object_uuid(scene["top_up"]["id"])) and top_up["kind"] == "TOP_UP"
+    top_up = transactions[scene["top_up"]["id"]]
+    transfer = transactions[scene["transfer"]["id"]]
+    assert top_up["id"] == scene["top_up"]["id"] and top_up["kind"] == "TOP_UP"
     assert (top_up["amount"], top_up["currency"], top_up["fromWalletId"], top_up["toWalletId"]) == ("100.00", "CNY", None, wallet)
     assert transfer["kind"] == "TRANSFER" and transfer["status"] == "POSTED"
     assert (transfer["amount"], transfer["fromWalletId"], transfer["toWalletId"]) == ("12.50", wallet, other)
     assert transfer["createdAt"].endswith("Z")
     assert [n["text"] for n in report["notes"]] == ["Customer called, no explanation."]
-    assert report["notes"][0]["authorId"] == str(officer.staff_id)
+    assert report["notes"][0]["authorId"] == to_global_id("StaffUser", officer.staff_id)
 
     sheet = (await officer.ok(REPORT, {"id": case_id, "f": "CSV"}))["amlCaseReport"]
     assert sheet == (await officer.ok(REPORT, {"id": case_id, "f": "CSV"}))["amlCaseReport"], "not deterministic"

@@ -177,10 +177,15 @@ async def test_unknown_ids_answer_not_found_on_every_query(clients, kind):
                 assert not any((body["data"] or {}).values()), (document, object_id, body)
                 assert error_codes(body) == ["NOT_FOUND"], (document, object_id, body)
                 assert_no_leak(response.text)
-    # node(id:) answers the same for anything that is not one of ours.
-    for object_id in [*GARBAGE_IDS[:4], random_global_id("Partner"), random_global_id("Entry")]:
+    # node(id:): a string that is not a global ID is a VALIDATION error ...
+    for object_id in [*GARBAGE_IDS[:4], "x" * 5000]:
         body = await partner.gql("query($id: ID!) { node(id: $id) { id } }", {"id": object_id})
-        assert body["data"] == {"node": None} and error_codes(body) == ["NOT_FOUND"], body
+        assert body["data"] == {"node": None} and error_codes(body) == ["VALIDATION"], body
+    # ... and a well-formed ID naming nothing this caller may see is null, with no error (like a missing row).
+    for object_id in ["V2FsbGV0OjE", "V2FsbGV0Om5vdC1hLXV1aWQ", random_global_id("Partner"), random_global_id("Entry"),
+                      random_global_id("AuditEvent"), random_global_id("Customer")]:
+        body = await partner.gql("query($id: ID!) { node(id: $id) { id } }", {"id": object_id})
+        assert body == {"data": {"node": None}}, body
 
 
 def _bad_id(kind: str, type_name: str) -> str:

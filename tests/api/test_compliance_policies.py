@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 
 from models import AuditEvent, CompliancePolicy
+from schema.common.relay import to_global_id
+from schema.compliance.types import AmlRuleParameterName
+from services.compliance.policy_document import AML_RULE_PARAMETERS
 from services.compliance.policy_admin import create_policy
 from tests.api.staff_support import StaffClient, StaffFactory, staff  # noqa: F401 - fixture
 from tests.api.support import error_codes
@@ -143,7 +146,7 @@ async def test_admin_update_takes_effect_on_the_next_posting_and_is_audited(clie
     assert payload["userErrors"] == [], payload
     policy = payload["policy"]
     assert policy["version"] == version + 1
-    assert policy["updatedBy"] == f"staff:{admin.staff_id}"
+    assert policy["updatedBy"] == f"staff:{to_global_id('StaffUser', admin.staff_id)}"  # the staff user's global ID
     assert policy["tiers"][0]["limits"] == [{"currency": "EUR", **NO_LIMIT, "daily": "50.00", "monthly": "1000.00"}]
     assert (policy["name"], policy["countries"], policy["timezone"]) == ("Tests: Liechtenstein", ["LI"], "Europe/Vaduz")
     row = await stored(LI)
@@ -261,7 +264,34 @@ BAD_UPDATES: dict[str, tuple[dict[str, Any], list[str]]] = {
         {"amlRules": _velocity(parameters=VELOCITY["parameters"] + [{"name": "bandBps", "value": 5}])},
         ["amlRules", "VELOCITY"],
     ),
+    "AML rule listed twice": (
+        {"amlRules": _velocity() + _velocity(severity="HIGH")}, ["amlRules", "1", "rule"],
+    ),
     "blank name": ({"name": "   "}, ["name"]),
+    # Each typed field and the deprecated string field it replaces: exactly one of them.
+    "rule typed and as a string": ({"amlRules": _velocity(ruleName="VELOCITY")}, ["amlRules", "0", "ruleName"]),
+    "severity typed and as a string": ({"amlRules": _velocity(alertSeverity="MEDIUM")}, ["amlRules", "0", "alertSeverity"]),
+    "action typed and as a string": ({"amlRules": _velocity(alertAction="ALERT")}, ["amlRules", "0", "alertAction"]),
+    "parameter named typed and as a string": (
+        {"amlRules": _velocity(parameters=[{"name": "maxCount", "parameterName": "MAX_COUNT", "value": 5},
+                                           {"name": "windowMinutes", "value": 60}])},
+        ["amlRules", "0", "parameters", "0", "parameterName"],
+    ),
+    "no rule named": (
+        {"amlRules": [{"severity": "MEDIUM", "action": "ALERT", "parameters": VELOCITY["parameters"]}]},
+        ["amlRules", "0", "ruleName"],
+    ),
+    "no severity": (
+        {"amlRules": [{"ruleName": "LARGE_TRANSACTION", "alertAction": "HOLD"}]}, ["amlRules", "0", "alertSeverity"],
+    ),
+    "no parameter name": (
+        {"amlRules": _velocity(parameters=[{"value": 5}, {"name": "windowMinutes", "value": 60}])},
+        ["amlRules", "0", "parameters", "0", "parameterName"],
+    ),
+    "watchlist screening set in a pack": (
+        {"amlRules": [{"ruleName": "SANCTIONS_SCREENING", "alertSeverity": "HIGH", "alertAction": "HOLD"}]},
+        ["amlRules", "SANCTIONS_SCREENING"],
+    ),
 }
 
 
@@ -316,7 +346,7 @@ async def test_admin_creates_a_pack_for_a_new_jurisdiction_and_cannot_create_it_
     assert (policy["jurisdiction"], policy["countries"], policy["timezone"], policy["version"]) == (
         "QA-MC", ["MC"], "Europe/Monaco", 1,
     )
-    assert policy["updatedBy"] == f"staff:{admin.staff_id}"
+    assert policy["updatedBy"] == f"staff:{to_global_id('StaffUser', admin.staff_id)}"  # the staff user's global ID
     assert policy["largeTransactionThresholds"] == [{"amount": "10000.00", "currency": "EUR"}]
     # Tiers sorted by number, amounts in the currency's decimals.
     assert [(t["tier"], t["name"], t["crossBorder"], t["limits"]) for t in policy["tiers"]] == [
@@ -368,3 +398,80 @@ async def test_a_malformed_create_is_validation_and_stores_nothing(admin, case):
     assert data["compliancePolicyCreate"]["policy"] is None
     assert await CompliancePolicy.all().count() == count
     assert await stored(pack["jurisdiction"]) is None
+
+
+@pytest.mark.parametrize(("missing", "field"), [
+    ("amlRules", "amlRules"), ("largeTransactionThresholds", "largeTransactionThresholds"), ("tiers", "tiers"),
+])
+async def test_a_missing_part_is_named_as_the_api_names_it(admin, missing, field):
+    pack = {**new_pack(next_id("QAN").upper(), countries=["VA"]), missing: None}
+    payload = (await admin.ok(CREATE, {"input": pack}))["compliancePolicyCreate"]
+    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [("VALIDATION", [field])], payload
+    assert field in payload["userErrors"][0]["message"]
+
+
+# --- typed AML rule settings (contract 1.1: every closed set an enum) ---------------------
+
+TYPED_RULES = (
+    "amlRules { rule ruleName severity alertSeverity action alertAction enabled"
+    " parameters { name parameterName value } }"
+)
+TYPED_PAYLOAD = f"policy {{ jurisdiction {TYPED_RULES} }} userErrors {{ code message field }}"
+
+
+def _names(parameter_name: str) -> str:
+    """MAX_COUNT -> maxCount: the stored (and deprecated string) name of a typed parameter name."""
+    head, *rest = parameter_name.lower().split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def assert_typed_equals_strings(rules: list[dict[str, Any]]) -> None:
+    for rule in rules:
+        assert (rule["ruleName"], rule["alertSeverity"], rule["alertAction"]) == (rule["rule"], rule["severity"], rule["action"])
+        assert [_names(p["parameterName"]) for p in rule["parameters"]] == [p["name"] for p in rule["parameters"]]
+
+
+def test_the_parameter_enum_names_exactly_the_rules_parameters():
+    assert {p.value for p in AmlRuleParameterName} == {name for params in AML_RULE_PARAMETERS.values() for name in params}
+    assert {_names(p.name) for p in AmlRuleParameterName} == {p.value for p in AmlRuleParameterName}
+
+
+async def test_every_pack_answers_its_rules_typed_as_well_as_by_string(admin):
+    packs = (await admin.ok(f"{{ compliancePolicies {{ jurisdiction {TYPED_RULES} }} }}"))["compliancePolicies"]
+    cn = {r["ruleName"]: r for r in next(p for p in packs if p["jurisdiction"] == "CN")["amlRules"]}
+    assert cn["VELOCITY"]["parameters"] == [{"name": "maxCount", "parameterName": "MAX_COUNT", "value": 20},
+                                            {"name": "windowMinutes", "parameterName": "WINDOW_MINUTES", "value": 60}]
+    for pack in packs:
+        assert_typed_equals_strings(pack["amlRules"])
+
+
+async def test_rules_are_set_by_the_typed_fields_or_the_deprecated_strings(admin):
+    jurisdiction = next_id("QAT").upper()
+    typed = [
+        {"ruleName": "VELOCITY", "alertSeverity": "MEDIUM", "alertAction": "ALERT",
+         "parameters": [{"parameterName": "MAX_COUNT", "value": 20}, {"parameterName": "WINDOW_MINUTES", "value": 60}]},
+        {"ruleName": "LARGE_TRANSACTION", "alertSeverity": "HIGH", "alertAction": "HOLD", "enabled": False},
+    ]
+    create = f"mutation($input: CompliancePolicyInput!) {{ compliancePolicyCreate(input: $input) {{ {TYPED_PAYLOAD} }} }}"
+    payload = (await admin.ok(create, {"input": new_pack(jurisdiction, countries=[], amlRules=typed)}))["compliancePolicyCreate"]
+    assert payload["userErrors"] == [], payload
+    rules = payload["policy"]["amlRules"]
+    assert_typed_equals_strings(rules)
+    assert [(r["ruleName"], r["alertSeverity"], r["alertAction"], r["enabled"]) for r in rules] == [
+        ("LARGE_TRANSACTION", "HIGH", "HOLD", False), ("VELOCITY", "MEDIUM", "ALERT", True)]
+    # The deprecated strings set the very same stored rules.
+    by_typed = (await stored(jurisdiction))["aml_rules"]
+    await admin.ok(UPDATE, {"input": {"jurisdiction": jurisdiction, "amlRules": new_pack("x", countries=[])["amlRules"]}})
+    assert (await stored(jurisdiction))["aml_rules"] == by_typed
+
+    # Mixed within one rule is fine, as long as no value is given both ways.
+    update = f"mutation($input: CompliancePolicyInput!) {{ compliancePolicyUpdate(input: $input) {{ {TYPED_PAYLOAD} }} }}"
+    mixed = [{"ruleName": "DORMANT_REACTIVATION", "severity": "LOW", "alertAction": "ALERT",
+              "parameters": [{"name": "dormantDays", "value": 90}]}]
+    payload = (await admin.ok(update, {"input": {"jurisdiction": jurisdiction, "amlRules": mixed}}))["compliancePolicyUpdate"]
+    assert payload["userErrors"] == [], payload
+    assert payload["policy"]["amlRules"] == [{
+        "rule": "DORMANT_REACTIVATION", "ruleName": "DORMANT_REACTIVATION", "severity": "LOW", "alertSeverity": "LOW",
+        "action": "ALERT", "alertAction": "ALERT", "enabled": True,
+        "parameters": [{"name": "dormantDays", "parameterName": "DORMANT_DAYS", "value": 90}],
+    }]

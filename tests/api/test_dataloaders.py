@@ -1,21 +1,17 @@
 """Listing many wallets with their last transactions and entries costs a constant
 number of SQL queries (DataLoaders batch every level), not one per wallet.
 
-Queries are counted where Tortoise logs each statement it sends: every
-execute_* method of the SQLite and asyncpg clients logs the SQL at DEBUG on the
-"tortoise.db_client" logger before running it.
+Queries are counted by tests.query_counter (where Tortoise logs each statement it sends).
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest_asyncio
 
 from tests.factories import ApiClientFactory, GraphQLClient
+from tests.query_counter import count_queries
 
 WALLETS = 100
 CUSTOMERS = 10
@@ -57,39 +53,6 @@ query($first: Int!) {
   }
 }
 """
-
-
-class _QueryLog(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.statements: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if message.startswith(("Created connection", "Closed connection")):
-            return
-        # Not part of what a query costs: the signing-key reload (every 10 s,
-        # whichever request it lands in) and the token's liveness check (per
-        # request, and sometimes remembered for a moment).
-        if '"signing_key"' in message or "revoked_token" in message:
-            return
-        self.statements.append(message)
-
-
-@contextmanager
-def count_queries() -> Iterator[_QueryLog]:
-    logger = logging.getLogger("tortoise.db_client")
-    handler = _QueryLog()
-    level, disabled = logger.level, logger.disabled
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    logger.disabled = False
-    try:
-        yield handler
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-        logger.disabled = disabled
 
 
 @dataclass

@@ -111,7 +111,7 @@ async def test_partner_quotes_every_kind_and_a_cross_country_transfer_is_interna
     tx = (await partner.ok(TRANSACTION, {"id": posted["transaction"]["id"]}))["transaction"]
     assert tx["fee"] == {"amount": "5.50", "currency": "CNY"}
     assert tx["feeBreakdown"]["fee_kind"] == "INTERNATIONAL_TRANSFER"
-    assert tx["feeBreakdown"]["rule_id"] == str(object_uuid(international["id"]))
+    assert tx["feeBreakdown"]["rule_id"] == international["id"]  # the deprecated JSON names the rule by its global ID
     assert await partner.balance(w1["id"]) == "894.00"
     assert await partner.balance(w3["id"]) == "100.00"
 
@@ -209,7 +209,10 @@ async def test_an_overlapping_rule_of_equal_precedence_is_refused(clients: ApiCl
     before = await FeeRule.all().count()
     clash = await _create(admin, kind="WITHDRAWAL", partnerId=pid, currency="CNY", fixed="2.00")
     assert [e["code"] for e in clash["userErrors"]] == ["VALIDATION"] and clash["rule"] is None
-    assert str(object_uuid(first["id"])) in clash["userErrors"][0]["message"]
+    # The message names the clashing rule by its terms (no raw id reaches a client).
+    message = clash["userErrors"][0]["message"]
+    assert "the partner's own WITHDRAWAL rule (currency CNY) in force from" in message, message
+    assert first["effectiveFrom"][:19] in message, (first["effectiveFrom"], message)
     assert await FeeRule.all().count() == before
     assert (await _last_audit("feeRuleCreate", admin.staff_id)).outcome == "VALIDATION"
     # More specific (a corridor) is a different precedence, so it is accepted.
@@ -298,7 +301,7 @@ async def test_fee_revenue_by_partner_kind_currency_and_day(clients: ApiClientFa
         return {l["group"]: (l["revenue"]["amount"], l["revenue"]["currency"], l["transactions"]) for l in data["feeRevenue"]}
 
     by_partner = await lines(admin, "PARTNER")
-    assert by_partner[partner.partner_id] == ("4.00", "CNY", 3)
+    assert by_partner[pid] == ("4.00", "CNY", 3)  # the group is the partner's global ID
     by_kind = await lines(admin, "KIND")
     assert by_kind["TRANSFER"] == ("2.00", "CNY", 2) and by_kind["WITHDRAWAL"] == ("2.00", "CNY", 1)
     assert "TOP_UP" not in by_kind  # fee-free transactions are not revenue
@@ -307,7 +310,7 @@ async def test_fee_revenue_by_partner_kind_currency_and_day(clients: ApiClientFa
     assert sum(int(n) for _, _, n in days.values()) == 3
     assert set(days) <= {start.strftime("%Y-%m-%d"), end.strftime("%Y-%m-%d")}
     for role in ("compliance", "analyst"):
-        assert (await lines(await staff(role), "PARTNER"))[partner.partner_id] == ("4.00", "CNY", 3)
+        assert (await lines(await staff(role), "PARTNER"))[pid] == ("4.00", "CNY", 3)
     support = await staff("support")
     assert error_codes(await support.gql(REVENUE, {**window, "g": "KIND"})) == ["FORBIDDEN"]
     assert error_codes(await partner.gql(REVENUE, {**window, "g": "KIND"})) == ["FORBIDDEN"]

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from models import Customer, DataKey, DomainEvent, KycSubmission
+from schema.kyc.types import KycDocumentType, KycIdType
+from services.kyc.application import BUSINESS_ID_TYPES, DOCUMENT_TYPES
 from tests.api.kyc_support import business, document, individual, submit, with_change
 from tests.api.support import object_uuid
 from tests.factories import ApiClientFactory
@@ -47,6 +49,11 @@ INDIVIDUAL_CASES: list[tuple[str, list[Any], Any, list[str]]] = [
     ("path as file name", ["documents", 0, "fileName"], "../../etc/passwd", ["documents", "0", "fileName"]),
     ("NUL in file name", ["documents", 0, "fileName"], "a\x00.pdf", ["documents", "0", "fileName"]),
     ("business data for a person", ["business"], business("x")["business"], ["business"]),
+    # Each typed field and the deprecated string field it replaces: exactly one of them.
+    ("ID type typed and as a string", ["identityDocumentType"], "PASSPORT", ["identityDocumentType"]),
+    ("no ID type at all", ["idType"], ..., ["identityDocumentType"]),
+    ("document type typed and as a string", ["documents", 0, "documentType"], "PASSPORT", ["documents", "0", "documentType"]),
+    ("no document type at all", ["documents", 0, "type"], ..., ["documents", "0", "documentType"]),
 ]
 
 BUSINESS_CASES: list[tuple[str, list[Any], Any, list[str]]] = [
@@ -115,3 +122,17 @@ async def test_the_limits_themselves_are_accepted(clients: ApiClientFactory):
     payload = await submit(partner, application)
     assert payload["userErrors"] == [], payload
     assert payload["submission"]["documents"][0]["sha256"] == application["documents"][0]["sha256"].lower()
+
+
+async def test_a_typed_company_id_for_a_person_names_the_typed_field(clients: ApiClientFactory):
+    partner = await clients.partner()
+    customer = await partner.create_customer(kyc_tier=None)
+    application = with_change(individual(customer["id"]), ["idType"], ...)
+    payload = await submit(partner, {**application, "identityDocumentType": "COMPANY_REGISTRATION"})
+    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [("VALIDATION", ["identityDocumentType"])], payload
+    assert await _written(partner.partner_id, customer["id"]) == (0, 0, "NONE")
+
+
+def test_the_typed_enums_name_exactly_the_accepted_values():
+    assert {t.value for t in KycIdType} == BUSINESS_ID_TYPES
+    assert {t.value for t in KycDocumentType} == DOCUMENT_TYPES

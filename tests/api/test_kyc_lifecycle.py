@@ -14,7 +14,7 @@ import pytest
 from models import AmlAlert, AuditEvent, Customer, DomainEvent, KycSubmission
 from models.enums import ScreeningStatus
 from services.screening.watchlist import load_watchlist_csv, remove_watchlists
-from tests.api.kyc_support import LIST, ONE, REVEAL, REVIEW, business, individual, submit, submitted
+from tests.api.kyc_support import LIST, ONE, REVEAL, REVIEW, business, document, individual, submit, submitted
 from tests.api.staff_support import StaffClient, StaffFactory, customer_session, staff  # noqa: F401 - fixture
 from tests.api.support import error_codes, object_uuid, random_global_id
 from tests.factories import ApiClientFactory, GraphQLClient, next_id
@@ -96,6 +96,30 @@ async def test_a_partner_submits_and_only_compliance_approves(clients: ApiClient
     # The partner sees the decision, not the reviewer's reason for an approval.
     seen = (await partner.ok(ONE, {"id": shown["id"]}))["kycSubmission"]
     assert (seen["status"], seen["tierGranted"], seen["reviewReason"]) == ("APPROVED", 2, None)
+
+
+TYPED = ("mutation($input: KycSubmitInput!) { kycSubmit(input: $input) { submission { id idType identityDocumentType"
+         " documents { type documentType fileName } } userErrors { code message field } } }")
+
+
+async def test_typed_id_and_document_types_are_accepted_and_answered_beside_the_strings(clients: ApiClientFactory):
+    partner = await clients.partner()
+    customer = await partner.create_customer(kyc_tier=None)
+    application = individual(customer["id"], documents=[document("SELFIE"), document("ID_FRONT")])
+    del application["idType"]
+    application["identityDocumentType"] = "NATIONAL_ID"
+    del application["documents"][1]["type"]
+    application["documents"][1]["documentType"] = "ID_FRONT"
+    application["documents"][0]["type"] = "selfie"  # the deprecated string, case-insensitive as before
+
+    payload = (await partner.ok(TYPED, {"input": application}))["kycSubmit"]
+
+    assert payload["userErrors"] == [], payload
+    shown = payload["submission"]
+    assert (shown["idType"], shown["identityDocumentType"]) == ("NATIONAL_ID", "NATIONAL_ID")
+    assert [(d["type"], d["documentType"]) for d in shown["documents"]] == [("SELFIE", "SELFIE"), ("ID_FRONT", "ID_FRONT")]
+    seen = (await partner.ok(ONE, {"id": shown["id"]}))["kycSubmission"]  # the deprecated strings still answer
+    assert seen["idType"] == "NATIONAL_ID" and [d["type"] for d in seen["documents"]] == ["SELFIE", "ID_FRONT"]
 
 
 async def test_a_rejection_drops_the_tier_and_allows_a_new_submission(clients: ApiClientFactory, compliance):
@@ -276,7 +300,7 @@ async def test_reviewing_an_unknown_submission_is_not_found(compliance):
     assert _codes(payload) == ["NOT_FOUND"]
 
 
-SCREENING = "query($id: ID!) { kycSubmission(id: $id) { id screening { hit scoreBps listId entryId party } } }"
+SCREENING = "query($id: ID!) { kycSubmission(id: $id) { id screening { hit scoreBps score listId entryId party } } }"
 
 
 async def test_a_watchlist_hit_at_submission_holds_the_customer_and_only_staff_see_it(
@@ -298,6 +322,8 @@ async def test_a_watchlist_hit_at_submission_holds_the_customer_and_only_staff_s
     seen = (await compliance.ok(SCREENING, {"id": submission_id}))["kycSubmission"]["screening"]
     assert (seen["hit"], seen["listId"], seen["party"]) == (True, list_id, "beneficialOwners.1")
     assert seen["scoreBps"] > 0 and seen["entryId"]
+    # One scale for screening scores, that of the threshold: 0 to 1 (scoreBps, deprecated, still answers).
+    assert 0 < seen["score"] <= 1 and seen["score"] == seen["scoreBps"] / 10_000
     stored = await Customer.get(id=object_uuid(customer["id"]))
     assert stored.screening_status == ScreeningStatus.HOLD and stored.kyc_status.value == "PENDING"
     alert = await AmlAlert.get(customer_id=stored.id, rule="SANCTIONS_SCREENING")

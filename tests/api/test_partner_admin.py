@@ -82,7 +82,7 @@ def _assert_invalid_client(response: httpx.Response) -> None:
 
 async def _audit(admin: StaffClient, operation: str) -> list[dict[str, Any]]:
     """The audit rows of this admin's `operation` calls, newest first."""
-    data = await admin.ok(AUDIT, {"actor": str(admin.staff_id), "op": operation})
+    data = await admin.ok(AUDIT, {"actor": to_global_id("StaffUser", admin.staff_id), "op": operation})
     return data["auditEvents"]["nodes"]
 
 
@@ -91,7 +91,7 @@ async def _assert_audited(admin: StaffClient, operation: str, request_id: str, o
     rows = [row for row in await _audit(admin, operation) if row["requestId"] == request_id]
     assert len(rows) == 1, (operation, request_id, rows)
     row = rows[0]
-    assert row["actorKind"] == "staff" and row["actorId"] == str(admin.staff_id)
+    assert row["actorKind"] == "staff" and row["actorId"] == to_global_id("StaffUser", admin.staff_id)
     assert row["outcome"] == outcome, row
     if object_id is not None:
         assert row["objectId"] == object_id, row
@@ -130,7 +130,7 @@ async def test_partner_create_shows_the_secret_once_and_it_works_at_the_token_en
     for type_name in ("ApiClient", "Partner"):
         fields = set(api_schema._schema.type_map[type_name].fields)
         assert not {f for f in fields if "secret" in f.lower() or "hash" in f.lower()}, fields
-    await _assert_audited(admin, "partnerCreate", request_id, "OK", object_id=str(object_uuid(payload["partner"]["id"])))
+    await _assert_audited(admin, "partnerCreate", request_id, "OK", object_id=payload["partner"]["id"])
 
 
 async def test_partner_create_refuses_bad_input_and_audits_the_refusal(staff):
@@ -157,7 +157,7 @@ async def test_api_client_create_with_narrower_scopes_gets_only_those(staff, htt
     assert payload["userErrors"] == [], payload
     client, secret = payload["apiClient"], payload["clientSecret"]
     assert client["scopes"] == ["customers:read", "wallets:read"] and client["clientId"] != partner["apiClient"]["clientId"]
-    await _assert_audited(admin, "apiClientCreate", request_id, "OK", object_id=str(object_uuid(client["id"])))
+    await _assert_audited(admin, "apiClientCreate", request_id, "OK", object_id=client["id"])
 
     session = await _session(http, partner["partner"]["id"], client["clientId"], secret)
     assert session.scopes == ["customers:read", "wallets:read"]
@@ -184,7 +184,7 @@ async def test_rotating_a_secret_stops_the_old_one_at_once(staff, http):
     assert new_secret and new_secret != old_secret and payload["apiClient"]["clientId"] == client["clientId"]
     _assert_invalid_client(await _oauth(http, client["clientId"], old_secret))
     assert (await _oauth(http, client["clientId"], new_secret)).status_code == 200
-    await _assert_audited(admin, "apiClientRotateSecret", request_id, "OK", object_id=str(object_uuid(client["id"])))
+    await _assert_audited(admin, "apiClientRotateSecret", request_id, "OK", object_id=client["id"])
 
 
 async def test_revoking_a_client_refuses_its_tokens_at_the_next_request(staff, http):
@@ -202,7 +202,7 @@ async def test_revoking_a_client_refuses_its_tokens_at_the_next_request(staff, h
     payload, request_id = await _call(admin, REVOKE_CLIENT, {"apiClientId": partner["apiClient"]["id"]})
     assert payload["userErrors"] == [] and payload["apiClient"]["status"] == "REVOKED", payload
     await _assert_audited(admin, "apiClientRevoke", request_id, "OK",
-                          object_id=str(object_uuid(partner["apiClient"]["id"])))
+                          object_id=partner["apiClient"]["id"])
     # Tokens issued before the revocation, including customer tokens it minted: refused now.
     assert await viewer_status(http, doomed.token) == 401
     assert await viewer_status(http, doomed_frontend.token) == 401
@@ -241,7 +241,7 @@ async def test_suspending_a_partner_refuses_every_token_until_it_is_reactivated(
     reason = "contract paused " + next_id("reason")
     payload, request_id = await _call(admin, SUSPEND, {"partnerId": partner_gid, "reason": reason})
     assert payload["userErrors"] == [] and payload["partner"] == {"id": partner_gid, "status": "SUSPENDED"}
-    await _assert_audited(admin, "partnerSuspend", request_id, "OK", object_id=str(object_uuid(partner_gid)),
+    await _assert_audited(admin, "partnerSuspend", request_id, "OK", object_id=partner_gid,
                           detail=reason)
     for token in (first.token, second.token, frontend.token):
         assert await viewer_status(http, token) == 401
@@ -256,7 +256,7 @@ async def test_suspending_a_partner_refuses_every_token_until_it_is_reactivated(
 
     payload, request_id = await _call(admin, REACTIVATE, {"partnerId": partner_gid, "reason": "contract resumed"})
     assert payload["userErrors"] == [] and payload["partner"]["status"] == "ACTIVE"
-    await _assert_audited(admin, "partnerReactivate", request_id, "OK", object_id=str(object_uuid(partner_gid)))
+    await _assert_audited(admin, "partnerReactivate", request_id, "OK", object_id=partner_gid)
     for client_id, secret in credentials:
         session = await _session(http, partner_gid, client_id, secret)
         assert await viewer_status(http, session.token) == 200

@@ -35,6 +35,7 @@ from models import (
     AuditEvent,
     CompliancePolicy,
     Customer,
+    CustomerOwnLimit,
     DomainEvent,
     Entry,
     FeeRule,
@@ -48,13 +49,14 @@ from models import (
 )
 from models.enums import PartnerStatus, WalletStatus
 from schema.build import schema as api_schema
-from schema.common.permissions import PartnerToken
+from schema.common.permissions import PartnerToken, SandboxToken
 from schema.common.relay import parse_global_id, to_global_id
 from services.compliance.policy_admin import create_policy
 from services.delegated_tokens import CUSTOMER_TOKEN_SCOPES
 from services.fees.schedule import create_rule
 from services.partners.status import set_partner_status
 from services.partners.onboarding import create_partner
+from services.staff import create_staff
 from tests.api import kyc_support
 from tests.api.staff_support import StaffClient, StaffFactory, customer_session
 from tests.api.support import error_codes
@@ -62,11 +64,13 @@ from tests.factories import ApiClientFactory, GraphQLClient, next_id
 
 OK, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED = "OK", "FORBIDDEN", "NOT_FOUND", "UNAUTHENTICATED"
 HIDDEN = "HIDDEN"  # a list: answered, without any of the other partner's objects
+NULL = "NULL"  # node(id:): answered null, with no error, exactly as for an ID that names nothing
 NA = "N/A"  # the cell does not apply (no object of another partner is involved)
 
 PARTNER_CALLERS = ("anonymous", "partner-without-scope", "partner", "other-partner", "customer")
 CALLERS = (*PARTNER_CALLERS, *STAFF_ROLES)
-STAFF_ONLY_PERMISSIONS = {"partners:read", "partners:write", "audit:read", "policies:read", "policies:write"}
+STAFF_ONLY_PERMISSIONS = {"partners:read", "partners:write", "audit:read", "policies:read", "policies:write",
+                          "staff:read", "staff:write"}
 
 
 # --- the world every cell runs in -------------------------------------------
@@ -218,6 +222,10 @@ async def _fee_share_target(w: World, caller: str) -> dict[str, Any]:
     return {"input": {"partnerId": (await _fresh_partner())[0], "shareBps": 2500}}
 
 
+async def _strong_auth_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"partnerId": (await _fresh_partner())[0], "mode": "REQUIRE_CUSTOMER_TOKEN"}}
+
+
 async def _fresh_alert(w: World) -> str:
     """A new OPEN alert (ALERT only, no transaction) about A's customer c1, as a global ID."""
     c1 = _uuid(w.a_c1)
@@ -329,6 +337,36 @@ async def _revoke_target(w: World, caller: str) -> dict[str, Any]:
     return {"input": {"token": w.throwaway_partner_token()}}
 
 
+async def _fresh_staff_user() -> str:
+    """A new support user (no session), as a global ID."""
+    user = await create_staff(email=f"{next_id('matrix-staff')}@bank.example", role="support",
+                              password="permission matrix password")
+    return to_global_id("StaffUser", user.id)
+
+
+async def _staff_deactivate_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"staffUserId": await _fresh_staff_user(), "reason": "permission matrix"}}
+
+
+async def _staff_role_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"staffUserId": await _fresh_staff_user(), "role": "ANALYST", "reason": "permission matrix"}}
+
+
+async def _close_wallet_target(w: World, caller: str) -> dict[str, Any]:
+    wallet = await w.a.open_wallet("CNY", customer_id=w.a_c2)  # empty: closes at once when allowed
+    return {"input": {"walletId": wallet["id"], "reason": "permission matrix"}}
+
+
+async def _close_customer_target(w: World, caller: str) -> dict[str, Any]:
+    customer = await w.a.create_customer()  # no wallet: closes at once when allowed
+    return {"input": {"customerId": customer["id"], "reason": "permission matrix"}}
+
+
+def _delegable(scope: str) -> str:
+    """The customer token's cell of a field it may call on its own objects: OK once partners can delegate the scope."""
+    return OK if scope in CUSTOMER_TOKEN_SCOPES else FORBIDDEN
+
+
 @dataclass(frozen=True)
 class Row:
     document: str
@@ -339,6 +377,7 @@ class Row:
     expect: dict[str, str]  # caller -> outcome, for every caller but anonymous (always 401)
     scope_checked_in_resolver: bool = False  # node(id:): the scope depends on the ID's type
     staff_scope: str | None = None  # when staff need another permission than partners do
+    sandbox_only: bool = False  # SandboxToken: a sandbox partner's own token only (the world's partners are live)
 
 
 def _cells(partner: str, without: str, other: str, customer: str, admin: str, compliance: str, support: str,
@@ -354,7 +393,9 @@ QUERIES: dict[str, Row] = {
     "viewer": Row("{ viewer { kind } }", _const(lambda w: {}), None, False, NA,
                   _cells(OK, OK, NA, OK, OK, OK, OK, OK)),
     "node": Row("query($id: ID!) { node(id: $id) { id } }", _const(lambda w: {"id": w.a_w1}), "wallets:read", False,
-                NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK), scope_checked_in_resolver=True),
+                NULL, _cells(OK, NULL, NULL, OK, OK, OK, OK, OK), scope_checked_in_resolver=True),
+    "nodes": Row("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", _const(lambda w: {"ids": [w.a_w1, w.a_w2]}),
+                 "wallets:read", False, NULL, _cells(OK, NULL, NULL, OK, OK, OK, OK, OK), scope_checked_in_resolver=True),
     "customer": Row("query($id: ID!) { customer(id: $id) { id } }", _const(lambda w: {"id": w.a_c1}),
                     "customers:read", False, NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK)),
     "customers": Row("{ customers(first: 100) { nodes { id } } }", _const(lambda w: {}), "customers:read", False,
@@ -398,6 +439,8 @@ QUERIES: dict[str, Row] = {
                          False, NOT_FOUND, _cells(OK, F, N, OK, OK, OK, F, F)),
     "compliancePolicies": Row("{ compliancePolicies { jurisdiction version } }", _const(lambda w: {}),
                               "policies:read", False, NA, _cells(F, F, F, F, OK, OK, OK, OK)),
+    "staffUsers": Row("{ staffUsers(first: 1) { nodes { id email role active } } }", _const(lambda w: {}),
+                      "staff:read", False, NA, _cells(F, F, F, F, OK, F, F, F)),
 }
 
 MUTATIONS: dict[str, Row] = {
@@ -461,6 +504,9 @@ MUTATIONS: dict[str, Row] = {
     "partnerFeeShareSet": Row(
         f"mutation($input: PartnerFeeShareInput!) {{ partnerFeeShareSet(input: $input) {{ partner {{ feeShareBps }} {PAYLOAD} }} }}",
         _fee_share_target, "partners:write", False, NA, _cells(F, F, F, F, OK, F, F, F)),
+    "partnerStrongAuthSet": Row(
+        f"mutation($input: PartnerStrongAuthSetInput!) {{ partnerStrongAuthSet(input: $input) {{ mode {PAYLOAD} }} }}",
+        _strong_auth_target, "partners:write", False, NA, _cells(F, F, F, F, OK, F, F, F)),
     "walletFreeze": Row(
         f"mutation($input: WalletStatusInput!) {{ walletFreeze(input: $input) {{ wallet {{ status }} {PAYLOAD} }} }}",
         _freeze_target, "wallets:freeze", False, NA, _cells(F, F, F, F, F, OK, F, F)),
@@ -497,6 +543,34 @@ MUTATIONS: dict[str, Row] = {
     "compliancePolicyUpdate": Row(
         f"mutation($input: CompliancePolicyInput!) {{ compliancePolicyUpdate(input: $input) {{ policy {{ version }} {PAYLOAD} }} }}",
         _policy_update_target, "policies:write", False, NA, _cells(F, F, F, F, OK, F, F, F)),
+    "staffUserDeactivate": Row(
+        f"mutation($input: StaffUserDeactivateInput!) {{ staffUserDeactivate(input: $input) {{ staffUser {{ active }} {PAYLOAD} }} }}",
+        _staff_deactivate_target, "staff:write", False, NA, _cells(F, F, F, F, OK, F, F, F)),
+    "staffUserRoleSet": Row(
+        f"mutation($input: StaffUserRoleSetInput!) {{ staffUserRoleSet(input: $input) {{ staffUser {{ role }} {PAYLOAD} }} }}",
+        _staff_role_target, "staff:write", False, NA, _cells(F, F, F, F, OK, F, F, F)),
+    "customerUpdate": Row(
+        f"mutation($input: CustomerUpdateInput!) {{ customerUpdate(input: $input) {{ customer {{ email }} {PAYLOAD} }} }}",
+        _const(lambda w: {"input": {"customerId": w.a_c1, "email": "matrix@example.cn"}}),
+        "customers:write", False, NOT_FOUND, _cells(OK, F, N, _delegable("customers:write"), F, F, F, F)),
+    "customerLimitsSet": Row(
+        f"mutation($input: CustomerLimitsSetInput!) {{ customerLimitsSet(input: $input) {{ ownLimit {{ daily }} {PAYLOAD} }} }}",
+        _const(lambda w: {"input": {"customerId": w.a_c1, "currency": "CNY", "daily": "90000.00"}}),
+        "customers:write", False, NOT_FOUND, _cells(OK, F, N, _delegable("customers:write"), F, F, F, F)),
+    "customerClose": Row(
+        f"mutation($input: CustomerCloseInput!) {{ customerClose(input: $input) {{ customer {{ status }} {PAYLOAD} }} }}",
+        _close_customer_target, "customers:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    "walletClose": Row(
+        f"mutation($input: WalletCloseInput!) {{ walletClose(input: $input) {{ wallet {{ status }} {PAYLOAD} }} }}",
+        _close_wallet_target, "wallets:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    "sandboxFund": Row(
+        f"mutation($input: SandboxFundInput!) {{ sandboxFund(input: $input) {{ transaction {{ id }} {PAYLOAD} }} }}",
+        _const(lambda w: {"input": {"walletId": w.a_w1, "amount": "1.00", "idempotencyKey": next_id("matrix")}}),
+        "transactions:write", True, NA, _cells(F, F, F, F, F, F, F, F), sandbox_only=True),
+    "walletNicknameSet": Row(
+        f"mutation($input: WalletNicknameSetInput!) {{ walletNicknameSet(input: $input) {{ wallet {{ nickname }} {PAYLOAD} }} }}",
+        _const(lambda w: {"input": {"walletId": w.a_w1, "nickname": "Matrix"}}),
+        "wallets:write", False, NOT_FOUND, _cells(OK, F, N, _delegable("wallets:write"), F, F, F, F)),
 }
 
 MATRIX: dict[str, Row] = {**QUERIES, **MUTATIONS}
@@ -523,8 +597,10 @@ def _derived(row: Row, caller: str) -> str:
     if caller == "anonymous":
         return UNAUTHENTICATED
     if caller in ("partner", "partner-without-scope", "other-partner"):
+        if row.sandbox_only:
+            return FORBIDDEN  # A and B are live partners (tests/api/test_sandbox_isolation.py runs the sandbox side)
         if row.scope is not None and (caller == "partner-without-scope" or row.scope not in PARTNER_SCOPES):
-            return FORBIDDEN
+            return NULL if row.scope_checked_in_resolver else FORBIDDEN  # node(id:): null, like a missing ID
         return row.foreign if caller == "other-partner" else OK
     if caller == "customer":
         refused = row.partner_only or (row.scope is not None and row.scope not in CUSTOMER_TOKEN_SCOPES)
@@ -546,6 +622,7 @@ def test_the_table_agrees_with_the_role_matrix_and_the_schema(name):
     assert scopes == (set() if row.scope is None or row.scope_checked_in_resolver else {row.scope}), (name, scopes)
     assert staff_scopes == ({row.staff_scope} if row.staff_scope else set()), (name, staff_scopes)
     assert (PartnerToken in classes) == row.partner_only, (name, classes)
+    assert (SandboxToken in classes) == row.sandbox_only, (name, classes)
     assert classes, f"{name} has no permission class"
     for caller in CALLERS[1:]:
         assert row.expect[caller] == _derived(row, caller), (name, caller, row.expect[caller], _derived(row, caller))
@@ -560,7 +637,7 @@ def test_no_staff_role_but_admin_writes_and_partners_never_reach_staff_operation
             for caller in ("partner", "partner-without-scope", "other-partner", "customer"):
                 assert row.expect[caller] == FORBIDDEN, (name, caller)
     # No staff role moves money.
-    for name in ("walletTopUp", "transferCreate", "withdrawalCreate"):
+    for name in ("walletTopUp", "transferCreate", "withdrawalCreate", "sandboxFund"):
         assert all(MUTATIONS[name].expect[role] == FORBIDDEN for role in STAFF_ROLES), name
 
 
@@ -597,7 +674,7 @@ async def _state(w: World, variables: dict[str, Any]) -> dict[str, Any]:
     """Everything a refused call could have changed: table sizes, balances, and the targets' rows."""
     counts = {model.__name__: await model.all().count() for model in (
         Partner, ApiClient, Customer, Wallet, Account, Transaction, Entry, IdempotencyRecord, RevokedToken,
-        StaffUser, SigningKey, FeeRule, AmlAlert, AmlCase, AmlCaseNote, DomainEvent)}
+        StaffUser, SigningKey, FeeRule, AmlAlert, AmlCase, AmlCaseNote, DomainEvent, CustomerOwnLimit)}
     partner_ids = [uuid.UUID(w.a.partner_id), uuid.UUID(w.b.partner_id)]
     balances = await Account.filter(partner_id__in=partner_ids).order_by("id").values_list("id", "balance_minor")
     targets: dict[str, Any] = {}
@@ -609,11 +686,17 @@ async def _state(w: World, variables: dict[str, Any]) -> dict[str, Any]:
         elif type_name == "FeeRule":
             targets[str(object_id)] = await FeeRule.filter(id=object_id).values_list("effective_to", "rate_bps")
         elif type_name == "Wallet":
-            targets[str(object_id)] = await Wallet.filter(id=object_id).values_list("status", "status_reason")
+            targets[str(object_id)] = await Wallet.filter(id=object_id).values_list(
+                "status", "status_reason", "nickname", "closed_at")
+        elif type_name == "Customer":
+            targets[str(object_id)] = await Customer.filter(id=object_id).values_list(
+                "status", "display_name", "email", "phone", "address_enc")
         elif type_name == "AmlCase":
             targets[str(object_id)] = await AmlCase.filter(id=object_id).values_list("status", "assignee_id")
         elif type_name == "AmlAlert":
             targets[str(object_id)] = await AmlAlert.filter(id=object_id).values_list("status", "case_id")
+        elif type_name == "StaffUser":
+            targets[str(object_id)] = await StaffUser.filter(id=object_id).values_list("active", "role", "min_token_iat_s")
     return {"counts": counts, "balances": balances, "targets": targets,
             "suspended": await Partner.filter(status=PartnerStatus.SUSPENDED).count(),
             "policies": await CompliancePolicy.all().order_by("jurisdiction").values_list("jurisdiction", "version", "name")}
@@ -632,7 +715,8 @@ def _outcome(name: str, response: httpx.Response) -> str:
         assert body["data"] is None or body["data"].get(name) is None, body
         return codes[0]
     payload = body["data"][name]
-    assert payload is not None, body
+    if payload is None or (isinstance(payload, list) and payload and all(item is None for item in payload)):
+        return NULL
     user_errors = payload.get("userErrors") if isinstance(payload, dict) else None
     if user_errors:
         user_codes = {error["code"] for error in user_errors}
@@ -668,6 +752,8 @@ async def test_cell(world, name, caller):
         assert outcome == expected, (name, caller, response.text[:500])
     if expected in (OK, HIDDEN):
         return
+    if expected == NULL:
+        assert "errors" not in response.json(), response.text
     assert await _state(world, variables) == before, f"{name} refused to {caller} changed the database"
     if name in MUTATIONS and caller != "anonymous":
         # A refused mutation still leaves its trace in the audit log, with the refusal as outcome.

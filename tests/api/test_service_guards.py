@@ -20,6 +20,8 @@ from tests.factories import ApiClientFactory, next_id
 
 FREEZE = "mutation($input: WalletStatusInput!) { walletFreeze(input: $input) { wallet { id } userErrors { code } } }"
 CASE_OPEN = "mutation($input: AmlCaseOpenInput!) { amlCaseOpen(input: $input) { case { id } userErrors { code } } }"
+ALERT_RESOLVE = ("mutation($input: AmlAlertResolveInput!) { amlAlertResolve(input: $input) { alert { id status } "
+                 "userErrors { code } } }")
 AUDIT = "query { auditEvents(first: 1) { edges { node { id } } } }"
 KYC_SUBMIT = "mutation($input: KycSubmitInput!) { kycSubmit(input: $input) { submission { id } userErrors { code } } }"
 
@@ -53,6 +55,8 @@ async def test_a_partner_past_the_schema_is_refused_by_the_services_alike(
     await _refused(partner, FREEZE, {"input": {"walletId": wallet["id"], "reason": "no reason at all"}}, "walletFreeze")
     assert (await Wallet.get(id=object_uuid(wallet["id"]))).status == WalletStatus.ACTIVE
     await _refused(partner, CASE_OPEN, {"input": {"alertIds": [random_global_id("AmlAlert")], "title": "x"}}, "amlCaseOpen")
+    await _refused(partner, ALERT_RESOLVE, {"input": {"alertId": random_global_id("AmlAlert"), "decision": "RELEASE",
+                                                      "reason": "not mine to decide"}}, "amlAlertResolve")
     await _refused(partner, AUDIT, {}, "auditEvents")
 
 

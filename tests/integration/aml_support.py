@@ -18,6 +18,7 @@ from models import AmlAlert, CompliancePolicy, DomainEvent, Entry, LimitUsage, T
 from models.enums import AccountKind
 from services.caches import LAST_ACTIVE
 from services.alert_decisions import resolve_alert
+from services.aml.records import AlertRecord
 from services.compliance.policy_document import check_aml_rules, check_countries, check_thresholds, check_tiers
 from services.compliance.standing_channel import announce_standing_changed
 from services.customers import create_customer
@@ -140,7 +141,7 @@ OFFICER = Principal(kind="staff", subject="staff-aml-officer", partner_id=None, 
                     role="compliance")
 
 
-async def resolve(alert_id: uuid.UUID, decision: str, reason: str = "reviewed") -> AmlAlert:
+async def resolve(alert_id: uuid.UUID, decision: str, reason: str = "reviewed") -> AlertRecord:
     return await resolve_alert(principal=OFFICER, alert_id=alert_id, decision=decision, reason=reason)
 
 

@@ -7,10 +7,14 @@ import uuid
 
 import pytest
 
+from auth.principal import Principal
+from auth.roles import permissions_of
 from models import Customer, Transaction, Wallet
 from models.enums import AccountKind
 from services.compliance.standing_channel import announce_standing_changed
-from services.errors import CaseStateConflict, DomainError, InsufficientFunds, ValidationFailed, WalletNotActive
+from services.alert_decisions import resolve_alert
+from services.aml.records import AlertRecord
+from services.errors import CaseStateConflict, DomainError, Forbidden, InsufficientFunds, ValidationFailed, WalletNotActive
 from services.ledger.verify import verify_ledger
 from services.system_accounts import system_account_id
 from tests.conftest import requires_postgres
@@ -43,6 +47,7 @@ async def test_release_posts_the_held_transfer(database_url):
 
     resolved = await resolve(alert["id"], "RELEASE", reason="source of funds documented")
 
+    assert isinstance(resolved, AlertRecord) and (resolved.id, resolved.transaction_id) == (alert["id"], txn.id)
     assert (resolved.status, resolved.resolved_by, resolved.resolution_reason) == (
         "RELEASED", OFFICER.subject, "source of funds documented")
     assert resolved.resolved_at is not None
@@ -93,6 +98,26 @@ async def test_resolving_the_same_alert_twice_is_invalid_state_and_changes_nothi
                 await resolve(alert["id"], again, reason="second opinion")
             assert refused.value.code == "INVALID_STATE"
         assert await snapshot(scene, txn.id) == before
+
+
+def _staff(role: str) -> Principal:
+    return Principal(kind="staff", subject=f"staff-{role}", partner_id=None, scopes=permissions_of(role), role=role)
+
+
+async def test_only_compliance_decides_anyone_else_is_forbidden_and_nothing_changes(database_url):
+    scene, payer, _, txn, alert = await held_transfer()
+    before = await snapshot(scene, txn.id)
+    # The partner itself, and staff whose role has no aml:review (admin reads alerts, but does not decide them).
+    for caller in (scene.principal, _staff("admin"), _staff("support"), _staff("analyst")):
+        for decision in ("RELEASE", "REJECT"):
+            with pytest.raises(Forbidden) as refused:
+                await resolve_alert(principal=caller, alert_id=alert["id"], decision=decision, reason="not mine to decide")
+            assert (refused.value.code, refused.value.message) == ("FORBIDDEN", "this operation needs the aml:review scope")
+    assert await snapshot(scene, txn.id) == before
+    assert await status(txn.id) == "HELD" and await money(payer) == (1_999_998, THRESHOLD + FEE)
+    # Compliance still can.
+    assert (await resolve_alert(principal=_staff("compliance"), alert_id=alert["id"], decision="REJECT",
+                                reason="could not verify")).status == "REJECTED"
 
 
 async def test_dismissing_a_hold_alert_is_a_validation_error_and_changes_nothing(database_url):

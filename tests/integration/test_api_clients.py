@@ -36,7 +36,7 @@ async def test_a_further_client_has_its_own_scopes_and_a_secret_shown_once(datab
     assert (client.scopes, client.status, client.client_id.startswith("qb_")) == ("wallets:read", ApiClientStatus.ACTIVE, True)
     assert issued.client_secret not in client.secret_hash
     assert await verify_secret_async(client.secret_hash, issued.client_secret)
-    assert issued._audit_object is issued.client
+    assert issued.audit_target().object_type == "ApiClient" and issued.audit_target().object_id == str(issued.client.id)
     with pytest.raises(NotFound):
         await create_api_client(partner_id=uuid.uuid4(), scopes=None)
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from auth.scopes import PARTNER_SCOPES
+from schema.common.relay import parse_global_id
 from tests.conftest import requires_postgres
 from tests.integration.separate_database import query, separate_database, table_names
 
@@ -74,8 +76,12 @@ async def test_partner_create_json_prints_one_object_with_credentials_shown_once
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1, result.stdout
     created = json.loads(lines[0])
-    assert {"partner_id", "client_id", "client_secret"} <= set(created)
-    partner_id = uuid.UUID(created["partner_id"])
+    assert set(created) == {"partner_id", "api_client_id", "client_id", "client_secret", "scope", "environment"}
+    assert created["environment"] == "LIVE"
+    # IDs are the API's opaque global IDs (the ones feeRuleCreate(partnerId:) accepts), never raw UUIDs.
+    type_name, partner_id = parse_global_id(created["partner_id"])
+    assert type_name == "Partner" and parse_global_id(created["api_client_id"])[0] == "ApiClient"
+    assert created["scope"].split() and set(created["scope"].split()) <= set(PARTNER_SCOPES)
     assert created["client_id"].startswith("qb_") and len(created["client_secret"]) >= 32
 
     rows = await query(url, f"SELECT p.id, p.name, c.secret_hash FROM partner p JOIN api_client c ON c.partner_id = p.id "
@@ -83,6 +89,19 @@ async def test_partner_create_json_prints_one_object_with_credentials_shown_once
     assert [(uuid.UUID(str(r[0])), r[1]) for r in rows] == [(partner_id, "X")]
     secret_hash = rows[0][2]
     assert secret_hash.startswith("$argon2id$") and created["client_secret"] not in secret_hash
+
+
+async def test_partner_create_sandbox_makes_a_sandbox_partner(demo):
+    url, workdir, _ = demo
+    result = qianbao("partner", "create", "--name", "Sandbox X", "--sandbox", "--json", "--database-url", url, cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    created = json.loads(result.stdout)
+    assert created["environment"] == "SANDBOX"
+    _, partner_id = parse_global_id(created["partner_id"])
+    rows = await query(url, f"SELECT environment FROM partner WHERE id = '{partner_id}'")
+    assert [r[0] for r in rows] == ["SANDBOX"]
+    text = qianbao("partner", "create", "--name", "Sandbox Y", "--sandbox", "--database-url", url, cwd=workdir)
+    assert text.returncode == 0 and "environment  SANDBOX" in text.stdout, text.stdout
 
 
 def test_demo_prints_two_partners_credentials_and_a_curl_line(demo):

@@ -18,6 +18,7 @@ from auth.principal import Principal
 from auth.scopes import PARTNER_SCOPES
 from models import AmlAlert, Customer, DomainEvent, WatchlistEntry
 from models.enums import ScreeningStatus
+from services.aml.evidence import evidence
 from services.change_feed import subscribe
 from services.compliance.standing_channel import CHANNEL as STANDING_CHANNEL
 from services.customers import create_customer
@@ -86,6 +87,10 @@ async def test_a_listed_name_is_held_at_creation_with_one_alert_and_two_events(l
     assert details["matchedName"] in (LISTED, "Otokar Wrzalinski Brummholt")  # the list's spelling, not the customer's
     assert datetime.fromisoformat(details["screenedAt"]).tzinfo is not None
     assert "VRZALINSKI" not in str(details)
+    # Every key is named typed evidence; the score shows on the threshold's scale, 0 to 1.
+    typed = {item.name: item for item in evidence(details, None)}
+    assert list(typed) == ["LIST_ID", "ENTRY_ID", "MATCHED_NAME", "MATCH_SCORE", "SCREENED_AT"]
+    assert typed["MATCH_SCORE"].score == details["score"] / 10_000 and 0.88 <= typed["MATCH_SCORE"].score <= 1
 
     assert await events_about(customer.id, alert.id) == [("aml.alert_raised", str(alert.id)), ("customer.held", str(customer.id))]
     held = await DomainEvent.get(type="customer.held", object_id=str(customer.id))

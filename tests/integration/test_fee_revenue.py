@@ -10,6 +10,7 @@ from services.errors import ValidationFailed
 from services.fees.revenue import RevenueLine, fee_revenue
 from services.fees.schedule import create_rule
 from services.ledger.posting import post_top_up, post_transfer
+from tests.integration.aml_support import FEE, held_transfer, resolve
 from tests.integration.service_support import holder, new_partner
 
 
@@ -34,7 +35,8 @@ async def test_revenue_of_one_period_grouped_four_ways(database_url):
 
     by_partner = await fee_revenue(occurred_from=start, occurred_to=end, group_by="PARTNER")
     assert [line for line in by_partner if line.group == str(partner.partner_id)] == [
-        RevenueLine(group=str(partner.partner_id), currency="CHF", fee_minor=900, transactions=3)]
+        RevenueLine(group=str(partner.partner_id), currency="CHF", fee_minor=900, transactions=3,
+                    partner_id=partner.partner_id)]
     assert mine(await fee_revenue(occurred_from=start, occurred_to=end, group_by="KIND")) == [
         RevenueLine("INTERNATIONAL_TRANSFER", "CHF", 500, 1), RevenueLine("TRANSFER", "CHF", 400, 2)]
     assert mine(await fee_revenue(occurred_from=start, occurred_to=end, group_by="CURRENCY")) == [
@@ -54,4 +56,21 @@ async def test_an_unknown_grouping_or_an_empty_period_is_refused(database_url):
     for end in (now, now - timedelta(seconds=1)):
         with pytest.raises(ValidationFailed) as caught:
             await fee_revenue(occurred_from=now, occurred_to=end, group_by="DAY")
-        assert caught.value.field == ["to"]
+        assert caught.value.field == ["occurredTo"]
+
+
+async def test_a_held_fee_counts_only_once_released_and_a_rejected_one_never(database_url):
+    """Revenue is what was earned: a HELD transaction may still be rejected, a REJECTED one never paid its fee."""
+    start = datetime.now(timezone.utc) - timedelta(seconds=1)
+    released_scene, _, _, _, released_alert = await held_transfer()
+    rejected_scene, _, _, _, rejected_alert = await held_transfer()
+    end = datetime.now(timezone.utc) + timedelta(seconds=60)
+
+    async def revenue_of(scene) -> int:  # noqa: ANN001 - an aml_support.Scene
+        lines = await fee_revenue(occurred_from=start, occurred_to=end, group_by="PARTNER")
+        return sum(line.fee_minor for line in lines if line.partner_id == scene.principal.partner_id)
+
+    assert (await revenue_of(released_scene), await revenue_of(rejected_scene)) == (0, 0)  # both still HELD
+    await resolve(released_alert["id"], "RELEASE")
+    await resolve(rejected_alert["id"], "REJECT")
+    assert (await revenue_of(released_scene), await revenue_of(rejected_scene)) == (FEE, 0)

@@ -15,6 +15,7 @@ from models.enums import CustomerKind, KycStatus
 from models.ids import uuid7
 from services.customers import create_customer
 from services.errors import NotFound, PiiUnreadable
+from services.kyc.records import KycSubmissionRecord
 from services.kyc.views import (
     PII_FIELDS, MaskedBusiness, MaskedOwner, decrypted, get_submission, list_submissions, masked, masked_business,
     readable_submissions, visible_review_reason,
@@ -34,8 +35,8 @@ BUSINESS = {
 
 
 async def submission(principal: Principal, *, status: KycStatus = KycStatus.PENDING, business: bool = False,
-                     reason: str | None = None) -> tuple[KycSubmission, uuid.UUID]:
-    """A stored submission of a new customer of the partner, encrypted as the KYC service stores it."""
+                     reason: str | None = None) -> tuple[KycSubmissionRecord, uuid.UUID]:
+    """A stored submission of a new customer of the partner, encrypted as the KYC service stores it (as its record)."""
     customer = await create_customer(principal=principal, external_ref=f"kyc-{uuid.uuid4().hex[:10]}",
                                      kind="BUSINESS" if business else "INDIVIDUAL", display_name="KYC", country="CN")
     row_id = uuid7()  # time-ordered, as the service makes them
@@ -47,16 +48,16 @@ async def submission(principal: Principal, *, status: KycStatus = KycStatus.PEND
         row = await KycSubmission.create(
             id=row_id, partner_id=principal.partner_id, customer_id=customer.id, status=status, review_reason=reason,
             subject_kind=CustomerKind.BUSINESS if business else CustomerKind.INDIVIDUAL, nationality="CN",
-            id_type="RESIDENT_ID", documents=[], **encrypted,
+            id_type="NATIONAL_ID", documents=[], **encrypted,
         )
-    return row, customer.id
+    return KycSubmissionRecord.from_row(row), customer.id
 
 
 async def test_a_partner_reads_its_own_submissions_and_not_anothers(database_url):
     mine, theirs = await new_partner("kyc-views"), await new_partner("kyc-views")
     own, _ = await submission(mine)
     other, _ = await submission(theirs)
-    assert (await get_submission(principal=mine, submission_id=own.id)).id == own.id
+    assert await get_submission(principal=mine, submission_id=own.id) == own  # the record, ciphertexts and all
     for missing in (other.id, uuid.uuid4(), None):
         with pytest.raises(NotFound) as caught:
             await get_submission(principal=mine, submission_id=missing, field=["submissionId"])
@@ -81,7 +82,8 @@ async def test_listing_filters_by_status_and_customer_oldest_first(database_url)
     approved, _ = await submission(partner, status=KycStatus.APPROVED)
     later, _ = await submission(partner)
     listed = dict(principal=partner, customer_id=None, customer_given=False, first=10, after=None)
-    assert [s.id for s in (await list_submissions(**listed, status=None)).items] == sorted([pending.id, approved.id, later.id])
+    page = await list_submissions(**listed, status=None)
+    assert page.items == sorted([pending, approved, later], key=lambda record: record.id)  # records, oldest first
     assert [s.id for s in (await list_submissions(**listed, status="PENDING")).items] == sorted([pending.id, later.id])
     one = {**listed, "customer_id": customer, "customer_given": True}
     assert [s.id for s in (await list_submissions(**one, status=None)).items] == [pending.id]
@@ -119,9 +121,10 @@ async def test_a_value_moved_to_another_row_fails_its_integrity_check(database_u
     partner = await new_partner("kyc-views")
     row, _ = await submission(partner)
     other, _ = await submission(partner)
-    row.id_number_enc = other.id_number_enc  # a ciphertext is bound to its table, column and row
+    # A ciphertext is bound to its table, column and row.
+    moved = replace(row, ciphertexts=replace(row.ciphertexts, id_number_enc=other.ciphertexts.id_number_enc))
     with pytest.raises(PiiUnreadable):
-        await decrypted(row, "id_number_enc")
+        await decrypted(moved, "id_number_enc")
 
 
 async def test_a_review_reason_is_for_staff_and_for_partners_only_when_more_is_asked(database_url):

@@ -10,7 +10,7 @@ from models.enums import AccountKind
 from services.errors import NotFound
 from services.ledger.posting import post_top_up, post_transfer
 from services.ledger.queries import (
-    entries_by_transaction, get_transaction, list_transactions, transaction_pages_by_account, transactions_by_ids,
+    entries_by_transaction, get_transaction, list_transactions, transaction_pages_by_wallet, transactions_by_ids,
 )
 from services.ledger.records import EntryRecord, TransactionRecord
 from tests.integration.service_support import holder, new_partner
@@ -61,15 +61,15 @@ async def test_one_wallets_transactions_and_an_unknown_wallet(database_url):
         assert caught.value.field == ["walletId"]
 
 
-async def test_pages_of_several_accounts_at_once(database_url):
+async def test_pages_of_several_wallets_at_once(database_url):
     partner, _, a, b, theirs, (top_up, t1, t2), foreign = await scene()
-    pages = await transaction_pages_by_account(principal=partner, account_ids=[a.account_id, b.account_id, theirs.account_id],
-                                               first=2, after=None)
+    pages = await transaction_pages_by_wallet(principal=partner, wallet_ids=[a.wallet_id, b.wallet_id, theirs.wallet_id],
+                                              first=2, after=None)
     newest_of_a = sorted([top_up.id, t1.id, t2.id], reverse=True)
-    assert [t.id for t in pages[a.account_id].items] == newest_of_a[:2] and pages[a.account_id].has_next_page
-    assert [t.id for t in pages[b.account_id].items] == sorted([t1.id, t2.id], reverse=True)
-    assert not pages[b.account_id].has_next_page
-    assert pages[theirs.account_id].items == []  # another partner's account: nothing
+    assert [t.id for t in pages[a.wallet_id].items] == newest_of_a[:2] and pages[a.wallet_id].has_next_page
+    assert [t.id for t in pages[b.wallet_id].items] == sorted([t1.id, t2.id], reverse=True)
+    assert not pages[b.wallet_id].has_next_page
+    assert pages[theirs.wallet_id].items == []  # another partner's wallet: nothing
 
 
 async def test_entries_and_transactions_by_ids_stay_in_scope(database_url):

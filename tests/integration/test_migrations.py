@@ -22,7 +22,7 @@ MODEL_TABLES = {
     "ledger_transaction", "ledger_entry", "idempotency_record", "signing_key",
     "staff_user", "revoked_token", "audit_event", "audit_chain_head", "fee_rule",
     "kyc_submission", "data_key", "compliance_policy", "limit_usage", "aml_alert", "aml_case",
-    "aml_case_note", "domain_event", "watchlist_entry",
+    "aml_case_note", "domain_event", "watchlist_entry", "customer_own_limit",
 }
 
 MONEY_COLUMNS = [

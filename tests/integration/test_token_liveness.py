@@ -6,7 +6,7 @@ import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-from models import ApiClient, RevokedToken, StaffUser
+from models import ApiClient, Partner, RevokedToken, StaffUser
 from models.enums import PartnerStatus
 from services.caches import LIVE_TOKENS
 from services.change_feed import reliable
@@ -36,13 +36,15 @@ async def test_a_revoked_client_is_refused_from_the_next_request(database_url):
     assert not await principal_is_live(principal)
 
 
-async def test_a_suspended_partner_is_refused_and_accepted_again_once_reactivated(database_url):
+async def test_a_suspended_partner_is_refused_and_only_new_tokens_are_accepted_once_reactivated(database_url):
     tokens = await authority()
     _, principal = await partner_token(tokens, "liveness-partner")
     await set_partner_status(partner_id=principal.partner_id, status=PartnerStatus.SUSPENDED, reason="audit")
     assert not await principal_is_live(principal)
     await set_partner_status(partner_id=principal.partner_id, status=PartnerStatus.ACTIVE, reason="cleared")
-    assert await principal_is_live(principal)
+    assert not await principal_is_live(principal)  # issued before the suspension: refused for good
+    cutoff = (await Partner.get(id=principal.partner_id)).min_token_iat_s
+    assert await principal_is_live(replace(principal, issued_at=cutoff, token_id=str(uuid.uuid4())))
 
 
 async def test_a_revoked_token_id_is_refused(database_url):

@@ -15,13 +15,16 @@ from services.db.wallet_rows import LockedWallet, WalletFacts
 from services.fees.charging import NO_FEE, Fee
 from services.fees.rules import FeeDecision
 from services.ledger.entries import Leg
-from services.ledger.plan import BankAccounts, PlanInputs, balance_deltas, build_plan, fee_legs, needs_settlement
+from services.ledger.plan import (
+    BankAccounts, PlanInputs, balance_deltas, build_plan, fee_legs, needs_bank_side, needs_settlement,
+)
 
 PROPERTY = settings(derandomize=True, database=None, max_examples=200, deadline=None)
 
 SOURCE, TARGET = 11, 12                   # wallet accounts
-SETTLEMENT, FEE_REVENUE, PARTNER_REVENUE = 1, 2, 3
-ACCOUNTS = BankAccounts(settlement=SETTLEMENT, fee_revenue=FEE_REVENUE, partner_revenue=PARTNER_REVENUE)
+SETTLEMENT, FEE_REVENUE, PARTNER_REVENUE, SANDBOX = 1, 2, 3, 4
+ACCOUNTS = BankAccounts(settlement=SETTLEMENT, fee_revenue=FEE_REVENUE, partner_revenue=PARTNER_REVENUE, sandbox=SANDBOX)
+INCOMING = (TransactionKind.TOP_UP, TransactionKind.SANDBOX_FUND)  # kinds that only credit a wallet
 CHECK = ComplianceCheck(sender_customer_id=None, outgoing=None, max_balance={}, expected_tier={})
 PARTNER, CUSTOMER = uuid.UUID(int=100), uuid.UUID(int=200)
 
@@ -36,8 +39,8 @@ def fee(fee_minor: int, share_minor: int = 0) -> Fee:
 
 
 def inputs(kind: TransactionKind, amount: int, charged: Fee = NO_FEE, accounts: BankAccounts = ACCOUNTS) -> PlanInputs:
-    source = wallet(SOURCE) if kind in (TransactionKind.TRANSFER, TransactionKind.WITHDRAWAL) else None
-    target = wallet(TARGET) if kind in (TransactionKind.TRANSFER, TransactionKind.TOP_UP) else None
+    source = wallet(SOURCE) if kind in (TransactionKind.TRANSFER, TransactionKind.WITHDRAWAL, TransactionKind.SWEEP) else None
+    target = wallet(TARGET) if kind in (TransactionKind.TRANSFER, *INCOMING, TransactionKind.SWEEP) else None
     facts = {w.wallet_id: WalletFacts(PARTNER, CUSTOMER, "CNY", w.account_id) for w in (source, target) if w}
     return PlanInputs(kind=kind, facts=facts, source=source, target=target, from_field="fromWalletId",
                       to_field="toWalletId", currency="CNY", amount_minor=amount, fee=charged, accounts=accounts,
@@ -99,7 +102,35 @@ def test_a_transfer_needs_no_settlement_account():
 def test_only_top_ups_and_withdrawals_cross_the_wallet_systems_edge():
     assert {kind: needs_settlement(kind) for kind in TransactionKind} == {
         TransactionKind.TOP_UP: True, TransactionKind.TRANSFER: False, TransactionKind.WITHDRAWAL: True,
+        TransactionKind.SWEEP: False, TransactionKind.SANDBOX_FUND: False,
     }
+
+
+def test_which_postings_need_a_bank_side_account():
+    assert {kind: needs_bank_side(kind, 0) for kind in TransactionKind} == {
+        TransactionKind.TOP_UP: True, TransactionKind.TRANSFER: False, TransactionKind.WITHDRAWAL: True,
+        TransactionKind.SWEEP: False, TransactionKind.SANDBOX_FUND: True,
+    }
+    assert all(needs_bank_side(kind, 1) for kind in TransactionKind)  # a fee is paid to the bank side
+
+
+def test_sandbox_money_is_minted_from_the_partners_sandbox_account():
+    plan = build_plan(inputs(TransactionKind.SANDBOX_FUND, 2_500))
+    assert plan.legs == [Leg(SANDBOX, -2_500, "CNY"), Leg(TARGET, 2_500, "CNY")]
+    assert plan.deltas == {TARGET: 2_500}
+    assert plan.hold_minor == 0
+
+
+def test_sandbox_money_without_a_sandbox_account_is_a_programming_error():
+    # A live partner has no sandbox account: nothing could mint its money.
+    with pytest.raises(AssertionError, match="sandbox account"):
+        build_plan(inputs(TransactionKind.SANDBOX_FUND, 100, accounts=BankAccounts(settlement=SETTLEMENT)))
+
+
+def test_a_sweep_moves_the_closing_wallets_balance_like_a_transfer():
+    plan = build_plan(inputs(TransactionKind.SWEEP, 4_321))
+    assert plan.legs == [Leg(SOURCE, -4_321, "CNY"), Leg(TARGET, 4_321, "CNY")]
+    assert plan.deltas == {SOURCE: -4_321, TARGET: 4_321}
 
 
 def test_fee_legs_of_no_fee_a_bank_only_fee_and_a_partner_only_fee():
@@ -134,8 +165,8 @@ def test_every_plan_balances_and_its_deltas_are_its_wallet_legs(kind, amount, fe
     assert all(leg.amount_minor != 0 for leg in plan.legs)
     wallets = {a for a in (SOURCE, TARGET) if a in plan.fields}
     assert plan.deltas == balance_deltas(plan.legs, wallets)
-    payer = SOURCE if kind is not TransactionKind.TOP_UP else TARGET
+    payer = TARGET if kind in INCOMING else SOURCE
     revenue = sum(leg.amount_minor for leg in plan.legs if leg.account_id in (FEE_REVENUE, PARTNER_REVENUE))
     assert revenue == fee_minor
     assert sum(leg.amount_minor for leg in plan.legs if leg.account_id == PARTNER_REVENUE) == share
-    assert plan.deltas[payer] == (amount if kind is TransactionKind.TOP_UP else -amount) - fee_minor
+    assert plan.deltas[payer] == (amount if kind in INCOMING else -amount) - fee_minor

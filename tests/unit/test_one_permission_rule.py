@@ -20,6 +20,7 @@ import pytest
 from auth.principal import CUSTOMER, PARTNER, STAFF, Principal
 from auth.roles import permissions_of
 from services import authority, wallet_freeze
+from services.alert_decisions import resolve_alert
 from services.aml import cases
 from services.audit_queries import list_audit_events
 from services.errors import Forbidden
@@ -152,6 +153,7 @@ GUARDED: dict[str, Callable[[Principal], Awaitable[object]]] = {
         principal=caller, submission_id=SOME_ID, field="ID_NUMBER", reason="a long enough reason"
     ),
     "list_audit_events": lambda caller: list_audit_events(principal=caller, first=1, after=None),
+    "resolve_alert": lambda caller: resolve_alert(principal=caller, alert_id=SOME_ID, decision="RELEASE", reason="r"),
 }
 OTHER_CALLERS = {
     "partner": PARTNER_TOKEN, "customer-token": CUSTOMER_TOKEN,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from models import KycSubmission
+from models import Customer, KycSubmission
 from services.pii.registry import PII_COLUMNS, PiiColumns, pii_context
 
 
-def test_the_kyc_submission_columns_are_registered():
+def test_the_kyc_submission_and_customer_address_columns_are_registered():
     assert PII_COLUMNS == (
         PiiColumns(KycSubmission, ("legal_name_enc", "date_of_birth_enc", "id_number_enc", "address_enc", "business_enc")),
+        PiiColumns(Customer, ("address_enc",)),
     )
 
 

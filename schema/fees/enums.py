@@ -1,0 +1,43 @@
+"""The closed sets of the fee types: what a fee is charged for, corridors, and whose schedule a rule is in."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+
+@strawberry.enum(description="What a fee is charged for; each fee rule applies to one kind.")
+class FeeKind(Enum):
+    TOP_UP = strawberry.enum_value("TOP_UP", description="Crediting a wallet from the bank (walletTopUp).")
+    TRANSFER = strawberry.enum_value(
+        "TRANSFER", description="A transfer between two wallets whose customers live in the same country."
+    )
+    PAYMENT = strawberry.enum_value(
+        "PAYMENT", description="A payment from a wallet to a merchant (quotable and schedulable; no operation posts one yet)."
+    )
+    WITHDRAWAL = strawberry.enum_value("WITHDRAWAL", description="Paying money out of a wallet (withdrawalCreate).")
+    INTERNATIONAL_TRANSFER = strawberry.enum_value(
+        "INTERNATIONAL_TRANSFER",
+        description="A transfer to a customer in another country (a TRANSFER across countries is charged as this).",
+    )
+
+
+@strawberry.enum(description="Where the money goes, as a fee rule may select on it.")
+class FeeCorridor(Enum):
+    DOMESTIC = strawberry.enum_value(
+        "DOMESTIC", description="Payer and payee (or the destination country) are in the same country."
+    )
+    CROSS_BORDER = strawberry.enum_value(
+        "CROSS_BORDER", description="The payee, or the destination country, is in another country than the payer."
+    )
+
+
+@strawberry.enum(description="Whose schedule a fee rule belongs to.")
+class FeeRuleScope(Enum):
+    BANK = strawberry.enum_value(
+        "BANK", description="The bank's default schedule: applies to every partner's customers unless a partner rule does."
+    )
+    PARTNER = strawberry.enum_value(
+        "PARTNER", description="One partner's own rule: applies to its customers only, ahead of the bank's default."
+    )

@@ -1,0 +1,158 @@
+"""node(id:) and nodes(ids:): any object by its global ID, for whoever may see it; null for everyone else.
+
+Each Node type names the scope (or, for staff, the role permission) it needs
+and how to load one object for the caller. The services apply tenant and role
+rules as everywhere else; an object the caller may not see is answered exactly
+like one that does not exist: null.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from schema.aml.types import AmlAlert, AmlCase
+from schema.audit.operations import AuditEvent
+from schema.common.context import Info
+from schema.common.public_error import BadRequest
+from schema.common.relay import Node
+from schema.compliance.types import CompliancePolicy
+from schema.customers.types import Customer
+from schema.fees.types import FeeRule
+from schema.kyc.types import KycSubmission
+from schema.ledger.types import Transaction
+from schema.partners.types import ApiClient, Partner
+from schema.staff.types import staff_user_node
+from schema.wallets.types import Wallet
+from services import audit_queries, customers, wallets
+from services.aml import alert_queries
+from services.compliance import policy_admin
+from services.errors import DomainError
+from services.fees import schedule
+from services.kyc import views as kyc_views
+from services.ledger import queries as ledger_queries
+from services.partners import queries as partner_queries
+
+MAX_NODES = 100  # nodes(ids:) answers at most this many IDs per call
+_MAX_ID_CHARS = 128
+
+
+class InvalidGlobalId(BadRequest):
+    code = "VALIDATION"
+
+
+def decode_global_id(global_id: object) -> tuple[str, str]:
+    """(type name, raw id) of a global ID; InvalidGlobalId when it is not one of ours."""
+    if isinstance(global_id, str) and 0 < len(global_id) <= _MAX_ID_CHARS:
+        try:
+            type_name, sep, raw = base64.urlsafe_b64decode(global_id + "=" * (-len(global_id) % 4)).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            sep = ""
+        if sep and type_name and raw:
+            return type_name, raw
+    raise InvalidGlobalId("not a Qianbao global ID (IDs are opaque: pass them back exactly as received)")
+
+
+@dataclass(frozen=True)
+class NodeKind:
+    """How one Node type is fetched: the scope it needs, how its raw id is read, and the loader."""
+
+    scope: str | None  # None: any authenticated caller (the loader applies the tenant rule)
+    parse: Callable[[str], Any]
+    load: Callable[[Info, Any], Awaitable[Node | None]]
+
+
+async def _customer(info: Info, object_id: uuid.UUID) -> Node | None:
+    return Customer.from_record(await customers.get_customer(principal=info.context.principal, customer_id=object_id))
+
+
+async def _wallet(info: Info, object_id: uuid.UUID) -> Node | None:
+    return Wallet.from_record(await wallets.get_wallet(principal=info.context.principal, wallet_id=object_id))
+
+
+async def _transaction(info: Info, object_id: uuid.UUID) -> Node | None:
+    record = await ledger_queries.get_transaction(principal=info.context.principal, transaction_id=object_id)
+    return Transaction.from_record(record)
+
+
+async def _partner(info: Info, object_id: uuid.UUID) -> Node | None:
+    principal = info.context.principal
+    if principal.is_staff and not principal.has_scope("partners:read"):
+        return None
+    record = await partner_queries.visible_partner(principal=principal, partner_id=object_id)
+    return Partner.from_record(record) if record is not None else None
+
+
+async def _api_client(info: Info, object_id: uuid.UUID) -> Node | None:
+    record = await partner_queries.visible_api_client(principal=info.context.principal, api_client_id=object_id)
+    return ApiClient.from_record(record) if record is not None else None
+
+
+async def _fee_rule(info: Info, object_id: uuid.UUID) -> Node | None:
+    record = await schedule.visible_rule(principal=info.context.principal, rule_id=object_id)
+    return FeeRule.from_spec(record.rule) if record is not None else None
+
+
+async def _audit_event(info: Info, object_id: int) -> Node | None:
+    record = await audit_queries.get_audit_event(principal=info.context.principal, event_id=object_id)
+    return AuditEvent.from_record(record) if record is not None else None
+
+
+async def _policy(info: Info, jurisdiction: str) -> Node | None:
+    record = await policy_admin.get_policy(jurisdiction=jurisdiction)
+    return CompliancePolicy.from_record(record) if record is not None else None
+
+
+async def _kyc_submission(info: Info, object_id: uuid.UUID) -> Node | None:
+    return KycSubmission.from_record(await kyc_views.get_submission(principal=info.context.principal, submission_id=object_id))
+
+
+async def _aml_alert(info: Info, object_id: uuid.UUID) -> Node | None:
+    return AmlAlert.from_record(await alert_queries.get_alert(principal=info.context.principal, alert_id=object_id))
+
+
+async def _aml_case(info: Info, object_id: uuid.UUID) -> Node | None:
+    return AmlCase.from_record(await alert_queries.get_case(principal=info.context.principal, case_id=object_id))
+
+
+def _positive_int(raw: str) -> int:
+    if not raw.isdigit() or len(raw) > 19:
+        raise ValueError(raw)
+    return int(raw)
+
+
+NODE_KINDS: dict[str, NodeKind] = {
+    "Customer": NodeKind("customers:read", uuid.UUID, _customer),
+    "Wallet": NodeKind("wallets:read", uuid.UUID, _wallet),
+    "Transaction": NodeKind("transactions:read", uuid.UUID, _transaction),
+    "Partner": NodeKind(None, uuid.UUID, _partner),
+    "ApiClient": NodeKind("partners:read", uuid.UUID, _api_client),
+    "FeeRule": NodeKind("fees:read", uuid.UUID, _fee_rule),
+    "AuditEvent": NodeKind("audit:read", _positive_int, _audit_event),
+    "CompliancePolicy": NodeKind("policies:read", str, _policy),
+    "KycSubmission": NodeKind("kyc:read", uuid.UUID, _kyc_submission),
+    "AmlAlert": NodeKind("aml:read", uuid.UUID, _aml_alert),
+    "AmlCase": NodeKind("aml:read", uuid.UUID, _aml_case),
+    "StaffUser": NodeKind("staff:read", uuid.UUID, staff_user_node),
+}
+
+
+async def resolve_node(info: Info, global_id: str) -> Node | None:
+    """The object behind a global ID if the caller may see it, else None; InvalidGlobalId for a malformed ID."""
+    type_name, raw = decode_global_id(global_id)
+    kind = NODE_KINDS.get(type_name)
+    principal = info.context.principal
+    if kind is None or principal is None or (kind.scope is not None and not principal.has_scope(kind.scope)):
+        return None
+    try:
+        object_id = kind.parse(raw)
+    except ValueError:
+        return None  # a well-formed ID of ours naming no possible row: like a missing one
+    try:
+        return await kind.load(info, object_id)
+    except DomainError:
+        return None  # NotFound, or a service's own Forbidden: the caller may not see it

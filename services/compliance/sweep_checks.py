@@ -1,0 +1,44 @@
+"""What compliance requires of a SWEEP: a closing wallet's balance moving to another wallet of the same customer.
+
+A sweep is not a payment: the money stays the customer's, so it counts
+against no outgoing limit (the tier's or the customer's own), needs no
+cross-border allowance and raises no AML rule. What still holds: nothing
+moves for a customer held or blocked by screening (COMPLIANCE_HOLD), the
+tier must cover the currency, and the receiving wallet stays within its
+tier's maximum balance (LIMIT_EXCEEDED: withdraw instead). Both posting
+paths re-check tier, screening status and maximum balance on the locked
+rows, as for every posting.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from models.enums import ScreeningStatus, TransactionKind
+from services.compliance.limits import tier_limits
+from services.compliance.policies import pack_for_country
+from services.compliance.posting_checks import ComplianceCheck
+from services.compliance.standing import standings
+from services.db.wallet_rows import LockedWallet
+from services.errors import ComplianceHold, ValidationFailed
+
+
+async def check_sweep(
+    *, kind: TransactionKind, source: LockedWallet | None, target: LockedWallet | None, amount_minor: int,
+    currency: str, at: datetime, from_field: str, to_field: str,
+) -> ComplianceCheck:
+    """The checks of a sweep before locking (same signature as check_compliance), and what the locked rows must show."""
+    if kind is not TransactionKind.SWEEP or source is None or target is None or source.customer_id != target.customer_id:
+        raise ValidationFailed("a sweep moves money between two wallets of the same customer", field=[to_field])
+    standing = (await standings([source.customer_id]))[source.customer_id]
+    if standing.screening_status != ScreeningStatus.CLEAR.value:
+        raise ComplianceHold(
+            "the customer is held for compliance review: nothing moves until the bank resolves it", field=[from_field]
+        )
+    pack = await pack_for_country(standing.country)
+    limits = tier_limits(pack, pack.tier_for(standing.kyc_tier), currency, field=to_field)
+    tiers = {source.account_id: standing.kyc_tier, target.account_id: standing.kyc_tier}
+    return ComplianceCheck(
+        sender_customer_id=None, outgoing=None, max_balance={target.account_id: limits.max_balance},
+        expected_tier=tiers, subject_customer_id=source.customer_id, subject_wallet_id=source.wallet_id,
+    )
