@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -11,8 +10,8 @@ from schema.common.audit_actor import audit_note
 from schema.common.context import Info
 from schema.common.errors import UserError, attempt
 from schema.common.permissions import requires, requires_partner
-from schema.common.enums import TransactionKind, TransactionStatus
 from schema.common.relay import AfterArg, BeforeArg, Connection, FirstArg, LastArg, global_id_to_uuid
+from schema.ledger.filter_args import CreatedFromArg, CreatedToArg, KindArg, StatusArg
 from schema.common.scalars import Decimal
 from schema.ledger.types import Transaction
 from services.errors import NotFound
@@ -153,16 +152,10 @@ class LedgerQueries:
         )] = None,
         last: LastArg = None,
         before: BeforeArg = None,
-        kind: Annotated[TransactionKind | None, strawberry.argument(description="Only transactions of this kind.")] = None,
-        status: Annotated[TransactionStatus | None, strawberry.argument(
-            description="Only transactions in this status."
-        )] = None,
-        created_from: Annotated[datetime | None, strawberry.argument(
-            description="Only transactions created at or after this time (inclusive)."
-        )] = None,
-        created_to: Annotated[datetime | None, strawberry.argument(
-            description="Only transactions created before this time (exclusive); must be after createdFrom."
-        )] = None,
+        kind: KindArg = None,
+        status: StatusArg = None,
+        created_from: CreatedFromArg = None,
+        created_to: CreatedToArg = None,
     ) -> Connection[Transaction]:
         wallet_uuid = None
         if wallet_id is not None:

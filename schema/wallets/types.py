@@ -9,10 +9,11 @@ import strawberry
 
 from services.wallets import WalletRecord
 from schema.common.context import Info
-from schema.common.enums import TransactionKind, TransactionStatus, WalletStatus
+from schema.common.enums import WalletStatus
 from schema.common.money import Money
 from schema.common.permissions import requires
 from schema.common.relay import AfterArg, BeforeArg, Connection, FirstArg, LastArg, Node, to_global_id
+from schema.ledger.filter_args import CreatedFromArg, CreatedToArg, KindArg, StatusArg
 from schema.loaders import TRANSACTION_PAGE_ARGS, page_key
 
 if TYPE_CHECKING:
@@ -90,16 +91,10 @@ class Wallet(Node):
         after: AfterArg = None,
         last: LastArg = None,
         before: BeforeArg = None,
-        kind: Annotated[TransactionKind | None, strawberry.argument(description="Only transactions of this kind.")] = None,
-        status: Annotated[TransactionStatus | None, strawberry.argument(
-            description="Only transactions in this status."
-        )] = None,
-        created_from: Annotated[datetime | None, strawberry.argument(
-            description="Only transactions created at or after this time (inclusive)."
-        )] = None,
-        created_to: Annotated[datetime | None, strawberry.argument(
-            description="Only transactions created before this time (exclusive); must be after createdFrom."
-        )] = None,
+        kind: KindArg = None,
+        status: StatusArg = None,
+        created_from: CreatedFromArg = None,
+        created_to: CreatedToArg = None,
     ) -> Connection[Annotated["Transaction", strawberry.lazy("schema.ledger.types")]]:
         from schema.ledger.types import Transaction
 
