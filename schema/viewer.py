@@ -10,6 +10,7 @@ from schema.common.context import Info
 from schema.common.enums import PartnerEnvironment
 from schema.common.permissions import Authenticated
 from schema.common.relay import Node, to_global_id
+from schema.common.scopes import Scope, typed_scopes
 from schema.nodes import MAX_NODES, InvalidGlobalId, resolve_node
 from schema.partners.types import Partner
 from schema.staff.types import StaffUser, own_staff_user
@@ -23,7 +24,13 @@ class Viewer:
         description="The OAuth client_id the token was issued to (for a customer token, the partner client that minted"
         " it); null for staff."
     )
-    scopes: list[str] = strawberry.field(description="Token scopes, or for staff the role's permissions.")
+    scopes: list[str] = strawberry.field(
+        description="Token scopes, or for staff the role's permissions.", deprecation_reason="Use grantedScopes: the same scopes as the Scope enum."
+    )
+
+    @strawberry.field(description="Token scopes, or for staff the role's permissions, sorted.")
+    def granted_scopes(self) -> list[Scope]:
+        return typed_scopes(self.scopes)
     role: str | None = strawberry.field(description="Staff only: admin, compliance, support or analyst.")
     customer_id: strawberry.ID | None = strawberry.field(description="Customer tokens only.")
     environment: PartnerEnvironment | None = strawberry.field(

@@ -11,10 +11,11 @@ from schema.common.enums import PartnerEnvironment
 from schema.common.errors import UserError, attempt
 from schema.common.permissions import requires
 from schema.common.relay import AfterArg, BeforeArg, Connection, FirstArg, LastArg, global_id_to_uuid
+from schema.common.scopes import Scope, chosen_scopes
 from schema.partners.types import ApiClient, Partner
 from services.enums import PartnerStatus as PartnerStatusValue
 from services.partners import api_clients, onboarding, queries as partner_queries, status as partner_status
-from services.partners.records import IssuedSecret
+from services.partners.records import IssuedSecret, NewPartner
 
 
 @strawberry.input(description="A new partner and its first API client.")
@@ -22,7 +23,11 @@ class PartnerCreateInput:
     name: str = strawberry.field(description="The partner's name, 1 to 200 characters after trimming.")
     scopes: list[str] | None = strawberry.field(
         default=None, description="Scopes of the first API client, from the partner scope list (README, Scopes); null"
-        " grants all of them. An unknown scope is VALIDATION.",
+        " grants all of them. An unknown scope is VALIDATION.", deprecation_reason="Use grantedScopes: the same scopes as the Scope enum.",
+    )
+    granted_scopes: list[Scope] | None = strawberry.field(
+        default=None, description="Scopes of the first API client (partner scopes only: a staff permission is"
+        " VALIDATION); null grants all of them. Not together with the deprecated scopes.",
     )
     environment: PartnerEnvironment = strawberry.field(
         default=PartnerEnvironment.LIVE,  # type: ignore[attr-defined]
@@ -43,7 +48,11 @@ class ApiClientCreateInput:
     partner_id: strawberry.ID = strawberry.field(description="The Partner's global ID; an unknown one is NOT_FOUND.")
     scopes: list[str] | None = strawberry.field(
         default=None, description="The client's scopes, from the partner scope list; null grants all. An unknown scope"
-        " is VALIDATION.",
+        " is VALIDATION.", deprecation_reason="Use grantedScopes: the same scopes as the Scope enum.",
+    )
+    granted_scopes: list[Scope] | None = strawberry.field(
+        default=None, description="The client's scopes (partner scopes only: a staff permission is VALIDATION); null"
+        " grants all. Not together with the deprecated scopes.",
     )
 
 
@@ -114,9 +123,11 @@ class PartnerQueries:
 class PartnerMutations:
     @strawberry.mutation(permission_classes=requires("partners:write"), description="Bank admin: onboard a partner.")
     async def partner_create(self, info: Info, input: Annotated[PartnerCreateInput, strawberry.argument(description="The fields of this change.")]) -> PartnerCreatePayload:
-        created, errors = await attempt(info, onboarding.create_partner(
-            name=input.name, scopes=input.scopes, environment=input.environment.value,
-        ), detail=f"environment={input.environment.value}")
+        async def create() -> NewPartner:
+            scopes = chosen_scopes(input.granted_scopes, input.scopes, field="grantedScopes")
+            return await onboarding.create_partner(name=input.name, scopes=scopes, environment=input.environment.value)
+
+        created, errors = await attempt(info, create(), detail=f"environment={input.environment.value}")
         if created is None:
             return PartnerCreatePayload(partner=None, api_client=None, client_secret=None, user_errors=errors)
         return PartnerCreatePayload(
@@ -146,9 +157,11 @@ class PartnerMutations:
 
     @strawberry.mutation(permission_classes=requires("partners:write"), description="A further client with its own scopes.")
     async def api_client_create(self, info: Info, input: Annotated[ApiClientCreateInput, strawberry.argument(description="The fields of this change.")]) -> ApiClientSecretPayload:
-        issued, errors = await attempt(
-            info, api_clients.create_api_client(partner_id=_partner_id(input.partner_id), scopes=input.scopes)
-        )
+        async def create() -> IssuedSecret:
+            scopes = chosen_scopes(input.granted_scopes, input.scopes, field="grantedScopes")
+            return await api_clients.create_api_client(partner_id=_partner_id(input.partner_id), scopes=scopes)
+
+        issued, errors = await attempt(info, create())
         return _secret_payload(issued, errors)
 
     @strawberry.mutation(

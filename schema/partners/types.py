@@ -11,12 +11,19 @@ from schema.common.context import Info
 from schema.common.enums import ApiClientStatus, PartnerEnvironment, PartnerStatus
 from schema.common.permissions import requires
 from schema.common.relay import Node, to_global_id
+from schema.common.scopes import Scope, typed_scopes
 
 
 @strawberry.type(description="An OAuth client of a partner. Its secret is shown once, at creation or rotation.")
 class ApiClient(Node):
     client_id: str = strawberry.field(description="The OAuth client_id to send to /oauth/token (\"qb_\" and 24 hex digits).")
-    scopes: list[str] = strawberry.field(description="The scopes this client may be granted, sorted.")
+    scopes: list[str] = strawberry.field(
+        description="The scopes this client may be granted, sorted.", deprecation_reason="Use grantedScopes: the same scopes as the Scope enum."
+    )
+
+    @strawberry.field(description="The scopes this client may be granted, sorted.")
+    def granted_scopes(self) -> list[Scope]:
+        return typed_scopes(self.scopes)
     status: ApiClientStatus = strawberry.field(description="ACTIVE, or REVOKED for good (no new tokens, live ones refused).")
     created_at: datetime = strawberry.field(description="When the client was created.")
     rotation_grace_ends_at: datetime | None = strawberry.field(

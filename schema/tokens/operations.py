@@ -13,6 +13,7 @@ from schema.common.context import Info
 from schema.common.errors import UserError, attempt
 from schema.common.permissions import Authenticated, requires_partner, staff_needs
 from schema.common.relay import global_id_to_uuid
+from schema.common.scopes import Scope, chosen_scopes, typed_scopes
 from schema.customers.types import Customer
 from services import delegated_tokens
 
@@ -60,9 +61,17 @@ class CustomerTokenCreateInput:
     customer_id: strawberry.ID = strawberry.field(
         description="The global ID of one of your customers (NOT_FOUND otherwise)."
     )
-    scopes: list[str] = strawberry.field(
-        description="A subset of your own token's scopes, at least one, from customers:read, wallets:read,"
-        " transactions:read, transactions:write, fees:read and kyc:read (VALIDATION otherwise)."
+    scopes: list[str] | None = strawberry.field(
+        default=None,
+        description="A subset of your own token's scopes, at least one, from customers:read, customers:write,"
+        " wallets:read, wallets:write, transactions:read, transactions:write, fees:read and kyc:read (VALIDATION"
+        " otherwise).", deprecation_reason="Use grantedScopes: the same scopes as the Scope enum.",
+    )
+    granted_scopes: list[Scope] | None = strawberry.field(
+        default=None,
+        description="The token's scopes: a subset of your own token's, at least one, from CUSTOMERS_READ,"
+        " CUSTOMERS_WRITE, WALLETS_READ, WALLETS_WRITE, TRANSACTIONS_READ, TRANSACTIONS_WRITE, FEES_READ and KYC_READ"
+        " (VALIDATION otherwise). Give this or the deprecated scopes.",
     )
     ttl_seconds: int | None = strawberry.field(
         default=None, description="The token's lifetime in seconds: 60 to 900 (VALIDATION otherwise); default 300."
@@ -81,7 +90,12 @@ class CustomerTokenCreatePayload:
     expires_at: datetime | None = strawberry.field(
         description="When the token expires (UTC): ttlSeconds after minting; null when refused."
     )
-    scopes: list[str] | None = strawberry.field(description="The scopes the token carries, sorted; null when refused.")
+    scopes: list[str] | None = strawberry.field(
+        description="The scopes the token carries, sorted; null when refused.", deprecation_reason="Use grantedScopes: the same scopes as the Scope enum."
+    )
+    granted_scopes: list[Scope] | None = strawberry.field(
+        description="The scopes the token carries, sorted; null when refused."
+    )
     customer: Customer | None = strawberry.field(description="The customer the token acts for; null when refused.")
     authentication: CustomerAuthentication | None = strawberry.field(
         description="The authentication the token carries (null: none was given)."
@@ -132,23 +146,26 @@ class TokenMutations:
         )],
     ) -> CustomerTokenCreatePayload:
         auth = input.authentication
-        minted, errors = await attempt(
-            info,
-            delegated_tokens.create_customer_token(
+
+        async def mint() -> delegated_tokens.CustomerToken:
+            scopes = chosen_scopes(input.granted_scopes, input.scopes, field="grantedScopes") or []
+            return await delegated_tokens.create_customer_token(
                 principal=info.context.principal, tokens=info.context.tokens,
                 customer_id=global_id_to_uuid(input.customer_id, "Customer"),
-                scopes=input.scopes, ttl_s=input.ttl_seconds,
+                scopes=scopes, ttl_s=input.ttl_seconds,
                 auth_methods=[m.value for m in auth.methods] if auth else None,
                 authenticated_at=auth.authenticated_at if auth else None,
-            ),
-        )
+            )
+
+        minted, errors = await attempt(info, mint())
         if minted is None:
             return CustomerTokenCreatePayload(
-                token=None, expires_at=None, scopes=None, customer=None, authentication=None, user_errors=errors
+                token=None, expires_at=None, scopes=None, granted_scopes=None, customer=None, authentication=None,
+                user_errors=errors,
             )
         shown = minted.authentication
         return CustomerTokenCreatePayload(
-            token=minted.token, expires_at=minted.expires_at, scopes=minted.scopes,
+            token=minted.token, expires_at=minted.expires_at, scopes=minted.scopes, granted_scopes=typed_scopes(minted.scopes),
             customer=Customer.from_record(minted.customer),
             authentication=CustomerAuthentication(
                 methods=[CustomerAuthMethod(m) for m in shown.methods], authenticated_at=shown.authenticated_at
