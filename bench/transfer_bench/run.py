@@ -17,6 +17,8 @@ from pathlib import Path
 
 import asyncpg
 
+from schema.common.relay import global_id_to_uuid
+
 from .api_run import api_run
 from .baseline_run import baseline_run
 from .database import asyncpg_dsn, checkpoint, drop_database, with_database
@@ -55,7 +57,8 @@ async def main(args: argparse.Namespace) -> int:
         print(f"qianbao serve --workers {args.server_workers} ready on port {server.port} (pid {server.proc.pid})", flush=True)
         token = await get_token(server.port, partner["client_id"], partner["client_secret"])
         t0 = time.perf_counter()
-        partner_id = uuid.UUID(partner["partner_id"])
+        partner_id = global_id_to_uuid(partner["partner_id"], "Partner")  # the CLI prints the API's global ID
+        assert partner_id is not None, partner
         setup = await seed_both_halves(server.port, token, partner_id, db_dsn, args.wallets)
         await approve_customers(db_dsn)
         print(f"seeded 2 x {args.wallets} wallets through GraphQL in {time.perf_counter() - t0:.1f} s", flush=True)
