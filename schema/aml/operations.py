@@ -8,7 +8,8 @@ from enum import Enum
 
 import strawberry
 
-from schema.aml.types import AmlAlert, AmlAlertStatus, AmlCase, AmlCaseNote, AmlCaseStatus, AmlSeverity
+from schema.aml.types import AmlAlert, AmlCase, AmlCaseNote
+from schema.aml.vocabulary import AmlAlertStatus, AmlCaseStatus, AmlSeverity
 from schema.common.audit_actor import audit_note
 from schema.common.context import Info
 from schema.common.enums import PartnerEnvironment

@@ -13,7 +13,7 @@ from schema.common.errors import UserError, attempt
 from schema.common.permissions import requires
 from schema.common.scalars import Decimal
 from schema.common.enums import TransactionKind
-from schema.aml.types import AmlAction, AmlRule, AmlSeverity
+from schema.aml.vocabulary import AmlAction, AmlRule, AmlSeverity
 from schema.compliance.strong_auth import StepUpRequirement
 from schema.compliance.types import AmlRuleParameterName, CompliancePolicy
 from services.compliance import policy_admin

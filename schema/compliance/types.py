@@ -7,7 +7,7 @@ from enum import Enum
 
 import strawberry
 
-from schema.aml.types import AmlAction, AmlRule, AmlSeverity
+from schema.aml.vocabulary import AmlAction, AmlRule, AmlSeverity
 from schema.common.money import Money
 from schema.common.relay import Node, to_global_id
 from schema.common.staff_ids import actor_label_view

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from schema.aml.types import AmlEvidenceName, AmlRule
+from schema.aml.vocabulary import AmlEvidenceName, AmlRule
 from schema.common.relay import to_global_id
 from services.aml.evidence import EVIDENCE_KEYS
 from services.compliance.policy_document import AML_RULE_PARAMETERS
