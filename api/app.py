@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from api.db import asyncpg_dsn, close_orm, init_orm
 from api.graphiql_assets import asset_route
@@ -27,8 +27,12 @@ from api.state import AppState
 from schema.build import build_schema, schema
 from services.audit import chain_pending
 from services.caches import wire_caches
+from services import live
 from services.change_feed import listen, subscribe
 from services.signing_keys import load_token_authority
+from schema.events.payload import wire_payload
+from services.webhooks.config import in_process_dispatcher
+from services.webhooks.dispatcher import run_forever as run_dispatcher
 
 log = logging.getLogger("qianbao.audit")
 AUDIT_CHAIN_INTERVAL_S = 2.0
@@ -77,14 +81,17 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True, cha
             redis_url=settings.redis_url, rate_per_s=per_min / 60, burst=per_min, prefix="qianbao:rl:login:"
         )
         chainer = asyncio.create_task(run_audit_chainer()) if chain_audit else None
+        # Webhook delivery in-process unless `serve --no-worker` (then `qianbao worker` runs it); test apps have none.
+        dispatcher = asyncio.create_task(run_dispatcher(wire=wire_payload)) if chain_audit and in_process_dispatcher() else None
         listener = None
         if not settings.is_sqlite:
             listener = asyncio.create_task(listen(asyncpg_dsn(settings.database_url)))
         try:
             state.tokens = await load_token_authority(issuer=settings.issuer, audience=settings.audience)
+            await live.start(settings.redis_url)  # subscriptions fan out through Redis when configured
             yield
         finally:
-            for task in (chainer, listener):
+            for task in (chainer, listener, dispatcher):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -92,6 +99,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True, cha
             for limiter in (state.api_limiter, state.login_limiter):
                 if hasattr(limiter, "close"):
                     await limiter.close()
+            await live.stop()
             if manage_orm:
                 await close_orm()
 
@@ -99,6 +107,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True, cha
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),  # subscriptions (graphql-transport-ws)
             Route("/oauth/token", token_endpoint, methods=["POST"]),
             Route("/auth/login", login_endpoint, methods=["POST"]),
             Route("/.well-known/jwks.json", jwks, methods=["GET"]),

@@ -10,9 +10,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.auth_guard import authenticate
 from api.graphiql_page import graphiql_page
+from api.live_socket import MAX_SUBSCRIPTIONS_PER_CONNECTION, LiveSocketHandler
 from api.rate_limit import rate_limited
 from api.request_shape import MAX_OPERATIONS_PER_DOCUMENT, request_shape
 from api.state import AppState
@@ -45,11 +47,18 @@ class QianbaoGraphQL(GraphQL):
 
     def __init__(self, schema: Any, state: AppState) -> None:
         ide = None if state.settings.production else "graphiql"
-        super().__init__(schema, graphql_ide=ide, allow_queries_via_get=True)
+        super().__init__(
+            schema, graphql_ide=ide, allow_queries_via_get=True,
+            # Subscriptions (issue 12): graphql-transport-ws only; auth, heartbeat, expiry in api/live_socket.py.
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
+        )
         self.state = state
 
+    graphql_transport_ws_handler_class = LiveSocketHandler
+
     async def get_context(self, request: Any, response: Any) -> RequestContext:  # type: ignore[override]
-        principal = request.scope["qianbao.principal"]
+        principal = request.scope.get("qianbao.principal")  # a websocket's comes with connection_init (live_socket)
         return RequestContext(
             principal=principal,
             loaders=Loaders(principal),

@@ -16,6 +16,7 @@ from models.revoked_token import RevokedToken
 from models.signing_key import SigningKey
 from models.staff import StaffUser
 from models.watchlist import WatchlistEntry
+from models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
@@ -42,4 +43,6 @@ __all__ = [
     "Transaction",
     "Wallet",
     "WatchlistEntry",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -27,16 +27,19 @@ from schema.ledger.operations import LedgerMutations, LedgerQueries
 from schema.ledger.sandbox import SandboxMutations
 from schema.ledger.types import Transaction
 from schema.audit.operations import AuditQueries
+from schema.events.operations import EventQueries
 from schema.fees.operations import FeeMutations, FeeQueries
 from schema.kyc.operations import KycMutations, KycQueries
 from schema.partners.operations import PartnerMutations, PartnerQueries
 from schema.staff.operations import StaffMutations, StaffQueries
+from schema.subscriptions.operations import Subscription
 from schema.tokens.operations import TokenMutations
 from schema.viewer import ViewerQueries
 from schema.wallets.closing import WalletAccountMutations
 from schema.wallets.freeze import WalletFreezeMutations
 from schema.wallets.operations import WalletMutations, WalletQueries
 from schema.wallets.types import Wallet
+from schema.webhooks.operations import WebhookMutations, WebhookQueries
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
@@ -53,7 +56,7 @@ _LIMIT_RULES = [
     " object answers exactly like a missing one (NOT_FOUND), and lists are Relay connections of at most 100 a page."
 )
 class Query(ViewerQueries, CustomerQueries, WalletQueries, LedgerQueries, PartnerQueries, AuditQueries, FeeQueries, AmlQueries,
-            KycQueries, ComplianceQueries, StaffQueries):
+            KycQueries, ComplianceQueries, StaffQueries, EventQueries, WebhookQueries):
     pass
 
 
@@ -64,7 +67,7 @@ class Query(ViewerQueries, CustomerQueries, WalletQueries, LedgerQueries, Partne
 )
 class Mutation(CustomerMutations, WalletMutations, LedgerMutations, TokenMutations, PartnerMutations, FeeMutations, WalletFreezeMutations, AmlMutations,
                KycMutations, ComplianceMutations, StrongAuthMutations, StaffMutations, CustomerAccountMutations,
-               WalletAccountMutations, SandboxMutations):
+               WalletAccountMutations, SandboxMutations, WebhookMutations):
     pass
 
 
@@ -89,6 +92,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     return LoggedSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,  # issue 12: live updates over graphql-transport-ws
         types=[Customer, Wallet, Transaction],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
         extensions=extensions,

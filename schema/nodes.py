@@ -22,13 +22,15 @@ from schema.common.public_error import BadRequest
 from schema.common.relay import Node
 from schema.compliance.types import CompliancePolicy
 from schema.customers.types import Customer
+from schema.events.types import Event
 from schema.fees.types import FeeRule
 from schema.kyc.types import KycSubmission
 from schema.ledger.types import Transaction
 from schema.partners.types import ApiClient, Partner
 from schema.staff.types import staff_user_node
 from schema.wallets.types import Wallet
-from services import audit_queries, customers, wallets
+from schema.webhooks.types import WebhookDelivery, WebhookEndpoint
+from services import audit_queries, customers, event_feed, wallets
 from services.aml import alert_queries
 from services.compliance import policy_admin
 from services.errors import DomainError
@@ -36,6 +38,7 @@ from services.fees import schedule
 from services.kyc import views as kyc_views
 from services.ledger import queries as ledger_queries
 from services.partners import queries as partner_queries
+from services.webhooks import deliveries as webhook_deliveries, endpoints as webhook_endpoints
 
 MAX_NODES = 100  # nodes(ids:) answers at most this many IDs per call
 _MAX_ID_CHARS = 128
@@ -119,6 +122,29 @@ async def _aml_case(info: Info, object_id: uuid.UUID) -> Node | None:
     return AmlCase.from_record(await alert_queries.get_case(principal=info.context.principal, case_id=object_id))
 
 
+async def _event(info: Info, object_id: int) -> Node | None:
+    record = await event_feed.get_event(principal=info.context.principal, event_id=object_id)
+    return Event.from_record(record) if record is not None else None
+
+
+def _webhook_reader(info: Info) -> bool:
+    """Partners with webhooks:manage read their own; bank staff who read partners (partners:read) read any."""
+    principal = info.context.principal
+    return principal.has_scope("partners:read") if principal.is_staff else principal.has_scope("webhooks:manage")
+
+
+async def _webhook_endpoint(info: Info, object_id: uuid.UUID) -> Node | None:
+    if not _webhook_reader(info):
+        return None
+    return WebhookEndpoint.from_record(await webhook_endpoints.get_endpoint(principal=info.context.principal, endpoint_id=object_id))
+
+
+async def _webhook_delivery(info: Info, object_id: uuid.UUID) -> Node | None:
+    if not _webhook_reader(info):
+        return None
+    return WebhookDelivery.from_record(await webhook_deliveries.get_delivery(principal=info.context.principal, delivery_id=object_id))
+
+
 def _positive_int(raw: str) -> int:
     if not raw.isdigit() or len(raw) > 19:
         raise ValueError(raw)
@@ -133,11 +159,14 @@ NODE_KINDS: dict[str, NodeKind] = {
     "ApiClient": NodeKind("partners:read", uuid.UUID, _api_client),
     "FeeRule": NodeKind("fees:read", uuid.UUID, _fee_rule),
     "AuditEvent": NodeKind("audit:read", _positive_int, _audit_event),
+    "Event": NodeKind(None, _positive_int, _event),  # event_feed decides: webhooks:manage, or audit:read for staff
     "CompliancePolicy": NodeKind("policies:read", str, _policy),
     "KycSubmission": NodeKind("kyc:read", uuid.UUID, _kyc_submission),
     "AmlAlert": NodeKind("aml:read", uuid.UUID, _aml_alert),
     "AmlCase": NodeKind("aml:read", uuid.UUID, _aml_case),
     "StaffUser": NodeKind("staff:read", uuid.UUID, staff_user_node),
+    "WebhookEndpoint": NodeKind(None, uuid.UUID, _webhook_endpoint),  # webhooks:manage, or partners:read for staff
+    "WebhookDelivery": NodeKind(None, uuid.UUID, _webhook_delivery),
 }
 
 

@@ -15,6 +15,7 @@ from models import Customer
 from models.enums import CustomerKind, CustomerStatus, KycStatus, ScreeningStatus
 from services.countries import is_country
 from services.errors import AlreadyExists, ValidationFailed
+from services.events import record_domain_event
 from services.outcome import ServiceResult
 from services.pagination import Page, enum_filter, map_page, page_window, window_page
 from services.scoping import get_scoped, partner_scoped
@@ -91,6 +92,10 @@ async def create_customer(
                 phone=clean_tel,
                 country=country_code,
                 using_db=conn,
+            )
+            await record_domain_event(
+                type="customer.created", partner_id=principal.partner_id, object_type="Customer", object_id=customer.id,
+                payload={"customerId": str(customer.id), "kind": customer_kind.value}, using_db=conn,
             )
             # Watchlist screening of the new name: a hit holds the customer and raises an alert in this transaction.
             screening = await screen_customer(customer=customer, name=name, date_of_birth=None, country=country_code,

@@ -139,3 +139,12 @@ def sees_row(principal: Principal, *, partner_id: uuid.UUID | None, customer_id:
 def of_chosen_partners(query: QuerySet[M], partner_ids: list[uuid.UUID]) -> QuerySet[M]:
     """A scoped read narrowed further to the partners the reader asked for (a loader keyed by partner)."""
     return query.filter(partner_id__in=partner_ids)
+
+
+def visible_events(model: type[M], principal: Principal, *, partner_types: frozenset[str], broadcast_types: frozenset[str]) -> QuerySet[M]:
+    """Outbox rows a caller may replay: staff every row; a partner its own rows of partner types, and the
+    broadcast types stored without a partner (a bank default fee rule concerns every partner)."""
+    if principal.is_staff:
+        return model.all()
+    own = Q(partner_id=principal.partner_id or uuid.UUID(int=0), type__in=sorted(partner_types))
+    return model.filter(own | Q(partner_id=None, type__in=sorted(broadcast_types)))

@@ -14,6 +14,7 @@ from models import Account, Customer, Wallet
 from models.enums import AccountKind, WalletStatus
 from services.customer_status import lock_open_customer
 from services.errors import NotFound
+from services.events import record_domain_event
 from services.money import normalise_currency
 from services.db.sql import as_uuid
 from services.outcome import ServiceResult
@@ -60,12 +61,16 @@ async def open_wallet(*, principal: Principal, customer_id: uuid.UUID | None, cu
     # The settlement account must exist before any posting in this currency,
     # and is created here, outside any posting transaction.
     await system_account_id(AccountKind.SETTLEMENT, code)
-    async with in_transaction():
+    async with in_transaction() as conn:
         # Locks the customer row: customerClose (which locks it too) cannot close the customer under a new wallet.
         await lock_open_customer(customer.id, field=["customerId"])
         account = await Account.create(kind=AccountKind.WALLET, currency=code, partner_id=principal.partner_id)
         wallet = await Wallet.create(
             partner_id=principal.partner_id, customer=customer, account=account, currency=code
+        )
+        await record_domain_event(
+            type="wallet.opened", partner_id=principal.partner_id, object_type="Wallet", object_id=wallet.id,
+            payload={"walletId": str(wallet.id), "customerId": str(customer.id), "currency": code}, using_db=conn,
         )
     wallet.account = account
     return WalletRecord.from_row(wallet)

@@ -11,6 +11,8 @@ from api.db import DatabaseUnavailable, close_orm, init_orm
 from api.logging_config import log_config
 from api.settings import PRODUCTION_REQUIRED_ENV, load_settings
 from services.pii.master_key import master_key_problem
+from services.webhooks.config import DISPATCHER_ENV
+from services.webhooks.config import config_problem as webhook_config_problem
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -23,6 +25,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "--workers above 1 needs PostgreSQL: several processes writing one SQLite file are not safe. "
             "Set QIANBAO_DATABASE_URL=postgres://... or run one worker."
         )
+    if (problem := webhook_config_problem()) is not None:
+        return fail(problem)
     if settings.production and (problem := production_problem()) is not None:
         return fail(problem)  # fail now, not at the first KYC submission
     try:
@@ -30,6 +34,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except DatabaseUnavailable as exc:
         return fail(unreachable(settings.database_url, exc))
     os.environ["QIANBAO_DATABASE_URL"] = settings.database_url  # the workers read it
+    if args.no_worker:
+        os.environ[DISPATCHER_ENV] = "off"  # webhooks are dispatched by `qianbao worker`
     import uvicorn
 
     print(f"Qianbao listening on http://{args.host}:{args.port}/graphql ({settings.env}, {redact(settings.database_url)})")
@@ -68,4 +74,6 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--no-worker", action="store_true",
+                       help="do not dispatch webhooks in this process (run `qianbao worker` for them)")
     serve.set_defaults(func=cmd_serve)

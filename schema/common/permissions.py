@@ -94,6 +94,33 @@ def staff_needs(name: str) -> type[BasePermission]:
     )
 
 
+class _PartnerScopePermission(BasePermission):
+    """A scope that partner and customer tokens must hold; staff pass to their own rule (staff_needs)."""
+
+    scope = ""
+    error_class = Forbidden
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        return principal is not None and (principal.is_staff or principal.has_scope(self.scope))
+
+
+@cache
+def partner_scope(name: str) -> type[BasePermission]:
+    """A permission class that requires one OAuth scope of partner and customer tokens, and lets staff through."""
+    return type(
+        f"PartnerScope_{name.replace(':', '_')}",
+        (_PartnerScopePermission,),
+        {"scope": name, "message": f"this operation needs the {name} scope"},
+    )
+
+
+def partner_scope_or_staff(partner: str, staff: str) -> list[type[BasePermission]]:
+    """permission_classes for a field partners reach with one scope and bank staff with another role permission."""
+    return [partner_scope(partner), staff_needs(staff)]
+
+
 def requires_partner(name: str) -> list[type[BasePermission]]:
     """permission_classes for partner-only operations (onboarding, top-ups, minting tokens)."""
     return [PartnerToken, scope(name)]
@@ -130,6 +157,10 @@ INHERITS_PARENT_ACCESS: frozenset[str] = frozenset(
         "CustomerOwnLimit", "CustomerUpdatePayload", "CustomerLimitsSetPayload", "CustomerClosePayload",
         "WalletClosePayload", "WalletNicknameSetPayload",
         "SandboxFundPayload",
+        "Event", "EventData", "EventConnection", "EventEdge",
+        "WebhookEndpoint", "WebhookEndpointConnection", "WebhookEndpointEdge", "WebhookDelivery",
+        "WebhookDeliveryConnection", "WebhookDeliveryEdge", "WebhookPing", "WebhookEndpointPayload",
+        "WebhookEndpointSecretPayload", "WebhookEndpointDeletePayload", "WebhookDeliveryPayload", "WebhookTestPayload",
     }
 )
 

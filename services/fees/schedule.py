@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -21,6 +22,7 @@ from services.caches import FEE_SCHEDULE, FEES_CHANNEL as CHANNEL
 from services.change_feed import announce, reliable
 from services.countries import is_country
 from services.errors import InvalidAmount, NotFound, UnsupportedCurrency, ValidationFailed
+from services.events import record_domain_event
 from services.fees.records import FeeRuleRecord
 from services.fees.rules import CORRIDORS, FEE_KINDS, MAX_RATE_BPS, RuleSpec, overlaps
 from services.money import MAX_MINOR, format_amount, normalise_currency, parse_amount
@@ -100,8 +102,9 @@ def _validated(fields: dict[str, Any], *, now: datetime) -> dict[str, Any]:
 
 async def create_rule(*, terms: dict[str, Any], created_by: str) -> FeeRuleRecord:
     """Add a rule (bank default when partner_id is None); refuse overlaps of equal precedence."""
-    async with in_transaction():
+    async with in_transaction() as conn:
         row = await _create(terms=terms, created_by=created_by, replacing=None)
+        await _rule_changed(conn, row, "CREATED")
     await announce(CHANNEL)  # after the commit, so no worker reloads the old state
     return FeeRuleRecord(rule=RuleSpec.of(row))
 
@@ -123,6 +126,17 @@ async def _create(*, terms: dict[str, Any], created_by: str, replacing: uuid.UUI
             field=["kind"],
         )
     return await FeeRule.create(created_by=created_by, **{k: clean.get(k) for k in RuleSpec.__dataclass_fields__ if k != "id"})
+
+
+async def _rule_changed(conn: BaseDBAsyncClient, rule: FeeRule, change: str, *, replaces: uuid.UUID | None = None) -> None:
+    """fee_rule.changed in the change's transaction: the rule's partner's, or every partner's for a bank default."""
+    payload: dict[str, Any] = {"feeRuleId": str(rule.id), "change": change}
+    if replaces is not None:
+        payload["replacesFeeRuleId"] = str(replaces)
+    await record_domain_event(
+        type="fee_rule.changed", partner_id=rule.partner_id, object_type="FeeRule",  # type: ignore[attr-defined]
+        object_id=rule.id, payload=payload, using_db=conn,
+    )
 
 
 def _described(rule: RuleSpec) -> str:
@@ -148,7 +162,9 @@ async def _current_rows() -> list[RuleSpec]:
 
 async def retire_rule(*, rule_id: uuid.UUID | None, at: datetime | None) -> FeeRuleRecord:
     """End a rule at `at` (default now; never in the past)."""
-    rule = await _retire(rule_id=rule_id, at=at)
+    async with in_transaction() as conn:
+        rule = await _retire(rule_id=rule_id, at=at)
+        await _rule_changed(conn, rule, "RETIRED")
     await announce(CHANNEL)
     return FeeRuleRecord(rule=RuleSpec.of(rule))
 
@@ -178,9 +194,10 @@ async def update_rule(*, rule_id: uuid.UUID | None, changes: dict[str, Any], cre
     terms = {name: getattr(old, name) for name in RuleSpec.__dataclass_fields__ if name != "id"}
     terms.update({k: v for k, v in changes.items() if v is not None})
     terms["effective_from"] = starts
-    async with in_transaction():
+    async with in_transaction() as conn:
         await _retire(rule_id=old.id, at=starts)
         row = await _create(terms=terms, created_by=created_by, replacing=old.id)
+        await _rule_changed(conn, row, "UPDATED", replaces=old.id)
     await announce(CHANNEL)
     return FeeRuleRecord(rule=RuleSpec.of(row))
 

@@ -30,6 +30,7 @@ from services.ledger.postgres import post_on_postgres
 from services.ledger.records import TransactionRecord
 from services.ledger.request import CheckedRequest, PostingRequest, check_request
 from services.ledger.sqlite import post_on_sqlite
+from services import live
 from services.scoping import of_tenant, token_customer
 
 # Refusals about the receiving customer that a customer token is not told in detail.
@@ -82,6 +83,9 @@ async def _plan_and_write(principal: Principal, checked: CheckedRequest, audit: 
             continue
         postings_by_backend[backend_name()] += 1
         note_activity(list(plan.facts), txn.created_at)
+        # Issue 12 (subscriptions): the write has committed; tell live subscribers which wallets
+        # changed (services/live). Outside the transaction, and it never raises.
+        await live.announce_wallets(txn)
         return txn
     raise AssertionError("unreachable")
 

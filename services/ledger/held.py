@@ -24,6 +24,7 @@ from services.compliance.policies import pack_for_country
 from services.db.sql import as_uuid, execute, fetch, is_postgres
 from services.errors import CaseStateConflict, ComplianceHold, WalletNotActive
 from services.events import record_domain_event
+from services.ledger.announce import POSTED, posted_payload
 from services.ledger.entries import Leg, balanced_legs
 from services.ledger.locking import apply_balance_changes, lock_wallet_accounts, reserve
 
@@ -65,6 +66,17 @@ async def decide_held_transaction(conn: BaseDBAsyncClient, transaction_id: uuid.
         type=event, partner_id=as_uuid(txn["partner_id"]), object_type="Transaction", object_id=transaction_id,
         payload={"transactionId": str(transaction_id)}, using_db=conn,  # for the partner: no alert, no rule
     )
+    if decision == RELEASE:
+        # The money moves now: the same transaction.posted as a posting that was never held.
+        await record_domain_event(
+            type=POSTED, partner_id=as_uuid(txn["partner_id"]), object_type="Transaction", object_id=transaction_id,
+            payload=posted_payload(
+                transaction_id=transaction_id, kind=str(txn["kind"]), currency=str(txn["currency"]),
+                amount_minor=int(txn["amount_minor"]), fee_minor=int(txn["fee_minor"]),
+                from_wallet_id=txn["from_wallet_id"], to_wallet_id=txn["to_wallet_id"],
+            ),
+            using_db=conn,
+        )
 
 
 def _json(value: Any) -> Any:

@@ -4,9 +4,9 @@ Every check that needs no balance has run in Python (services.ledger.planning
 plans the posting from cached wallet facts). The statement locks the wallet
 accounts in id order, re-checks status and funds on the locked rows, and only
 if they pass claims the idempotency key and writes balances, transaction,
-entries and audit row. A refusal writes nothing; Python then names the reason
-from the locked rows the statement returns, with the same rules as the
-SQLite backend.
+entries, audit row and the outbox's transaction.posted event. A refusal
+writes nothing; Python then names the reason from the locked rows the
+statement returns, with the same rules as the SQLite backend.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from services.audit import AuditNote
 from services.compliance.alert_rows import alert_events, alert_rows
 from services.compliance.posting_checks import StaleStanding, check_locked, forget_usage_rows
 from services.db.sql import as_uuid, fetch
+from services.ledger.announce import POSTED, posted_payload
 from services.ledger.plan import PostingPlan
 from services.ledger.postgres_parts import USAGE_COLUMNS, alert_and_event_ctes, decide_cte, no_usage_parts, usage_parts
 from services.ledger.records import TransactionRecord
@@ -149,6 +150,16 @@ def _statement(
             f" $7, {param(audit.operation[:64])}, 'Transaction', {param(str(checked.transaction_id))}, {param(audit.request_id)}, 'OK'"
             " FROM ok WHERE ok.passes)"
         )
+    # transaction.posted, in this same statement: written exactly when the posting passes and is not held.
+    posted = json.dumps(posted_payload(
+        transaction_id=checked.transaction_id, kind=req.kind.value, currency=plan.currency, amount_minor=plan.amount_minor,
+        fee_minor=plan.fee.fee_minor, from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id,
+    ))
+    extra += (
+        ", posted_event AS (INSERT INTO domain_event (partner_id, type, object_type, object_id, payload, occurred_at)"
+        f" SELECT $7, '{POSTED}', 'Transaction', $11::text, {param(posted)}::jsonb, now() FROM ok, decide d"
+        " WHERE ok.passes AND NOT d.hold)"
+    )
     alerts = alert_rows(check, check.hits)
     writes_alerts = bool(alerts) or check.hold or (check.velocity is not None and velocity_alert)
     if writes_alerts:

@@ -25,6 +25,7 @@ from services.aml.velocity import next_window, velocity_hit
 from services.audit import AuditNote, record_event
 from services.compliance.posting_checks import INSERT_USAGE_ROW, ComplianceCheck, check_locked
 from services.db.sql import as_datetime, execute, fetch
+from services.ledger.announce import POSTED, posted_payload
 from services.ledger.locking import apply_balance_changes, lock_wallets, reserve
 from services.ledger.plan import PostingPlan
 from services.ledger.records import TransactionRecord
@@ -130,6 +131,16 @@ async def post_on_sqlite(principal: Principal, checked: CheckedRequest, plan: Po
                 using_db=conn,
             )
         await _record_alerts(conn, principal, check, hits, held, transaction_id)
+        if not held:
+            await DomainEvent.create(
+                partner_id=principal.partner_id, type=POSTED, object_type="Transaction", object_id=str(transaction_id),
+                payload=posted_payload(
+                    transaction_id=transaction_id, kind=req.kind.value, currency=plan.currency,
+                    amount_minor=plan.amount_minor, fee_minor=plan.fee.fee_minor,
+                    from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id,
+                ),
+                using_db=conn,
+            )
         if audit is not None:
             # In the posting's own transaction: the audit row commits with the
             # money (or not at all) and shares its commit instead of paying another.

@@ -82,7 +82,8 @@ async def _written(partner_id: str, customer_id: str) -> tuple[int, int, str]:
     customer = await Customer.get(id=object_uuid(customer_id))
     return (
         await KycSubmission.filter(customer_id=customer.id).count(),
-        await DomainEvent.filter(partner_id=uuid.UUID(partner_id)).count(),
+        # Onboarding's own events (customer.created, wallet.opened) are not the application's.
+        await DomainEvent.filter(partner_id=uuid.UUID(partner_id)).exclude(type__in=["customer.created", "wallet.opened"]).count(),
         customer.kyc_status.value,
     )
 

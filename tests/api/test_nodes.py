@@ -15,6 +15,7 @@ from tests.api.kyc_support import submitted
 from tests.api.staff_support import staff  # noqa: F401 - the fixture
 from tests.api.test_aml_cases import raise_alert
 from tests.api.support import error_codes
+from tests.api.webhook_support import webhook_ids
 from tests.factories import BearerSession, next_id
 
 NODE = "query($id: ID!) { node(id: $id) { __typename id } }"
@@ -67,6 +68,8 @@ async def world(clients, staff):  # noqa: F811 - pytest fixture injection
         "AmlAlert": alert_id,
         "AmlCase": case["amlCaseOpen"]["case"]["id"],
         "StaffUser": (await officer.ok("{ viewer { staffUser { id } } }"))["viewer"]["staffUser"]["id"],
+        "Event": (await a.ok('{ events(first: 1, types: ["customer.created"]) { nodes { id } } }'))["events"]["nodes"][0]["id"],
+        **await webhook_ids(a),
     }
     return {"a": a, "b": b, "admin": admin, "ids": ids}
 
@@ -84,7 +87,7 @@ def test_every_node_type_of_the_schema_can_be_fetched_and_is_tested():
 
 
 TESTED_TYPES = ("Customer", "Wallet", "Transaction", "Partner", "ApiClient", "FeeRule", "AuditEvent", "CompliancePolicy",
-                "KycSubmission", "AmlAlert", "AmlCase", "StaffUser")
+                "KycSubmission", "AmlAlert", "AmlCase", "StaffUser", "Event", "WebhookEndpoint", "WebhookDelivery")
 
 
 @pytest.mark.parametrize("type_name", TESTED_TYPES)

@@ -46,6 +46,8 @@ from models import (
     StaffUser,
     Transaction,
     Wallet,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from models.enums import PartnerStatus, WalletStatus
 from schema.build import schema as api_schema
@@ -58,6 +60,7 @@ from services.partners.status import set_partner_status
 from services.partners.onboarding import create_partner
 from services.staff import create_staff
 from tests.api import kyc_support
+from tests.api import webhook_support
 from tests.api.staff_support import StaffClient, StaffFactory, customer_session
 from tests.api.support import error_codes
 from tests.factories import ApiClientFactory, GraphQLClient, next_id
@@ -389,6 +392,19 @@ def _cells(partner: str, without: str, other: str, customer: str, admin: str, co
 F, N, H = FORBIDDEN, NOT_FOUND, HIDDEN
 PAYLOAD = "userErrors { code message }"
 
+def _webhook_endpoint_target(**extra: Any) -> Variables:
+    """A fresh endpoint of A for each call (written directly: the per-partner cap does not apply)."""
+    async def variables(w: World, caller: str) -> dict[str, Any]:
+        return {"input": {"endpointId": await webhook_support.stored_endpoint(w.a.partner_id), **extra}}
+
+    return variables
+
+
+async def _webhook_delivery_target(w: World, caller: str) -> dict[str, Any]:
+    endpoint = await webhook_support.stored_endpoint(w.a.partner_id)
+    return {"input": {"deliveryId": await webhook_support.finished_delivery(w.a.partner_id, endpoint)}}
+
+
 QUERIES: dict[str, Row] = {
     "viewer": Row("{ viewer { kind } }", _const(lambda w: {}), None, False, NA,
                   _cells(OK, OK, NA, OK, OK, OK, OK, OK)),
@@ -414,6 +430,14 @@ QUERIES: dict[str, Row] = {
                     "partners:read", False, NA, _cells(F, F, F, F, OK, OK, OK, OK)),
     "auditEvents": Row("{ auditEvents(first: 1) { nodes { id operation } } }", _const(lambda w: {}), "audit:read",
                        False, NA, _cells(F, F, F, F, OK, OK, F, F)),
+    # The event feed: webhooks:manage for partners (never delegated to customer tokens), audit:read for staff.
+    "events": Row("{ events(first: 100) { nodes { id type data { walletId customerId transactionId } } } }",
+                  _const(lambda w: {}), "webhooks:manage", False, HIDDEN, _cells(OK, F, H, F, OK, OK, F, F),
+                  staff_scope="audit:read"),
+    "webhookEndpoints": Row("{ webhookEndpoints(first: 100) { nodes { id } } }", _const(lambda w: {}), "webhooks:manage",
+                            True, HIDDEN, _cells(OK, F, H, F, F, F, F, F)),
+    "webhookDeliveries": Row("{ webhookDeliveries(first: 100) { nodes { id } } }", _const(lambda w: {}), "webhooks:manage",
+                             True, HIDDEN, _cells(OK, F, H, F, F, F, F, F)),
     "feeQuote": Row("query($input: FeeQuoteInput!) { feeQuote(input: $input) { feeKind fee { amount } } }",
                     _quote_target, "fees:read", False, NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK)),
     "feeSchedule": Row("{ feeSchedule { id kind scope } }", _const(lambda w: {}), "fees:read", False, HIDDEN,
@@ -571,6 +595,26 @@ MUTATIONS: dict[str, Row] = {
         f"mutation($input: WalletNicknameSetInput!) {{ walletNicknameSet(input: $input) {{ wallet {{ nickname }} {PAYLOAD} }} }}",
         _const(lambda w: {"input": {"walletId": w.a_w1, "nickname": "Matrix"}}),
         "wallets:write", False, NOT_FOUND, _cells(OK, F, N, _delegable("wallets:write"), F, F, F, F)),
+    # Webhooks: the partner's own token with webhooks:manage only (issue 12).
+    "webhookEndpointCreate": Row(
+        f"mutation($input: WebhookEndpointCreateInput!) {{ webhookEndpointCreate(input: $input) {{ webhookEndpoint {{ id }} {PAYLOAD} }} }}",
+        _const(lambda w: {"input": {"url": "https://93.184.216.34/hook", "eventTypes": ["*"]}}),
+        "webhooks:manage", True, NA, _cells(OK, F, NA, F, F, F, F, F)),
+    "webhookEndpointUpdate": Row(
+        f"mutation($input: WebhookEndpointUpdateInput!) {{ webhookEndpointUpdate(input: $input) {{ webhookEndpoint {{ id }} {PAYLOAD} }} }}",
+        _webhook_endpoint_target(description="matrix"), "webhooks:manage", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    "webhookEndpointDelete": Row(
+        f"mutation($input: WebhookEndpointInput!) {{ webhookEndpointDelete(input: $input) {{ deletedWebhookEndpointId {PAYLOAD} }} }}",
+        _webhook_endpoint_target(), "webhooks:manage", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    "webhookEndpointRotateSecret": Row(
+        f"mutation($input: WebhookEndpointInput!) {{ webhookEndpointRotateSecret(input: $input) {{ webhookEndpoint {{ id }} {PAYLOAD} }} }}",
+        _webhook_endpoint_target(), "webhooks:manage", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    "webhookTest": Row(
+        f"mutation($input: WebhookEndpointInput!) {{ webhookTest(input: $input) {{ ping {{ succeeded }} {PAYLOAD} }} }}",
+        _webhook_endpoint_target(), "webhooks:manage", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    "webhookRedeliver": Row(
+        f"mutation($input: WebhookRedeliverInput!) {{ webhookRedeliver(input: $input) {{ webhookDelivery {{ id }} {PAYLOAD} }} }}",
+        _webhook_delivery_target, "webhooks:manage", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
 }
 
 MATRIX: dict[str, Row] = {**QUERIES, **MUTATIONS}
@@ -633,7 +677,9 @@ def test_no_staff_role_but_admin_writes_and_partners_never_reach_staff_operation
         assert row.expect["analyst"] == FORBIDDEN, f"analyst may {name}"
         assert row.expect["support"] == FORBIDDEN, f"support may {name}"
     for name, row in MATRIX.items():
-        if (row.staff_scope or row.scope) in STAFF_ONLY_PERMISSIONS and row.scope is not None:
+        # A staff-only permission keeps partners out, unless the row names a partner scope of its own (events).
+        staff_only = row.scope in STAFF_ONLY_PERMISSIONS or (row.staff_scope in STAFF_ONLY_PERMISSIONS and row.scope not in PARTNER_SCOPES)
+        if staff_only and row.scope is not None:
             for caller in ("partner", "partner-without-scope", "other-partner", "customer"):
                 assert row.expect[caller] == FORBIDDEN, (name, caller)
     # No staff role moves money.
@@ -674,7 +720,8 @@ async def _state(w: World, variables: dict[str, Any]) -> dict[str, Any]:
     """Everything a refused call could have changed: table sizes, balances, and the targets' rows."""
     counts = {model.__name__: await model.all().count() for model in (
         Partner, ApiClient, Customer, Wallet, Account, Transaction, Entry, IdempotencyRecord, RevokedToken,
-        StaffUser, SigningKey, FeeRule, AmlAlert, AmlCase, AmlCaseNote, DomainEvent, CustomerOwnLimit)}
+        StaffUser, SigningKey, FeeRule, AmlAlert, AmlCase, AmlCaseNote, DomainEvent, CustomerOwnLimit,
+        WebhookEndpoint, WebhookDelivery)}
     partner_ids = [uuid.UUID(w.a.partner_id), uuid.UUID(w.b.partner_id)]
     balances = await Account.filter(partner_id__in=partner_ids).order_by("id").values_list("id", "balance_minor")
     targets: dict[str, Any] = {}
@@ -695,6 +742,11 @@ async def _state(w: World, variables: dict[str, Any]) -> dict[str, Any]:
             targets[str(object_id)] = await AmlCase.filter(id=object_id).values_list("status", "assignee_id")
         elif type_name == "AmlAlert":
             targets[str(object_id)] = await AmlAlert.filter(id=object_id).values_list("status", "case_id")
+        elif type_name == "WebhookEndpoint":
+            targets[str(object_id)] = await WebhookEndpoint.filter(id=object_id).values_list(
+                "status", "url", "description", "secret_enc", "previous_secret_enc")
+        elif type_name == "WebhookDelivery":
+            targets[str(object_id)] = await WebhookDelivery.filter(id=object_id).values_list("status", "next_attempt_at")
         elif type_name == "StaffUser":
             targets[str(object_id)] = await StaffUser.filter(id=object_id).values_list("active", "role", "min_token_iat_s")
     return {"counts": counts, "balances": balances, "targets": targets,

@@ -49,7 +49,7 @@ def _codes(payload: dict[str, Any]) -> list[str]:
 
 
 async def _events(wallet_id: str) -> list[tuple[str, dict[str, Any]]]:
-    rows = await DomainEvent.filter(object_type="Wallet", object_id=str(object_uuid(wallet_id))).order_by("id")
+    rows = await DomainEvent.filter(object_type="Wallet", object_id=str(object_uuid(wallet_id))).exclude(type="wallet.opened").order_by("id")
     return [(row.type, row.payload) for row in rows]
 
 

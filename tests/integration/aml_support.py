@@ -170,7 +170,10 @@ async def open_alerts(scene: Scene) -> list[dict[str, Any]]:
 
 async def events(scene: Scene) -> list[dict[str, Any]]:
     """The scene's events in order: the partner's own, and the bank-internal ones (no partner) about it."""
-    rows = await DomainEvent.filter(Q(partner_id=scene.partner_id) | Q(partner_id=None)).order_by("id").values(
+    # The compliance events only: the lifecycle events every onboarding, posting and fee change writes are
+    # tests/integration/test_event_outbox.py's business.
+    rows = await DomainEvent.filter(Q(partner_id=scene.partner_id) | Q(partner_id=None)).exclude(
+        type__in=["customer.created", "wallet.opened", "transaction.posted", "fee_rule.changed"]).order_by("id").values(
         "partner_id", "type", "object_type", "object_id", "payload")
     mine = []
     for row in rows:

@@ -88,7 +88,7 @@ async def screening_status(customer_id: uuid.UUID) -> str:
 
 
 async def customer_events(partner_id: uuid.UUID, customer_id: uuid.UUID) -> list[str]:
-    rows = await DomainEvent.filter(partner_id=partner_id, object_id=str(customer_id)).order_by("id")
+    rows = await DomainEvent.filter(partner_id=partner_id, object_id=str(customer_id)).exclude(type="customer.created").order_by("id")
     return [row.type for row in rows]
 
 

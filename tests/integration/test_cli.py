@@ -158,3 +158,15 @@ def test_an_unreachable_database_is_one_clear_line_without_a_traceback(tmp_path,
     assert ("127.0.0.1:1" in line) if url.startswith("postgres") else ("does not exist" in line)
     assert result.stdout == ""
     assert "s3cret" not in result.stderr, "the password must not be printed"
+
+
+async def test_events_purge_keeps_thirty_days_and_deletes_older_delivered_events(demo):
+    url, workdir, _ = demo
+    assert "at least 30 days" in assert_clean_failure(qianbao("events", "purge", "--older-than-days", "7", "--database-url", url, cwd=workdir))
+    (event_id,) = (await query(url, "SELECT MIN(id) FROM domain_event"))[0]
+    await query(url, "UPDATE domain_event SET occurred_at = '2020-01-01T00:00:00+00:00', delivered_at = '2020-01-02T00:00:00+00:00'"
+                     f" WHERE id = {int(event_id)}")
+    purged = qianbao("events", "purge", "--database-url", url, cwd=workdir)
+    assert purged.returncode == 0, purged.stderr
+    assert "purged 1 delivered events older than 30 days" in purged.stdout
+    assert (await query(url, f"SELECT COUNT(*) FROM domain_event WHERE id = {int(event_id)}"))[0][0] == 0

@@ -65,7 +65,8 @@ async def onboard(principal: Principal, display_name: str, *, kind: str = "INDIV
 
 
 async def events_about(*object_ids: object) -> list[tuple[str, str]]:
-    rows = await DomainEvent.filter(object_id__in=[str(i) for i in object_ids]).order_by("id").values_list("type", "object_id")
+    rows = await DomainEvent.filter(object_id__in=[str(i) for i in object_ids]).exclude(type="customer.created").order_by("id").values_list(
+        "type", "object_id")
     return [(t, o) for t, o in rows]
 
 

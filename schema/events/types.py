@@ -1,0 +1,134 @@
+"""GraphQL types of the event feed: Event, and EventData (the catalogue's payload fields, typed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from schema.common.context import Info
+from schema.common.money import Money
+from schema.common.permissions import Authenticated
+from schema.common.relay import Node, to_global_id
+from schema.common.scalars import Decimal
+from schema.events.payload import wire_payload
+from services.event_catalogue import PAYLOAD_FIELDS
+from services.event_feed import EventRecord
+
+_ID = "a global ID; null when this event type has no such field"
+
+
+@strawberry.type(
+    description="The facts of one event: the documented payload fields of its type (see Event.type), typed. Every id"
+    " is a global ID and money is Money; a field its type does not carry is null. No field ever carries personal"
+    " data (names, contact details, addresses, ID numbers): read the object itself for those."
+)
+class EventData:
+    customer_id: strawberry.ID | None = strawberry.field(description=f"The customer concerned ({_ID}).")
+    wallet_id: strawberry.ID | None = strawberry.field(description=f"The wallet concerned ({_ID}).")
+    transaction_id: strawberry.ID | None = strawberry.field(description=f"The transaction concerned ({_ID}).")
+    submission_id: strawberry.ID | None = strawberry.field(description=f"The KYC submission concerned ({_ID}).")
+    from_wallet_id: strawberry.ID | None = strawberry.field(
+        description=f"transaction.posted: the paying wallet ({_ID}; null for a top-up)."
+    )
+    to_wallet_id: strawberry.ID | None = strawberry.field(
+        description=f"transaction.posted: the receiving wallet ({_ID}; null for a withdrawal)."
+    )
+    swept_to_wallet_id: strawberry.ID | None = strawberry.field(
+        description=f"wallet.closed: the wallet the remaining balance was swept to ({_ID})."
+    )
+    reversal_id: strawberry.ID | None = strawberry.field(
+        description=f"transaction.reversed (reserved): the reversing transaction ({_ID})."
+    )
+    fee_rule_id: strawberry.ID | None = strawberry.field(
+        description=f"fee_rule.changed: the rule created or ended, or the new version ({_ID})."
+    )
+    replaces_fee_rule_id: strawberry.ID | None = strawberry.field(
+        description=f"fee_rule.changed with change UPDATED: the version that ends ({_ID})."
+    )
+    alert_id: strawberry.ID | None = strawberry.field(description=f"aml.alert_raised (bank staff only): the alert ({_ID}).")
+    partner_id: strawberry.ID | None = strawberry.field(
+        description=f"aml.alert_raised (bank staff only): the partner whose customer it is ({_ID})."
+    )
+    amount: Money | None = strawberry.field(description="transaction.posted: the amount moved.")
+    fee: Money | None = strawberry.field(description="transaction.posted: the fee charged on top of the amount.")
+    daily: Decimal | None = strawberry.field(  # type: ignore[valid-type]
+        description="customer.limits_changed: the new daily limit in `currency` as a decimal string; null when none."
+    )
+    per_transaction: Decimal | None = strawberry.field(  # type: ignore[valid-type]
+        description="customer.limits_changed: the new per-transaction limit in `currency`; null when none."
+    )
+    currency: str | None = strawberry.field(
+        description="wallet.opened: the wallet's currency; customer.limits_changed: the limits' currency (ISO 4217)."
+    )
+    kind: str | None = strawberry.field(
+        description="customer.created: INDIVIDUAL or BUSINESS; transaction.posted: the TransactionKind name."
+    )
+    change: str | None = strawberry.field(description="fee_rule.changed: CREATED, UPDATED or RETIRED.")
+    changed: list[str] | None = strawberry.field(
+        description="customer.updated: the API names of the changed fields (never their values)."
+    )
+    tier: int | None = strawberry.field(description="kyc.approved/rejected/needs_info: the customer's KYC tier after it.")
+    rule: str | None = strawberry.field(description="aml.alert_raised (bank staff only): the AML rule that fired.")
+    severity: str | None = strawberry.field(description="aml.alert_raised (bank staff only): the alert's severity.")
+    action: str | None = strawberry.field(description="aml.alert_raised (bank staff only): ALERT or HOLD.")
+
+    @classmethod
+    def of(cls, event_type: str, payload: dict[str, Any]) -> EventData:
+        """Typed fields from a stored payload, through the one wire conversion (global IDs)."""
+        wire = wire_payload(event_type, payload)
+        values: dict[str, Any] = {name: None for name in cls.__annotations__ if not name.startswith("_")}
+        for name, value in wire.items():
+            attr = _SNAKE.get(name)
+            if attr is None:
+                continue
+            if attr in ("amount", "fee") and value is not None:
+                value = Money(amount=value["amount"], currency=value["currency"])
+            values[attr] = value
+        return cls(**values)
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+# The catalogue's payload names (camelCase, as on the wire) -> EventData's attributes.
+_SNAKE: dict[str, str] = {name: _snake(name) for name in PAYLOAD_FIELDS}
+
+
+@strawberry.type(
+    description="One domain event from the outbox: a state change a partner cares about, written in the same database"
+    " transaction as the change (it exists if and only if the change committed). Kept at least 30 days. Types,"
+    " versions and payload fields are listed in the README's event catalogue."
+)
+class Event(Node):
+    id: strawberry.ID = strawberry.field(description="The event's opaque global ID (node(id:) finds it).")
+    type: str = strawberry.field(
+        description="The event's stable dotted type, e.g. transaction.posted, wallet.frozen, kyc.approved."
+    )
+    version: int = strawberry.field(
+        description="The version of the type's payload (1 for every type today); a breaking payload change gets a new one."
+    )
+    occurred_at: datetime = strawberry.field(description="When the change was committed (UTC).")
+    data: EventData = strawberry.field(description="The event's payload, typed (global IDs and Money).")
+    object_type: strawberry.Private[str]
+    object_id: strawberry.Private[str]
+
+    @strawberry.field(
+        permission_classes=[Authenticated],
+        description="The object the event is about, as it is now (resolved on demand with node(id:)'s rules: null when"
+        " your token's scopes do not show that type, or the object is gone).",
+    )
+    async def object(self, info: Info) -> Node | None:
+        from schema.nodes import resolve_node
+
+        return await resolve_node(info, to_global_id(self.object_type, self.object_id))  # type: ignore[arg-type]
+
+    @classmethod
+    def from_record(cls, record: EventRecord) -> Event:
+        return cls(
+            id=to_global_id("Event", record.id),  # type: ignore[arg-type]
+            type=record.type, version=record.version, occurred_at=record.occurred_at,
+            data=EventData.of(record.type, record.payload), object_type=record.object_type, object_id=record.object_id,
+        )

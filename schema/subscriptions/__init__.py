@@ -1,0 +1,1 @@
+"""GraphQL subscriptions (graphql-transport-ws over a websocket on /graphql): live wallet, transaction and event updates."""

@@ -1,0 +1,1 @@
+"""Webhook endpoints and deliveries (partners with the webhooks:manage scope)."""

@@ -1,0 +1,1 @@
+"""Webhooks: partner endpoints, signed deliveries of domain events (Standard Webhooks), retries and URL safety."""
