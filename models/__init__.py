@@ -5,7 +5,7 @@ from models.audit import AuditChainHead, AuditEvent
 from models.compliance_policy import CompliancePolicy
 from models.customer import Customer, CustomerOwnLimit
 from models.data_key import DataKey
-from models.domain_event import DomainEvent
+from models.domain_event import DomainEvent, OutboxCursor
 from models.fee_rule import FeeRule
 from models.idempotency import IdempotencyRecord
 from models.kyc import KycSubmission
@@ -31,6 +31,7 @@ __all__ = [
     "CustomerOwnLimit",
     "DataKey",
     "DomainEvent",
+    "OutboxCursor",
     "Entry",
     "FeeRule",
     "IdempotencyRecord",

@@ -21,13 +21,15 @@ import uuid
 from tortoise.transactions import in_transaction
 
 from auth.principal import Principal
-from models import AmlAlert
+from models import AmlAlert, Transaction
+from services import live
 from services.aml.records import AlertRecord
 from services.aml.resolution import close_alerts, decide_customer, lock_open_alert, open_alerts_of_transaction
 from services.authority import require_staff
 from services.compliance.standing_channel import announce_standing_changed
 from services.db.sql import as_uuid
 from services.ledger.held import decide_held_transaction
+from services.ledger.records import TransactionRecord
 from services.validation import clean_reason
 
 REVIEW_PERMISSION = "aml:review"
@@ -37,7 +39,7 @@ async def resolve_alert(*, principal: Principal, alert_id: uuid.UUID, decision: 
     """Decide one OPEN alert (staff with aml:review) and whatever it held; return the resolved alert."""
     require_staff(principal, REVIEW_PERMISSION)
     reason = clean_reason(reason, max_len=1000)
-    standing_changed = False
+    standing_changed, decided_transaction = False, None
     async with in_transaction() as conn:
         alert = await lock_open_alert(conn, alert_id, decision)
         closing = [alert_id]
@@ -45,10 +47,14 @@ async def resolve_alert(*, principal: Principal, alert_id: uuid.UUID, decision: 
             transaction_id = as_uuid(alert["transaction_id"])
             await decide_held_transaction(conn, transaction_id, decision, field="alertId")
             closing = await open_alerts_of_transaction(conn, transaction_id)
+            decided_transaction = transaction_id
         elif alert["rule"] == "SANCTIONS_SCREENING":
             await decide_customer(conn, as_uuid(alert["customer_id"]), as_uuid(alert["partner_id"]), decision, alert_id)
             standing_changed = True
         await close_alerts(conn, principal=principal, alert_id=alert_id, closing=closing, decision=decision, reason=reason)
     if standing_changed:
         await announce_standing_changed()
+    if decided_transaction is not None:
+        # Committed: the held transaction's wallets changed (released: money moved; rejected: reservation ended).
+        await live.announce_wallets(TransactionRecord.from_row(await Transaction.get(id=decided_transaction)))
     return AlertRecord.from_row(await AmlAlert.get(id=alert_id))

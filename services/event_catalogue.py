@@ -126,6 +126,11 @@ _TYPES = (
         PayloadField("change", FieldKind.STRING, "CREATED, UPDATED (feeRuleId is the new version) or RETIRED."),
         _id("replacesFeeRuleId", "FeeRule", "UPDATED: the version that ends.", optional=True),
     ), broadcast=True),  # a partner's own rule: that partner's; a bank default (no partner): every partner's
+    EventType("webhook_endpoint.disabled", "A webhook endpoint was disabled by the bank after failing every delivery "
+              "for more than 24 hours (re-enable it with webhookEndpointUpdate).", "WebhookEndpoint", (
+        _id("endpointId", "WebhookEndpoint", "The endpoint that was disabled."),
+        PayloadField("status", FieldKind.STRING, "The endpoint's status now: FAILING."),
+    )),
     EventType("aml.alert_raised", "An AML rule fired (the bank's own: never shown to a partner).", "AmlAlert", (
         _id("alertId", "AmlAlert", "The alert."),
         PayloadField("rule", FieldKind.STRING, "The rule that fired."),

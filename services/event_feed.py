@@ -1,10 +1,10 @@
 """Replaying the outbox (the event feed) and purging it.
 
-`list_events` pages through the events a caller may see, oldest first, by the
-events' increasing ids: a partner stores the last cursor it processed and asks
-for `after` it after downtime. Ids are taken when a row is written, not when it
-commits, so an event of a transaction that commits late can land just behind a
-cursor already handed out (README: re-read the last few seconds). Who sees what:
+`list_events` pages through the events a caller may see, oldest first, in
+position order up to the horizon of finished transactions
+(services.outbox_position): a partner stores the last cursor it processed and
+asks for `after` it after downtime, and no event can commit behind a cursor
+already handed out. Who sees what:
 
 - a partner's own token with `webhooks:manage` (the scope that also
   configures where events are pushed): its own events of the partner types,
@@ -15,8 +15,9 @@ cursor already handed out (README: re-read the last few seconds). Who sees what:
   customer's app follows its own objects through the API and subscriptions).
 
 Events are kept at least RETENTION_DAYS (30) days. `purge_events` (the CLI's
-`qianbao events purge`) deletes delivered events older than that (never
-younger), and with `include_undelivered` also ones that no dispatcher marked.
+`qianbao events purge`, and the dispatcher once an hour) deletes events older
+than that (never younger) that the webhook fan-out has passed, and with
+`include_undelivered` also ones it has not (no dispatcher ever ran).
 """
 
 from __future__ import annotations
@@ -27,14 +28,20 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from auth.principal import Principal
-from models import DomainEvent
+from tortoise import connections
+from tortoise.expressions import Q
+
+from models import DomainEvent, OutboxCursor
+from services import outbox_position
 from services.authority import is_staff, require_scope, require_staff
 from services.errors import ValidationFailed
 from services.event_catalogue import BROADCAST_EVENT_TYPES, CATALOGUE, EVENT_TYPES, PARTNER_EVENT_TYPES
-from services.pagination import Page, keyset_page, map_page
+from services.outbox_position import Position
+from services.pagination import Page, assemble_page, map_page, page_window
 from services.scoping import visible_events
 
 PARTNER_SCOPE = "webhooks:manage"
+WEBHOOK_CURSOR = "webhooks"  # the webhook fan-out's row in outbox_cursor (services.webhooks.dispatcher.CURSOR)
 STAFF_PERMISSION = "audit:read"
 RETENTION_DAYS = 30
 MAX_TYPES = 50
@@ -86,19 +93,27 @@ async def list_events(
     query = visible_events(DomainEvent, principal, partner_types=PARTNER_EVENT_TYPES, broadcast_types=BROADCAST_EVENT_TYPES)
     if wanted is not None:
         query = query.filter(type__in=wanted)
-    page = await keyset_page(query, first=first, after=after, integer_ids=True)
-    return map_page(page, EventRecord.from_row)
+    window = page_window(first=first, after=after)
+    if window.after is not None:
+        query = outbox_position.after(query, Position.from_uuid(window.after))
+    below = await outbox_position.horizon(connections.get("default"))
+    rows = await outbox_position.final(query, below).order_by("tx", "id").limit(window.size + 1)
+    keys = [Position(row.tx, row.id).as_uuid() for row in rows]
+    return map_page(assemble_page(keys, dict(zip(keys, rows)), window), EventRecord.from_row)
 
 
 async def purge_events(*, older_than_days: int = RETENTION_DAYS, include_undelivered: bool = False,
                        now: datetime | None = None) -> int:
-    """Delete delivered events older than `older_than_days` (at least RETENTION_DAYS); how many went."""
+    """Delete events older than `older_than_days` (at least RETENTION_DAYS) that webhooks are done with; how many."""
     if older_than_days < RETENTION_DAYS:
         raise ValidationFailed(f"events are kept at least {RETENTION_DAYS} days", field=["olderThanDays"])
     cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=older_than_days)
     query = DomainEvent.filter(occurred_at__lt=cutoff)
     if not include_undelivered:
-        query = query.filter(delivered_at__isnull=False)
+        # Only what the webhook fan-out has passed: its deliveries carry their own copy of the body.
+        cursor = await OutboxCursor.get_or_none(name=WEBHOOK_CURSOR)
+        passed = Position(cursor.tx, cursor.event_id) if cursor is not None else Position(0, 0)
+        query = query.filter(Q(tx__lt=passed.tx) | Q(tx=passed.tx, id__lte=passed.event_id))
     return await query.delete()
 
 

@@ -32,6 +32,7 @@ from tortoise.transactions import in_transaction
 from auth.principal import Principal
 from models import IdempotencyRecord, Transaction, Wallet
 from models.enums import TransactionStatus, WalletStatus
+from services import live
 from services.audit import AuditNote, record_event
 from services.authority import require_partner_token, require_scope
 from services.db.wallet_rows import LockedWallet
@@ -128,6 +129,10 @@ async def _close_with_sweep(
                 detail=f"{detail} reason={note}" if note else detail,
             )
     audited = audit is not None
+    # Committed: the closed wallet's (and the sweep target's) subscribers re-read them. The sweep's own
+    # announcement ran inside this transaction, before the commit, so it may have shown the old state.
+    for wallet_id in ids:
+        await live.announce_wallet_status(wallet_id, row.status if wallet_id == wallet.id else "ACTIVE")
     return WalletClosing(wallet=WalletRecord.from_row(row, audited=audited), sweep=sweep, audited=audited)
 
 

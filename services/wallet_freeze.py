@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 from auth.principal import Principal
 from models import Wallet
 from models.enums import WalletStatus
+from services import live
 from services.audit import AuditNote, record_event
 from services.authority import require_staff
 from services.errors import NotFound, WalletStateConflict
@@ -87,4 +88,5 @@ async def _change_status(
                 object_id=str(wallet.id), request_id=audit.request_id, partner_id=wallet.partner_id,  # type: ignore[attr-defined]
                 detail=f"walletId={wallet.id} customerId={payload['customerId']} status={target.value} reason={text}",
             )
+    await live.announce_wallet_status(wallet.id, target)  # committed: walletUpdated subscribers re-read it
     return WalletRecord.from_row(wallet, audited=audit is not None)

@@ -73,6 +73,10 @@ class EventData:
     rule: str | None = strawberry.field(description="aml.alert_raised (bank staff only): the AML rule that fired.")
     severity: str | None = strawberry.field(description="aml.alert_raised (bank staff only): the alert's severity.")
     action: str | None = strawberry.field(description="aml.alert_raised (bank staff only): ALERT or HOLD.")
+    endpoint_id: strawberry.ID | None = strawberry.field(
+        description=f"webhook_endpoint.disabled: the webhook endpoint the bank disabled ({_ID})."
+    )
+    status: str | None = strawberry.field(description="webhook_endpoint.disabled: the endpoint's status now (FAILING).")
 
     @classmethod
     def of(cls, event_type: str, payload: dict[str, Any]) -> EventData:
@@ -111,6 +115,12 @@ class Event(Node):
         description="The version of the type's payload (1 for every type today); a breaking payload change gets a new one."
     )
     occurred_at: datetime = strawberry.field(description="When the change was committed (UTC).")
+    sequence: str = strawberry.field(
+        description="Orders the events of one object: a later change of the same wallet, customer or other object"
+        " always has a larger sequence (a decimal integer as a string; compare as integers). Webhooks can arrive"
+        " out of order (retries, parallel deliveries): keep the largest sequence seen per object and ignore older ones."
+        " The same value is the `sequence` of the event's webhook body."
+    )
     data: EventData = strawberry.field(description="The event's payload, typed (global IDs and Money).")
     object_type: strawberry.Private[str]
     object_id: strawberry.Private[str]
@@ -129,6 +139,6 @@ class Event(Node):
     def from_record(cls, record: EventRecord) -> Event:
         return cls(
             id=to_global_id("Event", record.id),  # type: ignore[arg-type]
-            type=record.type, version=record.version, occurred_at=record.occurred_at,
+            type=record.type, version=record.version, occurred_at=record.occurred_at, sequence=str(record.id),
             data=EventData.of(record.type, record.payload), object_type=record.object_type, object_id=record.object_id,
         )

@@ -86,6 +86,8 @@ class Subscription:
             async with live.subscribe(live.wallet_topic(wallet_uuid)) as updates:
                 while True:
                     message = await updates.next()
+                    if not message.get("transactionId"):
+                        continue  # a change of the wallet itself (frozen, closed): walletUpdated's business
                     _fresh_loaders(info)
                     try:
                         record = await ledger_queries.get_transaction(

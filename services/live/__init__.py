@@ -14,11 +14,11 @@ failed payment).
 
 from __future__ import annotations
 
-from services.live.announce import EVENT_TYPES, announce_wallets, event_topic, wallet_topic
+from services.live.announce import EVENT_TYPES, announce_wallet_status, announce_wallets, event_topic, wallet_topic
 from services.live.bus import LocalBus, Subscription, publish, start, stop, subscribe
 from services.live.slots import MAX_SUBSCRIPTIONS_PER_OWNER, TooManySubscriptions, open_slots, slot
 
 __all__ = [
     "EVENT_TYPES", "MAX_SUBSCRIPTIONS_PER_OWNER", "LocalBus", "Subscription", "TooManySubscriptions",
-    "announce_wallets", "event_topic", "open_slots", "publish", "slot", "start", "stop", "subscribe", "wallet_topic",
+    "announce_wallet_status", "announce_wallets", "event_topic", "open_slots", "publish", "slot", "start", "stop", "subscribe", "wallet_topic",
 ]

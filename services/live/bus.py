@@ -103,6 +103,18 @@ async def publish(topic: str, message: dict[str, Any]) -> None:
     local_bus.deliver(topic, message)
 
 
+async def publish_many(messages: list[tuple[str, dict[str, Any]]]) -> None:
+    """Send several messages (each to its topic) at once: one Redis round trip when Redis is configured."""
+    if _relay is not None:
+        try:
+            await _relay.publish_batch(json.dumps([[topic, message] for topic, message in messages]))
+            return
+        except Exception:  # noqa: BLE001 - Redis down: this process's subscribers still hear it
+            log.warning("live update via Redis failed; delivered in this process only", exc_info=True)
+    for topic, message in messages:
+        local_bus.deliver(topic, message)
+
+
 @asynccontextmanager
 async def subscribe(topic: str) -> AsyncIterator[Subscription]:
     """Receive the topic's messages while the block runs (registered before the block starts)."""

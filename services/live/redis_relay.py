@@ -18,6 +18,7 @@ import redis.asyncio as redis
 
 log = logging.getLogger("qianbao.live")
 RECONNECT_DELAY_S = 1.0
+BATCH = "!batch"  # the channel suffix of a JSON list of [topic, message] pairs (no topic starts with "!")
 
 
 def channel_prefix(redis_url: str) -> str:
@@ -50,6 +51,10 @@ class RedisRelay:
     async def publish(self, topic: str, payload: str) -> None:
         await self.client.publish(self.prefix + topic, payload)
 
+    async def publish_batch(self, payload: str) -> None:
+        """Several (topic, message) pairs in one PUBLISH (a posting's wallets and partner: one round trip)."""
+        await self.client.publish(self.prefix + BATCH, payload)
+
     async def _listen(self) -> None:
         while True:
             pubsub = self.client.pubsub(ignore_subscribe_messages=True)
@@ -76,4 +81,10 @@ class RedisRelay:
         except (TypeError, ValueError):
             log.warning("ignored a malformed live update on %s", channel)
             return
-        self.bus.deliver(channel[len(self.prefix):], payload)
+        topic = channel[len(self.prefix):]
+        if topic == BATCH:
+            for pair in payload if isinstance(payload, list) else []:
+                if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str):
+                    self.bus.deliver(pair[0], pair[1])
+            return
+        self.bus.deliver(topic, payload)

@@ -16,13 +16,17 @@ def _iso(value: datetime) -> str:
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def build_body(*, event_type: str, payload: dict[str, Any], occurred_at: datetime, wire: PayloadConverter) -> bytes:
-    """The Standard Webhooks body `{type, timestamp, data}` as the exact UTF-8 bytes that are signed and sent.
+def build_body(
+    *, event_type: str, payload: dict[str, Any], occurred_at: datetime, wire: PayloadConverter, sequence: int,
+) -> bytes:
+    """The Standard Webhooks body `{type, timestamp, sequence, data}` as the exact UTF-8 bytes signed and sent.
 
     `data` is the event row's payload as `wire` shows it outside the bank (global IDs, documented fields only);
-    the webhook-id header identifies the message.
+    the webhook-id header identifies the message. `sequence` (the event's id, as a decimal string) orders the
+    events of one object: a later change of a wallet always has a larger sequence (services.outbox_position).
     """
-    document = {"type": event_type, "timestamp": _iso(occurred_at), "data": wire(event_type, payload)}
+    document = {"type": event_type, "timestamp": _iso(occurred_at), "sequence": str(sequence),
+                "data": wire(event_type, payload)}
     return json.dumps(document, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
 
 

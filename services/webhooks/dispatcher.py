@@ -1,11 +1,12 @@
 """The webhook dispatcher: fan domain events out into deliveries, claim due deliveries, send, record, retry.
 
 Crash safety (at least once, never lost):
-- Fan-out is one transaction per batch: claim undelivered `domain_event` rows in
-  id order (FOR UPDATE SKIP LOCKED on PostgreSQL), insert one delivery per
-  matching enabled endpoint of the event's partner, set the event's
-  `delivered_at`. A crash before commit leaves the events undelivered; the
-  unique (endpoint, message_id) pair stops a repeat from doubling a delivery.
+- Fan-out is one transaction per batch: lock the fan-out's cursor row
+  (SKIP LOCKED: one dispatcher fans out at a time, the others only send), read
+  the next final events in position order (services.outbox_position), insert
+  one delivery per matching enabled endpoint, move the cursor. A crash before
+  commit repeats the round; the unique (endpoint, message_id) pair stops a
+  repeat from doubling a delivery. No event row is ever updated.
 - A delivery is claimed by taking a short lease (`lease_until`) in its own
   transaction (FOR UPDATE SKIP LOCKED on PostgreSQL, so several workers share
   the work); the HTTP call happens outside any transaction; the result is
@@ -18,6 +19,7 @@ SQLite runs one process (one serialised connection), where the lease alone suffi
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import uuid
@@ -25,12 +27,17 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import httpx
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from models import DomainEvent, WebhookDelivery, WebhookEndpoint
+from models import DomainEvent, OutboxCursor, WebhookDelivery, WebhookEndpoint
 from models.ids import uuid7
-from services.scoping import of_chosen_partners, of_partner
+from services.db.sql import fetch
+from services.event_catalogue import BROADCAST_EVENT_TYPES, PARTNER_EVENT_TYPES
+from services.event_feed import RETENTION_DAYS, WEBHOOK_CURSOR, purge_events
+from services.events import record_domain_event
+from services.outbox_position import Position, after, end_of_final, final, horizon
 from services.webhooks import config
 from services.webhooks.body import PayloadConverter, build_body
 from services.webhooks.endpoints import ENABLED, FAILING, signing_secrets, subscribes_to
@@ -44,7 +51,10 @@ CLAIM_BATCH = 50
 LEASE = timedelta(seconds=60)  # far beyond one attempt's total timeout
 CONCURRENCY = 20  # deliveries in flight at once: a slow endpoint holds one slot, not the queue
 POLL_INTERVAL_S = 1.0
+PURGE_EVERY = timedelta(hours=1)  # the outbox purge (events older than RETENTION_DAYS) runs this often
+FAILING_REASON = "disabled after failing every delivery attempt for more than 24 hours"
 PENDING, SUCCEEDED, FAILED = "PENDING", "SUCCEEDED", "FAILED"
+CURSOR = WEBHOOK_CURSOR  # the fan-out's row in outbox_cursor
 _MESSAGE_NAMESPACE = uuid.UUID("6b1f0d1e-3c1a-4b6e-9a53-7177616e6261")
 
 Clock = Callable[[], datetime]
@@ -59,32 +69,83 @@ def message_id(event_id: int) -> str:
     return "msg_" + uuid.uuid5(_MESSAGE_NAMESPACE, str(event_id)).hex
 
 
+async def _cursor(connection: BaseDBAsyncClient) -> OutboxCursor | None:
+    """The fan-out's cursor, locked for this transaction; None while another dispatcher holds it (it fans out then)."""
+    rows = await OutboxCursor.filter(name=CURSOR).select_for_update(skip_locked=True).using_db(connection)
+    if rows:
+        return rows[0]
+    await OutboxCursor.get_or_create(name=CURSOR, using_db=connection)  # first run on a new database
+    rows = await OutboxCursor.filter(name=CURSOR).select_for_update(skip_locked=True).using_db(connection)
+    return rows[0] if rows else None
+
+
 async def fan_out(*, now: datetime, wire: PayloadConverter, batch: int = FAN_OUT_BATCH) -> int:
-    """Turn up to `batch` undelivered events into deliveries; the number of events handled."""
+    """Turn up to `batch` new final events into deliveries and move the cursor past them; how many events were read.
+
+    One transaction: the events read, the deliveries inserted and the cursor
+    moved commit together, so a crash repeats the round and the unique
+    (endpoint, message_id) pair stops a repeat from doubling a delivery. Events
+    of partners without an enabled endpoint are never read: the cursor steps
+    over them (a new endpoint receives the events that follow its creation).
+    """
     async with in_transaction() as connection:
-        events = await (
-            DomainEvent.filter(delivered_at__isnull=True).order_by("id").limit(batch)
-            .select_for_update(skip_locked=True).using_db(connection)
-        )
-        if not events:
+        cursor = await _cursor(connection)
+        if cursor is None:
             return 0
-        partner_ids = {e.partner_id for e in events if e.partner_id is not None}
-        enabled = WebhookEndpoint.filter(status=ENABLED).using_db(connection)
-        endpoints = await of_chosen_partners(enabled, list(partner_ids)) if partner_ids else []
-        rows = []
-        for event in events:
-            for endpoint in endpoints:
-                if of_partner(event.partner_id, endpoint.partner_id) and subscribes_to(endpoint, event.type):
-                    body = build_body(event_type=event.type, payload=event.payload or {}, occurred_at=event.occurred_at,
-                                      wire=wire)
-                    rows.append(WebhookDelivery(
-                        id=uuid7(), partner_id=event.partner_id, endpoint_id=endpoint.id, event_id=event.id,
-                        message_id=message_id(event.id), event_type=event.type, body=body.decode(), next_attempt_at=now,
-                    ))
-        if rows:
-            await WebhookDelivery.bulk_create(rows, ignore_conflicts=True, using_db=connection)
-        await DomainEvent.filter(id__in=[e.id for e in events]).using_db(connection).update(delivered_at=now)
-    return len(events)
+        start = Position(cursor.tx, cursor.event_id)
+        below = await horizon(connection)
+        endpoints = await WebhookEndpoint.filter(status=ENABLED).using_db(connection)
+        partner_ids = sorted({e.partner_id for e in endpoints}, key=str)  # type: ignore[attr-defined]
+        rows: list[dict] = []
+        if endpoints:
+            wanted = Q(partner_id__in=partner_ids) | Q(partner_id=None, type__in=sorted(BROADCAST_EVENT_TYPES))
+            query = final(after(DomainEvent.filter(wanted), start), below).using_db(connection)
+            rows = await query.order_by("tx", "id").limit(batch).values(
+                "id", "tx", "partner_id", "type", "payload", "occurred_at")
+        if len(rows) == batch:
+            end = Position(rows[-1]["tx"], rows[-1]["id"])
+        else:  # everything final up to the horizon is handled (on SQLite: up to the last id now committed)
+            last_id = 0 if below is not None else await _last_event_id(connection)
+            end = max(start, end_of_final(below, last_id))
+        deliveries = [
+            _delivery(event, endpoint, now=now, wire=wire)
+            for event in rows for endpoint in endpoints if _routes(event, endpoint)
+        ]
+        if deliveries:
+            await WebhookDelivery.bulk_create(deliveries, ignore_conflicts=True, using_db=connection)
+        if end != start:
+            await OutboxCursor.filter(name=CURSOR).using_db(connection).update(tx=end.tx, event_id=end.event_id)
+    return len(rows)
+
+
+async def _last_event_id(connection: BaseDBAsyncClient) -> int:
+    """The largest event id committed (SQLite: every later event will have a larger one)."""
+    rows = await fetch(connection, "SELECT COALESCE(MAX(id), 0) AS m FROM domain_event", [])
+    return int(rows[0]["m"])
+
+
+def _routes(event: dict, endpoint: WebhookEndpoint) -> bool:
+    """Whether the event goes to the endpoint: the endpoint's partner's own (or a broadcast) type it subscribes to."""
+    owner = event["partner_id"]
+    mine = owner == endpoint.partner_id or (owner is None and event["type"] in BROADCAST_EVENT_TYPES)  # type: ignore[attr-defined]
+    return mine and event["type"] in PARTNER_EVENT_TYPES and subscribes_to(endpoint, event["type"])
+
+
+def _delivery(event: dict, endpoint: WebhookEndpoint, *, now: datetime, wire: PayloadConverter) -> WebhookDelivery:
+    """The pending delivery of one event to one endpoint, with the exact body every attempt will send."""
+    body = build_body(event_type=event["type"], payload=_as_dict(event["payload"]), occurred_at=event["occurred_at"],
+                      wire=wire, sequence=event["id"])
+    return WebhookDelivery(
+        id=uuid7(), partner_id=endpoint.partner_id, endpoint_id=endpoint.id, event_id=event["id"],  # type: ignore[attr-defined]
+        message_id=message_id(event["id"]), event_type=event["type"], body=body.decode(), next_attempt_at=now,
+    )
+
+
+def _as_dict(payload: object) -> dict:
+    """A payload as .values() returns it: a dict, or its JSON text on some backends."""
+    if isinstance(payload, (str, bytes)):
+        return json.loads(payload)
+    return dict(payload or {})  # type: ignore[call-overload]
 
 
 async def claim_due(*, now: datetime, batch: int | None = None) -> list[WebhookDelivery]:
@@ -133,12 +194,20 @@ async def _endpoint_health(endpoint_id: uuid.UUID, *, succeeded: bool, gave_up: 
     await WebhookEndpoint.filter(id=endpoint_id, failing_since__isnull=True).update(failing_since=now)
     if gave_up:
         since = now - ENDPOINT_FAILING_DISABLE_AFTER
-        disabled = await WebhookEndpoint.filter(id=endpoint_id, status=ENABLED, failing_since__lte=since).update(
-            status=FAILING, disabled_reason="disabled after failing every delivery attempt for more than 24 hours",
-            updated_at=now,
-        )
+        async with in_transaction() as connection:
+            disabled = await WebhookEndpoint.filter(
+                id=endpoint_id, status=ENABLED, failing_since__lte=since,
+            ).using_db(connection).update(status=FAILING, disabled_reason=FAILING_REASON, updated_at=now)
+            if disabled:
+                # The partner is told twice: status FAILING and disabledReason on the endpoint, and this
+                # event (its other endpoints, the event feed and the `events` subscription carry it).
+                endpoint = await WebhookEndpoint.get(id=endpoint_id).using_db(connection)
+                await record_domain_event(
+                    type="webhook_endpoint.disabled", partner_id=endpoint.partner_id,  # type: ignore[attr-defined]
+                    object_type="WebhookEndpoint", object_id=endpoint_id,
+                    payload={"endpointId": str(endpoint_id), "status": FAILING}, using_db=connection,
+                )
         if disabled:
-            # The partner sees status FAILING and disabledReason on the endpoint (webhookEndpoints).
             log.warning("webhook endpoint %s disabled after failing for more than 24 hours", endpoint_id)
 
 
@@ -175,12 +244,24 @@ async def run_once(
     return len(claimed)
 
 
+async def purge_old_events(*, now: datetime) -> int:
+    """The scheduled outbox purge: events older than RETENTION_DAYS that the fan-out has passed; how many went."""
+    deleted = await purge_events(older_than_days=RETENTION_DAYS, now=now)
+    if deleted:
+        log.info("purged %d outbox events older than %d days", deleted, RETENTION_DAYS)
+    return deleted
+
+
 async def run_forever(*, wire: PayloadConverter, clock: Clock = utc_now, interval_s: float = POLL_INTERVAL_S,
                       transport: httpx.AsyncBaseTransport | None = None) -> None:
     """The dispatcher loop of `qianbao serve` and `qianbao worker`: keeps going after transient database errors."""
     async with build_client(transport) as client:
+        purged_at: datetime | None = None
         while True:
             try:
+                if purged_at is None or clock() - purged_at >= PURGE_EVERY:
+                    purged_at = clock()
+                    await purge_old_events(now=purged_at)
                 sent = await run_once(client, wire=wire, clock=clock)
             except asyncio.CancelledError:
                 raise

@@ -85,7 +85,7 @@ async def test_a_frozen_wallet_neither_pays_nor_receives_until_unfrozen(clients:
         ("wallet.unfrozen", {"walletId": str(wallet_uuid), "customerId": str(customer_uuid)}),
     ]
     event = await DomainEvent.filter(type="wallet.frozen", object_id=str(wallet_uuid)).first()
-    assert event is not None and str(event.partner_id) == partner.partner_id and event.delivered_at is None
+    assert event is not None and str(event.partner_id) == partner.partner_id
 
 
 async def test_each_decision_is_audited_with_the_wallet_and_the_reason(clients: ApiClientFactory, compliance):

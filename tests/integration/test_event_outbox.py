@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from auth.principal import Principal
-from models import DomainEvent, Transaction
+from models import DomainEvent, OutboxCursor, Transaction
 from schema.events.payload import wire_payload
 from services.db.sql import is_postgres
 from services.errors import Forbidden, InsufficientFunds, ValidationFailed
@@ -171,20 +171,24 @@ async def test_the_feed_pages_in_order_and_shows_a_partner_only_its_own(database
         await list_events(principal=customer, first=10, after=None)
 
 
-async def test_the_purge_keeps_thirty_days_and_undelivered_events(database_url):
+async def test_the_purge_keeps_thirty_days_and_what_the_fan_out_has_not_passed(database_url):
     p = await new_partner("purge")
     await holder(p)
+    await holder(p)  # two more events, left young
     old = datetime.now(timezone.utc) - timedelta(days=RETENTION_DAYS + 1)
     rows = await DomainEvent.filter(partner_id=p.partner_id).order_by("id")
-    await DomainEvent.filter(id=rows[0].id).update(occurred_at=old, delivered_at=old)
-    await DomainEvent.filter(id=rows[1].id).update(occurred_at=old)  # never delivered
+    await DomainEvent.filter(id__in=[rows[0].id, rows[1].id]).update(occurred_at=old)
+    # The webhook fan-out has passed the first event, not the second.
+    await OutboxCursor.filter(name="webhooks").update(tx=rows[0].tx, event_id=rows[0].id)
     with pytest.raises(ValidationFailed):
         await purge_events(older_than_days=RETENTION_DAYS - 1)
     assert await purge_events() >= 1
     assert not await DomainEvent.exists(id=rows[0].id)
     assert await DomainEvent.exists(id=rows[1].id)
+    assert await DomainEvent.exists(id=rows[2].id)  # passed or not, younger than 30 days: kept
     assert await purge_events(include_undelivered=True) >= 1
     assert not await DomainEvent.exists(id=rows[1].id)
+    assert await DomainEvent.exists(id=rows[2].id)
 
 
 def test_every_type_but_the_reserved_ones_has_a_producer():

@@ -23,7 +23,7 @@ MODEL_TABLES = {
     "staff_user", "revoked_token", "audit_event", "audit_chain_head", "fee_rule",
     "kyc_submission", "data_key", "compliance_policy", "limit_usage", "aml_alert", "aml_case",
     "aml_case_note", "domain_event", "watchlist_entry", "customer_own_limit",
-    "webhook_endpoint", "webhook_delivery",
+    "webhook_endpoint", "webhook_delivery", "outbox_cursor",
 }
 
 MONEY_COLUMNS = [

@@ -22,7 +22,7 @@ def AS_IS(event_type, payload):  # noqa: N802 - a converter that changes nothing
 
 def test_signed_headers_verify_with_the_library():
     secret = new_secret()
-    body = build_body(event_type="kyc.approved", payload={"customerId": "Q3VzdG9tZXI6MQ"}, occurred_at=NOW, wire=AS_IS)
+    body = build_body(event_type="kyc.approved", payload={"customerId": "Q3VzdG9tZXI6MQ"}, occurred_at=NOW, wire=AS_IS, sequence=7)
     headers = signed_headers(message_id="msg_1", timestamp=NOW, body=body, secrets_=[secret])
     assert secret.startswith("whsec_")
     assert Webhook(secret).verify(body, headers) == json.loads(body)
@@ -44,7 +44,7 @@ def test_during_rotation_both_secrets_verify():
 
 def test_the_body_is_standard_webhooks_json():
     wire = lambda event_type, payload: {"walletId": payload["walletId"].upper()}  # noqa: E731
-    body = json.loads(build_body(event_type="wallet.frozen", payload={"walletId": "x", "secret": 1}, occurred_at=NOW, wire=wire))
+    body = json.loads(build_body(event_type="wallet.frozen", payload={"walletId": "x", "secret": 1}, occurred_at=NOW, wire=wire, sequence=8))
     assert body["type"] == "wallet.frozen" and body["data"] == {"walletId": "X"}  # what the converter shows, only
     assert body["timestamp"].endswith("Z")
 
