@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from services.webhooks.pinned_connect import pinned_transport
 from services.webhooks.url_safety import UnsafeWebhookUrl, check_url
 
 TIMEOUT_S = 5.0
@@ -30,10 +31,12 @@ class SendResult:
 
 
 def build_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
-    """The dispatcher's client: never follows redirects, never reads proxies or .netrc from the environment."""
+    """The dispatcher's client: never follows redirects, never reads proxies or .netrc from the environment,
+    and connects only to addresses it has just checked (services.webhooks.pinned_connect)."""
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
     return httpx.AsyncClient(
-        timeout=httpx.Timeout(TIMEOUT_S), follow_redirects=False, trust_env=False, transport=transport,
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        timeout=httpx.Timeout(TIMEOUT_S), follow_redirects=False, trust_env=False,
+        transport=transport or pinned_transport(limits), limits=limits,
     )
 
 
