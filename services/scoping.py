@@ -141,6 +141,12 @@ def of_chosen_partners(query: QuerySet[M], partner_ids: list[uuid.UUID]) -> Quer
     return query.filter(partner_id__in=partner_ids)
 
 
+def events_of_partners(model: type[M], partner_ids: list[uuid.UUID], *, broadcast_types: frozenset[str]) -> QuerySet[M]:
+    """Outbox rows for the webhook fan-out: those of the partners that have endpoints, and the broadcast types
+    stored without a partner (every partner's)."""
+    return model.filter(Q(partner_id__in=partner_ids) | Q(partner_id=None, type__in=sorted(broadcast_types)))
+
+
 def visible_events(model: type[M], principal: Principal, *, partner_types: frozenset[str], broadcast_types: frozenset[str]) -> QuerySet[M]:
     """Outbox rows a caller may replay: staff every row; a partner its own rows of partner types, and the
     broadcast types stored without a partner (a bank default fee rule concerns every partner)."""

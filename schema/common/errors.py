@@ -163,8 +163,14 @@ def _object_of(result: Any) -> tuple[str | None, str | None, Any]:
     return (None, None, None) if target is None else (target.object_type, target.object_id, target.partner_id)
 
 
-async def attempt(info: Any, call: Awaitable[T], *, detail: str | None = None) -> tuple[T | None, list[UserError]]:
-    """Await a mutation's service call, audit its outcome, and turn a refusal into userErrors."""
+async def attempt(
+    info: Any, call: Awaitable[T], *, detail: str | None = None, dry_run: bool = False,
+) -> tuple[T | None, list[UserError]]:
+    """Await a mutation's service call, audit its outcome, and turn a refusal into userErrors.
+
+    A dry run (dryRun: true) writes nothing, its audit row included: it changes nothing to account for, and a
+    dry run must leave the database exactly as it was. The request log still records it.
+    """
     context = info.context
     try:
         result = await call
@@ -179,6 +185,8 @@ async def attempt(info: Any, call: Awaitable[T], *, detail: str | None = None) -
             # The audit row names what the ServiceResult says it is about; a bare row or value would go unnamed.
             raise TypeError(f"{info.field_name}: a mutation's service must return a ServiceResult, not {type(result).__name__}")
     context.audited.add(info.path.key)
+    if dry_run:
+        return result, errors
     if isinstance(result, ServiceResult) and result.audited:
         return result, errors  # the service wrote the row inside its own transaction
     object_type, object_id, partner_id = _object_of(result) if result is not None else (None, None, None)

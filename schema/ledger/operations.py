@@ -37,6 +37,12 @@ _TRANSACTION = (
     " Check its status: HELD means compliance review, with the funds reserved."
 )
 _REFUSALS = "Why nothing moved; empty on success. A refusal does not use up the idempotencyKey."
+_DRY_RUN = (
+    "true: run every check (balance, limits, fees, freeze, KYC tier, screening) and answer the transaction this"
+    " request would post right now, with its fee, without writing anything: no money moves, the idempotencyKey is"
+    " not used up, no limit usage is counted, no alert, event or audit row is written. A refusal comes back in"
+    " userErrors as it would for the real request. Default false."
+)
 
 
 @strawberry.input(description="Which wallet to credit from the bank, with how much, under which idempotency key.")
@@ -49,6 +55,7 @@ class WalletTopUpInput:
     )
     idempotency_key: str = strawberry.field(description=_KEY)
     currency: str | None = strawberry.field(default=None, description=_CURRENCY)
+    dry_run: bool = strawberry.field(default=False, description=_DRY_RUN)
 
 
 @strawberry.input(description="Which wallet pays which, how much, under which idempotency key, with an optional memo.")
@@ -71,6 +78,7 @@ class TransferCreateInput:
         " characters (VALIDATION otherwise); blank counts as none.",
     )
     currency: str | None = strawberry.field(default=None, description=_CURRENCY)
+    dry_run: bool = strawberry.field(default=False, description=_DRY_RUN)
 
 
 @strawberry.input(description="Which wallet pays money out of the wallet system, how much, under which idempotency key.")
@@ -84,6 +92,7 @@ class WithdrawalCreateInput:
     )
     idempotency_key: str = strawberry.field(description=_KEY)
     currency: str | None = strawberry.field(default=None, description=_CURRENCY)
+    dry_run: bool = strawberry.field(default=False, description=_DRY_RUN)
 
 
 @strawberry.type(description="The result of walletTopUp: the transaction, or why nothing moved.")
@@ -185,8 +194,8 @@ class LedgerMutations:
             posting.post_top_up(
                 principal=info.context.principal, wallet_id=global_id_to_uuid(input.wallet_id, "Wallet"),
                 amount=input.amount, idempotency_key=input.idempotency_key, currency=input.currency,
-                audit=audit_note(info),
-            )
+                audit=audit_note(info), dry_run=input.dry_run,
+            ), dry_run=input.dry_run,
         )
         return WalletTopUpPayload(transaction=_tx(model), user_errors=errors)
 
@@ -209,8 +218,8 @@ class LedgerMutations:
                 from_wallet_id=global_id_to_uuid(input.from_wallet_id, "Wallet"),
                 to_wallet_id=global_id_to_uuid(input.to_wallet_id, "Wallet"),
                 amount=input.amount, idempotency_key=input.idempotency_key, memo=input.memo, currency=input.currency,
-                audit=audit_note(info),
-            )
+                audit=audit_note(info), dry_run=input.dry_run,
+            ), dry_run=input.dry_run,
         )
         return TransferCreatePayload(transaction=_tx(model), user_errors=errors)
 
@@ -229,7 +238,7 @@ class LedgerMutations:
             posting.post_withdrawal(
                 principal=info.context.principal, wallet_id=global_id_to_uuid(input.wallet_id, "Wallet"),
                 amount=input.amount, idempotency_key=input.idempotency_key, currency=input.currency,
-                audit=audit_note(info),
-            )
+                audit=audit_note(info), dry_run=input.dry_run,
+            ), dry_run=input.dry_run,
         )
         return WithdrawalCreatePayload(transaction=_tx(model), user_errors=errors)

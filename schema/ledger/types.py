@@ -108,6 +108,11 @@ class Transaction(Node):
     created_at: datetime = strawberry.field(
         description="When the transaction was created (posted, or held for review), in UTC."
     )
+    dry_run: bool = strawberry.field(
+        default=False,
+        description="True when this is what a dry run (dryRun: true) would post right now: nothing was stored, its id"
+        " finds nothing, entries is empty, and no fee, limit, key or event was used up.",
+    )
     _record: strawberry.Private[TransactionRecord]
 
     @classmethod
@@ -123,6 +128,7 @@ class Transaction(Node):
             fee_breakdown=public_breakdown(record.fee_breakdown),
             idempotency_key=record.idempotency_key,
             created_at=record.created_at,
+            dry_run=record.dry_run,
             _record=record,
         )
 
@@ -151,5 +157,7 @@ class Transaction(Node):
 
     @strawberry.field(description="The balanced debit and credit legs.")
     async def entries(self, info: Info) -> list[Entry]:
+        if self._record.dry_run:
+            return []  # nothing was written
         records = await info.context.loaders.entries.load(self._record.id)
         return [Entry.from_record(record) for record in records]

@@ -88,9 +88,9 @@ def _clear(standing: Standing, field_name: str) -> None:
 
 async def check_compliance(
     *, kind: TransactionKind, source: LockedWallet | None, target: LockedWallet | None, amount_minor: int,
-    currency: str, at: datetime, from_field: str, to_field: str,
+    currency: str, at: datetime, from_field: str, to_field: str, dry_run: bool = False,
 ) -> ComplianceCheck:
-    """Every compliance rule that needs no lock, and what the locked rows must still show."""
+    """Every compliance rule that needs no lock, and what the locked rows must still show (a dry run writes nothing)."""
     ids = [w.customer_id for w in (source, target) if w is not None]
     known = await standings(ids)
     outgoing, max_balance, expected = None, {}, {}
@@ -109,7 +109,8 @@ async def check_compliance(
         if target is not None and _cross_border(pack, sender.country, known[target.customer_id].country) and not tier.cross_border:
             raise KycRequired(f"{tier.name} ({pack.jurisdiction}) does not allow cross-border transfers", field=[from_field])
         expected[source.account_id] = sender.kyc_tier
-        await ensure_usage_row(sender.customer_id, currency)
+        if not dry_run:  # a dry run reads a missing usage row as nothing used yet (services.ledger.dry_run)
+            await ensure_usage_row(sender.customer_id, currency)
     if target is not None:
         receiver = known[target.customer_id]
         _clear(receiver, to_field)

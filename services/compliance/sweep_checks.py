@@ -25,7 +25,7 @@ from services.errors import ComplianceHold, ValidationFailed
 
 async def check_sweep(
     *, kind: TransactionKind, source: LockedWallet | None, target: LockedWallet | None, amount_minor: int,
-    currency: str, at: datetime, from_field: str, to_field: str,
+    currency: str, at: datetime, from_field: str, to_field: str, dry_run: bool = False,
 ) -> ComplianceCheck:
     """The checks of a sweep before locking (same signature as check_compliance), and what the locked rows must show."""
     if kind is not TransactionKind.SWEEP or source is None or target is None or source.customer_id != target.customer_id:

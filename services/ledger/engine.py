@@ -25,6 +25,7 @@ from services.audit import AuditNote
 from services.compliance.posting_checks import StaleStanding
 from services.db.sql import is_postgres
 from services.errors import ComplianceHold, DomainError, IdempotencyConflict, WalletNotActive
+from services.ledger.dry_run import dry_run_posting
 from services.ledger.planning import plan_posting
 from services.ledger.postgres import post_on_postgres
 from services.ledger.records import TransactionRecord
@@ -49,6 +50,8 @@ async def post(principal: Principal, req: PostingRequest, audit: AuditNote | Non
     """Post (or hold) one money movement, or replay the original result of its idempotency key."""
     checked = check_request(principal, req)
     try:
+        if req.dry_run:  # every check, nothing written (its key is not looked up: a dry run claims nothing)
+            return await dry_run_posting(principal, checked)
         return await _plan_and_write(principal, checked, audit)
     except IntegrityError as exc:
         return await _replay(principal, checked, exc)
@@ -56,7 +59,7 @@ async def post(principal: Principal, req: PostingRequest, audit: AuditNote | Non
         # A refusal of a key that was already used is a replay, not a new
         # decision: the original (or IDEMPOTENCY_CONFLICT) wins over whatever
         # would refuse it now (a limit used up since, a frozen wallet...).
-        if await of_tenant(IdempotencyRecord, principal.partner_id).filter(key=checked.key).exists():
+        if not req.dry_run and await of_tenant(IdempotencyRecord, principal.partner_id).filter(key=checked.key).exists():
             return await _replay(principal, checked, None)
         if token_customer(principal) is not None and refusal.field == [req.to_field] and refusal.code in _RECEIVER_PRIVATE:
             # A customer's frontend learns that the payee cannot take the

@@ -9,10 +9,10 @@ then hands the lot to the pure `build_plan`.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from auth.principal import Principal
+from services import clock
 from models.enums import AccountKind, TransactionKind
 from services.compliance.posting_checks import check_compliance
 from services.compliance.sweep_checks import check_sweep
@@ -20,11 +20,14 @@ from services.compliance.strong_auth_check import check_strong_authentication
 from services.db.wallet_rows import wallet_facts
 from services.fees.charging import Fee, fee_for
 from services.ledger.plan import BankAccounts, PlanInputs, PostingPlan, build_plan, needs_bank_side, needs_settlement
-from services.ledger.request import CheckedRequest
+from services.ledger.request import CheckedRequest, PostingRequest
 from services.ledger.rules import check_customer_token, common_currency, locked_or_missing
 from services.money import parse_amount
 from services.partners.environment import is_sandbox_partner
 from services.system_accounts import partner_revenue_account_id, sandbox_account_id, system_account_id
+
+
+DRY_RUN_ACCOUNTS = BankAccounts(settlement=-1, fee_revenue=-1, partner_revenue=-2)
 
 
 async def _bank_accounts(checked: CheckedRequest, fee: Fee, partner_id: Any, currency: str) -> BankAccounts:
@@ -49,10 +52,22 @@ async def _bank_accounts(checked: CheckedRequest, fee: Fee, partner_id: Any, cur
     return BankAccounts(settlement=settlement, fee_revenue=fee_revenue, partner_revenue=partner_revenue, sandbox=sandbox)
 
 
+async def _facts(principal: Principal, req: PostingRequest) -> dict:
+    """The facts of the wallets the request names: the caller's own, and a receiving wallet of another partner
+    only when a service named that partner (a merchant's settlement wallet)."""
+    if req.to_partner_id is None:  # (a named partner that is the caller's own takes the other path, as well)
+        return await wallet_facts(principal.partner_id, req.wallet_ids)
+    own = [w for w in (req.from_wallet_id,) if w is not None]
+    facts = await wallet_facts(principal.partner_id, own) if own else {}
+    if req.to_wallet_id is not None:
+        facts.update(await wallet_facts(req.to_partner_id, [req.to_wallet_id]))
+    return facts
+
+
 async def plan_posting(principal: Principal, checked: CheckedRequest) -> PostingPlan:
     """Wallets, currency, amount, fee, compliance and the balanced legs, all before any lock."""
     req = checked.req
-    facts = await wallet_facts(principal.partner_id, req.wallet_ids)
+    facts = await _facts(principal, req)
     known = {w: f.as_locked(w) for w, f in facts.items()}
     source = locked_or_missing(known, req.from_wallet_id, req.from_field)
     target = locked_or_missing(known, req.to_wallet_id, req.to_field)
@@ -70,12 +85,14 @@ async def plan_posting(principal: Principal, checked: CheckedRequest) -> Posting
         principal=principal, kind=req.kind.value, amount_minor=amount_minor, currency=currency,
         from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id,
     )
-    accounts = await _bank_accounts(checked, fee, principal.partner_id, currency)
+    # A dry run creates nothing, not even a bank account a first posting in a currency would create:
+    # its legs are never written, so placeholder account ids serve.
+    accounts = DRY_RUN_ACCOUNTS if req.dry_run else await _bank_accounts(checked, fee, principal.partner_id, currency)
     # A sweep (walletClose) stays with its customer: not an outgoing payment (services.compliance.sweep_checks).
     check = check_sweep if req.kind is TransactionKind.SWEEP else check_compliance
     compliance = await check(
         kind=req.kind, source=source, target=target, amount_minor=amount_minor, currency=currency,
-        at=datetime.now(timezone.utc), from_field=req.from_field, to_field=req.to_field,
+        at=clock.now(), from_field=req.from_field, to_field=req.to_field, dry_run=req.dry_run,
     )
     return build_plan(PlanInputs(
         kind=req.kind, facts=facts, source=source, target=target, from_field=req.from_field, to_field=req.to_field,

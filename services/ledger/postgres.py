@@ -27,6 +27,7 @@ from services.ledger.plan import PostingPlan
 from services.ledger.postgres_parts import USAGE_COLUMNS, alert_and_event_ctes, decide_cte, no_usage_parts, usage_parts
 from services.ledger.records import TransactionRecord
 from services.ledger.request import CheckedRequest, PostingRequest
+from services.ledger.side_writes import claim_ctes, insert_ctes
 from services.ledger.rules import check_wallets_can_move, locked_or_missing
 from services.money import MAX_MINOR
 
@@ -78,6 +79,8 @@ def _day_key(plan: PostingPlan, row: dict[str, Any]) -> str | None:
 
 def _name_the_refusal(rows: list[dict[str, Any]], plan: PostingPlan, req: PostingRequest) -> None:
     """The statement wrote nothing: raise the rule the locked rows break (same order as the SQLite backend)."""
+    if req.claim is not None and rows and not rows[0]["claimed"]:
+        raise req.claim.refusal()  # checked first, as on SQLite
     locked = {
         as_uuid(row["wallet_id"]): plan.facts[as_uuid(row["wallet_id"])].as_locked(
             as_uuid(row["wallet_id"]), row["status"], int(row["balance_minor"]), int(row["held_minor"])
@@ -141,6 +144,7 @@ def _statement(
         return f"${len(values)}"
 
     usage = usage_parts(check, param) if check.outgoing is not None else no_usage_parts()
+    claim = claim_ctes(req.claim, param)
     decide = decide_cte(check, param)
     extra = ""
     if audit is not None:
@@ -178,11 +182,11 @@ def _statement(
     # sender's period totals within its limits. A duplicate key fails the
     # whole statement on the unique index, and the caller replays.
     sql = (
-        f"WITH{usage['cte']} locked AS ("
+        f"WITH{usage['cte']}{claim['cte']} locked AS ("
         " SELECT a.id AS account_id, a.balance_minor, a.held_minor, w.id AS wallet_id, w.status,"
         " cu.kyc_tier, cu.screening_status"
         " FROM account a JOIN wallet w ON w.account_id = a.id JOIN customer cu ON cu.id = w.customer_id"
-        f" WHERE a.id = ANY($1::bigint[]){usage['lock']} ORDER BY a.id FOR UPDATE OF a, w),"
+        f" WHERE a.id = ANY($1::bigint[]){usage['lock']}{claim['first']} ORDER BY a.id FOR UPDATE OF a, w),"
         " change AS (SELECT * FROM unnest($1::bigint[], $3::bigint[], $20::bigint[], $21::int[])"
         "  AS c(account_id, delta, max_balance, tier)),"
         f"{decide}"
@@ -190,7 +194,7 @@ def _statement(
         "  AND l.screening_status = 'CLEAR' AND (c.tier < 0 OR l.kyc_tier = c.tier)"
         "  AND c.delta >= l.held_minor - l.balance_minor AND c.delta <= $4::bigint - l.balance_minor"
         "  AND (c.max_balance IS NULL OR c.delta <= 0 OR c.delta <= c.max_balance - l.balance_minor)), true)"
-        f"{usage['ok']}{velocity_gate}"
+        f"{usage['ok']}{velocity_gate}{claim['ok']}"
         "  AS passes FROM locked l JOIN change c ON c.account_id = l.account_id),"
         " claimed AS (INSERT INTO idempotency_record (partner_id, key, request_hash, operation, transaction_id, created_at)"
         "  SELECT $7, $8, $9, $10, $11, now() FROM ok WHERE ok.passes),"
@@ -206,9 +210,9 @@ def _statement(
         " entered AS (INSERT INTO ledger_entry (transaction_id, account_id, amount_minor, currency, partner_id, created_at)"
         "  SELECT $11, e.account_id, e.amount, $13, $7, now()"
         "  FROM unnest($17::bigint[], $18::bigint[]) AS e(account_id, amount), ok, decide d WHERE ok.passes AND NOT d.hold)"
-        f"{usage['write']}{extra}"
+        f"{usage['write']}{extra}{claim['write']}{insert_ctes(req.inserts, param, checked.transaction_id)}"
         " SELECT ok.passes, d.hold, d.vel_fires, now() AS now, l.wallet_id, l.account_id, l.status, l.balance_minor, l.held_minor,"
-        f" l.kyc_tier, l.screening_status{usage['cols']}"
+        f" l.kyc_tier, l.screening_status{usage['cols']}{claim['col']}"
         " FROM ok CROSS JOIN decide d LEFT JOIN locked l ON true"
     )
     return sql, values

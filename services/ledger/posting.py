@@ -19,13 +19,13 @@ from services.partners.environment import require_sandbox_partner
 
 async def post_top_up(
     *, principal: Principal, wallet_id: uuid.UUID | None, amount: str, idempotency_key: str, currency: str | None = None,
-    audit: AuditNote | None = None,
+    audit: AuditNote | None = None, dry_run: bool = False,
 ) -> TransactionRecord:
     """Credit a wallet from the bank's settlement account."""
     return await post(principal, PostingRequest(
         operation="walletTopUp", kind=TransactionKind.TOP_UP, idempotency_key=idempotency_key,
         amount_text=amount, from_wallet_id=None, to_wallet_id=wallet_id,
-        from_field="walletId", to_field="walletId", currency=currency, requires_to=True,
+        from_field="walletId", to_field="walletId", currency=currency, requires_to=True, dry_run=dry_run,
     ), audit)
 
 
@@ -38,26 +38,26 @@ async def post_transfer(
     idempotency_key: str,
     memo: str | None = None,
     currency: str | None = None,
-    audit: AuditNote | None = None,
+    audit: AuditNote | None = None, dry_run: bool = False,
 ) -> TransactionRecord:
     """Move money between two wallets of the same partner and currency."""
     return await post(principal, PostingRequest(
         operation="transferCreate", kind=TransactionKind.TRANSFER, idempotency_key=idempotency_key,
         amount_text=amount, from_wallet_id=from_wallet_id, to_wallet_id=to_wallet_id,
         from_field="fromWalletId", to_field="toWalletId", memo=memo, currency=currency,
-        requires_from=True, requires_to=True,
+        requires_from=True, requires_to=True, dry_run=dry_run,
     ), audit)
 
 
 async def post_withdrawal(
     *, principal: Principal, wallet_id: uuid.UUID | None, amount: str, idempotency_key: str, currency: str | None = None,
-    audit: AuditNote | None = None,
+    audit: AuditNote | None = None, dry_run: bool = False,
 ) -> TransactionRecord:
     """Debit a wallet to the bank's settlement account (money leaves the wallet system)."""
     return await post(principal, PostingRequest(
         operation="withdrawalCreate", kind=TransactionKind.WITHDRAWAL, idempotency_key=idempotency_key,
         amount_text=amount, from_wallet_id=wallet_id, to_wallet_id=None,
-        from_field="walletId", to_field="walletId", currency=currency, requires_from=True,
+        from_field="walletId", to_field="walletId", currency=currency, requires_from=True, dry_run=dry_run,
     ), audit)
 
 

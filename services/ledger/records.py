@@ -34,6 +34,7 @@ class TransactionRecord(ServiceResult):
     hold_minor: int = 0
     held_legs: list[list[int]] | None = None
     limit_day_key: str | None = None
+    dry_run: bool = False  # what a dry run would post: nothing was written (services.ledger.dry_run)
 
     @classmethod
     def from_row(cls, row: Transaction, *, audited: bool = False) -> TransactionRecord:

@@ -15,6 +15,7 @@ from auth.principal import Principal
 from models.enums import TransactionKind
 from models.ids import uuid7
 from services.errors import NotFound, SameWallet
+from services.ledger.side_writes import RowClaim, RowInsert
 from services.ledger.idempotency import canonical_amount, check_key, customer_key, request_hash
 from services.money import normalise_currency
 from services.scoping import token_customer
@@ -39,6 +40,15 @@ class PostingRequest:
     currency: str | None = None
     requires_from: bool = False  # the kind needs a paying wallet
     requires_to: bool = False  # the kind needs a receiving wallet
+    # The receiving wallet belongs to this other partner (a merchant's settlement wallet, found by the
+    # payments service from the merchant, never named by the caller); None: the caller's own partner.
+    to_partner_id: uuid.UUID | None = None
+    claim: RowClaim | None = None  # a row changed with the posting or the posting is refused (side_writes)
+    inserts: tuple[RowInsert, ...] = ()  # rows written with the posting when it passes (side_writes)
+    dry_run: bool = False  # run every check, write nothing (services.ledger.dry_run)
+    # What else the caller named that the wallets do not say (a payment request, the payment refunded): part of
+    # the idempotency fingerprint, so one key cannot replay a payment of another request to the same merchant.
+    subject: str | None = None
 
     @property
     def wallet_ids(self) -> list[uuid.UUID]:
@@ -78,7 +88,9 @@ def check_request(principal: Principal, req: PostingRequest) -> CheckedRequest:
         raise SameWallet("a transfer needs two different wallets", field=[req.to_field])
     fingerprint = request_hash(
         req.operation,
-        {"from": req.from_wallet_id, "to": req.to_wallet_id, "amount": amount_canonical, "memo": memo, "currency": currency},
+        {"from": req.from_wallet_id, "to": req.to_wallet_id, "amount": amount_canonical, "memo": memo, "currency": currency,
+         # Only when set: the fingerprints of the keys already stored must not change.
+         **({"subject": req.subject} if req.subject is not None else {})},
     )
     checked = CheckedRequest(req=req, key=key, fingerprint=fingerprint, memo=memo, currency=currency, transaction_id=uuid7())
     customer_id = token_customer(principal)

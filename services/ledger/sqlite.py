@@ -29,7 +29,9 @@ from services.ledger.announce import POSTED, posted_payload
 from services.ledger.locking import apply_balance_changes, lock_wallets, reserve
 from services.ledger.plan import PostingPlan
 from services.ledger.records import TransactionRecord
-from services.ledger.request import CheckedRequest
+from services.db.wallet_rows import LockedWallet
+from services.ledger.request import CheckedRequest, PostingRequest
+from services.ledger.side_writes import claim_on_sqlite, inserts_on_sqlite
 from services.ledger.rules import check_wallets_can_move, locked_or_missing
 from services.money import MAX_MINOR
 
@@ -86,8 +88,9 @@ async def post_on_sqlite(principal: Principal, checked: CheckedRequest, plan: Po
             partner_id=principal.partner_id, key=checked.key, request_hash=checked.fingerprint,
             operation=req.operation, transaction_id=transaction_id, using_db=conn,
         )
-        wallet_ids = [w for w in (req.from_wallet_id, req.to_wallet_id) if w is not None]
-        locked = await lock_wallets(conn, partner_id=principal.partner_id, wallet_ids=wallet_ids)
+        # A claimed row first, as on PostgreSQL: a paid request is ALREADY_PAID whatever the balance.
+        await claim_on_sqlite(conn, req.claim)
+        locked = await _lock(conn, principal, req)
         source = locked_or_missing(locked, req.from_wallet_id, req.from_field)
         target = locked_or_missing(locked, req.to_wallet_id, req.to_field)
         check_wallets_can_move(source, target, req, plan.deltas)
@@ -131,6 +134,7 @@ async def post_on_sqlite(principal: Principal, checked: CheckedRequest, plan: Po
                 using_db=conn,
             )
         await _record_alerts(conn, principal, check, hits, held, transaction_id)
+        await inserts_on_sqlite(conn, req.inserts, held=held, transaction_id=transaction_id)
         if not held:
             await DomainEvent.create(
                 partner_id=principal.partner_id, type=POSTED, object_type="Transaction", object_id=str(transaction_id),
@@ -149,6 +153,18 @@ async def post_on_sqlite(principal: Principal, checked: CheckedRequest, plan: Po
                 object_id=str(transaction_id), request_id=audit.request_id, partner_id=principal.partner_id,
             )
     return TransactionRecord.from_row(txn, audited=audit is not None)
+
+
+async def _lock(conn: BaseDBAsyncClient, principal: Principal, req: PostingRequest) -> dict[uuid.UUID, LockedWallet]:
+    """Lock and read the request's wallets: the caller's own, and a receiving wallet of the partner a service named."""
+    if req.to_partner_id is None:  # (a named partner that is the caller's own takes the other path, as well)
+        wallet_ids = [w for w in (req.from_wallet_id, req.to_wallet_id) if w is not None]
+        return await lock_wallets(conn, partner_id=principal.partner_id, wallet_ids=wallet_ids)
+    # One writer at a time on SQLite: two reads lock nothing less than one would.
+    locked = await lock_wallets(conn, partner_id=principal.partner_id, wallet_ids=[w for w in (req.from_wallet_id,) if w])
+    if req.to_wallet_id is not None:
+        locked.update(await lock_wallets(conn, partner_id=req.to_partner_id, wallet_ids=[req.to_wallet_id]))
+    return locked
 
 
 async def _count_velocity(conn: BaseDBAsyncClient, check: ComplianceCheck, usage: dict[str, Any], currency: str) -> list[RuleHit]:

@@ -37,6 +37,7 @@ from services.db.sql import fetch
 from services.event_catalogue import BROADCAST_EVENT_TYPES, PARTNER_EVENT_TYPES
 from services.event_feed import RETENTION_DAYS, WEBHOOK_CURSOR, purge_events
 from services.events import record_domain_event
+from services.scoping import events_of_partners, of_partner
 from services.outbox_position import Position, after, end_of_final, final, horizon
 from services.webhooks import config
 from services.webhooks.body import PayloadConverter, build_body
@@ -98,8 +99,8 @@ async def fan_out(*, now: datetime, wire: PayloadConverter, batch: int = FAN_OUT
         partner_ids = sorted({e.partner_id for e in endpoints}, key=str)  # type: ignore[attr-defined]
         rows: list[dict] = []
         if endpoints:
-            wanted = Q(partner_id__in=partner_ids) | Q(partner_id=None, type__in=sorted(BROADCAST_EVENT_TYPES))
-            query = final(after(DomainEvent.filter(wanted), start), below).using_db(connection)
+            wanted = events_of_partners(DomainEvent, partner_ids, broadcast_types=BROADCAST_EVENT_TYPES)
+            query = final(after(wanted, start), below).using_db(connection)
             rows = await query.order_by("tx", "id").limit(batch).values(
                 "id", "tx", "partner_id", "type", "payload", "occurred_at")
         if len(rows) == batch:
@@ -127,7 +128,7 @@ async def _last_event_id(connection: BaseDBAsyncClient) -> int:
 def _routes(event: dict, endpoint: WebhookEndpoint) -> bool:
     """Whether the event goes to the endpoint: the endpoint's partner's own (or a broadcast) type it subscribes to."""
     owner = event["partner_id"]
-    mine = owner == endpoint.partner_id or (owner is None and event["type"] in BROADCAST_EVENT_TYPES)  # type: ignore[attr-defined]
+    mine = of_partner(endpoint.partner_id, owner) or (owner is None and event["type"] in BROADCAST_EVENT_TYPES)  # type: ignore[attr-defined]
     return mine and event["type"] in PARTNER_EVENT_TYPES and subscribes_to(endpoint, event["type"])
 
 
@@ -211,6 +212,16 @@ async def _endpoint_health(endpoint_id: uuid.UUID, *, succeeded: bool, gave_up: 
             log.warning("webhook endpoint %s disabled after failing for more than 24 hours", endpoint_id)
 
 
+async def _record_internal_failure(delivery: WebhookDelivery, exc: Exception, *, now: datetime,
+                                   rng: random.Random | None) -> None:
+    """Count an attempt that failed on our side (a secret that does not decrypt, say) like any failed attempt:
+    it follows the retry schedule and ends FAILED, instead of being leased again forever. Never raises."""
+    try:
+        await _record(delivery, SendResult(None, None, f"internal error: {type(exc).__name__}"[:255], 0), now=now, rng=rng)
+    except Exception:  # noqa: BLE001 - the database is what failed: the lease lapses and the next round retries
+        log.warning("could not record the failed attempt of webhook delivery %s", delivery.id, exc_info=True)
+
+
 async def deliver(
     delivery: WebhookDelivery, client: httpx.AsyncClient, *, now: datetime, rng: random.Random | None = None,
 ) -> str:
@@ -237,8 +248,9 @@ async def run_once(
         async with limit:
             try:
                 await deliver(delivery, client, now=clock(), rng=rng)
-            except Exception:  # noqa: BLE001 - one broken delivery must not stop the others; its lease lapses
+            except Exception as exc:  # noqa: BLE001 - one broken delivery must not stop the others
                 log.exception("webhook delivery %s failed unexpectedly", delivery.id)
+                await _record_internal_failure(delivery, exc, now=clock(), rng=rng)
 
     await asyncio.gather(*(one(d) for d in claimed))
     return len(claimed)

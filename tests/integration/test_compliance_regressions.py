@@ -13,7 +13,7 @@ from auth.scopes import PARTNER_SCOPES
 from models import AmlAlert, Customer, LimitUsage
 from services.ledger import held as resolution
 from services.errors import NotFound
-from services.ledger import planning as planning_module
+from services import clock
 from services.ledger import posting as posting_module
 from services.db.sql import execute
 from services.ledger.verify import verify_ledger
@@ -57,12 +57,7 @@ async def test_a_posting_planned_before_midnight_counts_into_the_new_day_it_runs
         datetime(2031, 1, 1, 0, 0, 2, tzinfo=timezone.utc),
     ])
 
-    class PlanningClock(datetime):
-        @classmethod
-        def now(cls, tz=None):  # type: ignore[override]
-            return next(planned)
-
-    monkeypatch.setattr(planning_module, "datetime", PlanningClock)
+    monkeypatch.setattr(clock, "_clock", lambda: next(planned))  # the one clock planning asks
     for amount in ("100", "1", "2"):
         await scene.transfer(payer, payee, amount)
     row = (await LimitUsage.filter(customer_id=payer.customer_id).values())[0]

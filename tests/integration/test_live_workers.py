@@ -145,7 +145,10 @@ async def _measure(base_url: str, url: str, env: dict[str, str], observer) -> li
                 latencies.append(time.monotonic() - answered)
                 assert message["payload"]["data"]["walletUpdated"]["balance"]["amount"] == f"{n}.00"
     heard = await _drain(observer)
-    assert any(json.loads(m["data"]).get("walletId") for m in heard), "no update went through Redis"
+    # One PUBLISH per posting: a batch of [topic, message] pairs (services.live.redis_relay.BATCH).
+    batches = [json.loads(m["data"]) for m in heard]
+    assert any(isinstance(b, list) and any(pair[1].get("walletId") for pair in b) for b in batches), \
+        "no update went through Redis"
     return latencies
 
 

@@ -98,6 +98,9 @@ async def test_failures_retry_on_schedule_then_give_up_and_disable_the_endpoint(
     assert len(calls) == MAX_ATTEMPTS and len(set(calls)) == 1  # the same webhook-id every time
     endpoint = await WebhookEndpoint.get(id=endpoint.id)
     assert endpoint.status == "FAILING" and "24 hours" in endpoint.disabled_reason
+    told = await DomainEvent.filter(type="webhook_endpoint.disabled", object_id=str(endpoint.id)).first()
+    assert told is not None and told.partner_id == principal.partner_id  # the partner is told, not only the field
+    assert told.payload == {"endpointId": str(endpoint.id), "status": "FAILING"}
     await emit(principal.partner_id)
     await fan_out(now=clock.now, wire=wire_payload)
     assert await WebhookDelivery.filter(endpoint_id=endpoint.id).count() == 1  # a disabled endpoint gets no new deliveries
@@ -128,6 +131,25 @@ async def test_a_crash_after_sending_repeats_the_same_message_once_the_lease_lap
         assert await run_once(client, wire=wire_payload, clock=clock) == 1
     assert seen == [lost[0].message_id]
     assert (await WebhookDelivery.get(id=lost[0].id)).status == "SUCCEEDED"
+
+
+async def test_an_attempt_that_fails_on_our_side_counts_like_any_failed_attempt(database_url, monkeypatch):
+    """A secret that does not decrypt (say) must not leave the delivery leased again forever: it retries on schedule."""
+    await drain_events()
+    principal = await new_partner("wh-internal")
+    clock = Clock()
+    await create_endpoint(principal=principal, url="http://127.0.0.1:9/hook", event_types=["*"])
+    await emit(principal.partner_id)
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("data key does not unwrap")
+
+    monkeypatch.setattr(dispatcher, "signing_secrets", broken)
+    async with build_client(httpx.MockTransport(lambda request: httpx.Response(200))) as client:
+        assert await run_once(client, wire=wire_payload, clock=clock) == 1
+    delivery = await WebhookDelivery.filter(partner_id=principal.partner_id).get()
+    assert (delivery.status, delivery.attempt, delivery.lease_until) == ("PENDING", 1, None)
+    assert delivery.last_error == "internal error: RuntimeError" and delivery.next_attempt_at > clock()
 
 
 async def test_fan_out_twice_makes_no_second_delivery(database_url):

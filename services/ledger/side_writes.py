@@ -1,0 +1,185 @@
+"""Rows a posting changes or writes besides the ledger, in the same atomic write: claims and inserts.
+
+A money feature that needs more than balances and entries does not get its
+own write path: it hands the posting engine
+
+- a `RowClaim`: one row that must satisfy a condition and is changed with
+  the posting, or the posting is refused with the claim's error (a
+  single-use payment request is paid once; refunds never exceed the
+  payment; an authorisation is captured only while active). On PostgreSQL
+  the row is locked before the wallet accounts (always in that order, so
+  claims cannot deadlock with each other) and re-checked on its latest
+  version; on SQLite it is one guarded UPDATE in the posting's transaction.
+- `RowInsert`s: rows written only when the posting passes (a payment's
+  record, another partner's event), optionally only when it is not held.
+
+Table and column names come from code, never from input; values are bound
+parameters. SQL fragments use `$1..$n` for their own values.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from services.db.sql import execute, fetch, is_postgres
+from services.errors import DomainError
+from services.event_catalogue import CATALOGUE, check_payload
+
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+class _PostingTransactionId:
+    """Stands for the posting's own transaction id in a RowInsert (it is drawn when the posting is checked)."""
+
+    def __repr__(self) -> str:
+        return "TRANSACTION_ID"
+
+
+TRANSACTION_ID = _PostingTransactionId()
+_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class RowClaim:
+    """A row the posting must find in a state and change with it, or refuse with `refusal()`."""
+
+    table: str
+    row_id: uuid.UUID
+    condition: str  # SQL over the row's columns, `$n` = values[n-1]
+    assignment: str  # the SET list, same numbering
+    values: tuple[Any, ...]
+    refusal: Callable[[], DomainError]
+
+    def __post_init__(self) -> None:
+        if not _NAME.match(self.table):
+            raise ValueError(f"not a table name: {self.table!r}")
+
+
+@dataclass(frozen=True)
+class RowInsert:
+    """A row written with the posting when it passes (and, with only_if_posted, only when it is not held)."""
+
+    table: str
+    columns: tuple[tuple[str, Any, str | None], ...]  # (column, value, PostgreSQL cast or None)
+    only_if_posted: bool = False
+    names: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        names = tuple(c[0] for c in self.columns)
+        if not all(_NAME.match(n) for n in (self.table, *names)):
+            raise ValueError(f"not a table or column name in an insert into {self.table!r}")
+        object.__setattr__(self, "names", names)
+
+
+def event_insert(
+    *, type: str, partner_id: uuid.UUID | None, object_type: str, object_id: uuid.UUID | str, payload: dict[str, Any],
+    at: datetime, only_if_posted: bool = True,
+) -> RowInsert:
+    """An outbox event written with the posting (services.events' rules: a catalogue type, documented fields)."""
+    if type not in CATALOGUE or CATALOGUE[type].reserved or CATALOGUE[type].internal:
+        raise ValueError(f"{type!r} is not a partner event a posting may write")
+    check_payload(type, payload)
+    return RowInsert(table="domain_event", only_if_posted=only_if_posted, columns=(
+        ("partner_id", partner_id, None), ("type", type, None), ("object_type", object_type, None),
+        ("object_id", str(object_id), None), ("payload", json.dumps(payload), "jsonb"), ("occurred_at", at, None),
+        ("tx", 0, None),  # PostgreSQL's trigger sets the writing transaction's id; SQLite keeps 0 (outbox_position)
+    ))
+
+
+def renumber(fragment: str, values: tuple[Any, ...], param: Callable[[Any], str]) -> str:
+    """The fragment with its `$n` turned into the enclosing statement's parameters."""
+    names = {n: param(values[n - 1]) for n in sorted({int(m) for m in _PLACEHOLDER.findall(fragment)})}
+    return _PLACEHOLDER.sub(lambda m: names[int(m.group(1))], fragment)
+
+
+def claim_ctes(claim: RowClaim | None, param: Callable[[Any], str]) -> dict[str, str]:
+    """PostgreSQL: the claim's lock (`claim`, read before the accounts are locked), its check and its update."""
+    if claim is None:
+        return {"cte": "", "first": "", "ok": "", "write": "", "col": ", 1 AS claimed"}
+    row_id = param(claim.row_id)
+    condition = renumber(claim.condition, claim.values, param)
+    assignment = renumber(claim.assignment, claim.values, param)
+    return {
+        "cte": f" claim AS (SELECT id FROM {claim.table} WHERE id = {row_id} AND ({condition}) FOR UPDATE),",
+        # Referenced in the accounts' lock query, so the claim's row is locked first (one order for every posting).
+        "first": " AND (SELECT COUNT(*) FROM claim) >= 0",
+        "ok": " AND (SELECT COUNT(*) FROM claim) = 1",
+        "write": f", claimed_row AS (UPDATE {claim.table} SET {assignment} WHERE id = {row_id} AND (SELECT passes FROM ok))",
+        "col": ", (SELECT COUNT(*) FROM claim) AS claimed",
+    }
+
+
+def _bound(value: Any, transaction_id: uuid.UUID) -> Any:
+    """A column value with TRANSACTION_ID replaced by the posting's transaction id."""
+    return transaction_id if value is TRANSACTION_ID else value
+
+
+def insert_ctes(inserts: tuple[RowInsert, ...], param: Callable[[Any], str], transaction_id: uuid.UUID) -> str:
+    """PostgreSQL: one CTE per insert, writing only when the posting passes (and is not held, if so marked)."""
+    parts = []
+    for n, row in enumerate(inserts):
+        values = ", ".join(param(_bound(value, transaction_id)) + (f"::{cast}" if cast else "")
+                           for _, value, cast in row.columns)
+        held = " AND NOT d.hold" if row.only_if_posted else ""
+        parts.append(f", side_{n} AS (INSERT INTO {row.table} ({', '.join(row.names)}) SELECT {values}"
+                     f" FROM ok, decide d WHERE ok.passes{held})")
+    return "".join(parts)
+
+
+def _sqlite_value(value: Any) -> Any:
+    """A value as Tortoise stores it on SQLite (aware datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff+00:00')."""
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat(" ")
+    return value
+
+
+async def claim_on_sqlite(conn: BaseDBAsyncClient, claim: RowClaim | None) -> None:
+    """SQLite: the claim as one guarded UPDATE inside the posting's transaction; its refusal if no row matched."""
+    if claim is None:
+        return
+    n = len(claim.values)
+    values = [_sqlite_value(v) for v in claim.values]
+    changed = await execute(
+        conn, f"UPDATE {claim.table} SET {claim.assignment} WHERE id = ${n + 1} AND ({claim.condition})",
+        [*values, claim.row_id],
+    )
+    if changed != 1:
+        raise claim.refusal()
+
+
+async def inserts_on_sqlite(
+    conn: BaseDBAsyncClient, inserts: tuple[RowInsert, ...], *, held: bool, transaction_id: uuid.UUID,
+) -> None:
+    """SQLite: the posting's side inserts, inside its transaction."""
+    for row in inserts:
+        if row.only_if_posted and held:
+            continue
+        placeholders = ", ".join(f"${i + 1}" for i in range(len(row.columns)))
+        await execute(conn, f"INSERT INTO {row.table} ({', '.join(row.names)}) VALUES ({placeholders})",
+                      [_sqlite_value(_bound(value, transaction_id)) for _, value, _ in row.columns])
+
+
+async def claim_holds(conn: BaseDBAsyncClient, claim: RowClaim | None) -> bool:
+    """Whether the claim's row satisfies its condition now (a dry run's check; nothing is locked or changed)."""
+    if claim is None:
+        return True
+    pg = is_postgres(conn)
+    values: list[Any] = []
+
+    def param(value: Any) -> str:
+        values.append(value if pg else _sqlite_value(value))
+        return f"${len(values)}"
+
+    # Only the condition's own values are bound: PostgreSQL cannot type a parameter nothing uses.
+    condition = renumber(claim.condition, claim.values, param)
+    rows = await fetch(conn, f"SELECT COUNT(*) AS c FROM {claim.table} WHERE id = {param(claim.row_id)} AND ({condition})",
+                       values)
+    return int(rows[0]["c"]) == 1
