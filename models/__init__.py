@@ -11,6 +11,9 @@ from models.idempotency import IdempotencyRecord
 from models.kyc import KycSubmission
 from models.ledger import Account, Entry, Transaction, Wallet
 from models.limit_usage import LimitUsage
+from models.merchant import Merchant, PaymentRequest
+from models.payment import Payment, PaymentAuthorization, Refund
+from models.payment_code import PaymentCode, PaymentCodeMiss
 from models.partner import ApiClient, Partner
 from models.revoked_token import RevokedToken
 from models.signing_key import SigningKey
@@ -37,7 +40,14 @@ __all__ = [
     "IdempotencyRecord",
     "KycSubmission",
     "LimitUsage",
+    "Merchant",
     "Partner",
+    "Payment",
+    "PaymentAuthorization",
+    "PaymentCode",
+    "PaymentCodeMiss",
+    "PaymentRequest",
+    "Refund",
     "RevokedToken",
     "SigningKey",
     "StaffUser",

@@ -69,6 +69,8 @@ class TransactionKind(str, Enum):
     WITHDRAWAL = "WITHDRAWAL"
     SWEEP = "SWEEP"  # a closing wallet's whole balance to another wallet of the same customer (walletClose)
     SANDBOX_FUND = "SANDBOX_FUND"  # test money minted into a sandbox partner's wallet (sandboxFund)
+    PAYMENT = "PAYMENT"  # a payer's wallet to a merchant's settlement wallet (paymentCreate)
+    REFUND = "REFUND"  # a merchant's settlement wallet back to the payer's wallet (refundCreate)
 
 
 class TransactionStatus(str, Enum):
@@ -81,3 +83,10 @@ class ScreeningStatus(str, Enum):
     CLEAR = "CLEAR"
     HOLD = "HOLD"
     BLOCKED = "BLOCKED"
+
+
+class MerchantStatus(str, Enum):
+    """ACTIVE (its QR codes can be paid) or SUSPENDED by its partner (merchantSuspend / merchantReactivate)."""
+
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"

@@ -26,6 +26,10 @@ from schema.extensions import LoggedSchema, PublicErrorsOnly
 from schema.ledger.operations import LedgerMutations, LedgerQueries
 from schema.ledger.sandbox import SandboxMutations
 from schema.ledger.types import Transaction
+from schema.merchants.operations import MerchantMutations, MerchantQueries
+from schema.payments.authorizations import AuthorizationMutations, AuthorizationQueries
+from schema.payments.operations import PaymentMutations, PaymentQueries
+from schema.payment_codes.operations import PaymentCodeMutations
 from schema.audit.operations import AuditQueries
 from schema.events.operations import EventQueries
 from schema.fees.operations import FeeMutations, FeeQueries
@@ -56,7 +60,8 @@ _LIMIT_RULES = [
     " object answers exactly like a missing one (NOT_FOUND), and lists are Relay connections of at most 100 a page."
 )
 class Query(ViewerQueries, CustomerQueries, WalletQueries, LedgerQueries, PartnerQueries, AuditQueries, FeeQueries, AmlQueries,
-            KycQueries, ComplianceQueries, StaffQueries, EventQueries, WebhookQueries):
+            KycQueries, ComplianceQueries, StaffQueries, EventQueries, WebhookQueries, MerchantQueries,
+            PaymentQueries, AuthorizationQueries):
     pass
 
 
@@ -67,7 +72,8 @@ class Query(ViewerQueries, CustomerQueries, WalletQueries, LedgerQueries, Partne
 )
 class Mutation(CustomerMutations, WalletMutations, LedgerMutations, TokenMutations, PartnerMutations, FeeMutations, WalletFreezeMutations, AmlMutations,
                KycMutations, ComplianceMutations, StrongAuthMutations, StaffMutations, CustomerAccountMutations,
-               WalletAccountMutations, SandboxMutations, WebhookMutations):
+               WalletAccountMutations, SandboxMutations, WebhookMutations, MerchantMutations,
+               PaymentMutations, AuthorizationMutations, PaymentCodeMutations):
     pass
 
 

@@ -26,6 +26,10 @@ from schema.events.types import Event
 from schema.fees.types import FeeRule
 from schema.kyc.types import KycSubmission
 from schema.ledger.types import Transaction
+from schema.merchants.types import Merchant, PaymentRequest
+from schema.payments.authorizations import PaymentAuthorization
+from schema.payments.types import Payment, Refund
+from schema.payment_codes.types import PaymentCode
 from schema.partners.types import ApiClient, Partner
 from schema.staff.types import staff_user_node
 from schema.wallets.types import Wallet
@@ -37,7 +41,12 @@ from services.errors import DomainError
 from services.fees import schedule
 from services.kyc import views as kyc_views
 from services.ledger import queries as ledger_queries
+from services.merchants import queries as merchant_queries
+from services.payment_requests import queries as payment_request_queries
 from services.partners import queries as partner_queries
+from services.payments import authorizations
+from services.payments import queries as payment_queries
+from services.payment_codes import issuing as payment_code_issuing
 from services.webhooks import deliveries as webhook_deliveries, endpoints as webhook_endpoints
 
 MAX_NODES = 100  # nodes(ids:) answers at most this many IDs per call
@@ -145,10 +154,49 @@ async def _webhook_delivery(info: Info, object_id: uuid.UUID) -> Node | None:
     return WebhookDelivery.from_record(await webhook_deliveries.get_delivery(principal=info.context.principal, delivery_id=object_id))
 
 
+def _merchant_reader(info: Info, partner_scope: str) -> bool:
+    """Partners (and their customer tokens) with the scope read their own; bank staff with partners:read read any."""
+    principal = info.context.principal
+    return principal.has_scope("partners:read") if principal.is_staff else principal.has_scope(partner_scope)
+
+
+async def _merchant(info: Info, object_id: uuid.UUID) -> Node | None:
+    if not _merchant_reader(info, "customers:read"):
+        return None
+    return Merchant.from_record(await merchant_queries.get_merchant(principal=info.context.principal, merchant_id=object_id))
+
+
+async def _payment_request(info: Info, object_id: uuid.UUID) -> Node | None:
+    if not _merchant_reader(info, "transactions:read"):
+        return None
+    record = await payment_request_queries.get_payment_request(principal=info.context.principal, payment_request_id=object_id)
+    return PaymentRequest.from_record(record)
+
+
 def _positive_int(raw: str) -> int:
     if not raw.isdigit() or len(raw) > 19:
         raise ValueError(raw)
     return int(raw)
+
+
+async def _payment(info: Info, object_id: uuid.UUID) -> Node | None:
+    principal = info.context.principal
+    record = await payment_queries.get_payment(principal=principal, payment_id=object_id)
+    return Payment.from_record(record, viewer_partner_id=principal.partner_id)
+
+
+async def _refund(info: Info, object_id: uuid.UUID) -> Node | None:
+    return Refund.from_record(await payment_queries.get_refund(principal=info.context.principal, refund_id=object_id))
+
+
+async def _authorization(info: Info, object_id: uuid.UUID) -> Node | None:
+    return PaymentAuthorization.from_record(
+        await authorizations.get_authorization(principal=info.context.principal, authorization_id=object_id))
+
+
+async def _payment_code(info: Info, object_id: uuid.UUID) -> Node | None:
+    record = await payment_code_issuing.get_payment_code(principal=info.context.principal, payment_code_id=object_id)
+    return PaymentCode.from_record(record)
 
 
 NODE_KINDS: dict[str, NodeKind] = {
@@ -167,6 +215,12 @@ NODE_KINDS: dict[str, NodeKind] = {
     "StaffUser": NodeKind("staff:read", uuid.UUID, staff_user_node),
     "WebhookEndpoint": NodeKind(None, uuid.UUID, _webhook_endpoint),  # webhooks:manage, or partners:read for staff
     "WebhookDelivery": NodeKind(None, uuid.UUID, _webhook_delivery),
+    "Merchant": NodeKind(None, uuid.UUID, _merchant),  # customers:read, or partners:read for staff
+    "PaymentRequest": NodeKind(None, uuid.UUID, _payment_request),  # transactions:read, or partners:read for staff
+    "Payment": NodeKind("transactions:read", uuid.UUID, _payment),  # the payer's or the merchant's partner, or staff
+    "Refund": NodeKind("transactions:read", uuid.UUID, _refund),  # whoever may read its payment
+    "PaymentCode": NodeKind("transactions:read", uuid.UUID, _payment_code),  # the wallet's partner, its customer, staff
+    "PaymentAuthorization": NodeKind("transactions:read", uuid.UUID, _authorization),  # either side, or staff
 }
 
 

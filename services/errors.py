@@ -135,6 +135,66 @@ class Forbidden(DomainError):
     code = "FORBIDDEN"
 
 
+class MerchantStateConflict(DomainError):
+    """The merchant is not in the state the action needs (suspending a suspended merchant, reactivating an active one)."""
+
+    code = "INVALID_STATE"
+
+
+class InvalidQrCode(DomainError):
+    """A QR payload is not a valid EMVCo merchant-presented code of ours (the message names the codec's reason)."""
+
+    code = "INVALID_QR"
+
+
+class PaymentRequestExpired(DomainError):
+    """The payment request's expiresAt has passed: it can no longer be paid."""
+
+    code = "PAYMENT_REQUEST_EXPIRED"
+
+
+class AlreadyPaid(DomainError):
+    """A single-use payment request was already paid."""
+
+    code = "ALREADY_PAID"
+
+
+class MerchantNotActive(DomainError):
+    """The merchant is SUSPENDED (or cannot accept payments now): its codes cannot be paid."""
+
+    code = "MERCHANT_NOT_ACTIVE"
+
+
+class RefundExceedsPayment(DomainError):
+    """A refund larger than what remains refundable on its payment (the amount paid minus earlier refunds)."""
+
+    code = "REFUND_EXCEEDS_PAYMENT"
+
+
+class AuthorizationNotActive(DomainError):
+    """The authorisation is captured, voided or expired (or changed meanwhile): nothing more can be captured."""
+
+    code = "AUTHORIZATION_NOT_ACTIVE"
+
+
+class PaymentCodeExpired(DomainError):
+    """paymentCollect: the customer's payment code is past its 60 seconds (the customer shows a fresh one)."""
+
+    code = "CODE_EXPIRED"
+
+
+class PaymentCodeUsed(DomainError):
+    """paymentCollect: the customer's payment code was already collected (a code works once)."""
+
+    code = "CODE_USED"
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed attempts in the sliding window (guessing payment codes): nothing was looked up or moved."""
+
+    code = "RATE_LIMITED"
+
+
 # Keep this last: it collects the codes of every class defined above it.
 ALL_ERROR_CODES = sorted(
     {cls.code for cls in DomainError.__subclasses__()} | {DomainError.code}

@@ -126,10 +126,65 @@ _TYPES = (
         PayloadField("change", FieldKind.STRING, "CREATED, UPDATED (feeRuleId is the new version) or RETIRED."),
         _id("replacesFeeRuleId", "FeeRule", "UPDATED: the version that ends.", optional=True),
     ), broadcast=True),  # a partner's own rule: that partner's; a bank default (no partner): every partner's
+    # Payments to merchants and refunds (issue 13): the payer's partner and the merchant's partner each get one.
+    EventType("payment.succeeded", "A payment to a merchant moved its money (paymentCreate). Both partners get it: the"
+              " payer's and the merchant's.", "Payment", (
+        _id("paymentId", "Payment", "The payment."),
+        _id("merchantId", "Merchant", "The merchant paid."),
+        _id("paymentRequestId", "PaymentRequest", "The payment request paid, when the payment named one.", optional=True),
+        PayloadField("amount", FieldKind.MONEY, "The amount paid."),
+    )),
+    EventType("payment.failed", "A payment held for compliance review was rejected: no money moved.", "Payment", (
+        _id("paymentId", "Payment", "The payment."),
+        _id("merchantId", "Merchant", "The merchant paid."),
+    ), reserved=True),
+    EventType("payment_request.paid", "A single-use payment request was paid (the merchant's partner gets it).",
+              "PaymentRequest", (
+        _id("paymentRequestId", "PaymentRequest", "The payment request paid."),
+        _id("paymentId", "Payment", "The payment."),
+        _id("merchantId", "Merchant", "The merchant paid."),
+    )),
+    EventType("payment.refunded", "A merchant refunded (part of) a payment (refundCreate). Both partners get it.",
+              "Payment", (
+        _id("paymentId", "Payment", "The payment refunded."),
+        _id("refundId", "Refund", "The refund."),
+        _id("merchantId", "Merchant", "The merchant that refunded."),
+        PayloadField("amount", FieldKind.MONEY, "The amount of this refund (read the payment for the total refunded)."),
+    )),
+    EventType("authorization.created", "Funds were reserved on a payer's wallet for a merchant (authorizationCreate)."
+              " Both partners get it.", "PaymentAuthorization", (
+        _id("authorizationId", "PaymentAuthorization", "The authorisation."),
+        _id("merchantId", "Merchant", "The merchant the funds are reserved for."),
+        PayloadField("amount", FieldKind.MONEY, "The amount reserved."),
+    )),
+    EventType("authorization.ended", "An authorisation ended: fully or finally CAPTURED, VOIDED, or EXPIRED by the"
+              " sweep; what was not captured is available again. Both partners get it.", "PaymentAuthorization", (
+        _id("authorizationId", "PaymentAuthorization", "The authorisation."),
+        _id("merchantId", "Merchant", "The merchant the funds were reserved for."),
+        PayloadField("status", FieldKind.STRING, "CAPTURED, VOIDED or EXPIRED."),
+    )),
     EventType("webhook_endpoint.disabled", "A webhook endpoint was disabled by the bank after failing every delivery "
               "for more than 24 hours (re-enable it with webhookEndpointUpdate).", "WebhookEndpoint", (
         _id("endpointId", "WebhookEndpoint", "The endpoint that was disabled."),
         PayloadField("status", FieldKind.STRING, "The endpoint's status now: FAILING."),
+    )),
+    # Merchants and merchant-presented QR codes (issue 13).
+    EventType("merchant.created", "A merchant was created for a BUSINESS customer (merchantCreate).", "Merchant", (
+        _id("merchantId", "Merchant", "The merchant the event is about."), CUSTOMER,
+        _id("walletId", "Wallet", "The wallet the event is about."),
+    )),
+    EventType("merchant.suspended", "A merchant was suspended: its QR codes cannot be paid (the reason is not in the"
+              " event).", "Merchant", (_id("merchantId", "Merchant", "The merchant the event is about."), CUSTOMER)),
+    EventType("merchant.reactivated", "A suspended merchant is ACTIVE again.", "Merchant", (
+        _id("merchantId", "Merchant", "The merchant the event is about."), CUSTOMER,
+    )),
+    EventType("payment_request.created", "A merchant-presented QR payment request was created (paymentRequestCreate).",
+              "PaymentRequest", (
+        _id("paymentRequestId", "PaymentRequest", "The payment request the event is about."),
+        _id("merchantId", "Merchant", "The merchant the event is about."),
+        PayloadField("kind", FieldKind.STRING, "STATIC (the payer enters the amount) or DYNAMIC."),
+        PayloadField("currency", FieldKind.STRING, "The currency of the code (the settlement wallet's, ISO 4217)."),
+        PayloadField("amount", FieldKind.MONEY, "DYNAMIC: the amount to pay; null for a static code.", optional=True),
     )),
     EventType("aml.alert_raised", "An AML rule fired (the bank's own: never shown to a partner).", "AmlAlert", (
         _id("alertId", "AmlAlert", "The alert."),

@@ -11,12 +11,12 @@ from __future__ import annotations
 import uuid
 from typing import TypeVar
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from auth.principal import Principal
-from models import Customer, Entry, KycSubmission, Transaction, Wallet
+from models import Customer, Entry, KycSubmission, Merchant, PaymentCode, PaymentRequest, Transaction, Wallet
 from services.errors import NotFound
 
 M = TypeVar("M", bound=Model)
@@ -43,6 +43,12 @@ def _customer_filter(model: type[Model], customer_id: uuid.UUID | None) -> Q:
         return Q(from_wallet__customer_id=customer_id) | Q(to_wallet__customer_id=customer_id)
     if model is Entry:
         return Q(transaction__from_wallet__customer_id=customer_id) | Q(transaction__to_wallet__customer_id=customer_id)
+    if model is Merchant:  # a business customer's own app sees its merchants (issue 13)
+        return Q(customer_id=customer_id)
+    if model is PaymentRequest:
+        return Q(merchant__customer_id=customer_id)
+    if model is PaymentCode:  # a customer's app reads the payment codes of its own wallets
+        return Q(wallet__customer_id=customer_id)
     return Q(partner_id=uuid.UUID(int=0))  # any other model: nothing for customer tokens
 
 
@@ -139,6 +145,30 @@ def sees_row(principal: Principal, *, partner_id: uuid.UUID | None, customer_id:
 def of_chosen_partners(query: QuerySet[M], partner_ids: list[uuid.UUID]) -> QuerySet[M]:
     """A scoped read narrowed further to the partners the reader asked for (a loader keyed by partner)."""
     return query.filter(partner_id__in=partner_ids)
+
+
+def visible_payments(payments: type[M], wallets: type[Model], principal: Principal, *,
+                     wallet_column: str = "payer_wallet_id") -> QuerySet[M]:
+    """Payments (or authorisations) to merchants a caller may read: staff every one; a partner those it paid or was
+    paid through (the payer's side and the merchant's side); a customer token those its own wallets paid."""
+    if principal.is_staff:
+        return payments.all()
+    partner = principal.partner_id or uuid.UUID(int=0)
+    if principal.is_customer:
+        own = Subquery(wallets.filter(partner_id=partner, customer_id=principal.customer_id).values("id"))
+        return payments.filter(partner_id=partner, **{f"{wallet_column}__in": own})
+    return payments.filter(Q(partner_id=partner) | Q(merchant_partner_id=partner))
+
+
+def either_side(payments: type[M], principal: Principal) -> QuerySet[M]:
+    """A partner's payments or authorisations on either side (its payer's, or its merchant's); none for others."""
+    partner = principal.partner_id or uuid.UUID(int=0)
+    return payments.filter(Q(partner_id=partner) | Q(merchant_partner_id=partner))
+
+
+def merchant_side(payments: type[M], principal: Principal) -> QuerySet[M]:
+    """The payments made to a partner's own merchants (what it may refund): none for anyone but a partner."""
+    return payments.filter(merchant_partner_id=principal.partner_id or uuid.UUID(int=0))
 
 
 def events_of_partners(model: type[M], partner_ids: list[uuid.UUID], *, broadcast_types: frozenset[str]) -> QuerySet[M]:

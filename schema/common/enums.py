@@ -105,6 +105,10 @@ _describe(
     " free, and not counted against the customer's outgoing limits.",
     SANDBOX_FUND="Test money minted into a sandbox partner's wallet (sandboxFund) from that partner's SANDBOX account;"
     " never real money, and never in live reports.",
+    PAYMENT="A payment to a merchant (paymentCreate): the payer's wallet pays the merchant's settlement wallet, which"
+    " may be another partner's; counted against the payer's limits like a transfer.",
+    REFUND="Money back from a merchant's settlement wallet to the payer's wallet (refundCreate), at most what the"
+    " payment moved, in one or several parts.",
 )
 _describe(
     TransactionStatus,

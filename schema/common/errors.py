@@ -131,6 +131,54 @@ class ErrorCode(Enum):
         " (wait until they are decided). Nothing was changed.",
     )
 
+    INVALID_QR = strawberry.enum_value(
+        "INVALID_QR",
+        description="qrDecode: the payload is not a valid EMVCo merchant-presented QR code of this bank (bad CRC, a"
+        " missing or over-long field, another scheme's template) or names no payment request; the message names the"
+        " reason (e.g. CRC_MISMATCH). Scan again or ask the merchant for a new code.",
+    )
+    PAYMENT_REQUEST_EXPIRED = strawberry.enum_value(
+        "PAYMENT_REQUEST_EXPIRED",
+        description="The payment request's expiresAt has passed: ask the merchant for a new code.",
+    )
+    ALREADY_PAID = strawberry.enum_value(
+        "ALREADY_PAID",
+        description="The payment request is single-use and was already paid: ask the merchant for a new code.",
+    )
+    MERCHANT_NOT_ACTIVE = strawberry.enum_value(
+        "MERCHANT_NOT_ACTIVE",
+        description="The merchant is SUSPENDED, or cannot accept payments now: merchantReactivate (its partner), or"
+        " the payer pays another way.",
+    )
+
+    AUTHORIZATION_NOT_ACTIVE = strawberry.enum_value(
+        "AUTHORIZATION_NOT_ACTIVE",
+        description="authorizationCapture/authorizationVoid: the authorisation is captured, voided or expired, the"
+        " capture is above what remains authorised, or another capture changed it meanwhile (read it again)."
+        " Nothing moved.",
+    )
+    REFUND_EXCEEDS_PAYMENT = strawberry.enum_value(
+        "REFUND_EXCEEDS_PAYMENT",
+        description="refundCreate: the amount is more than what remains refundable on the payment (the amount paid"
+        " minus earlier refunds). Nothing moved.",
+    )
+
+    CODE_EXPIRED = strawberry.enum_value(
+        "CODE_EXPIRED",
+        description="paymentCollect: the customer's payment code is more than 60 seconds old. Ask the customer to show"
+        " a fresh code (paymentCodeCreate). Nothing moved.",
+    )
+    CODE_USED = strawberry.enum_value(
+        "CODE_USED",
+        description="paymentCollect: the customer's payment code was already collected (a code works once). Ask the"
+        " customer for a fresh code; a retry with the original idempotencyKey returns the original payment instead.",
+    )
+    RATE_LIMITED = strawberry.enum_value(
+        "RATE_LIMITED",
+        description="paymentCollect: your partner made too many collects of unknown, expired or used payment codes in"
+        " the last minute (guessing is refused): nothing was looked up or moved. Wait and retry.",
+    )
+
 
 @strawberry.type(
     description="Why a mutation refused to act (a business refusal). Nothing was changed, and a money movement's"

@@ -161,6 +161,11 @@ INHERITS_PARENT_ACCESS: frozenset[str] = frozenset(
         "WebhookEndpoint", "WebhookEndpointConnection", "WebhookEndpointEdge", "WebhookDelivery",
         "WebhookDeliveryConnection", "WebhookDeliveryEdge", "WebhookPing", "WebhookEndpointPayload",
         "WebhookEndpointSecretPayload", "WebhookEndpointDeletePayload", "WebhookDeliveryPayload", "WebhookTestPayload",
+        "Merchant", "MerchantConnection", "MerchantEdge", "MerchantPayload", "PaymentRequest",
+        "PaymentRequestCreatePayload", "QrPaymentPreview", "MerchantProfile",
+        "Payment", "Refund", "PaymentCreatePayload", "RefundCreatePayload", "PaymentAuthorization",
+        "AuthorizationPayload", "AuthorizationCapturePayload", "PaymentCode", "PaymentCodeCreatePayload",
+        "PaymentCollectPayload",
     }
 )
 

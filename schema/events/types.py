@@ -51,7 +51,9 @@ class EventData:
     partner_id: strawberry.ID | None = strawberry.field(
         description=f"aml.alert_raised (bank staff only): the partner whose customer it is ({_ID})."
     )
-    amount: Money | None = strawberry.field(description="transaction.posted: the amount moved.")
+    amount: Money | None = strawberry.field(
+        description="transaction.posted: the amount moved; payment_request.created: a dynamic code's amount."
+    )
     fee: Money | None = strawberry.field(description="transaction.posted: the fee charged on top of the amount.")
     daily: Decimal | None = strawberry.field(  # type: ignore[valid-type]
         description="customer.limits_changed: the new daily limit in `currency` as a decimal string; null when none."
@@ -60,10 +62,12 @@ class EventData:
         description="customer.limits_changed: the new per-transaction limit in `currency`; null when none."
     )
     currency: str | None = strawberry.field(
-        description="wallet.opened: the wallet's currency; customer.limits_changed: the limits' currency (ISO 4217)."
+        description="wallet.opened: the wallet's currency; customer.limits_changed: the limits' currency;"
+        " payment_request.created: the code's currency (ISO 4217)."
     )
     kind: str | None = strawberry.field(
-        description="customer.created: INDIVIDUAL or BUSINESS; transaction.posted: the TransactionKind name."
+        description="customer.created: INDIVIDUAL or BUSINESS; transaction.posted: the TransactionKind name;"
+        " payment_request.created: STATIC or DYNAMIC."
     )
     change: str | None = strawberry.field(description="fee_rule.changed: CREATED, UPDATED or RETIRED.")
     changed: list[str] | None = strawberry.field(
@@ -76,7 +80,23 @@ class EventData:
     endpoint_id: strawberry.ID | None = strawberry.field(
         description=f"webhook_endpoint.disabled: the webhook endpoint the bank disabled ({_ID})."
     )
-    status: str | None = strawberry.field(description="webhook_endpoint.disabled: the endpoint's status now (FAILING).")
+    status: str | None = strawberry.field(
+        description="webhook_endpoint.disabled: the endpoint's status now (FAILING); authorization.ended: CAPTURED,"
+        " VOIDED or EXPIRED."
+    )
+    payment_id: strawberry.ID | None = strawberry.field(
+        description=f"payment.* and payment_request.paid: the payment to a merchant ({_ID})."
+    )
+    refund_id: strawberry.ID | None = strawberry.field(description=f"payment.refunded: the refund ({_ID}).")
+    authorization_id: strawberry.ID | None = strawberry.field(
+        description=f"authorization.*: the payment authorisation ({_ID})."
+    )
+    merchant_id: strawberry.ID | None = strawberry.field(
+        description=f"merchant.* and payment_request.created: the merchant concerned ({_ID})."
+    )
+    payment_request_id: strawberry.ID | None = strawberry.field(
+        description=f"payment_request.created: the merchant-presented QR payment request ({_ID})."
+    )
 
     @classmethod
     def of(cls, event_type: str, payload: dict[str, Any]) -> EventData:

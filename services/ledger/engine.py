@@ -14,6 +14,7 @@ duplicate waits on the key's unique index and then replays the original.
 from __future__ import annotations
 
 import collections
+from dataclasses import replace
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
@@ -103,4 +104,4 @@ async def _replay(principal: Principal, checked: CheckedRequest, error: Integrit
         raise IdempotencyConflict(
             "this idempotencyKey was already used with different input", field=["idempotencyKey"]
         )
-    return TransactionRecord.from_row(await Transaction.get(id=record.transaction_id))
+    return replace(TransactionRecord.from_row(await Transaction.get(id=record.transaction_id)), replayed=True)

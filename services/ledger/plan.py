@@ -115,6 +115,10 @@ _PRINCIPAL_LEGS: dict[TransactionKind, Callable[[PlanInputs], list[Leg]]] = {
     TransactionKind.SWEEP: _transfer,
     # Test money into a sandbox partner's wallet, from that partner's sandbox account (sandboxFund).
     TransactionKind.SANDBOX_FUND: _sandbox_fund,
+    # A payer's wallet to a merchant's settlement wallet, across partners (services.payments.paying).
+    TransactionKind.PAYMENT: _transfer,
+    # A merchant's settlement wallet back to the payer's wallet (services.payments.refunds).
+    TransactionKind.REFUND: _transfer,
 }
 
 

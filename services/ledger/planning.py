@@ -53,14 +53,14 @@ async def _bank_accounts(checked: CheckedRequest, fee: Fee, partner_id: Any, cur
 
 
 async def _facts(principal: Principal, req: PostingRequest) -> dict:
-    """The facts of the wallets the request names: the caller's own, and a receiving wallet of another partner
-    only when a service named that partner (a merchant's settlement wallet)."""
-    if req.to_partner_id is None:  # (a named partner that is the caller's own takes the other path, as well)
+    """The facts of the wallets the request names: the caller's own, and a wallet of another partner only when a
+    service named that partner (a merchant's settlement wallet; a payer's wallet behind a collected payment code)."""
+    if req.to_partner_id is None and req.from_partner_id is None:
         return await wallet_facts(principal.partner_id, req.wallet_ids)
-    own = [w for w in (req.from_wallet_id,) if w is not None]
-    facts = await wallet_facts(principal.partner_id, own) if own else {}
-    if req.to_wallet_id is not None:
-        facts.update(await wallet_facts(req.to_partner_id, [req.to_wallet_id]))
+    facts: dict = {}
+    for wallet_id, partner_id in ((req.from_wallet_id, req.from_partner_id), (req.to_wallet_id, req.to_partner_id)):
+        if wallet_id is not None:
+            facts.update(await wallet_facts(partner_id or principal.partner_id, [wallet_id]))
     return facts
 
 

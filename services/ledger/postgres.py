@@ -145,6 +145,9 @@ def _statement(
 
     usage = usage_parts(check, param) if check.outgoing is not None else no_usage_parts()
     claim = claim_ctes(req.claim, param)
+    # What a capture releases of the payer's reservation, per locked account (0 for the others).
+    payer_account = plan.facts[req.from_wallet_id].account_id if req.from_wallet_id in plan.facts else None
+    release = param([req.release_held_minor if a == payer_account else 0 for a in accounts])
     decide = decide_cte(check, param)
     extra = ""
     if audit is not None:
@@ -187,12 +190,12 @@ def _statement(
         " cu.kyc_tier, cu.screening_status"
         " FROM account a JOIN wallet w ON w.account_id = a.id JOIN customer cu ON cu.id = w.customer_id"
         f" WHERE a.id = ANY($1::bigint[]){usage['lock']}{claim['first']} ORDER BY a.id FOR UPDATE OF a, w),"
-        " change AS (SELECT * FROM unnest($1::bigint[], $3::bigint[], $20::bigint[], $21::int[])"
-        "  AS c(account_id, delta, max_balance, tier)),"
+        " change AS (SELECT * FROM unnest($1::bigint[], $3::bigint[], $20::bigint[], $21::int[],"
+        f" {release}::bigint[]) AS c(account_id, delta, max_balance, tier, release)),"
         f"{decide}"
         " ok AS (SELECT COUNT(*) = $2 AND COALESCE(bool_and(l.status = 'ACTIVE'"
         "  AND l.screening_status = 'CLEAR' AND (c.tier < 0 OR l.kyc_tier = c.tier)"
-        "  AND c.delta >= l.held_minor - l.balance_minor AND c.delta <= $4::bigint - l.balance_minor"
+        "  AND c.delta >= l.held_minor - c.release - l.balance_minor AND c.delta <= $4::bigint - l.balance_minor"
         "  AND (c.max_balance IS NULL OR c.delta <= 0 OR c.delta <= c.max_balance - l.balance_minor)), true)"
         f"{usage['ok']}{velocity_gate}{claim['ok']}"
         "  AS passes FROM locked l JOIN change c ON c.account_id = l.account_id),"
@@ -200,7 +203,7 @@ def _statement(
         "  SELECT $7, $8, $9, $10, $11, now() FROM ok WHERE ok.passes),"
         " moved AS (UPDATE account a SET"
         "  balance_minor = a.balance_minor + CASE WHEN d.hold THEN 0 ELSE c.delta END,"
-        "  held_minor = a.held_minor + CASE WHEN d.hold AND c.delta < 0 THEN -c.delta ELSE 0 END"
+        "  held_minor = a.held_minor - c.release + CASE WHEN d.hold AND c.delta < 0 THEN -c.delta ELSE 0 END"
         "  FROM change c, decide d WHERE a.id = c.account_id AND (SELECT passes FROM ok)),"
         " posted AS (INSERT INTO ledger_transaction (id, partner_id, kind, status, currency, amount_minor, fee_minor,"
         "  fee_breakdown, from_wallet_id, to_wallet_id, memo, idempotency_key, hold_minor, held_legs, limit_day_key, created_at)"

@@ -35,6 +35,7 @@ class TransactionRecord(ServiceResult):
     held_legs: list[list[int]] | None = None
     limit_day_key: str | None = None
     dry_run: bool = False  # what a dry run would post: nothing was written (services.ledger.dry_run)
+    replayed: bool = False  # the original answer of an idempotency key already used (nothing new was written)
 
     @classmethod
     def from_row(cls, row: Transaction, *, audited: bool = False) -> TransactionRecord:

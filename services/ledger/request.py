@@ -43,9 +43,15 @@ class PostingRequest:
     # The receiving wallet belongs to this other partner (a merchant's settlement wallet, found by the
     # payments service from the merchant, never named by the caller); None: the caller's own partner.
     to_partner_id: uuid.UUID | None = None
+    # The paying wallet belongs to this other partner (a customer-presented payment code collected by a
+    # merchant's partner: the service found the wallet from the code); None: the caller's own partner.
+    from_partner_id: uuid.UUID | None = None
     claim: RowClaim | None = None  # a row changed with the posting or the posting is refused (side_writes)
     inserts: tuple[RowInsert, ...] = ()  # rows written with the posting when it passes (side_writes)
     dry_run: bool = False  # run every check, write nothing (services.ledger.dry_run)
+    # Funds an authorisation reserved on the paying wallet that this posting releases in the same write (a
+    # capture): the payer may spend them, and its held_minor drops by this much (services.payments.authorizations).
+    release_held_minor: int = 0
     # What else the caller named that the wallets do not say (a payment request, the payment refunded): part of
     # the idempotency fingerprint, so one key cannot replay a payment of another request to the same merchant.
     subject: str | None = None

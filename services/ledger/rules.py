@@ -65,7 +65,9 @@ def check_wallets_can_move(
         if wallet is None:
             continue
         delta = deltas.get(wallet.account_id, 0)
-        if delta < wallet.held_minor - wallet.balance_minor:
+        # A capture spends the reservation it releases: only the rest of the holds stays out of reach.
+        held = wallet.held_minor - (req.release_held_minor if wallet is source else 0)
+        if delta < held - wallet.balance_minor:
             raise InsufficientFunds("the wallet's available balance is too low (amount plus fee)", field=[field])
         if delta > MAX_MINOR - wallet.balance_minor:
             raise InvalidAmount("the receiving wallet's balance would exceed what the ledger can hold", field=["amount"])

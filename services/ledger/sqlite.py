@@ -116,6 +116,10 @@ async def post_on_sqlite(principal: Principal, checked: CheckedRequest, plan: Po
                 await reserve(conn, source.account_id, plan.hold_minor)
         else:
             await apply_balance_changes(conn, plan.deltas)
+        if req.release_held_minor and source is not None:
+            # The authorisation's reservation ends with its capture, in the same transaction.
+            await execute(conn, "UPDATE account SET held_minor = held_minor - $1 WHERE id = $2",
+                          [req.release_held_minor, source.account_id])
         txn = await Transaction.create(
             id=transaction_id, partner_id=principal.partner_id, kind=req.kind, currency=plan.currency,
             status=TransactionStatus.HELD if held else TransactionStatus.POSTED,
@@ -156,14 +160,15 @@ async def post_on_sqlite(principal: Principal, checked: CheckedRequest, plan: Po
 
 
 async def _lock(conn: BaseDBAsyncClient, principal: Principal, req: PostingRequest) -> dict[uuid.UUID, LockedWallet]:
-    """Lock and read the request's wallets: the caller's own, and a receiving wallet of the partner a service named."""
-    if req.to_partner_id is None:  # (a named partner that is the caller's own takes the other path, as well)
+    """Lock and read the request's wallets: the caller's own, and a wallet of another partner a service named."""
+    if req.to_partner_id is None and req.from_partner_id is None:
         wallet_ids = [w for w in (req.from_wallet_id, req.to_wallet_id) if w is not None]
         return await lock_wallets(conn, partner_id=principal.partner_id, wallet_ids=wallet_ids)
     # One writer at a time on SQLite: two reads lock nothing less than one would.
-    locked = await lock_wallets(conn, partner_id=principal.partner_id, wallet_ids=[w for w in (req.from_wallet_id,) if w])
-    if req.to_wallet_id is not None:
-        locked.update(await lock_wallets(conn, partner_id=req.to_partner_id, wallet_ids=[req.to_wallet_id]))
+    locked: dict[uuid.UUID, LockedWallet] = {}
+    for wallet_id, partner_id in ((req.from_wallet_id, req.from_partner_id), (req.to_wallet_id, req.to_partner_id)):
+        if wallet_id is not None:
+            locked.update(await lock_wallets(conn, partner_id=partner_id or principal.partner_id, wallet_ids=[wallet_id]))
     return locked
 
 

@@ -54,11 +54,15 @@ async def verify_ledger(*, max_problems: int = 100) -> LedgerReport:
             " WHERE t.status <> 'POSTED' AND EXISTS (SELECT 1 FROM ledger_entry e WHERE e.transaction_id = t.id)",
         ),
         (
-            "wallet account {id} reserves {stored} but its held transactions reserve {total}",
-            "SELECT a.id AS id, a.held_minor AS stored, COALESCE(SUM(t.hold_minor), 0) AS total FROM account a"
-            " JOIN wallet w ON w.account_id = a.id"
-            " LEFT JOIN ledger_transaction t ON t.from_wallet_id = w.id AND t.status = 'HELD'"
-            " GROUP BY a.id, a.held_minor HAVING a.held_minor <> COALESCE(SUM(t.hold_minor), 0)",
+            # One hold lifecycle: a wallet's reservation is its held transactions (AML review) plus what its
+            # active payment authorisations have not captured yet.
+            "wallet account {id} reserves {stored} but its held transactions and authorisations reserve {total}",
+            "SELECT id, stored, total FROM (SELECT a.id AS id, a.held_minor AS stored,"
+            " COALESCE((SELECT SUM(t.hold_minor) FROM ledger_transaction t"
+            "  WHERE t.from_wallet_id = w.id AND t.status = 'HELD'), 0)"
+            " + COALESCE((SELECT SUM(au.amount_minor - au.captured_minor) FROM payment_authorization au"
+            "  WHERE au.wallet_id = w.id AND au.status = 'ACTIVE'), 0) AS total"
+            " FROM account a JOIN wallet w ON w.account_id = a.id) reserved WHERE stored <> total",
         ),
         (
             "entry {id} is in {entry_currency} on a {account_currency} account",

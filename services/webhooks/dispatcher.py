@@ -37,6 +37,7 @@ from services.db.sql import fetch
 from services.event_catalogue import BROADCAST_EVENT_TYPES, PARTNER_EVENT_TYPES
 from services.event_feed import RETENTION_DAYS, WEBHOOK_CURSOR, purge_events
 from services.events import record_domain_event
+from services.payments.authorizations import expire_due
 from services.scoping import events_of_partners, of_partner
 from services.outbox_position import Position, after, end_of_final, final, horizon
 from services.webhooks import config
@@ -52,7 +53,8 @@ CLAIM_BATCH = 50
 LEASE = timedelta(seconds=60)  # far beyond one attempt's total timeout
 CONCURRENCY = 20  # deliveries in flight at once: a slow endpoint holds one slot, not the queue
 POLL_INTERVAL_S = 1.0
-PURGE_EVERY = timedelta(hours=1)  # the outbox purge (events older than RETENTION_DAYS) runs this often
+PURGE_EVERY = timedelta(hours=1)
+SWEEP_EVERY = timedelta(seconds=10)  # the payment authorisation expiry sweep runs this often  # the outbox purge (events older than RETENTION_DAYS) runs this often
 FAILING_REASON = "disabled after failing every delivery attempt for more than 24 hours"
 PENDING, SUCCEEDED, FAILED = "PENDING", "SUCCEEDED", "FAILED"
 CURSOR = WEBHOOK_CURSOR  # the fan-out's row in outbox_cursor
@@ -269,11 +271,16 @@ async def run_forever(*, wire: PayloadConverter, clock: Clock = utc_now, interva
     """The dispatcher loop of `qianbao serve` and `qianbao worker`: keeps going after transient database errors."""
     async with build_client(transport) as client:
         purged_at: datetime | None = None
+        swept_at: datetime | None = None
         while True:
             try:
                 if purged_at is None or clock() - purged_at >= PURGE_EVERY:
                     purged_at = clock()
                     await purge_old_events(now=purged_at)
+                if swept_at is None or clock() - swept_at >= SWEEP_EVERY:
+                    swept_at = clock()
+                    # Expired payment authorisations give their reserved funds back (services.payments.authorizations).
+                    await expire_due(now=swept_at)
                 sent = await run_once(client, wire=wire, clock=clock)
             except asyncio.CancelledError:
                 raise

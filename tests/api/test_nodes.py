@@ -15,6 +15,8 @@ from tests.api.kyc_support import submitted
 from tests.api.staff_support import staff  # noqa: F401 - the fixture
 from tests.api.test_aml_cases import raise_alert
 from tests.api.support import error_codes
+from tests.api.merchant_support import merchant_ids
+from tests.api.payment_support import payment_ids
 from tests.api.webhook_support import webhook_ids
 from tests.factories import BearerSession, next_id
 
@@ -70,6 +72,11 @@ async def world(clients, staff):  # noqa: F811 - pytest fixture injection
         "StaffUser": (await officer.ok("{ viewer { staffUser { id } } }"))["viewer"]["staffUser"]["id"],
         "Event": (await a.ok('{ events(first: 1, types: ["customer.created"]) { nodes { id } } }'))["events"]["nodes"][0]["id"],
         **await webhook_ids(a),
+        **await merchant_ids(a),
+        **await payment_ids(a),
+        "PaymentCode": (await a.ok(
+            "mutation($input: PaymentCodeCreateInput!) { paymentCodeCreate(input: $input) { paymentCode { id } } }",
+            {"input": {"walletId": wallet["id"]}}))["paymentCodeCreate"]["paymentCode"]["id"],
     }
     return {"a": a, "b": b, "admin": admin, "ids": ids}
 
@@ -87,7 +94,8 @@ def test_every_node_type_of_the_schema_can_be_fetched_and_is_tested():
 
 
 TESTED_TYPES = ("Customer", "Wallet", "Transaction", "Partner", "ApiClient", "FeeRule", "AuditEvent", "CompliancePolicy",
-                "KycSubmission", "AmlAlert", "AmlCase", "StaffUser", "Event", "WebhookEndpoint", "WebhookDelivery")
+                "KycSubmission", "AmlAlert", "AmlCase", "StaffUser", "Event", "WebhookEndpoint", "WebhookDelivery",
+                "Merchant", "PaymentRequest", "PaymentCode", "Payment", "Refund", "PaymentAuthorization")
 
 
 @pytest.mark.parametrize("type_name", TESTED_TYPES)

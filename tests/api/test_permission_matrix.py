@@ -60,7 +60,7 @@ from services.partners.status import set_partner_status
 from services.partners.onboarding import create_partner
 from services.staff import create_staff
 from tests.api import kyc_support
-from tests.api import webhook_support
+from tests.api import merchant_support, payment_support, webhook_support
 from tests.api.staff_support import StaffClient, StaffFactory, customer_session
 from tests.api.support import error_codes
 from tests.factories import ApiClientFactory, GraphQLClient, next_id
@@ -405,6 +405,93 @@ async def _webhook_delivery_target(w: World, caller: str) -> dict[str, Any]:
     return {"input": {"deliveryId": await webhook_support.finished_delivery(w.a.partner_id, endpoint)}}
 
 
+async def _matrix_merchant(w: World, *, suspended: bool = False) -> str:
+    """A merchant of A's customer c1 (so c1's token reaches it), settling into w1; remembered as one of A's objects."""
+    merchant = await merchant_support.stored_merchant(w.a.partner_id, w.a_c1, w.a_w1, suspended=suspended)
+    w.a_ids.add(merchant)
+    return merchant
+
+
+async def _merchant_read_target(w: World, caller: str) -> dict[str, Any]:
+    return {"id": await _matrix_merchant(w)}
+
+
+async def _merchant_list_target(w: World, caller: str) -> dict[str, Any]:
+    await _matrix_merchant(w)  # one of A's, which B must not see
+    return {}
+
+
+async def _qr_target(w: World, caller: str) -> dict[str, Any]:
+    merchant = await _matrix_merchant(w)
+    request = await merchant_support.new_request(w.a, merchant, amount="3.00", singleUse=True)
+    return {"p": request["payload"]}
+
+
+async def _merchant_create_target(w: World, caller: str) -> dict[str, Any]:
+    customer_id, wallet_id = await merchant_support.business_with_wallet(w.a)
+    return {"input": merchant_support.merchant_input(customer_id, wallet_id)}
+
+
+def _merchant_status_target(*, suspended: bool) -> Variables:
+    async def variables(w: World, caller: str) -> dict[str, Any]:
+        return {"input": {"merchantId": await _matrix_merchant(w, suspended=suspended), "reason": "permission matrix"}}
+
+    return variables
+
+
+async def _payment_request_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"merchantId": await _matrix_merchant(w), "amount": "1.00", "singleUse": True}}
+
+
+async def _payment_read_target(w: World, caller: str) -> dict[str, Any]:
+    payment = await payment_support.matrix_payment(w.a, payer_wallet=w.a_w1, settles_customer=w.a_c2, settles_wallet=w.a_w2)
+    w.a_ids.add(payment)
+    return {"id": payment}
+
+
+async def _payment_create_target(w: World, caller: str) -> dict[str, Any]:
+    request = await payment_support.matrix_request(w.a, w.a_c2, w.a_w2)
+    return {"input": {"fromWalletId": w.a_w1, "qrPayload": request["payload"], "idempotencyKey": next_id("matrix")}}
+
+
+async def _refund_target(w: World, caller: str) -> dict[str, Any]:
+    payment = await payment_support.matrix_payment(w.a, payer_wallet=w.a_w1, settles_customer=w.a_c2, settles_wallet=w.a_w2)
+    return {"input": {"paymentId": payment, "amount": "0.01", "reason": "matrix", "idempotencyKey": next_id("matrix")}}
+
+
+async def _payment_code_create_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"walletId": w.a_w1, "maxAmount": "5.00"}}
+
+
+async def _payment_collect_target(w: World, caller: str) -> dict[str, Any]:
+    merchant = await merchant_support.stored_merchant(w.a.partner_id, w.a_c2, w.a_w2)
+    issued = await w.a.ok("mutation($input: PaymentCodeCreateInput!) { paymentCodeCreate(input: $input) {"
+                          " paymentCode { code } } }", {"input": {"walletId": w.a_w1}})
+    code = issued["paymentCodeCreate"]["paymentCode"]["code"]
+    return {"input": {"merchantId": merchant, "code": code, "amount": "1.00", "idempotencyKey": next_id("matrix")}}
+
+
+async def _authorization_read_target(w: World, caller: str) -> dict[str, Any]:
+    authorization = await payment_support.matrix_authorization(w.a, payer_wallet=w.a_w1, settles_customer=w.a_c2,
+                                                               settles_wallet=w.a_w2)
+    w.a_ids.add(authorization)
+    return {"id": authorization}
+
+
+async def _authorization_create_target(w: World, caller: str) -> dict[str, Any]:
+    merchant = await merchant_support.stored_merchant(w.a.partner_id, w.a_c2, w.a_w2)
+    return {"input": {"walletId": w.a_w1, "merchantId": merchant, "amount": "1.00", "idempotencyKey": next_id("matrix")}}
+
+
+async def _authorization_capture_target(w: World, caller: str) -> dict[str, Any]:
+    authorization = (await _authorization_read_target(w, caller))["id"]
+    return {"input": {"authorizationId": authorization, "amount": "1.00", "idempotencyKey": next_id("matrix")}}
+
+
+async def _authorization_void_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"authorizationId": (await _authorization_read_target(w, caller))["id"]}}
+
+
 QUERIES: dict[str, Row] = {
     "viewer": Row("{ viewer { kind } }", _const(lambda w: {}), None, False, NA,
                   _cells(OK, OK, NA, OK, OK, OK, OK, OK)),
@@ -438,6 +525,20 @@ QUERIES: dict[str, Row] = {
                             True, HIDDEN, _cells(OK, F, H, F, F, F, F, F)),
     "webhookDeliveries": Row("{ webhookDeliveries(first: 100) { nodes { id } } }", _const(lambda w: {}), "webhooks:manage",
                              True, HIDDEN, _cells(OK, F, H, F, F, F, F, F)),
+    # Merchants (issue 13): the partner's own (customers:read; a customer token its own customer's), staff with
+    # partners:read; qrDecode works for any partner's payer (transactions:read): the other partner gets OK too.
+    "merchant": Row("query($id: ID!) { merchant(id: $id) { id status } }", _merchant_read_target, "customers:read",
+                    False, NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK), staff_scope="partners:read"),
+    "merchants": Row("{ merchants(first: 100) { nodes { id } } }", _merchant_list_target, "customers:read", False,
+                     HIDDEN, _cells(OK, F, H, OK, OK, OK, OK, OK), staff_scope="partners:read"),
+    "qrDecode": Row("query($p: String!) { qrDecode(payload: $p) { paymentRequestId amount { amount } } }", _qr_target,
+                    "transactions:read", False, OK, _cells(OK, F, OK, OK, OK, OK, OK, OK)),
+    # Payments (issue 13): the payer's partner and the merchant's partner (here both A), c1's token for c1's wallet.
+    "payment": Row("query($id: ID!) { payment(id: $id) { id amount { amount } } }", _payment_read_target,
+                   "transactions:read", False, NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK)),
+    "paymentAuthorization": Row("query($id: ID!) { paymentAuthorization(id: $id) { id status } }",
+                                _authorization_read_target, "transactions:read", False, NOT_FOUND,
+                                _cells(OK, F, N, OK, OK, OK, OK, OK)),
     "feeQuote": Row("query($input: FeeQuoteInput!) { feeQuote(input: $input) { feeKind fee { amount } } }",
                     _quote_target, "fees:read", False, NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK)),
     "feeSchedule": Row("{ feeSchedule { id kind scope } }", _const(lambda w: {}), "fees:read", False, HIDDEN,
@@ -615,6 +716,46 @@ MUTATIONS: dict[str, Row] = {
     "webhookRedeliver": Row(
         f"mutation($input: WebhookRedeliverInput!) {{ webhookRedeliver(input: $input) {{ webhookDelivery {{ id }} {PAYLOAD} }} }}",
         _webhook_delivery_target, "webhooks:manage", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    # Merchants (issue 13): the partner's own token creates, suspends and reactivates; payment requests also by
+    # the business customer's own token (transactions:write), never by staff.
+    "merchantCreate": Row(
+        f"mutation($input: MerchantCreateInput!) {{ merchantCreate(input: $input) {{ merchant {{ id }} {PAYLOAD} }} }}",
+        _merchant_create_target, "customers:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    "merchantSuspend": Row(
+        f"mutation($input: MerchantStatusInput!) {{ merchantSuspend(input: $input) {{ merchant {{ status }} {PAYLOAD} }} }}",
+        _merchant_status_target(suspended=False), "customers:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    "merchantReactivate": Row(
+        f"mutation($input: MerchantStatusInput!) {{ merchantReactivate(input: $input) {{ merchant {{ status }} {PAYLOAD} }} }}",
+        _merchant_status_target(suspended=True), "customers:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    "paymentRequestCreate": Row(
+        f"mutation($input: PaymentRequestCreateInput!) {{ paymentRequestCreate(input: $input) {{ paymentRequest {{ id }} {PAYLOAD} }} }}",
+        _payment_request_target, "transactions:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
+    # B cannot pay from A's wallet (NOT_FOUND), though anyone may pay A's merchant from its own wallets.
+    "paymentCreate": Row(
+        f"mutation($input: PaymentCreateInput!) {{ paymentCreate(input: $input) {{ payment {{ id }} {PAYLOAD} }} }}",
+        _payment_create_target, "transactions:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
+    "refundCreate": Row(
+        f"mutation($input: RefundCreateInput!) {{ refundCreate(input: $input) {{ refund {{ id }} {PAYLOAD} }} }}",
+        _refund_target, "transactions:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    # Authorisations: the payer's side reserves (c1's token for its own wallet), the merchant's partner captures,
+    # either partner voids; never staff.
+    "authorizationCreate": Row(
+        f"mutation($input: AuthorizationCreateInput!) {{ authorizationCreate(input: $input) {{ authorization {{ id }} {PAYLOAD} }} }}",
+        _authorization_create_target, "transactions:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
+    "authorizationCapture": Row(
+        f"mutation($input: AuthorizationCaptureInput!) {{ authorizationCapture(input: $input) {{ payment {{ id }} {PAYLOAD} }} }}",
+        _authorization_capture_target, "transactions:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    "authorizationVoid": Row(
+        f"mutation($input: AuthorizationVoidInput!) {{ authorizationVoid(input: $input) {{ authorization {{ id }} {PAYLOAD} }} }}",
+        _authorization_void_target, "transactions:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    # Payment codes (issue 13 item 4): A's customer's code (c1's token for its own wallet); only the merchant's own
+    # partner collects (B cannot name A's merchant: NOT_FOUND).
+    "paymentCodeCreate": Row(
+        f"mutation($input: PaymentCodeCreateInput!) {{ paymentCodeCreate(input: $input) {{ paymentCode {{ id }} {PAYLOAD} }} }}",
+        _payment_code_create_target, "transactions:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
+    "paymentCollect": Row(
+        f"mutation($input: PaymentCollectInput!) {{ paymentCollect(input: $input) {{ payment {{ id }} {PAYLOAD} }} }}",
+        _payment_collect_target, "transactions:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
 }
 
 MATRIX: dict[str, Row] = {**QUERIES, **MUTATIONS}

@@ -137,7 +137,7 @@ async def test_ledger_verify_names_a_held_transaction_whose_reservation_is_wrong
     try:
         problems = (await verify_ledger()).problems
         assert any(f"held transaction {held.id} reserves" in p for p in problems), problems
-        assert any("reserves" in p and "held transactions reserve" in p for p in problems), problems  # the account too
+        assert any("reserves" in p and "held transactions and authorisations reserve" in p for p in problems), problems  # the account too
     finally:
         await execute(conn, "UPDATE ledger_transaction SET hold_minor = hold_minor + 1 WHERE id = $1", [held.id])
     assert (await verify_ledger()).ok

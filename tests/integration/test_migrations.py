@@ -23,7 +23,8 @@ MODEL_TABLES = {
     "staff_user", "revoked_token", "audit_event", "audit_chain_head", "fee_rule",
     "kyc_submission", "data_key", "compliance_policy", "limit_usage", "aml_alert", "aml_case",
     "aml_case_note", "domain_event", "watchlist_entry", "customer_own_limit",
-    "webhook_endpoint", "webhook_delivery", "outbox_cursor",
+    "webhook_endpoint", "webhook_delivery", "outbox_cursor", "payment", "refund", "payment_authorization",
+    "merchant", "payment_request", "payment_code", "payment_code_miss",
 }
 
 MONEY_COLUMNS = [
@@ -31,6 +32,7 @@ MONEY_COLUMNS = [
     ("ledger_transaction", "fee_minor"), ("ledger_entry", "amount_minor"),
     ("ledger_transaction", "hold_minor"), ("limit_usage", "day_out_minor"), ("limit_usage", "month_out_minor"),
     ("limit_usage", "year_out_minor"), ("limit_usage", "lifetime_out_minor"),
+    ("payment_request", "amount_minor"),
 ]
 
 APPLY = "import asyncio, sys; from api.db import apply_migrations; asyncio.run(apply_migrations(sys.argv[1]))"

@@ -39,8 +39,9 @@ def fee(fee_minor: int, share_minor: int = 0) -> Fee:
 
 
 def inputs(kind: TransactionKind, amount: int, charged: Fee = NO_FEE, accounts: BankAccounts = ACCOUNTS) -> PlanInputs:
-    source = wallet(SOURCE) if kind in (TransactionKind.TRANSFER, TransactionKind.WITHDRAWAL, TransactionKind.SWEEP) else None
-    target = wallet(TARGET) if kind in (TransactionKind.TRANSFER, *INCOMING, TransactionKind.SWEEP) else None
+    both = (TransactionKind.TRANSFER, TransactionKind.SWEEP, TransactionKind.PAYMENT, TransactionKind.REFUND)
+    source = wallet(SOURCE) if kind in (*both, TransactionKind.WITHDRAWAL) else None
+    target = wallet(TARGET) if kind in (*both, *INCOMING) else None
     facts = {w.wallet_id: WalletFacts(PARTNER, CUSTOMER, "CNY", w.account_id) for w in (source, target) if w}
     return PlanInputs(kind=kind, facts=facts, source=source, target=target, from_field="fromWalletId",
                       to_field="toWalletId", currency="CNY", amount_minor=amount, fee=charged, accounts=accounts,
@@ -103,6 +104,7 @@ def test_only_top_ups_and_withdrawals_cross_the_wallet_systems_edge():
     assert {kind: needs_settlement(kind) for kind in TransactionKind} == {
         TransactionKind.TOP_UP: True, TransactionKind.TRANSFER: False, TransactionKind.WITHDRAWAL: True,
         TransactionKind.SWEEP: False, TransactionKind.SANDBOX_FUND: False,
+        TransactionKind.PAYMENT: False, TransactionKind.REFUND: False,  # wallet to wallet, across partners
     }
 
 
@@ -110,6 +112,7 @@ def test_which_postings_need_a_bank_side_account():
     assert {kind: needs_bank_side(kind, 0) for kind in TransactionKind} == {
         TransactionKind.TOP_UP: True, TransactionKind.TRANSFER: False, TransactionKind.WITHDRAWAL: True,
         TransactionKind.SWEEP: False, TransactionKind.SANDBOX_FUND: True,
+        TransactionKind.PAYMENT: False, TransactionKind.REFUND: False,
     }
     assert all(needs_bank_side(kind, 1) for kind in TransactionKind)  # a fee is paid to the bank side
 

@@ -113,7 +113,7 @@ def test_a_valid_section_is_stored_sorted_and_read_back():
 @pytest.mark.parametrize(
     ("section", "field", "words"),
     [
-        ([_stored(operations=["PAYMENT"])], ["strongAuthentication", "0", "operations", "0"], "unknown operation"),
+        ([_stored(operations=["CHARGEBACK"])], ["strongAuthentication", "0", "operations", "0"], "unknown operation"),
         ([_stored(operations=[])], ["strongAuthentication", "0", "operations"], "at least one operation"),
         ([_stored(operations=["TRANSFER", "TRANSFER"])], ["strongAuthentication", "0", "operations"], "twice"),
         ([_stored(aboveAmounts={"EUR": -1})], ["strongAuthentication", "0", "aboveAmounts", "EUR"], "from 0"),

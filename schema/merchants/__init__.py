@@ -1,0 +1,1 @@
+"""Merchants, merchant-presented QR payment requests and qrDecode (issue 13)."""

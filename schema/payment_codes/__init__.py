@@ -1,0 +1,1 @@
+"""GraphQL of customer-presented payment codes: PaymentCode, paymentCodeCreate and paymentCollect."""

@@ -1,0 +1,1 @@
+"""Payments to merchants and refunds: the GraphQL types and operations."""

@@ -1,0 +1,1 @@
+"""Merchants of BUSINESS customers: creation, suspension and reads (issue 13)."""

@@ -1,0 +1,90 @@
+"""refundCreate: a merchant gives (part of) a payment back, as one REFUND posting of the one posting engine.
+
+Only the merchant's partner refunds, from the merchant's settlement wallet to
+the wallet that paid (usually another partner's). The payment row is the
+claim: its refunded total rises by the refund in the same atomic write, and
+only while it stays within the payment's amount, so concurrent partial
+refunds can never give back more than was paid (REFUND_EXCEEDS_PAYMENT).
+No merchant fee exists yet (the fee engine has no receiver-paid rules), so
+there is no fee to give back; a refund's own fee follows the REFUND fee
+rules, paid by the merchant.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+from auth.principal import Principal
+from models import Merchant, Payment, Refund
+from models.enums import TransactionKind
+from models.ids import uuid7
+from services import clock
+from services.audit import AuditNote
+from services.authority import require_partner_token
+from services.errors import NotFound, RefundExceedsPayment
+from services.ledger.announce import money
+from services.ledger.engine import post
+from services.ledger.request import PostingRequest
+from services.ledger.side_writes import TRANSACTION_ID, RowClaim, RowInsert, event_insert
+from services.money import parse_amount
+from services.payments.records import RefundRecord
+from services.scoping import merchant_side
+from services.validation import clean_reason
+
+MAX_REASON_CHARS = 500
+
+
+def _within_payment(payment_id: uuid.UUID, amount_minor: int) -> RowClaim:
+    """The payment's refunded total rises by the refund while it stays within the amount paid, or the refund is refused."""
+    return RowClaim(
+        table="payment", row_id=payment_id, condition="refunded_minor + $1 <= amount_minor",
+        assignment="refunded_minor = refunded_minor + $1", values=(amount_minor,),
+        refusal=lambda: RefundExceedsPayment("the refund is more than what remains refundable on the payment",
+                                             field=["amount"]),
+    )
+
+
+def _side_rows(*, refund_id: uuid.UUID, payment: Payment, amount_minor: int, reason: str) -> tuple[RowInsert, ...]:
+    """The refund row and both partners' payment.refunded events, written with the posting."""
+    now = clock.now()
+    refund = RowInsert(table="refund", columns=(
+        ("id", refund_id, None), ("payment_id", payment.id, None),
+        ("partner_id", payment.merchant_partner_id, None), ("transaction_id", TRANSACTION_ID, None),  # type: ignore[attr-defined]
+        ("amount_minor", amount_minor, None), ("currency", payment.currency, None), ("reason", reason, None),
+        ("created_at", now, None),
+    ))
+    body = {"paymentId": str(payment.id), "refundId": str(refund_id), "merchantId": str(payment.merchant_id),  # type: ignore[attr-defined]
+            "amount": money(amount_minor, payment.currency)}
+    partners = dict.fromkeys([payment.merchant_partner_id, payment.partner_id])  # type: ignore[attr-defined]
+    return (refund, *(event_insert(type="payment.refunded", partner_id=p, object_type="Payment", object_id=payment.id,
+                                   payload=body, at=now) for p in partners))
+
+
+async def refund(
+    *, principal: Principal, payment_id: uuid.UUID | None, amount: str, reason: str | None, idempotency_key: str,
+    dry_run: bool = False, audit: AuditNote | None = None,
+) -> RefundRecord:
+    """Give back `amount` of a payment to the payer (the merchant's partner only), or replay the original refund."""
+    require_partner_token(principal)
+    text = clean_reason(reason, max_len=MAX_REASON_CHARS)
+    payment = await merchant_side(Payment, principal).get_or_none(id=payment_id) if payment_id else None
+    if payment is None:
+        raise NotFound("payment not found", field=["paymentId"])
+    merchant = await Merchant.get(id=payment.merchant_id)  # type: ignore[attr-defined]
+    amount_minor = parse_amount(amount, payment.currency)
+    refund_id = uuid7()
+    txn = await post(principal, PostingRequest(
+        operation="refundCreate", kind=TransactionKind.REFUND, idempotency_key=idempotency_key, amount_text=amount,
+        from_wallet_id=merchant.settlement_wallet_id, to_wallet_id=payment.payer_wallet_id,  # type: ignore[attr-defined]
+        from_field="paymentId", to_field="paymentId", currency=payment.currency, requires_from=True, requires_to=True,
+        to_partner_id=payment.partner_id,  # type: ignore[attr-defined]
+        claim=_within_payment(payment.id, amount_minor),
+        inserts=_side_rows(refund_id=refund_id, payment=payment, amount_minor=amount_minor, reason=text),
+        dry_run=dry_run, subject=f"Payment:{payment.id}",
+    ), audit)
+    if txn.dry_run:
+        return RefundRecord(id=refund_id, payment_id=payment.id, partner_id=principal.partner_id,  # type: ignore[arg-type]
+                            transaction_id=txn.id, amount_minor=txn.amount_minor, currency=txn.currency, reason=text,
+                            created_at=txn.created_at, dry_run=True)
+    return replace(RefundRecord.from_row(await Refund.get(transaction_id=txn.id)), audited=txn.audited)
