@@ -17,6 +17,7 @@
 | aml:read            |   x   |     x      |         |         |
 | aml:review          |       |     x      |         |         |
 | wallets:freeze      |       |     x      |         |         |
+| transactions:reverse|   x   |     x      |         |         |
 | policies:read       |   x   |     x      |    x    |    x    |
 | policies:write      |   x   |            |         |         |
 | staff:read          |   x   |            |         |         |
@@ -33,7 +34,9 @@ Only admin manages partners, API clients and keys, and only admin revokes
 tokens (`tokenRevoke` by token or jti, which needs partners:write; partners
 and customer tokens may revoke their own tokens); analyst reads and never
 writes; support reads customers and transactions but not KYC documents. No
-staff role moves money: partner tokens alone carry transactions:write.
+staff role moves money: partner tokens alone carry transactions:write. The
+one exception is a correction: admin and compliance may reverse a posted
+transaction (transactions:reverse: the exact opposite entries, once, audited).
 """
 
 from __future__ import annotations
@@ -47,10 +50,11 @@ _READ_ALL = frozenset(
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": _READ_ALL | {
         "partners:write", "audit:read", "kyc:read", "fees:write", "revenue:read", "aml:read", "policies:write",
-        "staff:read", "staff:write",
+        "staff:read", "staff:write", "transactions:reverse",
     },
     "compliance": _READ_ALL | {
         "audit:read", "kyc:read", "kyc:review", "revenue:read", "pii:reveal", "aml:read", "aml:review", "wallets:freeze",
+        "transactions:reverse",
     },
     "support": _READ_ALL,
     "analyst": _READ_ALL | {"revenue:read"},

@@ -71,6 +71,7 @@ class TransactionKind(str, Enum):
     SANDBOX_FUND = "SANDBOX_FUND"  # test money minted into a sandbox partner's wallet (sandboxFund)
     PAYMENT = "PAYMENT"  # a payer's wallet to a merchant's settlement wallet (paymentCreate)
     REFUND = "REFUND"  # a merchant's settlement wallet back to the payer's wallet (refundCreate)
+    REVERSAL = "REVERSAL"  # the exact opposite of a posted transaction, by bank staff (transactionReverse)
 
 
 class TransactionStatus(str, Enum):

@@ -79,6 +79,9 @@ class Transaction(Model):
     # transaction was counted in; its month and year are the prefixes. A
     # rejected hold gives its amount back to exactly these periods.
     limit_day_key = fields.CharField(max_length=10, null=True)
+    # The REVERSAL transaction that undid this one (transactionReverse): set in the reversal's own atomic write,
+    # only while still NULL, so a transaction is reversed at most once.
+    reversed_by = fields.UUIDField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -27,6 +27,7 @@ from schema.ledger.operations import LedgerMutations, LedgerQueries
 from schema.ledger.sandbox import SandboxMutations
 from schema.ledger.types import Transaction
 from schema.merchants.operations import MerchantMutations, MerchantQueries
+from schema.ledger.reversal import ReversalMutations
 from schema.payments.authorizations import AuthorizationMutations, AuthorizationQueries
 from schema.payments.operations import PaymentMutations, PaymentQueries
 from schema.payment_codes.operations import PaymentCodeMutations
@@ -73,7 +74,7 @@ class Query(ViewerQueries, CustomerQueries, WalletQueries, LedgerQueries, Partne
 class Mutation(CustomerMutations, WalletMutations, LedgerMutations, TokenMutations, PartnerMutations, FeeMutations, WalletFreezeMutations, AmlMutations,
                KycMutations, ComplianceMutations, StrongAuthMutations, StaffMutations, CustomerAccountMutations,
                WalletAccountMutations, SandboxMutations, WebhookMutations, MerchantMutations,
-               PaymentMutations, AuthorizationMutations, PaymentCodeMutations):
+               PaymentMutations, AuthorizationMutations, ReversalMutations, PaymentCodeMutations):
     pass
 
 

@@ -195,6 +195,13 @@ class TooManyAttempts(DomainError):
     code = "RATE_LIMITED"
 
 
+class TransactionNotReversible(DomainError):
+    """The transaction cannot be reversed: it is not POSTED (held, rejected), it is itself a reversal, or it was
+    reversed already by another reversal."""
+
+    code = "NOT_REVERSIBLE"
+
+
 # Keep this last: it collects the codes of every class defined above it.
 ALL_ERROR_CODES = sorted(
     {cls.code for cls in DomainError.__subclasses__()} | {DomainError.code}

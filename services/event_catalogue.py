@@ -120,14 +120,14 @@ _TYPES = (
     EventType("transaction.rejected", "Compliance rejected a held transaction: no money moved, the reservation ended.",
               "Transaction", (TRANSACTION,)),
     EventType("transaction.reversed", "A posted transaction was reversed by a reversing transaction.", "Transaction",
-              (TRANSACTION, _id("reversalId", "Transaction", "The reversing transaction.")), reserved=True),
+              (TRANSACTION, _id("reversalId", "Transaction", "The reversing transaction."))),
     EventType("fee_rule.changed", "A fee rule was created, replaced by a new version, or ended.", "FeeRule", (
         _id("feeRuleId", "FeeRule", "The rule created, or the rule that ended."),
         PayloadField("change", FieldKind.STRING, "CREATED, UPDATED (feeRuleId is the new version) or RETIRED."),
         _id("replacesFeeRuleId", "FeeRule", "UPDATED: the version that ends.", optional=True),
     ), broadcast=True),  # a partner's own rule: that partner's; a bank default (no partner): every partner's
     # Payments to merchants and refunds (issue 13): the payer's partner and the merchant's partner each get one.
-    EventType("payment.succeeded", "A payment to a merchant moved its money (paymentCreate). Both partners get it: the"
+    EventType("payment.succeeded", "A payment to a merchant moved its money (paymentCreate, paymentCollect, authorizationCapture). Both partners get it: the"
               " payer's and the merchant's.", "Payment", (
         _id("paymentId", "Payment", "The payment."),
         _id("merchantId", "Merchant", "The merchant paid."),

@@ -109,6 +109,8 @@ _describe(
     " may be another partner's; counted against the payer's limits like a transfer.",
     REFUND="Money back from a merchant's settlement wallet to the payer's wallet (refundCreate), at most what the"
     " payment moved, in one or several parts.",
+    REVERSAL="The exact opposite of a POSTED transaction, every entry negated and the fee given back, posted once by"
+    " bank admin or compliance (transactionReverse) as a correction.",
 )
 _describe(
     TransactionStatus,

@@ -157,6 +157,11 @@ class ErrorCode(Enum):
         " capture is above what remains authorised, or another capture changed it meanwhile (read it again)."
         " Nothing moved.",
     )
+    NOT_REVERSIBLE = strawberry.enum_value(
+        "NOT_REVERSIBLE",
+        description="transactionReverse: the transaction is not POSTED (held or rejected), is itself a reversal, or"
+        " was already reversed. Nothing moved.",
+    )
     REFUND_EXCEEDS_PAYMENT = strawberry.enum_value(
         "REFUND_EXCEEDS_PAYMENT",
         description="refundCreate: the amount is more than what remains refundable on the payment (the amount paid"

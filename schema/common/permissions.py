@@ -165,7 +165,7 @@ INHERITS_PARENT_ACCESS: frozenset[str] = frozenset(
         "PaymentRequestCreatePayload", "QrPaymentPreview", "MerchantProfile",
         "Payment", "Refund", "PaymentCreatePayload", "RefundCreatePayload", "PaymentAuthorization",
         "AuthorizationPayload", "AuthorizationCapturePayload", "PaymentCode", "PaymentCodeCreatePayload",
-        "PaymentCollectPayload",
+        "PaymentCollectPayload", "TransactionReversePayload",
     }
 )
 

@@ -37,6 +37,9 @@ class Scope(Enum):
     AML_READ = strawberry.enum_value("aml:read", description="Bank staff: read AML alerts and cases.")
     AML_REVIEW = strawberry.enum_value("aml:review", description="Bank compliance: decide AML alerts and run cases.")
     WALLETS_FREEZE = strawberry.enum_value("wallets:freeze", description="Bank compliance: freeze and unfreeze wallets.")
+    TRANSACTIONS_REVERSE = strawberry.enum_value(
+        "transactions:reverse", description="Bank admin and compliance: reverse a posted transaction (a correction)."
+    )
     POLICIES_READ = strawberry.enum_value("policies:read", description="Bank staff: read the compliance policy packs.")
     POLICIES_WRITE = strawberry.enum_value("policies:write", description="Bank admin: change the compliance policy packs.")
     STAFF_READ = strawberry.enum_value("staff:read", description="Bank admin: list staff users.")

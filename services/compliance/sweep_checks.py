@@ -42,3 +42,19 @@ async def check_sweep(
         sender_customer_id=None, outgoing=None, max_balance={target.account_id: limits.max_balance},
         expected_tier=tiers, subject_customer_id=source.customer_id, subject_wallet_id=source.wallet_id,
     )
+
+
+async def check_reversal(
+    *, kind: TransactionKind, source: LockedWallet | None, target: LockedWallet | None, amount_minor: int,
+    currency: str, at: datetime, from_field: str, to_field: str, dry_run: bool = False,
+) -> ComplianceCheck:
+    """A reversal (transactionReverse) is the bank correcting its own ledger: no limits counted, no maximum balance,
+    no AML rule; the locked rows must still be active wallets with the funds (same signature as check_compliance)."""
+    if kind is not TransactionKind.REVERSAL:
+        raise AssertionError("check_reversal is for REVERSAL postings only")
+    subject = source or target
+    assert subject is not None
+    return ComplianceCheck(
+        sender_customer_id=None, outgoing=None, max_balance={}, expected_tier={},
+        subject_customer_id=subject.customer_id, subject_wallet_id=subject.wallet_id,
+    )

@@ -72,6 +72,7 @@ class PlanInputs:
     fee: Fee
     accounts: BankAccounts
     compliance: ComplianceCheck
+    reversing: tuple[tuple[int, int], ...] = ()  # REVERSAL: the original's entries, to post negated
 
 
 def _settlement(accounts: BankAccounts) -> int:
@@ -106,6 +107,13 @@ def _withdrawal(i: PlanInputs) -> list[Leg]:
                 amount_minor=i.amount_minor, currency=i.currency)
 
 
+def _reversal(i: PlanInputs) -> list[Leg]:
+    """The exact opposite of the original's entries (principal and fee alike), account by account."""
+    if not i.reversing:
+        raise AssertionError("a reversal is planned with the original transaction's entries")
+    return [Leg(account_id=account_id, amount_minor=-amount, currency=i.currency) for account_id, amount in i.reversing]
+
+
 # The principal legs of each money kind: the whole difference between kinds.
 _PRINCIPAL_LEGS: dict[TransactionKind, Callable[[PlanInputs], list[Leg]]] = {
     TransactionKind.TOP_UP: _top_up,
@@ -119,6 +127,8 @@ _PRINCIPAL_LEGS: dict[TransactionKind, Callable[[PlanInputs], list[Leg]]] = {
     TransactionKind.PAYMENT: _transfer,
     # A merchant's settlement wallet back to the payer's wallet (services.payments.refunds).
     TransactionKind.REFUND: _transfer,
+    # A posted transaction undone by bank staff: its entries negated, fee included (services.ledger.reversal).
+    TransactionKind.REVERSAL: _reversal,
 }
 
 

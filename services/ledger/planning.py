@@ -15,10 +15,10 @@ from auth.principal import Principal
 from services import clock
 from models.enums import AccountKind, TransactionKind
 from services.compliance.posting_checks import check_compliance
-from services.compliance.sweep_checks import check_sweep
+from services.compliance.sweep_checks import check_reversal, check_sweep
 from services.compliance.strong_auth_check import check_strong_authentication
 from services.db.wallet_rows import wallet_facts
-from services.fees.charging import Fee, fee_for
+from services.fees.charging import NO_FEE, Fee, fee_for
 from services.ledger.plan import BankAccounts, PlanInputs, PostingPlan, build_plan, needs_bank_side, needs_settlement
 from services.ledger.request import CheckedRequest, PostingRequest
 from services.ledger.rules import check_customer_token, common_currency, locked_or_missing
@@ -80,8 +80,9 @@ async def plan_posting(principal: Principal, checked: CheckedRequest) -> Posting
     await check_strong_authentication(
         principal, kind=req.kind, customer_id=payer.customer_id, amount_minor=amount_minor, currency=currency
     )
-    # The same function feeQuote answers with: the charge is what was quoted.
-    fee = await fee_for(
+    # The same function feeQuote answers with: the charge is what was quoted. A reversal charges nothing: its
+    # legs already give the original's fee back.
+    fee = NO_FEE if req.kind is TransactionKind.REVERSAL else await fee_for(
         principal=principal, kind=req.kind.value, amount_minor=amount_minor, currency=currency,
         from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id,
     )
@@ -89,7 +90,7 @@ async def plan_posting(principal: Principal, checked: CheckedRequest) -> Posting
     # its legs are never written, so placeholder account ids serve.
     accounts = DRY_RUN_ACCOUNTS if req.dry_run else await _bank_accounts(checked, fee, principal.partner_id, currency)
     # A sweep (walletClose) stays with its customer: not an outgoing payment (services.compliance.sweep_checks).
-    check = check_sweep if req.kind is TransactionKind.SWEEP else check_compliance
+    check = {TransactionKind.SWEEP: check_sweep, TransactionKind.REVERSAL: check_reversal}.get(req.kind, check_compliance)
     compliance = await check(
         kind=req.kind, source=source, target=target, amount_minor=amount_minor, currency=currency,
         at=clock.now(), from_field=req.from_field, to_field=req.to_field, dry_run=req.dry_run,
@@ -97,4 +98,5 @@ async def plan_posting(principal: Principal, checked: CheckedRequest) -> Posting
     return build_plan(PlanInputs(
         kind=req.kind, facts=facts, source=source, target=target, from_field=req.from_field, to_field=req.to_field,
         currency=currency, amount_minor=amount_minor, fee=fee, accounts=accounts, compliance=compliance,
+        reversing=req.reversing,
     ))

@@ -52,6 +52,11 @@ class PostingRequest:
     # Funds an authorisation reserved on the paying wallet that this posting releases in the same write (a
     # capture): the payer may spend them, and its held_minor drops by this much (services.payments.authorizations).
     release_held_minor: int = 0
+    # A REVERSAL's legs: the original transaction's entries (account id, signed amount), posted negated.
+    reversing: tuple[tuple[int, int], ...] = ()
+    # The posting's transaction id when the service must know it beforehand (a reversal names itself on the
+    # original and in its event); None: drawn when the request is checked.
+    transaction_id: uuid.UUID | None = None
     # What else the caller named that the wallets do not say (a payment request, the payment refunded): part of
     # the idempotency fingerprint, so one key cannot replay a payment of another request to the same merchant.
     subject: str | None = None
@@ -98,7 +103,8 @@ def check_request(principal: Principal, req: PostingRequest) -> CheckedRequest:
          # Only when set: the fingerprints of the keys already stored must not change.
          **({"subject": req.subject} if req.subject is not None else {})},
     )
-    checked = CheckedRequest(req=req, key=key, fingerprint=fingerprint, memo=memo, currency=currency, transaction_id=uuid7())
+    checked = CheckedRequest(req=req, key=key, fingerprint=fingerprint, memo=memo, currency=currency,
+                             transaction_id=req.transaction_id or uuid7())
     customer_id = token_customer(principal)
     if customer_id is not None:
         # Keys are per partner; a customer token's keys live in that customer's own namespace.

@@ -492,6 +492,12 @@ async def _authorization_void_target(w: World, caller: str) -> dict[str, Any]:
     return {"input": {"authorizationId": (await _authorization_read_target(w, caller))["id"]}}
 
 
+async def _reverse_target(w: World, caller: str) -> dict[str, Any]:
+    moved = await w.a.transfer(w.a_w1, w.a_w2, "0.01")
+    assert moved["userErrors"] == [], moved
+    return {"input": {"transactionId": moved["transaction"]["id"], "reason": "permission matrix"}}
+
+
 QUERIES: dict[str, Row] = {
     "viewer": Row("{ viewer { kind } }", _const(lambda w: {}), None, False, NA,
                   _cells(OK, OK, NA, OK, OK, OK, OK, OK)),
@@ -632,6 +638,10 @@ MUTATIONS: dict[str, Row] = {
     "partnerStrongAuthSet": Row(
         f"mutation($input: PartnerStrongAuthSetInput!) {{ partnerStrongAuthSet(input: $input) {{ mode {PAYLOAD} }} }}",
         _strong_auth_target, "partners:write", False, NA, _cells(F, F, F, F, OK, F, F, F)),
+    # A correction by the bank: admin and compliance only (transactions:reverse).
+    "transactionReverse": Row(
+        f"mutation($input: TransactionReverseInput!) {{ transactionReverse(input: $input) {{ transaction {{ id }} {PAYLOAD} }} }}",
+        _reverse_target, "transactions:reverse", False, NA, _cells(F, F, F, F, OK, OK, F, F)),
     "walletFreeze": Row(
         f"mutation($input: WalletStatusInput!) {{ walletFreeze(input: $input) {{ wallet {{ status }} {PAYLOAD} }} }}",
         _freeze_target, "wallets:freeze", False, NA, _cells(F, F, F, F, F, OK, F, F)),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import uuid
 from collections import defaultdict
 
@@ -105,6 +107,7 @@ def test_only_top_ups_and_withdrawals_cross_the_wallet_systems_edge():
         TransactionKind.TOP_UP: True, TransactionKind.TRANSFER: False, TransactionKind.WITHDRAWAL: True,
         TransactionKind.SWEEP: False, TransactionKind.SANDBOX_FUND: False,
         TransactionKind.PAYMENT: False, TransactionKind.REFUND: False,  # wallet to wallet, across partners
+        TransactionKind.REVERSAL: False,  # its legs are the original's, whatever accounts they were on
     }
 
 
@@ -112,7 +115,7 @@ def test_which_postings_need_a_bank_side_account():
     assert {kind: needs_bank_side(kind, 0) for kind in TransactionKind} == {
         TransactionKind.TOP_UP: True, TransactionKind.TRANSFER: False, TransactionKind.WITHDRAWAL: True,
         TransactionKind.SWEEP: False, TransactionKind.SANDBOX_FUND: True,
-        TransactionKind.PAYMENT: False, TransactionKind.REFUND: False,
+        TransactionKind.PAYMENT: False, TransactionKind.REFUND: False, TransactionKind.REVERSAL: False,
     }
     assert all(needs_bank_side(kind, 1) for kind in TransactionKind)  # a fee is paid to the bank side
 
@@ -156,7 +159,7 @@ def test_deltas_sum_the_legs_of_each_wallet_account_only():
 
 @PROPERTY
 @given(
-    kind=st.sampled_from(list(TransactionKind)),
+    kind=st.sampled_from([k for k in TransactionKind if k is not TransactionKind.REVERSAL]),  # its own test below
     amount=st.integers(min_value=1, max_value=10**15),
     fee_minor=st.integers(min_value=0, max_value=10**9),
     share_bps=st.integers(min_value=0, max_value=10_000),
@@ -173,3 +176,14 @@ def test_every_plan_balances_and_its_deltas_are_its_wallet_legs(kind, amount, fe
     assert revenue == fee_minor
     assert sum(leg.amount_minor for leg in plan.legs if leg.account_id == PARTNER_REVENUE) == share
     assert plan.deltas[payer] == (amount if kind in INCOMING else -amount) - fee_minor
+
+
+def test_a_reversal_posts_the_originals_entries_negated_fee_and_all():
+    original = ((SOURCE, -1_050), (TARGET, 1_000), (FEE_REVENUE, 40), (PARTNER_REVENUE, 10))
+    reversal = replace(inputs(TransactionKind.TRANSFER, 1_000), kind=TransactionKind.REVERSAL, source=wallet(TARGET),
+                       target=wallet(SOURCE), reversing=original)
+    plan = build_plan(reversal)
+    assert [(leg.account_id, leg.amount_minor) for leg in plan.legs] == [(a, -x) for a, x in original]
+    assert plan.deltas == {TARGET: -1_000, SOURCE: 1_050}
+    with pytest.raises(AssertionError):
+        build_plan(replace(reversal, reversing=()))
