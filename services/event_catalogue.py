@@ -137,7 +137,7 @@ _TYPES = (
     EventType("payment.failed", "A payment held for compliance review was rejected: no money moved.", "Payment", (
         _id("paymentId", "Payment", "The payment."),
         _id("merchantId", "Merchant", "The merchant paid."),
-    ), reserved=True),
+    )),
     EventType("payment_request.paid", "A single-use payment request was paid (the merchant's partner gets it).",
               "PaymentRequest", (
         _id("paymentRequestId", "PaymentRequest", "The payment request paid."),

@@ -1,0 +1,60 @@
+"""What a compliance decision on a HELD payment means for the payment (services.alert_decisions calls it).
+
+A payment the AML rules hold moves no money until compliance decides. Its
+`payment.succeeded` events were left out of the posting (they are written only
+when money moves), and a single-use request was claimed when it was held:
+
+- RELEASE: the money moves now, so both partners get `payment.succeeded` now (and the merchant's partner
+  `payment_request.paid` for a single-use request);
+- REJECT: no money moved, so both partners get `payment.failed`, and a
+  single-use request is payable again (its paid_at cleared), or the merchant
+  would be left with a code nobody paid.
+
+Inside the decision's own database transaction: the event and the request
+change commit with the decision or not at all.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from models import Payment, PaymentRequest
+from services.db.sql import execute
+from services.events import record_domain_event
+from services.ledger.announce import money
+
+RELEASE, REJECT = "RELEASE", "REJECT"
+
+
+async def after_held_decision(conn: BaseDBAsyncClient, transaction_id: uuid.UUID, decision: str) -> None:
+    """Write the held payment's outcome (events; a rejected single-use request payable again); nothing for others."""
+    payment = await Payment.filter(transaction_id=transaction_id).using_db(conn).first()
+    if payment is None:
+        return  # not a payment
+    partners = list(dict.fromkeys([payment.partner_id, payment.merchant_partner_id]))  # type: ignore[attr-defined]
+    if decision == RELEASE:
+        kind = "payment.succeeded"
+        body = {"paymentId": str(payment.id), "merchantId": str(payment.merchant_id),  # type: ignore[attr-defined]
+                "amount": money(payment.amount_minor, payment.currency)}
+        if payment.payment_request_id is not None:  # type: ignore[attr-defined]
+            body["paymentRequestId"] = str(payment.payment_request_id)  # type: ignore[attr-defined]
+    else:
+        kind = "payment.failed"
+        body = {"paymentId": str(payment.id), "merchantId": str(payment.merchant_id)}  # type: ignore[attr-defined]
+        if payment.payment_request_id is not None:  # type: ignore[attr-defined]
+            # Only a single-use request was claimed; a static one never had paid_at set.
+            await execute(conn, "UPDATE payment_request SET paid_at = NULL WHERE id = $1 AND single_use",
+                          [payment.payment_request_id])  # type: ignore[attr-defined]
+    for partner_id in partners:
+        await record_domain_event(type=kind, partner_id=partner_id, object_type="Payment", object_id=payment.id,
+                                  payload=body, using_db=conn)
+    if decision == RELEASE and payment.payment_request_id is not None:  # type: ignore[attr-defined]
+        request = await PaymentRequest.filter(id=payment.payment_request_id).using_db(conn).first()  # type: ignore[attr-defined]
+        if request is not None and request.single_use:
+            await record_domain_event(
+                type="payment_request.paid", partner_id=payment.merchant_partner_id,  # type: ignore[attr-defined]
+                object_type="PaymentRequest", object_id=request.id,
+                payload={"paymentRequestId": str(request.id), "paymentId": str(payment.id),
+                         "merchantId": str(payment.merchant_id)}, using_db=conn)  # type: ignore[attr-defined]
