@@ -224,25 +224,6 @@ async def shop_codes(port: int, token: str, customers: list[tuple[str, str]]) ->
     return payloads
 
 
-def _classify_payment(status: int, body: bytes) -> str | None:
-    """None for a successful payment, else a short error label (as api_run classifies a transfer)."""
-    if status != 200:
-        return f"HTTP {status}"
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return "invalid JSON"
-    if data.get("errors"):
-        error = data["errors"][0]
-        return "GraphQL " + str((error.get("extensions") or {}).get("code") or error.get("message", "?"))[:60]
-    payload = (data.get("data") or {}).get("paymentCreate") or {}
-    if payload.get("userErrors"):
-        return "userError " + str(payload["userErrors"][0].get("code"))
-    if not payload.get("payment"):
-        return "no payment"
-    return None
-
-
 async def payments_run(port: int, token: str, wallets: list[str], codes: list[str], clients: int, warmup_s: float,
                        duration_s: float, server_pid: int | None, run_tag: str, db_name: str) -> results.RunResult:
     """The payments API run: api_run's clients, window and CPU accounting, sending paymentCreate instead."""
@@ -267,7 +248,7 @@ async def payments_run(port: int, token: str, wallets: list[str], codes: list[st
                 started = time.perf_counter()
                 try:
                     status, payload = await conn.request("POST", "/graphql", body, headers)
-                    error = _classify_payment(status, payload)
+                    error = api_run.classify(status, payload, field="paymentCreate", result="payment")
                 except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, http_client.HttpError,
                         ValueError) as exc:
                     error = f"transport {type(exc).__name__}"

@@ -13,8 +13,9 @@ from .results import RunResult, Window
 from .settings import TRANSFER_MUTATION
 
 
-def _classify(status: int, body: bytes) -> str | None:
-    """None for a successful transfer, else a short error label."""
+def classify(status: int, body: bytes, *, field: str = "transferCreate", result: str = "transaction") -> str | None:
+    """None for a successful mutation (HTTP 200, no errors, empty userErrors, its result present), else a short
+    error label; transferCreate's by default, any other money mutation's by its field and result names."""
     if status != 200:
         return f"HTTP {status}"
     try:
@@ -24,11 +25,11 @@ def _classify(status: int, body: bytes) -> str | None:
     if data.get("errors"):
         error = data["errors"][0]
         return "GraphQL " + str((error.get("extensions") or {}).get("code") or error.get("message", "?"))[:60]
-    payload = (data.get("data") or {}).get("transferCreate") or {}
+    payload = (data.get("data") or {}).get(field) or {}
     if payload.get("userErrors"):
         return "userError " + str(payload["userErrors"][0].get("code"))
-    if not payload.get("transaction"):
-        return "no transaction"
+    if not payload.get(result):
+        return f"no {result}"
     return None
 
 
@@ -56,7 +57,7 @@ async def api_run(port: int, token: str, wallets: list[str], clients: int, warmu
                 started = time.perf_counter()
                 try:
                     status, payload = await conn.request("POST", "/graphql", body, headers)
-                    error = _classify(status, payload)
+                    error = classify(status, payload)
                 except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, HttpError, ValueError) as exc:
                     error = f"transport {type(exc).__name__}"
                     conn.close()
