@@ -1,26 +1,9 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from models.migration_ops import AlterEnumDescription
 from models.enums import CustomerStatus, TransactionKind
 from tortoise.fields.base import OnDelete
 from tortoise import fields
-
-
-class AlterEnumDescription(ops.AlterField):
-    """A CharEnumField whose enum gained a value: only its description (the value list) changes.
-
-    PostgreSQL updates the column comment; SQLite would rebuild the whole
-    table to change a comment (and lose its indexes on the way), so there the
-    change is recorded in the migration state only. The column, its length
-    and its data are untouched on both.
-    """
-
-    async def database_forward(self, app_label, old_state, new_state, state_editor=None) -> None:
-        if state_editor is not None and state_editor.client.capabilities.dialect == "postgres":
-            await super().database_forward(app_label, old_state, new_state, state_editor)
-
-    async def database_backward(self, app_label, old_state, new_state, state_editor=None) -> None:
-        if state_editor is not None and state_editor.client.capabilities.dialect == "postgres":
-            await super().database_backward(app_label, old_state, new_state, state_editor)
 
 
 class Migration(migrations.Migration):

@@ -12,18 +12,7 @@ had marked delivered, so nothing is sent twice.
 from tortoise import fields, migrations
 from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
-
-
-class PostgresOnlySQL(ops.RunSQL):
-    """SQL for PostgreSQL only: SQLite has a single writer, where id order is already the commit order."""
-
-    async def database_forward(self, app_label, old_state, new_state, state_editor=None) -> None:
-        if state_editor is not None and state_editor.client.capabilities.dialect == "postgres":
-            await super().database_forward(app_label, old_state, new_state, state_editor)
-
-    async def database_backward(self, app_label, old_state, new_state, state_editor=None) -> None:
-        if state_editor is not None and state_editor.client.capabilities.dialect == "postgres":
-            await super().database_backward(app_label, old_state, new_state, state_editor)
+from models.migration_ops import PostgresOnlySQL
 
 
 # Every insert, whatever its path (the posting statement's CTE, the ORM), gets its transaction's id:

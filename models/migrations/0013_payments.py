@@ -4,28 +4,12 @@ PAYMENT and REFUND."""
 
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from models.migration_ops import AlterEnumDescription
 from models.enums import TransactionKind
 from models.ids import uuid7
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
-
-
-class AlterEnumDescription(ops.AlterField):
-    """TransactionKind gained PAYMENT and REFUND: only the column comment (the value list) changes.
-
-    As in 0009_sandbox_partners: PostgreSQL updates the comment; SQLite would
-    rebuild the table to change a comment, so there only the migration state
-    records it. The column, its length and its data are untouched.
-    """
-
-    async def database_forward(self, app_label, old_state, new_state, state_editor=None) -> None:
-        if state_editor is not None and state_editor.client.capabilities.dialect == "postgres":
-            await super().database_forward(app_label, old_state, new_state, state_editor)
-
-    async def database_backward(self, app_label, old_state, new_state, state_editor=None) -> None:
-        if state_editor is not None and state_editor.client.capabilities.dialect == "postgres":
-            await super().database_backward(app_label, old_state, new_state, state_editor)
 
 
 class Migration(migrations.Migration):
