@@ -17,6 +17,16 @@ class FeeRule(Model):
     corridor = fields.CharField(max_length=16, null=True)  # DOMESTIC or CROSS_BORDER
     destination_country = fields.CharField(max_length=2, null=True)
     customer_kind = fields.CharField(max_length=16, null=True)
+    # Who pays a PAYMENT's fee: SENDER (the payer, on top of the amount) or RECEIVER (the merchant, out of
+    # what it receives: a merchant discount rate). Every other kind is SENDER.
+    payer = fields.CharField(max_length=8, default="SENDER", db_default="SENDER")
+    # PAYMENT selectors: a merchant category (ISO 18245) or one merchant; a merchant beats a category.
+    mcc = fields.CharField(max_length=4, null=True)
+    merchant = fields.ForeignKeyField("models.Merchant", related_name="fee_rules", null=True, on_delete=fields.RESTRICT)
+    # A RECEIVER rule's fee on refund: RETAINED (the bank and partner keep it) or RETURNED (given back in
+    # proportion to the amount refunded). Copied into each payment's breakdown, so a later change never
+    # alters a past payment's refund.
+    refund_treatment = fields.CharField(max_length=8, null=True)
     # Amount tier [min, max): in minor units of `currency` (a tier needs a currency).
     amount_min_minor = fields.BigIntField(null=True)
     amount_max_minor = fields.BigIntField(null=True)

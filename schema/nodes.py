@@ -186,7 +186,9 @@ async def _payment(info: Info, object_id: uuid.UUID) -> Node | None:
 
 
 async def _refund(info: Info, object_id: uuid.UUID) -> Node | None:
-    return Refund.from_record(await payment_queries.get_refund(principal=info.context.principal, refund_id=object_id))
+    record = await payment_queries.get_refund(principal=info.context.principal, refund_id=object_id)
+    viewer = info.context.principal.partner_id
+    return Refund.from_record(record, merchant_side=viewer is None or viewer == record.partner_id)
 
 
 async def _authorization(info: Info, object_id: uuid.UUID) -> Node | None:

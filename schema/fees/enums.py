@@ -14,7 +14,8 @@ class FeeKind(Enum):
         "TRANSFER", description="A transfer between two wallets whose customers live in the same country."
     )
     PAYMENT = strawberry.enum_value(
-        "PAYMENT", description="A payment from a wallet to a merchant (quotable and schedulable; no operation posts one yet)."
+        "PAYMENT", description="A payment from a wallet to a merchant (paymentCreate, paymentCollect, authorizationCapture):"
+        " a rule is paid by the payer (SENDER) or by the merchant out of what it receives (RECEIVER)."
     )
     WITHDRAWAL = strawberry.enum_value("WITHDRAWAL", description="Paying money out of a wallet (withdrawalCreate).")
     INTERNATIONAL_TRANSFER = strawberry.enum_value(
@@ -40,4 +41,26 @@ class FeeRuleScope(Enum):
     )
     PARTNER = strawberry.enum_value(
         "PARTNER", description="One partner's own rule: applies to its customers only, ahead of the bank's default."
+    )
+
+
+@strawberry.enum(description="Who pays a fee rule's fee.")
+class FeePayer(Enum):
+    SENDER = strawberry.enum_value(
+        "SENDER", description="The payer, on top of the amount (every kind; the only payer of kinds other than PAYMENT)."
+    )
+    RECEIVER = strawberry.enum_value(
+        "RECEIVER", description="PAYMENT only: the merchant, out of what its settlement wallet receives (a merchant"
+        " discount rate); never more than the payment's amount."
+    )
+
+
+@strawberry.enum(description="What a refund does to the merchant's fee (RECEIVER rules) of the payment it refunds.")
+class RefundTreatment(Enum):
+    RETAINED = strawberry.enum_value(
+        "RETAINED", description="The default: the bank and the partner keep the merchant's fee whatever is refunded."
+    )
+    RETURNED = strawberry.enum_value(
+        "RETURNED", description="The fee is given back to the merchant in proportion to the amount refunded (refund /"
+        " payment), the bank's part and the partner's share each rounded down to the minor unit."
     )

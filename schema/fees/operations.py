@@ -16,7 +16,7 @@ from schema.common.money import Money
 from schema.common.permissions import requires
 from schema.common.relay import global_id_to_uuid, to_global_id
 from schema.common.scalars import Decimal
-from schema.fees.enums import FeeKind
+from schema.fees.enums import FeeKind, FeePayer, RefundTreatment
 from schema.fees.types import FeeQuote, FeeRevenueLine, FeeRule, quote_view
 from schema.partners.types import Partner
 from services.partners import fee_share
@@ -71,6 +71,12 @@ class FeeQuoteInput:
         default=None,
         description="Optional: where the money goes, as an ISO 3166-1 alpha-2 code (VALIDATION otherwise), when there"
         " is no receiving wallet; compared with the paying wallet's customer's country.",
+    )
+    merchant_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Optional, kind PAYMENT only (without toWalletId; VALIDATION otherwise): the merchant paid (a"
+        " Merchant global ID of any partner, NOT_FOUND otherwise). Rules selecting its category or the merchant apply,"
+        " and its own partner (or bank staff) also gets the merchant's fee (merchantFee).",
     )
 
 
@@ -129,6 +135,27 @@ class FeeRuleInput:
         default=None,
         description="When the rule stops applying (exclusive), after effectiveFrom (VALIDATION otherwise); omit for"
         " open-ended.",
+    )
+    payer: FeePayer = strawberry.field(
+        default=FeePayer.SENDER,
+        description="Who pays: SENDER (default: the payer, on top of the amount) or RECEIVER (PAYMENT only, VALIDATION"
+        " otherwise: the merchant, out of what it receives; its partner's share goes to the merchant's partner). A"
+        " RECEIVER rule of a partner applies to that partner's merchants, and has no free allowance.",
+    )
+    mcc: str | None = strawberry.field(
+        default=None,
+        description="PAYMENT only: merchants of this ISO 18245 category (four digits; VALIDATION if unknown); omit for"
+        " any category.",
+    )
+    merchant_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="PAYMENT only: this one merchant (a Merchant global ID; on a partner's rule, one of that partner's"
+        " merchants, NOT_FOUND otherwise). A rule naming a merchant beats every rule that names none.",
+    )
+    refund_treatment: RefundTreatment | None = strawberry.field(
+        default=None,
+        description="RECEIVER rules only (VALIDATION otherwise): what a refund does to the merchant's fee; default"
+        " RETAINED. Each payment keeps the treatment it was charged under.",
     )
 
 
@@ -207,8 +234,14 @@ def _rule_payload(record: FeeRuleRecord | None, errors: list[UserError]) -> FeeR
 
 def _rule_terms(input: Any) -> dict[str, Any]:
     values = {k: v for k, v in vars(input).items() if k not in ("rule_id", "partner_id")}
-    if isinstance(values.get("kind"), FeeKind):
-        values["kind"] = values["kind"].value
+    for name in ("kind", "payer", "refund_treatment"):
+        if isinstance(values.get(name), Enum):
+            values[name] = values[name].value
+    if "merchant_id" in values:
+        given = values["merchant_id"]
+        values["merchant_id"] = global_id_to_uuid(given, "Merchant") if given else None
+        if given and values["merchant_id"] is None:
+            raise NotFound("merchant not found", field=["merchantId"])
     return values
 
 
@@ -230,6 +263,15 @@ def _wallet(global_id: strawberry.ID | None, field: str) -> Any:
     return wallet_id
 
 
+def _merchant(global_id: strawberry.ID | None) -> Any:
+    if global_id is None:
+        return None
+    merchant_id = global_id_to_uuid(global_id, "Merchant")
+    if merchant_id is None:
+        raise NotFound("merchant not found", field=["merchantId"])
+    return merchant_id
+
+
 @strawberry.type
 class FeeQueries:
     @strawberry.field(
@@ -245,7 +287,7 @@ class FeeQueries:
             principal=info.context.principal, kind=input.kind.value, amount=input.amount, currency=input.currency,
             from_wallet_id=_wallet(input.from_wallet_id, "fromWalletId"),
             to_wallet_id=_wallet(input.to_wallet_id, "toWalletId"),
-            destination_country=input.destination_country,
+            destination_country=input.destination_country, merchant_id=_merchant(input.merchant_id),
         )
         return quote_view(quote)
 

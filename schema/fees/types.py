@@ -14,7 +14,7 @@ from schema.common.enums import CustomerKind
 from schema.common.money import Money
 from schema.common.permissions import Authenticated, requires, staff_needs
 from schema.common.relay import Node, to_global_id
-from schema.fees.enums import FeeCorridor, FeeKind, FeeRuleScope
+from schema.fees.enums import FeeCorridor, FeeKind, FeePayer, FeeRuleScope, RefundTreatment
 from schema.fees.loaders import fee_loaders
 from schema.partners.types import Partner
 from services.fees.lines import FeeLineFact, fee_lines
@@ -117,6 +117,20 @@ class FeeRule(Node):
     maximum_fee: Money | None = strawberry.field(
         description="The highest fee the rule charges. Null when it sets no cap, or when the rule has no currency."
     )
+    payer: FeePayer = strawberry.field(
+        description="Who pays: SENDER (the payer, on top of the amount) or RECEIVER (PAYMENT only: the merchant)."
+    )
+    mcc: str | None = strawberry.field(
+        description="PAYMENT only: the rule applies to merchants of this ISO 18245 category; null: any category."
+    )
+    merchant_id: strawberry.ID | None = strawberry.field(
+        description="PAYMENT only: the rule applies to this one merchant (a Merchant global ID), ahead of any rule that"
+        " names none; null: any merchant."
+    )
+    refund_treatment: RefundTreatment | None = strawberry.field(
+        description="RECEIVER rules: what a refund does to the merchant's fee (RETAINED or RETURNED); null for SENDER"
+        " rules, whose fee a refund never gives back."
+    )
     _spec: strawberry.Private[RuleSpec]
 
     @classmethod
@@ -138,6 +152,9 @@ class FeeRule(Node):
             minimum_amount=_rule_money(rule.amount_min_minor, cur), maximum_amount=_rule_money(rule.amount_max_minor, cur),
             fixed_fee=_rule_money(rule.fixed_minor, cur), minimum_fee=_rule_money(rule.fee_min_minor, cur),
             maximum_fee=_rule_money(rule.fee_max_minor, cur),
+            payer=FeePayer(rule.payer), mcc=rule.mcc,
+            merchant_id=to_global_id("Merchant", rule.merchant_id) if rule.merchant_id else None,  # type: ignore[arg-type]
+            refund_treatment=RefundTreatment(rule.refund_treatment) if rule.refund_treatment else None,
             _spec=rule,
         )
 
@@ -166,6 +183,11 @@ class FeeLine:
         permission_classes=[Authenticated],
         description="True when the rule's monthly free allowance (freePerMonth) made this transaction free.",
     )
+    paid_by: FeePayer = strawberry.field(
+        permission_classes=[Authenticated],
+        description="Who pays this line: SENDER (the payer) or RECEIVER (the merchant; negative when a refund gives"
+        " it back).",
+    )
     _rule_id: strawberry.Private[uuid.UUID | None]
     _rule: strawberry.Private[RuleSpec | None] = None
 
@@ -188,7 +210,8 @@ class FeeLine:
         known = rule if rule is not None and rule.id == fact.rule_id else None
         return cls(
             kind=FeeKind(fact.kind), amount=Money.of(fact.fee_minor, currency),
-            free_allowance_used=fact.free_allowance_used, _rule_id=fact.rule_id, _rule=known,
+            free_allowance_used=fact.free_allowance_used, paid_by=FeePayer(fact.payer), _rule_id=fact.rule_id,
+            _rule=known,
         )
 
 
@@ -200,7 +223,10 @@ def fee_line_views(
 
 
 def public_breakdown(breakdown: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A breakdown as the deprecated JSON fields show it: the rule named by its global ID, never its raw id."""
+    """A breakdown as the deprecated JSON fields show it: the payer's fee only (a merchant's fee is the merchant's
+    business), its rule named by its global ID, never a raw id."""
+    if breakdown:
+        breakdown = {k: v for k, v in breakdown.items() if k not in ("merchant", "partner_id")}
     if not breakdown or not breakdown.get("rule_id"):
         return breakdown
     try:
@@ -229,6 +255,13 @@ class FeeQuote:
     lines: list[FeeLine] = strawberry.field(
         description="The fee, line by line, with the rule that set each line; empty when no rule applies."
     )
+    merchant_fee: Money | None = strawberry.field(
+        description="With merchantId: the merchant's fee (RECEIVER rules), out of what the merchant receives; null"
+        " without merchantId, or when the caller is not the merchant's partner nor bank staff."
+    )
+    merchant_lines: list[FeeLine] = strawberry.field(
+        description="The merchant's fee line by line (empty when merchantFee is null or no RECEIVER rule applies)."
+    )
 
 
 @strawberry.type(description="Fees charged in a period for one group (and one currency: amounts never mix currencies).")
@@ -238,7 +271,10 @@ class FeeRevenueLine:
         " or a UTC day YYYY-MM-DD (DAY)."
     )
     revenue: Money = strawberry.field(description="The fees charged in the group, in its currency.")
-    transactions: int = strawberry.field(description="How many fee-charging transactions the group holds.")
+    transactions: int = strawberry.field(
+        description="How many charges the group holds: a payment with a payer's and a merchant's fee counts twice, a refund"
+        " giving a merchant fee back once."
+    )
     _partner_id: strawberry.Private[uuid.UUID | None] = None
 
     @strawberry.field(
@@ -264,4 +300,7 @@ def quote_view(quote: Any) -> FeeQuote:
         rule=FeeRule.from_spec(rule) if rule else None,
         breakdown=public_breakdown(breakdown),
         lines=fee_line_views(breakdown, currency=quote.currency, fallback_kind=quote.fee.kind or None, rule=rule),
+        merchant_fee=Money.of(quote.merchant_fee.fee_minor, quote.currency) if quote.merchant_fee else None,
+        merchant_lines=fee_line_views(quote.merchant_fee.breakdown, currency=quote.currency, fallback_kind="PAYMENT")
+        if quote.merchant_fee else [],
     )

@@ -18,7 +18,9 @@ from schema.merchants.types import (
     Merchant, MerchantPayload, MerchantStatus, PaymentRequest, PaymentRequestCreatePayload, QrPaymentPreview,
 )
 from services.merchants import onboarding, queries, status as merchant_status
-from services.payment_requests import creation, preview
+from services.payment_requests import creation
+from services.errors import NotFound
+from services.payments import qr_quote
 
 READ = partner_scope_or_staff("customers:read", "partners:read")
 WRITE = requires_partner("customers:write")
@@ -99,8 +101,19 @@ class MerchantQueries:
     async def qr_decode(
         self, info: Info,
         payload: Annotated[str, strawberry.argument(description="The QR code's text exactly as scanned (at most 512 characters).")],
+        from_wallet_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Optional: the wallet that would pay (one of yours, NOT_FOUND otherwise; CURRENCY_MISMATCH if"
+            " it holds another currency). Its customer selects the fee rule and its free allowance counts: give it"
+            " to see exactly what paymentCreate would charge.")] = None,
+        amount: Annotated[Decimal | None, strawberry.argument(  # type: ignore[valid-type]
+            description="Optional: the amount to pay a STATIC code, so that the fee can be shown (a DYNAMIC code's"
+            " own amount is used; another one is VALIDATION).")] = None,
     ) -> QrPaymentPreview:
-        return QrPaymentPreview.from_record(await preview.preview_qr(principal=info.context.principal, payload=payload))
+        wallet_id = global_id_to_uuid(from_wallet_id, "Wallet") if from_wallet_id is not None else None
+        if from_wallet_id is not None and wallet_id is None:
+            raise NotFound("wallet not found", field=["fromWalletId"])
+        return QrPaymentPreview.from_record(await qr_quote.quote_qr(
+            principal=info.context.principal, payload=payload, from_wallet_id=wallet_id, amount=amount))
 
 
 @strawberry.type

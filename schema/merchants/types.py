@@ -11,6 +11,7 @@ from schema.common.errors import UserError
 from schema.common.money import Money
 from schema.common.relay import Node, to_global_id
 from services.merchants.records import MerchantRecord
+from schema.fees.types import FeeLine, fee_line_views
 from services.payment_requests.records import MerchantFace, PaymentRequestRecord, QrPreview
 from services.payments import qr_images
 
@@ -122,7 +123,21 @@ class QrPaymentPreview:
     reference: str | None = strawberry.field(description="The merchant's reference, if the code carries one.")
     expires_at: datetime | None = strawberry.field(description="DYNAMIC: until when the code is payable; null for STATIC.")
     single_use: bool = strawberry.field(description="True: the code is paid once.")
-    # The fee preview (issue 13, part 2: what the payer would be charged, from the fee engine) goes here.
+    fee: Money | None = strawberry.field(
+        description="The fee the payer would pay on top (PAYMENT SENDER rules), for the code's amount (DYNAMIC) or the"
+        " amount argument (STATIC); exactly what paymentCreate charges for the same fromWalletId and amount. Null for"
+        " a STATIC code without amount."
+    )
+    total_debit: Money | None = strawberry.field(
+        description="Amount plus fee: what would leave the paying wallet; null when fee is null."
+    )
+    fee_lines: list[FeeLine] = strawberry.field(
+        description="The payer's fee line by line, with the rule that set each line (empty when none applies)."
+    )
+    merchant_fee: Money | None = strawberry.field(
+        description="The merchant's fee (PAYMENT RECEIVER rules), out of what it receives: shown to the merchant's"
+        " partner and bank staff only (null for every other caller, and when fee is null)."
+    )
 
     @classmethod
     def from_record(cls, preview: QrPreview) -> QrPaymentPreview:
@@ -132,8 +147,21 @@ class QrPaymentPreview:
             kind=PaymentRequestKind.DYNAMIC if preview.dynamic else PaymentRequestKind.STATIC,
             amount=Money.of(preview.amount_minor, preview.currency) if preview.amount_minor is not None else None,
             currency=preview.currency, reference=preview.reference, expires_at=preview.expires_at,
-            single_use=preview.single_use,
+            single_use=preview.single_use, **_fee_preview(preview),
         )
+
+
+def _fee_preview(preview: QrPreview) -> dict:
+    """The preview's fee fields (all empty until an amount is known)."""
+    if preview.fee is None:
+        return {"fee": None, "total_debit": None, "fee_lines": [], "merchant_fee": None}
+    cur, fee = preview.currency, preview.fee
+    quoted = preview.quoted_amount_minor or 0
+    return {
+        "fee": Money.of(fee.fee_minor, cur), "total_debit": Money.of(quoted + fee.fee_minor, cur),
+        "fee_lines": fee_line_views(fee.breakdown, currency=cur, fallback_kind="PAYMENT", rule=fee.decision.rule),
+        "merchant_fee": Money.of(preview.merchant_fee.fee_minor, cur) if preview.merchant_fee is not None else None,
+    }
 
 
 @strawberry.type(description="A merchant after a change, or why not.")

@@ -26,14 +26,20 @@ class Refund(Node):
     dry_run: bool = strawberry.field(
         default=False, description="True when this is what a dry run would post: nothing was stored, its id finds nothing."
     )
+    merchant_fee_returned: Money | None = strawberry.field(
+        default=None,
+        description="What the refund gave back to the merchant of the payment's merchant fee (zero unless the fee's"
+        " rule says RETURNED); null for the payer's partner.",
+    )
 
     @classmethod
-    def from_record(cls, record: RefundRecord) -> Refund:
+    def from_record(cls, record: RefundRecord, *, merchant_side: bool = True) -> Refund:
         """The GraphQL view of a refund."""
         return cls(
             id=to_global_id("Refund", record.id), payment_id=to_global_id("Payment", record.payment_id),  # type: ignore[arg-type]
             amount=Money.of(record.amount_minor, record.currency), reason=record.reason, created_at=record.created_at,
             dry_run=record.dry_run,
+            merchant_fee_returned=Money.of(record.merchant_fee_returned_minor, record.currency) if merchant_side else None,
         )
 
 
@@ -60,12 +66,18 @@ class Payment(Node):
         default=False,
         description="True when this is what a dry run would pay right now: nothing was stored, its id finds nothing.",
     )
+    merchant_fee: Money | None = strawberry.field(
+        default=None,
+        description="The merchant's fee (PAYMENT RECEIVER rules), taken out of what its settlement wallet received"
+        " (zero when none applies): shown to the merchant's partner and bank staff, null for the payer's partner.",
+    )
     _record: strawberry.Private[PaymentRecord]
 
     @classmethod
     def from_record(cls, record: PaymentRecord, *, viewer_partner_id: object = None) -> Payment:
         """The GraphQL view of a payment; the transaction is named only to the payer's partner."""
         payer_side = viewer_partner_id is None or viewer_partner_id == record.partner_id
+        merchant_side = viewer_partner_id is None or viewer_partner_id == record.merchant_partner_id
         return cls(
             id=to_global_id("Payment", record.id),  # type: ignore[arg-type]
             amount=Money.of(record.amount_minor, record.currency), fee=Money.of(record.fee_minor, record.currency),
@@ -73,6 +85,7 @@ class Payment(Node):
             payment_request_id=to_global_id("PaymentRequest", record.payment_request_id) if record.payment_request_id else None,  # type: ignore[arg-type]
             transaction_id=to_global_id("Transaction", record.transaction_id) if payer_side and not record.dry_run else None,  # type: ignore[arg-type]
             created_at=record.created_at, dry_run=record.dry_run, _record=record,
+            merchant_fee=Money.of(record.merchant_fee_minor, record.currency) if merchant_side else None,
         )
 
     @strawberry.field(description="The merchant paid, as any payer sees it (name, category, city, country).")
@@ -84,4 +97,5 @@ class Payment(Node):
     async def refunds(self, info: Info) -> list[Refund]:
         if self._record.dry_run:
             return []
-        return [Refund.from_record(r) for r in await payment_queries.refunds_of(self._record.id)]
+        return [Refund.from_record(r, merchant_side=self.merchant_fee is not None)
+                for r in await payment_queries.refunds_of(self._record.id)]

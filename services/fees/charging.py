@@ -15,6 +15,7 @@ from tortoise import connections
 
 from auth.principal import Principal
 from models import Partner
+from services.fees.merchant_terms import MerchantTerms
 from services.fees.rules import FeeContext, FeeDecision, decide_fee
 from services.caches import FEE_CUSTOMERS, FEE_SHARES
 from services.change_feed import reliable
@@ -27,14 +28,20 @@ _LEDGER_KIND_OF = {"TOP_UP": "TOP_UP", "TRANSFER": "TRANSFER", "INTERNATIONAL_TR
 
 @dataclass(frozen=True)
 class Fee:
+    """One party's fee on a posting: the payer's (SENDER) or a merchant's (RECEIVER); negative when given back."""
+
     fee_minor: int
     kind: str
     decision: FeeDecision
     share_minor: int = 0
+    # The partner whose schedule decided the fee and who receives its share (None: the posting's own partner).
+    partner_id: uuid.UUID | None = None
 
     @property
     def breakdown(self) -> dict[str, Any]:
-        return {**self.decision.breakdown, "partner_share_minor": self.share_minor}
+        """How the fee was decided, as stored with the transaction (the partner named when known)."""
+        named = {"partner_id": str(self.partner_id)} if self.partner_id is not None else {}
+        return {**self.decision.breakdown, "partner_share_minor": self.share_minor, **named}
 
 
 NO_FEE = Fee(fee_minor=0, kind="", decision=FeeDecision(fee_minor=0, rule=None, breakdown={"fee_minor": 0}))
@@ -90,12 +97,20 @@ async def fee_for(
     to_wallet_id: uuid.UUID | None,
     destination_country: str | None = None,
     at: datetime | None = None,
+    payer_partner_id: uuid.UUID | None = None,
+    merchant: MerchantTerms | None = None,
 ) -> Fee:
-    """The fee of a transaction (wallets already checked to be the partner's), with its breakdown."""
+    """The payer's fee of a transaction (wallets already checked), with its breakdown.
+
+    payer_partner_id: the paying wallet's partner when it is not the caller's (a merchant's partner collecting a
+    customer-presented code or capturing an authorisation): that partner's schedule and share apply.
+    merchant: a payment's merchant, for rules that select a merchant category or one merchant.
+    """
     at = at or datetime.now(timezone.utc)
-    rules = await schedule_for(principal.partner_id)
+    partner_id = payer_partner_id or principal.partner_id
+    rules = await schedule_for(partner_id)
     candidates = {"TRANSFER", "INTERNATIONAL_TRANSFER"} if kind == "TRANSFER" else {kind}
-    if not any(r.kind in candidates for r in rules):
+    if not any(r.kind in candidates and r.payer == "SENDER" for r in rules):
         return NO_FEE  # no rule could apply: no further reads (the common fee-free path)
     wallets = [w for w in (from_wallet_id, to_wallet_id) if w is not None]
     facts = await _customer_facts(wallets) if wallets else {}
@@ -111,16 +126,27 @@ async def fee_for(
         if kind == "TRANSFER":
             fee_kind = "INTERNATIONAL_TRANSFER"
     ctx = FeeContext(
-        partner_id=principal.partner_id, kind=fee_kind, currency=currency, amount_minor=amount_minor,
+        partner_id=partner_id, kind=fee_kind, currency=currency, amount_minor=amount_minor,
         corridor=corridor, destination_country=destination, customer_kind=payer["kind"] if payer else None, at=at,
+        mcc=merchant.mcc if merchant else None, merchant_id=merchant.merchant_id if merchant else None,
     )
     used = 0
     probe = decide_fee(rules, ctx, used_this_month=0)
     if probe.rule is not None and probe.rule.free_per_month > 0 and payer is not None:
         used = await _used_this_month(payer["customer_id"], _LEDGER_KIND_OF[fee_kind], at)
     decision = decide_fee(rules, ctx, used_this_month=used) if used else probe
-    share = 0
-    if decision.fee_minor and principal.partner_id is not None:
-        share_bps = await _partner_share_bps(principal.partner_id)
-        share = decision.fee_minor * share_bps // 10_000  # rounds down: the bank keeps the remainder
-    return Fee(fee_minor=decision.fee_minor, kind=fee_kind, decision=decision, share_minor=share)
+    share = await partner_share(partner_id, decision.fee_minor)
+    return Fee(fee_minor=decision.fee_minor, kind=fee_kind, decision=decision, share_minor=share,
+               partner_id=payer_partner_id)
+
+
+async def partner_share(partner_id: uuid.UUID | None, fee_minor: int) -> int:
+    """The partner's share of a fee, rounded down (the bank keeps the remainder); 0 for no fee or no partner."""
+    if not fee_minor or partner_id is None:
+        return 0
+    return fee_minor * await _partner_share_bps(partner_id) // 10_000
+
+
+async def customer_facts(wallet_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Each wallet's customer id, kind and country (remembered: they never change once onboarded)."""
+    return await _customer_facts(wallet_ids)

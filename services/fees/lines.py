@@ -23,6 +23,7 @@ class FeeLineFact:
     rule_id: uuid.UUID | None
     free_allowance_used: bool
     partner_share_minor: int
+    payer: str = "SENDER"  # who pays the line: SENDER (the payer) or RECEIVER (the merchant)
 
 
 def _rule_id(value: Any) -> uuid.UUID | None:
@@ -50,5 +51,6 @@ def fee_lines(breakdown: dict[str, Any] | None, *, fallback_kind: str | None) ->
             kind=kind, fee_minor=int(breakdown.get("fee_minor") or 0), rule_id=rule_id,
             free_allowance_used=bool(breakdown.get("free_allowance_used")),
             partner_share_minor=int(breakdown.get("partner_share_minor") or 0),
+            payer="RECEIVER" if breakdown.get("payer") == "RECEIVER" else "SENDER",
         )
     ]

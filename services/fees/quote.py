@@ -6,12 +6,17 @@ import uuid
 from dataclasses import dataclass
 
 from auth.principal import Principal
+from models import Merchant
+from services.authority import is_staff
 from services.countries import is_country
 from services.errors import CurrencyMismatch, NotFound, ValidationFailed
 from services.fees.charging import Fee, fee_for
+from services.fees.merchant_fee import merchant_fee_for
+from services.fees.merchant_terms import MerchantTerms
+from services.partners.environment import partner_environment, partner_environment_of
 from services.fees.rules import FEE_KINDS
 from services.db.wallet_rows import wallet_facts
-from services.scoping import own_customer
+from services.scoping import of_partner, own_customer
 from services.money import normalise_currency, parse_amount
 
 # A quote kind the posting engine derives itself: a TRANSFER between customers
@@ -24,6 +29,8 @@ class FeeQuote:
     currency: str
     amount_minor: int
     fee: Fee
+    # With a merchant: its fee (RECEIVER rules), shown to the merchant's partner and bank staff only (else None).
+    merchant_fee: Fee | None = None
 
     @property
     def total_debit_minor(self) -> int:
@@ -40,10 +47,21 @@ async def quote_fee(
     from_wallet_id: uuid.UUID | None = None,
     to_wallet_id: uuid.UUID | None = None,
     destination_country: str | None = None,
+    merchant_id: uuid.UUID | None = None,
+    merchant: MerchantTerms | None = None,
 ) -> FeeQuote:
-    """The fee the posting engine would charge now for these inputs, and the total debit."""
+    """The fee the posting engine would charge now for these inputs, and the total debit.
+
+    A PAYMENT to a merchant (merchant_id, or the merchant already checked by qrDecode) is quoted with the
+    merchant's category and id, and with the merchant's own fee for the merchant's partner and bank staff.
+    """
     if kind not in FEE_KINDS:
         raise ValidationFailed(f"kind must be one of {', '.join(FEE_KINDS)}", field=["kind"])
+    if merchant_id is not None:
+        merchant = await _quotable_merchant(principal, merchant_id)
+    if merchant is not None and (kind != "PAYMENT" or to_wallet_id is not None):
+        raise ValidationFailed("a merchant is quoted with kind PAYMENT and no toWalletId (its settlement wallet is"
+                               " the receiving one)", field=["merchantId"])
     code = normalise_currency(currency)
     amount_minor = parse_amount(amount, code)
     country = destination_country.strip().upper() if destination_country else None
@@ -63,8 +81,21 @@ async def quote_fee(
             raise CurrencyMismatch(f"the wallet holds {facts[wallet_id].currency}, not {code}", field=[field])
     fee = await fee_for(
         principal=principal, kind=_POSTING_KIND.get(kind, kind), amount_minor=amount_minor, currency=code,
-        from_wallet_id=from_wallet_id, to_wallet_id=to_wallet_id, destination_country=country,
+        from_wallet_id=from_wallet_id, to_wallet_id=to_wallet_id, destination_country=country, merchant=merchant,
     )
     if kind == "INTERNATIONAL_TRANSFER" and fee.kind == "TRANSFER" and country is None:
         raise ValidationFailed("an international transfer quote needs toWalletId or destinationCountry", field=["destinationCountry"])
-    return FeeQuote(currency=code, amount_minor=amount_minor, fee=fee)
+    merchant_fee = None
+    if merchant is not None and (is_staff(principal) or of_partner(principal.partner_id, merchant.partner_id)):
+        merchant_fee = await merchant_fee_for(merchant, amount_minor=amount_minor, currency=code,
+                                              payer_wallet_id=from_wallet_id)
+    return FeeQuote(currency=code, amount_minor=amount_minor, fee=fee, merchant_fee=merchant_fee)
+
+
+async def _quotable_merchant(principal: Principal, merchant_id: uuid.UUID) -> MerchantTerms:
+    """A merchant of any partner of the caller's environment (payers pay other partners' merchants), or NOT_FOUND."""
+    row = await Merchant.get_or_none(id=merchant_id)
+    if row is None or (not is_staff(principal) and await partner_environment(row.partner_id)  # type: ignore[attr-defined]
+                       != partner_environment_of(principal)):
+        raise NotFound("merchant not found", field=["merchantId"])
+    return MerchantTerms.of(row)

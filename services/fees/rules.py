@@ -6,9 +6,15 @@ then the fee is clamped to [fee_min, fee_max]. Integers throughout: Python's
 integers do not overflow, and a fee that would not fit BIGINT is refused.
 
 Precedence, highest first: a partner's own rule beats the bank's default;
-then the rule with more selectors set (currency, corridor, destination
-country, customer kind, amount tier) beats a more general one. Two rules of
+then a rule naming one merchant beats one that does not; then the rule with
+more selectors set (currency, corridor, destination country, customer kind,
+merchant category, amount tier) beats a more general one. Two rules of
 equal precedence that could both match are refused when created.
+
+Who pays: a SENDER rule's fee comes on top of the amount, from the payer; a
+RECEIVER rule (PAYMENT only: a merchant discount rate) is taken out of what
+the merchant receives, and never exceeds the payment's amount. A payment
+can carry both, each decided by its own rules (services.fees.merchant_fee).
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from services.money import MAX_MINOR
 
 FEE_KINDS = ("TOP_UP", "TRANSFER", "PAYMENT", "WITHDRAWAL", "INTERNATIONAL_TRANSFER")
 CORRIDORS = ("DOMESTIC", "CROSS_BORDER")
+PAYERS = ("SENDER", "RECEIVER")
+# What happens to a merchant (RECEIVER) fee when the payment is refunded.
+REFUND_TREATMENTS = ("RETAINED", "RETURNED")
 MAX_RATE_BPS = 10_000  # 100 %
 
 
@@ -45,6 +54,10 @@ class RuleSpec:
     free_per_month: int
     effective_from: datetime
     effective_to: datetime | None
+    payer: str = "SENDER"
+    mcc: str | None = None
+    merchant_id: uuid.UUID | None = None
+    refund_treatment: str | None = None
 
     @classmethod
     def of(cls, row: Any) -> RuleSpec:
@@ -62,6 +75,9 @@ class FeeContext:
     destination_country: str | None
     customer_kind: str | None
     at: datetime
+    payer: str = "SENDER"  # whose fee is being decided
+    mcc: str | None = None  # a PAYMENT's merchant category
+    merchant_id: uuid.UUID | None = None  # a PAYMENT's merchant
 
 
 @dataclass(frozen=True)
@@ -71,22 +87,24 @@ class FeeDecision:
     breakdown: dict[str, Any] = field(default_factory=dict)
 
 
-def precedence(rule: RuleSpec) -> tuple[int, int]:
-    """How strongly a rule applies: (partner-specific, number of selectors set)."""
-    selectors = sum(v is not None for v in (rule.currency, rule.corridor, rule.destination_country, rule.customer_kind))
+def precedence(rule: RuleSpec) -> tuple[int, int, int]:
+    """How strongly a rule applies: (partner-specific, merchant-specific, number of other selectors set)."""
+    selectors = sum(v is not None for v in (
+        rule.currency, rule.corridor, rule.destination_country, rule.customer_kind, rule.mcc))
     tier = 1 if rule.amount_min_minor is not None or rule.amount_max_minor is not None else 0
-    return (1 if rule.partner_id is not None else 0, selectors + tier)
+    return (1 if rule.partner_id is not None else 0, 1 if rule.merchant_id is not None else 0, selectors + tier)
 
 
 def matches(rule: RuleSpec, ctx: FeeContext) -> bool:
     """Whether a rule applies to a transaction at ctx.at."""
-    if rule.kind != ctx.kind or (rule.partner_id is not None and rule.partner_id != ctx.partner_id):
+    if rule.kind != ctx.kind or rule.payer != ctx.payer or (rule.partner_id is not None and rule.partner_id != ctx.partner_id):
         return False
     if rule.effective_from > ctx.at or (rule.effective_to is not None and rule.effective_to <= ctx.at):
         return False
     for wanted, actual in (
         (rule.currency, ctx.currency), (rule.corridor, ctx.corridor),
         (rule.destination_country, ctx.destination_country), (rule.customer_kind, ctx.customer_kind),
+        (rule.mcc, ctx.mcc), (rule.merchant_id, ctx.merchant_id),
     ):
         if wanted is not None and wanted != actual:
             return False
@@ -121,12 +139,17 @@ def decide_fee(rules: list[RuleSpec], ctx: FeeContext, *, used_this_month: int) 
         return FeeDecision(fee_minor=0, rule=None, breakdown={"rule_id": None, "fee_minor": 0, "reason": "no fee rule applies"})
     free = used_this_month < rule.free_per_month
     fee = 0 if free else compute_fee(rule, ctx.amount_minor)
+    if rule.payer == "RECEIVER":
+        # Taken out of what the merchant receives: a minimum fee above a small payment's amount takes it all, no more.
+        fee = min(fee, ctx.amount_minor)
     breakdown = {
         "rule_id": str(rule.id) if rule.id else None, "scope": "partner" if rule.partner_id else "bank",
         "fee_kind": ctx.kind, "fixed_minor": rule.fixed_minor, "rate_bps": rule.rate_bps,
         "fee_min_minor": rule.fee_min_minor, "fee_max_minor": rule.fee_max_minor,
         "free_allowance_used": free, "fee_minor": fee,
     }
+    if rule.payer == "RECEIVER":
+        breakdown.update(payer="RECEIVER", refund_treatment=rule.refund_treatment or "RETAINED")
     return FeeDecision(fee_minor=fee, rule=rule, breakdown=breakdown)
 
 
@@ -140,9 +163,9 @@ def _intervals_meet(a_lo: Any, a_hi: Any, b_lo: Any, b_hi: Any) -> bool:
 
 def overlaps(a: RuleSpec, b: RuleSpec) -> bool:
     """Whether one transaction could match both rules with equal precedence (refused at creation)."""
-    if a.kind != b.kind or a.partner_id != b.partner_id or precedence(a) != precedence(b):
+    if a.kind != b.kind or a.payer != b.payer or a.partner_id != b.partner_id or precedence(a) != precedence(b):
         return False
-    selectors = ("currency", "corridor", "destination_country", "customer_kind")
+    selectors = ("currency", "corridor", "destination_country", "customer_kind", "mcc", "merchant_id")
     if not all(_compatible(getattr(a, s), getattr(b, s)) for s in selectors):
         return False
     if not _intervals_meet(a.amount_min_minor, a.amount_max_minor, b.amount_min_minor, b.amount_max_minor):

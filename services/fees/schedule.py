@@ -17,15 +17,16 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from auth.principal import Principal
-from models import FeeRule, Partner
+from models import FeeRule, Merchant, Partner
 from services.caches import FEE_SCHEDULE, FEES_CHANNEL as CHANNEL
 from services.change_feed import announce, reliable
 from services.countries import is_country
 from services.errors import InvalidAmount, NotFound, UnsupportedCurrency, ValidationFailed
 from services.events import record_domain_event
 from services.fees.records import FeeRuleRecord
-from services.fees.rules import CORRIDORS, FEE_KINDS, MAX_RATE_BPS, RuleSpec, overlaps
+from services.fees.rules import CORRIDORS, FEE_KINDS, MAX_RATE_BPS, PAYERS, REFUND_TREATMENTS, RuleSpec, overlaps
 from services.money import MAX_MINOR, format_amount, normalise_currency, parse_amount
+from services.payments import mcc as mcc_codes
 from services.scoping import of_partner, sees_partner
 
 # Remembered rules: forgotten on every announced change, and after this long
@@ -93,11 +94,49 @@ def _validated(fields: dict[str, Any], *, now: datetime) -> dict[str, Any]:
         raise ValidationFailed("the amount tier's minimum must be below its maximum", field=["amountMin"])
     if not 0 <= out["free_per_month"] <= 1000:
         raise ValidationFailed("freePerMonth must be between 0 and 1000", field=["freePerMonth"])
+    _validated_merchant_terms(out)
     if out["effective_from"] < now - _CLOCK_SLACK:
         raise ValidationFailed("a rule cannot start in the past (changes are never retroactive)", field=["effectiveFrom"])
     if out.get("effective_to") is not None and out["effective_to"] <= out["effective_from"]:
         raise ValidationFailed("the effective range ends before it starts", field=["effectiveTo"])
     return out
+
+
+def _validated_merchant_terms(out: dict[str, Any]) -> None:
+    """The PAYMENT-only terms: who pays, the merchant category and merchant selectors, the refund treatment."""
+    if out["payer"] not in PAYERS:
+        raise ValidationFailed("payer must be SENDER or RECEIVER", field=["payer"])
+    payment_only = (("payer", out["payer"] == "RECEIVER"), ("mcc", out.get("mcc") is not None),
+                    ("merchantId", out.get("merchant_id") is not None))
+    for name, used in payment_only:
+        if used and out["kind"] != "PAYMENT":
+            raise ValidationFailed(f"{name} applies to PAYMENT rules only (a merchant is paid by a payment)", field=[name])
+    if out.get("mcc") is not None:
+        out["mcc"] = out["mcc"].strip()
+        if mcc_codes.category_name(out["mcc"]) is None:
+            raise ValidationFailed("mcc must be a known ISO 18245 merchant category code (four digits)", field=["mcc"])
+    if out["payer"] == "RECEIVER":
+        # The free allowance counts a payer's own transactions: it has no meaning for a merchant's fee.
+        if out["free_per_month"]:
+            raise ValidationFailed("a RECEIVER (merchant) rule has no free allowance: freePerMonth must be 0",
+                                   field=["freePerMonth"])
+        out["refund_treatment"] = out.get("refund_treatment") or "RETAINED"
+        if out["refund_treatment"] not in REFUND_TREATMENTS:
+            raise ValidationFailed("refundTreatment must be RETAINED or RETURNED", field=["refundTreatment"])
+    elif out.get("refund_treatment") is not None:
+        raise ValidationFailed("refundTreatment applies to RECEIVER (merchant) rules only", field=["refundTreatment"])
+
+
+async def _check_merchant(clean: dict[str, Any]) -> None:
+    """A merchant selector names a merchant that exists and, on a partner's rule, is that partner's (NOT_FOUND else)."""
+    merchant_id = clean.get("merchant_id")
+    if merchant_id is None:
+        return
+    merchant = await Merchant.get_or_none(id=merchant_id)
+    if merchant is None or (clean.get("partner_id") is not None
+                            and not of_partner(clean["partner_id"], merchant.partner_id)):  # type: ignore[attr-defined]
+        raise NotFound("merchant not found (a partner's rule names one of that partner's merchants)",
+                       field=["merchantId"])
 
 
 async def create_rule(*, terms: dict[str, Any], created_by: str) -> FeeRuleRecord:
@@ -112,11 +151,13 @@ async def create_rule(*, terms: dict[str, Any], created_by: str) -> FeeRuleRecor
 async def _create(*, terms: dict[str, Any], created_by: str, replacing: uuid.UUID | None) -> FeeRule:
     now = datetime.now(timezone.utc)
     # Omitted terms take their defaults (API input leaves unset money amounts out, or None).
-    defaults = {"effective_from": now, "fixed_minor": 0, "fee_min_minor": 0, "rate_bps": 0, "free_per_month": 0}
+    defaults = {"effective_from": now, "fixed_minor": 0, "fee_min_minor": 0, "rate_bps": 0, "free_per_month": 0,
+                "payer": "SENDER"}
     terms = {**defaults, **{k: v for k, v in terms.items() if v is not None or k not in defaults}}
     clean = _validated(terms, now=now)
     if clean.get("partner_id") is not None and not await Partner.exists(id=clean["partner_id"]):
         raise NotFound("partner not found", field=["partnerId"])
+    await _check_merchant(clean)
     proposed = RuleSpec(id=None, **{name: clean.get(name) for name in RuleSpec.__dataclass_fields__ if name != "id"})
     clashing = [r for r in await _current_rows() if r.id != replacing and overlaps(proposed, r)]
     if clashing:
@@ -142,10 +183,13 @@ async def _rule_changed(conn: BaseDBAsyncClient, rule: FeeRule, change: str, *, 
 def _described(rule: RuleSpec) -> str:
     """A rule named by its terms, for a message (no raw id reaches a client): whose, which kind, what it selects, when."""
     owner = "the partner's own" if rule.partner_id is not None else "the bank's default"
-    selectors = [f"{name} {value}" for name, value in (
+    selectors = [f"{name} {value}".strip() for name, value in (
         ("currency", rule.currency), ("corridor", rule.corridor), ("destination country", rule.destination_country),
-        ("customer kind", rule.customer_kind),
+        ("customer kind", rule.customer_kind), ("merchant category", rule.mcc),
+        ("one merchant", "" if rule.merchant_id is not None else None),
     ) if value is not None]
+    if rule.payer == "RECEIVER":
+        selectors.insert(0, "paid by the merchant")
     if rule.currency is not None and rule.amount_min_minor is not None:
         selectors.append(f"amounts from {format_amount(rule.amount_min_minor, rule.currency)}")
     if rule.currency is not None and rule.amount_max_minor is not None:

@@ -73,7 +73,7 @@ async def dry_run_posting(principal: Principal, checked: CheckedRequest) -> Tran
     return TransactionRecord(
         id=checked.transaction_id, partner_id=principal.partner_id, kind=req.kind,
         status=TransactionStatus.HELD if held else TransactionStatus.POSTED, currency=plan.currency,
-        amount_minor=plan.amount_minor, fee_minor=plan.fee.fee_minor, fee_breakdown=plan.fee.breakdown,
+        amount_minor=plan.amount_minor, fee_minor=plan.fee.fee_minor, fee_breakdown=plan.breakdown,
         from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id, memo=checked.memo,
         idempotency_key=checked.transaction_key, created_at=clock.now(), hold_minor=plan.hold_minor if held else 0,
         dry_run=True,

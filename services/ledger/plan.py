@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from models.enums import TransactionKind
 from services.compliance.posting_checks import ComplianceCheck
 from services.db.wallet_rows import LockedWallet, WalletFacts
-from services.fees.charging import Fee
+from services.fees.charging import NO_FEE, Fee
+from services.fees.merchant_fee import MERCHANT
 from services.ledger.entries import Leg, balanced_legs, move
 
 
@@ -31,6 +32,9 @@ class BankAccounts:
     # A sandbox partner's own test-money account (services.system_accounts.sandbox_account_id): it mints
     # sandboxFund's money and stands in for the settlement and fee revenue accounts in its other postings.
     sandbox: int | None = None
+    # A merchant's fee (charged on a payment, given back on a refund): the bank's part and the merchant's partner's.
+    merchant_fee_revenue: int | None = None
+    merchant_partner_revenue: int | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,14 @@ class PostingPlan:
     deltas: dict[int, int]  # net change of each wallet account's balance
     compliance: ComplianceCheck
     fields: dict[int, str]  # wallet account -> the input field that named its wallet
+    merchant_fee: Fee = NO_FEE  # the merchant's fee on its settlement wallet (negative: given back)
+
+    @property
+    def breakdown(self) -> dict:
+        """The fee breakdown stored with the transaction: the payer's fee, and the merchant's under "merchant"."""
+        if self.merchant_fee.decision.rule is None and not self.merchant_fee.fee_minor:
+            return self.fee.breakdown
+        return {**self.fee.breakdown, MERCHANT: self.merchant_fee.breakdown}
 
     @property
     def hold_minor(self) -> int:
@@ -73,6 +85,7 @@ class PlanInputs:
     accounts: BankAccounts
     compliance: ComplianceCheck
     reversing: tuple[tuple[int, int], ...] = ()  # REVERSAL: the original's entries, to post negated
+    merchant_fee: Fee = NO_FEE  # PAYMENT: the merchant's fee; REFUND: what is given back of it (negative)
 
 
 def _settlement(accounts: BankAccounts) -> int:
@@ -139,12 +152,14 @@ def needs_settlement(kind: TransactionKind) -> bool:
 
 def needs_bank_side(kind: TransactionKind, fee_minor: int) -> bool:
     """Whether any leg of the posting is on a bank-side account (settlement, fee revenue, or a sandbox account)."""
-    return needs_settlement(kind) or kind is TransactionKind.SANDBOX_FUND or fee_minor > 0
+    return needs_settlement(kind) or kind is TransactionKind.SANDBOX_FUND or fee_minor != 0
 
 
-def fee_legs(fee: Fee, payer_account_id: int, currency: str, accounts: BankAccounts) -> list[Leg]:
+def fee_legs(fee: Fee, payer_account_id: int, currency: str, fee_revenue: int | None,
+             partner_revenue: int | None) -> list[Leg]:
     """The fee's entries: the payer pays, the bank's fee revenue (and the partner's share) receive.
 
+    A negative fee (a merchant fee given back on refund) runs the same legs the other way.
     Fee revenue accounts keep no locked balance column: their balance is the
     sum of their entries, so fee-bearing postings never queue behind them.
     """
@@ -152,12 +167,23 @@ def fee_legs(fee: Fee, payer_account_id: int, currency: str, accounts: BankAccou
         return []
     legs = [Leg(account_id=payer_account_id, amount_minor=-fee.fee_minor, currency=currency)]
     if fee.share_minor:
-        assert accounts.partner_revenue is not None
-        legs.append(Leg(account_id=accounts.partner_revenue, amount_minor=fee.share_minor, currency=currency))
+        assert partner_revenue is not None
+        legs.append(Leg(account_id=partner_revenue, amount_minor=fee.share_minor, currency=currency))
     if fee.fee_minor - fee.share_minor:
-        assert accounts.fee_revenue is not None
-        legs.append(Leg(account_id=accounts.fee_revenue, amount_minor=fee.fee_minor - fee.share_minor, currency=currency))
+        assert fee_revenue is not None
+        legs.append(Leg(account_id=fee_revenue, amount_minor=fee.fee_minor - fee.share_minor, currency=currency))
     return legs
+
+
+def _merchant_fee_legs(i: PlanInputs) -> list[Leg]:
+    """The merchant's fee on its settlement wallet: the receiving wallet of a payment, the paying one of a refund."""
+    if i.merchant_fee.fee_minor == 0:
+        return []
+    merchant = {TransactionKind.PAYMENT: i.target, TransactionKind.REFUND: i.source}.get(i.kind)
+    if merchant is None:
+        raise AssertionError("a merchant fee is planned on a payment or a refund only")
+    return fee_legs(i.merchant_fee, merchant.account_id, i.currency, i.accounts.merchant_fee_revenue,
+                    i.accounts.merchant_partner_revenue)
 
 
 def balance_deltas(legs: list[Leg], wallet_accounts: set[int]) -> dict[int, int]:
@@ -173,10 +199,15 @@ def build_plan(i: PlanInputs) -> PostingPlan:
     """The balanced legs (principal and fee) and each wallet account's net change; raises if they do not balance."""
     payer = i.source or i.target
     assert payer is not None
-    legs = balanced_legs(_PRINCIPAL_LEGS[i.kind](i) + fee_legs(i.fee, payer.account_id, i.currency, i.accounts))
+    legs = balanced_legs(
+        _PRINCIPAL_LEGS[i.kind](i)
+        + fee_legs(i.fee, payer.account_id, i.currency, i.accounts.fee_revenue, i.accounts.partner_revenue)
+        + _merchant_fee_legs(i)
+    )
     wallets = [w for w in (i.source, i.target) if w is not None]
     fields = {w.account_id: field for w, field in ((i.source, i.from_field), (i.target, i.to_field)) if w is not None}
     return PostingPlan(
         facts=i.facts, currency=i.currency, amount_minor=i.amount_minor, fee=i.fee, legs=legs,
         deltas=balance_deltas(legs, {w.account_id for w in wallets}), compliance=i.compliance, fields=fields,
+        merchant_fee=i.merchant_fee,
     )

@@ -19,18 +19,23 @@ from services.compliance.sweep_checks import check_reversal, check_sweep
 from services.compliance.strong_auth_check import check_strong_authentication
 from services.db.wallet_rows import wallet_facts
 from services.fees.charging import NO_FEE, Fee, fee_for
+from services.fees.merchant_fee import merchant_fee_for
 from services.ledger.plan import BankAccounts, PlanInputs, PostingPlan, build_plan, needs_bank_side, needs_settlement
 from services.ledger.request import CheckedRequest, PostingRequest
 from services.ledger.rules import check_customer_token, common_currency, locked_or_missing
 from services.money import parse_amount
-from services.partners.environment import is_sandbox_partner
+from services.errors import NotFound
+from services.partners.environment import is_sandbox_partner, partner_environment
+from services.scoping import of_partner
 from services.system_accounts import partner_revenue_account_id, sandbox_account_id, system_account_id
 
 
-DRY_RUN_ACCOUNTS = BankAccounts(settlement=-1, fee_revenue=-1, partner_revenue=-2)
+DRY_RUN_ACCOUNTS = BankAccounts(settlement=-1, fee_revenue=-1, partner_revenue=-2, merchant_fee_revenue=-1,
+                                merchant_partner_revenue=-3)
 
 
-async def _bank_accounts(checked: CheckedRequest, fee: Fee, partner_id: Any, currency: str) -> BankAccounts:
+async def _bank_accounts(checked: CheckedRequest, fee: Fee, merchant_fee: Fee, partner_id: Any,
+                         currency: str) -> BankAccounts:
     """The bank's accounts this posting's legs need (created once per currency; the settlement one exists already).
 
     A sandbox partner's postings never touch the bank's settlement or fee
@@ -39,17 +44,29 @@ async def _bank_accounts(checked: CheckedRequest, fee: Fee, partner_id: Any, cur
     """
     kind = checked.req.kind
     sandbox = None
-    if needs_bank_side(kind, fee.fee_minor) and await is_sandbox_partner(partner_id):
+    # A payment's partners share one environment (a sandbox code is never payable with live money), so the
+    # caller's tells whether the bank's side is real or test money.
+    if needs_bank_side(kind, fee.fee_minor or merchant_fee.fee_minor) and await is_sandbox_partner(partner_id):
         sandbox = await sandbox_account_id(partner_id, currency)
     settlement = None
     if needs_settlement(kind):
         settlement = sandbox or await system_account_id(AccountKind.SETTLEMENT, currency, create=False)
-    fee_revenue = partner_revenue = None
-    if fee.fee_minor:
-        fee_revenue = sandbox or await system_account_id(AccountKind.FEE_REVENUE, currency)
-        if fee.share_minor:
-            partner_revenue = await partner_revenue_account_id(partner_id, currency)
-    return BankAccounts(settlement=settlement, fee_revenue=fee_revenue, partner_revenue=partner_revenue, sandbox=sandbox)
+    fee_revenue, partner_revenue = await _revenue_accounts(fee, partner_id, currency, sandbox)
+    merchant_revenue, merchant_partner = await _revenue_accounts(merchant_fee, partner_id, currency, sandbox)
+    return BankAccounts(settlement=settlement, fee_revenue=fee_revenue, partner_revenue=partner_revenue, sandbox=sandbox,
+                        merchant_fee_revenue=merchant_revenue, merchant_partner_revenue=merchant_partner)
+
+
+async def _revenue_accounts(fee: Fee, partner_id: Any, currency: str, sandbox: int | None) -> tuple[int | None, int | None]:
+    """The bank's fee revenue account and the fee's partner's revenue account this fee needs (None: not needed)."""
+    if not fee.fee_minor:
+        return None, None
+    fee_revenue = sandbox or await system_account_id(AccountKind.FEE_REVENUE, currency)
+    partner_revenue = None
+    if fee.share_minor:
+        # The fee's partner: the one whose schedule decided it (a merchant's, or a payer's of another partner).
+        partner_revenue = await partner_revenue_account_id(fee.partner_id or partner_id, currency)
+    return fee_revenue, partner_revenue
 
 
 async def _facts(principal: Principal, req: PostingRequest) -> dict:
@@ -64,9 +81,22 @@ async def _facts(principal: Principal, req: PostingRequest) -> dict:
     return facts
 
 
+async def _one_environment(principal: Principal, req: PostingRequest) -> None:
+    """A posting across partners stays in one environment: test money never pays, nor is paid by, real money.
+
+    The services check it first (a sandbox code is unknown to a live payer); this is the engine's own guard.
+    The other partner's wallet is then NOT_FOUND, as any wallet the caller may not name.
+    """
+    own = await partner_environment(principal.partner_id)
+    for other, field in ((req.from_partner_id, req.from_field), (req.to_partner_id, req.to_field)):
+        if other is not None and not of_partner(principal.partner_id, other) and await partner_environment(other) != own:
+            raise NotFound("wallet not found", field=[field])
+
+
 async def plan_posting(principal: Principal, checked: CheckedRequest) -> PostingPlan:
     """Wallets, currency, amount, fee, compliance and the balanced legs, all before any lock."""
     req = checked.req
+    await _one_environment(principal, req)
     facts = await _facts(principal, req)
     known = {w: f.as_locked(w) for w, f in facts.items()}
     source = locked_or_missing(known, req.from_wallet_id, req.from_field)
@@ -84,11 +114,17 @@ async def plan_posting(principal: Principal, checked: CheckedRequest) -> Posting
     # legs already give the original's fee back.
     fee = NO_FEE if req.kind is TransactionKind.REVERSAL else await fee_for(
         principal=principal, kind=req.kind.value, amount_minor=amount_minor, currency=currency,
-        from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id,
+        from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id, payer_partner_id=req.from_partner_id,
+        merchant=req.merchant,
     )
+    merchant_fee = req.merchant_fee_return or NO_FEE
+    if req.merchant is not None:
+        merchant_fee = await merchant_fee_for(req.merchant, amount_minor=amount_minor, currency=currency,
+                                              payer_wallet_id=req.from_wallet_id)
     # A dry run creates nothing, not even a bank account a first posting in a currency would create:
     # its legs are never written, so placeholder account ids serve.
-    accounts = DRY_RUN_ACCOUNTS if req.dry_run else await _bank_accounts(checked, fee, principal.partner_id, currency)
+    accounts = DRY_RUN_ACCOUNTS if req.dry_run else await _bank_accounts(
+        checked, fee, merchant_fee, principal.partner_id, currency)
     # A sweep (walletClose) stays with its customer: not an outgoing payment (services.compliance.sweep_checks).
     check = {TransactionKind.SWEEP: check_sweep, TransactionKind.REVERSAL: check_reversal}.get(req.kind, check_compliance)
     compliance = await check(
@@ -98,5 +134,5 @@ async def plan_posting(principal: Principal, checked: CheckedRequest) -> Posting
     return build_plan(PlanInputs(
         kind=req.kind, facts=facts, source=source, target=target, from_field=req.from_field, to_field=req.to_field,
         currency=currency, amount_minor=amount_minor, fee=fee, accounts=accounts, compliance=compliance,
-        reversing=req.reversing,
+        reversing=req.reversing, merchant_fee=merchant_fee,
     ))

@@ -62,7 +62,7 @@ async def post_on_postgres(principal: Principal, checked: CheckedRequest, plan: 
         id=checked.transaction_id, partner_id=principal.partner_id, kind=req.kind,
         status=TransactionStatus.HELD if held else TransactionStatus.POSTED,
         currency=plan.currency, amount_minor=plan.amount_minor, fee_minor=plan.fee.fee_minor,
-        fee_breakdown=plan.fee.breakdown, from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id,
+        fee_breakdown=plan.breakdown, from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id,
         memo=checked.memo, idempotency_key=checked.transaction_key, created_at=rows[0]["now"],
         hold_minor=plan.hold_minor if held else 0, held_legs=plan.held_legs if held else None,
         limit_day_key=_day_key(plan, rows[0]), audited=audit is not None,
@@ -131,7 +131,7 @@ def _statement(
         checked.memo,                                      # $16
         [leg.account_id for leg in plan.legs],             # $17 entry accounts
         [leg.amount_minor for leg in plan.legs],           # $18 entry amounts (signed)
-        json.dumps(plan.fee.breakdown),                    # $19 fee breakdown
+        json.dumps(plan.breakdown),                         # $19 fee breakdown
         [check.max_balance.get(a) for a in accounts],      # $20 each receiving wallet's maximum balance (NULL: none)
         [check.expected_tier.get(a, -1) for a in accounts],  # $21 each customer's KYC tier as planned
         plan.hold_minor,                                   # $22 reserved on the payer if held

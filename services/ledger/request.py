@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from auth.principal import Principal
 from models.enums import TransactionKind
@@ -20,6 +21,10 @@ from services.ledger.idempotency import canonical_amount, check_key, customer_ke
 from services.money import normalise_currency
 from services.scoping import token_customer
 from services.validation import clean_text
+
+if TYPE_CHECKING:
+    from services.fees.charging import Fee
+    from services.fees.merchant_terms import MerchantTerms
 
 MAX_MEMO_LENGTH = 280
 
@@ -60,6 +65,11 @@ class PostingRequest:
     # What else the caller named that the wallets do not say (a payment request, the payment refunded): part of
     # the idempotency fingerprint, so one key cannot replay a payment of another request to the same merchant.
     subject: str | None = None
+    # A payment to this merchant: planning charges the merchant's fee (RECEIVER rules) on its settlement wallet.
+    merchant: MerchantTerms | None = None
+    # A refund: what it gives back of the payment's merchant fee (a negative Fee, decided by the refunds service
+    # from the payment's stored breakdown), credited to the merchant's settlement wallet.
+    merchant_fee_return: Fee | None = None
 
     @property
     def wallet_ids(self) -> list[uuid.UUID]:

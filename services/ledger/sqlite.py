@@ -123,7 +123,7 @@ async def post_on_sqlite(principal: Principal, checked: CheckedRequest, plan: Po
         txn = await Transaction.create(
             id=transaction_id, partner_id=principal.partner_id, kind=req.kind, currency=plan.currency,
             status=TransactionStatus.HELD if held else TransactionStatus.POSTED,
-            amount_minor=plan.amount_minor, fee_minor=plan.fee.fee_minor, fee_breakdown=plan.fee.breakdown,
+            amount_minor=plan.amount_minor, fee_minor=plan.fee.fee_minor, fee_breakdown=plan.breakdown,
             from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id, memo=checked.memo,
             idempotency_key=checked.transaction_key, hold_minor=plan.hold_minor if held else 0,
             held_legs=plan.held_legs if held else None, limit_day_key=day_key, using_db=conn,

@@ -21,6 +21,8 @@ from models import IdempotencyRecord, Merchant, Payment, PaymentCode
 from models.enums import MerchantStatus, TransactionKind
 from models.ids import uuid7
 from services import clock
+from services.fees.merchant_fee import merchant_fee_minor
+from services.fees.merchant_terms import MerchantTerms
 from services.audit import AuditNote
 from services.errors import (
     LimitExceeded, MerchantNotActive, NotFound, PaymentCodeExpired, PaymentCodeUsed,
@@ -116,6 +118,7 @@ async def collect(
         amount_text=amount, from_wallet_id=row.wallet_id, to_wallet_id=merchant.settlement_wallet_id,  # type: ignore[attr-defined]
         from_field="code", to_field="merchantId", currency=row.currency, requires_from=True, requires_to=True,
         from_partner_id=row.partner_id,  # type: ignore[attr-defined]
+        merchant=MerchantTerms.of(merchant),
         claim=_claim(row.id, payment_id),
         inserts=_side_rows(payment_id=payment_id, code=row, merchant=merchant, amount_minor=amount_minor),
         dry_run=dry_run, subject=f"PaymentCode:{row.id}",
@@ -131,6 +134,8 @@ async def _payment_of(txn: TransactionRecord, code: PaymentCode, merchant: Merch
             merchant_id=merchant.id, payment_request_id=None, transaction_id=txn.id,
             payer_wallet_id=code.wallet_id, amount_minor=txn.amount_minor, fee_minor=txn.fee_minor,  # type: ignore[attr-defined]
             currency=txn.currency, refunded_minor=0, status=txn.status, created_at=txn.created_at, dry_run=True,
+            merchant_fee_minor=merchant_fee_minor(txn.fee_breakdown),
         )
     row = await Payment.get(transaction_id=txn.id)
-    return PaymentRecord.from_row(row, status=txn.status, fee_minor=txn.fee_minor, audited=txn.audited)
+    return PaymentRecord.from_row(row, status=txn.status, fee_minor=txn.fee_minor, audited=txn.audited,
+                                  merchant_fee_minor=merchant_fee_minor(txn.fee_breakdown))

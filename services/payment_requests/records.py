@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from models import PaymentRequest
+from services.fees.charging import Fee
 from services.outcome import ServiceResult
 
 
@@ -65,4 +66,8 @@ class QrPreview:
     expires_at: datetime | None
     dynamic: bool
     single_use: bool
-    # The fee preview (what the payer would be charged) is added here by the payments work (issue 13, part 2).
+    # The fee preview (services.payments.qr_quote), once the amount is known: the payer's fee, and the merchant's
+    # for the merchant's partner and bank staff (None otherwise).
+    fee: Fee | None = None
+    merchant_fee: Fee | None = None
+    quoted_amount_minor: int | None = None  # the amount the fees are for

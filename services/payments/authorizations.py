@@ -34,6 +34,8 @@ from models import IdempotencyRecord, Merchant, PaymentAuthorization, Wallet
 from models.enums import MerchantStatus, TransactionKind
 from models.ids import uuid7
 from services import clock, scoping
+from services.fees.merchant_fee import merchant_fee_minor
+from services.fees.merchant_terms import MerchantTerms
 from services.audit import AuditNote, record_event
 from services.authority import require_partner_token
 from services.db.sql import execute, fetch
@@ -132,6 +134,7 @@ async def authorize(
         amount_text=amount, from_wallet_id=wallet_id, to_wallet_id=merchant.settlement_wallet_id,  # type: ignore[attr-defined]
         from_field="walletId", to_field="merchantId", requires_from=True, requires_to=True,
         to_partner_id=merchant.partner_id, dry_run=True,  # type: ignore[attr-defined]
+        merchant=MerchantTerms.of(merchant),
     ), None)
     record = AuthorizationRecord(
         id=uuid7(), partner_id=principal.partner_id, merchant_partner_id=merchant.partner_id,  # type: ignore[arg-type, attr-defined]
@@ -236,6 +239,7 @@ async def capture(
         amount_text=amount, from_wallet_id=row.wallet_id, to_wallet_id=merchant.settlement_wallet_id,  # type: ignore[attr-defined]
         from_field="authorizationId", to_field="authorizationId", currency=row.currency,
         requires_from=True, requires_to=True, from_partner_id=row.partner_id,  # type: ignore[attr-defined]
+        merchant=MerchantTerms.of(merchant),
         claim=_capture_claim(row, amount_minor, final, now),
         # The capture spends what it takes from the reservation; a final one also frees the rest.
         release_held_minor=remaining if ends else amount_minor,
@@ -247,7 +251,7 @@ async def capture(
             id=payment_id, partner_id=row.partner_id, merchant_partner_id=row.merchant_partner_id,  # type: ignore[attr-defined]
             merchant_id=merchant.id, payment_request_id=None, transaction_id=txn.id, payer_wallet_id=row.wallet_id,  # type: ignore[attr-defined]
             amount_minor=txn.amount_minor, fee_minor=txn.fee_minor, currency=txn.currency, refunded_minor=0,
-            status=txn.status, created_at=txn.created_at, dry_run=True,
+            status=txn.status, created_at=txn.created_at, dry_run=True, merchant_fee_minor=merchant_fee_minor(txn.fee_breakdown),
         )
     payment = await payment_of_transaction(txn.id)
     assert payment is not None

@@ -18,6 +18,8 @@ from models import IdempotencyRecord, Payment, PaymentRequest, Transaction
 from models.enums import TransactionKind
 from models.ids import uuid7
 from services import clock
+from services.fees.merchant_fee import merchant_fee_minor
+from services.fees.merchant_terms import MerchantTerms
 from services.audit import AuditNote
 from services.errors import AlreadyPaid, IdempotencyConflict, MerchantNotActive, NotFound, PaymentRequestExpired, ValidationFailed
 from services.ledger.announce import money
@@ -34,7 +36,7 @@ from services.payment_requests.records import QrPreview
 from services.payments.records import PaymentRecord
 
 
-def _amount(preview: QrPreview, amount: str | None) -> str:
+def amount_to_pay(preview: QrPreview, amount: str | None) -> str:
     """The amount to pay: a dynamic code's own (an amount given must equal it), or the payer's for a static code."""
     if preview.amount_minor is not None:
         own = format_amount(preview.amount_minor, preview.currency)
@@ -110,7 +112,7 @@ async def pay(
         if original is None:
             raise
         return original
-    amount_text = _amount(preview, amount)
+    amount_text = amount_to_pay(preview, amount)
     amount_minor = parse_amount(amount_text, preview.currency)
     payment_id = uuid7()
     merchant = request.merchant
@@ -120,6 +122,7 @@ async def pay(
         from_field="fromWalletId", to_field="paymentRequestId" if qr_payload is None else "qrPayload",
         currency=preview.currency, requires_from=True, requires_to=True,
         to_partner_id=merchant.partner_id,  # type: ignore[attr-defined]
+        merchant=MerchantTerms.of(merchant),
         claim=_single_use_claim(request.id) if request.single_use else None,
         inserts=_side_rows(payment_id=payment_id, principal=principal, request=request, from_wallet_id=from_wallet_id,
                            amount_minor=amount_minor, currency=preview.currency) if from_wallet_id else (),
@@ -142,7 +145,7 @@ async def _payment_of(txn: TransactionRecord, request: PaymentRequest, payment_i
         merchant_id=merchant.id, payment_request_id=request.id, transaction_id=txn.id,
         payer_wallet_id=txn.from_wallet_id, amount_minor=txn.amount_minor, fee_minor=txn.fee_minor,
         currency=txn.currency, refunded_minor=0, status=txn.status, created_at=txn.created_at, dry_run=txn.dry_run,
-        audited=txn.audited,
+        audited=txn.audited, merchant_fee_minor=merchant_fee_minor(txn.fee_breakdown),
     )
 
 
@@ -182,4 +185,5 @@ async def payment_of_transaction(transaction_id: uuid.UUID) -> PaymentRecord | N
     if row is None:
         return None
     txn = await Transaction.get(id=transaction_id)
-    return PaymentRecord.from_row(row, status=txn.status, fee_minor=txn.fee_minor)
+    return PaymentRecord.from_row(row, status=txn.status, fee_minor=txn.fee_minor,
+                                  merchant_fee_minor=merchant_fee_minor(txn.fee_breakdown))

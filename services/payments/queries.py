@@ -8,6 +8,7 @@ from auth.principal import Principal
 from models import Merchant, Payment, Refund, Transaction, Wallet
 from models.enums import TransactionStatus
 from services import scoping
+from services.fees.merchant_fee import merchant_fee_minor
 from services.errors import NotFound
 from services.payment_requests.records import MerchantFace
 from services.payments import mcc as mcc_codes
@@ -25,7 +26,8 @@ async def get_payment(*, principal: Principal, payment_id: uuid.UUID | None) -> 
     if row is None:
         raise NotFound("payment not found", field=["id"])
     txn = await Transaction.get(id=row.transaction_id)  # type: ignore[attr-defined]
-    return PaymentRecord.from_row(row, status=TransactionStatus(txn.status), fee_minor=txn.fee_minor)
+    return PaymentRecord.from_row(row, status=TransactionStatus(txn.status), fee_minor=txn.fee_minor,
+                                  merchant_fee_minor=merchant_fee_minor(txn.fee_breakdown))
 
 
 async def merchant_face(merchant_id: uuid.UUID) -> MerchantFace:
@@ -37,7 +39,10 @@ async def merchant_face(merchant_id: uuid.UUID) -> MerchantFace:
 
 async def refunds_of(payment_id: uuid.UUID) -> list[RefundRecord]:
     """A payment's refunds, oldest first (the caller has already read the payment)."""
-    return [RefundRecord.from_row(r) for r in await Refund.filter(payment_id=payment_id).order_by("created_at", "id")]
+    rows = await Refund.filter(payment_id=payment_id).order_by("created_at", "id")
+    breakdowns = dict(await Transaction.filter(id__in=[r.transaction_id for r in rows])  # type: ignore[attr-defined]
+                      .values_list("id", "fee_breakdown")) if rows else {}
+    return [RefundRecord.from_row(r, fee_breakdown=breakdowns.get(r.transaction_id)) for r in rows]  # type: ignore[attr-defined]
 
 
 async def get_refund(*, principal: Principal, refund_id: uuid.UUID | None) -> RefundRecord:
@@ -45,4 +50,5 @@ async def get_refund(*, principal: Principal, refund_id: uuid.UUID | None) -> Re
     row = await Refund.get_or_none(id=refund_id) if refund_id else None
     if row is None or not await visible_payments(principal).filter(id=row.payment_id).exists():  # type: ignore[attr-defined]
         raise NotFound("refund not found", field=["id"])
-    return RefundRecord.from_row(row)
+    txn = await Transaction.get(id=row.transaction_id)  # type: ignore[attr-defined]
+    return RefundRecord.from_row(row, fee_breakdown=txn.fee_breakdown)

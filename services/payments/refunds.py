@@ -5,9 +5,11 @@ the wallet that paid (usually another partner's). The payment row is the
 claim: its refunded total rises by the refund in the same atomic write, and
 only while it stays within the payment's amount, so concurrent partial
 refunds can never give back more than was paid (REFUND_EXCEEDS_PAYMENT).
-No merchant fee exists yet (the fee engine has no receiver-paid rules), so
-there is no fee to give back; a refund's own fee follows the REFUND fee
-rules, paid by the merchant.
+A refund charges no fee of its own. What it gives back of the payment's
+merchant fee follows the treatment the fee's rule had when the payment was
+charged (services.fees.merchant_fee): RETAINED gives nothing back, RETURNED
+gives back the refunded proportion, credited to the merchant's settlement
+wallet in the same posting.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ import uuid
 from dataclasses import replace
 
 from auth.principal import Principal
-from models import Merchant, Payment, Refund
+from models import Merchant, Payment, Refund, Transaction
 from models.enums import TransactionKind
 from models.ids import uuid7
 from services import clock
 from services.audit import AuditNote
 from services.authority import require_partner_token
 from services.errors import NotFound, RefundExceedsPayment
+from services.fees.merchant_fee import merchant_fee_minor, returned_fee
 from services.ledger.announce import money
 from services.ledger.engine import post
 from services.ledger.request import PostingRequest
@@ -73,18 +76,24 @@ async def refund(
         raise NotFound("payment not found", field=["paymentId"])
     merchant = await Merchant.get(id=payment.merchant_id)  # type: ignore[attr-defined]
     amount_minor = parse_amount(amount, payment.currency)
+    paid = await Transaction.get(id=payment.transaction_id)  # type: ignore[attr-defined]
+    # Decided from the payment's own stored breakdown: a rule changed since never alters what a refund gives back.
+    fee_back = returned_fee(paid.fee_breakdown, payment_minor=payment.amount_minor, refund_minor=amount_minor,
+                            partner_id=payment.merchant_partner_id)  # type: ignore[attr-defined]
     refund_id = uuid7()
     txn = await post(principal, PostingRequest(
         operation="refundCreate", kind=TransactionKind.REFUND, idempotency_key=idempotency_key, amount_text=amount,
         from_wallet_id=merchant.settlement_wallet_id, to_wallet_id=payment.payer_wallet_id,  # type: ignore[attr-defined]
         from_field="paymentId", to_field="paymentId", currency=payment.currency, requires_from=True, requires_to=True,
         to_partner_id=payment.partner_id,  # type: ignore[attr-defined]
-        claim=_within_payment(payment.id, amount_minor),
+        claim=_within_payment(payment.id, amount_minor), merchant_fee_return=fee_back,
         inserts=_side_rows(refund_id=refund_id, payment=payment, amount_minor=amount_minor, reason=text),
         dry_run=dry_run, subject=f"Payment:{payment.id}",
     ), audit)
     if txn.dry_run:
         return RefundRecord(id=refund_id, payment_id=payment.id, partner_id=principal.partner_id,  # type: ignore[arg-type]
                             transaction_id=txn.id, amount_minor=txn.amount_minor, currency=txn.currency, reason=text,
-                            created_at=txn.created_at, dry_run=True)
-    return replace(RefundRecord.from_row(await Refund.get(transaction_id=txn.id)), audited=txn.audited)
+                            created_at=txn.created_at, dry_run=True,
+                            merchant_fee_returned_minor=-merchant_fee_minor(txn.fee_breakdown))
+    return replace(RefundRecord.from_row(await Refund.get(transaction_id=txn.id), fee_breakdown=txn.fee_breakdown),
+                   audited=txn.audited)

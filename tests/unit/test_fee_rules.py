@@ -96,8 +96,8 @@ def test_more_selectors_beat_fewer_and_a_tier_counts_as_one():
     general = rule(id=uuid.UUID(int=1), fixed_minor=1)
     by_currency = rule(id=uuid.UUID(int=2), currency="CNY", fixed_minor=2)
     by_currency_and_tier = rule(id=uuid.UUID(int=3), currency="CNY", amount_min_minor=0, amount_max_minor=10**9)
-    assert precedence(general) == (0, 0) and precedence(by_currency) == (0, 1)
-    assert precedence(by_currency_and_tier) == (0, 2)
+    assert precedence(general) == (0, 0, 0) and precedence(by_currency) == (0, 0, 1)
+    assert precedence(by_currency_and_tier) == (0, 0, 2)
     assert select_rule([general, by_currency], ctx()) == by_currency
     assert select_rule([general, by_currency, by_currency_and_tier], ctx()) == by_currency_and_tier
     assert select_rule([general, by_currency], ctx(currency="USD")) == general

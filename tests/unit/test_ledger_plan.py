@@ -140,15 +140,16 @@ def test_a_sweep_moves_the_closing_wallets_balance_like_a_transfer():
 
 
 def test_fee_legs_of_no_fee_a_bank_only_fee_and_a_partner_only_fee():
-    assert fee_legs(NO_FEE, SOURCE, "CNY", ACCOUNTS) == []
-    assert fee_legs(fee(90), SOURCE, "CNY", ACCOUNTS) == [Leg(SOURCE, -90, "CNY"), Leg(FEE_REVENUE, 90, "CNY")]
-    assert fee_legs(fee(90, share_minor=90), SOURCE, "CNY", ACCOUNTS) == [
+    assert fee_legs(NO_FEE, SOURCE, "CNY", FEE_REVENUE, PARTNER_REVENUE) == []
+    assert fee_legs(fee(90), SOURCE, "CNY", FEE_REVENUE, PARTNER_REVENUE) == [
+        Leg(SOURCE, -90, "CNY"), Leg(FEE_REVENUE, 90, "CNY")]
+    assert fee_legs(fee(90, share_minor=90), SOURCE, "CNY", FEE_REVENUE, PARTNER_REVENUE) == [
         Leg(SOURCE, -90, "CNY"), Leg(PARTNER_REVENUE, 90, "CNY")]
 
 
 def test_a_partner_share_without_a_partner_revenue_account_is_a_programming_error():
     with pytest.raises(AssertionError):
-        fee_legs(fee(90, share_minor=10), SOURCE, "CNY", BankAccounts(fee_revenue=FEE_REVENUE))
+        fee_legs(fee(90, share_minor=10), SOURCE, "CNY", FEE_REVENUE, None)
 
 
 def test_deltas_sum_the_legs_of_each_wallet_account_only():
