@@ -20,6 +20,7 @@ FEES_CHANNEL = "qianbao_fees"                    # fee rules and partner fee sha
 STANDING_CHANNEL = "qianbao_customer_standing"   # a customer's KYC tier or screening status, a policy pack
 WATCHLIST_CHANNEL = "qianbao_watchlist"          # a watchlist was loaded
 OWN_LIMITS_CHANNEL = "qianbao_own_limits"        # a customer set or cleared its own limits
+MERCHANTS_CHANNEL = "qianbao_merchants"          # a merchant was suspended or reactivated
 
 
 @dataclass
@@ -70,9 +71,17 @@ WATCHLIST_INDEX = BoundedCache("watchlist_index", 1, WATCHLIST_CHANNEL, "the scr
 OWN_LIMITS = BoundedCache("own_limits", 200_000, OWN_LIMITS_CHANNEL,
                           "(customer, currency) -> the daily and per-transaction limits it set itself (or none)")
 
+QR_DECODES = BoundedCache("qr_decodes", 10_000, None, "EMV payload -> its decoded fields (a pure function of the text)")
+PAYABLE_REQUESTS = BoundedCache(
+    "payable_requests", 10_000, MERCHANTS_CHANNEL,
+    "multi-use payment request -> its row with its merchant's and settlement wallet's, as last read ACTIVE"
+    " (paymentCreate only; the posting re-checks the wallet under lock, a merchant's status change is announced)",
+)
+
 REGISTRY: tuple[BoundedCache, ...] = (
     WALLET_FACTS, FEE_CUSTOMERS, SYSTEM_ACCOUNTS, PARTNER_ENVIRONMENTS, USAGE_ROWS, LAST_ACTIVE, DATA_KEYS,
     LIVE_TOKENS, FEE_SCHEDULE, FEE_SHARES, STANDINGS, POLICY_PACKS, WATCHLIST_INDEX, OWN_LIMITS,
+    QR_DECODES, PAYABLE_REQUESTS,
 )
 
 _wired = False

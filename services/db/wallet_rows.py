@@ -64,3 +64,12 @@ async def wallet_facts(partner_id: uuid.UUID | None, wallet_ids: list[uuid.UUID]
                 as_uuid(row["partner_id"]), as_uuid(row["customer_id"]), row["currency"], int(row["account_id"])
             ))
     return {w: cache[w] for w in wallet_ids if w in cache and of_partner(partner_id, cache[w].partner_id)}
+
+
+async def wallet_facts_of(owners: list[tuple[uuid.UUID, uuid.UUID | None]]) -> dict[uuid.UUID, WalletFacts]:
+    """For each (wallet, partner) pair, the wallet's facts if it belongs to that partner (missing otherwise): a
+    posting across partners (a payment to another partner's merchant) reads every wallet it does not know yet in
+    one query, as `wallet_facts` does for one partner's wallets."""
+    await wallet_facts(None, [w for w, _ in owners])  # remembers the unknown ones; no partner owns any of them
+    cache = WALLET_FACTS.data
+    return {w: cache[w] for w, partner_id in owners if w in cache and of_partner(partner_id, cache[w].partner_id)}

@@ -17,7 +17,7 @@ from models.enums import AccountKind, TransactionKind
 from services.compliance.posting_checks import check_compliance
 from services.compliance.sweep_checks import check_reversal, check_sweep
 from services.compliance.strong_auth_check import check_strong_authentication
-from services.db.wallet_rows import wallet_facts
+from services.db.wallet_rows import wallet_facts, wallet_facts_of
 from services.fees.charging import NO_FEE, Fee, fee_for
 from services.fees.merchant_fee import merchant_fee_for
 from services.ledger.plan import BankAccounts, PlanInputs, PostingPlan, build_plan, needs_bank_side, needs_settlement
@@ -74,11 +74,11 @@ async def _facts(principal: Principal, req: PostingRequest) -> dict:
     service named that partner (a merchant's settlement wallet; a payer's wallet behind a collected payment code)."""
     if req.to_partner_id is None and req.from_partner_id is None:
         return await wallet_facts(principal.partner_id, req.wallet_ids)
-    facts: dict = {}
-    for wallet_id, partner_id in ((req.from_wallet_id, req.from_partner_id), (req.to_wallet_id, req.to_partner_id)):
-        if wallet_id is not None:
-            facts.update(await wallet_facts(partner_id or principal.partner_id, [wallet_id]))
-    return facts
+    return await wallet_facts_of([
+        (wallet_id, partner_id or principal.partner_id)
+        for wallet_id, partner_id in ((req.from_wallet_id, req.from_partner_id), (req.to_wallet_id, req.to_partner_id))
+        if wallet_id is not None
+    ])
 
 
 async def _one_environment(principal: Principal, req: PostingRequest) -> None:

@@ -11,6 +11,8 @@ from models import Merchant
 from models.enums import MerchantStatus
 from services.audit import AuditNote, record_event
 from services.authority import require_partner_token
+from services.caches import MERCHANTS_CHANNEL
+from services.change_feed import announce
 from services.errors import MerchantStateConflict, NotFound
 from services.events import record_domain_event
 from services.merchants.queries import visible_merchant_row
@@ -64,4 +66,7 @@ async def _change_status(
                 object_id=str(merchant.id), request_id=audit.request_id, partner_id=merchant.partner_id,  # type: ignore[attr-defined]
                 detail=f"merchantId={merchant.id} status={target.value} reason={text}",
             )
+    # After the commit: every process forgets the payable codes it remembered (services.payment_requests.preview),
+    # so a suspended merchant's codes are refused from now on, everywhere.
+    await announce(MERCHANTS_CHANNEL)
     return MerchantRecord.from_row(merchant, audited=audit is not None)

@@ -12,11 +12,17 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from tortoise import connections
+from tortoise.models import Model
+
 from auth.principal import Principal
 from services import clock
 from services.authority import is_staff
-from models import PaymentRequest
+from models import Merchant, PaymentRequest, Wallet
 from models.enums import MerchantStatus, WalletStatus
+from services.caches import PAYABLE_REQUESTS, QR_DECODES
+from services.change_feed import reliable
+from services.db.sql import fetch
 from services.errors import AlreadyPaid, CurrencyMismatch, InvalidQrCode, MerchantNotActive, PaymentRequestExpired
 from services.partners.environment import partner_environment, partner_environment_of
 from services.payment_requests.currency_numbers import currency_numeric
@@ -34,31 +40,112 @@ def _invalid(reason: str) -> InvalidQrCode:
 
 
 def _decode(payload: str) -> emv_qr.DecodedQr:
-    """The decoded code, ours; INVALID_QR with the codec's reason otherwise."""
+    """The decoded code, ours; INVALID_QR with the codec's reason otherwise.
+
+    Decoding is a pure function of the text, so a code that decoded as ours is remembered by its exact payload
+    (QR_DECODES; a refused one is decoded again every time, and refused the same way).
+    """
     if not isinstance(payload, str) or not payload.strip():
         raise _invalid("EMPTY")
     if len(payload) > MAX_PAYLOAD_CHARS:
         raise _invalid("TOO_LONG")
+    remembered = QR_DECODES.get(payload)
+    if remembered is not None:
+        return remembered
     try:
         decoded = emv_qr.decode(payload)
         emv_qr.require_ours(decoded)
     except emv_qr.InvalidQr as error:
         raise _invalid(error.reason) from None
+    QR_DECODES.put(payload, decoded)
     return decoded
 
 
-async def _request_of(principal: Principal, decoded: emv_qr.DecodedQr, payload: str) -> PaymentRequest:
+async def _request_of(principal: Principal, decoded: emv_qr.DecodedQr, payload: str, *,
+                      remember: bool = False) -> PaymentRequest:
     """The stored request the code names, with its merchant and settlement wallet; INVALID_QR when there is none."""
     try:
         request_id = emv_qr_request_id(decoded)
     except ValueError:
         raise _invalid(UNKNOWN) from None
-    request = await PaymentRequest.filter(id=request_id).select_related("merchant", "merchant__settlement_wallet").first()
+    request = await _read_request(request_id, remember=remember)
     # Every field of the code must be the one we issued: a re-signed (new CRC) altered code is refused too.
     if request is None or request.payload != payload or request.merchant.id.hex != decoded_merchant_id(decoded):
         raise _invalid(UNKNOWN)
     if not is_staff(principal) and await partner_environment(request.partner_id) != partner_environment_of(principal):  # type: ignore[attr-defined]
         raise _invalid(UNKNOWN)  # sandbox codes are not payable with live money, nor the other way round
+    return request
+
+
+# The request, its merchant and the merchant's settlement wallet in one SELECT, as
+# `PaymentRequest.filter(id=...).select_related("merchant", "merchant__settlement_wallet").first()` reads them,
+# built into the same model instances; only the statement's text is made once per process instead of by the
+# query builder at every payment (most of a payment's Python time in the code check).
+_READ: tuple[str, tuple[tuple[type[Model], str, tuple[str, ...]], ...]] | None = None
+_PARTS = ((PaymentRequest, "r"), (Merchant, "m"), (Wallet, "w"))
+
+
+def _read_statement() -> tuple[str, tuple[tuple[type[Model], str, tuple[str, ...]], ...]]:
+    """The SELECT and, per model, its alias and columns (from the models' own metadata, once Tortoise is up)."""
+    global _READ
+    if _READ is None:
+        parts = tuple((model, alias, tuple(model._meta.fields_db_projection.values())) for model, alias in _PARTS)
+        columns = ", ".join(f'{alias}."{column}" AS "{alias}.{column}"' for _, alias, cols in parts for column in cols)
+        sql = (f'SELECT {columns} FROM "{PaymentRequest._meta.db_table}" r'
+               f' JOIN "{Merchant._meta.db_table}" m ON m."id" = r."merchant_id"'
+               f' JOIN "{Wallet._meta.db_table}" w ON w."id" = m."settlement_wallet_id" WHERE r."id" = $1')
+        _READ = (sql, parts)
+    return _READ
+
+
+_Columns = tuple[dict, dict, dict]  # the request's, the merchant's and the wallet's columns, by column name
+
+
+def _rememberable(columns: _Columns) -> bool:
+    """Whether paymentCreate may remember this row: a multi-use request (its row never changes once made) whose
+    merchant and settlement wallet were both ACTIVE. Anything else is read afresh at every payment."""
+    request, merchant, wallet = columns
+    return (not request["single_use"] and merchant["status"] == MerchantStatus.ACTIVE.value
+            and wallet["status"] == WalletStatus.ACTIVE.value)
+
+
+async def _read_request(request_id: uuid.UUID, *, remember: bool = False) -> PaymentRequest | None:
+    """The stored request with its merchant and settlement wallet loaded (None when there is none).
+
+    remember=True (paymentCreate, not a dry run) may answer from PAYABLE_REQUESTS, and fills it: what it holds
+    can go stale in two ways only, both covered. A merchant's status changes only through
+    services.merchants.status, which announces MERCHANTS_CHANNEL after its commit: every process forgets,
+    and nothing is remembered while this process does not hear announcements (change_feed.reliable), nor a
+    row read across an announcement (the cache's generation). A settlement wallet's status (a freeze, a
+    close) is not announced: the posting locks that wallet and refuses unless it is ACTIVE, and a refused
+    payment checks the code again from the database (services.payments.paying), so the payer is told what
+    a fresh check says (MERCHANT_NOT_ACTIVE), never paid into a frozen wallet.
+    """
+    sql, parts = _read_statement()
+    remember = remember and reliable()
+    if remember and (columns := PAYABLE_REQUESTS.get(request_id)) is not None:
+        return _built(columns)
+    generation = PAYABLE_REQUESTS.generation
+    rows = await fetch(connections.get("default"), sql, [request_id])
+    if not rows:
+        return None
+    row = rows[0]
+    columns = tuple({column: row[f"{alias}.{column}"] for column in names} for _, alias, names in parts)
+    if not _rememberable(columns):  # type: ignore[arg-type]
+        PAYABLE_REQUESTS.data.pop(request_id, None)  # e.g. its settlement wallet frozen since: forget it here too
+    elif remember and reliable() and generation == PAYABLE_REQUESTS.generation:
+        PAYABLE_REQUESTS.put(request_id, columns)
+    return _built(columns)  # type: ignore[arg-type]
+
+
+def _built(columns: _Columns) -> PaymentRequest:
+    """New model instances from one row's columns (never shared between callers), linked as select_related links
+    them: request.merchant and merchant.settlement_wallet answer without a query."""
+    request_columns, merchant_columns, wallet_columns = columns
+    request = PaymentRequest._init_from_db(**request_columns)
+    merchant = Merchant._init_from_db(**merchant_columns)
+    object.__setattr__(merchant, "_settlement_wallet", Wallet._init_from_db(**wallet_columns))
+    object.__setattr__(request, "_merchant", merchant)
     return request
 
 
@@ -78,13 +165,17 @@ async def preview_qr(*, principal: Principal, payload: str, now: datetime | None
 
 
 async def checked_request(
-    *, principal: Principal, payload: str, now: datetime | None = None,
+    *, principal: Principal, payload: str, now: datetime | None = None, remember: bool = False,
 ) -> tuple[PaymentRequest, QrPreview]:
     """preview_qr's checks, and the stored request they read (with its merchant and settlement wallet), so that
-    paymentCreate pays what was checked without reading it again."""
+    paymentCreate pays what was checked without reading it again.
+
+    remember=True only for a payment that will be posted (see _read_request: the posting's lock re-checks the
+    settlement wallet); qrDecode and dry runs always read the database.
+    """
     payload = payload.strip() if isinstance(payload, str) else payload  # a scanner's trailing newline
     decoded = _decode(payload)
-    request = await _request_of(principal, decoded, payload)
+    request = await _request_of(principal, decoded, payload, remember=remember)
     merchant = request.merchant
     if merchant.status != MerchantStatus.ACTIVE or merchant.settlement_wallet.status != WalletStatus.ACTIVE:
         raise MerchantNotActive("the merchant cannot accept payments now", field=["payload"])

@@ -21,7 +21,9 @@ from services import clock
 from services.fees.merchant_fee import merchant_fee_minor
 from services.fees.merchant_terms import MerchantTerms
 from services.audit import AuditNote
-from services.errors import AlreadyPaid, IdempotencyConflict, MerchantNotActive, NotFound, PaymentRequestExpired, ValidationFailed
+from services.errors import (
+    AlreadyPaid, DomainError, IdempotencyConflict, MerchantNotActive, NotFound, PaymentRequestExpired, ValidationFailed,
+)
 from services.ledger.announce import money
 from services.ledger.engine import post
 from services.ledger.records import TransactionRecord
@@ -85,9 +87,10 @@ def _side_rows(*, payment_id: uuid.UUID, principal: Principal, request: PaymentR
     return (payment, *events)
 
 
-async def _checked(principal: Principal, qr_payload: str | None,
-                   payment_request_id: uuid.UUID | None) -> tuple[PaymentRequest, QrPreview]:
-    """The checked request (and what it was checked to be), whether the caller scanned its code or names it by id."""
+async def _checked(principal: Principal, qr_payload: str | None, payment_request_id: uuid.UUID | None, *,
+                   remember: bool = False) -> tuple[PaymentRequest, QrPreview]:
+    """The checked request (and what it was checked to be), whether the caller scanned its code or names it by id
+    (remember: a payment to be posted may be checked against what this process remembers, see _posted)."""
     if (qr_payload is None) == (payment_request_id is None):
         raise ValidationFailed("give exactly one of qrPayload and paymentRequestId", field=["qrPayload"])
     if qr_payload is None:
@@ -95,7 +98,7 @@ async def _checked(principal: Principal, qr_payload: str | None,
         if request is None:
             raise NotFound("payment request not found", field=["paymentRequestId"])
         qr_payload = request.payload  # paying by id is paying its own code: the same checks, in one place
-    return await checked_request(principal=principal, payload=qr_payload)
+    return await checked_request(principal=principal, payload=qr_payload, remember=remember)
 
 
 async def pay(
@@ -105,7 +108,7 @@ async def pay(
 ) -> PaymentRecord:
     """Pay a merchant's payment request from one of the caller's wallets (or replay the original payment)."""
     try:
-        request, preview = await _checked(principal, qr_payload, payment_request_id)
+        request, preview = await _checked(principal, qr_payload, payment_request_id, remember=not dry_run)
     except (AlreadyPaid, PaymentRequestExpired, MerchantNotActive):
         # A retry of a payment that went through finds its request paid (or expired since): the original answers.
         original = None if dry_run else await _original(principal, idempotency_key, qr_payload, payment_request_id, amount)
@@ -116,7 +119,7 @@ async def pay(
     amount_minor = parse_amount(amount_text, preview.currency)
     payment_id = uuid7()
     merchant = request.merchant
-    txn = await post(principal, PostingRequest(
+    txn = await _posted(principal, qr_payload, payment_request_id, PostingRequest(
         operation="paymentCreate", kind=TransactionKind.PAYMENT, idempotency_key=idempotency_key,
         amount_text=amount_text, from_wallet_id=from_wallet_id, to_wallet_id=merchant.settlement_wallet_id,  # type: ignore[attr-defined]
         from_field="fromWalletId", to_field="paymentRequestId" if qr_payload is None else "qrPayload",
@@ -129,6 +132,25 @@ async def pay(
         dry_run=dry_run, subject=f"PaymentRequest:{request.id}",
     ), audit)
     return await _payment_of(txn, request, payment_id)
+
+
+async def _posted(principal: Principal, qr_payload: str | None, payment_request_id: uuid.UUID | None,
+                  req: PostingRequest, audit: AuditNote | None) -> TransactionRecord:
+    """The posting; when it refuses a payment to a multi-use code (one that may have been checked against what
+    this process remembers, services.payment_requests.preview), the code is checked again from the database
+    first, so the payer hears what a fresh check says (MERCHANT_NOT_ACTIVE when the settlement wallet was frozen
+    or the merchant suspended since), as if nothing had been remembered."""
+    try:
+        return await post(principal, req, audit)
+    except DomainError:
+        if not req.dry_run and req.claim is None:  # no claim: a multi-use code
+            try:
+                await _checked(principal, qr_payload, payment_request_id)
+            except MerchantNotActive:
+                raise
+            except DomainError:
+                pass  # only a merchant's or its wallet's status can be stale: any other answer is the posting's
+        raise
 
 
 async def _payment_of(txn: TransactionRecord, request: PaymentRequest, payment_id: uuid.UUID) -> PaymentRecord:
