@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
+from api.rail_callbacks import rail_callback
 from api.db import asyncpg_dsn, close_orm, init_orm
 from api.graphiql_assets import asset_route
 from api.graphql_endpoint import GraphQLEndpoint
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True, cha
             Route("/oauth/token", token_endpoint, methods=["POST"]),
             Route("/auth/login", login_endpoint, methods=["POST"]),
             Route("/.well-known/jwks.json", jwks, methods=["GET"]),
+            Route("/rails/{rail}/callback", rail_callback, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),

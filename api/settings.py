@@ -48,6 +48,24 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
+@dataclass(frozen=True)
+class FxSettings:
+    """Foreign exchange (services.fx): how old a rate may be before quoting refuses it, and how long a quote holds."""
+
+    rate_max_age_s: int = 3600
+    quote_ttl_s: int = 30
+
+
+def load_fx_settings() -> FxSettings:
+    """QIANBAO_FX_RATE_MAX_AGE_S (default 3600: one hour) and QIANBAO_FX_QUOTE_TTL_S (default 30 seconds)."""
+    fx = FxSettings(
+        rate_max_age_s=_int_env("QIANBAO_FX_RATE_MAX_AGE_S", 3600), quote_ttl_s=_int_env("QIANBAO_FX_QUOTE_TTL_S", 30),
+    )
+    if fx.rate_max_age_s < 1 or not 1 <= fx.quote_ttl_s <= 3600:
+        raise SystemExit("QIANBAO_FX_RATE_MAX_AGE_S must be positive and QIANBAO_FX_QUOTE_TTL_S between 1 and 3600")
+    return fx
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build settings from the environment, with explicit overrides winning."""
     values: dict[str, object] = {

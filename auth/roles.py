@@ -18,6 +18,10 @@
 | aml:review          |       |     x      |         |         |
 | wallets:freeze      |       |     x      |         |         |
 | transactions:reverse|   x   |     x      |         |         |
+| fx:write            |   x   |            |         |         |
+| funding:review      |   x   |     x      |         |         |
+| reconciliation:read |   x   |     x      |         |    x    |
+| reconciliation:write|   x   |     x      |         |         |
 | policies:read       |   x   |     x      |    x    |    x    |
 | policies:write      |   x   |            |         |         |
 | staff:read          |   x   |            |         |         |
@@ -37,11 +41,18 @@ writes; support reads customers and transactions but not KYC documents. No
 staff role moves money: partner tokens alone carry transactions:write. The
 one exception is a correction: admin and compliance may reverse a posted
 transaction (transactions:reverse: the exact opposite entries, once, audited).
+Treasury (a fifth role, not a column above) reads what support reads and sets
+FX mid rates (fx:write: fxRateSet, `qianbao fx import`); admin may too.
+Admin and compliance approve or reject a linked bank account whose holder
+name does not match the customer (funding:review, bankAccountReview, audited).
+Admin, compliance and analyst read the rails' reconciliation exceptions and daily
+report (reconciliation:read); admin and compliance resolve exceptions
+(reconciliation:write, reconciliationExceptionResolve, audited).
 """
 
 from __future__ import annotations
 
-STAFF_ROLES: tuple[str, ...] = ("admin", "compliance", "support", "analyst")
+STAFF_ROLES: tuple[str, ...] = ("admin", "compliance", "support", "analyst", "treasury")
 
 _READ_ALL = frozenset(
     {"partners:read", "customers:read", "wallets:read", "transactions:read", "fees:read", "policies:read"}
@@ -50,14 +61,16 @@ _READ_ALL = frozenset(
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": _READ_ALL | {
         "partners:write", "audit:read", "kyc:read", "fees:write", "revenue:read", "aml:read", "policies:write",
-        "staff:read", "staff:write", "transactions:reverse",
+        "staff:read", "staff:write", "transactions:reverse", "funding:review", "fx:write",
+        "reconciliation:read", "reconciliation:write",
     },
     "compliance": _READ_ALL | {
         "audit:read", "kyc:read", "kyc:review", "revenue:read", "pii:reveal", "aml:read", "aml:review", "wallets:freeze",
-        "transactions:reverse",
+        "transactions:reverse", "funding:review", "reconciliation:read", "reconciliation:write",
     },
     "support": _READ_ALL,
-    "analyst": _READ_ALL | {"revenue:read"},
+    "analyst": _READ_ALL | {"revenue:read", "reconciliation:read"},
+    "treasury": _READ_ALL | {"fx:write"},  # FX mid rates (services.fx.rates)
 }
 
 STAFF_PERMISSIONS: frozenset[str] = frozenset().union(*ROLE_PERMISSIONS.values())

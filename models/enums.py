@@ -61,6 +61,8 @@ class AccountKind(str, Enum):
     FX = "FX"
     SUSPENSE = "SUSPENSE"
     SANDBOX = "SANDBOX"  # one sandbox partner's test money in one currency: the bank's side of its postings
+    FX_POSITION = "FX_POSITION"  # the bank's position in one currency: the other side of FX conversions (services.fx)
+    FX_REVENUE = "FX_REVENUE"  # what the FX spread earns the bank, in the currency bought (services.fx)
 
 
 class TransactionKind(str, Enum):
@@ -72,6 +74,8 @@ class TransactionKind(str, Enum):
     PAYMENT = "PAYMENT"  # a payer's wallet to a merchant's settlement wallet (paymentCreate)
     REFUND = "REFUND"  # a merchant's settlement wallet back to the payer's wallet (refundCreate)
     REVERSAL = "REVERSAL"  # the exact opposite of a posted transaction, by bank staff (transactionReverse)
+    RAIL_RETURN = "RAIL_RETURN"  # a settled rail top-up or withdrawal returned by the bank (services.rails.outcomes)
+    FX_CONVERSION = "FX_CONVERSION"  # one customer's wallet to its wallet in another currency at a quote (walletConvert)
 
 
 class TransactionStatus(str, Enum):

@@ -27,6 +27,9 @@ class FeeRule(Model):
     # proportion to the amount refunded). Copied into each payment's breakdown, so a later change never
     # alters a past payment's refund.
     refund_treatment = fields.CharField(max_length=8, null=True)
+    # TOP_UP and WITHDRAWAL selector: the route through a payment rail (BANK_ACCOUNT or CARD); NULL matches any
+    # route, including the instant one (no funding source).
+    route = fields.CharField(max_length=16, null=True)
     # Amount tier [min, max): in minor units of `currency` (a tier needs a currency).
     amount_min_minor = fields.BigIntField(null=True)
     amount_max_minor = fields.BigIntField(null=True)

@@ -82,6 +82,10 @@ class Transaction(Model):
     # The REVERSAL transaction that undid this one (transactionReverse): set in the reversal's own atomic write,
     # only while still NULL, so a transaction is reversed at most once.
     reversed_by = fields.UUIDField(null=True)
+    # An FX_CONVERSION's other side (walletConvert): amount_minor/currency are what was sold, these what was
+    # bought (NULL for every single-currency kind).
+    buy_amount_minor = fields.BigIntField(null=True)
+    buy_currency = fields.CharField(max_length=3, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

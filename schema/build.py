@@ -27,6 +27,7 @@ from schema.ledger.operations import LedgerMutations, LedgerQueries
 from schema.ledger.sandbox import SandboxMutations
 from schema.ledger.types import Transaction
 from schema.merchants.operations import MerchantMutations, MerchantQueries
+from schema.funding.operations import FundingMutations, FundingQueries
 from schema.ledger.reversal import ReversalMutations
 from schema.payments.authorizations import AuthorizationMutations, AuthorizationQueries
 from schema.payments.operations import PaymentMutations, PaymentQueries
@@ -34,8 +35,10 @@ from schema.payment_codes.operations import PaymentCodeMutations
 from schema.audit.operations import AuditQueries
 from schema.events.operations import EventQueries
 from schema.fees.operations import FeeMutations, FeeQueries
+from schema.fx.operations import FxMutations, FxQueries
 from schema.kyc.operations import KycMutations, KycQueries
 from schema.partners.operations import PartnerMutations, PartnerQueries
+from schema.reconciliation.operations import ReconciliationMutations, ReconciliationQueries
 from schema.staff.operations import StaffMutations, StaffQueries
 from schema.subscriptions.operations import Subscription
 from schema.tokens.operations import TokenMutations
@@ -62,7 +65,7 @@ _LIMIT_RULES = [
 )
 class Query(ViewerQueries, CustomerQueries, WalletQueries, LedgerQueries, PartnerQueries, AuditQueries, FeeQueries, AmlQueries,
             KycQueries, ComplianceQueries, StaffQueries, EventQueries, WebhookQueries, MerchantQueries,
-            PaymentQueries, AuthorizationQueries):
+            PaymentQueries, AuthorizationQueries, FundingQueries, FxQueries, ReconciliationQueries):
     pass
 
 
@@ -74,7 +77,8 @@ class Query(ViewerQueries, CustomerQueries, WalletQueries, LedgerQueries, Partne
 class Mutation(CustomerMutations, WalletMutations, LedgerMutations, TokenMutations, PartnerMutations, FeeMutations, WalletFreezeMutations, AmlMutations,
                KycMutations, ComplianceMutations, StrongAuthMutations, StaffMutations, CustomerAccountMutations,
                WalletAccountMutations, SandboxMutations, WebhookMutations, MerchantMutations,
-               PaymentMutations, AuthorizationMutations, ReversalMutations, PaymentCodeMutations):
+               PaymentMutations, AuthorizationMutations, ReversalMutations, PaymentCodeMutations, FundingMutations,
+               FxMutations, ReconciliationMutations):
     pass
 
 

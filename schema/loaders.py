@@ -21,6 +21,8 @@ from services.compliance.customer_limits import OwnLimit
 from services.ledger import queries as ledger_queries
 from services.partners import api_clients as partner_api_clients
 from services.pagination import Page
+from services.rails import queries as rail_queries
+from services.rails.queries import RailTransferRecord
 from services.enums import PartnerEnvironment
 from services.partners.environment import environments_of
 
@@ -66,6 +68,15 @@ class Loaders:
 
     def __init__(self, principal: Principal) -> None:
         self.principal = principal
+
+    @cached_property
+    def rail_transfer(self) -> DataLoader[uuid.UUID, RailTransferRecord | None]:
+        """The rail transfer of each transaction (held or returned), by transaction id."""
+        return DataLoader(load_fn=self._rail_transfers)
+
+    async def _rail_transfers(self, ids: Sequence[uuid.UUID]) -> list[RailTransferRecord | None]:
+        found = await rail_queries.rail_transfers_of_transactions(self.principal, list(ids))
+        return [found.get(i) for i in ids]
 
     @cached_property
     def customer(self) -> DataLoader[uuid.UUID, CustomerRecord | None]:

@@ -30,6 +30,12 @@ from schema.merchants.types import Merchant, PaymentRequest
 from schema.payments.authorizations import PaymentAuthorization
 from schema.payments.types import Payment, Refund
 from schema.payment_codes.types import PaymentCode
+from schema.rails.types import RailTransfer
+from schema.reconciliation.types import ReconciliationException
+from schema.funding.types import BankAccount, Card
+from schema.fx.types import FxQuote, FxRate
+from services.fx import queries as fx_queries
+from services.funding import queries as funding_queries
 from schema.partners.types import ApiClient, Partner
 from schema.staff.types import staff_user_node
 from schema.wallets.types import Wallet
@@ -38,6 +44,8 @@ from services import audit_queries, customers, event_feed, wallets
 from services.aml import alert_queries
 from services.compliance import policy_admin
 from services.errors import DomainError
+from services.rails import queries as rail_queries
+from services.reconciliation import exceptions as reconciliation_exceptions
 from services.fees import schedule
 from services.kyc import views as kyc_views
 from services.ledger import queries as ledger_queries
@@ -196,6 +204,34 @@ async def _authorization(info: Info, object_id: uuid.UUID) -> Node | None:
         await authorizations.get_authorization(principal=info.context.principal, authorization_id=object_id))
 
 
+async def _rail_transfer(info: Info, object_id: uuid.UUID) -> Node | None:
+    return RailTransfer.from_record(
+        await rail_queries.get_rail_transfer(principal=info.context.principal, rail_transfer_id=object_id))
+
+
+async def _reconciliation_exception(info: Info, object_id: uuid.UUID) -> Node | None:
+    return ReconciliationException.from_record(
+        await reconciliation_exceptions.get_exception(principal=info.context.principal, exception_id=object_id))
+
+
+async def _bank_account(info: Info, object_id: uuid.UUID) -> Node | None:
+    return BankAccount.from_record(
+        await funding_queries.get_bank_account(principal=info.context.principal, bank_account_id=object_id))
+
+
+async def _fx_rate(info: Info, object_id: uuid.UUID) -> Node | None:
+    record = await fx_queries.get_rate(object_id)  # the bank's rates: every partner and staff member reads them
+    return FxRate.from_record(record) if record is not None else None
+
+
+async def _fx_quote(info: Info, object_id: uuid.UUID) -> Node | None:
+    return FxQuote.from_record(await fx_queries.get_quote(principal=info.context.principal, quote_id=object_id))
+
+
+async def _card(info: Info, object_id: uuid.UUID) -> Node | None:
+    return Card.from_record(await funding_queries.get_card(principal=info.context.principal, card_id=object_id))
+
+
 async def _payment_code(info: Info, object_id: uuid.UUID) -> Node | None:
     record = await payment_code_issuing.get_payment_code(principal=info.context.principal, payment_code_id=object_id)
     return PaymentCode.from_record(record)
@@ -223,6 +259,12 @@ NODE_KINDS: dict[str, NodeKind] = {
     "Refund": NodeKind("transactions:read", uuid.UUID, _refund),  # whoever may read its payment
     "PaymentCode": NodeKind("transactions:read", uuid.UUID, _payment_code),  # the wallet's partner, its customer, staff
     "PaymentAuthorization": NodeKind("transactions:read", uuid.UUID, _authorization),  # either side, or staff
+    "BankAccount": NodeKind("customers:read", uuid.UUID, _bank_account),  # its partner, its customer, staff
+    "Card": NodeKind("customers:read", uuid.UUID, _card),  # its partner, its customer, staff
+    "RailTransfer": NodeKind("transactions:read", uuid.UUID, _rail_transfer),  # its partner, its customer, staff
+    "ReconciliationException": NodeKind("reconciliation:read", uuid.UUID, _reconciliation_exception),  # staff only
+    "FxRate": NodeKind("fees:read", uuid.UUID, _fx_rate),  # the bank's own: every partner and staff
+    "FxQuote": NodeKind("transactions:read", uuid.UUID, _fx_quote),  # its partner, its customer's token, staff
 }
 
 

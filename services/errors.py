@@ -202,6 +202,96 @@ class TransactionNotReversible(DomainError):
     code = "NOT_REVERSIBLE"
 
 
+class UnsupportedCountry(DomainError):
+    """bankAccountLink: the bank's country has no account rules here (IBAN countries, CN and US are supported)."""
+
+    code = "UNSUPPORTED_COUNTRY"
+
+
+class InvalidBankAccount(DomainError):
+    """The IBAN, account number or bank code fails its country's rules (the message names the field and reason)."""
+
+    code = "INVALID_BANK_ACCOUNT"
+
+
+class AlreadyLinked(DomainError):
+    """The customer already has this bank account linked (not removed or rejected)."""
+
+    code = "ALREADY_LINKED"
+
+
+class VerificationLocked(DomainError):
+    """The bank account is LOCKED after three wrong micro-deposit answers: link it again after removing it."""
+
+    code = "VERIFICATION_LOCKED"
+
+
+class VerificationFailed(DomainError):
+    """The micro-deposit amounts are wrong (the message says how many tries remain), or the instant check failed."""
+
+    code = "VERIFICATION_FAILED"
+
+
+class InvalidCard(DomainError):
+    """cardLink: the number fails Luhn, its brand is unknown, or the card has expired."""
+
+    code = "INVALID_CARD"
+
+
+class CardDeclined(DomainError):
+    """cardLink: the card processor refused to tokenise the card (the message gives its reason)."""
+
+    code = "CARD_DECLINED"
+
+
+class FundingSourceNotUsable(DomainError):
+    """The bank account is not VERIFIED (or the card not ACTIVE), or belongs to another customer or currency."""
+
+    code = "FUNDING_SOURCE_NOT_USABLE"
+
+
+class FundingSourceStateConflict(DomainError):
+    """The linked bank account or card is not in a state that allows this (e.g. reviewing one not NEEDS_REVIEW)."""
+
+    code = "INVALID_STATE"
+
+
+class RateUnavailable(DomainError):
+    """fxQuote: no rate for the currency pair, or only one older than the configured maximum age (stale)."""
+
+    code = "RATE_UNAVAILABLE"
+
+
+class QuoteExpired(DomainError):
+    """walletConvert: the FX quote's expiresAt has passed; ask for a new quote."""
+
+    code = "QUOTE_EXPIRED"
+
+
+class QuoteAlreadyUsed(DomainError):
+    """walletConvert: the FX quote was already used by a conversion (a quote converts once)."""
+
+    code = "QUOTE_ALREADY_USED"
+
+
+class QuoteMismatch(DomainError):
+    """walletConvert: the wallets' currencies or customer do not match the quote, or it belongs to another caller."""
+
+    code = "QUOTE_MISMATCH"
+
+
+class SameCurrency(DomainError):
+    """fxQuote: the sell and buy currencies are the same (nothing to convert)."""
+
+    code = "SAME_CURRENCY"
+
+
+class ReconciliationStateConflict(DomainError):
+    """reconciliationExceptionResolve: the reconciliation exception is already RESOLVED."""
+
+    code = "INVALID_STATE"
+
+
 # Keep this last: it collects the codes of every class defined above it.
 ALL_ERROR_CODES = sorted(
     {cls.code for cls in DomainError.__subclasses__()} | {DomainError.code}

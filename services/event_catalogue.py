@@ -72,6 +72,23 @@ CUSTOMER = _id("customerId", "Customer", "The customer the event is about.")
 WALLET = _id("walletId", "Wallet", "The wallet the event is about.")
 TRANSACTION = _id("transactionId", "Transaction", "The transaction the event is about.")
 SUBMISSION = _id("submissionId", "KycSubmission", "The KYC submission the event is about.")
+RAIL_TRANSFER = (
+    _id("railTransferId", "RailTransfer", "The rail transfer."),
+    _id("transactionId", "Transaction", "Its HELD transaction (POSTED once settled)."),
+    PayloadField("amount", FieldKind.MONEY, "The amount carried."),
+)
+BANK_ACCOUNT = (
+    _id("bankAccountId", "BankAccount", "The linked bank account."),
+    CUSTOMER,
+    PayloadField("maskedNumber", FieldKind.STRING, "The IBAN or account number, masked (e.g. •••• 1234)."),
+    PayloadField("status", FieldKind.STRING, "The bank account's status after the change."),
+)
+CARD = (
+    _id("cardId", "Card", "The linked card."),
+    CUSTOMER,
+    PayloadField("brand", FieldKind.STRING, "VISA, MASTERCARD, AMEX, UNIONPAY or JCB."),
+    PayloadField("lastFour", FieldKind.STRING, "The card number's last four digits."),
+)
 KYC_DECIDED = (SUBMISSION, CUSTOMER, PayloadField("tier", FieldKind.INT, "The customer's KYC tier after the decision."))
 
 _TYPES = (
@@ -112,6 +129,8 @@ _TYPES = (
         PayloadField("fee", FieldKind.MONEY, "The fee charged on top."),
         _id("fromWalletId", "Wallet", "The paying wallet; null for a top-up.", optional=True),
         _id("toWalletId", "Wallet", "The receiving wallet; null for a withdrawal.", optional=True),
+        PayloadField("buyAmount", FieldKind.MONEY, "FX_CONVERSION only: what the receiving wallet got, in its currency"
+                     " (amount is what was sold).", optional=True),
     )),
     EventType("transaction.held", "A transaction waits for compliance review; its funds are reserved (no reason given).",
               "Transaction", (TRANSACTION,)),
@@ -163,12 +182,40 @@ _TYPES = (
         _id("merchantId", "Merchant", "The merchant the funds were reserved for."),
         PayloadField("status", FieldKind.STRING, "CAPTURED, VOIDED or EXPIRED."),
     )),
+    EventType("rail_transfer.submitted", "A rail top-up or withdrawal was handed to its rail, which answered with its"
+              " reference; its transaction stays HELD until the rail reports.", "RailTransfer", RAIL_TRANSFER),
+    EventType("rail_transfer.settled", "The rail settled a top-up or withdrawal: its held transaction posted (money"
+              " moved).", "RailTransfer", RAIL_TRANSFER),
+    EventType("rail_transfer.failed", "The rail (or the card processor, or a compliance rejection) failed a top-up or"
+              " withdrawal: its held transaction was rejected, nothing moved, the reservation and limit usage ended.",
+              "RailTransfer", (*RAIL_TRANSFER, PayloadField("reasonCode", FieldKind.STRING, "The rail's reason code."))),
+    EventType("rail_transfer.returned", "A settled top-up or withdrawal came back from the bank: a RAIL_RETURN"
+              " transaction undid its amount (the fee is kept).", "RailTransfer", (
+        *RAIL_TRANSFER, PayloadField("reasonCode", FieldKind.STRING, "The rail's return reason code."),
+        _id("returnTransactionId", "Transaction", "The RAIL_RETURN transaction."),
+    )),
+    EventType("rail_transfer.return_unrecovered", "A settled top-up came back from the bank but its wallet could not"
+              " give the money back (spent, frozen or closed): bank staff recover it.", "RailTransfer", (
+        *RAIL_TRANSFER, PayloadField("reasonCode", FieldKind.STRING, "The rail's return reason code."),
+        PayloadField("refusal", FieldKind.STRING, "The error code the return posting was refused with."),
+    )),
     EventType("webhook_endpoint.disabled", "A webhook endpoint was disabled by the bank after failing every delivery "
               "for more than 24 hours (re-enable it with webhookEndpointUpdate).", "WebhookEndpoint", (
         _id("endpointId", "WebhookEndpoint", "The endpoint that was disabled."),
         PayloadField("status", FieldKind.STRING, "The endpoint's status now: FAILING."),
     )),
     # Merchants and merchant-presented QR codes (issue 13).
+    EventType("bank_account.linked", "A bank account was linked to a customer (bankAccountLink); status says whether"
+              " it waits for verification or for review.", "BankAccount", BANK_ACCOUNT),
+    EventType("bank_account.verified", "A linked bank account was verified (micro-deposits or instant): usable for"
+              " top-ups and withdrawals.", "BankAccount", BANK_ACCOUNT),
+    EventType("bank_account.locked", "Three wrong micro-deposit answers locked a linked bank account.", "BankAccount",
+              BANK_ACCOUNT),
+    EventType("bank_account.removed", "A linked bank account was removed (bankAccountRemove) or rejected by bank"
+              " staff or the instant check; status says which.", "BankAccount", BANK_ACCOUNT),
+    EventType("card.linked", "A card was linked to a customer (cardLink): only the processor's token is kept.", "Card",
+              CARD),
+    EventType("card.removed", "A linked card was removed (cardRemove).", "Card", CARD),
     EventType("merchant.created", "A merchant was created for a BUSINESS customer (merchantCreate).", "Merchant", (
         _id("merchantId", "Merchant", "The merchant the event is about."), CUSTOMER,
         _id("walletId", "Wallet", "The wallet the event is about."),

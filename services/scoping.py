@@ -16,7 +16,8 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from auth.principal import Principal
-from models import Customer, Entry, KycSubmission, Merchant, PaymentCode, PaymentRequest, Transaction, Wallet
+from models import BankAccount, Card, Customer, Entry, KycSubmission, Merchant, PaymentCode, PaymentRequest, RailTransfer, Transaction, Wallet
+from models import FxQuote
 from services.errors import NotFound
 
 M = TypeVar("M", bound=Model)
@@ -49,6 +50,12 @@ def _customer_filter(model: type[Model], customer_id: uuid.UUID | None) -> Q:
         return Q(merchant__customer_id=customer_id)
     if model is PaymentCode:  # a customer's app reads the payment codes of its own wallets
         return Q(wallet__customer_id=customer_id)
+    if model is RailTransfer:  # a customer's app reads the top-ups and withdrawals of its own wallets
+        return Q(wallet__customer_id=customer_id)
+    if model is BankAccount or model is Card:  # a customer's app reads its own linked funding sources
+        return Q(customer_id=customer_id)
+    if model is FxQuote:  # a customer's app reads the FX quotes given to that customer's token
+        return Q(customer_id=customer_id)
     return Q(partner_id=uuid.UUID(int=0))  # any other model: nothing for customer tokens
 
 

@@ -7,11 +7,13 @@ import argparse
 from api.cli.audit import add_audit_parser
 from api.cli.demo import add_demo_parser
 from api.cli.events import add_events_parser
+from api.cli.fx import add_fx_parser
 from api.cli.keys import add_keys_parser
 from api.cli.ledger import add_ledger_parser
 from api.cli.migrate import add_migrate_parser
 from api.cli.partner import add_partner_parser
 from api.cli.serve import add_serve_parser
+from api.cli.settlement import add_settlement_parser
 from api.cli.staff import add_staff_parser
 from api.cli.watchlist import add_watchlist_parser
 from api.cli.worker import add_worker_parser
@@ -31,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_ledger_parser(sub)
     add_events_parser(sub)
     add_watchlist_parser(sub)
+    add_settlement_parser(sub)
     add_worker_parser(sub)
+    add_fx_parser(sub)
     return parser
 
 

@@ -94,6 +94,10 @@ _describe(
     SUSPENSE="The bank's suspense account of the currency, for amounts awaiting allocation (reserved).",
     SANDBOX="One sandbox partner's test money in the currency: sandboxFund mints from it, and that partner's top-ups,"
     " withdrawals and fees go through it instead of the bank's settlement and fee revenue accounts.",
+    FX_POSITION="The bank's FX position in the currency: the other side of currency conversions (walletConvert),"
+    " receiving what customers sell and paying what they buy.",
+    FX_REVENUE="What the FX spread earns the bank, in the currency bought (walletConvert's mid buy amount less the"
+    " customer's).",
 )
 _describe(
     TransactionKind,
@@ -111,14 +115,20 @@ _describe(
     " payment moved, in one or several parts.",
     REVERSAL="The exact opposite of a POSTED transaction, every entry negated and the fee given back, posted once by"
     " bank admin or compliance (transactionReverse) as a correction.",
+    RAIL_RETURN="A settled rail top-up or withdrawal that the bank returned (its railTransfer is RETURNED): a"
+    " withdrawal's amount comes back to the wallet, a top-up's leaves it again; no fee, no limits counted.",
+    FX_CONVERSION="One customer's wallet to its own wallet in another currency at an FX quote (walletConvert): amount"
+    " and fee in the currency sold, buyAmount in the currency bought; each currency balances on its own through the"
+    " bank's FX position accounts. Not counted against outgoing limits.",
 )
 _describe(
     TransactionStatus,
     POSTED="Done: the entries are written and balances changed. Final; a correction is a new reversing transaction.",
-    HELD="Held for AML review: the payer's debit is reserved (it leaves availableBalance, not balance) but nothing"
-    " has moved yet; compliance RELEASEs it (it becomes POSTED) or REJECTs it.",
-    REJECTED="Rejected by compliance after a hold: the reservation ended, no money moved and the sender's limits"
-    " were given back.",
+    HELD="Held: the payer's debit is reserved (it leaves availableBalance, not balance) but nothing has moved yet."
+    " Held for AML review (compliance RELEASEs it and it becomes POSTED, or REJECTs it), or waiting for a payment"
+    " rail (its railTransfer: SETTLED posts it, FAILED rejects it).",
+    REJECTED="Rejected by compliance after a hold, or failed on its rail: the reservation ended, no money moved and"
+    " the sender's limits were given back.",
 )
 _describe(
     PartnerEnvironment,

@@ -157,6 +157,68 @@ class ErrorCode(Enum):
         " capture is above what remains authorised, or another capture changed it meanwhile (read it again)."
         " Nothing moved.",
     )
+    UNSUPPORTED_COUNTRY = strawberry.enum_value(
+        "UNSUPPORTED_COUNTRY",
+        description="bankAccountLink: accounts of this country cannot be linked (IBAN countries, CN and US can)."
+        " Nothing was stored.",
+    )
+    INVALID_BANK_ACCOUNT = strawberry.enum_value(
+        "INVALID_BANK_ACCOUNT",
+        description="bankAccountLink: the IBAN, account number or bank code fails its country's rules; the message"
+        " names the field and the reason. Nothing was stored.",
+    )
+    ALREADY_LINKED = strawberry.enum_value(
+        "ALREADY_LINKED",
+        description="bankAccountLink: the customer already has this account linked (unless removed or rejected).",
+    )
+    VERIFICATION_LOCKED = strawberry.enum_value(
+        "VERIFICATION_LOCKED",
+        description="bankAccountVerify: three wrong micro-deposit answers locked the account; remove it and link it"
+        " again.",
+    )
+    VERIFICATION_FAILED = strawberry.enum_value(
+        "VERIFICATION_FAILED",
+        description="bankAccountVerify: the amounts are wrong (the message says how many tries remain), or the"
+        " instant check refused the account (it is REJECTED).",
+    )
+    INVALID_CARD = strawberry.enum_value(
+        "INVALID_CARD",
+        description="cardLink: the number fails its Luhn check, its brand is not accepted, or the card has expired."
+        " Nothing was stored.",
+    )
+    CARD_DECLINED = strawberry.enum_value(
+        "CARD_DECLINED",
+        description="cardLink: the card processor refused to tokenise the card (the message gives its reason)."
+        " Nothing was stored.",
+    )
+    RATE_UNAVAILABLE = strawberry.enum_value(
+        "RATE_UNAVAILABLE",
+        description="fxQuote: the bank has no rate for the currency pair (in either direction), or its latest is older"
+        " than the configured maximum age (stale). Nothing was quoted; retry later.",
+    )
+    QUOTE_EXPIRED = strawberry.enum_value(
+        "QUOTE_EXPIRED",
+        description="walletConvert: the FX quote's expiresAt has passed. Nothing moved; ask fxQuote for a new one.",
+    )
+    QUOTE_ALREADY_USED = strawberry.enum_value(
+        "QUOTE_ALREADY_USED",
+        description="walletConvert: the FX quote was already used by another conversion (a quote converts exactly"
+        " once). Nothing moved.",
+    )
+    QUOTE_MISMATCH = strawberry.enum_value(
+        "QUOTE_MISMATCH",
+        description="walletConvert: the wallets are not the quote's sell and buy currencies, not one customer's, not"
+        " the wallet the quote named, or the quote was given to another partner or customer. Nothing moved.",
+    )
+    SAME_CURRENCY = strawberry.enum_value(
+        "SAME_CURRENCY",
+        description="fxQuote: the sell and buy currencies are the same; there is nothing to convert.",
+    )
+    FUNDING_SOURCE_NOT_USABLE = strawberry.enum_value(
+        "FUNDING_SOURCE_NOT_USABLE",
+        description="The linked bank account is not VERIFIED (or the card not ACTIVE), or it is another customer's"
+        " or in another currency. Nothing moved.",
+    )
     NOT_REVERSIBLE = strawberry.enum_value(
         "NOT_REVERSIBLE",
         description="transactionReverse: the transaction is not POSTED (held or rejected), is itself a reversal, or"

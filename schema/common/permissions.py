@@ -137,6 +137,7 @@ def requires_sandbox_partner(name: str) -> list[type[BasePermission]]:
 INHERITS_PARENT_ACCESS: frozenset[str] = frozenset(
     {
         "Viewer", "Partner", "Customer", "Wallet", "Transaction", "Entry", "Money", "UserError", "PageInfo",
+        "RailTransfer",  # read through its transaction (transactions:read) or node(id) (transactions:read)
         "CustomerLimit", "LimitRemaining", "CompliancePolicy", "PolicyTier", "TierLimit", "AmlRuleSetting",
         "AmlRuleParameter", "CompliancePolicyPayload", "StrongAuthRule", "CustomerAuthentication",
         "PartnerStrongAuthPayload",
@@ -166,6 +167,10 @@ INHERITS_PARENT_ACCESS: frozenset[str] = frozenset(
         "Payment", "Refund", "PaymentCreatePayload", "RefundCreatePayload", "PaymentAuthorization",
         "AuthorizationPayload", "AuthorizationCapturePayload", "PaymentCode", "PaymentCodeCreatePayload",
         "PaymentCollectPayload", "TransactionReversePayload",
+        "ReconciliationException", "ReconciliationExceptionConnection", "ReconciliationExceptionEdge",
+        "ReconciliationExceptionResolvePayload", "ReconciliationReport", "ReconciliationSide", "ReconciliationFlow",
+        "BankAccount", "BankAccountConnection", "BankAccountEdge", "BankAccountPayload",
+        "Card", "CardConnection", "CardEdge", "CardPayload",
     }
 )
 

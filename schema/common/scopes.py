@@ -40,10 +40,23 @@ class Scope(Enum):
     TRANSACTIONS_REVERSE = strawberry.enum_value(
         "transactions:reverse", description="Bank admin and compliance: reverse a posted transaction (a correction)."
     )
+    FUNDING_REVIEW = strawberry.enum_value(
+        "funding:review", description="Bank admin and compliance: approve or reject a linked bank account whose"
+        " holder name did not match (bankAccountReview)."
+    )
+    FX_WRITE = strawberry.enum_value(
+        "fx:write", description="Bank treasury and admin: set FX mid rates (fxRateSet, qianbao fx import)."
+    )
     POLICIES_READ = strawberry.enum_value("policies:read", description="Bank staff: read the compliance policy packs.")
     POLICIES_WRITE = strawberry.enum_value("policies:write", description="Bank admin: change the compliance policy packs.")
     STAFF_READ = strawberry.enum_value("staff:read", description="Bank admin: list staff users.")
     STAFF_WRITE = strawberry.enum_value("staff:write", description="Bank admin: deactivate staff users, change roles.")
+    RECONCILIATION_READ = strawberry.enum_value(
+        "reconciliation:read", description="Bank staff: read the rails' reconciliation exceptions and daily report."
+    )
+    RECONCILIATION_WRITE = strawberry.enum_value(
+        "reconciliation:write", description="Bank admin and compliance: resolve reconciliation exceptions."
+    )
 
 
 def typed_scopes(names: list[str] | tuple[str, ...] | frozenset[str]) -> list[Scope]:

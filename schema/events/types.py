@@ -55,6 +55,10 @@ class EventData:
         description="transaction.posted: the amount moved; payment_request.created: a dynamic code's amount."
     )
     fee: Money | None = strawberry.field(description="transaction.posted: the fee charged on top of the amount.")
+    buy_amount: Money | None = strawberry.field(
+        description="transaction.posted of an FX_CONVERSION: what the receiving wallet got, in the currency bought"
+        " (amount is what was sold); null for every other kind."
+    )
     daily: Decimal | None = strawberry.field(  # type: ignore[valid-type]
         description="customer.limits_changed: the new daily limit in `currency` as a decimal string; null when none."
     )
@@ -97,6 +101,27 @@ class EventData:
     payment_request_id: strawberry.ID | None = strawberry.field(
         description=f"payment_request.created: the merchant-presented QR payment request ({_ID})."
     )
+    bank_account_id: strawberry.ID | None = strawberry.field(
+        description=f"bank_account.*: the linked bank account ({_ID})."
+    )
+    card_id: strawberry.ID | None = strawberry.field(description=f"card.*: the linked card ({_ID}).")
+    masked_number: str | None = strawberry.field(
+        description="bank_account.*: the IBAN or account number, masked (e.g. •••• 1234)."
+    )
+    brand: str | None = strawberry.field(description="card.*: the card brand (VISA, MASTERCARD, AMEX, UNIONPAY, JCB).")
+    last_four: str | None = strawberry.field(description="card.*: the card number's last four digits.")
+    rail_transfer_id: strawberry.ID | None = strawberry.field(
+        description=f"rail_transfer.*: the top-up or withdrawal carried by a payment rail ({_ID})."
+    )
+    return_transaction_id: strawberry.ID | None = strawberry.field(
+        description=f"rail_transfer.returned: the RAIL_RETURN transaction that undid the amount ({_ID})."
+    )
+    reason_code: str | None = strawberry.field(
+        description="rail_transfer.failed, .returned and .return_unrecovered: the rail's reason code."
+    )
+    refusal: str | None = strawberry.field(
+        description="rail_transfer.return_unrecovered: the error code the return posting was refused with."
+    )
 
     @classmethod
     def of(cls, event_type: str, payload: dict[str, Any]) -> EventData:
@@ -107,7 +132,7 @@ class EventData:
             attr = _SNAKE.get(name)
             if attr is None:
                 continue
-            if attr in ("amount", "fee") and value is not None:
+            if attr in ("amount", "fee", "buy_amount") and value is not None:
                 value = Money(amount=value["amount"], currency=value["currency"])
             values[attr] = value
         return cls(**values)

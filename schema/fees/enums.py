@@ -22,6 +22,13 @@ class FeeKind(Enum):
         "INTERNATIONAL_TRANSFER",
         description="A transfer to a customer in another country (a TRANSFER across countries is charged as this).",
     )
+    FX = strawberry.enum_value(
+        "FX",
+        description="Converting between currencies (fxQuote, walletConvert): rateBps is the spread taken off the mid"
+        " rate (the customer gets mid x (1 - rateBps / 10000)); fixed (with feeMin/feeMax) is a conversion fee in the"
+        " currency sold, on top of the amount sold. The currency selector is the currency SOLD; a partner's rule beats"
+        " the bank's, and more selectors beat fewer, as for every kind. feeQuote refuses it (VALIDATION): use fxQuote.",
+    )
 
 
 @strawberry.enum(description="Where the money goes, as a fee rule may select on it.")
@@ -64,3 +71,11 @@ class RefundTreatment(Enum):
         "RETURNED", description="The fee is given back to the merchant in proportion to the amount refunded (refund /"
         " payment), the bank's part and the partner's share each rounded down to the minor unit."
     )
+
+
+@strawberry.enum(description="The route a top-up or withdrawal takes through a payment rail, as a fee rule may select it.")
+class FeeRoute(Enum):
+    BANK_ACCOUNT = strawberry.enum_value(
+        "BANK_ACCOUNT", description="From or to a linked bank account (walletTopUp or withdrawalCreate with"
+        " bankAccountId).")
+    CARD = strawberry.enum_value("CARD", description="From a linked card (walletTopUp with cardId); top-ups only.")

@@ -16,7 +16,7 @@ from schema.common.money import Money
 from schema.common.permissions import requires
 from schema.common.relay import global_id_to_uuid, to_global_id
 from schema.common.scalars import Decimal
-from schema.fees.enums import FeeKind, FeePayer, RefundTreatment
+from schema.fees.enums import FeeKind, FeePayer, FeeRoute, RefundTreatment
 from schema.fees.types import FeeQuote, FeeRevenueLine, FeeRule, quote_view
 from schema.partners.types import Partner
 from services.partners import fee_share
@@ -71,6 +71,11 @@ class FeeQuoteInput:
         default=None,
         description="Optional: where the money goes, as an ISO 3166-1 alpha-2 code (VALIDATION otherwise), when there"
         " is no receiving wallet; compared with the paying wallet's customer's country.",
+    )
+    route: FeeRoute | None = strawberry.field(
+        default=None,
+        description="Optional, TOP_UP (BANK_ACCOUNT or CARD) and WITHDRAWAL (BANK_ACCOUNT) only: quote a top-up or"
+        " withdrawal through a linked bank account or card (its rail route); omit for the instant one.",
     )
     merchant_id: strawberry.ID | None = strawberry.field(
         default=None,
@@ -157,6 +162,11 @@ class FeeRuleInput:
         description="RECEIVER rules only (VALIDATION otherwise): what a refund does to the merchant's fee; default"
         " RETAINED. Each payment keeps the treatment it was charged under.",
     )
+    route: FeeRoute | None = strawberry.field(
+        default=None,
+        description="TOP_UP (BANK_ACCOUNT or CARD) and WITHDRAWAL (BANK_ACCOUNT) only, VALIDATION otherwise: the rule"
+        " applies to top-ups or withdrawals through this rail route; omit for any route, the instant one included.",
+    )
 
 
 @strawberry.input(
@@ -234,7 +244,7 @@ def _rule_payload(record: FeeRuleRecord | None, errors: list[UserError]) -> FeeR
 
 def _rule_terms(input: Any) -> dict[str, Any]:
     values = {k: v for k, v in vars(input).items() if k not in ("rule_id", "partner_id")}
-    for name in ("kind", "payer", "refund_treatment"):
+    for name in ("kind", "payer", "refund_treatment", "route"):
         if isinstance(values.get(name), Enum):
             values[name] = values[name].value
     if "merchant_id" in values:
@@ -288,6 +298,7 @@ class FeeQueries:
             from_wallet_id=_wallet(input.from_wallet_id, "fromWalletId"),
             to_wallet_id=_wallet(input.to_wallet_id, "toWalletId"),
             destination_country=input.destination_country, merchant_id=_merchant(input.merchant_id),
+            route=input.route.value if input.route else None,
         )
         return quote_view(quote)
 

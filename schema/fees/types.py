@@ -14,7 +14,7 @@ from schema.common.enums import CustomerKind
 from schema.common.money import Money
 from schema.common.permissions import Authenticated, requires, staff_needs
 from schema.common.relay import Node, to_global_id
-from schema.fees.enums import FeeCorridor, FeeKind, FeePayer, FeeRuleScope, RefundTreatment
+from schema.fees.enums import FeeCorridor, FeeKind, FeePayer, FeeRoute, FeeRuleScope, RefundTreatment
 from schema.fees.loaders import fee_loaders
 from schema.partners.types import Partner
 from services.fees.lines import FeeLineFact, fee_lines
@@ -131,6 +131,10 @@ class FeeRule(Node):
         description="RECEIVER rules: what a refund does to the merchant's fee (RETAINED or RETURNED); null for SENDER"
         " rules, whose fee a refund never gives back."
     )
+    route: FeeRoute | None = strawberry.field(
+        description="TOP_UP and WITHDRAWAL only: the rule applies to this rail route (a linked bank account or card);"
+        " null: any route, the instant one (no funding source) included."
+    )
     _spec: strawberry.Private[RuleSpec]
 
     @classmethod
@@ -155,6 +159,7 @@ class FeeRule(Node):
             payer=FeePayer(rule.payer), mcc=rule.mcc,
             merchant_id=to_global_id("Merchant", rule.merchant_id) if rule.merchant_id else None,  # type: ignore[arg-type]
             refund_treatment=RefundTreatment(rule.refund_treatment) if rule.refund_treatment else None,
+            route=FeeRoute(rule.route) if rule.route else None,
             _spec=rule,
         )
 

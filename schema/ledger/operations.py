@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 import strawberry
 
@@ -14,7 +15,7 @@ from schema.common.relay import AfterArg, BeforeArg, Connection, FirstArg, LastA
 from schema.ledger.filter_args import CreatedFromArg, CreatedToArg, KindArg, StatusArg
 from schema.common.scalars import Decimal
 from schema.ledger.types import Transaction
-from services.errors import NotFound
+from services.errors import NotFound, ValidationFailed
 from services.ledger import posting
 from services.ledger import queries as ledger_queries
 from services.ledger.records import TransactionRecord
@@ -56,6 +57,18 @@ class WalletTopUpInput:
     idempotency_key: str = strawberry.field(description=_KEY)
     currency: str | None = strawberry.field(default=None, description=_CURRENCY)
     dry_run: bool = strawberry.field(default=False, description=_DRY_RUN)
+    bank_account_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Optional: top up from this linked, VERIFIED bank account of the wallet's customer, through its"
+        " payment rail: the transaction is HELD (nothing moves) until the rail settles it (POSTED) or fails it"
+        " (REJECTED); follow it with transaction.railTransfer or the rail_transfer.* events. Omit (with cardId) for"
+        " an instant top-up from the bank.",
+    )
+    card_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Optional: top up from this linked, ACTIVE card of the wallet's customer, through the card"
+        " processor (a decline fails it with the processor's reason). At most one of bankAccountId and cardId.",
+    )
 
 
 @strawberry.input(description="Which wallet pays which, how much, under which idempotency key, with an optional memo.")
@@ -93,6 +106,13 @@ class WithdrawalCreateInput:
     idempotency_key: str = strawberry.field(description=_KEY)
     currency: str | None = strawberry.field(default=None, description=_CURRENCY)
     dry_run: bool = strawberry.field(default=False, description=_DRY_RUN)
+    bank_account_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Optional: pay out to this linked, VERIFIED bank account of the wallet's customer, through its"
+        " payment rail: amount and fee are reserved at once (availableBalance drops, balance does not) and counted"
+        " against the limits; the transaction is HELD until the rail settles it (POSTED) or fails it (REJECTED: the"
+        " reservation and limit usage end). Omit for an instant withdrawal to the bank.",
+    )
 
 
 @strawberry.type(description="The result of walletTopUp: the transaction, or why nothing moved.")
@@ -178,6 +198,23 @@ class LedgerQueries:
         return Connection.from_page(page, Transaction.from_record)
 
 
+async def _sourced(input: object, run: Callable[[tuple[str, Any] | None], Awaitable[TransactionRecord]]) -> TransactionRecord:
+    """Run a top-up or withdrawal with the funding source its input names (refusals become userErrors)."""
+    return await run(_funding_source(input))
+
+
+def _funding_source(input: object) -> tuple[str, Any] | None:
+    """The linked source a top-up or withdrawal names ((kind, id); an unknown ID stays None: NOT_FOUND), or None."""
+    bank_account, card = getattr(input, "bank_account_id", None), getattr(input, "card_id", None)
+    if bank_account is not None and card is not None:
+        raise ValidationFailed("give at most one of bankAccountId and cardId", field=["cardId"])
+    if bank_account is not None:
+        return "BANK_ACCOUNT", global_id_to_uuid(bank_account, "BankAccount")
+    if card is not None:
+        return "CARD", global_id_to_uuid(card, "Card")
+    return None
+
+
 @strawberry.type
 class LedgerMutations:
     @strawberry.mutation(
@@ -191,11 +228,11 @@ class LedgerMutations:
     ) -> WalletTopUpPayload:
         model, errors = await attempt(
             info,
-            posting.post_top_up(
+            _sourced(input, lambda source: posting.post_top_up(
                 principal=info.context.principal, wallet_id=global_id_to_uuid(input.wallet_id, "Wallet"),
                 amount=input.amount, idempotency_key=input.idempotency_key, currency=input.currency,
-                audit=audit_note(info), dry_run=input.dry_run,
-            ), dry_run=input.dry_run,
+                audit=audit_note(info), dry_run=input.dry_run, source=source,
+            )), dry_run=input.dry_run,
         )
         return WalletTopUpPayload(transaction=_tx(model), user_errors=errors)
 
@@ -235,10 +272,10 @@ class LedgerMutations:
     ) -> WithdrawalCreatePayload:
         model, errors = await attempt(
             info,
-            posting.post_withdrawal(
+            _sourced(input, lambda source: posting.post_withdrawal(
                 principal=info.context.principal, wallet_id=global_id_to_uuid(input.wallet_id, "Wallet"),
                 amount=input.amount, idempotency_key=input.idempotency_key, currency=input.currency,
-                audit=audit_note(info), dry_run=input.dry_run,
-            ), dry_run=input.dry_run,
+                audit=audit_note(info), dry_run=input.dry_run, source=source,
+            )), dry_run=input.dry_run,
         )
         return WithdrawalCreatePayload(transaction=_tx(model), user_errors=errors)

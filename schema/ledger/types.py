@@ -11,6 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from services.ledger.records import EntryRecord, TransactionRecord
+from schema.rails.types import RailTransfer
 from schema.common.context import Info
 from schema.common.enums import AccountKind, TransactionKind, TransactionStatus
 from schema.common.money import Money
@@ -98,6 +99,11 @@ class Transaction(Node):
     memo: str | None = strawberry.field(
         description="The transfer's memo as given (trimmed, at most 280 characters); null when none was given."
     )
+    buy_amount: Money | None = strawberry.field(
+        default=None,
+        description="An FX_CONVERSION only (walletConvert): what the receiving wallet got, in its currency; amount (and"
+        " fee) are then in the currency sold. Null for every other kind.",
+    )
     fee_breakdown: JSON | None = strawberry.field(
         description="How the fee was computed, as untyped JSON: the rule (rule_id is its global ID) and its terms.",
         deprecation_reason="Use feeLines: the same breakdown as typed FeeLine values.",
@@ -125,6 +131,8 @@ class Transaction(Node):
             amount=Money.of(record.amount_minor, record.currency),
             fee=Money.of(record.fee_minor, record.currency),
             memo=record.memo,
+            buy_amount=Money.of(record.buy_amount_minor, record.buy_currency)
+            if record.buy_currency is not None and record.buy_amount_minor is not None else None,
             fee_breakdown=public_breakdown(record.fee_breakdown),
             idempotency_key=record.idempotency_key,
             created_at=record.created_at,
@@ -154,6 +162,18 @@ class Transaction(Node):
     def fee_lines(self) -> list[FeeLine]:
         record = self._record
         return fee_line_views(record.fee_breakdown, currency=record.currency, fallback_kind=record.kind.value)
+
+    @strawberry.field(
+        permission_classes=requires("transactions:read"),
+        description="Needs transactions:read. The rail transfer behind a top-up or withdrawal from or to a linked"
+        " funding source (this"
+        " transaction is its HELD one, or its RAIL_RETURN); null for every other transaction."
+    )
+    async def rail_transfer(self, info: Info) -> RailTransfer | None:
+        if self._record.dry_run or self._record.kind.value not in ("TOP_UP", "WITHDRAWAL", "RAIL_RETURN"):
+            return None  # only these kinds can have one: no query for the others
+        record = await info.context.loaders.rail_transfer.load(self._record.id)
+        return RailTransfer.from_record(record) if record is not None else None
 
     @strawberry.field(description="The balanced debit and credit legs.")
     async def entries(self, info: Info) -> list[Entry]:

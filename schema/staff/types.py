@@ -24,6 +24,9 @@ class StaffRole(Enum):
     )
     SUPPORT = strawberry.enum_value("support", description="Reads partners, customers, wallets, transactions and fees.")
     ANALYST = strawberry.enum_value("analyst", description="Reads what support reads, and fee revenue; never writes.")
+    TREASURY = strawberry.enum_value(
+        "treasury", description="Reads what support reads, and sets FX mid rates (fxRateSet); never moves money."
+    )
 
 
 @strawberry.type(description="A bank staff member, who signs in at POST /auth/login.")

@@ -50,8 +50,9 @@ async def check_reversal(
 ) -> ComplianceCheck:
     """A reversal (transactionReverse) is the bank correcting its own ledger: no limits counted, no maximum balance,
     no AML rule; the locked rows must still be active wallets with the funds (same signature as check_compliance)."""
-    if kind is not TransactionKind.REVERSAL:
-        raise AssertionError("check_reversal is for REVERSAL postings only")
+    # A rail's return (RAIL_RETURN) is the same kind of correction: the bank gives back what its rail undid.
+    if kind not in (TransactionKind.REVERSAL, TransactionKind.RAIL_RETURN):
+        raise AssertionError("check_reversal is for REVERSAL and RAIL_RETURN postings only")
     subject = source or target
     assert subject is not None
     return ComplianceCheck(

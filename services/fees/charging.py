@@ -99,12 +99,14 @@ async def fee_for(
     at: datetime | None = None,
     payer_partner_id: uuid.UUID | None = None,
     merchant: MerchantTerms | None = None,
+    route: str | None = None,
 ) -> Fee:
     """The payer's fee of a transaction (wallets already checked), with its breakdown.
 
     payer_partner_id: the paying wallet's partner when it is not the caller's (a merchant's partner collecting a
     customer-presented code or capturing an authorisation): that partner's schedule and share apply.
     merchant: a payment's merchant, for rules that select a merchant category or one merchant.
+    route: a top-up's or withdrawal's rail route (BANK_ACCOUNT, CARD); None for the instant one.
     """
     at = at or datetime.now(timezone.utc)
     partner_id = payer_partner_id or principal.partner_id
@@ -128,7 +130,7 @@ async def fee_for(
     ctx = FeeContext(
         partner_id=partner_id, kind=fee_kind, currency=currency, amount_minor=amount_minor,
         corridor=corridor, destination_country=destination, customer_kind=payer["kind"] if payer else None, at=at,
-        mcc=merchant.mcc if merchant else None, merchant_id=merchant.merchant_id if merchant else None,
+        mcc=merchant.mcc if merchant else None, merchant_id=merchant.merchant_id if merchant else None, route=route,
     )
     used = 0
     probe = decide_fee(rules, ctx, used_this_month=0)

@@ -14,7 +14,7 @@ from services.fees.charging import Fee, fee_for
 from services.fees.merchant_fee import merchant_fee_for
 from services.fees.merchant_terms import MerchantTerms
 from services.partners.environment import partner_environment, partner_environment_of
-from services.fees.rules import FEE_KINDS
+from services.fees.rules import FEE_KINDS, ROUTES
 from services.db.wallet_rows import wallet_facts
 from services.scoping import of_partner, own_customer
 from services.money import normalise_currency, parse_amount
@@ -49,6 +49,7 @@ async def quote_fee(
     destination_country: str | None = None,
     merchant_id: uuid.UUID | None = None,
     merchant: MerchantTerms | None = None,
+    route: str | None = None,
 ) -> FeeQuote:
     """The fee the posting engine would charge now for these inputs, and the total debit.
 
@@ -57,8 +58,14 @@ async def quote_fee(
     """
     if kind not in FEE_KINDS:
         raise ValidationFailed(f"kind must be one of {', '.join(FEE_KINDS)}", field=["kind"])
+    if kind == "FX":
+        # An FX rule's rate is a spread on the rate, not a fee on the amount: fxQuote prices conversions.
+        raise ValidationFailed("FX conversions are priced by fxQuote (spread and fee together)", field=["kind"])
     if merchant_id is not None:
         merchant = await _quotable_merchant(principal, merchant_id)
+    if route is not None and route not in ROUTES.get(kind, ()):
+        raise ValidationFailed("route is BANK_ACCOUNT or CARD for a TOP_UP, BANK_ACCOUNT for a WITHDRAWAL",
+                               field=["route"])
     if merchant is not None and (kind != "PAYMENT" or to_wallet_id is not None):
         raise ValidationFailed("a merchant is quoted with kind PAYMENT and no toWalletId (its settlement wallet is"
                                " the receiving one)", field=["merchantId"])
@@ -82,6 +89,7 @@ async def quote_fee(
     fee = await fee_for(
         principal=principal, kind=_POSTING_KIND.get(kind, kind), amount_minor=amount_minor, currency=code,
         from_wallet_id=from_wallet_id, to_wallet_id=to_wallet_id, destination_country=country, merchant=merchant,
+        route=route,
     )
     if kind == "INTERNATIONAL_TRANSFER" and fee.kind == "TRANSFER" and country is None:
         raise ValidationFailed("an international transfer quote needs toWalletId or destinationCountry", field=["destinationCountry"])

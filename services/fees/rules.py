@@ -26,8 +26,12 @@ from typing import Any
 
 from services.money import MAX_MINOR
 
-FEE_KINDS = ("TOP_UP", "TRANSFER", "PAYMENT", "WITHDRAWAL", "INTERNATIONAL_TRANSFER")
+# FX (services.fx.spread): rate_bps is the spread taken off the mid rate, fixed_minor a conversion fee in the sell
+# currency; its currency selector is the currency SOLD.
+FEE_KINDS = ("TOP_UP", "TRANSFER", "PAYMENT", "WITHDRAWAL", "INTERNATIONAL_TRANSFER", "FX")
 CORRIDORS = ("DOMESTIC", "CROSS_BORDER")
+# The routes a TOP_UP (both) or a WITHDRAWAL (a bank account only) may take through a payment rail.
+ROUTES = {"TOP_UP": ("BANK_ACCOUNT", "CARD"), "WITHDRAWAL": ("BANK_ACCOUNT",)}
 PAYERS = ("SENDER", "RECEIVER")
 # What happens to a merchant (RECEIVER) fee when the payment is refunded.
 REFUND_TREATMENTS = ("RETAINED", "RETURNED")
@@ -58,6 +62,7 @@ class RuleSpec:
     mcc: str | None = None
     merchant_id: uuid.UUID | None = None
     refund_treatment: str | None = None
+    route: str | None = None
 
     @classmethod
     def of(cls, row: Any) -> RuleSpec:
@@ -78,6 +83,7 @@ class FeeContext:
     payer: str = "SENDER"  # whose fee is being decided
     mcc: str | None = None  # a PAYMENT's merchant category
     merchant_id: uuid.UUID | None = None  # a PAYMENT's merchant
+    route: str | None = None  # a TOP_UP's or WITHDRAWAL's rail route (BANK_ACCOUNT, CARD); None: instant
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,7 @@ class FeeDecision:
 def precedence(rule: RuleSpec) -> tuple[int, int, int]:
     """How strongly a rule applies: (partner-specific, merchant-specific, number of other selectors set)."""
     selectors = sum(v is not None for v in (
-        rule.currency, rule.corridor, rule.destination_country, rule.customer_kind, rule.mcc))
+        rule.currency, rule.corridor, rule.destination_country, rule.customer_kind, rule.mcc, rule.route))
     tier = 1 if rule.amount_min_minor is not None or rule.amount_max_minor is not None else 0
     return (1 if rule.partner_id is not None else 0, 1 if rule.merchant_id is not None else 0, selectors + tier)
 
@@ -104,7 +110,7 @@ def matches(rule: RuleSpec, ctx: FeeContext) -> bool:
     for wanted, actual in (
         (rule.currency, ctx.currency), (rule.corridor, ctx.corridor),
         (rule.destination_country, ctx.destination_country), (rule.customer_kind, ctx.customer_kind),
-        (rule.mcc, ctx.mcc), (rule.merchant_id, ctx.merchant_id),
+        (rule.mcc, ctx.mcc), (rule.merchant_id, ctx.merchant_id), (rule.route, ctx.route),
     ):
         if wanted is not None and wanted != actual:
             return False
@@ -165,7 +171,7 @@ def overlaps(a: RuleSpec, b: RuleSpec) -> bool:
     """Whether one transaction could match both rules with equal precedence (refused at creation)."""
     if a.kind != b.kind or a.payer != b.payer or a.partner_id != b.partner_id or precedence(a) != precedence(b):
         return False
-    selectors = ("currency", "corridor", "destination_country", "customer_kind", "mcc", "merchant_id")
+    selectors = ("currency", "corridor", "destination_country", "customer_kind", "mcc", "merchant_id", "route")
     if not all(_compatible(getattr(a, s), getattr(b, s)) for s in selectors):
         return False
     if not _intervals_meet(a.amount_min_minor, a.amount_max_minor, b.amount_min_minor, b.amount_max_minor):

@@ -24,7 +24,9 @@ from services.countries import is_country
 from services.errors import InvalidAmount, NotFound, UnsupportedCurrency, ValidationFailed
 from services.events import record_domain_event
 from services.fees.records import FeeRuleRecord
-from services.fees.rules import CORRIDORS, FEE_KINDS, MAX_RATE_BPS, PAYERS, REFUND_TREATMENTS, RuleSpec, overlaps
+from services.fees.rules import (
+    CORRIDORS, FEE_KINDS, MAX_RATE_BPS, PAYERS, REFUND_TREATMENTS, ROUTES, RuleSpec, overlaps,
+)
 from services.money import MAX_MINOR, format_amount, normalise_currency, parse_amount
 from services.payments import mcc as mcc_codes
 from services.scoping import of_partner, sees_partner
@@ -95,6 +97,9 @@ def _validated(fields: dict[str, Any], *, now: datetime) -> dict[str, Any]:
     if not 0 <= out["free_per_month"] <= 1000:
         raise ValidationFailed("freePerMonth must be between 0 and 1000", field=["freePerMonth"])
     _validated_merchant_terms(out)
+    if out.get("route") is not None and out["route"] not in ROUTES.get(out["kind"], ()):
+        raise ValidationFailed("route is BANK_ACCOUNT or CARD for TOP_UP rules, BANK_ACCOUNT for WITHDRAWAL rules",
+                               field=["route"])
     if out["effective_from"] < now - _CLOCK_SLACK:
         raise ValidationFailed("a rule cannot start in the past (changes are never retroactive)", field=["effectiveFrom"])
     if out.get("effective_to") is not None and out["effective_to"] <= out["effective_from"]:
@@ -186,7 +191,7 @@ def _described(rule: RuleSpec) -> str:
     selectors = [f"{name} {value}".strip() for name, value in (
         ("currency", rule.currency), ("corridor", rule.corridor), ("destination country", rule.destination_country),
         ("customer kind", rule.customer_kind), ("merchant category", rule.mcc),
-        ("one merchant", "" if rule.merchant_id is not None else None),
+        ("one merchant", "" if rule.merchant_id is not None else None), ("route", rule.route),
     ) if value is not None]
     if rule.payer == "RECEIVER":
         selectors.insert(0, "paid by the merchant")

@@ -23,9 +23,14 @@ def money(minor: int, currency: str) -> dict[str, str]:
 def posted_payload(
     *, transaction_id: uuid.UUID | str, kind: str, currency: str, amount_minor: int, fee_minor: int,
     from_wallet_id: uuid.UUID | str | None, to_wallet_id: uuid.UUID | str | None,
+    buy_amount_minor: int | None = None, buy_currency: str | None = None,
 ) -> dict[str, Any]:
-    """transaction.posted's payload: raw ids (global IDs at the edge), Money, no personal data."""
-    return {
+    """transaction.posted's payload: raw ids (global IDs at the edge), Money, no personal data.
+
+    An FX conversion adds buyAmount (what the receiving wallet got, in the buy currency); amount is what was sold.
+    """
+    bought = {"buyAmount": money(buy_amount_minor, buy_currency)} if buy_currency is not None and buy_amount_minor is not None else {}
+    return {**bought,
         "transactionId": str(transaction_id), "kind": kind,
         "amount": money(amount_minor, currency), "fee": money(fee_minor, currency),
         "fromWalletId": str(from_wallet_id) if from_wallet_id is not None else None,

@@ -67,7 +67,7 @@ async def dry_run_posting(principal: Principal, checked: CheckedRequest) -> Tran
     source = locked_or_missing(locked, req.from_wallet_id, req.from_field)
     target = locked_or_missing(locked, req.to_wallet_id, req.to_field)
     check_wallets_can_move(source, target, req, plan.deltas)
-    check_locked(plan.compliance, rows, await _usage_now(plan), plan.deltas, plan.amount_minor, plan.currency,
+    check_locked(plan.compliance, rows, await _usage_now(plan), plan.deltas, plan.amount_minor, plan.receiving_currency,
                  plan.fields)
     held = plan.compliance.hold  # VELOCITY is decided on the locked usage row: a dry run cannot count it
     return TransactionRecord(
@@ -76,5 +76,5 @@ async def dry_run_posting(principal: Principal, checked: CheckedRequest) -> Tran
         amount_minor=plan.amount_minor, fee_minor=plan.fee.fee_minor, fee_breakdown=plan.breakdown,
         from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id, memo=checked.memo,
         idempotency_key=checked.transaction_key, created_at=clock.now(), hold_minor=plan.hold_minor if held else 0,
-        dry_run=True,
+        buy_amount_minor=plan.buy_amount_minor, buy_currency=plan.buy_currency, dry_run=True,
     )

@@ -21,6 +21,7 @@ from tortoise.exceptions import IntegrityError
 
 from auth.principal import Principal
 from models import IdempotencyRecord, Transaction
+from models.enums import TransactionKind
 from services.aml.activity import note_activity
 from services.audit import AuditNote
 from services.compliance.posting_checks import StaleStanding
@@ -62,7 +63,9 @@ async def post(principal: Principal, req: PostingRequest, audit: AuditNote | Non
         # would refuse it now (a limit used up since, a frozen wallet...).
         if not req.dry_run and await of_tenant(IdempotencyRecord, principal.partner_id).filter(key=checked.key).exists():
             return await _replay(principal, checked, None)
-        if token_customer(principal) is not None and refusal.field == [req.to_field] and refusal.code in _RECEIVER_PRIVATE:
+        # (An FX conversion's receiving wallet is the customer's own: it is told why.)
+        if (token_customer(principal) is not None and refusal.field == [req.to_field] and refusal.code in _RECEIVER_PRIVATE
+                and req.kind is not TransactionKind.FX_CONVERSION):
             # A customer's frontend learns that the payee cannot take the
             # money, not why: the payee's holds, tier and balance are not its business.
             raise WalletNotActive("the receiving wallet cannot accept this payment", field=[req.to_field]) from None

@@ -31,8 +31,13 @@ from services.ledger.locking import apply_balance_changes, lock_wallet_accounts,
 RELEASE, REJECT = "RELEASE", "REJECT"
 
 
-async def decide_held_transaction(conn: BaseDBAsyncClient, transaction_id: uuid.UUID, decision: str, *, field: str) -> None:
-    """Post (RELEASE) or drop (REJECT) a HELD transaction inside the caller's database transaction."""
+async def decide_held_transaction(conn: BaseDBAsyncClient, transaction_id: uuid.UUID, decision: str, *, field: str,
+                                  recorded_fact: bool = False) -> None:
+    """Post (RELEASE) or drop (REJECT) a HELD transaction inside the caller's database transaction.
+
+    recorded_fact: the release records what already happened outside (a rail settled the money), so it posts even
+    if a wallet was frozen or its customer held since; a compliance release re-checks them.
+    """
     new_status = "POSTED" if decision == RELEASE else "REJECTED"
     # The conditional update is the claim: of two concurrent decisions on one
     # transaction (through two of its alerts) exactly one finds it HELD.
@@ -56,7 +61,7 @@ async def decide_held_transaction(conn: BaseDBAsyncClient, transaction_id: uuid.
         # The reservation ends either way: released funds leave below, rejected ones become available again.
         await reserve(conn, payer, -int(txn["hold_minor"]))
     if decision == RELEASE:
-        await _post_held_legs(conn, txn, legs, accounts, field)
+        await _post_held_legs(conn, txn, legs, accounts, field, check_movable=not recorded_fact)
         event = "transaction.released"
     else:
         if sender is not None:
@@ -93,7 +98,8 @@ def _payer_account(txn: dict[str, Any], accounts: dict[int, dict[str, Any]]) -> 
 
 
 async def _post_held_legs(
-    conn: BaseDBAsyncClient, txn: dict[str, Any], legs: list[Leg], accounts: dict[int, dict[str, Any]], field: str
+    conn: BaseDBAsyncClient, txn: dict[str, Any], legs: list[Leg], accounts: dict[int, dict[str, Any]], field: str,
+    *, check_movable: bool = True,
 ) -> None:
     """Write the held legs now: wallet balances move, the entries are written (they still sum to zero)."""
     balanced_legs(legs)
@@ -102,7 +108,8 @@ async def _post_held_legs(
         row = accounts.get(leg.account_id)
         if row is None:
             continue  # a system account: its balance is the sum of its entries
-        await _check_still_movable(row, txn, leg.amount_minor, field)
+        if check_movable:
+            await _check_still_movable(row, txn, leg.amount_minor, field)
         changes[leg.account_id] = changes.get(leg.account_id, 0) + leg.amount_minor
     await apply_balance_changes(conn, changes)
     await Entry.bulk_create(

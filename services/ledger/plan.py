@@ -20,6 +20,7 @@ from services.db.wallet_rows import LockedWallet, WalletFacts
 from services.fees.charging import NO_FEE, Fee
 from services.fees.merchant_fee import MERCHANT
 from services.ledger.entries import Leg, balanced_legs, move
+from services.ledger.request import CrossCurrency
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,11 @@ class BankAccounts:
     # A merchant's fee (charged on a payment, given back on a refund): the bank's part and the merchant's partner's.
     merchant_fee_revenue: int | None = None
     merchant_partner_revenue: int | None = None
+    # An FX conversion: the bank's FX position in the sell and the buy currency, and its FX revenue in the buy
+    # currency (a sandbox partner's sandbox accounts in those currencies instead).
+    fx_position_sell: int | None = None
+    fx_position_buy: int | None = None
+    fx_revenue: int | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,18 @@ class PostingPlan:
     compliance: ComplianceCheck
     fields: dict[int, str]  # wallet account -> the input field that named its wallet
     merchant_fee: Fee = NO_FEE  # the merchant's fee on its settlement wallet (negative: given back)
+    buy_currency: str | None = None  # an FX conversion's buy side (None: a single-currency posting)
+    buy_amount_minor: int | None = None
+
+    @property
+    def receiving_currency(self) -> str:
+        """The currency the receiving wallet is credited in (an FX conversion's buy currency), for its maximum balance."""
+        return self.buy_currency or self.currency
+
+    @property
+    def single_currency(self) -> bool:
+        """Whether every leg is in the posting's currency (every kind but FX_CONVERSION)."""
+        return all(leg.currency == self.currency for leg in self.legs)
 
     @property
     def breakdown(self) -> dict:
@@ -86,6 +104,7 @@ class PlanInputs:
     compliance: ComplianceCheck
     reversing: tuple[tuple[int, int], ...] = ()  # REVERSAL: the original's entries, to post negated
     merchant_fee: Fee = NO_FEE  # PAYMENT: the merchant's fee; REFUND: what is given back of it (negative)
+    fx: CrossCurrency | None = None  # FX_CONVERSION: the buy side its quote locked in
 
 
 def _settlement(accounts: BankAccounts) -> int:
@@ -120,11 +139,38 @@ def _withdrawal(i: PlanInputs) -> list[Leg]:
                 amount_minor=i.amount_minor, currency=i.currency)
 
 
+def _rail_return(i: PlanInputs) -> list[Leg]:
+    """A rail undid a settled transfer: a withdrawal's money comes back to its wallet, a top-up's leaves it again."""
+    if i.source is not None:
+        return _withdrawal(i)
+    return _top_up(i)
+
+
 def _reversal(i: PlanInputs) -> list[Leg]:
     """The exact opposite of the original's entries (principal and fee alike), account by account."""
     if not i.reversing:
         raise AssertionError("a reversal is planned with the original transaction's entries")
     return [Leg(account_id=account_id, amount_minor=-amount, currency=i.currency) for account_id, amount in i.reversing]
+
+
+def _fx_conversion(i: PlanInputs) -> list[Leg]:
+    """Sell wallet to the bank's FX position in the sell currency; the FX position in the buy currency to the buy
+    wallet, the spread (mid buy amount - customer's buy amount) to FX revenue. Each currency balances on its own."""
+    assert i.source is not None and i.target is not None and i.fx is not None
+    a, fx = i.accounts, i.fx
+    if a.fx_position_sell is None or a.fx_position_buy is None:
+        raise AssertionError("an FX conversion is planned with the FX position accounts of both currencies")
+    legs = [
+        Leg(account_id=i.source.account_id, amount_minor=-i.amount_minor, currency=i.currency),
+        Leg(account_id=a.fx_position_sell, amount_minor=i.amount_minor, currency=i.currency),
+        Leg(account_id=a.fx_position_buy, amount_minor=-fx.mid_buy_minor, currency=fx.buy_currency),
+        Leg(account_id=i.target.account_id, amount_minor=fx.buy_amount_minor, currency=fx.buy_currency),
+    ]
+    spread = fx.mid_buy_minor - fx.buy_amount_minor
+    if spread:
+        assert a.fx_revenue is not None
+        legs.append(Leg(account_id=a.fx_revenue, amount_minor=spread, currency=fx.buy_currency))
+    return legs
 
 
 # The principal legs of each money kind: the whole difference between kinds.
@@ -142,17 +188,22 @@ _PRINCIPAL_LEGS: dict[TransactionKind, Callable[[PlanInputs], list[Leg]]] = {
     TransactionKind.REFUND: _transfer,
     # A posted transaction undone by bank staff: its entries negated, fee included (services.ledger.reversal).
     TransactionKind.REVERSAL: _reversal,
+    # A settled rail transfer returned by the bank (services.rails.outcomes): the principal only, no fee.
+    TransactionKind.RAIL_RETURN: _rail_return,
+    # One customer's wallet to its wallet in another currency, at an FX quote (services.fx.conversion).
+    TransactionKind.FX_CONVERSION: _fx_conversion,
 }
 
 
 def needs_settlement(kind: TransactionKind) -> bool:
     """Whether the kind moves money across the wallet system's edge (through the settlement account)."""
-    return kind in (TransactionKind.TOP_UP, TransactionKind.WITHDRAWAL)
+    return kind in (TransactionKind.TOP_UP, TransactionKind.WITHDRAWAL, TransactionKind.RAIL_RETURN)
 
 
 def needs_bank_side(kind: TransactionKind, fee_minor: int) -> bool:
     """Whether any leg of the posting is on a bank-side account (settlement, fee revenue, or a sandbox account)."""
-    return needs_settlement(kind) or kind is TransactionKind.SANDBOX_FUND or fee_minor != 0
+    # An FX conversion's other side is the bank's FX position (a sandbox partner's sandbox accounts instead).
+    return needs_settlement(kind) or kind in (TransactionKind.SANDBOX_FUND, TransactionKind.FX_CONVERSION) or fee_minor != 0
 
 
 def fee_legs(fee: Fee, payer_account_id: int, currency: str, fee_revenue: int | None,
@@ -210,4 +261,5 @@ def build_plan(i: PlanInputs) -> PostingPlan:
         facts=i.facts, currency=i.currency, amount_minor=i.amount_minor, fee=i.fee, legs=legs,
         deltas=balance_deltas(legs, {w.account_id for w in wallets}), compliance=i.compliance, fields=fields,
         merchant_fee=i.merchant_fee,
+        buy_currency=i.fx.buy_currency if i.fx else None, buy_amount_minor=i.fx.buy_amount_minor if i.fx else None,
     )

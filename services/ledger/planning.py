@@ -9,6 +9,7 @@ then hands the lot to the pure `build_plan`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from auth.principal import Principal
@@ -17,12 +18,13 @@ from models.enums import AccountKind, TransactionKind
 from services.compliance.posting_checks import check_compliance
 from services.compliance.sweep_checks import check_reversal, check_sweep
 from services.compliance.strong_auth_check import check_strong_authentication
+from services.fx.compliance import check_conversion
 from services.db.wallet_rows import wallet_facts, wallet_facts_of
 from services.fees.charging import NO_FEE, Fee, fee_for
 from services.fees.merchant_fee import merchant_fee_for
 from services.ledger.plan import BankAccounts, PlanInputs, PostingPlan, build_plan, needs_bank_side, needs_settlement
 from services.ledger.request import CheckedRequest, PostingRequest
-from services.ledger.rules import check_customer_token, common_currency, locked_or_missing
+from services.ledger.rules import check_customer_token, common_currency, conversion_currency, locked_or_missing
 from services.money import parse_amount
 from services.errors import NotFound
 from services.partners.environment import is_sandbox_partner, partner_environment
@@ -31,7 +33,7 @@ from services.system_accounts import partner_revenue_account_id, sandbox_account
 
 
 DRY_RUN_ACCOUNTS = BankAccounts(settlement=-1, fee_revenue=-1, partner_revenue=-2, merchant_fee_revenue=-1,
-                                merchant_partner_revenue=-3)
+                                merchant_partner_revenue=-3, fx_position_sell=-4, fx_position_buy=-5, fx_revenue=-6)
 
 
 async def _bank_accounts(checked: CheckedRequest, fee: Fee, merchant_fee: Fee, partner_id: Any,
@@ -53,8 +55,28 @@ async def _bank_accounts(checked: CheckedRequest, fee: Fee, merchant_fee: Fee, p
         settlement = sandbox or await system_account_id(AccountKind.SETTLEMENT, currency, create=False)
     fee_revenue, partner_revenue = await _revenue_accounts(fee, partner_id, currency, sandbox)
     merchant_revenue, merchant_partner = await _revenue_accounts(merchant_fee, partner_id, currency, sandbox)
-    return BankAccounts(settlement=settlement, fee_revenue=fee_revenue, partner_revenue=partner_revenue, sandbox=sandbox,
-                        merchant_fee_revenue=merchant_revenue, merchant_partner_revenue=merchant_partner)
+    accounts = BankAccounts(settlement=settlement, fee_revenue=fee_revenue, partner_revenue=partner_revenue,
+                            sandbox=sandbox, merchant_fee_revenue=merchant_revenue, merchant_partner_revenue=merchant_partner)
+    fx = checked.req.fx
+    if fx is None:
+        return accounts
+    return replace(accounts, **await _fx_accounts(partner_id, currency, fx.buy_currency, sandbox is not None))
+
+
+async def _fx_accounts(partner_id: Any, sell: str, buy: str, sandbox: bool) -> dict[str, int]:
+    """An FX conversion's bank side: the FX position in both currencies and FX revenue in the buy currency.
+
+    Created once per currency (outside the posting's transaction). A sandbox partner's own sandbox account of
+    each currency takes the place of all three, so test money never reaches the bank's FX position.
+    """
+    if sandbox:
+        sell_side, buy_side = await sandbox_account_id(partner_id, sell), await sandbox_account_id(partner_id, buy)
+        return {"fx_position_sell": sell_side, "fx_position_buy": buy_side, "fx_revenue": buy_side}
+    return {
+        "fx_position_sell": await system_account_id(AccountKind.FX_POSITION, sell),
+        "fx_position_buy": await system_account_id(AccountKind.FX_POSITION, buy),
+        "fx_revenue": await system_account_id(AccountKind.FX_REVENUE, buy),
+    }
 
 
 async def _revenue_accounts(fee: Fee, partner_id: Any, currency: str, sandbox: int | None) -> tuple[int | None, int | None]:
@@ -102,7 +124,9 @@ async def plan_posting(principal: Principal, checked: CheckedRequest) -> Posting
     source = locked_or_missing(known, req.from_wallet_id, req.from_field)
     target = locked_or_missing(known, req.to_wallet_id, req.to_field)
     check_customer_token(principal, req, source, target)
-    currency = common_currency(source, target, checked.currency, req)
+    # An FX conversion's wallets hold two currencies: the quote's sell (the posting's currency) and buy ones.
+    currency = conversion_currency(source, target, checked.currency, req) if req.fx else common_currency(
+        source, target, checked.currency, req)
     amount_minor = parse_amount(req.amount_text, currency)
     payer = source or target
     assert payer is not None
@@ -112,10 +136,11 @@ async def plan_posting(principal: Principal, checked: CheckedRequest) -> Posting
     )
     # The same function feeQuote answers with: the charge is what was quoted. A reversal charges nothing: its
     # legs already give the original's fee back.
-    fee = NO_FEE if req.kind is TransactionKind.REVERSAL else await fee_for(
+    # An FX conversion charges the fee its quote showed (services.fx.pricing), not one decided again now.
+    fee = req.fx.fee if req.fx is not None else NO_FEE if req.kind is TransactionKind.REVERSAL else await fee_for(
         principal=principal, kind=req.kind.value, amount_minor=amount_minor, currency=currency,
         from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id, payer_partner_id=req.from_partner_id,
-        merchant=req.merchant,
+        merchant=req.merchant, route=req.funding_route,
     )
     merchant_fee = req.merchant_fee_return or NO_FEE
     if req.merchant is not None:
@@ -126,13 +151,19 @@ async def plan_posting(principal: Principal, checked: CheckedRequest) -> Posting
     accounts = DRY_RUN_ACCOUNTS if req.dry_run else await _bank_accounts(
         checked, fee, merchant_fee, principal.partner_id, currency)
     # A sweep (walletClose) stays with its customer: not an outgoing payment (services.compliance.sweep_checks).
-    check = {TransactionKind.SWEEP: check_sweep, TransactionKind.REVERSAL: check_reversal}.get(req.kind, check_compliance)
+    check = {TransactionKind.SWEEP: check_sweep, TransactionKind.REVERSAL: check_reversal,
+             TransactionKind.RAIL_RETURN: check_reversal,
+             # A conversion between one customer's own wallets is not an outgoing payment (services.fx.compliance).
+             TransactionKind.FX_CONVERSION: check_conversion}.get(req.kind, check_compliance)
     compliance = await check(
         kind=req.kind, source=source, target=target, amount_minor=amount_minor, currency=currency,
         at=clock.now(), from_field=req.from_field, to_field=req.to_field, dry_run=req.dry_run,
     )
+    if req.pending_on_rail:
+        # The one hold lifecycle: HELD until the rail settles (release) or fails (reject), as an AML hold is.
+        compliance = replace(compliance, hold=True)
     return build_plan(PlanInputs(
         kind=req.kind, facts=facts, source=source, target=target, from_field=req.from_field, to_field=req.to_field,
         currency=currency, amount_minor=amount_minor, fee=fee, accounts=accounts, compliance=compliance,
-        reversing=req.reversing, merchant_fee=merchant_fee,
+        reversing=req.reversing, merchant_fee=merchant_fee, fx=req.fx,
     ))

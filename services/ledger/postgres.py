@@ -65,7 +65,8 @@ async def post_on_postgres(principal: Principal, checked: CheckedRequest, plan: 
         fee_breakdown=plan.breakdown, from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id,
         memo=checked.memo, idempotency_key=checked.transaction_key, created_at=rows[0]["now"],
         hold_minor=plan.hold_minor if held else 0, held_legs=plan.held_legs if held else None,
-        limit_day_key=_day_key(plan, rows[0]), audited=audit is not None,
+        limit_day_key=_day_key(plan, rows[0]), buy_amount_minor=plan.buy_amount_minor, buy_currency=plan.buy_currency,
+        audited=audit is not None,
     )
 
 
@@ -100,7 +101,7 @@ def _name_the_refusal(rows: list[dict[str, Any]], plan: PostingPlan, req: Postin
         forget_usage_rows()
         raise StaleStanding()
     check_locked(plan.compliance, [r for r in rows if r["wallet_id"] is not None], usage, plan.deltas,
-                 plan.amount_minor, plan.currency, plan.fields)
+                 plan.amount_minor, plan.receiving_currency, plan.fields)
     if rows and rows[0]["vel_fires"]:
         raise VelocityFires()
     raise RuntimeError("the posting statement refused a request that passes every rule")
@@ -161,12 +162,22 @@ def _statement(
     posted = json.dumps(posted_payload(
         transaction_id=checked.transaction_id, kind=req.kind.value, currency=plan.currency, amount_minor=plan.amount_minor,
         fee_minor=plan.fee.fee_minor, from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id,
+        buy_amount_minor=plan.buy_amount_minor, buy_currency=plan.buy_currency,
     ))
     extra += (
         ", posted_event AS (INSERT INTO domain_event (partner_id, type, object_type, object_id, payload, occurred_at)"
         f" SELECT $7, '{POSTED}', 'Transaction', $11::text, {param(posted)}::jsonb, now() FROM ok, decide d"
         " WHERE ok.passes AND NOT d.hold)"
     )
+    # Every single-currency kind keeps its statement exactly as it was: $13 is the currency of the transaction and
+    # of every entry. An FX conversion's entries carry each leg's own currency (each balances on its own), and its
+    # transaction row records the buy side as well.
+    entry_currency, entry_array, entry_column, buy_columns, buy_values = "$13", "", "", "", ""
+    if not plan.single_currency:
+        entry_currency, entry_column = "e.currency", ", currency"
+        entry_array = f", {param([leg.currency for leg in plan.legs])}::text[]"
+        buy_columns = ", buy_amount_minor, buy_currency"
+        buy_values = f", {param(plan.buy_amount_minor)}::bigint, {param(plan.buy_currency)}::text"
     alerts = alert_rows(check, check.hits)
     writes_alerts = bool(alerts) or check.hold or (check.velocity is not None and velocity_alert)
     if writes_alerts:
@@ -206,13 +217,14 @@ def _statement(
         "  held_minor = a.held_minor - c.release + CASE WHEN d.hold AND c.delta < 0 THEN -c.delta ELSE 0 END"
         "  FROM change c, decide d WHERE a.id = c.account_id AND (SELECT passes FROM ok)),"
         " posted AS (INSERT INTO ledger_transaction (id, partner_id, kind, status, currency, amount_minor, fee_minor,"
-        "  fee_breakdown, from_wallet_id, to_wallet_id, memo, idempotency_key, hold_minor, held_legs, limit_day_key, created_at)"
+        f"  fee_breakdown, from_wallet_id, to_wallet_id, memo, idempotency_key, hold_minor, held_legs, limit_day_key{buy_columns}, created_at)"
         "  SELECT $11, $7, $12, CASE WHEN d.hold THEN 'HELD' ELSE 'POSTED' END, $13, $5, $6, $19::jsonb, $14, $15, $16, $24,"
         "  CASE WHEN d.hold THEN $22::bigint ELSE 0 END, CASE WHEN d.hold THEN $23::jsonb END,"
-        f"  {usage['day_key']}, now() FROM ok, decide d WHERE ok.passes),"
+        f"  {usage['day_key']}{buy_values}, now() FROM ok, decide d WHERE ok.passes),"
         " entered AS (INSERT INTO ledger_entry (transaction_id, account_id, amount_minor, currency, partner_id, created_at)"
-        "  SELECT $11, e.account_id, e.amount, $13, $7, now()"
-        "  FROM unnest($17::bigint[], $18::bigint[]) AS e(account_id, amount), ok, decide d WHERE ok.passes AND NOT d.hold)"
+        f"  SELECT $11, e.account_id, e.amount, {entry_currency}, $7, now()"
+        f"  FROM unnest($17::bigint[], $18::bigint[]{entry_array}) AS e(account_id, amount{entry_column}), ok, decide d"
+        " WHERE ok.passes AND NOT d.hold)"
         f"{usage['write']}{extra}{claim['write']}{insert_ctes(req.inserts, param, checked.transaction_id)}"
         " SELECT ok.passes, d.hold, d.vel_fires, now() AS now, l.wallet_id, l.account_id, l.status, l.balance_minor, l.held_minor,"
         f" l.kyc_tier, l.screening_status{usage['cols']}{claim['col']}"

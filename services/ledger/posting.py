@@ -14,14 +14,20 @@ from services.audit import AuditNote
 from services.ledger.engine import post
 from services.ledger.records import TransactionRecord
 from services.ledger.request import PostingRequest
+from services.errors import CurrencyMismatch
+from services.money import normalise_currency
 from services.partners.environment import require_sandbox_partner
+from services.rails.interface import IN, OUT
+from services.rails.transfers import RailRequest, start_rail_transfer, wallet_currency
 
 
 async def post_top_up(
     *, principal: Principal, wallet_id: uuid.UUID | None, amount: str, idempotency_key: str, currency: str | None = None,
-    audit: AuditNote | None = None, dry_run: bool = False,
+    audit: AuditNote | None = None, dry_run: bool = False, source: tuple[str, uuid.UUID | None] | None = None,
 ) -> TransactionRecord:
-    """Credit a wallet from the bank's settlement account."""
+    """Credit a wallet from the bank's settlement account at once, or from a linked source through its rail (source)."""
+    if source is not None:
+        return await _through_rail(principal, IN, wallet_id, amount, idempotency_key, currency, source, audit, dry_run)
     return await post(principal, PostingRequest(
         operation="walletTopUp", kind=TransactionKind.TOP_UP, idempotency_key=idempotency_key,
         amount_text=amount, from_wallet_id=None, to_wallet_id=wallet_id,
@@ -51,14 +57,30 @@ async def post_transfer(
 
 async def post_withdrawal(
     *, principal: Principal, wallet_id: uuid.UUID | None, amount: str, idempotency_key: str, currency: str | None = None,
-    audit: AuditNote | None = None, dry_run: bool = False,
+    audit: AuditNote | None = None, dry_run: bool = False, source: tuple[str, uuid.UUID | None] | None = None,
 ) -> TransactionRecord:
-    """Debit a wallet to the bank's settlement account (money leaves the wallet system)."""
+    """Debit a wallet to the bank's settlement account at once, or to a linked bank account through its rail (source)."""
+    if source is not None:
+        return await _through_rail(principal, OUT, wallet_id, amount, idempotency_key, currency, source, audit, dry_run)
     return await post(principal, PostingRequest(
         operation="withdrawalCreate", kind=TransactionKind.WITHDRAWAL, idempotency_key=idempotency_key,
         amount_text=amount, from_wallet_id=wallet_id, to_wallet_id=None,
         from_field="walletId", to_field="walletId", currency=currency, requires_from=True, dry_run=dry_run,
     ), audit)
+
+
+async def _through_rail(
+    principal: Principal, direction: str, wallet_id: uuid.UUID | None, amount: str, idempotency_key: str,
+    currency: str | None, source: tuple[str, uuid.UUID | None], audit: AuditNote | None, dry_run: bool,
+) -> TransactionRecord:
+    """A top-up or withdrawal carried by a payment rail: HELD now, settled or failed by the rail later."""
+    held_in = await wallet_currency(principal, wallet_id)
+    if currency is not None and held_in is not None and normalise_currency(currency) != held_in:
+        raise CurrencyMismatch(f"the wallet holds {held_in}, not {currency}", field=["currency"])
+    return await start_rail_transfer(principal=principal, req=RailRequest(
+        direction=direction, wallet_id=wallet_id, source_kind=source[0], source_id=source[1], amount=amount,
+        idempotency_key=idempotency_key, dry_run=dry_run,
+    ), audit=audit)
 
 
 async def post_sandbox_fund(

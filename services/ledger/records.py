@@ -34,6 +34,9 @@ class TransactionRecord(ServiceResult):
     hold_minor: int = 0
     held_legs: list[list[int]] | None = None
     limit_day_key: str | None = None
+    # An FX_CONVERSION's buy side (amount_minor/currency are what was sold); None for every other kind.
+    buy_amount_minor: int | None = None
+    buy_currency: str | None = None
     dry_run: bool = False  # what a dry run would post: nothing was written (services.ledger.dry_run)
     replayed: bool = False  # the original answer of an idempotency key already used (nothing new was written)
 
@@ -46,7 +49,8 @@ class TransactionRecord(ServiceResult):
             fee_minor=row.fee_minor, fee_breakdown=row.fee_breakdown, from_wallet_id=row.from_wallet_id,  # type: ignore[attr-defined]
             to_wallet_id=row.to_wallet_id, memo=row.memo, idempotency_key=row.idempotency_key,  # type: ignore[attr-defined]
             created_at=row.created_at, hold_minor=row.hold_minor, held_legs=row.held_legs,
-            limit_day_key=row.limit_day_key, audited=audited,
+            limit_day_key=row.limit_day_key, buy_amount_minor=row.buy_amount_minor, buy_currency=row.buy_currency,
+            audited=audited,
         )
 
 

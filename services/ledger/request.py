@@ -30,6 +30,17 @@ MAX_MEMO_LENGTH = 280
 
 
 @dataclass(frozen=True)
+class CrossCurrency:
+    """An FX_CONVERSION's buy side, as its quote locked it in (services.fx.quotes): the posting sells amount_text of
+    the paying wallet's currency and buys buy_amount_minor of buy_currency into the receiving wallet."""
+
+    buy_currency: str
+    buy_amount_minor: int  # what the receiving wallet gets (at the customer's rate, rounded down)
+    mid_buy_minor: int  # the same sell amount at the mid rate: the spread (mid_buy - buy) is the bank's FX revenue
+    fee: Fee  # the quoted conversion fee, in the sell currency (charged as quoted, not decided again)
+
+
+@dataclass(frozen=True)
 class PostingRequest:
     """One money movement as the caller asked for it (input fields still unchecked)."""
 
@@ -70,6 +81,12 @@ class PostingRequest:
     # A refund: what it gives back of the payment's merchant fee (a negative Fee, decided by the refunds service
     # from the payment's stored breakdown), credited to the merchant's settlement wallet.
     merchant_fee_return: Fee | None = None
+    # Carried by a payment rail (services.rails): the posting is HELD from the start, whatever compliance says, so
+    # a withdrawal's funds are reserved at once and a top-up waits; the rail's outcome releases or rejects it.
+    pending_on_rail: bool = False
+    funding_route: str | None = None  # the rail route (BANK_ACCOUNT, CARD) TOP_UP and WITHDRAWAL fee rules may select
+    # An FX_CONVERSION (walletConvert): the buy side and fee its quote locked in; None for every single-currency kind.
+    fx: CrossCurrency | None = None
 
     @property
     def wallet_ids(self) -> list[uuid.UUID]:

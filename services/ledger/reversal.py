@@ -58,6 +58,10 @@ async def reverse_transaction(
     if original.kind == TransactionKind.REVERSAL or original.status != TransactionStatus.POSTED:
         raise TransactionNotReversible("only a POSTED transaction that is not itself a reversal can be reversed",
                                        field=["transactionId"])
+    if original.kind == TransactionKind.FX_CONVERSION:
+        # Its entries are in two currencies at a rate that has moved since: the customer converts back at a new quote.
+        raise TransactionNotReversible("an FX conversion is not reversed: convert back at a new quote",
+                                       field=["transactionId"])
     entries = tuple(await Entry.filter(transaction_id=original.id).order_by("id").values_list("account_id", "amount_minor"))
     partners = dict(await Wallet.filter(
         id__in=[w for w in (original.from_wallet_id, original.to_wallet_id) if w]).values_list("id", "partner_id"))  # type: ignore[attr-defined]

@@ -52,6 +52,19 @@ def common_currency(source: LockedWallet | None, target: LockedWallet | None, re
     return wallet.currency
 
 
+def conversion_currency(source: LockedWallet | None, target: LockedWallet | None, sell: str | None,
+                        req: PostingRequest) -> str:
+    """An FX conversion's sell currency: the paying wallet holds the quote's sell currency, the receiving one its buy
+    currency, else CurrencyMismatch (services.fx checks the quote first and says QUOTE_MISMATCH)."""
+    assert source is not None and target is not None and req.fx is not None
+    if sell is not None and source.currency != sell:
+        raise CurrencyMismatch(f"the paying wallet holds {source.currency}, not {sell}", field=[req.from_field])
+    if target.currency != req.fx.buy_currency:
+        raise CurrencyMismatch(f"the receiving wallet holds {target.currency}, not {req.fx.buy_currency}",
+                               field=[req.to_field])
+    return source.currency
+
+
 def check_wallets_can_move(
     source: LockedWallet | None, target: LockedWallet | None, req: PostingRequest, deltas: dict[int, int]
 ) -> None:

@@ -96,7 +96,7 @@ async def post_on_sqlite(principal: Principal, checked: CheckedRequest, plan: Po
         check_wallets_can_move(source, target, req, plan.deltas)
         standing = await _standing_rows(conn, list(plan.deltas))
         usage = await _usage_row(conn, plan)
-        check_locked(check, standing, usage, plan.deltas, plan.amount_minor, plan.currency, plan.fields)
+        check_locked(check, standing, usage, plan.deltas, plan.amount_minor, plan.receiving_currency, plan.fields)
         day_key, hits = None, list(check.hits)
         if check.outgoing is not None:
             assert usage is not None
@@ -109,7 +109,8 @@ async def post_on_sqlite(principal: Principal, checked: CheckedRequest, plan: Po
             if counted != 1:
                 raise RuntimeError("the sender's limit usage row was not updated")
             hits += await _count_velocity(conn, check, usage, plan.currency)
-        held = holds(hits)
+        # check.hold: a rule decided before locking said HOLD, or the posting waits for its rail (pending_on_rail).
+        held = check.hold or holds(hits)
         if held:
             # A held posting moves no balance: it reserves what the payer wallet will pay (available = balance - held).
             if source is not None and plan.hold_minor:
@@ -126,7 +127,8 @@ async def post_on_sqlite(principal: Principal, checked: CheckedRequest, plan: Po
             amount_minor=plan.amount_minor, fee_minor=plan.fee.fee_minor, fee_breakdown=plan.breakdown,
             from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id, memo=checked.memo,
             idempotency_key=checked.transaction_key, hold_minor=plan.hold_minor if held else 0,
-            held_legs=plan.held_legs if held else None, limit_day_key=day_key, using_db=conn,
+            held_legs=plan.held_legs if held else None, limit_day_key=day_key,
+            buy_amount_minor=plan.buy_amount_minor, buy_currency=plan.buy_currency, using_db=conn,
         )
         if not held:
             await Entry.bulk_create(
@@ -146,6 +148,7 @@ async def post_on_sqlite(principal: Principal, checked: CheckedRequest, plan: Po
                     transaction_id=transaction_id, kind=req.kind.value, currency=plan.currency,
                     amount_minor=plan.amount_minor, fee_minor=plan.fee.fee_minor,
                     from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id,
+                    buy_amount_minor=plan.buy_amount_minor, buy_currency=plan.buy_currency,
                 ),
                 using_db=conn,
             )

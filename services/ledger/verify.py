@@ -101,6 +101,28 @@ async def verify_ledger(*, max_problems: int = 100) -> LedgerReport:
             " JOIN account a ON a.id = e.account_id JOIN partner p ON p.id = e.partner_id"
             " WHERE p.environment = 'SANDBOX' AND a.kind IN ('SETTLEMENT', 'FEE_REVENUE')",
         ),
+        # Foreign exchange (services.fx): every currency balances on its own (the first check, per currency), a
+        # single-currency kind stays in one currency, and a conversion goes through an FX position account (or its
+        # sandbox partner's own account) in each of its two currencies.
+        (
+            "{kind} transaction {id} has entries in {n} currencies",
+            "SELECT t.id AS id, t.kind AS kind, COUNT(DISTINCT e.currency) AS n FROM ledger_transaction t"
+            " JOIN ledger_entry e ON e.transaction_id = t.id WHERE t.kind <> 'FX_CONVERSION'"
+            " GROUP BY t.id, t.kind HAVING COUNT(DISTINCT e.currency) > 1",
+        ),
+        (
+            "FX conversion {id} has no buy side in another currency",
+            "SELECT id FROM ledger_transaction WHERE kind = 'FX_CONVERSION' AND (buy_currency IS NULL"
+            " OR buy_amount_minor IS NULL OR buy_amount_minor <= 0 OR buy_currency = currency)",
+        ),
+        (
+            "FX conversion {id} has no entry on an FX position account in {currency}",
+            "SELECT c.id AS id, c.currency AS currency FROM (SELECT id, currency FROM ledger_transaction"
+            "  WHERE kind = 'FX_CONVERSION' AND status = 'POSTED' UNION ALL SELECT id, buy_currency FROM ledger_transaction"
+            "  WHERE kind = 'FX_CONVERSION' AND status = 'POSTED' AND buy_currency IS NOT NULL) c"
+            " WHERE NOT EXISTS (SELECT 1 FROM ledger_entry e JOIN account a ON a.id = e.account_id"
+            "  WHERE e.transaction_id = c.id AND e.currency = c.currency AND a.kind IN ('FX_POSITION', 'SANDBOX'))",
+        ),
     ]
     for template, sql in checks:
         for row in await fetch(conn, sql, []):

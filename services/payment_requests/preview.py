@@ -10,6 +10,7 @@ like a code that names no payment request.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise import connections
@@ -62,19 +63,23 @@ def _decode(payload: str) -> emv_qr.DecodedQr:
 
 
 async def _request_of(principal: Principal, decoded: emv_qr.DecodedQr, payload: str, *,
-                      remember: bool = False) -> PaymentRequest:
-    """The stored request the code names, with its merchant and settlement wallet; INVALID_QR when there is none."""
+                      remember: bool = False) -> tuple[PaymentRequest, QrPreview | None]:
+    """The stored request the code names, with its merchant and settlement wallet, and the preview remembered with
+    it (None when it was read now); INVALID_QR when there is none."""
     try:
         request_id = emv_qr_request_id(decoded)
     except ValueError:
         raise _invalid(UNKNOWN) from None
-    request = await _read_request(request_id, remember=remember)
+    read = await _read_request(request_id, remember=remember)
+    if read is None:
+        raise _invalid(UNKNOWN)
+    request, preview = read
     # Every field of the code must be the one we issued: a re-signed (new CRC) altered code is refused too.
-    if request is None or request.payload != payload or request.merchant.id.hex != decoded_merchant_id(decoded):
+    if request.payload != payload or request.merchant.id.hex != decoded_merchant_id(decoded):
         raise _invalid(UNKNOWN)
     if not is_staff(principal) and await partner_environment(request.partner_id) != partner_environment_of(principal):  # type: ignore[attr-defined]
         raise _invalid(UNKNOWN)  # sandbox codes are not payable with live money, nor the other way round
-    return request
+    return request, preview
 
 
 # The request, its merchant and the merchant's settlement wallet in one SELECT, as
@@ -109,8 +114,19 @@ def _rememberable(columns: _Columns) -> bool:
             and wallet["status"] == WalletStatus.ACTIVE.value)
 
 
-async def _read_request(request_id: uuid.UUID, *, remember: bool = False) -> PaymentRequest | None:
-    """The stored request with its merchant and settlement wallet loaded (None when there is none).
+@dataclass(frozen=True)
+class _Payable:
+    """A remembered payable code (PAYABLE_REQUESTS): its row's model instances, built once when it was read, and
+    the preview they give. Every payment to that code in this process shares them, so they are only ever read
+    (paymentCreate reads the request, its merchant and settlement wallet; it never changes or saves them)."""
+
+    request: PaymentRequest
+    preview: QrPreview
+
+
+async def _read_request(request_id: uuid.UUID, *, remember: bool = False) -> tuple[PaymentRequest, QrPreview | None] | None:
+    """The stored request with its merchant and settlement wallet loaded, and the preview remembered with it (None
+    when it was read now); None when there is no such request.
 
     remember=True (paymentCreate, not a dry run) may answer from PAYABLE_REQUESTS, and fills it: what it holds
     can go stale in two ways only, both covered. A merchant's status changes only through
@@ -120,11 +136,15 @@ async def _read_request(request_id: uuid.UUID, *, remember: bool = False) -> Pay
     close) is not announced: the posting locks that wallet and refuses unless it is ACTIVE, and a refused
     payment checks the code again from the database (services.payments.paying), so the payer is told what
     a fresh check says (MERCHANT_NOT_ACTIVE), never paid into a frozen wallet.
+
+    A remembered code is kept as built (model instances and preview, see _Payable), not as its columns: building
+    three model instances was most of a remembered payment's code check. Every check of checked_request still
+    runs on them at every payment.
     """
     sql, parts = _read_statement()
     remember = remember and reliable()
-    if remember and (columns := PAYABLE_REQUESTS.get(request_id)) is not None:
-        return _built(columns)
+    if remember and (payable := PAYABLE_REQUESTS.get(request_id)) is not None:
+        return payable.request, payable.preview
     generation = PAYABLE_REQUESTS.generation
     rows = await fetch(connections.get("default"), sql, [request_id])
     if not rows:
@@ -134,19 +154,32 @@ async def _read_request(request_id: uuid.UUID, *, remember: bool = False) -> Pay
     if not _rememberable(columns):  # type: ignore[arg-type]
         PAYABLE_REQUESTS.data.pop(request_id, None)  # e.g. its settlement wallet frozen since: forget it here too
     elif remember and reliable() and generation == PAYABLE_REQUESTS.generation:
-        PAYABLE_REQUESTS.put(request_id, columns)
-    return _built(columns)  # type: ignore[arg-type]
+        kept = _built(columns)  # type: ignore[arg-type]
+        PAYABLE_REQUESTS.put(request_id, _Payable(kept, _preview_of(kept)))
+    return _built(columns), None  # type: ignore[arg-type]
 
 
 def _built(columns: _Columns) -> PaymentRequest:
-    """New model instances from one row's columns (never shared between callers), linked as select_related links
-    them: request.merchant and merchant.settlement_wallet answer without a query."""
+    """New model instances from one row's columns, linked as select_related links them: request.merchant and
+    merchant.settlement_wallet answer without a query. A read hands its caller instances of its own; only a
+    remembered code's (_Payable) are shared, read only."""
     request_columns, merchant_columns, wallet_columns = columns
     request = PaymentRequest._init_from_db(**request_columns)
     merchant = Merchant._init_from_db(**merchant_columns)
     object.__setattr__(merchant, "_settlement_wallet", Wallet._init_from_db(**wallet_columns))
     object.__setattr__(request, "_merchant", merchant)
     return request
+
+
+def _preview_of(request: PaymentRequest) -> QrPreview:
+    """What the payer is shown of a request and its merchant (the merchant's public face only)."""
+    merchant = request.merchant
+    face = MerchantFace(id=merchant.id, display_name=merchant.display_name, mcc=merchant.mcc,
+                        category_name=mcc_codes.category_name(merchant.mcc), city=merchant.city, country=merchant.country)
+    return QrPreview(
+        merchant=face, payment_request_id=request.id, amount_minor=request.amount_minor, currency=request.currency,
+        reference=request.reference, expires_at=request.expires_at, dynamic=request.dynamic, single_use=request.single_use,
+    )
 
 
 def emv_qr_request_id(decoded: emv_qr.DecodedQr) -> uuid.UUID:
@@ -175,7 +208,7 @@ async def checked_request(
     """
     payload = payload.strip() if isinstance(payload, str) else payload  # a scanner's trailing newline
     decoded = _decode(payload)
-    request = await _request_of(principal, decoded, payload, remember=remember)
+    request, remembered = await _request_of(principal, decoded, payload, remember=remember)
     merchant = request.merchant
     if merchant.status != MerchantStatus.ACTIVE or merchant.settlement_wallet.status != WalletStatus.ACTIVE:
         raise MerchantNotActive("the merchant cannot accept payments now", field=["payload"])
@@ -187,9 +220,5 @@ async def checked_request(
     wallet_currency = merchant.settlement_wallet.currency
     if request.currency != wallet_currency or decoded.currency_numeric != currency_numeric(wallet_currency):
         raise CurrencyMismatch("the code's currency is not the merchant's settlement currency", field=["payload"])
-    face = MerchantFace(id=merchant.id, display_name=merchant.display_name, mcc=merchant.mcc,
-                        category_name=mcc_codes.category_name(merchant.mcc), city=merchant.city, country=merchant.country)
-    return request, QrPreview(
-        merchant=face, payment_request_id=request.id, amount_minor=request.amount_minor, currency=request.currency,
-        reference=request.reference, expires_at=request.expires_at, dynamic=request.dynamic, single_use=request.single_use,
-    )
+    # Every check above ran on the row as read (or remembered); the preview is what that row shows the payer.
+    return request, remembered if remembered is not None else _preview_of(request)

@@ -11,6 +11,7 @@ race for it), stores the payment row and writes the events of both partners.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 from auth.principal import Principal
@@ -76,15 +77,24 @@ def _side_rows(*, payment_id: uuid.UUID, principal: Principal, request: PaymentR
     ))
     body = {"paymentId": str(payment_id), "merchantId": str(merchant.id), "paymentRequestId": str(request.id),
             "amount": money(amount_minor, currency)}
-    partners = dict.fromkeys([principal.partner_id, merchant.partner_id])  # type: ignore[attr-defined]
-    events = [event_insert(type="payment.succeeded", partner_id=p, object_type="Payment", object_id=payment_id,
-                           payload=body, at=now) for p in partners]
+    # One payment.succeeded for each partner (one when the payer's is the merchant's): the same row but for its
+    # partner, so it is built (its payload checked against the catalogue and encoded) once.
+    first, *others = dict.fromkeys([principal.partner_id, merchant.partner_id])  # type: ignore[attr-defined]
+    succeeded = event_insert(type="payment.succeeded", partner_id=first, object_type="Payment", object_id=payment_id,
+                             payload=body, at=now)
+    events = [succeeded, *(_for_partner(succeeded, p) for p in others)]
     if request.single_use:
         events.append(event_insert(
             type="payment_request.paid", partner_id=merchant.partner_id, object_type="PaymentRequest",  # type: ignore[attr-defined]
             object_id=request.id, payload={"paymentRequestId": str(request.id), "paymentId": str(payment_id),
                                            "merchantId": str(merchant.id)}, at=now))
     return (payment, *events)
+
+
+def _for_partner(event: RowInsert, partner_id: uuid.UUID | None) -> RowInsert:
+    """The same event row written for another partner (a new RowInsert: its names are checked again)."""
+    assert event.names[0] == "partner_id"
+    return dataclasses.replace(event, columns=(("partner_id", partner_id, None), *event.columns[1:]))
 
 
 async def _checked(principal: Principal, qr_payload: str | None, payment_request_id: uuid.UUID | None, *,

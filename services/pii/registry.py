@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from tortoise.models import Model
 
-from models import Customer, KycSubmission
+from models import BankAccount, Customer, KycSubmission
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class PiiColumns:
 PII_COLUMNS: tuple[PiiColumns, ...] = (
     PiiColumns(KycSubmission, ("legal_name_enc", "date_of_birth_enc", "id_number_enc", "address_enc", "business_enc")),
     PiiColumns(Customer, ("address_enc",)),  # the postal address of customerUpdate
+    PiiColumns(BankAccount, ("number_enc",)),  # a linked bank account's IBAN or account number
 )
 
 

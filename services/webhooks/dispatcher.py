@@ -38,6 +38,7 @@ from services.event_catalogue import BROADCAST_EVENT_TYPES, PARTNER_EVENT_TYPES
 from services.event_feed import RETENTION_DAYS, WEBHOOK_CURSOR, purge_events
 from services.events import record_domain_event
 from services.payments.authorizations import expire_due
+from services.rails.jobs import run_rail_jobs
 from services.scoping import events_of_partners, of_partner
 from services.outbox_position import Position, after, end_of_final, final, horizon
 from services.webhooks import config
@@ -54,7 +55,7 @@ LEASE = timedelta(seconds=60)  # far beyond one attempt's total timeout
 CONCURRENCY = 20  # deliveries in flight at once: a slow endpoint holds one slot, not the queue
 POLL_INTERVAL_S = 1.0
 PURGE_EVERY = timedelta(hours=1)
-SWEEP_EVERY = timedelta(seconds=10)  # the payment authorisation expiry sweep runs this often  # the outbox purge (events older than RETENTION_DAYS) runs this often
+SWEEP_EVERY = timedelta(seconds=10)  # the authorisation expiry sweep and the rail jobs (services.rails.jobs) run this often
 FAILING_REASON = "disabled after failing every delivery attempt for more than 24 hours"
 PENDING, SUCCEEDED, FAILED = "PENDING", "SUCCEEDED", "FAILED"
 CURSOR = WEBHOOK_CURSOR  # the fan-out's row in outbox_cursor
@@ -281,6 +282,8 @@ async def run_forever(*, wire: PayloadConverter, clock: Clock = utc_now, interva
                     swept_at = clock()
                     # Expired payment authorisations give their reserved funds back (services.payments.authorizations).
                     await expire_due(now=swept_at)
+                    # Rail transfers go to their rail, and the simulated rail's due outcomes come back (services.rails).
+                    await run_rail_jobs(now=swept_at)
                 sent = await run_once(client, wire=wire, clock=clock)
             except asyncio.CancelledError:
                 raise

@@ -17,7 +17,10 @@ from tests.api.test_aml_cases import raise_alert
 from tests.api.support import error_codes
 from tests.api.merchant_support import merchant_ids
 from tests.api.payment_support import payment_ids
+from tests.api.rail_support import rail_transfer_id
+from tests.api.reconciliation_support import reconciliation_exception_id
 from tests.api.webhook_support import webhook_ids
+from tests.api.test_fx_api import fx_ids
 from tests.factories import BearerSession, next_id
 
 NODE = "query($id: ID!) { node(id: $id) { __typename id } }"
@@ -74,6 +77,10 @@ async def world(clients, staff):  # noqa: F811 - pytest fixture injection
         **await webhook_ids(a),
         **await merchant_ids(a),
         **await payment_ids(a),
+        "RailTransfer": await rail_transfer_id(a, wallet["id"]),
+        "ReconciliationException": await reconciliation_exception_id(),
+        **await funding_ids(a, customer["id"]),
+        **await fx_ids(a, admin, customer["id"], wallet["id"]),
         "PaymentCode": (await a.ok(
             "mutation($input: PaymentCodeCreateInput!) { paymentCodeCreate(input: $input) { paymentCode { id } } }",
             {"input": {"walletId": wallet["id"]}}))["paymentCodeCreate"]["paymentCode"]["id"],
@@ -81,8 +88,24 @@ async def world(clients, staff):  # noqa: F811 - pytest fixture injection
     return {"a": a, "b": b, "admin": admin, "ids": ids}
 
 
+async def funding_ids(a, customer_id: str) -> dict[str, str]:
+    """A linked bank account and card of A's customer (services.funding)."""
+    account = await a.ok(
+        "mutation($input: BankAccountLinkInput!) { bankAccountLink(input: $input) { bankAccount { id } } }",
+        {"input": {"customerId": customer_id, "country": "DE", "iban": "DE89370400440532013000",
+                   "holderName": "Test Customer"}})
+    card = await a.ok(
+        "mutation($input: CardLinkInput!) { cardLink(input: $input) { card { id } } }",
+        {"input": {"customerId": customer_id, "cardNumber": "4111111111111111", "expiryMonth": 12,
+                   "expiryYear": 2099, "holderName": "Test Customer"}})
+    return {"BankAccount": account["bankAccountLink"]["bankAccount"]["id"], "Card": card["cardLink"]["card"]["id"]}
+
+
 # Who owns each type's object: the partner (A reads it, B gets null), or only the bank (partners get null).
-BANK_ONLY = {"ApiClient", "AuditEvent", "CompliancePolicy", "AmlAlert", "AmlCase", "StaffUser"}
+BANK_ONLY = {"ApiClient", "AuditEvent", "CompliancePolicy", "AmlAlert", "AmlCase", "StaffUser",
+             "ReconciliationException"}
+# The bank's own data that every partner reads (FX rates): B sees it too.
+EVERY_PARTNER = {"FxRate"}
 
 
 def test_every_node_type_of_the_schema_can_be_fetched_and_is_tested():
@@ -95,7 +118,8 @@ def test_every_node_type_of_the_schema_can_be_fetched_and_is_tested():
 
 TESTED_TYPES = ("Customer", "Wallet", "Transaction", "Partner", "ApiClient", "FeeRule", "AuditEvent", "CompliancePolicy",
                 "KycSubmission", "AmlAlert", "AmlCase", "StaffUser", "Event", "WebhookEndpoint", "WebhookDelivery",
-                "Merchant", "PaymentRequest", "PaymentCode", "Payment", "Refund", "PaymentAuthorization")
+                "Merchant", "PaymentRequest", "PaymentCode", "Payment", "Refund", "PaymentAuthorization", "RailTransfer",
+                "BankAccount", "Card", "FxRate", "FxQuote", "ReconciliationException")
 
 
 @pytest.mark.parametrize("type_name", TESTED_TYPES)
@@ -106,6 +130,9 @@ async def test_a_node_round_trips_for_its_owner_and_is_null_for_another_partner(
     assert fetched["node"] == {"__typename": type_name, "id": global_id}
     # Staff read every partner's objects too.
     assert (await world["admin"].ok(NODE, {"id": global_id}))["node"] == {"__typename": type_name, "id": global_id}
+    if type_name in EVERY_PARTNER:
+        assert (await world["b"].ok(NODE, {"id": global_id}))["node"] == {"__typename": type_name, "id": global_id}
+        return
     # Another partner: exactly what an ID that names nothing gets.
     assert await world["b"].gql(NODE, {"id": global_id}) == {"data": {"node": None}}
     if type_name in BANK_ONLY:

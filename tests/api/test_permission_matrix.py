@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -49,7 +49,9 @@ from models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from models import FxRate
 from models.enums import PartnerStatus, WalletStatus
+from services import clock
 from schema.build import schema as api_schema
 from schema.common.permissions import PartnerToken, SandboxToken
 from schema.common.relay import parse_global_id, to_global_id
@@ -171,6 +173,44 @@ async def _fresh_partner(suspended: bool = False) -> tuple[str, str]:
     return to_global_id("Partner", created.partner.id), to_global_id("ApiClient", created.client.id)
 
 
+# --- foreign exchange (services.fx) -------------------------------------------
+
+
+async def _fx_rate() -> None:
+    """A fresh CNY/USD mid rate (the bank's: every partner quotes from it)."""
+    await FxRate.create(base_currency="CNY", quote_currency="USD", rate_e9=138_000_000, source="matrix",
+                        as_of=clock.now(), created_by="test:matrix")
+
+
+async def _fx_quote_target(w: World, caller: str) -> dict[str, Any]:
+    await _fx_rate()
+    quote = {"sellCurrency": "CNY", "buyCurrency": "USD", "sellAmount": "1.00"}
+    return {"input": quote if caller in STAFF_ROLES else {**quote, "fromWalletId": w.a_w1}}
+
+
+async def _fx_convert_target(w: World, caller: str) -> dict[str, Any]:
+    """A's quote and two wallets of one customer: c1's CNY wallet and a USD wallet of c1 written directly (China's
+    pack allows c1 no USD wallet, so walletConvert refuses c1's token with KYC_REQUIRED after every permission
+    check), or, for every other caller, a fresh US customer's CNY and USD wallets."""
+    await _fx_rate()
+    data = await w.a.ok("mutation($input: FxQuoteInput!) { fxQuote(input: $input) { quote { id } } }",
+                        {"input": {"sellCurrency": "CNY", "buyCurrency": "USD", "sellAmount": "1.00"}})
+    quote_id = data["fxQuote"]["quote"]["id"]
+    if caller == "customer":
+        partner_id, customer_id = uuid.UUID(w.a.partner_id), _uuid(w.a_c1)
+        account = await Account.create(kind="WALLET", currency="USD", partner_id=partner_id)
+        usd = await Wallet.create(partner_id=partner_id, customer_id=customer_id, currency="USD", account=account)
+        return {"input": {"quoteId": quote_id, "fromWalletId": w.a_w1, "toWalletId": to_global_id("Wallet", usd.id),
+                          "idempotencyKey": next_id("matrix")}}
+    customer = await w.a.create_customer(country="US")
+    cny = await w.a.open_wallet("CNY", customer["id"])
+    usd = await w.a.open_wallet("USD", customer["id"])
+    assert (await w.a.top_up(cny["id"], "5.00"))["userErrors"] == []
+    w.a_ids.update({customer["id"], cny["id"], usd["id"]})
+    return {"input": {"quoteId": quote_id, "fromWalletId": cny["id"], "toWalletId": usd["id"],
+                      "idempotencyKey": next_id("matrix")}}
+
+
 # --- the table ----------------------------------------------------------------
 
 Variables = Callable[[World, str], Awaitable[dict[str, Any]]]
@@ -283,6 +323,13 @@ async def _alert_resolve_target(w: World, caller: str) -> dict[str, Any]:
     return {"input": {"alertId": await _fresh_alert(w), "decision": "DISMISS", "reason": "permission matrix"}}
 
 
+async def _reconciliation_resolve_target(w: World, caller: str) -> dict[str, Any]:
+    """A fresh OPEN reconciliation exception (as a settlement import stores it) to resolve."""
+    from tests.api.reconciliation_support import reconciliation_exception_id
+
+    return {"input": {"exceptionId": await reconciliation_exception_id("matrix"), "reason": "permission matrix"}}
+
+
 async def _kyc_read_target(w: World, caller: str) -> dict[str, Any]:
     return {"id": await kyc_support.world_submission(w.a, w.a_c1, w.a_ids)}
 
@@ -381,12 +428,17 @@ class Row:
     scope_checked_in_resolver: bool = False  # node(id:): the scope depends on the ID's type
     staff_scope: str | None = None  # when staff need another permission than partners do
     sandbox_only: bool = False  # SandboxToken: a sandbox partner's own token only (the world's partners are live)
+    # Callers the permission rules let through but whom the world's data makes a business rule refuse, with its
+    # code (walletConvert: the world's customer c1 is under China's pack, which allows no second currency).
+    policy_refusals: tuple[tuple[str, str], ...] = ()
 
 
 def _cells(partner: str, without: str, other: str, customer: str, admin: str, compliance: str, support: str,
-           analyst: str) -> dict[str, str]:
+           analyst: str, treasury: str | None = None) -> dict[str, str]:
+    # treasury reads what support reads and adds fx:write only: unless a row says otherwise, its cell is support's.
     return {"partner": partner, "partner-without-scope": without, "other-partner": other, "customer": customer,
-            "admin": admin, "compliance": compliance, "support": support, "analyst": analyst}
+            "admin": admin, "compliance": compliance, "support": support, "analyst": analyst,
+            "treasury": support if treasury is None else treasury}
 
 
 F, N, H = FORBIDDEN, NOT_FOUND, HIDDEN
@@ -437,6 +489,79 @@ def _merchant_status_target(*, suspended: bool) -> Variables:
         return {"input": {"merchantId": await _matrix_merchant(w, suspended=suspended), "reason": "permission matrix"}}
 
     return variables
+
+
+async def _matrix_bank_account(w: World, status: str = "PENDING_VERIFICATION") -> str:
+    """A linked bank account of A's customer c1, written directly (micro-deposits 0.11 and 0.22); its global ID."""
+    from models.funding import BankAccount
+
+    row = await BankAccount.create(
+        partner_id=uuid.UUID(w.a.partner_id), customer_id=parse_global_id(w.a_c1)[1], country="CN", currency="CNY",
+        bank_code="102100099996", number_enc="pii1.matrix.unused", number_fingerprint=uuid.uuid4().hex,
+        last_four="7890", holder_name="Matrix Holder", name_score_bps=10000, status=status,
+        verification_method="MICRO_DEPOSITS", micro_deposits=[11, 22], live_key=uuid.uuid4().hex,
+    )
+    global_id = to_global_id("BankAccount", row.id)
+    w.a_ids.add(global_id)
+    return global_id
+
+
+async def _matrix_card(w: World) -> str:
+    """An ACTIVE linked card of A's customer c1, written directly; its global ID."""
+    from models.funding import Card
+
+    row = await Card.create(
+        partner_id=uuid.UUID(w.a.partner_id), customer_id=parse_global_id(w.a_c1)[1], processor_token="tok_sim_matrix",
+        brand="VISA", last_four="1111", expiry_month=12, expiry_year=2099, holder_name="Matrix Holder", status="ACTIVE",
+    )
+    global_id = to_global_id("Card", row.id)
+    w.a_ids.add(global_id)
+    return global_id
+
+
+_matrix_accounts = iter(range(10**9))
+
+
+async def _bank_account_read_target(w: World, caller: str) -> dict[str, Any]:
+    return {"id": await _matrix_bank_account(w)}
+
+
+async def _card_read_target(w: World, caller: str) -> dict[str, Any]:
+    return {"id": await _matrix_card(w)}
+
+
+async def _funding_list_target(w: World, caller: str) -> dict[str, Any]:
+    await _matrix_bank_account(w)
+    await _matrix_card(w)
+    return {"c": w.a_c1}
+
+
+async def _bank_account_link_target(w: World, caller: str) -> dict[str, Any]:
+    number = f"62220200{next(_matrix_accounts):08d}"  # a new CN account each call: never ALREADY_LINKED
+    return {"input": {"customerId": w.a_c1, "country": "CN", "bankCode": "102100099996", "accountNumber": number,
+                      "holderName": "Matrix Holder"}}
+
+
+async def _bank_account_verify_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"bankAccountId": await _matrix_bank_account(w), "amounts": ["0.22", "0.11"]}}
+
+
+async def _bank_account_review_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"bankAccountId": await _matrix_bank_account(w, "NEEDS_REVIEW"), "decision": "REJECT",
+                      "reason": "permission matrix"}}
+
+
+async def _bank_account_remove_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"bankAccountId": await _matrix_bank_account(w)}}
+
+
+async def _card_link_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"customerId": w.a_c1, "cardNumber": "4111111111111111", "expiryMonth": 12, "expiryYear": 2099,
+                      "holderName": "Matrix Holder"}}
+
+
+async def _card_remove_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"cardId": await _matrix_card(w)}}
 
 
 async def _payment_request_target(w: World, caller: str) -> dict[str, Any]:
@@ -533,6 +658,18 @@ QUERIES: dict[str, Row] = {
                              True, HIDDEN, _cells(OK, F, H, F, F, F, F, F)),
     # Merchants (issue 13): the partner's own (customers:read; a customer token its own customer's), staff with
     # partners:read; qrDecode works for any partner's payer (transactions:read): the other partner gets OK too.
+    # Linked funding sources (issue 14): the customer's partner, that customer's own token, staff with customers:read.
+    "bankAccount": Row("query($id: ID!) { bankAccount(id: $id) { id maskedNumber } }", _bank_account_read_target,
+                       "customers:read", False, NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK),
+                       staff_scope="customers:read"),
+    "bankAccounts": Row("query($c: ID!) { bankAccounts(customerId: $c, first: 100) { nodes { id } } }",
+                        _funding_list_target, "customers:read", False, NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK),
+                        staff_scope="customers:read"),
+    "card": Row("query($id: ID!) { card(id: $id) { id lastFour } }", _card_read_target, "customers:read", False,
+                NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK), staff_scope="customers:read"),
+    "cards": Row("query($c: ID!) { cards(customerId: $c, first: 100) { nodes { id } } }", _funding_list_target,
+                 "customers:read", False, NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK),
+                 staff_scope="customers:read"),
     "merchant": Row("query($id: ID!) { merchant(id: $id) { id status } }", _merchant_read_target, "customers:read",
                     False, NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK), staff_scope="partners:read"),
     "merchants": Row("{ merchants(first: 100) { nodes { id } } }", _merchant_list_target, "customers:read", False,
@@ -549,6 +686,8 @@ QUERIES: dict[str, Row] = {
                     _quote_target, "fees:read", False, NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK)),
     "feeSchedule": Row("{ feeSchedule { id kind scope } }", _const(lambda w: {}), "fees:read", False, HIDDEN,
                        _cells(OK, F, H, OK, OK, OK, OK, OK)),
+    "fxRates": Row("{ fxRates(first: 5) { nodes { id rate stale } } }", _const(lambda w: {}), "fees:read", False, OK,
+                   _cells(OK, F, OK, OK, OK, OK, OK, OK)),
     "feeRevenue": Row(
         "query($f: DateTime!, $t: DateTime!) { feeRevenue(occurredFrom: $f, occurredTo: $t, groupBy: KIND) "
         "{ group transactions revenue { amount currency } } }",
@@ -564,6 +703,12 @@ QUERIES: dict[str, Row] = {
                    _cells(F, F, F, F, OK, OK, F, F)),
     "amlCaseReport": Row("query($id: ID!) { amlCaseReport(caseId: $id, format: CSV) }", _case_target, "aml:read",
                          False, NA, _cells(F, F, F, F, OK, OK, F, F)),
+    # Settlement reconciliation (issue 14): admin, compliance and analyst read (reconciliation:read).
+    "reconciliationExceptions": Row("{ reconciliationExceptions(first: 1) { nodes { id kind } } }", _const(lambda w: {}),
+                                    "reconciliation:read", False, NA, _cells(F, F, F, F, OK, OK, F, OK)),
+    "reconciliationReport": Row("query($d: String!) { reconciliationReport(date: $d) { rail currency tiesOut } }",
+                                _const(lambda w: {"d": "2026-01-01"}), "reconciliation:read", False, NA,
+                                _cells(F, F, F, F, OK, OK, F, OK)),
     "kycSubmissions": Row("{ kycSubmissions(first: 100) { nodes { id legalName } } }", _kyc_list_target, "kyc:read",
                           False, HIDDEN, _cells(OK, F, H, OK, OK, OK, F, F)),
     "kycSubmission": Row("query($id: ID!) { kycSubmission(id: $id) { id idNumber } }", _kyc_read_target, "kyc:read",
@@ -663,6 +808,11 @@ MUTATIONS: dict[str, Row] = {
     "amlAlertResolve": Row(
         f"mutation($input: AmlAlertResolveInput!) {{ amlAlertResolve(input: $input) {{ alert {{ status }} {PAYLOAD} }} }}",
         _alert_resolve_target, "aml:review", False, NA, _cells(F, F, F, F, F, OK, F, F)),
+    # Admin and compliance resolve reconciliation exceptions (reconciliation:write); no money moves.
+    "reconciliationExceptionResolve": Row(
+        f"mutation($input: ReconciliationExceptionResolveInput!) {{ reconciliationExceptionResolve(input: $input) "
+        f"{{ exception {{ status }} {PAYLOAD} }} }}",
+        _reconciliation_resolve_target, "reconciliation:write", False, NA, _cells(F, F, F, F, OK, OK, F, F)),
     "kycSubmit": Row(
         f"mutation($input: KycSubmitInput!) {{ kycSubmit(input: $input) {{ submission {{ id status }} {PAYLOAD} }} }}",
         _kyc_submit_target, "kyc:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
@@ -695,6 +845,20 @@ MUTATIONS: dict[str, Row] = {
     "customerClose": Row(
         f"mutation($input: CustomerCloseInput!) {{ customerClose(input: $input) {{ customer {{ status }} {PAYLOAD} }} }}",
         _close_customer_target, "customers:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    # Foreign exchange (issue 14): treasury (and admin) set rates; partners and their customers' tokens quote
+    # and convert (staff never move money).
+    "fxRateSet": Row(
+        f"mutation($input: FxRateSetInput!) {{ fxRateSet(input: $input) {{ rate {{ id }} {PAYLOAD} }} }}",
+        _const(lambda w: {"input": {"baseCurrency": "USD", "quoteCurrency": "JPY", "rate": "150.25",
+                                    "source": "matrix"}}),
+        "fx:write", False, NA, _cells(F, F, F, F, OK, F, F, F, treasury=OK)),
+    "fxQuote": Row(
+        f"mutation($input: FxQuoteInput!) {{ fxQuote(input: $input) {{ quote {{ id }} {PAYLOAD} }} }}",
+        _fx_quote_target, "transactions:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
+    "walletConvert": Row(
+        f"mutation($input: WalletConvertInput!) {{ walletConvert(input: $input) {{ transaction {{ id }} {PAYLOAD} }} }}",
+        _fx_convert_target, "transactions:write", False, NOT_FOUND, _cells(OK, F, N, "KYC_REQUIRED", F, F, F, F),
+        policy_refusals=(("customer", "KYC_REQUIRED"),)),
     "walletClose": Row(
         f"mutation($input: WalletCloseInput!) {{ walletClose(input: $input) {{ wallet {{ status }} {PAYLOAD} }} }}",
         _close_wallet_target, "wallets:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
@@ -728,6 +892,26 @@ MUTATIONS: dict[str, Row] = {
         _webhook_delivery_target, "webhooks:manage", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
     # Merchants (issue 13): the partner's own token creates, suspends and reactivates; payment requests also by
     # the business customer's own token (transactions:write), never by staff.
+    # Linked funding sources (issue 14): the partner's token or the customer's own (customers:write), never staff;
+    # bank admin and compliance alone review a holder-name mismatch (funding:review).
+    "bankAccountLink": Row(
+        f"mutation($input: BankAccountLinkInput!) {{ bankAccountLink(input: $input) {{ bankAccount {{ id }} {PAYLOAD} }} }}",
+        _bank_account_link_target, "customers:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
+    "bankAccountVerify": Row(
+        f"mutation($input: BankAccountVerifyInput!) {{ bankAccountVerify(input: $input) {{ bankAccount {{ status }} {PAYLOAD} }} }}",
+        _bank_account_verify_target, "customers:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
+    "bankAccountReview": Row(
+        f"mutation($input: BankAccountReviewInput!) {{ bankAccountReview(input: $input) {{ bankAccount {{ status }} {PAYLOAD} }} }}",
+        _bank_account_review_target, "funding:review", False, NA, _cells(F, F, F, F, OK, OK, F, F)),
+    "bankAccountRemove": Row(
+        f"mutation($input: BankAccountRemoveInput!) {{ bankAccountRemove(input: $input) {{ bankAccount {{ status }} {PAYLOAD} }} }}",
+        _bank_account_remove_target, "customers:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
+    "cardLink": Row(
+        f"mutation($input: CardLinkInput!) {{ cardLink(input: $input) {{ card {{ id }} {PAYLOAD} }} }}",
+        _card_link_target, "customers:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
+    "cardRemove": Row(
+        f"mutation($input: CardRemoveInput!) {{ cardRemove(input: $input) {{ card {{ status }} {PAYLOAD} }} }}",
+        _card_remove_target, "customers:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
     "merchantCreate": Row(
         f"mutation($input: MerchantCreateInput!) {{ merchantCreate(input: $input) {{ merchant {{ id }} {PAYLOAD} }} }}",
         _merchant_create_target, "customers:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
@@ -791,6 +975,11 @@ def _derived(row: Row, caller: str) -> str:
     """The outcome the documented rules give for one cell."""
     if caller == "anonymous":
         return UNAUTHENTICATED
+    allowed_but_refused = dict(row.policy_refusals).get(caller)
+    if allowed_but_refused is not None:
+        # Permitted (the rules below must say OK), then refused by policy: the call reached the service.
+        assert _derived(replace(row, policy_refusals=()), caller) == OK, (row.document, caller)
+        return allowed_but_refused
     if caller in ("partner", "partner-without-scope", "other-partner"):
         if row.sandbox_only:
             return FORBIDDEN  # A and B are live partners (tests/api/test_sandbox_isolation.py runs the sandbox side)

@@ -111,7 +111,8 @@ SELF_SERVICE_MUTATIONS = {"tokenRevoke"}
 
 # Compliance decisions are writes too, but each has a permission of its own
 # that only the compliance role holds (auth/roles.py), not a generic ":write".
-STAFF_DECISIONS = frozenset({"kyc:review", "aml:review", "wallets:freeze", "pii:reveal", "transactions:reverse"})
+STAFF_DECISIONS = frozenset({"kyc:review", "aml:review", "wallets:freeze", "pii:reveal", "transactions:reverse",
+                             "funding:review"})
 # Scopes that are writes by name: webhooks:manage (the partner contract's webhook scope) creates and changes endpoints.
 MANAGE_SCOPES = frozenset({"webhooks:manage"})
 

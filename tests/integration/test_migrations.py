@@ -25,6 +25,10 @@ MODEL_TABLES = {
     "aml_case_note", "domain_event", "watchlist_entry", "customer_own_limit",
     "webhook_endpoint", "webhook_delivery", "outbox_cursor", "payment", "refund", "payment_authorization",
     "merchant", "payment_request", "payment_code", "payment_code_miss",
+    "rail_transfer", "rail_callback", "simulated_rail_event",
+    "bank_account", "card",
+    "fx_rate", "fx_quote",
+    "settlement_file", "reconciliation_exception",
 }
 
 MONEY_COLUMNS = [
@@ -32,7 +36,8 @@ MONEY_COLUMNS = [
     ("ledger_transaction", "fee_minor"), ("ledger_entry", "amount_minor"),
     ("ledger_transaction", "hold_minor"), ("limit_usage", "day_out_minor"), ("limit_usage", "month_out_minor"),
     ("limit_usage", "year_out_minor"), ("limit_usage", "lifetime_out_minor"),
-    ("payment_request", "amount_minor"),
+    ("payment_request", "amount_minor"), ("rail_transfer", "amount_minor"),
+    ("fx_quote", "sell_amount_minor"), ("fx_quote", "buy_amount_minor"), ("ledger_transaction", "buy_amount_minor"),
 ]
 
 APPLY = "import asyncio, sys; from api.db import apply_migrations; asyncio.run(apply_migrations(sys.argv[1]))"

@@ -108,6 +108,8 @@ def test_only_top_ups_and_withdrawals_cross_the_wallet_systems_edge():
         TransactionKind.SWEEP: False, TransactionKind.SANDBOX_FUND: False,
         TransactionKind.PAYMENT: False, TransactionKind.REFUND: False,  # wallet to wallet, across partners
         TransactionKind.REVERSAL: False,  # its legs are the original's, whatever accounts they were on
+        TransactionKind.RAIL_RETURN: True,  # a rail's return: money back across the edge
+        TransactionKind.FX_CONVERSION: False,  # through the bank's FX position accounts, not its settlement account
     }
 
 
@@ -116,6 +118,8 @@ def test_which_postings_need_a_bank_side_account():
         TransactionKind.TOP_UP: True, TransactionKind.TRANSFER: False, TransactionKind.WITHDRAWAL: True,
         TransactionKind.SWEEP: False, TransactionKind.SANDBOX_FUND: True,
         TransactionKind.PAYMENT: False, TransactionKind.REFUND: False, TransactionKind.REVERSAL: False,
+        TransactionKind.RAIL_RETURN: True,
+        TransactionKind.FX_CONVERSION: True,  # the bank's FX position accounts (or a sandbox partner's own)
     }
     assert all(needs_bank_side(kind, 1) for kind in TransactionKind)  # a fee is paid to the bank side
 
@@ -160,7 +164,9 @@ def test_deltas_sum_the_legs_of_each_wallet_account_only():
 
 @PROPERTY
 @given(
-    kind=st.sampled_from([k for k in TransactionKind if k is not TransactionKind.REVERSAL]),  # its own test below
+    # REVERSAL and RAIL_RETURN have their own tests below; FX_CONVERSION (two currencies) in tests/unit/test_fx_plan.py.
+    kind=st.sampled_from([k for k in TransactionKind if k not in (
+        TransactionKind.REVERSAL, TransactionKind.RAIL_RETURN, TransactionKind.FX_CONVERSION)]),
     amount=st.integers(min_value=1, max_value=10**15),
     fee_minor=st.integers(min_value=0, max_value=10**9),
     share_bps=st.integers(min_value=0, max_value=10_000),
@@ -188,3 +194,13 @@ def test_a_reversal_posts_the_originals_entries_negated_fee_and_all():
     assert plan.deltas == {TARGET: -1_000, SOURCE: 1_050}
     with pytest.raises(AssertionError):
         build_plan(replace(reversal, reversing=()))
+
+
+def test_a_rail_return_undoes_a_withdrawal_or_a_top_up_through_the_settlement_account():
+    withdrawal_back = replace(inputs(TransactionKind.TOP_UP, 2_500), kind=TransactionKind.RAIL_RETURN)
+    plan = build_plan(withdrawal_back)
+    assert plan.legs == [Leg(SETTLEMENT, -2_500, "CNY"), Leg(TARGET, 2_500, "CNY")]
+    top_up_back = replace(inputs(TransactionKind.WITHDRAWAL, 700), kind=TransactionKind.RAIL_RETURN)
+    plan = build_plan(top_up_back)
+    assert plan.legs == [Leg(SOURCE, -700, "CNY"), Leg(SETTLEMENT, 700, "CNY")]
+    assert plan.deltas == {SOURCE: -700}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models import Customer, KycSubmission
+from models import BankAccount, Customer, KycSubmission
 from services.pii.registry import PII_COLUMNS, PiiColumns, pii_context
 
 
@@ -10,6 +10,7 @@ def test_the_kyc_submission_and_customer_address_columns_are_registered():
     assert PII_COLUMNS == (
         PiiColumns(KycSubmission, ("legal_name_enc", "date_of_birth_enc", "id_number_enc", "address_enc", "business_enc")),
         PiiColumns(Customer, ("address_enc",)),
+        PiiColumns(BankAccount, ("number_enc",)),  # a linked bank account's IBAN or account number
     )
 
 

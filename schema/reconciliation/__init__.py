@@ -1,0 +1,1 @@
+"""GraphQL of settlement reconciliation: exceptions and the daily report (bank staff only)."""

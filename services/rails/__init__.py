@@ -1,0 +1,1 @@
+"""Payment rails: money in from and out to linked bank accounts and cards, asynchronously, behind one interface."""

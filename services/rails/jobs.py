@@ -1,0 +1,45 @@
+"""The rails' scheduled work, run by the dispatcher loop of `serve` and `qianbao worker` (safe on several hosts).
+
+Each round hands waiting transfers to their rail and delivers the simulated
+rail's due outcomes through the same handler as a real rail's callback.
+Every step is a conditional update, so two hosts doing the same round at
+once apply each outcome once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise import connections
+
+from models import SimulatedRailEvent
+from services import clock
+from services.db.sql import execute
+from services.rails.interface import RailEvent
+from services.rails.outcomes import apply_rail_event
+from services.rails.submission import submit_waiting
+
+BATCH = 100
+
+
+async def deliver_simulated_due(*, now: datetime | None = None, limit: int = BATCH) -> int:
+    """Deliver the simulated rail's outcomes that are due, oldest first; how many were delivered."""
+    moment = now or clock.now()
+    due = await SimulatedRailEvent.filter(delivered_at=None, due_at__lte=moment).order_by("due_at").limit(limit)
+    delivered = 0
+    for event in due:
+        # Applied first, then marked delivered: a crash in between redelivers it, as a real rail retries a
+        # callback, and the outcome handler's own claims make the second delivery change nothing.
+        await apply_rail_event(RailEvent(rail=event.rail, reference=event.rail_reference, status=event.status,
+                                         reason_code=event.reason_code))
+        marked = await execute(connections.get("default"), "UPDATE simulated_rail_event SET delivered_at = $1"
+                               " WHERE id = $2 AND delivered_at IS NULL", [moment, event.id])
+        delivered += marked
+    return delivered
+
+
+async def run_rail_jobs(*, now: datetime | None = None) -> tuple[int, int]:
+    """One round: submit waiting transfers, then deliver due simulated outcomes; (submitted, delivered)."""
+    submitted = await submit_waiting()
+    delivered = await deliver_simulated_due(now=now)
+    return submitted, delivered
