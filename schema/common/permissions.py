@@ -138,6 +138,9 @@ INHERITS_PARENT_ACCESS: frozenset[str] = frozenset(
     {
         "Viewer", "Partner", "Customer", "Wallet", "Transaction", "Entry", "Money", "UserError", "PageInfo",
         "RailTransfer",  # read through its transaction (transactions:read) or node(id) (transactions:read)
+        # FX: reached only through guarded root fields (fxRates, fxRateSet, fxQuote, walletConvert) or node(id).
+        "FxQuote", "FxQuotePayload", "FxRate", "FxRateConnection", "FxRateEdge", "FxRateSetPayload",
+        "WalletConvertPayload",
         "CustomerLimit", "LimitRemaining", "CompliancePolicy", "PolicyTier", "TierLimit", "AmlRuleSetting",
         "AmlRuleParameter", "CompliancePolicyPayload", "StrongAuthRule", "CustomerAuthentication",
         "PartnerStrongAuthPayload",
