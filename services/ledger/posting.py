@@ -14,11 +14,9 @@ from services.audit import AuditNote
 from services.ledger.engine import post
 from services.ledger.records import TransactionRecord
 from services.ledger.request import PostingRequest
-from services.errors import CurrencyMismatch
-from services.money import normalise_currency
 from services.partners.environment import require_sandbox_partner
 from services.rails.interface import IN, OUT
-from services.rails.transfers import RailRequest, start_rail_transfer, wallet_currency
+from services.rails.transfers import RailRequest, start_rail_transfer
 
 
 async def post_top_up(
@@ -74,12 +72,9 @@ async def _through_rail(
     currency: str | None, source: tuple[str, uuid.UUID | None], audit: AuditNote | None, dry_run: bool,
 ) -> TransactionRecord:
     """A top-up or withdrawal carried by a payment rail: HELD now, settled or failed by the rail later."""
-    held_in = await wallet_currency(principal, wallet_id)
-    if currency is not None and held_in is not None and normalise_currency(currency) != held_in:
-        raise CurrencyMismatch(f"the wallet holds {held_in}, not {currency}", field=["currency"])
     return await start_rail_transfer(principal=principal, req=RailRequest(
         direction=direction, wallet_id=wallet_id, source_kind=source[0], source_id=source[1], amount=amount,
-        idempotency_key=idempotency_key, dry_run=dry_run,
+        idempotency_key=idempotency_key, dry_run=dry_run, currency=currency,
     ), audit=audit)
 
 

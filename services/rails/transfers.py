@@ -45,6 +45,7 @@ class RailRequest:
     amount: str
     idempotency_key: str
     dry_run: bool = False
+    currency: str | None = None  # the caller's expected currency: the engine refuses CURRENCY_MISMATCH
 
 
 def _transfer_row(transfer_id: uuid.UUID, principal: Principal, req: RailRequest, source: FundingSource,
@@ -72,12 +73,6 @@ async def start_rail_transfer(*, principal: Principal, req: RailRequest, audit: 
     return await post_rail_transfer(principal=principal, req=req, source=source, audit=audit)
 
 
-async def wallet_currency(principal: Principal, wallet_id: uuid.UUID | None) -> str | None:
-    """The currency of one of the caller's wallets (None when it is not one)."""
-    facts = (await wallet_facts(principal.partner_id, [wallet_id])).get(wallet_id) if wallet_id else None
-    return facts.currency if facts else None
-
-
 async def _wallet(principal: Principal, req: RailRequest) -> WalletFacts:
     """The named wallet's facts, if it is the caller's (NOT_FOUND otherwise)."""
     facts = (await wallet_facts(principal.partner_id, [req.wallet_id])).get(req.wallet_id) if req.wallet_id else None
@@ -101,7 +96,8 @@ async def post_rail_transfer(*, principal: Principal, req: RailRequest, source: 
         kind=TransactionKind.TOP_UP if top_up else TransactionKind.WITHDRAWAL, idempotency_key=req.idempotency_key,
         amount_text=req.amount, from_wallet_id=None if top_up else req.wallet_id,
         to_wallet_id=req.wallet_id if top_up else None, from_field="walletId", to_field="walletId",
-        currency=facts.currency, requires_to=top_up, requires_from=not top_up, dry_run=req.dry_run,
+        # The caller's currency when given: the engine's own check refuses one that is not the wallet's.
+        currency=req.currency or facts.currency, requires_to=top_up, requires_from=not top_up, dry_run=req.dry_run,
         pending_on_rail=True, funding_route=source.kind, subject=f"{source.kind}:{source.id}",
         inserts=(_transfer_row(uuid7(), principal, req, source, amount_minor, facts.currency),),
     ), audit)
