@@ -494,10 +494,16 @@ def _merchant_status_target(*, suspended: bool) -> Variables:
 async def _matrix_bank_account(w: World, status: str = "PENDING_VERIFICATION") -> str:
     """A linked bank account of A's customer c1, written directly (micro-deposits 0.11 and 0.22); its global ID."""
     from models.funding import BankAccount
+    from models.ids import uuid7
+    from services.pii import encrypt_value, pii_context
 
+    # A real sealed value, bound to its row, as the linking service writes it: a later data-key
+    # rotation in the same database must be able to read it (tests/integration/test_pii_rotation.py).
+    account_id = uuid7()
+    number_enc = await encrypt_value("6222021234567890", context=pii_context("bank_account", "number_enc", account_id))
     row = await BankAccount.create(
-        partner_id=uuid.UUID(w.a.partner_id), customer_id=parse_global_id(w.a_c1)[1], country="CN", currency="CNY",
-        bank_code="102100099996", number_enc="pii1.matrix.unused", number_fingerprint=uuid.uuid4().hex,
+        id=account_id, partner_id=uuid.UUID(w.a.partner_id), customer_id=parse_global_id(w.a_c1)[1], country="CN",
+        currency="CNY", bank_code="102100099996", number_enc=number_enc, number_fingerprint=uuid.uuid4().hex,
         last_four="7890", holder_name="Matrix Holder", name_score_bps=10000, status=status,
         verification_method="MICRO_DEPOSITS", micro_deposits=[11, 22], live_key=uuid.uuid4().hex,
     )
