@@ -16,7 +16,14 @@ from graphql import (
     parse,
 )
 
-MONEY_MUTATIONS = frozenset({"walletTopUp", "transferCreate", "withdrawalCreate"})
+# Every mutation that moves, holds or releases money: a request may carry at most one of them, so that one
+# HTTP request is one money decision (tests/unit/test_request_shape.py checks that each mutation taking an
+# idempotencyKey is listed here, so a new money mutation cannot be forgotten).
+MONEY_MUTATIONS = frozenset({
+    "walletTopUp", "transferCreate", "withdrawalCreate", "walletClose", "sandboxFund", "walletConvert",
+    "paymentCreate", "paymentCollect", "refundCreate", "authorizationCreate", "authorizationCapture",
+    "authorizationVoid", "transactionReverse", "internationalTransferCreate", "pointsRedeem",
+})
 MAX_OPERATIONS_PER_DOCUMENT = 20
 MAX_QUERY_CHARS = 50_000
 
