@@ -286,6 +286,12 @@ class SameCurrency(DomainError):
     code = "SAME_CURRENCY"
 
 
+class QuoteRequired(DomainError):
+    """transferCreate: the two wallets hold different currencies, so the transfer needs an FX quote (quoteId)."""
+
+    code = "QUOTE_REQUIRED"
+
+
 class ReconciliationStateConflict(DomainError):
     """reconciliationExceptionResolve: the reconciliation exception is already RESOLVED."""
 

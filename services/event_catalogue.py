@@ -129,7 +129,7 @@ _TYPES = (
         PayloadField("fee", FieldKind.MONEY, "The fee charged on top."),
         _id("fromWalletId", "Wallet", "The paying wallet; null for a top-up.", optional=True),
         _id("toWalletId", "Wallet", "The receiving wallet; null for a withdrawal.", optional=True),
-        PayloadField("buyAmount", FieldKind.MONEY, "FX_CONVERSION only: what the receiving wallet got, in its currency"
+        PayloadField("buyAmount", FieldKind.MONEY, "FX_CONVERSION or cross-currency TRANSFER only: what the receiving wallet got, in its currency"
                      " (amount is what was sold).", optional=True),
     )),
     EventType("transaction.held", "A transaction waits for compliance review; its funds are reserved (no reason given).",

@@ -214,6 +214,11 @@ class ErrorCode(Enum):
         "SAME_CURRENCY",
         description="fxQuote: the sell and buy currencies are the same; there is nothing to convert.",
     )
+    QUOTE_REQUIRED = strawberry.enum_value(
+        "QUOTE_REQUIRED",
+        description="transferCreate: the paying and receiving wallets hold different currencies, so the transfer needs"
+        " an FX quote (quoteId, from fxQuote). Nothing moved.",
+    )
     FUNDING_SOURCE_NOT_USABLE = strawberry.enum_value(
         "FUNDING_SOURCE_NOT_USABLE",
         description="The linked bank account is not VERIFIED (or the card not ACTIVE), or it is another customer's"

@@ -43,7 +43,9 @@ class FxRateSetPayload:
 
 @strawberry.input(
     description="What to convert: the currency sold and the one bought, and either the amount sold or the amount"
-    " wanted. Give fromWalletId to price for that wallet's customer (and to keep the quote to that wallet)."
+    " wanted. Give fromWalletId to price for that wallet's customer (and to keep the quote to that wallet). The"
+    " same quote serves walletConvert and a transferCreate to another customer's wallet in buyCurrency (quoteId):"
+    " name the paying wallet only."
 )
 class FxQuoteInput:
     sell_currency: str = strawberry.field(description="The currency sold (ISO 4217, one the bank offers).")
@@ -153,7 +155,7 @@ class FxMutations:
     @strawberry.mutation(
         permission_classes=requires("transactions:write"),
         description="Price a currency conversion now and hold the price for 30 seconds (expiresAt), for one"
-        " walletConvert. Needs transactions:write (a partner token, or a customer token: the quote is then that"
+        " walletConvert or one cross-currency transferCreate (quoteId). Needs transactions:write (a partner token, or a customer token: the quote is then that"
         " customer's only). The spread and fee come from the partner's FX fee rules; nothing moves.",
     )
     async def fx_quote(

@@ -16,6 +16,7 @@ from schema.ledger.filter_args import CreatedFromArg, CreatedToArg, KindArg, Sta
 from schema.common.scalars import Decimal
 from schema.ledger.types import Transaction
 from services.errors import NotFound, ValidationFailed
+from services.fx import transfers as fx_transfers
 from services.ledger import posting
 from services.ledger import queries as ledger_queries
 from services.ledger.records import TransactionRecord
@@ -78,11 +79,13 @@ class TransferCreateInput:
         " that customer's own (NOT_FOUND otherwise)."
     )
     to_wallet_id: strawberry.ID = strawberry.field(
-        description="The global ID of the receiving wallet: any of your customers' wallets in the same currency"
-        " (CURRENCY_MISMATCH otherwise; SAME_WALLET if it is fromWalletId)."
+        description="The global ID of the receiving wallet: any of your customers' wallets, in the same currency or,"
+        " with quoteId, in the quote's buy currency (QUOTE_REQUIRED without one; SAME_WALLET if it is fromWalletId)."
     )
     amount: Decimal = strawberry.field(  # type: ignore[valid-type]
         description=f"How much the receiver gets: {_AMOUNT}. The paying wallet pays this plus the fee (see feeQuote)."
+        " With quoteId: the amount sold, in the paying wallet's currency, exactly the quote's sellAmount"
+        " (QUOTE_MISMATCH otherwise); the receiver gets the quote's buyAmount."
     )
     idempotency_key: str = strawberry.field(description=_KEY)
     memo: str | None = strawberry.field(
@@ -92,6 +95,14 @@ class TransferCreateInput:
     )
     currency: str | None = strawberry.field(default=None, description=_CURRENCY)
     dry_run: bool = strawberry.field(default=False, description=_DRY_RUN)
+    quote_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Only for a receiving wallet in another currency (QUOTE_REQUIRED without it; QUOTE_MISMATCH on a"
+        " same-currency transfer): the global ID of an FxQuote (fxQuote) selling the paying wallet's currency for the"
+        " receiving wallet's, given to the paying customer (or to you), for fromWalletId if it named a wallet, for"
+        " exactly amount. Used once, at its own rate, in the transfer's write (QUOTE_EXPIRED, QUOTE_ALREADY_USED;"
+        " a dry run leaves it unused). The fee is the transfer fee (feeQuote) plus the quote's fee.",
+    )
 
 
 @strawberry.input(description="Which wallet pays money out of the wallet system, how much, under which idempotency key.")
@@ -132,7 +143,8 @@ class TransferCreatePayload:
         description=f"{_REFUSALS} Codes: VALIDATION, INVALID_AMOUNT, UNSUPPORTED_CURRENCY, NOT_FOUND, SAME_WALLET,"
         " CURRENCY_MISMATCH, WALLET_NOT_ACTIVE, INSUFFICIENT_FUNDS, LIMIT_EXCEEDED, KYC_REQUIRED, COMPLIANCE_HOLD,"
         " STEP_UP_REQUIRED, IDEMPOTENCY_CONFLICT. A customer token learns only WALLET_NOT_ACTIVE for any refusal"
-        " about the receiving customer."
+        " about the receiving customer. Between two currencies also QUOTE_REQUIRED, QUOTE_MISMATCH, QUOTE_EXPIRED,"
+        " QUOTE_ALREADY_USED; a quote's NOT_FOUND names quoteId."
     )
 
 
@@ -238,8 +250,8 @@ class LedgerMutations:
 
     @strawberry.mutation(
         permission_classes=requires("transactions:write"),
-        description="Move money between two of your customers' wallets in one currency; the payer pays amount plus"
-        " fee. Needs transactions:write (a partner token, or a customer token paying from its own wallet; staff are"
+        description="Move money between two of your customers' wallets in one currency, or at an FX quote (quoteId)"
+        " to a wallet in another currency; the payer pays amount plus fee. Needs transactions:write (a partner token, or a customer token paying from its own wallet; staff are"
         " FORBIDDEN). Idempotent by idempotencyKey.",
     )
     async def transfer_create(
@@ -250,12 +262,13 @@ class LedgerMutations:
     ) -> TransferCreatePayload:
         model, errors = await attempt(
             info,
-            posting.post_transfer(
+            fx_transfers.create_transfer(
                 principal=info.context.principal,
                 from_wallet_id=global_id_to_uuid(input.from_wallet_id, "Wallet"),
                 to_wallet_id=global_id_to_uuid(input.to_wallet_id, "Wallet"),
                 amount=input.amount, idempotency_key=input.idempotency_key, memo=input.memo, currency=input.currency,
-                audit=audit_note(info), dry_run=input.dry_run,
+                quote_id=global_id_to_uuid(input.quote_id, "FxQuote") if input.quote_id is not None else None,
+                quote_named=input.quote_id is not None, audit=audit_note(info), dry_run=input.dry_run,
             ), dry_run=input.dry_run,
         )
         return TransferCreatePayload(transaction=_tx(model), user_errors=errors)

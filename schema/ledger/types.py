@@ -83,7 +83,8 @@ class Entry:
 )
 class Transaction(Node):
     kind: TransactionKind = strawberry.field(
-        description="What the transaction did: TOP_UP, TRANSFER, WITHDRAWAL or SWEEP (the mutation that made it)."
+        description="What the transaction did, after the mutation that made it (TransactionKind lists every kind:"
+        " TOP_UP, TRANSFER, WITHDRAWAL, PAYMENT, REFUND, FX_CONVERSION, REVERSAL, RAIL_RETURN, SWEEP, ...)."
     )
     status: TransactionStatus = strawberry.field(
         description="POSTED (money moved), HELD for compliance review (funds reserved, nothing moved yet) or REJECTED"
@@ -101,8 +102,8 @@ class Transaction(Node):
     )
     buy_amount: Money | None = strawberry.field(
         default=None,
-        description="An FX_CONVERSION only (walletConvert): what the receiving wallet got, in its currency; amount (and"
-        " fee) are then in the currency sold. Null for every other kind.",
+        description="An FX_CONVERSION (walletConvert) or a cross-currency TRANSFER (transferCreate with quoteId): what"
+        " the receiving wallet got, in its currency; amount (and fee) are then in the currency sold. Null otherwise.",
     )
     fee_breakdown: JSON | None = strawberry.field(
         description="How the fee was computed, as untyped JSON: the rule (rule_id is its global ID) and its terms.",

@@ -72,14 +72,15 @@ async def ensure_usage_row(customer_id: uuid.UUID, currency: str) -> None:
     USAGE_ROWS.put((customer_id, currency), True)
 
 
-def _cross_border(pack: Pack, sender_country: str, receiver_country: str) -> bool:
+def is_cross_border(pack: Pack, sender_country: str, receiver_country: str) -> bool:
     """Different countries, unless the pack lists both (a single market such as the EU's)."""
     if sender_country == receiver_country:
         return False
     return not (sender_country in pack.countries and receiver_country in pack.countries)
 
 
-def _clear(standing: Standing, field_name: str) -> None:
+def check_clear(standing: Standing, field_name: str) -> None:
+    """COMPLIANCE_HOLD unless the customer's screening is clear: a held customer neither sends nor receives."""
     if standing.screening_status != ScreeningStatus.CLEAR.value:
         raise ComplianceHold(
             "the customer is held for compliance review: nothing moves until the bank resolves it", field=[field_name]
@@ -96,7 +97,7 @@ async def check_compliance(
     outgoing, max_balance, expected = None, {}, {}
     if source is not None:
         sender = known[source.customer_id]
-        _clear(sender, from_field)
+        check_clear(sender, from_field)
         pack = await pack_for_country(sender.country)
         tier = pack.tier_for(sender.kyc_tier)
         # The tier's limits, lowered where the customer set lower ones itself: one set of caps, checked below
@@ -106,14 +107,14 @@ async def check_compliance(
             currency=currency, keys=period_keys(pack, at), limits=limits, tier=tier, jurisdiction=pack.jurisdiction,
         )
         check_single(outgoing, amount_minor)
-        if target is not None and _cross_border(pack, sender.country, known[target.customer_id].country) and not tier.cross_border:
+        if target is not None and is_cross_border(pack, sender.country, known[target.customer_id].country) and not tier.cross_border:
             raise KycRequired(f"{tier.name} ({pack.jurisdiction}) does not allow cross-border transfers", field=[from_field])
         expected[source.account_id] = sender.kyc_tier
         if not dry_run:  # a dry run reads a missing usage row as nothing used yet (services.ledger.dry_run)
             await ensure_usage_row(sender.customer_id, currency)
     if target is not None:
         receiver = known[target.customer_id]
-        _clear(receiver, to_field)
+        check_clear(receiver, to_field)
         pack = await pack_for_country(receiver.country)
         limits = tier_limits(pack, pack.tier_for(receiver.kyc_tier), currency, field=to_field)
         max_balance[target.account_id] = limits.max_balance

@@ -13,15 +13,16 @@ A conversion is never HELD: it posts or is refused.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from models.enums import ScreeningStatus, TransactionKind
 from services.compliance.limits import tier_limits
 from services.compliance.policies import pack_for_country
-from services.compliance.posting_checks import ComplianceCheck
+from services.compliance.posting_checks import ComplianceCheck, check_clear, check_compliance, is_cross_border
 from services.compliance.standing import standings
 from services.db.wallet_rows import LockedWallet
-from services.errors import ComplianceHold, QuoteMismatch
+from services.errors import ComplianceHold, KycRequired, QuoteMismatch
 
 
 async def check_conversion(
@@ -46,3 +47,31 @@ async def check_conversion(
         sender_customer_id=None, outgoing=None, max_balance={target.account_id: limits.max_balance},
         expected_tier=tiers, subject_customer_id=source.customer_id, subject_wallet_id=source.wallet_id,
     )
+
+
+async def check_cross_currency_transfer(
+    *, kind: TransactionKind, source: LockedWallet | None, target: LockedWallet | None, amount_minor: int,
+    currency: str, at: datetime, from_field: str, to_field: str, dry_run: bool = False,
+) -> ComplianceCheck:
+    """A transfer to a wallet in another currency (services.fx.transfers): every transfer check, in the sell currency.
+
+    Limits, cross-border rules and AML count the amount sold, as for any transfer; only the receiving wallet's
+    tier (must cover) and maximum balance are in the currency it holds, the buy currency (LIMIT_EXCEEDED).
+    """
+    if kind is not TransactionKind.TRANSFER or source is None or target is None:
+        raise AssertionError("check_cross_currency_transfer is for TRANSFER postings between two wallets")
+    # The sender's side exactly as for any transfer (limits, AML, VELOCITY on the locked usage row), in the sell
+    # currency. The receiver's side is checked here: its tier need not cover the currency it never holds.
+    check = await check_compliance(kind=kind, source=source, target=None, amount_minor=amount_minor,
+                                   currency=currency, at=at, from_field=from_field, to_field=to_field, dry_run=dry_run)
+    known = await standings([source.customer_id, target.customer_id])
+    sender, receiver = known[source.customer_id], known[target.customer_id]
+    check_clear(receiver, to_field)
+    sender_pack = await pack_for_country(sender.country)
+    if is_cross_border(sender_pack, sender.country, receiver.country) and not sender_pack.tier_for(sender.kyc_tier).cross_border:
+        raise KycRequired(f"{sender_pack.tier_for(sender.kyc_tier).name} ({sender_pack.jurisdiction}) does not allow"
+                          " cross-border transfers", field=[from_field])
+    pack = await pack_for_country(receiver.country)
+    limits = tier_limits(pack, pack.tier_for(receiver.kyc_tier), target.currency, field=to_field)
+    return replace(check, max_balance={target.account_id: limits.max_balance},
+                   expected_tier={**check.expected_tier, target.account_id: receiver.kyc_tier})

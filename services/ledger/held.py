@@ -47,7 +47,9 @@ async def decide_held_transaction(conn: BaseDBAsyncClient, transaction_id: uuid.
     if claimed != 1:
         raise CaseStateConflict("the transaction was already decided through another alert", field=[field])
     txn = (await fetch(conn, "SELECT * FROM ledger_transaction WHERE id = $1", [transaction_id]))[0]
-    legs = [Leg(account_id=int(a), amount_minor=int(m), currency=str(txn["currency"])) for a, m in _json(txn["held_legs"])]
+    # A cross-currency transfer's held legs name each leg's currency (services.ledger.plan held_legs).
+    legs = [Leg(account_id=int(leg[0]), amount_minor=int(leg[1]), currency=str(leg[2] if len(leg) > 2 else txn["currency"]))
+            for leg in _json(txn["held_legs"])]
     sender = await _sender_usage_key(conn, txn)
     if decision == REJECT and sender is not None:
         # The posting path's lock order: the sender's usage row, then the
@@ -79,6 +81,7 @@ async def decide_held_transaction(conn: BaseDBAsyncClient, transaction_id: uuid.
                 transaction_id=transaction_id, kind=str(txn["kind"]), currency=str(txn["currency"]),
                 amount_minor=int(txn["amount_minor"]), fee_minor=int(txn["fee_minor"]),
                 from_wallet_id=txn["from_wallet_id"], to_wallet_id=txn["to_wallet_id"],
+                buy_amount_minor=txn["buy_amount_minor"], buy_currency=txn["buy_currency"],
             ),
             using_db=conn,
         )
@@ -109,7 +112,7 @@ async def _post_held_legs(
         if row is None:
             continue  # a system account: its balance is the sum of its entries
         if check_movable:
-            await _check_still_movable(row, txn, leg.amount_minor, field)
+            await _check_still_movable(row, txn, leg.amount_minor, field, currency=leg.currency)
         changes[leg.account_id] = changes.get(leg.account_id, 0) + leg.amount_minor
     await apply_balance_changes(conn, changes)
     await Entry.bulk_create(
@@ -122,7 +125,8 @@ async def _post_held_legs(
     )
 
 
-async def _check_still_movable(row: dict[str, Any], txn: dict[str, Any], amount_minor: int, field: str) -> None:
+async def _check_still_movable(row: dict[str, Any], txn: dict[str, Any], amount_minor: int, field: str,
+                               currency: str | None = None) -> None:
     """A release is a posting, not an exception: the wallet must still be active, clear and within its tier."""
     # A wallet frozen since the hold neither sends nor receives: compliance
     # rejects the transaction, or unfreezes the wallet first.
@@ -138,8 +142,10 @@ async def _check_still_movable(row: dict[str, Any], txn: dict[str, Any], amount_
         # The receiver's tier still caps its balance.
         pack = await pack_for_country(row["country"])
         tier = pack.tier_for(int(row["kyc_tier"]))
-        limits = tier_limits(pack, tier, txn["currency"], field=field)  # KYC_REQUIRED if no longer covered
-        check_max_balance(limits.max_balance, txn["currency"], int(row["balance_minor"]) + amount_minor, field=field)
+        # In the wallet's own currency: a cross-currency transfer's receiver holds the buy currency.
+        held_in = currency or str(txn["currency"])
+        limits = tier_limits(pack, tier, held_in, field=field)  # KYC_REQUIRED if no longer covered
+        check_max_balance(limits.max_balance, held_in, int(row["balance_minor"]) + amount_minor, field=field)
 
 
 async def _sender_usage_key(conn: BaseDBAsyncClient, txn: dict[str, Any]) -> tuple[uuid.UUID, str] | None:

@@ -84,6 +84,9 @@ class PostingPlan:
     @property
     def held_legs(self) -> list[list[int]]:
         """The legs a held posting will post on release: [[account id, signed amount], ...]."""
+        if not self.single_currency:
+            # A cross-currency transfer's legs are in two currencies: each leg keeps its own (services.ledger.held).
+            return [[leg.account_id, leg.amount_minor, leg.currency] for leg in self.legs]  # type: ignore[list-item]
         return [[leg.account_id, leg.amount_minor] for leg in self.legs]
 
 
@@ -121,6 +124,10 @@ def _top_up(i: PlanInputs) -> list[Leg]:
 
 def _transfer(i: PlanInputs) -> list[Leg]:
     assert i.source is not None and i.target is not None
+    if i.fx is not None:
+        # A transfer to a wallet in another currency (services.fx.transfers): the conversion's own legs, through the
+        # FX position accounts and FX revenue, so there is one FX posting path.
+        return _fx_conversion(i)
     return move(debit_account_id=i.source.account_id, credit_account_id=i.target.account_id,
                 amount_minor=i.amount_minor, currency=i.currency)
 

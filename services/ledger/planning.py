@@ -18,7 +18,7 @@ from models.enums import AccountKind, TransactionKind
 from services.compliance.posting_checks import check_compliance
 from services.compliance.sweep_checks import check_reversal, check_sweep
 from services.compliance.strong_auth_check import check_strong_authentication
-from services.fx.compliance import check_conversion
+from services.fx.compliance import check_conversion, check_cross_currency_transfer
 from services.db.wallet_rows import wallet_facts, wallet_facts_of
 from services.fees.charging import NO_FEE, Fee, fee_for
 from services.fees.merchant_fee import merchant_fee_for
@@ -48,7 +48,8 @@ async def _bank_accounts(checked: CheckedRequest, fee: Fee, merchant_fee: Fee, p
     sandbox = None
     # A payment's partners share one environment (a sandbox code is never payable with live money), so the
     # caller's tells whether the bank's side is real or test money.
-    if needs_bank_side(kind, fee.fee_minor or merchant_fee.fee_minor) and await is_sandbox_partner(partner_id):
+    # (A cross-currency transfer's other side is the FX position, as a conversion's: services.fx.transfers.)
+    if (needs_bank_side(kind, fee.fee_minor or merchant_fee.fee_minor) or checked.req.fx is not None) and await is_sandbox_partner(partner_id):
         sandbox = await sandbox_account_id(partner_id, currency)
     settlement = None
     if needs_settlement(kind):
@@ -155,6 +156,9 @@ async def plan_posting(principal: Principal, checked: CheckedRequest) -> Posting
              TransactionKind.RAIL_RETURN: check_reversal,
              # A conversion between one customer's own wallets is not an outgoing payment (services.fx.compliance).
              TransactionKind.FX_CONVERSION: check_conversion}.get(req.kind, check_compliance)
+    if req.fx is not None and req.kind is TransactionKind.TRANSFER:
+        # A transfer to a wallet in another currency: a transfer's checks, the receiver's in its own currency.
+        check = check_cross_currency_transfer
     compliance = await check(
         kind=req.kind, source=source, target=target, amount_minor=amount_minor, currency=currency,
         at=clock.now(), from_field=req.from_field, to_field=req.to_field, dry_run=req.dry_run,

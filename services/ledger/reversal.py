@@ -62,6 +62,10 @@ async def reverse_transaction(
         # Its entries are in two currencies at a rate that has moved since: the customer converts back at a new quote.
         raise TransactionNotReversible("an FX conversion is not reversed: convert back at a new quote",
                                        field=["transactionId"])
+    if original.buy_currency is not None:
+        # A cross-currency transfer (services.fx.transfers): the same, in two currencies at a quote's rate.
+        raise TransactionNotReversible("a cross-currency transfer is not reversed: send it back at a new quote",
+                                       field=["transactionId"])
     entries = tuple(await Entry.filter(transaction_id=original.id).order_by("id").values_list("account_id", "amount_minor"))
     partners = dict(await Wallet.filter(
         id__in=[w for w in (original.from_wallet_id, original.to_wallet_id) if w]).values_list("id", "partner_id"))  # type: ignore[attr-defined]

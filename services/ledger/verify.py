@@ -107,19 +107,22 @@ async def verify_ledger(*, max_problems: int = 100) -> LedgerReport:
         (
             "{kind} transaction {id} has entries in {n} currencies",
             "SELECT t.id AS id, t.kind AS kind, COUNT(DISTINCT e.currency) AS n FROM ledger_transaction t"
-            " JOIN ledger_entry e ON e.transaction_id = t.id WHERE t.kind <> 'FX_CONVERSION'"
+            " JOIN ledger_entry e ON e.transaction_id = t.id WHERE t.kind <> 'FX_CONVERSION' AND t.buy_currency IS NULL"
             " GROUP BY t.id, t.kind HAVING COUNT(DISTINCT e.currency) > 1",
         ),
         (
             "FX conversion {id} has no buy side in another currency",
             "SELECT id FROM ledger_transaction WHERE kind = 'FX_CONVERSION' AND (buy_currency IS NULL"
-            " OR buy_amount_minor IS NULL OR buy_amount_minor <= 0 OR buy_currency = currency)",
+            " OR buy_amount_minor IS NULL OR buy_amount_minor <= 0 OR buy_currency = currency)"
+            # A cross-currency transfer (services.fx.transfers) is a TRANSFER with a buy side: the same rules.
+            " OR (buy_currency IS NOT NULL AND (buy_amount_minor IS NULL OR buy_amount_minor <= 0 OR buy_currency = currency))",
         ),
         (
             "FX conversion {id} has no entry on an FX position account in {currency}",
             "SELECT c.id AS id, c.currency AS currency FROM (SELECT id, currency FROM ledger_transaction"
-            "  WHERE kind = 'FX_CONVERSION' AND status = 'POSTED' UNION ALL SELECT id, buy_currency FROM ledger_transaction"
-            "  WHERE kind = 'FX_CONVERSION' AND status = 'POSTED' AND buy_currency IS NOT NULL) c"
+            "  WHERE (kind = 'FX_CONVERSION' OR buy_currency IS NOT NULL) AND status = 'POSTED' UNION ALL"
+            "  SELECT id, buy_currency FROM ledger_transaction"
+            "  WHERE (kind = 'FX_CONVERSION' OR buy_currency IS NOT NULL) AND status = 'POSTED' AND buy_currency IS NOT NULL) c"
             " WHERE NOT EXISTS (SELECT 1 FROM ledger_entry e JOIN account a ON a.id = e.account_id"
             "  WHERE e.transaction_id = c.id AND e.currency = c.currency AND a.kind IN ('FX_POSITION', 'SANDBOX'))",
         ),
@@ -146,10 +149,15 @@ async def _held_problems(conn: Any) -> list[str]:
     for row in rows:
         legs = row["held_legs"]
         legs = json.loads(legs) if isinstance(legs, str) else legs
-        if not legs or sum(int(amount) for _, amount in legs) != 0:
+        # A cross-currency transfer's held legs carry their currency as a third element: each currency balances.
+        sums: dict[str, int] = {}
+        for leg in legs or []:
+            currency = str(leg[2]) if len(leg) > 2 else ""
+            sums[currency] = sums.get(currency, 0) + int(leg[1])
+        if not legs or any(sums.values()):
             problems.append(f"held transaction {row['id']} has legs that do not balance")
             continue
-        pays = -sum(int(amount) for account, amount in legs if row["payer"] is not None and int(account) == int(row["payer"]))
+        pays = -sum(int(leg[1]) for leg in legs if row["payer"] is not None and int(leg[0]) == int(row["payer"]))
         if int(row["hold_minor"]) != max(pays, 0):
             problems.append(f"held transaction {row['id']} reserves {row['hold_minor']} but its payer pays {pays}")
     return problems

@@ -229,7 +229,8 @@ async def test_currency_mismatch(clients):
     cny, other_cny = await _funded(partner, "CNY", "50.00")
     usd = (await partner.open_wallet("USD"))["id"]
     before = await snapshot(partner, [cny, other_cny, usd])
-    _refused(await partner.transfer(cny, usd, "1.00"), "CURRENCY_MISMATCH", ["toWalletId"])
+    # A transfer into another currency needs an FX quote (issue 14): refused before anything moves.
+    _refused(await partner.transfer(cny, usd, "1.00"), "QUOTE_REQUIRED", ["quoteId"])
     _refused(await _mutate(partner, TOP_UP, "walletTopUp", {"walletId": cny, "amount": "1.00", "currency": "USD"}),
              "CURRENCY_MISMATCH", ["currency"])
     _refused(await _mutate(partner, WITHDRAW, "withdrawalCreate", {"walletId": cny, "amount": "1.00", "currency": "EUR"}),
