@@ -19,6 +19,7 @@ parameters. SQL fragments use `$1..$n` for their own values.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import uuid
@@ -73,10 +74,20 @@ class RowInsert:
     names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        names = tuple(c[0] for c in self.columns)
-        if not all(_NAME.match(n) for n in (self.table, *names)):
-            raise ValueError(f"not a table or column name in an insert into {self.table!r}")
-        object.__setattr__(self, "names", names)
+        object.__setattr__(self, "names", _checked_names(self.table, tuple(c[0] for c in self.columns)))
+
+    @property
+    def shape(self) -> tuple[str, tuple[str, ...], tuple[str | None, ...], bool]:
+        """What the insert's SQL text depends on (not its values): the key its text is cached under."""
+        return self.table, self.names, tuple(c[2] for c in self.columns), self.only_if_posted
+
+
+@functools.lru_cache(maxsize=256)
+def _checked_names(table: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The column names, once checked to be plain SQL names with the table's (a few shapes exist: cached)."""
+    if not all(_NAME.match(n) for n in (table, *names)):
+        raise ValueError(f"not a table or column name in an insert into {table!r}")
+    return names
 
 
 def event_insert(
@@ -87,10 +98,13 @@ def event_insert(
     if type not in CATALOGUE or CATALOGUE[type].reserved or CATALOGUE[type].internal:
         raise ValueError(f"{type!r} is not a partner event a posting may write")
     check_payload(type, payload)
+    # Every column carries its PostgreSQL type, so that consecutive events of one posting are written by one
+    # multi-row insert (see insert_ctes: VALUES rows would otherwise type their parameters as text).
     return RowInsert(table="domain_event", only_if_posted=only_if_posted, columns=(
-        ("partner_id", partner_id, None), ("type", type, None), ("object_type", object_type, None),
-        ("object_id", str(object_id), None), ("payload", json.dumps(payload), "jsonb"), ("occurred_at", at, None),
-        ("tx", 0, None),  # PostgreSQL's trigger sets the writing transaction's id; SQLite keeps 0 (outbox_position)
+        ("partner_id", partner_id, "uuid"), ("type", type, "text"), ("object_type", object_type, "text"),
+        ("object_id", str(object_id), "text"), ("payload", json.dumps(payload), "jsonb"),
+        ("occurred_at", at, "timestamptz"),
+        ("tx", 0, "bigint"),  # PostgreSQL's trigger sets the writing transaction's id; SQLite keeps 0 (outbox_position)
     ))
 
 
@@ -122,15 +136,44 @@ def _bound(value: Any, transaction_id: uuid.UUID) -> Any:
     return transaction_id if value is TRANSACTION_ID else value
 
 
+def _batches(inserts: tuple[RowInsert, ...]) -> list[tuple[RowInsert, ...]]:
+    """The inserts in their order, consecutive rows of one shape whose every column is typed taken together
+    (one multi-row INSERT writes them, in the same order and so with the same ids, as one insert each would)."""
+    batches: list[tuple[RowInsert, ...]] = []
+    for row in inserts:
+        last = batches[-1] if batches else None
+        if last and last[0].shape == row.shape and all(c[2] for c in row.columns):
+            batches[-1] = (*last, row)
+        else:
+            batches.append((row,))
+    return batches
+
+
+@functools.lru_cache(maxsize=256)
+def _cte_template(n: int, shape: tuple[str, tuple[str, ...], tuple[str | None, ...], bool], rows: int) -> str:
+    """PostgreSQL: the text of side_<n> for `rows` rows of one shape, `{}` standing for each value's parameter."""
+    table, names, casts, only_if_posted = shape
+    held = " AND NOT d.hold" if only_if_posted else ""
+    row = ", ".join("{}" + (f"::{cast}" if cast else "") for cast in casts)
+    if rows == 1:
+        return f", side_{n} AS (INSERT INTO {table} ({', '.join(names)}) SELECT {row} FROM ok, decide d WHERE ok.passes{held})"
+    # Several rows: typed VALUES, in the order one CTE each gave them. PostgreSQL runs a statement's data-modifying
+    # CTEs that nothing reads last-listed first, so those rows took their ids (their outbox positions) from the
+    # last to the first: ORDER BY side_row DESC keeps exactly that.
+    listed = ", ".join(f"({row}, {i})" for i in range(rows))
+    columns = ", ".join(f"v.{name}" for name in names)
+    return (f", side_{n} AS (INSERT INTO {table} ({', '.join(names)}) SELECT {columns}"
+            f" FROM (VALUES {listed}) AS v({', '.join(names)}, side_row), ok, decide d"
+            f" WHERE ok.passes{held} ORDER BY v.side_row DESC)")
+
+
 def insert_ctes(inserts: tuple[RowInsert, ...], param: Callable[[Any], str], transaction_id: uuid.UUID) -> str:
-    """PostgreSQL: one CTE per insert, writing only when the posting passes (and is not held, if so marked)."""
+    """PostgreSQL: the inserts' CTEs (one per batch, see _batches), writing only when the posting passes (and is
+    not held, if so marked). The text depends only on the inserts' shapes: built once per shape, then cached."""
     parts = []
-    for n, row in enumerate(inserts):
-        values = ", ".join(param(_bound(value, transaction_id)) + (f"::{cast}" if cast else "")
-                           for _, value, cast in row.columns)
-        held = " AND NOT d.hold" if row.only_if_posted else ""
-        parts.append(f", side_{n} AS (INSERT INTO {row.table} ({', '.join(row.names)}) SELECT {values}"
-                     f" FROM ok, decide d WHERE ok.passes{held})")
+    for n, batch in enumerate(_batches(inserts)):
+        template = _cte_template(n, batch[0].shape, len(batch))
+        parts.append(template.format(*(param(_bound(value, transaction_id)) for row in batch for _, value, _ in row.columns)))
     return "".join(parts)
 
 
@@ -159,12 +202,19 @@ async def inserts_on_sqlite(
     conn: BaseDBAsyncClient, inserts: tuple[RowInsert, ...], *, held: bool, transaction_id: uuid.UUID,
 ) -> None:
     """SQLite: the posting's side inserts, inside its transaction."""
-    for row in inserts:
-        if row.only_if_posted and held:
+    for batch in _batches(inserts):
+        if batch[0].only_if_posted and held:
             continue
-        placeholders = ", ".join(f"${i + 1}" for i in range(len(row.columns)))
-        await execute(conn, f"INSERT INTO {row.table} ({', '.join(row.names)}) VALUES ({placeholders})",
-                      [_sqlite_value(_bound(value, transaction_id)) for _, value, _ in row.columns])
+        await execute(conn, _sqlite_insert(batch[0].table, batch[0].names, len(batch)),
+                      [_sqlite_value(_bound(value, transaction_id)) for row in batch for _, value, _ in row.columns])
+
+
+@functools.lru_cache(maxsize=256)
+def _sqlite_insert(table: str, names: tuple[str, ...], rows: int) -> str:
+    """SQLite: one INSERT of `rows` rows (rowids follow the listed order)."""
+    width = len(names)
+    listed = ", ".join("(" + ", ".join(f"${r * width + i + 1}" for i in range(width)) + ")" for r in range(rows))
+    return f"INSERT INTO {table} ({', '.join(names)}) VALUES {listed}"
 
 
 async def claim_holds(conn: BaseDBAsyncClient, claim: RowClaim | None) -> bool:
