@@ -23,6 +23,7 @@ from api.middleware import RequestMiddleware
 from api.oauth import token_endpoint
 from api.rate_limit import build_limiter
 from api.staff_login import login_endpoint
+from api.statements import statement_file
 from api.settings import Settings, load_settings
 from api.state import AppState
 from schema.build import build_schema, schema
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True, cha
             Route("/auth/login", login_endpoint, methods=["POST"]),
             Route("/.well-known/jwks.json", jwks, methods=["GET"]),
             Route("/rails/{rail}/callback", rail_callback, methods=["POST"]),
+            Route("/statements/{wallet_file}", statement_file, methods=["GET"]),  # {walletId}.csv or .pdf
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),

@@ -16,6 +16,9 @@ from models.limit_usage import LimitUsage
 from models.merchant import Merchant, PaymentRequest
 from models.payment import Payment, PaymentAuthorization, Refund
 from models.payment_code import PaymentCode, PaymentCodeMiss
+from models.points import (
+    PointsAccount, PointsClawback, PointsEarnRule, PointsLot, PointsProgram, PointsRedemption,
+)
 from models.partner import ApiClient, Partner
 from models.rail import RailCallback, RailTransfer, SimulatedRailEvent
 from models.reconciliation import ReconciliationException, SettlementFile
@@ -60,6 +63,12 @@ __all__ = [
     "PaymentCode",
     "PaymentCodeMiss",
     "PaymentRequest",
+    "PointsAccount",
+    "PointsClawback",
+    "PointsEarnRule",
+    "PointsLot",
+    "PointsProgram",
+    "PointsRedemption",
     "Refund",
     "RevokedToken",
     "SigningKey",

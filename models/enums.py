@@ -63,6 +63,12 @@ class AccountKind(str, Enum):
     SANDBOX = "SANDBOX"  # one sandbox partner's test money in one currency: the bank's side of its postings
     FX_POSITION = "FX_POSITION"  # the bank's position in one currency: the other side of FX conversions (services.fx)
     FX_REVENUE = "FX_REVENUE"  # what the FX spread earns the bank, in the currency bought (services.fx)
+    # Points programmes (services.points): the unit's source, customers' points, and the two sinks, so that
+    # issued = outstanding + redeemed + expired per programme (a points unit is a ledger "currency" with no decimals).
+    POINTS_ISSUANCE = "POINTS_ISSUANCE"
+    POINTS = "POINTS"
+    POINTS_REDEEMED = "POINTS_REDEEMED"
+    POINTS_EXPIRED = "POINTS_EXPIRED"
 
 
 class TransactionKind(str, Enum):
@@ -76,6 +82,11 @@ class TransactionKind(str, Enum):
     REVERSAL = "REVERSAL"  # the exact opposite of a posted transaction, by bank staff (transactionReverse)
     RAIL_RETURN = "RAIL_RETURN"  # a settled rail top-up or withdrawal returned by the bank (services.rails.outcomes)
     FX_CONVERSION = "FX_CONVERSION"  # one customer's wallet to its wallet in another currency at a quote (walletConvert)
+    # Points programmes (services.points): legs in the programme's points unit only, between its accounts.
+    POINTS_EARN = "POINTS_EARN"
+    POINTS_CLAWBACK = "POINTS_CLAWBACK"
+    POINTS_REDEEM = "POINTS_REDEEM"
+    POINTS_EXPIRY = "POINTS_EXPIRY"
 
 
 class TransactionStatus(str, Enum):

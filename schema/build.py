@@ -32,6 +32,7 @@ from schema.ledger.reversal import ReversalMutations
 from schema.payments.authorizations import AuthorizationMutations, AuthorizationQueries
 from schema.payments.operations import PaymentMutations, PaymentQueries
 from schema.payment_codes.operations import PaymentCodeMutations
+from schema.points.operations import PointsMutations
 from schema.audit.operations import AuditQueries
 from schema.events.operations import EventQueries
 from schema.fees.operations import FeeMutations, FeeQueries
@@ -40,6 +41,7 @@ from schema.kyc.operations import KycMutations, KycQueries
 from schema.partners.operations import PartnerMutations, PartnerQueries
 from schema.reconciliation.operations import ReconciliationMutations, ReconciliationQueries
 from schema.staff.operations import StaffMutations, StaffQueries
+from schema.statements.operations import StatementQueries
 from schema.subscriptions.operations import Subscription
 from schema.tokens.operations import TokenMutations
 from schema.viewer import ViewerQueries
@@ -65,7 +67,7 @@ _LIMIT_RULES = [
 )
 class Query(ViewerQueries, CustomerQueries, WalletQueries, LedgerQueries, PartnerQueries, AuditQueries, FeeQueries, AmlQueries,
             KycQueries, ComplianceQueries, StaffQueries, EventQueries, WebhookQueries, MerchantQueries,
-            PaymentQueries, AuthorizationQueries, FundingQueries, FxQueries, ReconciliationQueries):
+            PaymentQueries, AuthorizationQueries, FundingQueries, FxQueries, ReconciliationQueries, StatementQueries):
     pass
 
 
@@ -78,6 +80,7 @@ class Mutation(CustomerMutations, WalletMutations, LedgerMutations, TokenMutatio
                KycMutations, ComplianceMutations, StrongAuthMutations, StaffMutations, CustomerAccountMutations,
                WalletAccountMutations, SandboxMutations, WebhookMutations, MerchantMutations,
                PaymentMutations, AuthorizationMutations, ReversalMutations, PaymentCodeMutations, FundingMutations,
+               PointsMutations,  # issue 15: points programmes (schema.points)
                FxMutations, ReconciliationMutations):
     pass
 

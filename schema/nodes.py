@@ -34,6 +34,7 @@ from schema.rails.types import RailTransfer
 from schema.reconciliation.types import ReconciliationException
 from schema.funding.types import BankAccount, Card
 from schema.fx.types import FxQuote, FxRate
+from schema.points.types import PointsEarnRule, PointsProgram
 from services.fx import queries as fx_queries
 from services.funding import queries as funding_queries
 from schema.partners.types import ApiClient, Partner
@@ -55,6 +56,7 @@ from services.partners import queries as partner_queries
 from services.payments import authorizations
 from services.payments import queries as payment_queries
 from services.payment_codes import issuing as payment_code_issuing
+from services.points import queries as points_queries
 from services.webhooks import deliveries as webhook_deliveries, endpoints as webhook_endpoints
 
 MAX_NODES = 100  # nodes(ids:) answers at most this many IDs per call
@@ -228,6 +230,15 @@ async def _fx_quote(info: Info, object_id: uuid.UUID) -> Node | None:
     return FxQuote.from_record(await fx_queries.get_quote(principal=info.context.principal, quote_id=object_id))
 
 
+async def _points_program(info: Info, object_id: uuid.UUID) -> Node | None:
+    return PointsProgram.from_record(await points_queries.get_program(principal=info.context.principal,
+                                                                      program_id=object_id))
+
+
+async def _points_rule(info: Info, object_id: uuid.UUID) -> Node | None:
+    return PointsEarnRule.from_record(await points_queries.get_rule(principal=info.context.principal, rule_id=object_id))
+
+
 async def _card(info: Info, object_id: uuid.UUID) -> Node | None:
     return Card.from_record(await funding_queries.get_card(principal=info.context.principal, card_id=object_id))
 
@@ -265,6 +276,9 @@ NODE_KINDS: dict[str, NodeKind] = {
     "ReconciliationException": NodeKind("reconciliation:read", uuid.UUID, _reconciliation_exception),  # staff only
     "FxRate": NodeKind("fees:read", uuid.UUID, _fx_rate),  # the bank's own: every partner and staff
     "FxQuote": NodeKind("transactions:read", uuid.UUID, _fx_quote),  # its partner, its customer's token, staff
+    # Points programmes (issue 15): the partner's own and the bank's; staff any.
+    "PointsProgram": NodeKind("customers:read", uuid.UUID, _points_program),
+    "PointsEarnRule": NodeKind("customers:read", uuid.UUID, _points_rule),
 }
 
 

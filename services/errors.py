@@ -298,6 +298,12 @@ class ReconciliationStateConflict(DomainError):
     code = "INVALID_STATE"
 
 
+class InsufficientPoints(DomainError):
+    """pointsRedeem: the customer holds fewer unexpired points in the programme than asked (nothing moved)."""
+
+    code = "INSUFFICIENT_POINTS"
+
+
 # Keep this last: it collects the codes of every class defined above it.
 ALL_ERROR_CODES = sorted(
     {cls.code for cls in DomainError.__subclasses__()} | {DomainError.code}

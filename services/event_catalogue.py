@@ -233,6 +233,35 @@ _TYPES = (
         PayloadField("currency", FieldKind.STRING, "The currency of the code (the settlement wallet's, ISO 4217)."),
         PayloadField("amount", FieldKind.MONEY, "DYNAMIC: the amount to pay; null for a static code.", optional=True),
     )),
+    # Points programmes (issue 15, services.points): points are a ledger asset; these follow its postings.
+    EventType("points.earned", "A customer earned points on a payment, by the programme's best earn rule (one lot).",
+              "Customer", (
+        CUSTOMER, _id("programId", "PointsProgram", "The points programme."),
+        _id("paymentId", "Payment", "The payment that earned them."),
+        PayloadField("points", FieldKind.INT, "How many points (whole points of the programme's unit)."),
+        PayloadField("expiresAt", FieldKind.STRING, "points.earned: when this lot expires (ISO 8601, UTC)."),
+    )),
+    EventType("points.clawed_back", "Points taken back because their payment was refunded (in proportion) or reversed;"
+              " never below zero.", "Customer", (
+        CUSTOMER, _id("programId", "PointsProgram", "The points programme."),
+        _id("transactionId", "Transaction", "The transaction the event is about."),
+        PayloadField("points", FieldKind.INT, "How many points (whole points of the programme's unit)."),
+        PayloadField("shortfallPoints", FieldKind.INT, "points.clawed_back: the points asked back that the customer"
+                     " had already spent (not taken)."),
+    )),
+    EventType("points.redeemed", "A customer's points were converted into wallet money (pointsRedeem).", "Customer", (
+        CUSTOMER, _id("programId", "PointsProgram", "The points programme."),
+        PayloadField("points", FieldKind.INT, "How many points (whole points of the programme's unit)."),
+        PayloadField("amount", FieldKind.MONEY, "The money credited to the customer's wallet."),
+    )),
+    EventType("points.expired", "A customer's points expired (the sweep, oldest lots first).", "Customer", (
+        CUSTOMER, _id("programId", "PointsProgram", "The points programme."),
+        PayloadField("points", FieldKind.INT, "How many points (whole points of the programme's unit)."),
+    )),
+    *(EventType(f"points_rule.{change}", f"A points earn rule was {change} (pointsEarnRule{verb}).", "PointsEarnRule", (
+        _id("ruleId", "PointsEarnRule", "The earn rule."), _id("programId", "PointsProgram", "The points programme."),
+        PayloadField("version", FieldKind.INT, "points_rule.*: the rule's version after the change."),
+    )) for change, verb in (("created", "Create"), ("updated", "Update"), ("retired", "Retire"))),
     EventType("aml.alert_raised", "An AML rule fired (the bank's own: never shown to a partner).", "AmlAlert", (
         _id("alertId", "AmlAlert", "The alert."),
         PayloadField("rule", FieldKind.STRING, "The rule that fired."),

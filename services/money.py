@@ -46,6 +46,24 @@ def _offered_exponents() -> Mapping[str, int]:
 # Minor-unit exponent of each offered currency (ISO 4217, from the library).
 CURRENCY_EXPONENTS: Mapping[str, int] = _offered_exponents()
 
+# A points programme's unit (services.points.units) is a ledger "currency" with exponent 0 on the programme's own
+# accounts only, written in lower case there ("pts" for the unit PTS): no ISO 4217 code is lower case, so a points
+# unit can never be taken for money, whatever codes ISO adds. Money inputs (parse_amount, normalise_currency)
+# never accept one, so wallets, payments and fees stay ISO-only; only format_amount knows it, so a points
+# transaction or entry can be shown (whole points).
+_POINTS_UNIT_RE = re.compile(r"[a-z]{3,8}")
+
+
+def is_iso_code(code: Any) -> bool:
+    """Whether the code is an ISO 4217 code (offered or not, with or without a minor unit)."""
+    return isinstance(code, str) and code in _ISO_EXPONENTS
+
+
+def is_points_unit(code: Any) -> bool:
+    """Whether the code is a points unit as the ledger writes it: 3-8 lower-case letters, no ISO code upper-cased."""
+    return isinstance(code, str) and _POINTS_UNIT_RE.fullmatch(code) is not None and not is_iso_code(code.upper())
+
+
 # Postings are BIGINT minor units; anything larger cannot be stored exactly.
 MAX_MINOR = 2**63 - 1
 
@@ -104,8 +122,8 @@ def parse_amount(text: str, currency: str, *, field: list[str] | None = None) ->
 
 
 def format_amount(minor: int, currency: str) -> str:
-    """Format minor units as a decimal string with exactly the currency's decimals."""
-    exponent = currency_exponent(currency)
+    """Format minor units as a decimal string with exactly the currency's decimals (a points unit: whole points)."""
+    exponent = 0 if is_points_unit(currency) else currency_exponent(currency)
     sign = "-" if minor < 0 else ""
     digits = str(abs(minor))
     if exponent == 0:

@@ -98,6 +98,11 @@ _describe(
     " receiving what customers sell and paying what they buy.",
     FX_REVENUE="What the FX spread earns the bank, in the currency bought (walletConvert's mid buy amount less the"
     " customer's).",
+    POINTS_ISSUANCE="A points programme's source (issue 15): every point earned is debited from it, in the"
+    " programme's unit.",
+    POINTS="One customer's points in one programme (whole points of the programme's unit).",
+    POINTS_REDEEMED="A points programme's sink for points converted into wallet money (pointsRedeem).",
+    POINTS_EXPIRED="A points programme's sink for points that expired (the expiry sweep).",
 )
 _describe(
     TransactionKind,
@@ -120,6 +125,12 @@ _describe(
     FX_CONVERSION="One customer's wallet to its own wallet in another currency at an FX quote (walletConvert): amount"
     " and fee in the currency sold, buyAmount in the currency bought; each currency balances on its own through the"
     " bank's FX position accounts. Not counted against outgoing limits.",
+    POINTS_EARN="Points earned on a payment: the programme's ISSUANCE account to the customer's POINTS account, in"
+    " the programme's unit (no money moves).",
+    POINTS_CLAWBACK="Points taken back because their payment was refunded or reversed (never below zero).",
+    POINTS_REDEEM="Points converted into money: the customer's POINTS to the programme's REDEEMED account; the money"
+    " is the TRANSFER from the programme's funding wallet written in the same atomic write.",
+    POINTS_EXPIRY="Points expired by the sweep, oldest first: the customer's POINTS to the programme's EXPIRED account.",
 )
 _describe(
     TransactionStatus,

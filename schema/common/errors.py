@@ -41,6 +41,11 @@ class ErrorCode(Enum):
         description="The paying wallet's availableBalance (balance minus holds) is below the amount plus its fee."
         " Wallets never go below zero. The idempotencyKey is not used up: retry once funds arrive.",
     )
+    INSUFFICIENT_POINTS = strawberry.enum_value(
+        "INSUFFICIENT_POINTS",
+        description="pointsRedeem: the customer holds fewer unexpired points in the programme than asked (points"
+        " expired but not yet swept do not count). Nothing moved; the idempotencyKey is not used up.",
+    )
     CURRENCY_MISMATCH = strawberry.enum_value(
         "CURRENCY_MISMATCH",
         description="The wallets of a transfer (or a sweep) hold different currencies, or the currency given is not"

@@ -138,6 +138,8 @@ INHERITS_PARENT_ACCESS: frozenset[str] = frozenset(
     {
         "Viewer", "Partner", "Customer", "Wallet", "Transaction", "Entry", "Money", "UserError", "PageInfo",
         "RailTransfer",  # read through its transaction (transactions:read) or node(id) (transactions:read)
+        # walletStatement (transactions:read): its balances, totals and lines (no Node links, only IDs).
+        "WalletStatement", "StatementLine", "StatementKindTotal", "StatementLineConnection", "StatementLineEdge",
         # FX: reached only through guarded root fields (fxRates, fxRateSet, fxQuote, walletConvert) or node(id).
         "FxQuote", "FxQuotePayload", "FxRate", "FxRateConnection", "FxRateEdge", "FxRateSetPayload",
         "WalletConvertPayload",
@@ -174,6 +176,9 @@ INHERITS_PARENT_ACCESS: frozenset[str] = frozenset(
         "ReconciliationExceptionResolvePayload", "ReconciliationReport", "ReconciliationSide", "ReconciliationFlow",
         "BankAccount", "BankAccountConnection", "BankAccountEdge", "BankAccountPayload",
         "Card", "CardConnection", "CardEdge", "CardPayload",
+        # Points programmes (issue 15): reached through guarded mutations, Customer.points or node(id).
+        "PointsProgram", "PointsEarnRule", "PointsProgramPayload", "PointsEarnRulePayload", "PointsRedeemPayload",
+        "CustomerPoints", "PointsMovementView",
     }
 )
 

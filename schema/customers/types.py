@@ -20,6 +20,7 @@ from schema.loaders import WALLET_PAGE_ARGS, page_key
 
 if TYPE_CHECKING:
     from schema.compliance.types import CustomerLimit
+    from schema.points.types import CustomerPoints
     from schema.wallets.types import Wallet
 
 
@@ -108,6 +109,18 @@ class Customer(Node):
         key = page_key(self._record.id, WALLET_PAGE_ARGS, first=first, after=after, last=last, before=before)
         page = await info.context.loaders.customer_wallets.load(key)
         return Connection.from_page(page, Wallet.from_record)
+
+    @strawberry.field(
+        description="The customer's points in one programme (issue 15): its balance, what expires soon and its"
+        " history. NOT_FOUND for a programme you may not see."
+    )
+    async def points(
+        self, info: Info,
+        program_id: Annotated[strawberry.ID, strawberry.argument(description="The programme (a PointsProgram ID).")],
+    ) -> Annotated["CustomerPoints", strawberry.lazy("schema.points.types")]:
+        from schema.points.operations import customer_points
+
+        return await customer_points(info, self._record.id, program_id)
 
     @strawberry.field(
         description="What the customer's KYC tier allows and what remains of each limit now: in `currency`,"

@@ -122,6 +122,18 @@ class EventData:
     refusal: str | None = strawberry.field(
         description="rail_transfer.return_unrecovered: the error code the return posting was refused with."
     )
+    program_id: strawberry.ID | None = strawberry.field(
+        description=f"points.* and points_rule.*: the points programme ({_ID})."
+    )
+    rule_id: strawberry.ID | None = strawberry.field(description=f"points_rule.*: the earn rule ({_ID}).")
+    points: int | None = strawberry.field(
+        description="points.earned, .clawed_back, .redeemed, .expired: how many whole points."
+    )
+    shortfall_points: int | None = strawberry.field(
+        description="points.clawed_back: the points asked back that the customer had already spent (not taken)."
+    )
+    expires_at: str | None = strawberry.field(description="points.earned: when the lot expires (ISO 8601, UTC).")
+    version: int | None = strawberry.field(description="points_rule.*: the rule's version after the change.")
 
     @classmethod
     def of(cls, event_type: str, payload: dict[str, Any]) -> EventData:

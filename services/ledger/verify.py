@@ -126,6 +126,33 @@ async def verify_ledger(*, max_problems: int = 100) -> LedgerReport:
             " WHERE NOT EXISTS (SELECT 1 FROM ledger_entry e JOIN account a ON a.id = e.account_id"
             "  WHERE e.transaction_id = c.id AND e.currency = c.currency AND a.kind IN ('FX_POSITION', 'SANDBOX'))",
         ),
+        # Points programmes (services.points): each programme's points balance among its own accounts, so
+        # issued (what left its ISSUANCE account) = outstanding (customers' POINTS accounts) + redeemed + expired,
+        # and no customer's points nor either sink is ever below zero.
+        (
+            "points programme {id} does not add up: issued {issued} <> outstanding {outstanding} + redeemed {redeemed}"
+            " + expired {expired}",
+            "SELECT id, issued, outstanding, redeemed, expired FROM (SELECT p.id AS id,"
+            " -COALESCE((SELECT SUM(e.amount_minor) FROM ledger_entry e WHERE e.account_id = p.issuance_account_id), 0)"
+            " AS issued, COALESCE((SELECT SUM(e.amount_minor) FROM ledger_entry e JOIN points_account pa"
+            "  ON pa.account_id = e.account_id WHERE pa.program_id = p.id), 0) AS outstanding,"
+            " COALESCE((SELECT SUM(e.amount_minor) FROM ledger_entry e WHERE e.account_id = p.redeemed_account_id), 0)"
+            " AS redeemed,"
+            " COALESCE((SELECT SUM(e.amount_minor) FROM ledger_entry e WHERE e.account_id = p.expired_account_id), 0)"
+            " AS expired FROM points_program p) totals"
+            " WHERE issued <> outstanding + redeemed + expired OR redeemed < 0 OR expired < 0",
+        ),
+        (
+            "points account {id} is below zero: balance {balance}",
+            "SELECT id, balance_minor AS balance FROM account WHERE kind = 'POINTS' AND balance_minor < 0",
+        ),
+        (
+            "{kind} transaction {id} has an entry on account {account} outside its programme's points accounts",
+            "SELECT t.id AS id, t.kind AS kind, e.account_id AS account FROM ledger_transaction t"
+            " JOIN ledger_entry e ON e.transaction_id = t.id JOIN account a ON a.id = e.account_id"
+            " WHERE t.kind IN ('POINTS_EARN', 'POINTS_CLAWBACK', 'POINTS_REDEEM', 'POINTS_EXPIRY')"
+            " AND a.kind NOT IN ('POINTS', 'POINTS_ISSUANCE', 'POINTS_REDEEMED', 'POINTS_EXPIRED')",
+        ),
     ]
     for template, sql in checks:
         for row in await fetch(conn, sql, []):

@@ -94,7 +94,7 @@ def _side_rows(*, payment_id: uuid.UUID, principal: Principal, request: PaymentR
 def _for_partner(event: RowInsert, partner_id: uuid.UUID | None) -> RowInsert:
     """The same event row written for another partner (a new RowInsert: its names are checked again)."""
     assert event.names[0] == "partner_id"
-    return dataclasses.replace(event, columns=(("partner_id", partner_id, None), *event.columns[1:]))
+    return dataclasses.replace(event, columns=(("partner_id", partner_id, event.columns[0][2]), *event.columns[1:]))
 
 
 async def _checked(principal: Principal, qr_payload: str | None, payment_request_id: uuid.UUID | None, *,
@@ -141,6 +141,8 @@ async def pay(
                            amount_minor=amount_minor, currency=preview.currency) if from_wallet_id else (),
         dry_run=dry_run, subject=f"PaymentRequest:{request.id}",
     ), audit)
+    from services.points.earning import earn_for_payment  # issue 15: after the commit, see services.points.earning
+    await earn_for_payment(txn, payment_id=payment_id, merchant=merchant)
     return await _payment_of(txn, request, payment_id)
 
 

@@ -90,6 +90,8 @@ async def refund(
         inserts=_side_rows(refund_id=refund_id, payment=payment, amount_minor=amount_minor, reason=text),
         dry_run=dry_run, subject=f"Payment:{payment.id}",
     ), audit)
+    from services.points.clawback import claw_back_for_refund  # issue 15: after the commit, see services.points.clawback
+    await claw_back_for_refund(txn, payment)
     if txn.dry_run:
         return RefundRecord(id=refund_id, payment_id=payment.id, partner_id=principal.partner_id,  # type: ignore[arg-type]
                             transaction_id=txn.id, amount_minor=txn.amount_minor, currency=txn.currency, reason=text,

@@ -39,6 +39,7 @@ from services.event_feed import RETENTION_DAYS, WEBHOOK_CURSOR, purge_events
 from services.events import record_domain_event
 from services.payments.authorizations import expire_due
 from services.rails.jobs import run_rail_jobs
+from services.points.jobs import run_points_jobs
 from services.scoping import events_of_partners, of_partner
 from services.outbox_position import Position, after, end_of_final, final, horizon
 from services.webhooks import config
@@ -284,6 +285,8 @@ async def run_forever(*, wire: PayloadConverter, clock: Clock = utc_now, interva
                     await expire_due(now=swept_at)
                     # Rail transfers go to their rail, and the simulated rail's due outcomes come back (services.rails).
                     await run_rail_jobs(now=swept_at)
+                    # Points programmes: due lots expire, reversed payments' points are clawed back (services.points).
+                    await run_points_jobs(now=swept_at)
                 sent = await run_once(client, wire=wire, clock=clock)
             except asyncio.CancelledError:
                 raise

@@ -21,6 +21,7 @@ from tests.api.rail_support import rail_transfer_id
 from tests.api.reconciliation_support import reconciliation_exception_id
 from tests.api.webhook_support import webhook_ids
 from tests.api.test_fx_api import fx_ids
+from tests.api.points_support import points_ids
 from tests.factories import BearerSession, next_id
 
 NODE = "query($id: ID!) { node(id: $id) { __typename id } }"
@@ -81,6 +82,7 @@ async def world(clients, staff):  # noqa: F811 - pytest fixture injection
         "ReconciliationException": await reconciliation_exception_id(),
         **await funding_ids(a, customer["id"]),
         **await fx_ids(a, admin, customer["id"], wallet["id"]),
+        **await points_ids(a),
         "PaymentCode": (await a.ok(
             "mutation($input: PaymentCodeCreateInput!) { paymentCodeCreate(input: $input) { paymentCode { id } } }",
             {"input": {"walletId": wallet["id"]}}))["paymentCodeCreate"]["paymentCode"]["id"],
@@ -119,7 +121,8 @@ def test_every_node_type_of_the_schema_can_be_fetched_and_is_tested():
 TESTED_TYPES = ("Customer", "Wallet", "Transaction", "Partner", "ApiClient", "FeeRule", "AuditEvent", "CompliancePolicy",
                 "KycSubmission", "AmlAlert", "AmlCase", "StaffUser", "Event", "WebhookEndpoint", "WebhookDelivery",
                 "Merchant", "PaymentRequest", "PaymentCode", "Payment", "Refund", "PaymentAuthorization", "RailTransfer",
-                "BankAccount", "Card", "FxRate", "FxQuote", "ReconciliationException")
+                "BankAccount", "Card", "FxRate", "FxQuote", "ReconciliationException",
+                "PointsProgram", "PointsEarnRule")
 
 
 @pytest.mark.parametrize("type_name", TESTED_TYPES)

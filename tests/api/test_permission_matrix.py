@@ -63,6 +63,7 @@ from services.partners.onboarding import create_partner
 from services.staff import create_staff
 from tests.api import kyc_support
 from tests.api import merchant_support, payment_support, webhook_support
+from tests.api import points_support
 from tests.api.staff_support import StaffClient, StaffFactory, customer_session
 from tests.api.support import error_codes
 from tests.factories import ApiClientFactory, GraphQLClient, next_id
@@ -214,6 +215,23 @@ async def _fx_convert_target(w: World, caller: str) -> dict[str, Any]:
 # --- the table ----------------------------------------------------------------
 
 Variables = Callable[[World, str], Awaitable[dict[str, Any]]]
+
+
+async def _points_rule_create_target(w: World, caller: str) -> dict[str, Any]:
+    program, _ = await points_support.funded_program(w.a)
+    return {"input": {"programId": program["id"], "kind": "PAYMENT", "pointsPerUnit": 1, "spendUnit": "1.00"}}
+
+
+async def _points_rule_update_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"ruleId": await points_support.matrix_rule(w.a), "pointsPerUnit": 2}}
+
+
+async def _points_rule_retire_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"ruleId": await points_support.matrix_rule(w.a)}}
+
+
+async def _points_redeem_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": await points_support.matrix_redeem_input(w.a, w.a_c1)}
 
 
 def _const(build: Callable[[World], dict[str, Any]]) -> Variables:
@@ -650,6 +668,10 @@ QUERIES: dict[str, Row] = {
     "transactions": Row("query($w: ID) { transactions(walletId: $w, first: 100) { nodes { id } } }",
                         _const(lambda w: {"w": w.a_w1}), "transactions:read", False, NOT_FOUND,
                         _cells(OK, F, N, OK, OK, OK, OK, OK)),
+    "walletStatement": Row('query($w: ID!) { walletStatement(walletId: $w, from: "2026-01-01T00:00:00Z",'
+                           ' to: "2026-12-31T00:00:00Z") { closingBalance { amount } lines(first: 5) { nodes { kind } } } }',
+                           _const(lambda w: {"w": w.a_w1}), "transactions:read", False, NOT_FOUND,
+                           _cells(OK, F, N, OK, OK, OK, OK, OK)),
     "partners": Row("{ partners(first: 1) { nodes { id apiClients { clientId } } } }", _const(lambda w: {}),
                     "partners:read", False, NA, _cells(F, F, F, F, OK, OK, OK, OK)),
     "auditEvents": Row("{ auditEvents(first: 1) { nodes { id operation } } }", _const(lambda w: {}), "audit:read",
@@ -956,6 +978,29 @@ MUTATIONS: dict[str, Row] = {
     "paymentCollect": Row(
         f"mutation($input: PaymentCollectInput!) {{ paymentCollect(input: $input) {{ payment {{ id }} {PAYLOAD} }} }}",
         _payment_collect_target, "transactions:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    # Points programmes (issue 15): a partner manages its own (customers:write; its customer's token is refused by
+    # the service), bank admin any (fees:write); redeeming moves money: the partner's own token only.
+    "pointsProgramCreate": Row(
+        f"mutation($input: PointsProgramCreateInput!) {{ pointsProgramCreate(input: $input) {{ program {{ id }} {PAYLOAD} }} }}",
+        _const(lambda w: {"input": {"name": "Matrix Points", "unitCode": "PTS", "expiryMonths": 12, "fundingWalletId": w.a_w1,
+                                    "valuePerPoint": {"amount": "0.01", "currency": "CNY"}}}),
+        "customers:write", False, NOT_FOUND, _cells(OK, F, N, F, OK, F, F, F), staff_scope="fees:write",
+        policy_refusals=(("customer", FORBIDDEN),)),
+    "pointsEarnRuleCreate": Row(
+        f"mutation($input: PointsEarnRuleInput!) {{ pointsEarnRuleCreate(input: $input) {{ rule {{ id }} {PAYLOAD} }} }}",
+        _points_rule_create_target, "customers:write", False, NOT_FOUND, _cells(OK, F, N, F, OK, F, F, F),
+        staff_scope="fees:write", policy_refusals=(("customer", FORBIDDEN),)),
+    "pointsEarnRuleUpdate": Row(
+        f"mutation($input: PointsEarnRuleInput!) {{ pointsEarnRuleUpdate(input: $input) {{ rule {{ id }} {PAYLOAD} }} }}",
+        _points_rule_update_target, "customers:write", False, NOT_FOUND, _cells(OK, F, N, F, OK, F, F, F),
+        staff_scope="fees:write", policy_refusals=(("customer", FORBIDDEN),)),
+    "pointsEarnRuleRetire": Row(
+        f"mutation($input: PointsEarnRuleRetireInput!) {{ pointsEarnRuleRetire(input: $input) {{ rule {{ id }} {PAYLOAD} }} }}",
+        _points_rule_retire_target, "customers:write", False, NOT_FOUND, _cells(OK, F, N, F, OK, F, F, F),
+        staff_scope="fees:write", policy_refusals=(("customer", FORBIDDEN),)),
+    "pointsRedeem": Row(
+        f"mutation($input: PointsRedeemInput!) {{ pointsRedeem(input: $input) {{ points {PAYLOAD} }} }}",
+        _points_redeem_target, "transactions:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
 }
 
 MATRIX: dict[str, Row] = {**QUERIES, **MUTATIONS}

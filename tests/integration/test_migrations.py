@@ -29,6 +29,7 @@ MODEL_TABLES = {
     "bank_account", "card",
     "fx_rate", "fx_quote",
     "settlement_file", "reconciliation_exception",
+    "points_program", "points_account", "points_earn_rule", "points_lot", "points_clawback", "points_redemption",
 }
 
 MONEY_COLUMNS = [

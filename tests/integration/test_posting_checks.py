@@ -15,7 +15,7 @@ from services.compliance.limits import OutgoingLimits, PeriodKeys
 from services.compliance.policies import Pack
 from services.compliance.policy_document import Tier, TierLimits
 from services.compliance.posting_checks import (
-    ComplianceCheck, StaleStanding, _cross_border, check_compliance, check_locked, ensure_usage_row, forget_usage_rows,
+    ComplianceCheck, StaleStanding, is_cross_border, check_compliance, check_locked, ensure_usage_row, forget_usage_rows,
 )
 from services.compliance.standing import forget_standing
 from services.db.wallet_rows import LockedWallet, wallet_facts
@@ -40,10 +40,10 @@ async def check(source: LockedWallet | None, target: LockedWallet | None, amount
 
 
 def test_a_single_market_is_not_cross_border():
-    assert _cross_border(EU, "FR", "FR") is False
-    assert _cross_border(EU, "FR", "DE") is False
-    assert _cross_border(EU, "FR", "US") is True
-    assert _cross_border(EU, "US", "CN") is True
+    assert is_cross_border(EU, "FR", "FR") is False
+    assert is_cross_border(EU, "FR", "DE") is False
+    assert is_cross_border(EU, "FR", "US") is True
+    assert is_cross_border(EU, "US", "CN") is True
 
 
 async def test_a_transfer_between_clear_customers_plans_its_checks_and_creates_the_usage_row(database_url):

@@ -27,6 +27,9 @@ SOURCE, TARGET = 11, 12                   # wallet accounts
 SETTLEMENT, FEE_REVENUE, PARTNER_REVENUE, SANDBOX = 1, 2, 3, 4
 ACCOUNTS = BankAccounts(settlement=SETTLEMENT, fee_revenue=FEE_REVENUE, partner_revenue=PARTNER_REVENUE, sandbox=SANDBOX)
 INCOMING = (TransactionKind.TOP_UP, TransactionKind.SANDBOX_FUND)  # kinds that only credit a wallet
+# Points postings (issue 15, services.points.booking) are not planned by the engine: no money kind's legs.
+POINTS_KINDS_NO = {k: False for k in (TransactionKind.POINTS_EARN, TransactionKind.POINTS_CLAWBACK,
+                                      TransactionKind.POINTS_REDEEM, TransactionKind.POINTS_EXPIRY)}
 CHECK = ComplianceCheck(sender_customer_id=None, outgoing=None, max_balance={}, expected_tier={})
 PARTNER, CUSTOMER = uuid.UUID(int=100), uuid.UUID(int=200)
 
@@ -110,6 +113,7 @@ def test_only_top_ups_and_withdrawals_cross_the_wallet_systems_edge():
         TransactionKind.REVERSAL: False,  # its legs are the original's, whatever accounts they were on
         TransactionKind.RAIL_RETURN: True,  # a rail's return: money back across the edge
         TransactionKind.FX_CONVERSION: False,  # through the bank's FX position accounts, not its settlement account
+        **POINTS_KINDS_NO,  # points postings (services.points) move no money
     }
 
 
@@ -120,6 +124,7 @@ def test_which_postings_need_a_bank_side_account():
         TransactionKind.PAYMENT: False, TransactionKind.REFUND: False, TransactionKind.REVERSAL: False,
         TransactionKind.RAIL_RETURN: True,
         TransactionKind.FX_CONVERSION: True,  # the bank's FX position accounts (or a sandbox partner's own)
+        **POINTS_KINDS_NO,  # between a points programme's own accounts (services.points), never the engine's plan
     }
     assert all(needs_bank_side(kind, 1) for kind in TransactionKind)  # a fee is paid to the bank side
 
@@ -166,7 +171,7 @@ def test_deltas_sum_the_legs_of_each_wallet_account_only():
 @given(
     # REVERSAL and RAIL_RETURN have their own tests below; FX_CONVERSION (two currencies) in tests/unit/test_fx_plan.py.
     kind=st.sampled_from([k for k in TransactionKind if k not in (
-        TransactionKind.REVERSAL, TransactionKind.RAIL_RETURN, TransactionKind.FX_CONVERSION)]),
+        TransactionKind.REVERSAL, TransactionKind.RAIL_RETURN, TransactionKind.FX_CONVERSION) and k not in POINTS_KINDS_NO]),
     amount=st.integers(min_value=1, max_value=10**15),
     fee_minor=st.integers(min_value=0, max_value=10**9),
     share_bps=st.integers(min_value=0, max_value=10_000),

@@ -1,0 +1,1 @@
+"""walletStatement: a wallet's statement for a period (GraphQL); the CSV and PDF are api/statements.py."""

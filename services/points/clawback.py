@@ -1,0 +1,92 @@
+"""Points taken back when their payment is refunded (in proportion) or reversed (all of them), never below zero.
+
+A refund's clawback runs right after the refund's posting commits (services.payments.refunds calls
+`claw_back_for_refund`), for the same reason earning runs after the payment (services.points.earning). A reversal
+of a payment is found by the points sweep (services.points.jobs), so the reversal service needs no change.
+What is asked back is cumulative (services.points.rules.clawback_points); what is taken is at most what the
+customer's POINTS account holds, and the rest is the clawback row's shortfall.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from tortoise.exceptions import IntegrityError
+from tortoise.functions import Sum
+from tortoise.transactions import in_transaction
+
+from models import Account, Payment, PointsAccount, PointsClawback, PointsLot, PointsProgram, Refund
+from models.enums import TransactionKind
+from models.ids import uuid7
+from services import clock
+from services.ledger.records import TransactionRecord
+from services.points.booking import PointsMove, book, lock_points_account
+from services.points.rules import clawback_points
+from services.points.units import ledger_unit
+
+log = logging.getLogger(__name__)
+
+
+async def claw_back_for_refund(txn: TransactionRecord, payment: Payment) -> None:
+    """Take back the refunded share of the payment's points (nothing for a dry run or a replay); never raises."""
+    if txn.dry_run or txn.replayed:
+        return
+    try:
+        if not await PointsLot.filter(source_id=payment.id).exists():
+            return  # the payment earned no points: one indexed read, nothing else
+        refunded = await Refund.filter(payment_id=payment.id).annotate(total=Sum("amount_minor")).values("total")
+        total = int((refunded[0]["total"] if refunded else 0) or 0)
+        await claw_back(payment_id=payment.id, refunded_total_minor=total, source_id=txn.id)
+    except Exception:  # noqa: BLE001 - the refund has committed: points must never undo or fail it
+        log.exception("points of payment %s were not clawed back for refund %s", payment.id, txn.id)
+
+
+async def claw_back(*, payment_id: uuid.UUID, refunded_total_minor: int, source_id: uuid.UUID) -> list[PointsClawback]:
+    """One clawback row per lot the payment earned, taking back what `refunded_total_minor` of it takes."""
+    rows = []
+    for lot in await PointsLot.filter(source_id=payment_id).all():
+        row = await _claw_lot(lot.id, refunded_total_minor, source_id)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+async def _claw_lot(lot_id: uuid.UUID, refunded_total_minor: int, source_id: uuid.UUID) -> PointsClawback | None:
+    """Claw one lot back under its customer's account lock; None when nothing more is asked or already done."""
+    lot = await PointsLot.get(id=lot_id)
+    program = await PointsProgram.get(id=lot.program_id)  # type: ignore[attr-defined]
+    holder = await PointsAccount.get(program_id=program.id, customer_id=lot.customer_id)  # type: ignore[attr-defined]
+    account_id = holder.account_id  # type: ignore[attr-defined]
+    partner_id = (await Account.get(id=account_id)).partner_id  # type: ignore[attr-defined]  # the customer's partner
+    try:
+        async with in_transaction() as conn:
+            balance = await lock_points_account(conn, account_id)
+            lot = await PointsLot.get(id=lot_id).using_db(conn)  # read again under the lock
+            asked = await PointsClawback.filter(lot_id=lot.id).using_db(conn).values_list("requested_points", flat=True)
+            requested = clawback_points(earned=lot.earned_points, already_clawed=sum(int(a) for a in asked),
+                                        spend_minor=lot.spend_minor, refunded_total_minor=refunded_total_minor)
+            if requested <= 0:
+                return None
+            taken = min(requested, max(balance, 0))  # never below zero: the rest is the shortfall
+            transaction_id = uuid7() if taken else None
+            row = await PointsClawback.create(
+                lot_id=lot.id, source_id=source_id, requested_points=requested, clawed_points=taken,
+                shortfall_points=requested - taken, transaction_id=transaction_id, created_at=clock.now(), using_db=conn,
+            )
+            await PointsLot.filter(id=lot.id).using_db(conn).update(clawed_points=lot.clawed_points + taken)
+            if transaction_id is not None:
+                await book(conn, PointsMove(
+                    transaction_id=transaction_id, partner_id=partner_id,
+                    kind=TransactionKind.POINTS_CLAWBACK, unit=ledger_unit(program.unit_code), points=taken,
+                    debit_account_id=account_id, credit_account_id=program.issuance_account_id,  # type: ignore[attr-defined]
+                    customer_account_id=account_id, idempotency_key=f"points-clawback-{source_id}",
+                    memo=f"points clawed back: {program.name}", event_type="points.clawed_back",
+                    event_object_type="Customer", event_object_id=str(lot.customer_id),  # type: ignore[attr-defined]
+                    event_payload={"customerId": str(lot.customer_id), "programId": str(program.id),  # type: ignore[attr-defined]
+                                   "points": taken, "shortfallPoints": requested - taken, "transactionId": str(source_id)},
+                ))
+    except IntegrityError:
+        return None  # this refund or reversal was clawed back meanwhile (one row per lot and source)
+    return row
+

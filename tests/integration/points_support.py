@@ -1,0 +1,67 @@
+"""A points programme with a funded funding wallet, a paying customer and a merchant, for the points tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from auth.principal import Principal
+from services.points.records import ProgramRecord, RuleRecord
+from services.ledger.posting import post_top_up
+from services.ledger.verify import verify_ledger
+from services.merchants.records import MerchantRecord
+from services.payment_requests.creation import create_payment_request
+from services.payments.paying import pay
+from services.payments.records import PaymentRecord
+from services.points.programs import ProgramTerms, create_program
+from services.points.rule_admin import RuleTerms, create_rule
+from tests.factories import next_id
+from tests.integration.merchant_support import business, merchant_of
+from tests.integration.service_support import Holder, holder, new_partner
+
+
+@dataclass(frozen=True)
+class PointsWorld:
+    bank: Principal
+    program: ProgramRecord
+    rule: RuleRecord
+    payer: Holder
+    merchant: MerchantRecord
+    funding: Holder
+
+
+async def points_world(*, expiry_months: int = 12, per_month_cap: int | None = None,
+                       per_transaction_cap: int | None = None, top_up: str = "5000.00") -> PointsWorld:
+    """A partner with a programme (1 point per 1.00 CNY spent, a point worth 0.01 CNY), a funded customer, a merchant."""
+    bank = await new_partner("pts")
+    funding = await business(bank)
+    await post_top_up(principal=bank, wallet_id=funding.wallet_id, amount="1000.00", idempotency_key=next_id("pf"))
+    program = await create_program(principal=bank, terms=ProgramTerms(
+        name="Bank Points", unit_code="PTS", value_amount="0.01", value_currency="CNY", expiry_months=expiry_months,
+        funding_wallet_id=funding.wallet_id))
+    rule = await create_rule(principal=bank, program_id=program.id, terms=RuleTerms(
+        kind="PAYMENT", points_per_unit=1, spend_unit="1.00", per_month_cap=per_month_cap,
+        per_transaction_cap=per_transaction_cap))
+    payer = await holder(bank)
+    await post_top_up(principal=bank, wallet_id=payer.wallet_id, amount=top_up, idempotency_key=next_id("pt"))
+    merchant = await merchant_of(bank)
+    return PointsWorld(bank=bank, program=program, rule=rule, payer=payer, merchant=merchant, funding=funding)
+
+
+async def pay_merchant(world: PointsWorld, amount: str) -> PaymentRecord:
+    """The payer pays the world's merchant `amount` CNY."""
+    request = await create_payment_request(principal=world.bank, merchant_id=world.merchant.id, amount=amount,
+                                           single_use=True)
+    return await pay(principal=world.bank, from_wallet_id=world.payer.wallet_id, qr_payload=request.payload,
+                     amount=None, idempotency_key=next_id("pp"))
+
+
+async def ledger_ok() -> None:
+    """`qianbao ledger verify` finds nothing wrong (the points invariant included)."""
+    report = await verify_ledger()
+    assert report.ok, report.problems
+
+
+def totals_of(row: dict[str, Any]) -> tuple[int, int, int, int]:
+    """(issued, outstanding, redeemed, expired) of a programme totals row."""
+    return int(row["issued"]), int(row["outstanding"]), int(row["redeemed"]), int(row["expired"])

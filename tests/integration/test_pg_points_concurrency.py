@@ -1,0 +1,38 @@
+"""Points redeemed at once on PostgreSQL: 20 concurrent redemptions never spend more points than the customer holds."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+
+from models import PointsRedemption
+from services import clock
+from services.errors import InsufficientPoints
+from services.points.queries import points_balance, program_totals
+from services.points.redeeming import redeem
+from tests.conftest import requires_postgres
+from tests.integration.points_support import ledger_ok, pay_merchant, points_world
+
+
+@requires_postgres
+async def test_twenty_concurrent_redemptions_never_spend_more_points_than_held(database_url):
+    world = await points_world()
+    with clock.frozen_at(datetime(2031, 5, 1, tzinfo=timezone.utc)):
+        await pay_merchant(world, "100.00")  # 100 points
+        assert (await points_balance(world.program.id, world.payer.customer_id)).balance == 100
+
+        async def attempt(n: int):
+            try:
+                return await redeem(principal=world.bank, customer_id=world.payer.customer_id,
+                                    program_id=world.program.id, points=7, idempotency_key=f"pts-race-{n}")
+            except InsufficientPoints:
+                return None
+
+        results = await asyncio.gather(*(attempt(n) for n in range(20)))
+    done = [r for r in results if r is not None]
+    assert len(done) == 14  # 14 x 7 = 98 of 100; a 15th would need 105
+    assert await PointsRedemption.filter(customer_id=world.payer.customer_id).count() == 14
+    assert (await points_balance(world.program.id, world.payer.customer_id)).held == 2
+    totals = await program_totals(world.program.id)
+    assert (totals.issued, totals.outstanding, totals.redeemed) == (100, 2, 98)
+    await ledger_ok()
