@@ -20,12 +20,24 @@ from services.rails.outcomes import apply_rail_event
 from services.rails.submission import submit_waiting
 
 BATCH = 100
+MAX_ROUNDS = 50  # batches per call: a round never runs unbounded, the next sweep goes on
 
 
 async def deliver_simulated_due(*, now: datetime | None = None, limit: int = BATCH) -> int:
-    """Deliver the simulated rail's outcomes that are due, oldest first; how many were delivered."""
+    """Deliver the simulated rail's outcomes that are due, oldest first, `limit` at a time until none is left
+    (at most MAX_ROUNDS batches a call); how many were delivered."""
     moment = now or clock.now()
-    due = await SimulatedRailEvent.filter(delivered_at=None, due_at__lte=moment).order_by("due_at").limit(limit)
+    delivered = 0
+    for _ in range(MAX_ROUNDS):
+        due = await SimulatedRailEvent.filter(delivered_at=None, due_at__lte=moment).order_by("due_at").limit(limit)
+        delivered += await _deliver(due, moment)
+        if len(due) < limit:
+            break
+    return delivered
+
+
+async def _deliver(due: list[SimulatedRailEvent], moment: datetime) -> int:
+    """Deliver these outcomes through the rails' handler and mark each delivered; how many were marked."""
     delivered = 0
     for event in due:
         # Applied first, then marked delivered: a crash in between redelivers it, as a real rail retries a
@@ -40,6 +52,8 @@ async def deliver_simulated_due(*, now: datetime | None = None, limit: int = BAT
 
 async def run_rail_jobs(*, now: datetime | None = None) -> tuple[int, int]:
     """One round: submit waiting transfers, then deliver due simulated outcomes; (submitted, delivered)."""
-    submitted = await submit_waiting()
+    # A backlog drains in one round (up to MAX_ROUNDS batches), not one batch per sweep: the sweep runs every few
+    # seconds, so one batch a sweep would cap the rails at a few transfers a second.
+    submitted = await submit_waiting(rounds=MAX_ROUNDS)
     delivered = await deliver_simulated_due(now=now)
     return submitted, delivered

@@ -21,6 +21,11 @@ def rail_named(name: str) -> Rail | None:
     return _RAILS.get(name)
 
 
+def known_rail_names() -> list[str]:
+    """The names of the rails this process can submit to (the simulated one always)."""
+    return sorted({DEFAULT_RAIL, *_RAILS})
+
+
 def reset() -> None:
     """Forget every registered rail (tests; the simulated rail is recreated from the environment on next use)."""
     _RAILS.clear()

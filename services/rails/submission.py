@@ -22,17 +22,24 @@ from services.events import record_domain_event
 from services.ledger.announce import money
 from services.rails.interface import FAILED, RailEvent, RailInstruction
 from services.rails.outcomes import apply_rail_event
-from services.rails.registry import rail_named
+from services.rails.registry import known_rail_names, rail_named
 
 BATCH = 50
 
 
-async def submit_waiting(*, limit: int = BATCH) -> int:
-    """Submit up to `limit` SUBMITTING transfers, oldest first; how many the rails accepted or refused."""
-    waiting = await RailTransfer.filter(status="SUBMITTING").order_by("created_at").limit(limit)
+async def submit_waiting(*, limit: int = BATCH, rounds: int = 1) -> int:
+    """Submit SUBMITTING transfers, oldest first, `limit` a round for up to `rounds` rounds (stopping once a round
+    finds fewer than `limit`); how many the rails accepted or refused."""
     done = 0
-    for transfer in waiting:
-        done += await submit_transfer(transfer.id)
+    for _ in range(rounds):
+        # Only rails this process knows: another host's rail (or one not configured here) must not fill every
+        # batch with transfers this process cannot submit, and starve the rest behind them.
+        waiting = await RailTransfer.filter(status="SUBMITTING", rail__in=known_rail_names()).order_by(
+            "created_at").limit(limit)
+        for transfer in waiting:
+            done += await submit_transfer(transfer.id)
+        if len(waiting) < limit:
+            break
     return done
 
 

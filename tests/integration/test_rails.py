@@ -27,7 +27,7 @@ from services.rails.outcomes import APPLIED, NOTHING_TO_DO, UNKNOWN, apply_rail_
 from services.rails.queries import get_rail_transfer, rail_transfers_of_transactions
 from services.rails.simulated import BANK_RETURN, CARD_DECLINE, SimulatedRail, fate
 from services.rails.sources import FundingSource
-from services.rails.submission import submit_transfer
+from services.rails.submission import submit_transfer, submit_waiting
 from services.rails.transfers import RailRequest, post_rail_transfer
 from tests.integration.aml_support import alerts, new_scene, resolve
 from tests.integration.service_support import Holder, holder, new_partner
@@ -279,3 +279,26 @@ async def test_top_up_and_withdrawal_fees_follow_their_route_as_quoted(database_
     await deliver_all()
     assert await money(who) == (10_000 + 2_000 - 100 + 2_000 - 1_050, 10_000 + 2_000 - 100 + 2_000 - 1_050)
     assert (await verify_ledger()).ok
+
+
+async def test_transfers_of_a_rail_this_process_does_not_know_never_starve_the_others(database_url):
+    rail()
+    principal, who = await funded("100.00")
+    elsewhere = await start(principal, who, "OUT", "10.00")
+    # Another host's rail (or one not configured here): this process cannot submit it.
+    await RailTransfer.filter(transaction_id=elsewhere.id).update(rail="other-host")
+    await RailTransfer.filter(transaction_id=elsewhere.id).update(created_at=clock.now() - timedelta(days=1))
+    mine = await start(principal, who, "OUT", "5.00")
+    submitted = await submit_waiting(limit=1)  # the oldest waiting transfer is the other host's: skipped, not stuck on
+    assert submitted == 1
+    assert (await RailTransfer.get(transaction_id=mine.id)).status == "SUBMITTED"
+    assert (await RailTransfer.get(transaction_id=elsewhere.id)).status == "SUBMITTING"  # left for its own host
+
+
+async def test_a_backlog_drains_in_one_round_batch_after_batch(database_url):
+    rail()
+    principal, who = await funded("100.00")
+    moves = [await start(principal, who, "OUT", "1.00") for _ in range(3)]
+    # Batches of one: the round goes on while a batch comes back full (other tests' transfers may wait too).
+    assert await submit_waiting(limit=1, rounds=1000) >= 3
+    assert {(await RailTransfer.get(transaction_id=m.id)).status for m in moves} == {"SUBMITTED"}
