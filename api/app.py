@@ -24,6 +24,7 @@ from api.oauth import token_endpoint
 from api.rate_limit import build_limiter
 from api.staff_login import login_endpoint
 from api.statements import statement_file
+from api.bulk_upload import bulk_payout_upload
 from api.settings import Settings, load_settings
 from api.state import AppState
 from schema.build import build_schema, schema
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True, cha
             Route("/.well-known/jwks.json", jwks, methods=["GET"]),
             Route("/rails/{rail}/callback", rail_callback, methods=["POST"]),
             Route("/statements/{wallet_file}", statement_file, methods=["GET"]),  # {walletId}.csv or .pdf
+            Route("/bulk-payouts/{wallet_file}", bulk_payout_upload, methods=["POST"]),  # {walletId}.csv: a large file
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),

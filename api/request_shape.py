@@ -23,6 +23,12 @@ MONEY_MUTATIONS = frozenset({
     "walletTopUp", "transferCreate", "withdrawalCreate", "walletClose", "sandboxFund", "walletConvert",
     "paymentCreate", "paymentCollect", "refundCreate", "authorizationCreate", "authorizationCapture",
     "authorizationVoid", "transactionReverse", "internationalTransferCreate", "pointsRedeem",
+    "bulkPayoutCreate", "bulkPayoutExecute",  # issue 16 part 7: a batch upload is keyed; executing moves money
+    # Issue 16 part 6: a payout request holds funds (keyed), its approval posts them, its rejection releases them.
+    "payoutRequestCreate", "payoutRequestApprove", "payoutRequestReject",
+    # Issue 16 part 3: a decision for the customer posts a refund (keyed by the dispute itself, exactly once).
+    "disputeDecide",
+    "couponCampaignCreate",  # issue 15 part 4: moves the campaign's budget into its account (keyed)
 })
 MAX_OPERATIONS_PER_DOCUMENT = 20
 MAX_QUERY_CHARS = 50_000

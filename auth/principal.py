@@ -33,6 +33,10 @@ class Principal:
     # Partner and customer tokens: LIVE or SANDBOX (checked against the partner at every request,
     # services.token_liveness). Staff are environment-less (None): they see both, each object flagged.
     environment: str | None = LIVE
+    # Customer tokens of a BUSINESS customer's member (issue 16): which member acts and the role it had when the
+    # token was minted. The services read the member's current row (services.business.members): removal takes effect.
+    member_id: uuid.UUID | None = None
+    member_role: str | None = None
 
     def has_scope(self, scope: str) -> bool:
         """Whether the token grants the scope (for staff: whether the role does)."""

@@ -26,6 +26,10 @@
 | policies:write      |   x   |            |         |         |
 | staff:read          |   x   |            |         |         |
 | staff:write         |   x   |            |         |         |
+| support:read        |   x   |            |    x    |         |
+| support:write       |   x   |            |    x    |         |
+| disputes:decide     |   x   |            |    x    |         |
+| help:write          |   x   |            |    x    |         |
 
 Compliance alone reviews KYC, reveals PII (with a stated reason, audited),
 resolves AML alerts and cases and freezes wallets: these are the bank's
@@ -48,6 +52,12 @@ name does not match the customer (funding:review, bankAccountReview, audited).
 Admin, compliance and analyst read the rails' reconciliation exceptions and daily
 report (reconciliation:read); admin and compliance resolve exceptions
 (reconciliation:write, reconciliationExceptionResolve, audited).
+Support (and admin, who supervises the desk) read and work support tickets: the queue, replies, internal notes,
+assignment, priority and status (support:read, support:write). They also decide payment disputes
+(disputes:decide): a decision for the customer posts a refund from the merchant's settlement wallet, as a card
+scheme's chargeback does, through the payments refund service (audited); compliance and analysts do not.
+Support and admin write the help centre (help:write: helpArticleCreate, helpArticleUpdate, helpArticlePublish,
+audited); every caller, partners and customers included, reads its published articles.
 """
 
 from __future__ import annotations
@@ -63,15 +73,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "partners:write", "audit:read", "kyc:read", "fees:write", "revenue:read", "aml:read", "policies:write",
         "staff:read", "staff:write", "transactions:reverse", "funding:review", "fx:write",
         "reconciliation:read", "reconciliation:write",
+        "support:read", "support:write", "disputes:decide",  # issue 16: the support desk and disputes
     },
     "compliance": _READ_ALL | {
         "audit:read", "kyc:read", "kyc:review", "revenue:read", "pii:reveal", "aml:read", "aml:review", "wallets:freeze",
         "transactions:reverse", "funding:review", "reconciliation:read", "reconciliation:write",
     },
-    "support": _READ_ALL,
+    "support": _READ_ALL | {"support:read", "support:write", "disputes:decide"},  # issue 16: tickets, disputes
     "analyst": _READ_ALL | {"revenue:read", "reconciliation:read"},
     "treasury": _READ_ALL | {"fx:write"},  # FX mid rates (services.fx.rates)
 }
+# Issue 16 part 1: support and admin write the help centre (help:write; services.help.admin).
+ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | {"help:write"} for role in ("admin", "support")})
 
 STAFF_PERMISSIONS: frozenset[str] = frozenset().union(*ROLE_PERMISSIONS.values())
 

@@ -98,6 +98,7 @@ class TokenAuthority:
     def issue_customer_token(
         self, *, client_id: str, partner_id: uuid.UUID, customer_id: uuid.UUID, scopes: list[str], ttl_s: int,
         auth_methods: Iterable[str] = (), auth_time: int | None = None, environment: str = LIVE,
+        member_id: uuid.UUID | None = None, member_role: str | None = None,
     ) -> tuple[str, int]:
         """Sign a token a partner hands to its frontend: limited to one customer.
 
@@ -110,6 +111,9 @@ class TokenAuthority:
                                   "scope": " ".join(scopes), "env": _env(environment)}
         if auth_methods and auth_time is not None:
             claims |= {"amr": amr_claim(auth_methods), "auth_time": int(auth_time)}
+        if member_id is not None:
+            # A business member's token: the member acts, with its role (issue 16).
+            claims |= {"member_id": str(member_id), "member_role": str(member_role)}
         return self._issue(claims, ttl_s)
 
     def issue_staff_token(self, *, staff_id: uuid.UUID, role: str, ttl_s: int) -> tuple[str, int]:
@@ -232,6 +236,7 @@ def _principal_from_claims(claims: dict) -> Principal:
         scopes=scopes,
         customer_id=_uuid_claim(claims, "customer_id") if kind == CUSTOMER else None,
         **(_authentication_claims(claims) if kind == CUSTOMER else {}),
+        **(_member_claims(claims) if kind == CUSTOMER else {}),
         environment=_environment_claim(claims),
         **common,
     )
@@ -245,3 +250,13 @@ def _authentication_claims(claims: dict) -> dict[str, Any]:
     if not isinstance(amr, list) or not all(isinstance(v, str) for v in amr) or not _is_numeric_date(auth_time):
         raise InvalidToken("amr must be a list of strings and auth_time a number, together")
     return {"auth_methods": methods_of_amr(amr), "auth_time": int(auth_time)}
+
+
+def _member_claims(claims: dict) -> dict[str, Any]:
+    """A business member's token: its `member_id` and `member_role` as Principal fields (absent: no member)."""
+    member_id, role = claims.get("member_id"), claims.get("member_role")
+    if member_id is None and role is None:
+        return {}
+    if not isinstance(role, str) or not 0 < len(role) <= 16:
+        raise InvalidToken("member_id and member_role come together")
+    return {"member_id": _uuid_claim(claims, "member_id"), "member_role": role}

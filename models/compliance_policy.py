@@ -25,6 +25,10 @@ class CompliancePolicy(Model):
     # [{operations, aboveAmounts: {currency: minor units}, require, maxAgeSeconds}]: when a money
     # movement needs strong customer authentication. NULL: never set (a shipped pack gets its rules once).
     strong_authentication = fields.JSONField(null=True)
+    # {refusedCountries, reviewCountries, annualQuota: {currency, amount, customerKinds} | null, purposeCodeRequired,
+    # purposeCodes}: the pack's rules for international transfers (services.cross_border.policy). NULL: never set
+    # (a shipped pack gets its section once).
+    cross_border = fields.JSONField(null=True)
     version = fields.IntField(default=1)
     updated_by = fields.CharField(max_length=128, null=True)
     updated_at = fields.DatetimeField(auto_now=True)

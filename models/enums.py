@@ -69,6 +69,7 @@ class AccountKind(str, Enum):
     POINTS = "POINTS"
     POINTS_REDEEMED = "POINTS_REDEEMED"
     POINTS_EXPIRED = "POINTS_EXPIRED"
+    COUPON_BUDGET = "COUPON_BUDGET"  # a coupon campaign's funded budget: the source of its discount legs (services.coupons)
 
 
 class TransactionKind(str, Enum):
@@ -87,6 +88,7 @@ class TransactionKind(str, Enum):
     POINTS_CLAWBACK = "POINTS_CLAWBACK"
     POINTS_REDEEM = "POINTS_REDEEM"
     POINTS_EXPIRY = "POINTS_EXPIRY"
+    COUPON_FUNDING = "COUPON_FUNDING"  # a campaign's budget from its funding wallet to its COUPON_BUDGET account
 
 
 class TransactionStatus(str, Enum):

@@ -15,6 +15,8 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from schema.aml.operations import AmlMutations, AmlQueries
+from schema.business.operations import BusinessMutations, BusinessQueries  # issue 16 parts 5-6 (helper G1)
+from schema.business.bulk_operations import BulkPayoutMutations, BulkPayoutQueries  # issue 16 part 7
 from schema.common.scalars import SCALAR_MAP
 from schema.customers.operations import CustomerMutations, CustomerQueries
 from schema.customers.profile import CustomerAccountMutations
@@ -28,15 +30,22 @@ from schema.ledger.sandbox import SandboxMutations
 from schema.ledger.types import Transaction
 from schema.merchants.operations import MerchantMutations, MerchantQueries
 from schema.funding.operations import FundingMutations, FundingQueries
+from schema.cross_border.operations import CrossBorderMutations, CrossBorderQueries  # issue 14 part 7 (helper A)
 from schema.ledger.reversal import ReversalMutations
 from schema.payments.authorizations import AuthorizationMutations, AuthorizationQueries
 from schema.payments.operations import PaymentMutations, PaymentQueries
 from schema.payment_codes.operations import PaymentCodeMutations
 from schema.points.operations import PointsMutations
+from schema.support.operations import SupportMutations, SupportQueries  # issue 16 part 2 (helper F)
+from schema.disputes.operations import DisputeMutations, DisputeQueries  # issue 16 part 3 (helper F)
+from schema.coupons.operations import CouponMutations  # issue 15 part 4: coupon campaigns (helper B)
+from schema.insights.operations import InsightsQueries  # issue 15 part 5 (helper C)
+from schema.offers.operations import OfferMutations, OfferQueries  # issue 15 part 6 (helper C)
 from schema.audit.operations import AuditQueries
 from schema.events.operations import EventQueries
 from schema.fees.operations import FeeMutations, FeeQueries
 from schema.fx.operations import FxMutations, FxQueries
+from schema.help.operations import HelpMutations, HelpQueries  # issue 16 part 1: help centre (helper E)
 from schema.kyc.operations import KycMutations, KycQueries
 from schema.partners.operations import PartnerMutations, PartnerQueries
 from schema.reconciliation.operations import ReconciliationMutations, ReconciliationQueries
@@ -67,7 +76,13 @@ _LIMIT_RULES = [
 )
 class Query(ViewerQueries, CustomerQueries, WalletQueries, LedgerQueries, PartnerQueries, AuditQueries, FeeQueries, AmlQueries,
             KycQueries, ComplianceQueries, StaffQueries, EventQueries, WebhookQueries, MerchantQueries,
-            PaymentQueries, AuthorizationQueries, FundingQueries, FxQueries, ReconciliationQueries, StatementQueries):
+            PaymentQueries, AuthorizationQueries, FundingQueries, FxQueries, ReconciliationQueries, StatementQueries,
+            CrossBorderQueries,  # issue 14 part 7: beneficiaries, international transfers (helper A)
+            SupportQueries, DisputeQueries,  # issue 16: support tickets, disputes (helper F)
+            InsightsQueries, OfferQueries,  # issue 15: spending insights, offers (helper C)
+            HelpQueries,  # issue 16 part 1: help centre (schema.help)
+            BulkPayoutQueries,
+            BusinessQueries):  # issue 16 parts 5-6: business members, payout requests (helper G1)
     pass
 
 
@@ -81,7 +96,14 @@ class Mutation(CustomerMutations, WalletMutations, LedgerMutations, TokenMutatio
                WalletAccountMutations, SandboxMutations, WebhookMutations, MerchantMutations,
                PaymentMutations, AuthorizationMutations, ReversalMutations, PaymentCodeMutations, FundingMutations,
                PointsMutations,  # issue 15: points programmes (schema.points)
-               FxMutations, ReconciliationMutations):
+               SupportMutations, DisputeMutations,  # issue 16: support tickets, disputes (helper F)
+               CouponMutations,  # issue 15: coupon campaigns (schema.coupons)
+               OfferMutations,  # issue 15: consents and offers (schema.offers)
+               HelpMutations,  # issue 16 part 1: help centre (schema.help)
+               FxMutations, ReconciliationMutations,
+               CrossBorderMutations,  # issue 14 part 7: beneficiaries, international transfers (helper A)
+               BulkPayoutMutations,
+               BusinessMutations):  # issue 16 parts 5-6: business members, payout requests (helper G1)
     pass
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from schema.aml.types import AmlAlert, AmlCase
+from schema.business.bulk_types import BulkPayout, BulkPayoutLine
+from services.business import bulk_queries
 from schema.audit.operations import AuditEvent
 from schema.common.context import Info
 from schema.common.public_error import BadRequest
@@ -34,7 +36,15 @@ from schema.rails.types import RailTransfer
 from schema.reconciliation.types import ReconciliationException
 from schema.funding.types import BankAccount, Card
 from schema.fx.types import FxQuote, FxRate
+from schema.help.types import HelpArticle  # issue 16 part 1 (helper E)
+from services.help import queries as help_queries
 from schema.points.types import PointsEarnRule, PointsProgram
+from schema.business.types import BusinessApprovalPolicy, BusinessMember, PayoutRequest  # issue 16 (G1)
+from schema.support.types import SupportTicket  # issue 16 part 2 (helper F)
+from schema.disputes.types import Dispute  # issue 16 part 3 (helper F)
+from services.support import queries as support_queries
+from services.disputes import queries as dispute_queries
+from schema.offers.types import CustomerConsent, Offer  # issue 15 part 6 (helper C)
 from services.fx import queries as fx_queries
 from services.funding import queries as funding_queries
 from schema.partners.types import ApiClient, Partner
@@ -57,6 +67,9 @@ from services.payments import authorizations
 from services.payments import queries as payment_queries
 from services.payment_codes import issuing as payment_code_issuing
 from services.points import queries as points_queries
+from services.business import members as business_members, payout_queries, policy as business_policy  # G1
+from services.consent import records as consent_records  # issue 15 part 6 (helper C)
+from services.offers import admin as offer_admin  # issue 15 part 6 (helper C)
 from services.webhooks import deliveries as webhook_deliveries, endpoints as webhook_endpoints
 
 MAX_NODES = 100  # nodes(ids:) answers at most this many IDs per call
@@ -235,17 +248,98 @@ async def _points_program(info: Info, object_id: uuid.UUID) -> Node | None:
                                                                       program_id=object_id))
 
 
+async def _coupon_campaign(info: Info, object_id: uuid.UUID) -> Node | None:
+    from schema.coupons.types import CouponCampaign
+    from services.coupons import queries as coupon_queries
+
+    return CouponCampaign.from_record(await coupon_queries.get_campaign(principal=info.context.principal,
+                                                                        campaign_id=object_id))
+
+
+async def _coupon(info: Info, object_id: uuid.UUID) -> Node | None:
+    from schema.coupons.types import Coupon
+    from services.coupons import queries as coupon_queries
+
+    return Coupon.from_record(await coupon_queries.get_coupon(principal=info.context.principal, coupon_id=object_id))
+
+
 async def _points_rule(info: Info, object_id: uuid.UUID) -> Node | None:
     return PointsEarnRule.from_record(await points_queries.get_rule(principal=info.context.principal, rule_id=object_id))
+
+
+async def _offer(info: Info, object_id: uuid.UUID) -> Node | None:
+    return Offer.from_record(await offer_admin.get_offer(principal=info.context.principal, offer_id=object_id))
+
+
+async def _consent(info: Info, object_id: uuid.UUID) -> Node | None:
+    return CustomerConsent.from_record(await consent_records.get_consent(principal=info.context.principal,
+                                                                         consent_id=object_id))
 
 
 async def _card(info: Info, object_id: uuid.UUID) -> Node | None:
     return Card.from_record(await funding_queries.get_card(principal=info.context.principal, card_id=object_id))
 
 
+async def _business_member(info: Info, object_id: uuid.UUID) -> Node | None:
+    return BusinessMember.from_record(await business_members.get_member(principal=info.context.principal, member_id=object_id))
+
+
+async def _business_approval_policy(info: Info, object_id: uuid.UUID) -> Node | None:
+    return BusinessApprovalPolicy.from_record(
+        await business_policy.get_policy_by_id(principal=info.context.principal, policy_id=object_id))
+
+
+async def _payout_request(info: Info, object_id: uuid.UUID) -> Node | None:
+    return PayoutRequest.from_record(
+        await payout_queries.get_payout_request(principal=info.context.principal, request_id=object_id))
+
+
 async def _payment_code(info: Info, object_id: uuid.UUID) -> Node | None:
     record = await payment_code_issuing.get_payment_code(principal=info.context.principal, payment_code_id=object_id)
     return PaymentCode.from_record(record)
+
+
+async def _bulk_payout(info: Info, object_id: uuid.UUID) -> Node | None:
+    return BulkPayout.from_record(await bulk_queries.get_bulk_payout(principal=info.context.principal,
+                                                                     bulk_payout_id=object_id))
+
+
+async def _bulk_payout_line(info: Info, object_id: uuid.UUID) -> Node | None:
+    return BulkPayoutLine.from_record(await bulk_queries.get_bulk_payout_line(principal=info.context.principal,
+                                                                              line_id=object_id))
+
+
+async def _support_ticket(info: Info, object_id: uuid.UUID) -> Node | None:
+    principal = info.context.principal
+    if not principal.is_staff and not principal.has_scope("customers:read"):
+        return None  # staff: the service needs support:read
+    record = await support_queries.get_ticket(principal=principal, ticket_id=object_id)
+    return SupportTicket.from_record(record, staff=principal.is_staff)
+
+
+async def _dispute(info: Info, object_id: uuid.UUID) -> Node | None:
+    if not info.context.principal.is_staff and not info.context.principal.has_scope("transactions:read"):
+        return None  # staff: the service needs support:read
+    return Dispute.from_record(await dispute_queries.get_dispute(principal=info.context.principal, dispute_id=object_id))
+
+
+async def _help_article(info: Info, object_id: uuid.UUID) -> Node | None:
+    return HelpArticle.from_record(await help_queries.get_article(principal=info.context.principal, article_id=object_id))
+
+
+async def _beneficiary(info: Info, object_id: uuid.UUID) -> Node | None:
+    from schema.cross_border.types import Beneficiary
+    from services.beneficiaries.queries import get_beneficiary
+
+    return Beneficiary.from_record(await get_beneficiary(principal=info.context.principal, beneficiary_id=object_id))
+
+
+async def _international_transfer(info: Info, object_id: uuid.UUID) -> Node | None:
+    from schema.cross_border.types import InternationalTransfer
+    from services.cross_border.queries import get_international_transfer
+
+    return InternationalTransfer.from_record(await get_international_transfer(principal=info.context.principal,
+                                                                             transfer_id=object_id))
 
 
 NODE_KINDS: dict[str, NodeKind] = {
@@ -278,7 +372,27 @@ NODE_KINDS: dict[str, NodeKind] = {
     "FxQuote": NodeKind("transactions:read", uuid.UUID, _fx_quote),  # its partner, its customer's token, staff
     # Points programmes (issue 15): the partner's own and the bank's; staff any.
     "PointsProgram": NodeKind("customers:read", uuid.UUID, _points_program),
+    "CouponCampaign": NodeKind("customers:read", uuid.UUID, _coupon_campaign),  # issue 15 (helper B)
+    "Coupon": NodeKind("customers:read", uuid.UUID, _coupon),  # issue 15 (helper B)
     "PointsEarnRule": NodeKind("customers:read", uuid.UUID, _points_rule),
+    # Support tickets and disputes (issue 16): the customer's side or the merchant's partner; staff with support:read.
+    "SupportTicket": NodeKind(None, uuid.UUID, _support_ticket),  # customers:read, or support:read for staff
+    "Dispute": NodeKind(None, uuid.UUID, _dispute),  # transactions:read, or support:read for staff
+    # Consents and offers (issue 15 part 6): the partner of the customers concerned (a customer token: its own), staff.
+    "Offer": NodeKind("customers:read", uuid.UUID, _offer),
+    "CustomerConsent": NodeKind("customers:read", uuid.UUID, _consent),
+    # Bulk payouts (issue 16 part 7): the partner's, the business's own tokens, staff.
+    "BulkPayout": NodeKind("transactions:read", uuid.UUID, _bulk_payout),
+    "BulkPayoutLine": NodeKind("transactions:read", uuid.UUID, _bulk_payout_line),
+    # Help centre (issue 16 part 1): any caller reads published articles, staff drafts too (services.help.queries).
+    "HelpArticle": NodeKind(None, uuid.UUID, _help_article),
+    # International transfers (issue 14 part 7): the partner's, its customer's own token, staff.
+    "Beneficiary": NodeKind("customers:read", uuid.UUID, _beneficiary),
+    "InternationalTransfer": NodeKind("transactions:read", uuid.UUID, _international_transfer),
+    # Business members and maker-checker (issue 16 parts 5-6): the partner's, the business's own tokens, staff.
+    "BusinessMember": NodeKind("customers:read", uuid.UUID, _business_member),
+    "BusinessApprovalPolicy": NodeKind("customers:read", uuid.UUID, _business_approval_policy),
+    "PayoutRequest": NodeKind("transactions:read", uuid.UUID, _payout_request),
 }
 
 

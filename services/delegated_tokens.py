@@ -18,6 +18,7 @@ from services.outcome import AuditTarget, ServiceResult
 from services.partners.environment import partner_environment
 from services.scoping import get_scoped, sees_row
 from services.token_liveness import announce_access_change
+from services.business.members import active_member_of
 
 MAX_CUSTOMER_TOKEN_TTL_S = 15 * 60
 # How far ahead of our clock a partner's `authenticatedAt` may be (its clock may run a little fast).
@@ -50,6 +51,8 @@ class CustomerToken(ServiceResult):
     scopes: list[str]
     customer: CustomerRecord
     authentication: CustomerAuthentication | None = None
+    member_id: uuid.UUID | None = None  # issue 16: the business member the token acts as, and its role
+    member_role: str | None = None
 
     def audit_target(self) -> AuditTarget | None:
         """Minting a token is filed under the customer it acts for."""
@@ -87,7 +90,8 @@ def check_authentication(
 
 async def create_customer_token(
     *, principal: Principal, tokens: TokenAuthority, customer_id: uuid.UUID | None, scopes: list[str], ttl_s: int | None,
-    auth_methods: list[str] | None = None, authenticated_at: datetime | None = None,
+    auth_methods: list[str] | None = None, authenticated_at: datetime | None = None, member_id: uuid.UUID | None = None,
+    member_given: bool = False,
 ) -> CustomerToken:
     """Mint a short-lived token limited to one of the partner's customers and a subset of the partner's scopes.
 
@@ -116,16 +120,20 @@ async def create_customer_token(
         if auth_methods is None or authenticated_at is None:
             raise ValidationFailed("authentication needs both methods and authenticatedAt", field=["authentication"])
         authentication = check_authentication(auth_methods, authenticated_at, ttl_s=ttl, now=now)
+    # Issue 16: a business member's token carries the member and its role (an ACTIVE member of this customer).
+    member = await active_member_of(customer, member_id, field=["memberId"]) if member_given else None
     token, lifetime = tokens.issue_customer_token(
         client_id=principal.subject, partner_id=customer.partner_id, customer_id=customer.id, scopes=wanted, ttl_s=ttl,  # type: ignore[attr-defined]
         auth_methods=authentication.methods if authentication else (),
         auth_time=int(authentication.authenticated_at.timestamp()) if authentication else None,
         # The customer's partner's environment (the minting token's too: both were checked to match).
         environment=await partner_environment(customer.partner_id),  # type: ignore[attr-defined,arg-type]
+        member_id=member.id if member is not None else None, member_role=member.role if member is not None else None,
     )
     expires = datetime.fromtimestamp(now.timestamp() + lifetime, tz=timezone.utc)
     return CustomerToken(
-        token=token, expires_at=expires, scopes=wanted, customer=CustomerRecord.from_row(customer), authentication=authentication
+        token=token, expires_at=expires, scopes=wanted, customer=CustomerRecord.from_row(customer), authentication=authentication,
+        member_id=member.id if member is not None else None, member_role=member.role if member is not None else None,
     )
 
 

@@ -304,6 +304,156 @@ class InsufficientPoints(DomainError):
     code = "INSUFFICIENT_POINTS"
 
 
+class CouponNotApplicable(DomainError):
+    """paymentCreate/couponClaim (issue 15): a coupon cannot be used here; `reason` says which rule (nothing moved)."""
+
+    code = "COUPON_NOT_APPLICABLE"
+
+    def __init__(self, message: str, *, reason: str, coupon_id: object = None, field: list[str] | None = None) -> None:
+        super().__init__(f"{reason}: {message}", field=field)
+        self.reason = reason  # a services.coupons.reasons.Reason value
+        self.coupon_id = coupon_id
+
+
+class ConsentRequired(DomainError):
+    """offerEventRecord (issue 15): the customer has not granted MARKETING consent (or withdrew it): no offer reaches it."""
+
+    code = "CONSENT_REQUIRED"
+
+
+class BankOffersNotAllowed(DomainError):
+    """offerCreate/offerUpdate (issue 15): the partner does not allow the bank's offers to its customers."""
+
+    code = "BANK_OFFERS_NOT_ALLOWED"
+
+
+class FrequencyCapReached(DomainError):
+    """offerEventRecord (issue 15): the offer was shown to the customer as often as its frequency cap allows."""
+
+    code = "FREQUENCY_CAP_REACHED"
+
+
+class OfferNotEligible(DomainError):
+    """offerEventRecord (issue 15): the offer is paused, outside its dates, or its target rules exclude the customer."""
+
+    code = "OFFER_NOT_ELIGIBLE"
+
+
+class TicketClosed(DomainError):
+    """supportTicketReply/supportTicketUpdate: the support ticket is CLOSED (final): open a new ticket instead."""
+
+    code = "TICKET_CLOSED"
+
+
+class NotDisputable(DomainError):
+    """disputeOpen: the ticket is not about a payment to a merchant, or nothing of the payment remains refundable."""
+
+    code = "NOT_DISPUTABLE"
+
+
+class ResponseDeadlinePassed(DomainError):
+    """disputeRespond: the dispute's respondBy has passed; the merchant's partner can no longer answer it."""
+
+    code = "RESPONSE_DEADLINE_PASSED"
+
+
+class DisputeStateConflict(DomainError):
+    """disputeRespond/disputeDecide: the dispute is not in the state the action needs (already decided, answered)."""
+
+    code = "INVALID_STATE"
+
+
+class ApprovalRequired(DomainError):
+    """A business member's payout above the business's approval threshold: create a payout request instead."""
+
+    code = "APPROVAL_REQUIRED"
+
+
+class SelfApprovalForbidden(DomainError):
+    """payoutRequestApprove by the member who made the request (whatever token it uses)."""
+
+    code = "SELF_APPROVAL_FORBIDDEN"
+
+
+class MemberRoleForbidden(DomainError):
+    """The business member's role does not allow the action (services.business.member_permissions), or no member acts."""
+
+    code = "MEMBER_ROLE_FORBIDDEN"
+
+
+class PayoutRequestNotPending(DomainError):
+    """payoutRequestApprove/Reject: the payout request was already approved, rejected or expired."""
+
+    code = "PAYOUT_REQUEST_NOT_PENDING"
+
+
+class LastOwner(DomainError):
+    """businessMemberRemove: the business's last active OWNER cannot be removed."""
+
+    code = "LAST_OWNER"
+
+
+class BulkFileEncoding(DomainError):
+    """bulkPayoutCreate: the uploaded file is not UTF-8 text (a byte order mark is allowed); nothing was stored."""
+
+    code = "BULK_FILE_ENCODING"
+
+
+class BulkFileHeader(DomainError):
+    """bulkPayoutCreate: line 1 is not the header beneficiary,amount,reference (or the file is empty)."""
+
+    code = "BULK_FILE_HEADER"
+
+
+class BulkTooManyLines(DomainError):
+    """bulkPayoutCreate: the file holds more payout lines (or characters) than one batch takes."""
+
+    code = "BULK_TOO_MANY_LINES"
+
+
+class BulkDuplicateLine(DomainError):
+    """A bulk payout line repeats an earlier line's beneficiary, amount and reference (a line's report only)."""
+
+    code = "BULK_DUPLICATE_LINE"
+
+
+class BulkPayoutInvalid(DomainError):
+    """bulkPayoutExecute: an ALL_OR_NOTHING batch has an invalid line (or a beneficiary that can no longer be paid)."""
+
+    code = "BULK_PAYOUT_INVALID"
+
+
+class BulkPayoutStateConflict(DomainError):
+    """bulkPayoutApprove: the batch is not waiting for approval."""
+
+    code = "INVALID_STATE"
+
+
+
+# Issue 14 part 7: international transfers (helper A).
+class BeneficiaryNotActive(DomainError):
+    """internationalTransferCreate: the beneficiary waits for review (watchlist hit), was rejected or deleted."""
+
+    code = "BENEFICIARY_NOT_ACTIVE"
+
+
+class CountryRefused(DomainError):
+    """internationalTransferCreate: the sender's policy pack refuses transfers to the beneficiary's country."""
+
+    code = "COUNTRY_REFUSED"
+
+
+class CrossBorderQuotaExceeded(DomainError):
+    """internationalTransferCreate: the transfer would pass the sender's annual cross-border quota."""
+
+    code = "CROSS_BORDER_QUOTA_EXCEEDED"
+
+
+class BeneficiaryStateConflict(DomainError):
+    """beneficiaryReview / beneficiaryDelete: the beneficiary is not in a state that allows it."""
+
+    code = "INVALID_STATE"
+
 # Keep this last: it collects the codes of every class defined above it.
 ALL_ERROR_CODES = sorted(
     {cls.code for cls in DomainError.__subclasses__()} | {DomainError.code}

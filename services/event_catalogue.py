@@ -89,6 +89,14 @@ CARD = (
     PayloadField("brand", FieldKind.STRING, "VISA, MASTERCARD, AMEX, UNIONPAY or JCB."),
     PayloadField("lastFour", FieldKind.STRING, "The card number's last four digits."),
 )
+# Issue 14 part 7: beneficiaries and international transfers (helper A).
+BENEFICIARY = (
+    _id("beneficiaryId", "Beneficiary", "The beneficiary at a foreign bank."),
+    CUSTOMER,
+    PayloadField("country", FieldKind.STRING, "The country (ISO 3166-1 alpha-2) of the beneficiary's bank."),
+    PayloadField("maskedNumber", FieldKind.STRING, "The IBAN or account number, masked (e.g. •••• 1234)."),
+    PayloadField("status", FieldKind.STRING, "The beneficiary's status after the change."),
+)
 KYC_DECIDED = (SUBMISSION, CUSTOMER, PayloadField("tier", FieldKind.INT, "The customer's KYC tier after the decision."))
 
 _TYPES = (
@@ -213,6 +221,23 @@ _TYPES = (
               BANK_ACCOUNT),
     EventType("bank_account.removed", "A linked bank account was removed (bankAccountRemove) or rejected by bank"
               " staff or the instant check; status says which.", "BankAccount", BANK_ACCOUNT),
+    EventType("beneficiary.created", "A beneficiary at a foreign bank was added (beneficiaryCreate); status is"
+              " NEEDS_REVIEW when its name matched a watchlist entry, else ACTIVE.", "Beneficiary", BENEFICIARY),
+    EventType("beneficiary.reviewed", "Bank staff approved (ACTIVE) or rejected (REJECTED) a beneficiary whose name"
+              " matched a watchlist entry (beneficiaryReview).", "Beneficiary", BENEFICIARY),
+    EventType("beneficiary.deleted", "A beneficiary was deleted (beneficiaryDelete): nothing more is paid to it.",
+              "Beneficiary", BENEFICIARY),
+    EventType("international_transfer.created", "An international transfer was accepted (internationalTransferCreate):"
+              " its WITHDRAWAL transaction is HELD while a cross-border rail carries it; the rail_transfer.* events of"
+              " its railTransferId follow (settled, failed, returned).", "InternationalTransfer", (
+        _id("internationalTransferId", "InternationalTransfer", "The international transfer."),
+        _id("beneficiaryId", "Beneficiary", "The beneficiary at a foreign bank."),
+        _id("transactionId", "Transaction", "Its HELD transaction (POSTED once settled)."),
+        _id("railTransferId", "RailTransfer", "The rail transfer."),
+        PayloadField("amount", FieldKind.MONEY, "The amount carried."),
+        PayloadField("buyAmount", FieldKind.MONEY, "What the beneficiary is paid, in the currency bought."),
+        PayloadField("country", FieldKind.STRING, "The country (ISO 3166-1 alpha-2) of the beneficiary's bank."),
+    )),
     EventType("card.linked", "A card was linked to a customer (cardLink): only the processor's token is kept.", "Card",
               CARD),
     EventType("card.removed", "A linked card was removed (cardRemove).", "Card", CARD),
@@ -262,6 +287,105 @@ _TYPES = (
         _id("ruleId", "PointsEarnRule", "The earn rule."), _id("programId", "PointsProgram", "The points programme."),
         PayloadField("version", FieldKind.INT, "points_rule.*: the rule's version after the change."),
     )) for change, verb in (("created", "Create"), ("updated", "Update"), ("retired", "Retire"))),
+    # Bulk payouts (issue 16 part 7, services.business.bulk_*): one event per batch state change, none per line.
+    *(EventType(f"bulk_payout.{change}", text, "BulkPayout", (
+        _id("bulkPayoutId", "BulkPayout", "The bulk payout batch."), WALLET,
+        PayloadField("bulkPayoutStatus", FieldKind.STRING, "bulk_payout.*: the batch's status after the change."),
+        PayloadField("lineCount", FieldKind.INT, "bulk_payout.*: how many payout lines the file held."),
+        PayloadField("paidCount", FieldKind.INT, "bulk_payout.*: how many lines are paid."),
+        PayloadField("failedCount", FieldKind.INT, "bulk_payout.*: how many lines are invalid or failed (not paid)."),
+        PayloadField("amount", FieldKind.MONEY, "bulk_payout.created/approved: the total of the valid lines;"
+                     " .completed: the total paid."),
+    )) for change, text in (
+        ("created", "A bulk payout file was uploaded and validated line by line (bulkPayoutCreate)."),
+        ("approved", "A second business member approved a bulk payout above the approval threshold (bulkPayoutApprove)."),
+        ("completed", "A bulk payout's execution finished: every valid line was paid or failed (bulkPayoutExecute)."),
+    )),
+    # Consents and personalised offers (issue 15 parts 5-6, services.consent, services.offers): ids and states only.
+    EventType("consent.changed", "A customer granted or withdrew a consent (customerConsentSet); a withdrawal is in"
+              " force at once.", "Customer", (
+        CUSTOMER,
+        PayloadField("consentKind", FieldKind.STRING, "consent.changed: MARKETING, PROFILING or THIRD_PARTY_SHARING."),
+        PayloadField("consentStatus", FieldKind.STRING, "consent.changed: GRANTED or WITHDRAWN."),
+        PayloadField("textVersion", FieldKind.STRING, "consent.changed: the version of the consent text shown."),
+    )),
+    *(EventType(f"offer.{change}", f"A personalised offer was {change} (offer{verb}).", "Offer", (
+        _id("offerId", "Offer", "The offer."),
+        PayloadField("offerVersion", FieldKind.INT, "offer.*: the offer's version after the change."),
+        PayloadField("offerStatus", FieldKind.STRING, "offer.*: ACTIVE or PAUSED after the change."),
+    )) for change, verb in (("created", "Create"), ("updated", "Update"))),
+    # Coupon campaigns (issue 15 part 4, services.coupons): a coupon's life; discounts are legs of the payment's posting.
+    *(EventType(f"coupon.{what}", text, "Coupon", (
+        _id("couponId", "Coupon", "The coupon."), _id("campaignId", "CouponCampaign", "The coupon's campaign."),
+        CUSTOMER, *extra,
+    )) for what, text, extra in (
+        ("issued", "A coupon was issued to a customer (couponIssue) or claimed with a code (couponClaim).", ()),
+        ("redeemed", "A coupon took its discount off a payment (paymentCreate), funded by its campaign's budget.", (
+            _id("paymentId", "Payment", "The payment."),
+            PayloadField("amount", FieldKind.MONEY, "coupon.*: the discount."))),
+        ("restored", "Its payment was refunded in full and the campaign's rule is RESTORE: the coupon is usable again.", (
+            _id("paymentId", "Payment", "The payment."),
+            PayloadField("amount", FieldKind.MONEY, "coupon.*: the discount."))),
+        ("forfeited", "Its payment was refunded in full and the campaign's rule is FORFEIT: the coupon stays used.", (
+            _id("paymentId", "Payment", "The payment."),
+            PayloadField("amount", FieldKind.MONEY, "coupon.*: the discount."))),
+    )),
+    # Support tickets and disputes (issue 16, services.support, services.disputes): no text, only ids and states.
+    EventType("support_ticket.updated", "A support ticket was opened or changed: a reply in its thread (from the"
+              " customer's side or bank staff), its status or its priority (internal staff notes and assignment"
+              " send none). The text is never in the event: read the ticket.", "SupportTicket", (
+        _id("ticketId", "SupportTicket", "The support ticket."), CUSTOMER,
+        PayloadField("ticketStatus", FieldKind.STRING, "support_ticket.updated: the ticket's status after the change"
+                     " (OPEN, WAITING_ON_CUSTOMER, RESOLVED, CLOSED)."),
+        PayloadField("ticketChange", FieldKind.STRING, "support_ticket.updated: what changed: OPENED, CUSTOMER_REPLIED,"
+                     " STAFF_REPLIED, STATUS_CHANGED or PRIORITY_CHANGED."),
+    )),
+    *(EventType(f"dispute.{change}", description, "Dispute", (
+        _id("disputeId", "Dispute", "The dispute."), _id("paymentId", "Payment", "The payment disputed."),
+        _id("merchantId", "Merchant", "The merchant paid."),
+        PayloadField("amount", FieldKind.MONEY, "The amount disputed (what remained refundable when it was opened)."),
+        PayloadField("disputeStatus", FieldKind.STRING, "dispute.*: the dispute's status after the change."),
+        PayloadField("disputeOutcome", FieldKind.STRING, "dispute.decided: FOR_CUSTOMER or FOR_MERCHANT.",
+                     optional=True),
+        _id("refundId", "Refund", "dispute.decided FOR_CUSTOMER: the refund posted.", optional=True),
+    )) for change, description in (
+        ("opened", "A payer's dispute of a payment was opened (disputeOpen): the merchant's partner may respond until"
+                   " its respondBy. Both partners get it."),
+        ("responded", "The merchant's partner answered a dispute with its evidence (disputeRespond). Both partners get"
+                      " it."),
+        ("decided", "Bank staff decided a dispute (disputeDecide); for the customer, the refund posted with it. Both"
+                    " partners get it."),
+    )),
+    # Issue 16 parts 5 and 6: business members and maker-checker payout requests (services.business, helper G1).
+    *(EventType(f"business_member.{change}", description, "BusinessMember", (
+        _id("memberId", "BusinessMember", "The business member (for payout_request.*: the member who acted)."),
+        CUSTOMER, PayloadField("role", FieldKind.STRING, "business_member.*: OWNER, ADMIN, ACCOUNTANT or VIEWER."),
+    )) for change, description in (
+        ("added", "A member was added to a BUSINESS customer (businessMemberAdd)."),
+        ("removed", "A member was removed from a BUSINESS customer (businessMemberRemove): its tokens act for nobody."),
+    )),
+    *(EventType(f"payout_request.{change}", description, "PayoutRequest", (
+        _id("payoutRequestId", "PayoutRequest", "The payout request."), CUSTOMER,
+        _id("transactionId", "Transaction", "The payout's transaction: HELD while the request waits, POSTED once"
+            " approved, REJECTED once rejected or expired."),
+        PayloadField("amount", FieldKind.MONEY, "The amount asked for (the fee is on top)."),
+        PayloadField("status", FieldKind.STRING, "payout_request.*: PENDING, APPROVED, REJECTED or EXPIRED."),
+        _id("memberId", "BusinessMember", "The member who acted (the maker, or the checker); absent on expiry.",
+            optional=True),
+    )) for change, description in (
+        ("created", "A business member asked for a payout above the approval threshold (payoutRequestCreate): its"
+                    " funds are held until another member decides."),
+        ("approved", "A second member approved a payout request (payoutRequestApprove): the payout posted."),
+        ("rejected", "A payout request was rejected or withdrawn (payoutRequestReject): the held funds are available"
+                     " again."),
+        ("expired", "A payout request was not decided in time (the expiry sweep): the held funds are available again."),
+    )),
+    # Issue 16 part 1: the help centre (services.help.admin). The bank's content: every partner is told.
+    EventType("help_article.published", "A help article was published (helpArticlePublish): partners may refresh"
+              " the help they show in their apps.", "HelpArticle", (
+        _id("articleId", "HelpArticle", "help_article.published: the article."),
+        PayloadField("locale", FieldKind.STRING, "help_article.published: the article's locale (zh-CN or en)."),
+    ), broadcast=True),
     EventType("aml.alert_raised", "An AML rule fired (the bank's own: never shown to a partner).", "AmlAlert", (
         _id("alertId", "AmlAlert", "The alert."),
         PayloadField("rule", FieldKind.STRING, "The rule that fired."),

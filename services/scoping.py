@@ -18,6 +18,7 @@ from tortoise.queryset import QuerySet
 from auth.principal import Principal
 from models import BankAccount, Card, Customer, Entry, KycSubmission, Merchant, PaymentCode, PaymentRequest, RailTransfer, Transaction, Wallet
 from models import FxQuote
+from models import Beneficiary, InternationalTransfer  # issue 14 part 7 (helper A)
 from services.errors import NotFound
 
 M = TypeVar("M", bound=Model)
@@ -55,6 +56,8 @@ def _customer_filter(model: type[Model], customer_id: uuid.UUID | None) -> Q:
     if model is BankAccount or model is Card:  # a customer's app reads its own linked funding sources
         return Q(customer_id=customer_id)
     if model is FxQuote:  # a customer's app reads the FX quotes given to that customer's token
+        return Q(customer_id=customer_id)
+    if model is Beneficiary or model is InternationalTransfer:  # its own beneficiaries and transfers abroad (issue 14)
         return Q(customer_id=customer_id)
     return Q(partner_id=uuid.UUID(int=0))  # any other model: nothing for customer tokens
 

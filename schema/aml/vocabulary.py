@@ -96,6 +96,12 @@ class AmlRule(Enum):
         description="Money moves in or out of a wallet with no transaction for dormantDays or more (counted from its"
         " opening if it never had one).",
     )
+    CROSS_BORDER_REVIEW = strawberry.enum_value(
+        "CROSS_BORDER_REVIEW",
+        description="An international transfer to a country its sender's policy pack sends to review"
+        " (crossBorder.reviewCountries): always HOLD; the rail gets the transfer only once compliance releases it."
+        " Not set in a pack's amlRules.",
+    )
     SANCTIONS_SCREENING = strawberry.enum_value(
         "SANCTIONS_SCREENING",
         description="A watchlist hit: the customer's display name (customerCreate, customerUpdate) or, at kycSubmit, the"

@@ -103,6 +103,8 @@ _describe(
     POINTS="One customer's points in one programme (whole points of the programme's unit).",
     POINTS_REDEEMED="A points programme's sink for points converted into wallet money (pointsRedeem).",
     POINTS_EXPIRED="A points programme's sink for points that expired (the expiry sweep).",
+    COUPON_BUDGET="A coupon campaign's budget (issue 15), funded from its funding wallet when the campaign is created:"
+    " every coupon discount is a leg from it in the payment's own posting, and refunds give discounts back to it.",
 )
 _describe(
     TransactionKind,
@@ -131,6 +133,8 @@ _describe(
     POINTS_REDEEM="Points converted into money: the customer's POINTS to the programme's REDEEMED account; the money"
     " is the TRANSFER from the programme's funding wallet written in the same atomic write.",
     POINTS_EXPIRY="Points expired by the sweep, oldest first: the customer's POINTS to the programme's EXPIRED account.",
+    COUPON_FUNDING="A coupon campaign's budget moved from its funding wallet to the campaign's COUPON_BUDGET account"
+    " (couponCampaignCreate); discounts are then paid from that account.",
 )
 _describe(
     TransactionStatus,

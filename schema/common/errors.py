@@ -46,6 +46,13 @@ class ErrorCode(Enum):
         description="pointsRedeem: the customer holds fewer unexpired points in the programme than asked (points"
         " expired but not yet swept do not count). Nothing moved; the idempotencyKey is not used up.",
     )
+    COUPON_NOT_APPLICABLE = strawberry.enum_value(
+        "COUPON_NOT_APPLICABLE",
+        description="paymentCreate or couponClaim (issue 15): a coupon cannot be used for this: the payload's"
+        " couponRefusal (and the message's first word) gives the reason: OUTSIDE_WINDOW, BELOW_MINIMUM_SPEND,"
+        " MERCHANT_EXCLUDED, CURRENCY_MISMATCH, CUSTOMER_LIMIT_REACHED, BUDGET_EXHAUSTED, NOT_STACKABLE,"
+        " ALREADY_USED or NOT_CLAIMABLE. Nothing moved; the idempotencyKey is not used up.",
+    )
     CURRENCY_MISMATCH = strawberry.enum_value(
         "CURRENCY_MISMATCH",
         description="The wallets of a transfer (or a sweep) hold different currencies, or the currency given is not"
@@ -219,6 +226,22 @@ class ErrorCode(Enum):
         "SAME_CURRENCY",
         description="fxQuote: the sell and buy currencies are the same; there is nothing to convert.",
     )
+    BENEFICIARY_NOT_ACTIVE = strawberry.enum_value(
+        "BENEFICIARY_NOT_ACTIVE",
+        description="internationalTransferCreate: the beneficiary is not ACTIVE (its name matched a watchlist and waits"
+        " for bank staff's beneficiaryReview, or it was rejected or deleted). Nothing moved.",
+    )
+    COUNTRY_REFUSED = strawberry.enum_value(
+        "COUNTRY_REFUSED",
+        description="internationalTransferCreate: the sender's regional policy pack refuses transfers to the"
+        " beneficiary's country (crossBorder.refusedCountries). Nothing moved.",
+    )
+    CROSS_BORDER_QUOTA_EXCEEDED = strawberry.enum_value(
+        "CROSS_BORDER_QUOTA_EXCEEDED",
+        description="internationalTransferCreate: the transfer would pass the sender's annual cross-border quota"
+        " (crossBorder.annualQuota of its policy pack, e.g. USD 50,000 a calendar year for an individual in China)."
+        " Transfers that failed or were returned do not count. Nothing moved.",
+    )
     QUOTE_REQUIRED = strawberry.enum_value(
         "QUOTE_REQUIRED",
         description="transferCreate: the paying and receiving wallets hold different currencies, so the transfer needs"
@@ -254,6 +277,94 @@ class ErrorCode(Enum):
         "RATE_LIMITED",
         description="paymentCollect: your partner made too many collects of unknown, expired or used payment codes in"
         " the last minute (guessing is refused): nothing was looked up or moved. Wait and retry.",
+    )
+    CONSENT_REQUIRED = strawberry.enum_value(
+        "CONSENT_REQUIRED",
+        description="offerEventRecord: the customer has not granted MARKETING consent (customerConsentSet), or withdrew"
+        " it: no offer may reach it. Nothing was recorded.",
+    )
+    BANK_OFFERS_NOT_ALLOWED = strawberry.enum_value(
+        "BANK_OFFERS_NOT_ALLOWED",
+        description="offerCreate/offerUpdate by bank staff: the partner does not allow the bank's own offers to its"
+        " customers (partnerOfferSettingsSet). Nothing was stored.",
+    )
+    FREQUENCY_CAP_REACHED = strawberry.enum_value(
+        "FREQUENCY_CAP_REACHED",
+        description="offerEventRecord IMPRESSION: the offer was shown to this customer as often as its frequency cap"
+        " allows within the cap's period. Nothing was recorded.",
+    )
+    OFFER_NOT_ELIGIBLE = strawberry.enum_value(
+        "OFFER_NOT_ELIGIBLE",
+        description="offerEventRecord: the offer is paused or outside its dates, or its target rules do not select this"
+        " customer (a bank offer also when the partner stopped allowing them). Nothing was recorded.",
+    )
+    TICKET_CLOSED = strawberry.enum_value(
+        "TICKET_CLOSED",
+        description="supportTicketReply/supportTicketUpdate: the support ticket is CLOSED, which is final. Open a new"
+        " ticket (supportTicketOpen). Nothing was stored.",
+    )
+    NOT_DISPUTABLE = strawberry.enum_value(
+        "NOT_DISPUTABLE",
+        description="disputeOpen: the ticket names no payment to a merchant (its transaction is not a PAYMENT), or"
+        " nothing of the payment remains refundable. Nothing was stored.",
+    )
+    RESPONSE_DEADLINE_PASSED = strawberry.enum_value(
+        "RESPONSE_DEADLINE_PASSED",
+        description="disputeRespond: the dispute's respondBy has passed; the merchant's answer is no longer taken and"
+        " bank staff decide on what they have. Nothing was stored.",
+    )
+    APPROVAL_REQUIRED = strawberry.enum_value(
+        "APPROVAL_REQUIRED",
+        description="transferCreate, withdrawalCreate or a payment with a customer token of a BUSINESS customer, above"
+        " the business's approval threshold in that currency (businessApprovalPolicySet): make a payout request"
+        " (payoutRequestCreate) for a second member to approve. Nothing moved; the idempotencyKey is not used up.",
+    )
+    SELF_APPROVAL_FORBIDDEN = strawberry.enum_value(
+        "SELF_APPROVAL_FORBIDDEN",
+        description="payoutRequestApprove by the member who made the request, with any of its tokens: a different"
+        " member with approval rights must approve. Nothing changed.",
+    )
+    MEMBER_ROLE_FORBIDDEN = strawberry.enum_value(
+        "MEMBER_ROLE_FORBIDDEN",
+        description="The business member's role does not allow this action (the role table in the README's"
+        " Businesses section), the member was removed, or the action needs a member's token and none acts."
+        " Nothing changed.",
+    )
+    PAYOUT_REQUEST_NOT_PENDING = strawberry.enum_value(
+        "PAYOUT_REQUEST_NOT_PENDING",
+        description="payoutRequestApprove or payoutRequestReject: the request was already approved, rejected or has"
+        " expired. Read it again: its status says which. Nothing changed.",
+    )
+    LAST_OWNER = strawberry.enum_value(
+        "LAST_OWNER",
+        description="businessMemberRemove: the member is the business's last active OWNER. Add another OWNER first."
+        " Nothing changed.",
+    )
+    BULK_FILE_ENCODING = strawberry.enum_value(
+        "BULK_FILE_ENCODING",
+        description="bulkPayoutCreate: the file is not UTF-8 (a byte order mark is allowed): the message gives the"
+        " offset of the first invalid byte. Save it as UTF-8 and upload again. Nothing was stored.",
+    )
+    BULK_FILE_HEADER = strawberry.enum_value(
+        "BULK_FILE_HEADER",
+        description="bulkPayoutCreate: line 1 of the file is not the header beneficiary,amount,reference (any case),"
+        " or the file is empty. Nothing was stored.",
+    )
+    BULK_TOO_MANY_LINES = strawberry.enum_value(
+        "BULK_TOO_MANY_LINES",
+        description="bulkPayoutCreate: the file holds more than 10,000 payout lines (or more than 4 Mi characters):"
+        " split it into several batches. Nothing was stored.",
+    )
+    BULK_DUPLICATE_LINE = strawberry.enum_value(
+        "BULK_DUPLICATE_LINE",
+        description="A bulk payout line (BulkPayoutLine.errorCode) repeats an earlier line's beneficiary, amount and"
+        " reference; the message names the earlier line. It is never paid.",
+    )
+    BULK_PAYOUT_INVALID = strawberry.enum_value(
+        "BULK_PAYOUT_INVALID",
+        description="bulkPayoutExecute: an ALL_OR_NOTHING batch has at least one invalid line (read"
+        " BulkPayout.lines), or a beneficiary can no longer be paid (frozen or closed since the upload). Nothing"
+        " moved; upload a corrected file, or use PARTIAL mode.",
     )
 
 

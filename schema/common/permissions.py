@@ -175,10 +175,36 @@ INHERITS_PARENT_ACCESS: frozenset[str] = frozenset(
         "ReconciliationException", "ReconciliationExceptionConnection", "ReconciliationExceptionEdge",
         "ReconciliationExceptionResolvePayload", "ReconciliationReport", "ReconciliationSide", "ReconciliationFlow",
         "BankAccount", "BankAccountConnection", "BankAccountEdge", "BankAccountPayload",
+        # International transfers (issue 14 part 7): reached through guarded root fields (beneficiary*,
+        # internationalTransfer*) or node(id); their links are IDs only.
+        "Beneficiary", "BeneficiaryConnection", "BeneficiaryEdge", "BeneficiaryPayload", "InternationalTransfer",
+        "InternationalTransferPayload", "CrossBorderRules",  # CompliancePolicy.crossBorder (policies:read)
         "Card", "CardConnection", "CardEdge", "CardPayload",
         # Points programmes (issue 15): reached through guarded mutations, Customer.points or node(id).
         "PointsProgram", "PointsEarnRule", "PointsProgramPayload", "PointsEarnRulePayload", "PointsRedeemPayload",
         "CustomerPoints", "PointsMovementView",
+        # Coupon campaigns (issue 15 part 4): reached through guarded mutations, Customer.coupons or node(id).
+        "CouponCampaign", "Coupon", "CouponCampaignPayload", "CouponIssuePayload", "CouponClaimPayload", "CouponRefusal",
+        "CouponConnection", "CouponEdge",
+        # Business members and payout requests (issue 16 parts 5-6): reached through guarded root fields
+        # (businessMember*, businessApprovalPolicy*, payoutRequest*) or node(id); their links are IDs only.
+        "BusinessMember", "BusinessMemberConnection", "BusinessMemberEdge", "BusinessMemberPayload",
+        "BusinessApprovalPolicy", "BusinessApprovalPolicyPayload", "PayoutRequest", "PayoutRequestConnection",
+        "PayoutRequestEdge", "PayoutRequestPayload",
+        # Support tickets and disputes (issue 16 parts 2-3): reached through guarded root fields or node(id);
+        # SupportTicket.messages carries its own rule (internal notes are filtered for non-staff by the service).
+        "SupportTicket", "SupportTicketMessage", "SupportTicketConnection", "SupportTicketEdge",
+        "SupportTicketMessageConnection", "SupportTicketMessageEdge", "SupportTicketPayload",
+        "SupportTicketMessagePayload", "Dispute", "DisputeConnection", "DisputeEdge", "DisputePayload",
+        # Spending insights, consents and offers (issue 15 parts 5-6): reached through guarded root fields,
+        # Customer.consents or node(id); their links are IDs only.
+        "SpendingInsights", "CategorySpending", "MerchantSpending", "MonthSpending", "CurrencySpending",
+        "CustomerConsent", "CustomerConsentSetPayload", "Offer", "OfferMinSpend", "OfferFrequencyCap", "OfferMatch",
+        "OfferReport", "OfferPayload", "PartnerOfferSettingsPayload", "OfferEventRecordPayload",
+        # Bulk payouts (issue 16 part 7): reached through guarded root fields (bulkPayout*) or node(id).
+        "BulkPayout", "BulkPayoutLine", "BulkPayoutLineConnection", "BulkPayoutLineEdge", "BulkPayoutPayload",
+        # Help centre (issue 16 part 1): reached through helpArticles (any caller), help mutations or node(id).
+        "HelpArticle", "HelpArticleConnection", "HelpArticleEdge", "HelpArticlePayload",
     }
 )
 

@@ -57,6 +57,19 @@ class Scope(Enum):
     RECONCILIATION_WRITE = strawberry.enum_value(
         "reconciliation:write", description="Bank admin and compliance: resolve reconciliation exceptions."
     )
+    SUPPORT_READ = strawberry.enum_value(
+        "support:read", description="Bank support and admin: read every support ticket and the support queue."
+    )
+    SUPPORT_WRITE = strawberry.enum_value(
+        "support:write", description="Bank support and admin: reply to tickets, add internal notes, assign, change"
+        " priority and status, open tickets and disputes for customers."
+    )
+    DISPUTES_DECIDE = strawberry.enum_value(
+        "disputes:decide", description="Bank support and admin: decide payment disputes (for the customer: a refund)."
+    )
+    HELP_WRITE = strawberry.enum_value(
+        "help:write", description="Bank support and admin: write and publish help centre articles."
+    )
 
 
 def typed_scopes(names: list[str] | tuple[str, ...] | frozenset[str]) -> list[Scope]:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from schema.cross_border.policy_types import CrossBorderRulesInput  # issue 14 part 7 (helper A)
 from schema.common.audit_actor import actor_label
 from schema.common.context import Info
 from schema.common.errors import UserError, attempt
@@ -180,6 +181,10 @@ class CompliancePolicyInput:
         description="When postings need strong customer authentication (STEP_UP_REQUIRED otherwise); [] for never."
         " Every rule that applies must be met. Omitted on create: none.",
     )
+    cross_border: CrossBorderRulesInput | None = strawberry.field(
+        default=None, description="The rules for international transfers (refused and review countries, the annual"
+        " quota, purpose codes); replaces the whole section. Omitted on create: none.",
+    )
 
 
 @strawberry.type(description="The policy pack as created or changed, or why nothing changed.")
@@ -243,6 +248,8 @@ def _values(input: CompliancePolicyInput) -> dict[str, Any]:
             }
             for r in input.strong_authentication
         ]
+    if input.cross_border is not None:
+        values["cross_border"] = input.cross_border.as_section()
     return values
 
 

@@ -7,6 +7,7 @@ from enum import Enum
 
 import strawberry
 
+from schema.cross_border.policy_types import CrossBorderRules  # issue 14 part 7 (helper A)
 from schema.aml.vocabulary import AmlAction, AmlRule, AmlSeverity
 from schema.common.money import Money
 from schema.common.relay import Node, to_global_id
@@ -197,6 +198,10 @@ class CompliancePolicy(Node):
         description="When a posting needs strong customer authentication (STEP_UP_REQUIRED otherwise);"
         " every rule that applies must be met."
     )
+    cross_border: CrossBorderRules | None = strawberry.field(
+        description="The rules for international transfers its customers send (refused and review countries, the"
+        " annual quota, purpose codes); null when the pack has none."
+    )
     version: int = strawberry.field(description="Starts at 1 and goes up by one with every change to the pack.")
     updated_by: str | None = strawberry.field(
         description='Who last created or changed the pack: "staff:" and the StaffUser global ID, or "system:shipped"'
@@ -232,6 +237,7 @@ class CompliancePolicy(Node):
             ],
             strong_authentication=[StrongAuthRule.of(rule) for rule in row.strong_authentication],
             version=row.version, updated_by=actor_label_view(row.updated_by), updated_at=row.updated_at,
+            cross_border=CrossBorderRules.of(row.cross_border),
         )
 
 

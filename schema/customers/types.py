@@ -21,6 +21,8 @@ from schema.loaders import WALLET_PAGE_ARGS, page_key
 if TYPE_CHECKING:
     from schema.compliance.types import CustomerLimit
     from schema.points.types import CustomerPoints
+    from schema.coupons.types import Coupon, CouponStatus
+    from schema.offers.types import CustomerConsent
     from schema.wallets.types import Wallet
 
 
@@ -111,6 +113,20 @@ class Customer(Node):
         return Connection.from_page(page, Wallet.from_record)
 
     @strawberry.field(
+        permission_classes=requires("customers:read"),
+        description="The customer's coupons (issue 15), oldest first: issued to it or claimed with a code; pass an"
+        " ISSUED coupon's id in paymentCreate's couponIds."
+    )
+    async def coupons(
+        self, info: Info, first: FirstArg = None, after: AfterArg = None,
+        status: Annotated[Annotated["CouponStatus", strawberry.lazy("schema.coupons.types")] | None,
+                          strawberry.argument(description="Only coupons in this state.")] = None,
+    ) -> Connection[Annotated["Coupon", strawberry.lazy("schema.coupons.types")]]:
+        from schema.coupons.operations import customer_coupons
+
+        return await customer_coupons(info, self._record.id, status, first, after)
+
+    @strawberry.field(
         description="The customer's points in one programme (issue 15): its balance, what expires soon and its"
         " history. NOT_FOUND for a programme you may not see."
     )
@@ -121,6 +137,17 @@ class Customer(Node):
         from schema.points.operations import customer_points
 
         return await customer_points(info, self._record.id, program_id)
+
+    @strawberry.field(
+        permission_classes=requires("customers:read"),
+        description="The customer's consents in force (issue 15): the newest decision of each kind it ever made"
+        " (customerConsentSet), in kind order; a kind never decided is absent (not granted)."
+    )
+    async def consents(self, info: Info) -> list[Annotated["CustomerConsent", strawberry.lazy("schema.offers.types")]]:
+        from schema.offers.types import CustomerConsent
+        from services.consent.records import current_consents
+
+        return [CustomerConsent.from_record(record) for record in await current_consents(self._record.id)]
 
     @strawberry.field(
         description="What the customer's KYC tier allows and what remains of each limit now: in `currency`,"

@@ -105,6 +105,16 @@ class EventData:
         description=f"bank_account.*: the linked bank account ({_ID})."
     )
     card_id: strawberry.ID | None = strawberry.field(description=f"card.*: the linked card ({_ID}).")
+    beneficiary_id: strawberry.ID | None = strawberry.field(
+        description=f"beneficiary.* and international_transfer.created: the beneficiary at a foreign bank ({_ID})."
+    )
+    international_transfer_id: strawberry.ID | None = strawberry.field(
+        description=f"international_transfer.created: the international transfer ({_ID})."
+    )
+    country: str | None = strawberry.field(
+        description="beneficiary.* and international_transfer.created: the country of the beneficiary's bank (ISO"
+        " 3166-1 alpha-2)."
+    )
     masked_number: str | None = strawberry.field(
         description="bank_account.*: the IBAN or account number, masked (e.g. •••• 1234)."
     )
@@ -134,6 +144,51 @@ class EventData:
     )
     expires_at: str | None = strawberry.field(description="points.earned: when the lot expires (ISO 8601, UTC).")
     version: int | None = strawberry.field(description="points_rule.*: the rule's version after the change.")
+    article_id: strawberry.ID | None = strawberry.field(
+        description=f"help_article.published: the help article ({_ID})."
+    )
+    locale: str | None = strawberry.field(description="help_article.published: the article's locale (zh-CN or en).")
+    member_id: strawberry.ID | None = strawberry.field(
+        description=f"business_member.*: the member; payout_request.*: the member who acted, null on expiry ({_ID})."
+    )
+    role: str | None = strawberry.field(description="business_member.*: OWNER, ADMIN, ACCOUNTANT or VIEWER.")
+    payout_request_id: strawberry.ID | None = strawberry.field(
+        description=f"payout_request.*: the maker-checker payout request ({_ID})."
+    )
+    consent_kind: str | None = strawberry.field(
+        description="consent.changed: MARKETING, PROFILING or THIRD_PARTY_SHARING."
+    )
+    consent_status: str | None = strawberry.field(description="consent.changed: GRANTED or WITHDRAWN.")
+    text_version: str | None = strawberry.field(
+        description="consent.changed: the version of the consent text the customer was shown."
+    )
+    offer_id: strawberry.ID | None = strawberry.field(description=f"offer.*: the offer ({_ID}).")
+    offer_version: int | None = strawberry.field(description="offer.*: the offer's version after the change.")
+    offer_status: str | None = strawberry.field(description="offer.*: ACTIVE or PAUSED after the change.")
+    coupon_id: strawberry.ID | None = strawberry.field(description=f"coupon.*: the coupon ({_ID}).")
+    campaign_id: strawberry.ID | None = strawberry.field(description=f"coupon.*: the coupon's campaign ({_ID}).")
+    ticket_id: strawberry.ID | None = strawberry.field(description=f"support_ticket.updated: the ticket ({_ID}).")
+    ticket_status: str | None = strawberry.field(
+        description="support_ticket.updated: the ticket's status after the change (SupportTicketStatus name)."
+    )
+    ticket_change: str | None = strawberry.field(
+        description="support_ticket.updated: OPENED, CUSTOMER_REPLIED, STAFF_REPLIED, STATUS_CHANGED or"
+        " PRIORITY_CHANGED."
+    )
+    dispute_id: strawberry.ID | None = strawberry.field(description=f"dispute.*: the dispute ({_ID}).")
+    dispute_status: str | None = strawberry.field(
+        description="dispute.*: the dispute's status after the change (DisputeStatus name)."
+    )
+    dispute_outcome: str | None = strawberry.field(description="dispute.decided: FOR_CUSTOMER or FOR_MERCHANT.")
+    bulk_payout_id: strawberry.ID | None = strawberry.field(description=f"bulk_payout.*: the batch ({_ID}).")
+    bulk_payout_status: str | None = strawberry.field(
+        description="bulk_payout.*: the batch's status after the change (BulkPayoutStatus name)."
+    )
+    line_count: int | None = strawberry.field(description="bulk_payout.*: how many payout lines the file held.")
+    paid_count: int | None = strawberry.field(description="bulk_payout.*: how many lines are paid.")
+    failed_count: int | None = strawberry.field(
+        description="bulk_payout.*: how many lines are invalid or failed (not paid)."
+    )
 
     @classmethod
     def of(cls, event_type: str, payload: dict[str, Any]) -> EventData:

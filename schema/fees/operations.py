@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from schema.coupons.operations import discount_ask  # issue 15: coupons and points in a quote
 from schema.common.audit_actor import actor_label
 from schema.common.context import Info
 from schema.common.enums import PartnerEnvironment
@@ -83,6 +84,13 @@ class FeeQuoteInput:
         " Merchant global ID of any partner, NOT_FOUND otherwise). Rules selecting its category or the merchant apply,"
         " and its own partner (or bank staff) also gets the merchant's fee (merchantFee).",
     )
+    coupon_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Issue 15, kind PAYMENT with merchantId and fromWalletId: coupons to show"
+        " the discount of (checked as paymentCreate checks them: COUPON_NOT_APPLICABLE otherwise).")
+    points_to_redeem: int | None = strawberry.field(
+        default=None, description="Issue 15: points to show the value of, as paymentCreate's pointsToRedeem.")
+    points_program_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The programme of pointsToRedeem (a PointsProgram ID).")
 
 
 @strawberry.input(description="Amounts are decimal strings in the rule's currency; a rule without a currency can only be a rate.")
@@ -299,6 +307,7 @@ class FeeQueries:
             to_wallet_id=_wallet(input.to_wallet_id, "toWalletId"),
             destination_country=input.destination_country, merchant_id=_merchant(input.merchant_id),
             route=input.route.value if input.route else None,
+            discounts=discount_ask(input.coupon_ids, input.points_to_redeem, input.points_program_id),
         )
         return quote_view(quote)
 

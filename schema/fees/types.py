@@ -267,6 +267,11 @@ class FeeQuote:
     merchant_lines: list[FeeLine] = strawberry.field(
         description="The merchant's fee line by line (empty when merchantFee is null or no RECEIVER rule applies)."
     )
+    discount: Money | None = strawberry.field(
+        default=None,
+        description="Issue 15: with couponIds or pointsToRedeem on a PAYMENT, what they would take off (coupons and"
+        " points together; totalDebit is net of it); null when none was asked.",
+    )
 
 
 @strawberry.type(description="Fees charged in a period for one group (and one currency: amounts never mix currencies).")
@@ -308,4 +313,5 @@ def quote_view(quote: Any) -> FeeQuote:
         merchant_fee=Money.of(quote.merchant_fee.fee_minor, quote.currency) if quote.merchant_fee else None,
         merchant_lines=fee_line_views(quote.merchant_fee.breakdown, currency=quote.currency, fallback_kind="PAYMENT")
         if quote.merchant_fee else [],
+        discount=Money.of(quote.discount_minor, quote.currency) if getattr(quote, "discount_minor", 0) else None,
     )

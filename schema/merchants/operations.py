@@ -8,6 +8,7 @@ from typing import Annotated
 
 import strawberry
 
+from schema.coupons.operations import discount_ask  # issue 15: coupons and points in qrDecode
 from schema.common.audit_actor import audit_note
 from schema.common.context import Info
 from schema.common.errors import attempt
@@ -108,12 +109,21 @@ class MerchantQueries:
         amount: Annotated[Decimal | None, strawberry.argument(  # type: ignore[valid-type]
             description="Optional: the amount to pay a STATIC code, so that the fee can be shown (a DYNAMIC code's"
             " own amount is used; another one is VALIDATION).")] = None,
+        coupon_ids: Annotated[list[strawberry.ID] | None, strawberry.argument(
+            description="Issue 15, with fromWalletId: coupons to show the discount of, checked as paymentCreate checks"
+            " them (COUPON_NOT_APPLICABLE otherwise).")] = None,
+        points_to_redeem: Annotated[int | None, strawberry.argument(
+            description="Issue 15, with fromWalletId: points to show the value of (pointsProgramId names the"
+            " programme).")] = None,
+        points_program_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="The programme of pointsToRedeem (a PointsProgram ID).")] = None,
     ) -> QrPaymentPreview:
         wallet_id = global_id_to_uuid(from_wallet_id, "Wallet") if from_wallet_id is not None else None
         if from_wallet_id is not None and wallet_id is None:
             raise NotFound("wallet not found", field=["fromWalletId"])
         return QrPaymentPreview.from_record(await qr_quote.quote_qr(
-            principal=info.context.principal, payload=payload, from_wallet_id=wallet_id, amount=amount))
+            principal=info.context.principal, payload=payload, from_wallet_id=wallet_id, amount=amount,
+            discounts=discount_ask(coupon_ids or [], points_to_redeem, points_program_id)))
 
 
 @strawberry.type

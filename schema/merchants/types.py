@@ -139,6 +139,11 @@ class QrPaymentPreview:
         " partner and bank staff only (null for every other caller, and when fee is null)."
     )
 
+    discount: Money | None = strawberry.field(
+        default=None, description="Issue 15: with couponIds or pointsToRedeem, what they would take off (coupons and"
+        " points together; totalDebit is net of it); null when none was asked."
+    )
+
     @classmethod
     def from_record(cls, preview: QrPreview) -> QrPaymentPreview:
         return cls(
@@ -158,7 +163,8 @@ def _fee_preview(preview: QrPreview) -> dict:
     cur, fee = preview.currency, preview.fee
     quoted = preview.quoted_amount_minor or 0
     return {
-        "fee": Money.of(fee.fee_minor, cur), "total_debit": Money.of(quoted + fee.fee_minor, cur),
+        "fee": Money.of(fee.fee_minor, cur), "total_debit": Money.of(quoted + fee.fee_minor - preview.discount_minor, cur),
+        "discount": Money.of(preview.discount_minor, cur) if preview.discount_minor else None,
         "fee_lines": fee_line_views(fee.breakdown, currency=cur, fallback_kind="PAYMENT", rule=fee.decision.rule),
         "merchant_fee": Money.of(preview.merchant_fee.fee_minor, cur) if preview.merchant_fee is not None else None,
     }

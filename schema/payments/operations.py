@@ -14,6 +14,9 @@ from schema.common.permissions import requires, requires_partner
 from schema.common.relay import global_id_to_uuid
 from schema.common.scalars import Decimal
 from schema.payments.types import Payment, Refund
+from schema.coupons.operations import discount_ask, noting_refusal, refusal_of  # issue 15: coupons and points
+from schema.coupons.types import CouponRefusal
+from services.errors import CouponNotApplicable
 from services.payments import paying, queries, refunds
 
 _KEY = (
@@ -45,6 +48,23 @@ class PaymentCreateInput:
     )
     idempotency_key: str = strawberry.field(description=_KEY)
     dry_run: bool = strawberry.field(default=False, description=_DRY_RUN)
+    coupon_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="Issue 15: ISSUED coupons of the payer's customer (Customer.coupons) to take off the amount, at"
+        " most 5, each of a different campaign: reserved with the payment in one transaction, each discount paid by"
+        " its campaign's budget (the merchant still receives the whole amount). COUPON_NOT_APPLICABLE (couponRefusal"
+        " says why) otherwise, nothing moved. The payer always pays at least the currency's smallest unit.",
+    )
+    points_to_redeem: int | None = strawberry.field(
+        default=None,
+        description="Issue 15: whole points of the payer's customer to spend on the payment, worth less than what"
+        " remains to pay after coupons: the programme's funding wallet pays their value in the same transaction."
+        " INSUFFICIENT_POINTS when the customer holds fewer unexpired points; NOT_STACKABLE with a coupon whose"
+        " campaign is not stackable.",
+    )
+    points_program_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The programme of pointsToRedeem (a PointsProgram ID; yours or the bank's)."
+    )
 
 
 @strawberry.input(description="Which payment to refund, how much of it, and why.")
@@ -66,7 +86,11 @@ class PaymentCreatePayload:
     user_errors: list[UserError] = strawberry.field(
         description="Why nothing moved; empty on success. Codes: VALIDATION, INVALID_AMOUNT, NOT_FOUND, INVALID_QR,"
         " PAYMENT_REQUEST_EXPIRED, ALREADY_PAID, MERCHANT_NOT_ACTIVE, CURRENCY_MISMATCH, WALLET_NOT_ACTIVE,"
-        " INSUFFICIENT_FUNDS, LIMIT_EXCEEDED, KYC_REQUIRED, COMPLIANCE_HOLD, STEP_UP_REQUIRED, IDEMPOTENCY_CONFLICT."
+        " INSUFFICIENT_FUNDS, LIMIT_EXCEEDED, KYC_REQUIRED, COMPLIANCE_HOLD, STEP_UP_REQUIRED, IDEMPOTENCY_CONFLICT,"
+        " COUPON_NOT_APPLICABLE, INSUFFICIENT_POINTS."
+    )
+    coupon_refusal: CouponRefusal | None = strawberry.field(
+        default=None, description="With COUPON_NOT_APPLICABLE: which coupon and why (issue 15); null otherwise."
     )
 
 
@@ -112,13 +136,16 @@ class PaymentMutations:
         if input.payment_request_id is not None:
             # A malformed or foreign ID names no request: the nil UUID, which the service answers NOT_FOUND.
             request_id = global_id_to_uuid(input.payment_request_id, "PaymentRequest") or uuid.UUID(int=0)
-        record, errors = await attempt(info, paying.pay(
+        seen: list[CouponNotApplicable] = []
+        record, errors = await attempt(info, noting_refusal(paying.pay(
             principal=info.context.principal, from_wallet_id=global_id_to_uuid(input.from_wallet_id, "Wallet"),
             qr_payload=input.qr_payload, payment_request_id=request_id,
             amount=input.amount, idempotency_key=input.idempotency_key, dry_run=input.dry_run, audit=audit_note(info),
-        ), dry_run=input.dry_run)
+            discounts=discount_ask(input.coupon_ids, input.points_to_redeem, input.points_program_id),
+        ), seen), dry_run=input.dry_run)
         payment = Payment.from_record(record, viewer_partner_id=info.context.principal.partner_id) if record else None
-        return PaymentCreatePayload(payment=payment, user_errors=errors)
+        return PaymentCreatePayload(payment=payment, user_errors=errors,
+                                    coupon_refusal=refusal_of(seen[0] if seen else None))
 
     @strawberry.mutation(
         permission_classes=requires_partner("transactions:write"),

@@ -42,6 +42,8 @@ class RailTransferStatus(Enum):
 class FundingSourceKind(Enum):
     BANK_ACCOUNT = strawberry.enum_value("BANK_ACCOUNT", description="A linked, verified bank account.")
     CARD = strawberry.enum_value("CARD", description="A linked card (top-ups only).")
+    BENEFICIARY = strawberry.enum_value(
+        "BENEFICIARY", description="A beneficiary at a foreign bank (an international transfer, out only).")
 
 
 @strawberry.type(description="A top-up from, or withdrawal to, a linked funding source, carried by a payment rail:"
@@ -50,7 +52,7 @@ class RailTransfer(Node):
     direction: RailDirection = strawberry.field(description="IN (top-up) or OUT (withdrawal).")
     status: RailTransferStatus = strawberry.field(description="Where the transfer is in its lifecycle.")
     rail: str = strawberry.field(description="The rail carrying it (`simulated` in development, sandbox and tests).")
-    source_kind: FundingSourceKind = strawberry.field(description="BANK_ACCOUNT or CARD.")
+    source_kind: FundingSourceKind = strawberry.field(description="BANK_ACCOUNT, CARD or BENEFICIARY.")
     source_id: strawberry.ID = strawberry.field(description="The linked BankAccount or Card (its global ID).")
     amount: Money = strawberry.field(description="The amount carried (the fee is on the transaction).")
     transaction_id: strawberry.ID = strawberry.field(description="Its transaction (a Transaction global ID).")
@@ -66,7 +68,7 @@ class RailTransfer(Node):
     @classmethod
     def from_record(cls, record: RailTransferRecord) -> RailTransfer:
         """The GraphQL view of a rail transfer."""
-        source_type = "BankAccount" if record.source_kind == "BANK_ACCOUNT" else "Card"
+        source_type = {"BANK_ACCOUNT": "BankAccount", "BENEFICIARY": "Beneficiary"}.get(record.source_kind, "Card")
         return cls(
             id=to_global_id("RailTransfer", record.id),  # type: ignore[arg-type]
             direction=RailDirection(record.direction), status=RailTransferStatus(record.status), rail=record.rail,

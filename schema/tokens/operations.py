@@ -12,7 +12,7 @@ from auth.auth_methods import AUTH_METHODS
 from schema.common.context import Info
 from schema.common.errors import UserError, attempt
 from schema.common.permissions import Authenticated, requires_partner, staff_needs
-from schema.common.relay import global_id_to_uuid
+from schema.common.relay import global_id_to_uuid, to_global_id
 from schema.common.scopes import Scope, chosen_scopes, typed_scopes
 from schema.customers.types import Customer
 from services import delegated_tokens
@@ -82,6 +82,13 @@ class CustomerTokenCreateInput:
         " need strong authentication (two factors or a biometric within a few minutes, above an amount) are refused"
         " with STEP_UP_REQUIRED unless the token carries it. Omitted: no factor is recorded.",
     )
+    member_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A BUSINESS customer's member (a BusinessMember global ID, ACTIVE, of this customer; NOT_FOUND"
+        " otherwise): the token acts as that member, with its role (claims member_id and member_role). What it may"
+        " do is the member's current role's (README, Businesses); once the member is removed the token acts for"
+        " nobody. Omitted: the customer's own token.",
+    )
 
 
 @strawberry.type(description="The minted customer token, shown only here, or why none was minted.")
@@ -99,6 +106,12 @@ class CustomerTokenCreatePayload:
     customer: Customer | None = strawberry.field(description="The customer the token acts for; null when refused.")
     authentication: CustomerAuthentication | None = strawberry.field(
         description="The authentication the token carries (null: none was given)."
+    )
+    member_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The business member the token acts as (a BusinessMember global ID); null: none."
+    )
+    member_role: str | None = strawberry.field(
+        default=None, description="That member's role when the token was minted: OWNER, ADMIN, ACCOUNTANT or VIEWER."
     )
     user_errors: list[UserError] = strawberry.field(
         description="Why no token was minted; empty on success. NOT_FOUND (customerId) or VALIDATION (scopes,"
@@ -155,6 +168,8 @@ class TokenMutations:
                 scopes=scopes, ttl_s=input.ttl_seconds,
                 auth_methods=[m.value for m in auth.methods] if auth else None,
                 authenticated_at=auth.authenticated_at if auth else None,
+                member_id=global_id_to_uuid(input.member_id, "BusinessMember") if input.member_id else None,
+                member_given=input.member_id is not None,
             )
 
         minted, errors = await attempt(info, mint())
@@ -170,6 +185,8 @@ class TokenMutations:
             authentication=CustomerAuthentication(
                 methods=[CustomerAuthMethod(m) for m in shown.methods], authenticated_at=shown.authenticated_at
             ) if shown else None,
+            member_id=to_global_id("BusinessMember", minted.member_id) if minted.member_id else None,
+            member_role=minted.member_role,
             user_errors=[],
         )
 

@@ -10,6 +10,8 @@ from models import CompliancePolicy
 from services.change_feed import reliable
 from services.compliance.policy_document import Tier, tiers_from_document
 from services.compliance.strong_auth import StrongAuthRule, rules_from_document
+from services.cross_border.policy import NO_RULES, CrossBorderRules
+from services.cross_border.policy import rules_from_document as cross_border_rules
 from services.caches import POLICY_PACKS
 
 DEFAULT_JURISDICTION = "DEFAULT"
@@ -26,6 +28,7 @@ class Pack:
     aml_rules: dict[str, dict[str, Any]]
     version: int
     strong_auth: tuple[StrongAuthRule, ...] = ()  # when a posting needs strong customer authentication
+    cross_border: CrossBorderRules = NO_RULES  # international transfers (services.cross_border.policy)
 
     @property
     def lowest_tier(self) -> Tier:
@@ -56,6 +59,7 @@ def _pack(row: CompliancePolicy) -> Pack:
         thresholds={k: int(v) for k, v in row.large_transaction_thresholds.items()},
         tiers=tuple(tiers_from_document(row.tiers)), aml_rules=dict(row.aml_rules), version=row.version,
         strong_auth=rules_from_document(row.strong_authentication),
+        cross_border=cross_border_rules(row.cross_border),
     )
 
 

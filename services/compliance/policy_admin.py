@@ -22,6 +22,7 @@ from services.compliance.policy_document import (
 from services.caches import STANDING_CHANNEL as CHANNEL
 from services.compliance.standing_channel import announce_standing_changed
 from services.compliance.strong_auth import SECTION, check_strong_auth_rules
+from services.cross_border.policy import check_cross_border, section_from_input
 from services.db.sql import execute, is_postgres
 from services.compliance.policy_record import PolicyRecord
 from services.errors import AlreadyExists, InvalidAmount, NotFound, UnsupportedCurrency, ValidationFailed
@@ -209,4 +210,6 @@ def _document(values: dict[str, Any]) -> dict[str, Any]:
         out["aml_rules"] = aml_rules_from_input(values["aml_rules"])
     if values.get("strong_authentication") is not None:
         out["strong_authentication"] = strong_auth_from_input(values["strong_authentication"])
+    if values.get("cross_border") is not None:
+        out["cross_border"] = check_cross_border(section_from_input(values["cross_border"]))  # services.cross_border
     return out

@@ -25,6 +25,7 @@ class PolicyRecord(ServiceResult):
     aml_rules: dict[str, dict[str, Any]]
     strong_authentication: list[dict[str, Any]]  # the checked rules (services.compliance.strong_auth); [] when none
     version: int
+    cross_border: dict[str, Any] | None = None  # the checked crossBorder section (services.cross_border.policy)
     updated_by: str | None
     updated_at: datetime
 
@@ -36,5 +37,5 @@ class PolicyRecord(ServiceResult):
             large_transaction_thresholds={k: int(v) for k, v in row.large_transaction_thresholds.items()},
             tiers=list(row.tiers), aml_rules=dict(row.aml_rules),
             strong_authentication=list(row.strong_authentication or []), version=row.version, updated_by=row.updated_by,
-            updated_at=row.updated_at,
+            updated_at=row.updated_at, cross_border=row.cross_border,
         )

@@ -18,6 +18,7 @@ from models import CompliancePolicy
 from services.compliance.policy_document import check_aml_rules, check_thresholds, check_tiers
 from services.compliance.standing_channel import announce_standing_changed
 from services.compliance.strong_auth import check_strong_auth_rules
+from services.cross_border.policy import SHIPPED_SECTIONS, check_cross_border
 from services.money import CURRENCY_EXPONENTS
 
 EU_COUNTRIES = (
@@ -138,6 +139,12 @@ SHIPPED_PACKS: tuple[dict[str, Any], ...] = (
 )
 
 
+def _cross_border(pack: dict[str, Any]) -> dict[str, Any]:
+    """The shipped pack's checked crossBorder section (services.cross_border.policy)."""
+    # A pack shipped without its own section (a bank's fork, a test's) gets the conservative default one.
+    return check_cross_border(SHIPPED_SECTIONS.get(pack["jurisdiction"], SHIPPED_SECTIONS["DEFAULT"]))
+
+
 async def ensure_shipped_packs() -> int:
     """Insert each shipped pack that is not stored yet; return how many were inserted.
 
@@ -152,13 +159,17 @@ async def ensure_shipped_packs() -> int:
             completed += await CompliancePolicy.filter(
                 jurisdiction=pack["jurisdiction"], strong_authentication__isnull=True
             ).update(strong_authentication=strong_auth, version=F("version") + 1, updated_by="system:shipped")
+            # The crossBorder section the same way: given once to a stored pack that never had one.
+            completed += await CompliancePolicy.filter(
+                jurisdiction=pack["jurisdiction"], cross_border__isnull=True
+            ).update(cross_border=_cross_border(pack), version=F("version") + 1, updated_by="system:shipped")
             continue
         await CompliancePolicy.create(
             jurisdiction=pack["jurisdiction"], name=pack["name"], countries=pack["countries"],
             timezone=pack["timezone"],
             large_transaction_thresholds=check_thresholds(pack["large_transaction_thresholds"]),
             tiers=check_tiers(pack["tiers"]), aml_rules=check_aml_rules(_AML_RULES),
-            strong_authentication=strong_auth, updated_by="system:shipped",
+            strong_authentication=strong_auth, updated_by="system:shipped", cross_border=_cross_border(pack),
         )
         inserted += 1
     if completed:

@@ -1,1 +1,1 @@
-"""Cross-border transfers (issue 14 part 7): quota arithmetic so far, see the module docstrings."""
+"""Cross-border transfers (issue 14 part 7): the policy section, quota, travel rule and internationalTransferCreate."""

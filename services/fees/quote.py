@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from auth.principal import Principal
 from models import Merchant
@@ -31,11 +32,13 @@ class FeeQuote:
     fee: Fee
     # With a merchant: its fee (RECEIVER rules), shown to the merchant's partner and bank staff only (else None).
     merchant_fee: Fee | None = None
+    # Issue 15: what coupons and points would take off a PAYMENT (services.coupons.checkout.quote_discounts).
+    discount_minor: int = 0
 
     @property
     def total_debit_minor(self) -> int:
-        """What leaves the payer: principal plus fee (a top-up's fee comes out of the credit)."""
-        return self.amount_minor + self.fee.fee_minor
+        """What leaves the payer: principal plus fee less discounts (a top-up's fee comes out of the credit)."""
+        return self.amount_minor + self.fee.fee_minor - self.discount_minor
 
 
 async def quote_fee(
@@ -50,6 +53,7 @@ async def quote_fee(
     merchant_id: uuid.UUID | None = None,
     merchant: MerchantTerms | None = None,
     route: str | None = None,
+    discounts: Any = None,
 ) -> FeeQuote:
     """The fee the posting engine would charge now for these inputs, and the total debit.
 
@@ -97,7 +101,25 @@ async def quote_fee(
     if merchant is not None and (is_staff(principal) or of_partner(principal.partner_id, merchant.partner_id)):
         merchant_fee = await merchant_fee_for(merchant, amount_minor=amount_minor, currency=code,
                                               payer_wallet_id=from_wallet_id)
-    return FeeQuote(currency=code, amount_minor=amount_minor, fee=fee, merchant_fee=merchant_fee)
+    discount = await _discount(principal, discounts, merchant, from_wallet_id, amount_minor, code)
+    return FeeQuote(currency=code, amount_minor=amount_minor, fee=fee, merchant_fee=merchant_fee, discount_minor=discount)
+
+
+async def _discount(principal: Principal, discounts: Any, merchant: MerchantTerms | None,
+                    from_wallet_id: uuid.UUID | None, amount_minor: int, currency: str) -> int:
+    """What the coupons and points asked for (a services.coupons.checkout.DiscountAsk) would take off, every rule
+    checked as paymentCreate checks it (nothing reserved); 0 when none is asked."""
+    if discounts is None or discounts.empty:
+        return 0
+    if merchant is None or from_wallet_id is None:
+        raise ValidationFailed("coupons and points are quoted on a PAYMENT to a merchant, from fromWalletId",
+                               field=["couponIds"])
+    from services.coupons.checkout import quote_discounts, spend_of  # the coupon rules, as paymentCreate applies them
+
+    coupons, points_minor = await quote_discounts(
+        principal=principal, ask=discounts, payer_wallet_id=from_wallet_id,
+        spend=spend_of(amount_minor=amount_minor, currency=currency, merchant_id=merchant.merchant_id, mcc=merchant.mcc))
+    return coupons.total_minor + points_minor
 
 
 async def _quotable_merchant(principal: Principal, merchant_id: uuid.UUID) -> MerchantTerms:

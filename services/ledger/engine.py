@@ -33,7 +33,7 @@ from services.ledger.postgres import post_on_postgres
 from services.ledger.records import TransactionRecord
 from services.ledger.request import CheckedRequest, PostingRequest, check_request
 from services.ledger.sqlite import post_on_sqlite
-from services import live
+from services.live.after_commit import announce_committed
 from services.scoping import of_tenant, token_customer
 
 # Refusals about the receiving customer that a customer token is not told in detail.
@@ -91,8 +91,9 @@ async def _plan_and_write(principal: Principal, checked: CheckedRequest, audit: 
         postings_by_backend[backend_name()] += 1
         note_activity(list(plan.facts), txn.created_at)
         # Issue 12 (subscriptions): the write has committed; tell live subscribers which wallets
-        # changed (services/live). Outside the transaction, and it never raises.
-        await live.announce_wallets(txn)
+        # changed (services/live). Outside the transaction, and it never raises; a caller posting inside a
+        # transaction of its own has it wait for that commit (services.live.after_commit).
+        await announce_committed(txn)
         return txn
     raise AssertionError("unreachable")
 

@@ -44,6 +44,26 @@ class BankAccounts:
 
 
 @dataclass(frozen=True)
+class FundedParts:
+    """Ledger accounts that are not wallets taking part of a posting's amount in a wallet's place (issue 15 coupons).
+
+    A PAYMENT: each pays its part of the amount to the merchant for the payer (a coupon campaign's budget account
+    funding a discount): the payer pays the amount less the parts, the merchant receives the whole amount.
+    A REFUND: each takes back its part of what the merchant gives back (the discount returns to its budget).
+    COUPON_FUNDING: they receive the whole amount from the paying wallet (a campaign's budget being funded).
+    These accounts keep no locked balance (their balance is the sum of their entries): what they may pay is
+    guarded by the service's own locked row (a campaign's budget row, services.coupons.reserving).
+    """
+
+    parts: tuple[tuple[int, int], ...]  # (ledger account id, positive minor units)
+
+    @property
+    def total_minor(self) -> int:
+        """The sum of the parts."""
+        return sum(amount for _, amount in self.parts)
+
+
+@dataclass(frozen=True)
 class PostingPlan:
     """What a posting will write, decided before it locks anything."""
 
@@ -108,6 +128,7 @@ class PlanInputs:
     reversing: tuple[tuple[int, int], ...] = ()  # REVERSAL: the original's entries, to post negated
     merchant_fee: Fee = NO_FEE  # PAYMENT: the merchant's fee; REFUND: what is given back of it (negative)
     fx: CrossCurrency | None = None  # FX_CONVERSION: the buy side its quote locked in
+    funded: FundedParts | None = None  # PAYMENT, REFUND, COUPON_FUNDING: non-wallet accounts in a wallet's place
 
 
 def _settlement(accounts: BankAccounts) -> int:
@@ -142,6 +163,9 @@ def _sandbox_fund(i: PlanInputs) -> list[Leg]:
 
 def _withdrawal(i: PlanInputs) -> list[Leg]:
     assert i.source is not None
+    if i.fx is not None:
+        # An international transfer (services.cross_border.transfers): paid out abroad in the quote's buy currency.
+        return _fx_payout(i)
     return move(debit_account_id=i.source.account_id, credit_account_id=_settlement(i.accounts),
                 amount_minor=i.amount_minor, currency=i.currency)
 
@@ -180,6 +204,70 @@ def _fx_conversion(i: PlanInputs) -> list[Leg]:
     return legs
 
 
+def _funded_split(i: PlanInputs) -> tuple[int, list[tuple[int, int]]]:
+    """The wallet's own part of the amount and the funded parts (the wallet always keeps at least one minor unit)."""
+    parts = list(i.funded.parts) if i.funded is not None else []
+    own = i.amount_minor - sum(amount for _, amount in parts)
+    if own <= 0 or any(amount <= 0 for _, amount in parts):
+        raise AssertionError("funded parts are positive and leave the wallet a positive part of the amount")
+    return own, parts
+
+
+def _payment(i: PlanInputs) -> list[Leg]:
+    """A transfer's legs; with funded parts (coupon discounts) the payer pays the amount less them and each funding
+    account pays its part, so the merchant always receives the whole amount."""
+    if i.funded is None:
+        return _transfer(i)
+    assert i.source is not None and i.target is not None
+    own, parts = _funded_split(i)
+    return [Leg(account_id=i.source.account_id, amount_minor=-own, currency=i.currency),
+            *(Leg(account_id=a, amount_minor=-amount, currency=i.currency) for a, amount in parts),
+            Leg(account_id=i.target.account_id, amount_minor=i.amount_minor, currency=i.currency)]
+
+
+def _refund(i: PlanInputs) -> list[Leg]:
+    """A transfer's legs; with funded parts the merchant gives back the whole amount, the payer receiving what it
+    paid of it and each funding account (a coupon campaign's budget) its discount."""
+    if i.funded is None:
+        return _transfer(i)
+    assert i.source is not None and i.target is not None
+    own, parts = _funded_split(i)
+    return [Leg(account_id=i.source.account_id, amount_minor=-i.amount_minor, currency=i.currency),
+            *(Leg(account_id=a, amount_minor=amount, currency=i.currency) for a, amount in parts),
+            Leg(account_id=i.target.account_id, amount_minor=own, currency=i.currency)]
+
+
+def _coupon_funding(i: PlanInputs) -> list[Leg]:
+    """A coupon campaign's budget: the funding wallet to the campaign's COUPON_BUDGET account (the funded part)."""
+    assert i.source is not None
+    if i.funded is None or len(i.funded.parts) != 1 or i.funded.total_minor != i.amount_minor:
+        raise AssertionError("a campaign's funding names its budget account for the whole amount")
+    return move(debit_account_id=i.source.account_id, credit_account_id=i.funded.parts[0][0],
+                amount_minor=i.amount_minor, currency=i.currency)
+
+
+def _fx_payout(i: PlanInputs) -> list[Leg]:
+    """A withdrawal at an FX quote: the wallet pays the sell amount to the FX position in the sell currency; the FX
+    position in the buy currency pays the buy amount out through the settlement account of the buy currency, and the
+    spread to FX revenue. Each currency balances on its own (a conversion's legs, with settlement as the receiver)."""
+    assert i.source is not None and i.fx is not None
+    a, fx = i.accounts, i.fx
+    if a.fx_position_sell is None or a.fx_position_buy is None:
+        raise AssertionError("an FX payout is planned with the FX position accounts of both currencies")
+    legs = [
+        Leg(account_id=i.source.account_id, amount_minor=-i.amount_minor, currency=i.currency),
+        Leg(account_id=a.fx_position_sell, amount_minor=i.amount_minor, currency=i.currency),
+        Leg(account_id=a.fx_position_buy, amount_minor=-fx.mid_buy_minor, currency=fx.buy_currency),
+        # The settlement account here is the buy currency's (services.ledger.planning): the money leaves in it.
+        Leg(account_id=_settlement(a), amount_minor=fx.buy_amount_minor, currency=fx.buy_currency),
+    ]
+    spread = fx.mid_buy_minor - fx.buy_amount_minor
+    if spread:
+        assert a.fx_revenue is not None
+        legs.append(Leg(account_id=a.fx_revenue, amount_minor=spread, currency=fx.buy_currency))
+    return legs
+
+
 # The principal legs of each money kind: the whole difference between kinds.
 _PRINCIPAL_LEGS: dict[TransactionKind, Callable[[PlanInputs], list[Leg]]] = {
     TransactionKind.TOP_UP: _top_up,
@@ -190,15 +278,18 @@ _PRINCIPAL_LEGS: dict[TransactionKind, Callable[[PlanInputs], list[Leg]]] = {
     # Test money into a sandbox partner's wallet, from that partner's sandbox account (sandboxFund).
     TransactionKind.SANDBOX_FUND: _sandbox_fund,
     # A payer's wallet to a merchant's settlement wallet, across partners (services.payments.paying).
-    TransactionKind.PAYMENT: _transfer,
+    # (with a coupon campaign's funded discount: services.coupons)
+    TransactionKind.PAYMENT: _payment,
     # A merchant's settlement wallet back to the payer's wallet (services.payments.refunds).
-    TransactionKind.REFUND: _transfer,
+    TransactionKind.REFUND: _refund,
     # A posted transaction undone by bank staff: its entries negated, fee included (services.ledger.reversal).
     TransactionKind.REVERSAL: _reversal,
     # A settled rail transfer returned by the bank (services.rails.outcomes): the principal only, no fee.
     TransactionKind.RAIL_RETURN: _rail_return,
     # One customer's wallet to its wallet in another currency, at an FX quote (services.fx.conversion).
     TransactionKind.FX_CONVERSION: _fx_conversion,
+    # A coupon campaign's budget into its COUPON_BUDGET account (services.coupons.campaigns).
+    TransactionKind.COUPON_FUNDING: _coupon_funding,
 }
 
 

@@ -18,6 +18,7 @@ from models.enums import AccountKind, TransactionKind
 from services.compliance.posting_checks import check_compliance
 from services.compliance.sweep_checks import check_reversal, check_sweep
 from services.compliance.strong_auth_check import check_strong_authentication
+from services.business.payout_guard import check_business_payout
 from services.fx.compliance import check_conversion, check_cross_currency_transfer
 from services.db.wallet_rows import wallet_facts, wallet_facts_of
 from services.fees.charging import NO_FEE, Fee, fee_for
@@ -52,7 +53,12 @@ async def _bank_accounts(checked: CheckedRequest, fee: Fee, merchant_fee: Fee, p
     if (needs_bank_side(kind, fee.fee_minor or merchant_fee.fee_minor) or checked.req.fx is not None) and await is_sandbox_partner(partner_id):
         sandbox = await sandbox_account_id(partner_id, currency)
     settlement = None
-    if needs_settlement(kind):
+    if needs_settlement(kind) and checked.req.fx is not None:
+        # An international transfer (a WITHDRAWAL at an FX quote) leaves the bank in the currency bought.
+        buy = checked.req.fx.buy_currency
+        settlement = await sandbox_account_id(partner_id, buy) if sandbox else await system_account_id(
+            AccountKind.SETTLEMENT, buy, create=False)
+    elif needs_settlement(kind):
         settlement = sandbox or await system_account_id(AccountKind.SETTLEMENT, currency, create=False)
     fee_revenue, partner_revenue = await _revenue_accounts(fee, partner_id, currency, sandbox)
     merchant_revenue, merchant_partner = await _revenue_accounts(merchant_fee, partner_id, currency, sandbox)
@@ -126,7 +132,8 @@ async def plan_posting(principal: Principal, checked: CheckedRequest) -> Posting
     target = locked_or_missing(known, req.to_wallet_id, req.to_field)
     check_customer_token(principal, req, source, target)
     # An FX conversion's wallets hold two currencies: the quote's sell (the posting's currency) and buy ones.
-    currency = conversion_currency(source, target, checked.currency, req) if req.fx else common_currency(
+    # (An FX payout abroad, a WITHDRAWAL at a quote, has no receiving wallet: its paying wallet's currency is sold.)
+    currency = conversion_currency(source, target, checked.currency, req) if req.fx and target else common_currency(
         source, target, checked.currency, req)
     amount_minor = parse_amount(req.amount_text, currency)
     payer = source or target
@@ -135,6 +142,9 @@ async def plan_posting(principal: Principal, checked: CheckedRequest) -> Posting
     await check_strong_authentication(
         principal, kind=req.kind, customer_id=payer.customer_id, amount_minor=amount_minor, currency=currency
     )
+    # Maker-checker (issue 16): a business member's role, and APPROVAL_REQUIRED above the business's threshold.
+    await check_business_payout(principal, kind=req.kind, customer_id=payer.customer_id, amount_minor=amount_minor,
+                                currency=currency, awaiting_approval=req.awaiting_approval)
     # The same function feeQuote answers with: the charge is what was quoted. A reversal charges nothing: its
     # legs already give the original's fee back.
     # An FX conversion charges the fee its quote showed (services.fx.pricing), not one decided again now.
@@ -163,11 +173,12 @@ async def plan_posting(principal: Principal, checked: CheckedRequest) -> Posting
         kind=req.kind, source=source, target=target, amount_minor=amount_minor, currency=currency,
         at=clock.now(), from_field=req.from_field, to_field=req.to_field, dry_run=req.dry_run,
     )
-    if req.pending_on_rail:
-        # The one hold lifecycle: HELD until the rail settles (release) or fails (reject), as an AML hold is.
+    if req.pending_on_rail or req.awaiting_approval:
+        # The one hold lifecycle: HELD until the rail settles (release) or fails (reject), as an AML hold is;
+        # a payout request's until a second member approves it (release) or it is rejected or expires (reject).
         compliance = replace(compliance, hold=True)
     return build_plan(PlanInputs(
         kind=req.kind, facts=facts, source=source, target=target, from_field=req.from_field, to_field=req.to_field,
         currency=currency, amount_minor=amount_minor, fee=fee, accounts=accounts, compliance=compliance,
-        reversing=req.reversing, merchant_fee=merchant_fee, fx=req.fx,
+        reversing=req.reversing, merchant_fee=merchant_fee, fx=req.fx, funded=req.funded,
     ))

@@ -25,6 +25,7 @@ from services.validation import clean_text
 if TYPE_CHECKING:
     from services.fees.charging import Fee
     from services.fees.merchant_terms import MerchantTerms
+    from services.ledger.plan import FundedParts
 
 MAX_MEMO_LENGTH = 280
 
@@ -87,6 +88,13 @@ class PostingRequest:
     funding_route: str | None = None  # the rail route (BANK_ACCOUNT, CARD) TOP_UP and WITHDRAWAL fee rules may select
     # An FX_CONVERSION (walletConvert): the buy side and fee its quote locked in; None for every single-currency kind.
     fx: CrossCurrency | None = None
+    # A business's payout request (services.business.payout_requests): HELD from the start, whatever compliance
+    # says, until a second member approves (release) or it is rejected or expires (reject); the approval
+    # threshold does not refuse it (services.business.payout_guard).
+    awaiting_approval: bool = False
+    # Issue 15 coupons: ledger accounts that are not wallets paying (PAYMENT) or taking back (REFUND) part of the
+    # amount in the payer's place, or receiving it (COUPON_FUNDING): services.ledger.plan.FundedParts.
+    funded: FundedParts | None = None
 
     @property
     def wallet_ids(self) -> list[uuid.UUID]:

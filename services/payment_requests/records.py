@@ -71,3 +71,4 @@ class QrPreview:
     fee: Fee | None = None
     merchant_fee: Fee | None = None
     quoted_amount_minor: int | None = None  # the amount the fees are for
+    discount_minor: int = 0  # issue 15: what the coupons and points asked for would take off (services.coupons)

@@ -37,6 +37,7 @@ from services.payments import emv_qr
 from services.scoping import of_tenant, token_customer
 from services.payment_requests.records import QrPreview
 from services.payments.records import PaymentRecord
+from services.coupons.checkout import DiscountAsk, post_discounted, spend_of
 
 
 def amount_to_pay(preview: QrPreview, amount: str | None) -> str:
@@ -114,9 +115,12 @@ async def _checked(principal: Principal, qr_payload: str | None, payment_request
 async def pay(
     *, principal: Principal, from_wallet_id: uuid.UUID | None, qr_payload: str | None = None,
     payment_request_id: uuid.UUID | None = None, amount: str | None, idempotency_key: str, dry_run: bool = False,
-    audit: AuditNote | None = None,
+    audit: AuditNote | None = None, discounts: DiscountAsk | None = None,
 ) -> PaymentRecord:
-    """Pay a merchant's payment request from one of the caller's wallets (or replay the original payment)."""
+    """Pay a merchant's payment request from one of the caller's wallets (or replay the original payment).
+
+    discounts: coupons and points to take off (issue 15, services.coupons.checkout): reserved and posted in the
+    payment's own database transaction, the discount a funded leg of its posting."""
     try:
         request, preview = await _checked(principal, qr_payload, payment_request_id, remember=not dry_run)
     except (AlreadyPaid, PaymentRequestExpired, MerchantNotActive):
@@ -129,7 +133,7 @@ async def pay(
     amount_minor = parse_amount(amount_text, preview.currency)
     payment_id = uuid7()
     merchant = request.merchant
-    txn = await _posted(principal, qr_payload, payment_request_id, PostingRequest(
+    req = PostingRequest(
         operation="paymentCreate", kind=TransactionKind.PAYMENT, idempotency_key=idempotency_key,
         amount_text=amount_text, from_wallet_id=from_wallet_id, to_wallet_id=merchant.settlement_wallet_id,  # type: ignore[attr-defined]
         from_field="fromWalletId", to_field="paymentRequestId" if qr_payload is None else "qrPayload",
@@ -140,9 +144,13 @@ async def pay(
         inserts=_side_rows(payment_id=payment_id, principal=principal, request=request, from_wallet_id=from_wallet_id,
                            amount_minor=amount_minor, currency=preview.currency) if from_wallet_id else (),
         dry_run=dry_run, subject=f"PaymentRequest:{request.id}",
-    ), audit)
-    from services.points.earning import earn_for_payment  # issue 15: after the commit, see services.points.earning
-    await earn_for_payment(txn, payment_id=payment_id, merchant=merchant)
+    )
+    if discounts is None or discounts.empty:
+        txn = await _posted(principal, qr_payload, payment_request_id, req, audit)
+    else:
+        txn = await post_discounted(principal=principal, req=req, ask=discounts, payment_id=payment_id, audit=audit,
+                                    spend=spend_of(amount_minor=amount_minor, currency=preview.currency,
+                                                   merchant_id=merchant.id, mcc=merchant.mcc))
     return await _payment_of(txn, request, payment_id)
 
 

@@ -27,12 +27,12 @@ from services.authority import require_partner_token
 from services.errors import NotFound, RefundExceedsPayment
 from services.fees.merchant_fee import merchant_fee_minor, returned_fee
 from services.ledger.announce import money
-from services.ledger.engine import post
 from services.ledger.request import PostingRequest
 from services.ledger.side_writes import TRANSACTION_ID, RowClaim, RowInsert, event_insert
 from services.money import parse_amount
 from services.payments.records import RefundRecord
 from services.scoping import merchant_side
+from services.coupons.refunding import post_refund
 from services.validation import clean_reason
 
 MAX_REASON_CHARS = 500
@@ -81,7 +81,7 @@ async def refund(
     fee_back = returned_fee(paid.fee_breakdown, payment_minor=payment.amount_minor, refund_minor=amount_minor,
                             partner_id=payment.merchant_partner_id)  # type: ignore[attr-defined]
     refund_id = uuid7()
-    txn = await post(principal, PostingRequest(
+    req = PostingRequest(
         operation="refundCreate", kind=TransactionKind.REFUND, idempotency_key=idempotency_key, amount_text=amount,
         from_wallet_id=merchant.settlement_wallet_id, to_wallet_id=payment.payer_wallet_id,  # type: ignore[attr-defined]
         from_field="paymentId", to_field="paymentId", currency=payment.currency, requires_from=True, requires_to=True,
@@ -89,9 +89,10 @@ async def refund(
         claim=_within_payment(payment.id, amount_minor), merchant_fee_return=fee_back,
         inserts=_side_rows(refund_id=refund_id, payment=payment, amount_minor=amount_minor, reason=text),
         dry_run=dry_run, subject=f"Payment:{payment.id}",
-    ), audit)
-    from services.points.clawback import claw_back_for_refund  # issue 15: after the commit, see services.points.clawback
-    await claw_back_for_refund(txn, payment)
+    )
+    # Issue 15: a payment coupons discounted gives the discount's share back to its campaigns' budgets, in the
+    # refund's own posting (services.coupons.refunding); any other refund is posted as it is.
+    txn = await post_refund(principal=principal, req=req, payment=payment, amount_minor=amount_minor, audit=audit)
     if txn.dry_run:
         return RefundRecord(id=refund_id, payment_id=payment.id, partner_id=principal.partner_id,  # type: ignore[arg-type]
                             transaction_id=txn.id, amount_minor=txn.amount_minor, currency=txn.currency, reason=text,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from tortoise.models import Model
 
-from models import BankAccount, Customer, KycSubmission
+from models import BankAccount, Beneficiary, Customer, InternationalTransfer, KycSubmission
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,8 @@ PII_COLUMNS: tuple[PiiColumns, ...] = (
     PiiColumns(KycSubmission, ("legal_name_enc", "date_of_birth_enc", "id_number_enc", "address_enc", "business_enc")),
     PiiColumns(Customer, ("address_enc",)),  # the postal address of customerUpdate
     PiiColumns(BankAccount, ("number_enc",)),  # a linked bank account's IBAN or account number
+    PiiColumns(Beneficiary, ("number_enc", "address_enc")),  # a beneficiary's IBAN or account number, its address
+    PiiColumns(InternationalTransfer, ("travel_rule_enc",)),  # the travel-rule record (originator and beneficiary)
 )
 
 

@@ -1,7 +1,7 @@
 """Points taken back when their payment is refunded (in proportion) or reversed (all of them), never below zero.
 
-A refund's clawback runs right after the refund's posting commits (services.payments.refunds calls
-`claw_back_for_refund`), for the same reason earning runs after the payment (services.points.earning). A reversal
+A refund's clawback runs from the outbox (services.points.earn_feed reads its `payment.refunded` event), for the
+same reason earning does (services.points.earning): durably, after the refund's posting commits. A reversal
 of a payment is found by the points sweep (services.points.jobs), so the reversal service needs no change.
 What is asked back is cumulative (services.points.rules.clawback_points); what is taken is at most what the
 customer's POINTS account holds, and the rest is the clawback row's shortfall.
@@ -13,14 +13,12 @@ import logging
 import uuid
 
 from tortoise.exceptions import IntegrityError
-from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
-from models import Account, Payment, PointsAccount, PointsClawback, PointsLot, PointsProgram, Refund
+from models import Account, PointsAccount, PointsClawback, PointsLot, PointsProgram, Refund
 from models.enums import TransactionKind
 from models.ids import uuid7
 from services import clock
-from services.ledger.records import TransactionRecord
 from services.points.booking import PointsMove, book, lock_points_account
 from services.points.rules import clawback_points
 from services.points.units import ledger_unit
@@ -28,18 +26,13 @@ from services.points.units import ledger_unit
 log = logging.getLogger(__name__)
 
 
-async def claw_back_for_refund(txn: TransactionRecord, payment: Payment) -> None:
-    """Take back the refunded share of the payment's points (nothing for a dry run or a replay); never raises."""
-    if txn.dry_run or txn.replayed:
-        return
-    try:
-        if not await PointsLot.filter(source_id=payment.id).exists():
-            return  # the payment earned no points: one indexed read, nothing else
-        refunded = await Refund.filter(payment_id=payment.id).annotate(total=Sum("amount_minor")).values("total")
-        total = int((refunded[0]["total"] if refunded else 0) or 0)
-        await claw_back(payment_id=payment.id, refunded_total_minor=total, source_id=txn.id)
-    except Exception:  # noqa: BLE001 - the refund has committed: points must never undo or fail it
-        log.exception("points of payment %s were not clawed back for refund %s", payment.id, txn.id)
+async def claw_back_refunded(payment_id: uuid.UUID) -> list[PointsClawback]:
+    """Take back the share of the payment's points that its refunds so far ask (the latest refund is the source)."""
+    refunds = await Refund.filter(payment_id=payment_id).order_by("created_at", "id").values("amount_minor", "transaction_id")
+    if not refunds:
+        return []
+    total = sum(int(r["amount_minor"]) for r in refunds)
+    return await claw_back(payment_id=payment_id, refunded_total_minor=total, source_id=refunds[-1]["transaction_id"])
 
 
 async def claw_back(*, payment_id: uuid.UUID, refunded_total_minor: int, source_id: uuid.UUID) -> list[PointsClawback]:

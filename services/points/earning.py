@@ -1,11 +1,10 @@
 """Points earned when a payment succeeds: the best earn rule of each programme in the payment's currency, one lot each.
 
-When: right after the payment's posting commits (services.payments.paying calls `earn_for_payment`), in a
-transaction of its own. Not inside the payment's write: the engine writes a payment as one PostgreSQL statement
-planned before any lock (services.ledger.postgres), while earning must read the rules and the customer's monthly
-usage under a lock of the customer's POINTS account (the monthly cap), which that statement cannot do without
-being rewritten. The earning is idempotent (one lot per programme and payment, a unique index) and never fails the
-payment: an error is logged and the payment stands (the points can be granted again by calling this once more).
+When: from the outbox, after the payment's posting commits (services.points.earn_feed reads every
+`payment.succeeded` event), in a transaction of its own. Not inside the payment's write: the engine writes a
+payment as one PostgreSQL statement planned before any lock (services.ledger.postgres), while earning must read
+the rules and the customer's monthly usage under a lock of the customer's POINTS account (the monthly cap). The
+earning is idempotent (one lot per programme and payment, a unique index), so the feed may repeat it safely.
 """
 
 from __future__ import annotations
@@ -17,11 +16,9 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models import Customer, Merchant, PointsEarnRule, PointsLot, PointsProgram, Wallet
-from models.enums import TransactionKind, TransactionStatus
+from models import Customer, PointsEarnRule, PointsLot, PointsProgram
+from models.enums import TransactionKind
 from models.ids import uuid7
-from services import clock
-from services.ledger.records import TransactionRecord
 from services.points.booking import PointsMove, book, lock_points_account
 from services.points.lots import add_months
 from services.points.programs import points_account_id
@@ -43,22 +40,6 @@ def rule_terms(row: PointsEarnRule) -> EarnRule:
 def month_key(at: datetime) -> str:
     """The calendar month (UTC) a monthly cap counts in: "2026-12"."""
     return at.strftime("%Y-%m")
-
-
-async def earn_for_payment(txn: TransactionRecord, *, payment_id: uuid.UUID, merchant: Merchant) -> None:
-    """Grant the points a POSTED payment earns (nothing for a dry run, a replay or a held payment); never raises."""
-    if txn.dry_run or txn.replayed or txn.status != TransactionStatus.POSTED or txn.from_wallet_id is None:
-        return
-    try:
-        # One small indexed read when no programme is in the currency (most payments today): nothing else is read.
-        if not await PointsProgram.filter(value_currency=txn.currency).exists():
-            return
-        wallet = await Wallet.get(id=txn.from_wallet_id).prefetch_related("customer")
-        spend = Spend(kind="PAYMENT", amount_minor=txn.amount_minor, at=clock.now(), mcc=merchant.mcc,
-                      merchant_id=merchant.id)
-        await earn(customer=wallet.customer, currency=txn.currency, spend=spend, source_id=payment_id)
-    except Exception:  # noqa: BLE001 - the payment has committed: points must never undo or fail it
-        log.exception("points for payment %s were not granted", payment_id)
 
 
 async def earn(*, customer: Customer, currency: str, spend: Spend, source_id: uuid.UUID) -> list[PointsLot]:

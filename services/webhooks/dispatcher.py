@@ -39,7 +39,9 @@ from services.event_feed import RETENTION_DAYS, WEBHOOK_CURSOR, purge_events
 from services.events import record_domain_event
 from services.payments.authorizations import expire_due
 from services.rails.jobs import run_rail_jobs
+from services.points.earn_feed import earn_pending
 from services.points.jobs import run_points_jobs
+from services.business.payout_decisions import expire_due as expire_payout_requests  # issue 16 part 6
 from services.scoping import events_of_partners, of_partner
 from services.outbox_position import Position, after, end_of_final, final, horizon
 from services.webhooks import config
@@ -287,6 +289,10 @@ async def run_forever(*, wire: PayloadConverter, clock: Clock = utc_now, interva
                     await run_rail_jobs(now=swept_at)
                     # Points programmes: due lots expire, reversed payments' points are clawed back (services.points).
                     await run_points_jobs(now=swept_at)
+                    # Undecided payout requests past their expiry release their held funds (services.business).
+                    await expire_payout_requests(now=swept_at)
+                # Points owed by payments (and asked back by refunds) are read from the outbox every round.
+                await earn_pending()
                 sent = await run_once(client, wire=wire, clock=clock)
             except asyncio.CancelledError:
                 raise

@@ -19,6 +19,7 @@ from schema.aml.vocabulary import AmlEvidenceName, AmlRule
 from schema.common.relay import to_global_id
 from services.aml.evidence import EVIDENCE_KEYS
 from services.compliance.policy_document import AML_RULE_PARAMETERS
+from services.cross_border.transfers import REVIEW_RULE as CROSS_BORDER_RULE
 from services.screening.customer_screening import RULE as SCREENING_RULE
 from services.screening.watchlist import load_watchlist_csv, remove_watchlists
 from tests.api.staff_support import StaffClient, StaffFactory, staff  # noqa: F401 - fixture
@@ -163,5 +164,6 @@ async def test_a_watchlist_hit_shows_its_match_score_from_0_to_1(clients: ApiCli
 
 
 def test_the_enums_name_every_rule_and_every_evidence_key():
-    assert {r.value for r in AmlRule} == set(AML_RULE_PARAMETERS) | {SCREENING_RULE}
+    # The packs' parameterised rules, plus the two raised by a policy list rather than a threshold.
+    assert {r.value for r in AmlRule} == set(AML_RULE_PARAMETERS) | {SCREENING_RULE, CROSS_BORDER_RULE}
     assert [n.value for n in AmlEvidenceName] == [k.name for k in EVIDENCE_KEYS]

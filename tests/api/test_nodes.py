@@ -21,7 +21,13 @@ from tests.api.rail_support import rail_transfer_id
 from tests.api.reconciliation_support import reconciliation_exception_id
 from tests.api.webhook_support import webhook_ids
 from tests.api.test_fx_api import fx_ids
+from tests.api.test_cross_border_api import cross_border_ids  # issue 14 part 7 (helper A)
 from tests.api.points_support import points_ids
+from tests.api.coupon_support import coupon_ids
+from tests.api.offers_support import offer_ids  # issue 15 part 6 (helper C)
+from tests.api.test_bulk_payout_api import bulk_payout_ids
+from tests.api.ticket_support import support_ids  # issue 16 parts 2-3 (helper F)
+from tests.api.business_members_support import business_ids  # issue 16 parts 5-6 (helper G1)
 from tests.factories import BearerSession, next_id
 
 NODE = "query($id: ID!) { node(id: $id) { __typename id } }"
@@ -82,7 +88,14 @@ async def world(clients, staff):  # noqa: F811 - pytest fixture injection
         "ReconciliationException": await reconciliation_exception_id(),
         **await funding_ids(a, customer["id"]),
         **await fx_ids(a, admin, customer["id"], wallet["id"]),
+        **await cross_border_ids(a, admin, customer["id"], wallet["id"]),  # issue 14 part 7 (helper A)
         **await points_ids(a),
+        **await coupon_ids(a),  # issue 15 part 4 (helper B)
+        **await offer_ids(a, customer["id"]),
+        **await bulk_payout_ids(a),
+        **await support_ids(a),
+        **await business_ids(a),
+        "HelpArticle": (await a.ok('{ helpArticles(locale: EN, first: 1) { nodes { id } } }'))["helpArticles"]["nodes"][0]["id"],
         "PaymentCode": (await a.ok(
             "mutation($input: PaymentCodeCreateInput!) { paymentCodeCreate(input: $input) { paymentCode { id } } }",
             {"input": {"walletId": wallet["id"]}}))["paymentCodeCreate"]["paymentCode"]["id"],
@@ -108,6 +121,7 @@ BANK_ONLY = {"ApiClient", "AuditEvent", "CompliancePolicy", "AmlAlert", "AmlCase
              "ReconciliationException"}
 # The bank's own data that every partner reads (FX rates): B sees it too.
 EVERY_PARTNER = {"FxRate"}
+EVERY_PARTNER |= {"HelpArticle"}  # published help centre articles (issue 16 part 1)
 
 
 def test_every_node_type_of_the_schema_can_be_fetched_and_is_tested():
@@ -122,7 +136,14 @@ TESTED_TYPES = ("Customer", "Wallet", "Transaction", "Partner", "ApiClient", "Fe
                 "KycSubmission", "AmlAlert", "AmlCase", "StaffUser", "Event", "WebhookEndpoint", "WebhookDelivery",
                 "Merchant", "PaymentRequest", "PaymentCode", "Payment", "Refund", "PaymentAuthorization", "RailTransfer",
                 "BankAccount", "Card", "FxRate", "FxQuote", "ReconciliationException",
-                "PointsProgram", "PointsEarnRule")
+                "PointsProgram", "PointsEarnRule",
+                "CouponCampaign", "Coupon",
+                "Offer", "CustomerConsent",
+                "BulkPayout", "BulkPayoutLine",
+                "SupportTicket", "Dispute",
+                "HelpArticle",
+                "Beneficiary", "InternationalTransfer",  # issue 14 part 7 (helper A)
+                "BusinessMember", "BusinessApprovalPolicy", "PayoutRequest")
 
 
 @pytest.mark.parametrize("type_name", TESTED_TYPES)

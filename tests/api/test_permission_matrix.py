@@ -64,6 +64,11 @@ from services.staff import create_staff
 from tests.api import kyc_support
 from tests.api import merchant_support, payment_support, webhook_support
 from tests.api import points_support
+from tests.api import business_members_support  # issue 16 parts 5-6 (helper G1)
+from tests.api import coupon_support  # issue 15 part 4 (helper B)
+from tests.api import offers_support  # issue 15 parts 5-6 (helper C)
+from tests.api import ticket_support  # issue 16 parts 2-3 (helper F)
+from tests.api import cross_border_support  # issue 14 part 7 (helper A)
 from tests.api.staff_support import StaffClient, StaffFactory, customer_session
 from tests.api.support import error_codes
 from tests.factories import ApiClientFactory, GraphQLClient, next_id
@@ -77,6 +82,10 @@ PARTNER_CALLERS = ("anonymous", "partner-without-scope", "partner", "other-partn
 CALLERS = (*PARTNER_CALLERS, *STAFF_ROLES)
 STAFF_ONLY_PERMISSIONS = {"partners:read", "partners:write", "audit:read", "policies:read", "policies:write",
                           "staff:read", "staff:write"}
+# Issue 16: what bank support staff write besides admin (auth/roles.py): the help centre.
+SUPPORT_WRITES = {"help:write"}
+# Issue 16 parts 2-3 (helper F): the support desk (tickets) and dispute decisions (a refund through the engine).
+SUPPORT_WRITES |= {"support:write", "disputes:decide"}
 
 
 # --- the world every cell runs in -------------------------------------------
@@ -212,6 +221,32 @@ async def _fx_convert_target(w: World, caller: str) -> dict[str, Any]:
                       "idempotencyKey": next_id("matrix")}}
 
 
+# --- the help centre (services.help, issue 16 part 1) --------------------------
+
+
+async def _help_create_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"kind": "ARTICLE", "locale": "EN", "category": "OTHER", "slug": next_id("matrix-help"),
+                      "title": "Permission matrix", "body": "Permission matrix."}}
+
+
+async def _fresh_help_draft() -> str:
+    """A new DRAFT help article, as a global ID."""
+    from services.help.admin import ArticleTerms, create_article
+    from tests.integration.merchant_support import staff as staff_principal
+
+    record = await create_article(principal=staff_principal("support"), terms=ArticleTerms(
+        kind="FAQ", locale="en", category="OTHER", slug=next_id("matrix-draft"), title="Matrix?", body="Matrix."))
+    return to_global_id("HelpArticle", record.id)
+
+
+async def _help_update_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"articleId": await _fresh_help_draft(), "title": "Permission matrix, updated"}}
+
+
+async def _help_publish_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"articleId": await _fresh_help_draft()}}
+
+
 # --- the table ----------------------------------------------------------------
 
 Variables = Callable[[World, str], Awaitable[dict[str, Any]]]
@@ -230,8 +265,96 @@ async def _points_rule_retire_target(w: World, caller: str) -> dict[str, Any]:
     return {"input": {"ruleId": await points_support.matrix_rule(w.a)}}
 
 
+async def _coupon_campaign_target(w: World, caller: str) -> dict[str, Any]:
+    # Bank staff create BANK campaigns (funded from any wallet); a partner its own.
+    issuer = "PARTNER" if caller in PARTNER_CALLERS else "BANK"
+    return {"input": coupon_support.campaign_input(w.a_w1, budget="1.00", issuer=issuer)}
+
+
+async def _coupon_issue_target(w: World, caller: str) -> dict[str, Any]:
+    campaign, _ = await coupon_support.funded_campaign(w.a)
+    return {"input": {"campaignId": campaign["id"], "customerIds": [w.a_c1]}}
+
+
+async def _coupon_claim_target(w: World, caller: str) -> dict[str, Any]:
+    campaign, _ = await coupon_support.funded_campaign(w.a)  # a fresh one: c1 may hold one coupon of each
+    return {"input": {"code": campaign["claimCode"], "customerId": w.a_c1}}
+
+
 async def _points_redeem_target(w: World, caller: str) -> dict[str, Any]:
     return {"input": await points_support.matrix_redeem_input(w.a, w.a_c1)}
+
+
+async def _ticket_of_c1(w: World) -> str:
+    """A fresh support ticket of A's customer c1 (so c1's token reaches it); remembered as one of A's objects."""
+    ticket = await ticket_support.new_ticket(w.a, w.a_c1)
+    w.a_ids.add(ticket)
+    return ticket
+
+
+async def _ticket_list_target(w: World, caller: str) -> dict[str, Any]:
+    await _ticket_of_c1(w)  # one of A's, which B must not see
+    return {}
+
+
+async def _ticket_open_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": ticket_support.ticket_input(w.a_c1)}
+
+
+async def _ticket_reply_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"ticketId": await _ticket_of_c1(w), "message": "permission matrix"}}
+
+
+async def _ticket_note_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"ticketId": await _ticket_of_c1(w), "text": "permission matrix"}}
+
+
+async def _ticket_assign_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"ticketId": await _ticket_of_c1(w),
+                      "assigneeId": to_global_id("StaffUser", w.staff["support"].staff_id)}}
+
+
+async def _ticket_update_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"ticketId": await _ticket_of_c1(w), "priority": "HIGH"}}
+
+
+async def _payment_ticket_of_c1(w: World) -> str:
+    """A fresh ticket of c1 about a new 1.00 payment from c1's wallet to a merchant of A (settling into c2's)."""
+    payment = await payment_support.matrix_payment(w.a, payer_wallet=w.a_w1, settles_customer=w.a_c2,
+                                                   settles_wallet=w.a_w2)
+    data = await w.a.ok("query($id: ID!) { node(id: $id) { ... on Payment { transactionId } } }", {"id": payment})
+    ticket = await ticket_support.new_ticket(w.a, w.a_c1, category="PAYMENT",
+                                             transactionId=data["node"]["transactionId"])
+    w.a_ids.update({ticket, payment})
+    return ticket
+
+
+async def _dispute_open_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"ticketId": await _payment_ticket_of_c1(w), "reasonCode": "NOT_RECEIVED"}}
+
+
+async def _fresh_dispute(w: World) -> str:
+    opened = await w.a.ok(ticket_support.DISPUTE_OPEN, {"input": {"ticketId": await _payment_ticket_of_c1(w),
+                                                                  "reasonCode": "DUPLICATE"}})
+    dispute = opened["disputeOpen"]["dispute"]["id"]
+    w.a_ids.add(dispute)
+    return dispute
+
+
+async def _dispute_list_target(w: World, caller: str) -> dict[str, Any]:
+    await _fresh_dispute(w)  # one of A's, which B must not see
+    return {}
+
+
+async def _dispute_respond_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"disputeId": await _fresh_dispute(w), "evidence": "permission matrix"}}
+
+
+async def _dispute_decide_target(w: World, caller: str) -> dict[str, Any]:
+    dispute = await _fresh_dispute(w)
+    answered = await w.a.ok(ticket_support.DISPUTE_RESPOND, {"input": {"disputeId": dispute, "evidence": "matrix"}})
+    assert answered["disputeRespond"]["userErrors"] == [], answered
+    return {"input": {"disputeId": dispute, "outcome": "FOR_MERCHANT"}}
 
 
 def _const(build: Callable[[World], dict[str, Any]]) -> Variables:
@@ -579,6 +702,50 @@ async def _bank_account_remove_target(w: World, caller: str) -> dict[str, Any]:
     return {"input": {"bankAccountId": await _matrix_bank_account(w)}}
 
 
+# --- international transfers (issue 14 part 7, helper A) ------------------------
+
+
+async def _beneficiary_of_a(w: World, status: str = "ACTIVE") -> str:
+    global_id = await cross_border_support.stored_beneficiary(w.a.partner_id, w.a_c1, status=status)
+    w.a_ids.add(global_id)
+    return global_id
+
+
+async def _beneficiary_read_target(w: World, caller: str) -> dict[str, Any]:
+    return {"id": await _beneficiary_of_a(w)}
+
+
+async def _beneficiary_list_target(w: World, caller: str) -> dict[str, Any]:
+    await _beneficiary_of_a(w)
+    return {"c": w.a_c1}
+
+
+async def _beneficiary_create_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"customerId": w.a_c1, "name": "Matrix Payee", "country": "US", "bic": "CHASUS33",
+                      "accountNumber": "123456789", "address": "1 Matrix Way"}}
+
+
+async def _beneficiary_review_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"beneficiaryId": await _beneficiary_of_a(w, "NEEDS_REVIEW"), "decision": "REJECT",
+                      "reason": "permission matrix"}}
+
+
+async def _beneficiary_delete_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"beneficiaryId": await _beneficiary_of_a(w)}}
+
+
+async def _international_transfer_read_target(w: World, caller: str) -> dict[str, Any]:
+    global_id = await cross_border_support.stored_transfer(w.a.partner_id, w.a_c1, w.a_w1)
+    w.a_ids.add(global_id)
+    return {"id": global_id}
+
+
+async def _international_transfer_create_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"fromWalletId": w.a_w1, "beneficiaryId": await _beneficiary_of_a(w),
+                      "quoteId": await cross_border_support.fresh_quote(w.a.partner_id), "purposeCode": "FAM",
+                      "idempotencyKey": next_id("matrix")}}
+
+
 async def _card_link_target(w: World, caller: str) -> dict[str, Any]:
     return {"input": {"customerId": w.a_c1, "cardNumber": "4111111111111111", "expiryMonth": 12, "expiryYear": 2099,
                       "holderName": "Matrix Holder"}}
@@ -647,6 +814,82 @@ async def _reverse_target(w: World, caller: str) -> dict[str, Any]:
     return {"input": {"transactionId": moved["transaction"]["id"], "reason": "permission matrix"}}
 
 
+
+# Bulk payouts (issue 16 part 7): a fresh batch of a BUSINESS customer of A (not c1: c1's token answers NOT_FOUND).
+_BULK_CREATE = ("mutation($input: BulkPayoutCreateInput!) { bulkPayoutCreate(input: $input) {"
+                " bulkPayout { id } userErrors { code } } }")
+
+
+async def _bulk_create_target(w: World, caller: str) -> dict[str, Any]:
+    business = await w.a.create_customer(kind="BUSINESS")
+    wallet = (await w.a.open_wallet("CNY", customer_id=business["id"]))["id"]
+    assert (await w.a.top_up(wallet, "1.00"))["userErrors"] == []
+    return {"input": {"fromWalletId": wallet, "mode": "PARTIAL", "idempotencyKey": next_id("matrix"),
+                      "csv": f"beneficiary,amount,reference\n{w.a_w2},0.01,matrix\n"}}
+
+
+async def _bulk_batch(w: World, caller: str) -> str:
+    created = (await w.a.ok(_BULK_CREATE, await _bulk_create_target(w, caller)))["bulkPayoutCreate"]
+    assert created["userErrors"] == [], created
+    w.a_ids.add(created["bulkPayout"]["id"])
+    return created["bulkPayout"]["id"]
+
+
+async def _bulk_read_target(w: World, caller: str) -> dict[str, Any]:
+    return {"id": await _bulk_batch(w, caller)}
+
+
+async def _bulk_execute_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"bulkPayoutId": await _bulk_batch(w, caller), "idempotencyKey": next_id("matrix")}}
+
+
+async def _bulk_approve_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"bulkPayoutId": await _bulk_batch(w, caller)}}
+
+# Business members and maker-checker (issue 16 parts 5-6, helper G1): one BUSINESS customer of A with an OWNER and an
+# ADMIN (not c1: c1's token answers NOT_FOUND); the partner's own token is no member, so it makes and decides no
+# payout request (MEMBER_ROLE_FORBIDDEN).
+_MATRIX_BUSINESSES: dict[int, business_members_support.Business] = {}
+
+
+async def _matrix_biz(w: World) -> business_members_support.Business:
+    if id(w) not in _MATRIX_BUSINESSES:
+        _MATRIX_BUSINESSES[id(w)] = await business_members_support.matrix_business(w.a)
+    return _MATRIX_BUSINESSES[id(w)]
+
+
+async def _biz_customer_target(w: World, caller: str) -> dict[str, Any]:
+    return {"c": (await _matrix_biz(w)).customer_id}
+
+
+async def _member_add_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"customerId": (await _matrix_biz(w)).customer_id, "name": "matrix", "role": "VIEWER"}}
+
+
+async def _member_remove_target(w: World, caller: str) -> dict[str, Any]:
+    added = await business_members_support.add_member(w.a, (await _matrix_biz(w)).customer_id, "matrix", "VIEWER")
+    return {"input": {"memberId": added["member"]["id"]}}
+
+
+async def _policy_set_target(w: World, caller: str) -> dict[str, Any]:
+    return {"input": {"customerId": (await _matrix_biz(w)).customer_id,
+                      "thresholdAmount": {"amount": "100.00", "currency": "CNY"}}}
+
+
+async def _payout_create_target(w: World, caller: str) -> dict[str, Any]:
+    biz = await _matrix_biz(w)
+    return {"input": {"fromWalletId": biz.wallet_id, "toWalletId": biz.payee_wallet_id, "amount": "1.00",
+                      "idempotencyKey": next_id("matrix")}}
+
+
+async def _payout_decide_target(w: World, caller: str) -> dict[str, Any]:
+    biz = await _matrix_biz(w)
+    maker = await business_members_support.member_session(biz, "admin")
+    made = await business_members_support.request_payout(maker, biz, "1.00")
+    assert made["userErrors"] == [], made
+    return {"input": {"payoutRequestId": made["payoutRequest"]["id"]}}
+
+
 QUERIES: dict[str, Row] = {
     "viewer": Row("{ viewer { kind } }", _const(lambda w: {}), None, False, NA,
                   _cells(OK, OK, NA, OK, OK, OK, OK, OK)),
@@ -693,6 +936,16 @@ QUERIES: dict[str, Row] = {
     "bankAccounts": Row("query($c: ID!) { bankAccounts(customerId: $c, first: 100) { nodes { id } } }",
                         _funding_list_target, "customers:read", False, NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK),
                         staff_scope="customers:read"),
+    # International transfers (issue 14 part 7): beneficiaries like linked bank accounts; transfers like transactions.
+    "beneficiary": Row("query($id: ID!) { beneficiary(id: $id) { id maskedNumber } }", _beneficiary_read_target,
+                       "customers:read", False, NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK),
+                       staff_scope="customers:read"),
+    "beneficiaries": Row("query($c: ID!) { beneficiaries(customerId: $c, first: 100) { nodes { id } } }",
+                         _beneficiary_list_target, "customers:read", False, NOT_FOUND,
+                         _cells(OK, F, N, OK, OK, OK, OK, OK), staff_scope="customers:read"),
+    "internationalTransfer": Row("query($id: ID!) { internationalTransfer(id: $id) { id status } }",
+                                 _international_transfer_read_target, "transactions:read", False, NOT_FOUND,
+                                 _cells(OK, F, N, OK, OK, OK, OK, OK), staff_scope="transactions:read"),
     "card": Row("query($id: ID!) { card(id: $id) { id lastFour } }", _card_read_target, "customers:read", False,
                 NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK), staff_scope="customers:read"),
     "cards": Row("query($c: ID!) { cards(customerId: $c, first: 100) { nodes { id } } }", _funding_list_target,
@@ -745,6 +998,42 @@ QUERIES: dict[str, Row] = {
                               "policies:read", False, NA, _cells(F, F, F, F, OK, OK, OK, OK)),
     "staffUsers": Row("{ staffUsers(first: 1) { nodes { id email role active } } }", _const(lambda w: {}),
                       "staff:read", False, NA, _cells(F, F, F, F, OK, F, F, F)),
+    "bulkPayout": Row("query($id: ID!) { bulkPayout(id: $id) { id status lines(first: 5) { nodes { status } } } }",
+                      _bulk_read_target, "transactions:read", False, NOT_FOUND, _cells(OK, F, N, N, OK, OK, OK, OK),
+                      policy_refusals=(("customer", NOT_FOUND),)),
+    # Business members and maker-checker (issue 16 parts 5-6): A's business; staff read.
+    "businessMembers": Row("query($c: ID!) { businessMembers(customerId: $c, first: 10) { nodes { id role } } }",
+                           _biz_customer_target, "customers:read", False, NOT_FOUND,
+                           _cells(OK, F, N, N, OK, OK, OK, OK), policy_refusals=(("customer", NOT_FOUND),)),
+    "businessApprovalPolicy": Row(
+        'query($c: ID!) { businessApprovalPolicy(customerId: $c, currency: "CNY") { id threshold { amount } } }',
+        _biz_customer_target, "customers:read", False, NOT_FOUND, _cells(OK, F, N, N, OK, OK, OK, OK),
+        policy_refusals=(("customer", NOT_FOUND),)),
+    "payoutRequests": Row("query($c: ID!) { payoutRequests(customerId: $c, first: 10) { nodes { id status } } }",
+                          _biz_customer_target, "transactions:read", False, NOT_FOUND,
+                          _cells(OK, F, N, N, OK, OK, OK, OK), policy_refusals=(("customer", NOT_FOUND),)),
+    # Help centre (issue 16 part 1): any verified caller reads published help, without a scope.
+    "helpArticles": Row('{ helpArticles(locale: EN, search: "fees", first: 5) { nodes { id slug } } }',
+                        _const(lambda w: {}), None, False, NA, _cells(OK, OK, NA, OK, OK, OK, OK, OK)),
+    # Support tickets and disputes (issue 16 parts 2-3): the customer's side reads its own; bank support staff
+    # (and admin) every one with support:read; the queue is the desk's only.
+    "supportTickets": Row("{ supportTickets(first: 100) { nodes { id } } }", _ticket_list_target, "customers:read",
+                          False, HIDDEN, _cells(OK, F, H, OK, OK, F, OK, F, treasury=F), staff_scope="support:read"),
+    "supportQueue": Row("{ supportQueue(first: 100) { nodes { id } } }", _ticket_list_target, "support:read", False,
+                        NA, _cells(F, F, F, F, OK, F, OK, F, treasury=F)),
+    "disputes": Row("{ disputes(first: 100) { nodes { id } } }", _dispute_list_target, "transactions:read", False,
+                    HIDDEN, _cells(OK, F, H, OK, OK, F, OK, F, treasury=F), staff_scope="support:read"),
+    # Spending insights and offers (issue 15 parts 5-6): the customer's partner (and its own token), bank staff read;
+    # an offer's report is not for the customer's token (the service refuses it).
+    "spendingInsights": Row('query($c: ID!) { spendingInsights(customerId: $c, from: "2026-01-01T00:00:00Z",'
+                            ' to: "2026-12-31T00:00:00Z") { totals { currency } } }', _const(lambda w: {"c": w.a_c1}),
+                            "transactions:read", False, NOT_FOUND, _cells(OK, F, N, OK, OK, OK, OK, OK)),
+    "offersForCustomer": Row("query($c: ID!) { offersForCustomer(customerId: $c) { rank } }",
+                             _const(lambda w: {"c": w.a_c1}), "customers:read", False, NOT_FOUND,
+                             _cells(OK, F, N, OK, OK, OK, OK, OK)),
+    "offerReport": Row("query($o: ID!) { offerReport(offerId: $o) { impressions } }", offers_support.matrix_offer_report,
+                       "customers:read", False, NOT_FOUND, _cells(OK, F, N, F, OK, OK, OK, OK),
+                       policy_refusals=(("customer", FORBIDDEN),)),
 }
 
 MUTATIONS: dict[str, Row] = {
@@ -934,6 +1223,20 @@ MUTATIONS: dict[str, Row] = {
     "bankAccountRemove": Row(
         f"mutation($input: BankAccountRemoveInput!) {{ bankAccountRemove(input: $input) {{ bankAccount {{ status }} {PAYLOAD} }} }}",
         _bank_account_remove_target, "customers:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
+    # International transfers (issue 14 part 7): like linked bank accounts; the transfer needs transactions:write.
+    "beneficiaryCreate": Row(
+        f"mutation($input: BeneficiaryCreateInput!) {{ beneficiaryCreate(input: $input) {{ beneficiary {{ id }} {PAYLOAD} }} }}",
+        _beneficiary_create_target, "customers:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
+    "beneficiaryReview": Row(
+        f"mutation($input: BeneficiaryReviewInput!) {{ beneficiaryReview(input: $input) {{ beneficiary {{ status }} {PAYLOAD} }} }}",
+        _beneficiary_review_target, "funding:review", False, NA, _cells(F, F, F, F, OK, OK, F, F)),
+    "beneficiaryDelete": Row(
+        f"mutation($input: BeneficiaryDeleteInput!) {{ beneficiaryDelete(input: $input) {{ beneficiary {{ status }} {PAYLOAD} }} }}",
+        _beneficiary_delete_target, "customers:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
+    "internationalTransferCreate": Row(
+        f"mutation($input: InternationalTransferCreateInput!) {{ internationalTransferCreate(input: $input) {{ transaction {{ id }} {PAYLOAD} }} }}",
+        _international_transfer_create_target, "transactions:write", False, NOT_FOUND,
+        _cells(OK, F, N, OK, F, F, F, F)),
     "cardLink": Row(
         f"mutation($input: CardLinkInput!) {{ cardLink(input: $input) {{ card {{ id }} {PAYLOAD} }} }}",
         _card_link_target, "customers:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
@@ -1001,6 +1304,127 @@ MUTATIONS: dict[str, Row] = {
     "pointsRedeem": Row(
         f"mutation($input: PointsRedeemInput!) {{ pointsRedeem(input: $input) {{ points {PAYLOAD} }} }}",
         _points_redeem_target, "transactions:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    # Coupon campaigns (issue 15 part 4): a partner creates and issues its own (customers:write; its customer's token
+    # is refused by the service), bank admin creates BANK campaigns and issues any (fees:write); a customer claims
+    # for itself, its partner for it.
+    "couponCampaignCreate": Row(
+        f"mutation($input: CouponCampaignCreateInput!) {{ couponCampaignCreate(input: $input) {{ campaign {{ id }} {PAYLOAD} }} }}",
+        _coupon_campaign_target, "customers:write", False, NOT_FOUND, _cells(OK, F, N, F, OK, F, F, F),
+        staff_scope="fees:write", policy_refusals=(("customer", FORBIDDEN),)),
+    "couponIssue": Row(
+        f"mutation($input: CouponIssueInput!) {{ couponIssue(input: $input) {{ coupons {{ id }} {PAYLOAD} }} }}",
+        _coupon_issue_target, "customers:write", False, NOT_FOUND, _cells(OK, F, N, F, OK, F, F, F),
+        staff_scope="fees:write", policy_refusals=(("customer", FORBIDDEN),)),
+    "couponClaim": Row(
+        f"mutation($input: CouponClaimInput!) {{ couponClaim(input: $input) {{ coupon {{ id }} {PAYLOAD} }} }}",
+        _coupon_claim_target, "customers:write", False, NOT_FOUND,
+        _cells(OK, F, N, _delegable("customers:write"), F, F, F, F)),
+    # Bulk payouts: a partner's or member's token; c1's token names another customer's business (NOT_FOUND);
+    # approving needs a member's token, so the partner's own is refused by the business rule.
+    "bulkPayoutCreate": Row(
+        f"mutation($input: BulkPayoutCreateInput!) {{ bulkPayoutCreate(input: $input) {{ bulkPayout {{ id }} {PAYLOAD} }} }}",
+        _bulk_create_target, "transactions:write", False, NOT_FOUND, _cells(OK, F, N, N, F, F, F, F),
+        policy_refusals=(("customer", NOT_FOUND),)),
+    "bulkPayoutExecute": Row(
+        f"mutation($input: BulkPayoutExecuteInput!) {{ bulkPayoutExecute(input: $input) {{ bulkPayout {{ id }} {PAYLOAD} }} }}",
+        _bulk_execute_target, "transactions:write", False, NOT_FOUND, _cells(OK, F, N, N, F, F, F, F),
+        policy_refusals=(("customer", NOT_FOUND),)),
+    "bulkPayoutApprove": Row(
+        f"mutation($input: BulkPayoutApproveInput!) {{ bulkPayoutApprove(input: $input) {{ bulkPayout {{ id }} {PAYLOAD} }} }}",
+        _bulk_approve_target, "transactions:write", False, NOT_FOUND,
+        _cells("MEMBER_ROLE_FORBIDDEN", F, N, N, F, F, F, F),
+        policy_refusals=(("partner", "MEMBER_ROLE_FORBIDDEN"), ("customer", NOT_FOUND))),
+    # Business members and maker-checker (issue 16 parts 5-6): the partner (or a member token, by role) manages
+    # members and the threshold; payout requests are made and decided by member tokens only; staff never write.
+    "businessMemberAdd": Row(
+        f"mutation($input: BusinessMemberAddInput!) {{ businessMemberAdd(input: $input) {{ member {{ id }} {PAYLOAD} }} }}",
+        _member_add_target, "customers:write", False, NOT_FOUND, _cells(OK, F, N, N, F, F, F, F),
+        policy_refusals=(("customer", NOT_FOUND),)),
+    "businessMemberRemove": Row(
+        f"mutation($input: BusinessMemberRemoveInput!) {{ businessMemberRemove(input: $input) {{ member {{ id }} {PAYLOAD} }} }}",
+        _member_remove_target, "customers:write", False, NOT_FOUND, _cells(OK, F, N, N, F, F, F, F),
+        policy_refusals=(("customer", NOT_FOUND),)),
+    "businessApprovalPolicySet": Row(
+        f"mutation($input: BusinessApprovalPolicySetInput!) {{ businessApprovalPolicySet(input: $input) {{ policy {{ id }} {PAYLOAD} }} }}",
+        _policy_set_target, "customers:write", False, NOT_FOUND, _cells(OK, F, N, N, F, F, F, F),
+        policy_refusals=(("customer", NOT_FOUND),)),
+    "payoutRequestCreate": Row(
+        f"mutation($input: PayoutRequestCreateInput!) {{ payoutRequestCreate(input: $input) {{ payoutRequest {{ id }} {PAYLOAD} }} }}",
+        _payout_create_target, "transactions:write", False, "MEMBER_ROLE_FORBIDDEN",
+        _cells("MEMBER_ROLE_FORBIDDEN", F, "MEMBER_ROLE_FORBIDDEN", "MEMBER_ROLE_FORBIDDEN", F, F, F, F),
+        policy_refusals=(("partner", "MEMBER_ROLE_FORBIDDEN"), ("customer", "MEMBER_ROLE_FORBIDDEN"))),
+    "payoutRequestApprove": Row(
+        f"mutation($input: PayoutRequestApproveInput!) {{ payoutRequestApprove(input: $input) {{ payoutRequest {{ id }} {PAYLOAD} }} }}",
+        _payout_decide_target, "transactions:write", False, NOT_FOUND,
+        _cells("MEMBER_ROLE_FORBIDDEN", F, N, N, F, F, F, F),
+        policy_refusals=(("partner", "MEMBER_ROLE_FORBIDDEN"), ("customer", NOT_FOUND))),
+    "payoutRequestReject": Row(
+        f"mutation($input: PayoutRequestRejectInput!) {{ payoutRequestReject(input: $input) {{ payoutRequest {{ id }} {PAYLOAD} }} }}",
+        _payout_decide_target, "transactions:write", False, NOT_FOUND,
+        _cells("MEMBER_ROLE_FORBIDDEN", F, N, N, F, F, F, F),
+        policy_refusals=(("partner", "MEMBER_ROLE_FORBIDDEN"), ("customer", NOT_FOUND))),
+    # Help centre (issue 16 part 1): bank support and admin write it (help:write); nobody else.
+    "helpArticleCreate": Row(
+        f"mutation($input: HelpArticleCreateInput!) {{ helpArticleCreate(input: $input) {{ article {{ id }} {PAYLOAD} }} }}",
+        _help_create_target, "help:write", False, NA, _cells(F, F, F, F, OK, F, OK, F, treasury=F)),
+    "helpArticleUpdate": Row(
+        f"mutation($input: HelpArticleUpdateInput!) {{ helpArticleUpdate(input: $input) {{ article {{ id }} {PAYLOAD} }} }}",
+        _help_update_target, "help:write", False, NA, _cells(F, F, F, F, OK, F, OK, F, treasury=F)),
+    "helpArticlePublish": Row(
+        f"mutation($input: HelpArticlePublishInput!) {{ helpArticlePublish(input: $input) {{ article {{ id }} {PAYLOAD} }} }}",
+        _help_publish_target, "help:write", False, NA, _cells(F, F, F, F, OK, F, OK, F, treasury=F)),
+    # Support tickets (issue 16 part 2): the customer's side opens and replies (customers:write), bank support and
+    # admin too (support:write); notes, assignment and priority/status are the desk's only.
+    "supportTicketOpen": Row(
+        f"mutation($input: SupportTicketOpenInput!) {{ supportTicketOpen(input: $input) {{ ticket {{ id }} {PAYLOAD} }} }}",
+        _ticket_open_target, "customers:write", False, NOT_FOUND, _cells(OK, F, N, OK, OK, F, OK, F, treasury=F),
+        staff_scope="support:write"),
+    "supportTicketReply": Row(
+        f"mutation($input: SupportTicketReplyInput!) {{ supportTicketReply(input: $input) {{ message {{ body }} {PAYLOAD} }} }}",
+        _ticket_reply_target, "customers:write", False, NOT_FOUND, _cells(OK, F, N, OK, OK, F, OK, F, treasury=F),
+        staff_scope="support:write"),
+    "supportTicketNote": Row(
+        f"mutation($input: SupportTicketNoteInput!) {{ supportTicketNote(input: $input) {{ message {{ body }} {PAYLOAD} }} }}",
+        _ticket_note_target, "support:write", False, NA, _cells(F, F, F, F, OK, F, OK, F, treasury=F)),
+    "supportTicketAssign": Row(
+        f"mutation($input: SupportTicketAssignInput!) {{ supportTicketAssign(input: $input) {{ ticket {{ id }} {PAYLOAD} }} }}",
+        _ticket_assign_target, "support:write", False, NA, _cells(F, F, F, F, OK, F, OK, F, treasury=F)),
+    "supportTicketUpdate": Row(
+        f"mutation($input: SupportTicketUpdateInput!) {{ supportTicketUpdate(input: $input) {{ ticket {{ id }} {PAYLOAD} }} }}",
+        _ticket_update_target, "support:write", False, NA, _cells(F, F, F, F, OK, F, OK, F, treasury=F)),
+    # Disputes (issue 16 part 3): the payer's side (or the desk) opens, the merchant's partner alone answers, bank
+    # support and admin decide (disputes:decide; for the customer a refund posts).
+    "disputeOpen": Row(
+        f"mutation($input: DisputeOpenInput!) {{ disputeOpen(input: $input) {{ dispute {{ id }} {PAYLOAD} }} }}",
+        _dispute_open_target, "customers:write", False, NOT_FOUND, _cells(OK, F, N, OK, OK, F, OK, F, treasury=F),
+        staff_scope="support:write"),
+    "disputeRespond": Row(
+        f"mutation($input: DisputeRespondInput!) {{ disputeRespond(input: $input) {{ dispute {{ id }} {PAYLOAD} }} }}",
+        _dispute_respond_target, "transactions:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F, treasury=F)),
+    "disputeDecide": Row(
+        f"mutation($input: DisputeDecideInput!) {{ disputeDecide(input: $input) {{ dispute {{ id }} {PAYLOAD} }} }}",
+        _dispute_decide_target, "disputes:decide", False, NA, _cells(F, F, F, F, OK, F, OK, F, treasury=F)),
+    # Consents and offers (issue 15 part 6): consent and engagement by the partner or its customer's token; a partner
+    # manages its own offers (customers:write), bank admin the bank's (fees:write, where the partner allows them).
+    "customerConsentSet": Row(
+        f"mutation($input: CustomerConsentSetInput!) {{ customerConsentSet(input: $input) {{ consent {{ id }} {PAYLOAD} }} }}",
+        _const(lambda w: {"input": {"customerId": w.a_c1, "kind": "MARKETING", "granted": True, "textVersion": "m1"}}),
+        "customers:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
+    "offerCreate": Row(
+        f"mutation($input: OfferInput!) {{ offerCreate(input: $input) {{ offer {{ id }} {PAYLOAD} }} }}",
+        offers_support.matrix_offer_create, "customers:write", False, NA, _cells(OK, F, NA, F, OK, F, F, F),
+        staff_scope="fees:write", policy_refusals=(("customer", FORBIDDEN),)),
+    "offerUpdate": Row(
+        f"mutation($input: OfferInput!) {{ offerUpdate(input: $input) {{ offer {{ id }} {PAYLOAD} }} }}",
+        offers_support.matrix_offer_update, "customers:write", False, NOT_FOUND, _cells(OK, F, N, F, OK, F, F, F),
+        staff_scope="fees:write", policy_refusals=(("customer", FORBIDDEN),)),
+    "partnerOfferSettingsSet": Row(
+        f"mutation($input: PartnerOfferSettingsSetInput!) {{ partnerOfferSettingsSet(input: $input) {{ allowBankOffers {PAYLOAD} }} }}",
+        _const(lambda w: {"input": {"allowBankOffers": True}}), "customers:write", True, NA,
+        _cells(OK, F, NA, F, F, F, F, F)),
+    "offerEventRecord": Row(
+        f"mutation($input: OfferEventRecordInput!) {{ offerEventRecord(input: $input) {{ kind {PAYLOAD} }} }}",
+        offers_support.matrix_offer_event, "customers:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
 }
 
 MATRIX: dict[str, Row] = {**QUERIES, **MUTATIONS}
@@ -1066,7 +1490,8 @@ def test_the_table_agrees_with_the_role_matrix_and_the_schema(name):
 def test_no_staff_role_but_admin_writes_and_partners_never_reach_staff_operations():
     for name, row in MUTATIONS.items():
         assert row.expect["analyst"] == FORBIDDEN, f"analyst may {name}"
-        assert row.expect["support"] == FORBIDDEN, f"support may {name}"
+        assert row.expect["support"] == FORBIDDEN or row.scope in SUPPORT_WRITES or row.staff_scope in SUPPORT_WRITES, (
+            f"support may {name}")
     for name, row in MATRIX.items():
         # A staff-only permission keeps partners out, unless the row names a partner scope of its own (events).
         staff_only = row.scope in STAFF_ONLY_PERMISSIONS or (row.staff_scope in STAFF_ONLY_PERMISSIONS and row.scope not in PARTNER_SCOPES)

@@ -4,6 +4,7 @@ INSUFFICIENT_POINTS with nothing moved, and who may do what."""
 from __future__ import annotations
 
 from tests.api.payment_support import pay, refund, shop_and_payer
+from tests.integration.points_support import points_caught_up
 from tests.api.points_support import (
     POINTS, PROGRAM_CREATE, REDEEM, RULE_CREATE, RULE_RETIRE, RULE_UPDATE, funded_program,
 )
@@ -28,6 +29,7 @@ async def test_a_partner_runs_a_programme_its_customer_earns_reads_and_redeems(c
     _, request, wallet = await shop_and_payer(a, a, amount="120.50", singleUse=True)
     paid = await pay(a, wallet, next_id("pay"), qrPayload=request["payload"])
     assert paid["userErrors"] == []
+    await points_caught_up()  # points are earned from the outbox (services.points.earn_feed)
     customer = await _customer_of(a, wallet)
     points = (await a.ok(POINTS, {"id": customer, "program": program["id"]}))["customer"]["points"]
     assert points["balance"] == 240 and points["expiringSoon"] == 240
@@ -47,6 +49,7 @@ async def test_a_partner_runs_a_programme_its_customer_earns_reads_and_redeems(c
     assert after["balance"] == 40 and [h["kind"] for h in after["history"]] == ["POINTS_REDEEM", "POINTS_EARN"]
     refunded = await refund(a, paid["payment"]["id"], "60.25", next_id("rf"))
     assert refunded["userErrors"] == []
+    await points_caught_up()
     # Half the payment refunded asks 120 points back; the customer holds 40: 40 taken, 80 short (never below zero).
     assert (await a.ok(POINTS, {"id": customer, "program": program["id"]}))["customer"]["points"]["balance"] == 0
     hidden = await b.gql(REDEEM, {"input": {**redeem_input, "idempotencyKey": next_id("rd")}})

@@ -113,6 +113,8 @@ SELF_SERVICE_MUTATIONS = {"tokenRevoke"}
 # that only the compliance role holds (auth/roles.py), not a generic ":write".
 STAFF_DECISIONS = frozenset({"kyc:review", "aml:review", "wallets:freeze", "pii:reveal", "transactions:reverse",
                              "funding:review"})
+# Issue 16 part 3 (helper F): a dispute decision (support and admin; for the customer it posts a refund).
+STAFF_DECISIONS = STAFF_DECISIONS | {"disputes:decide"}
 # Scopes that are writes by name: webhooks:manage (the partner contract's webhook scope) creates and changes endpoints.
 MANAGE_SCOPES = frozenset({"webhooks:manage"})
 

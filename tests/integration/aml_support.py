@@ -29,6 +29,7 @@ from services.db.sql import fetch
 from services.partners.onboarding import create_partner
 from services.system_accounts import system_account_id
 from services.wallets import open_wallet
+from services.event_catalogue import BROADCAST_EVENT_TYPES
 from tests.factories import GraphQLClient, grant_tier
 
 CURRENCY = "EUR"
@@ -173,7 +174,7 @@ async def events(scene: Scene) -> list[dict[str, Any]]:
     # The compliance events only: the lifecycle events every onboarding, posting and fee change writes are
     # tests/integration/test_event_outbox.py's business.
     rows = await DomainEvent.filter(Q(partner_id=scene.partner_id) | Q(partner_id=None)).exclude(
-        type__in=["customer.created", "wallet.opened", "transaction.posted", "fee_rule.changed"]).order_by("id").values(
+        type__in=["customer.created", "wallet.opened", "transaction.posted", *BROADCAST_EVENT_TYPES]).order_by("id").values(
         "partner_id", "type", "object_type", "object_id", "payload")
     mine = []
     for row in rows:

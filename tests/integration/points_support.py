@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from auth.principal import Principal
+from models import DomainEvent, OutboxCursor
+from services.outbox_position import Position
+from services.points.earn_feed import CURSOR, FEED_TYPES, earn_pending
 from services.points.records import ProgramRecord, RuleRecord
 from services.ledger.posting import post_top_up
 from services.ledger.verify import verify_ledger
@@ -52,8 +57,27 @@ async def pay_merchant(world: PointsWorld, amount: str) -> PaymentRecord:
     """The payer pays the world's merchant `amount` CNY."""
     request = await create_payment_request(principal=world.bank, merchant_id=world.merchant.id, amount=amount,
                                            single_use=True)
-    return await pay(principal=world.bank, from_wallet_id=world.payer.wallet_id, qr_payload=request.payload,
+    paid = await pay(principal=world.bank, from_wallet_id=world.payer.wallet_id, qr_payload=request.payload,
                      amount=None, idempotency_key=next_id("pp"))
+    await points_caught_up()
+    return paid
+
+
+async def points_caught_up(timeout_s: float = 20.0) -> None:
+    """Run the points feed (services.points.earn_feed) until it has read every payment event written so far.
+
+    On PostgreSQL an event is read once no older transaction is open anywhere on the server (the outbox horizon),
+    so another client's open transaction can hold it back a moment: wait for it, boundedly.
+    """
+    last = await DomainEvent.filter(type__in=FEED_TYPES).order_by("-id").first()
+    deadline = time.monotonic() + timeout_s
+    while True:
+        await earn_pending()
+        cursor = await OutboxCursor.get(name=CURSOR)
+        if last is None or Position(cursor.tx, cursor.event_id) >= Position(last.tx, last.id):
+            return
+        assert time.monotonic() < deadline, "the points feed did not reach the last payment event"
+        await asyncio.sleep(0.05)
 
 
 async def ledger_ok() -> None:

@@ -17,7 +17,7 @@ from services.points.queries import expiring_soon, history, points_balance, prog
 from services.points.redeeming import redeem
 from tests.factories import next_id
 from tests.integration.merchant_support import staff
-from tests.integration.points_support import ledger_ok, pay_merchant, points_world
+from tests.integration.points_support import ledger_ok, pay_merchant, points_caught_up, points_world
 
 T0 = datetime(2031, 3, 10, 9, 0, tzinfo=timezone.utc)
 
@@ -45,10 +45,12 @@ async def test_earn_then_partial_refunds_claw_back_in_proportion_then_nothing_is
         assert (await points_balance(world.program.id, world.payer.customer_id)).balance == 123
         await _invariant(world, issued=123, outstanding=123)
         await refund(principal=world.bank, payment_id=paid.id, amount="50.00", reason="part", idempotency_key=next_id("r"))
+        await points_caught_up()  # the refund's claw-back is read from the outbox
         # floor(123 x 50.00 / 123.45) = 49 taken back; the fraction stays with the customer.
         assert (await points_balance(world.program.id, world.payer.customer_id)).balance == 74
         await _invariant(world, issued=74, outstanding=74)
         await refund(principal=world.bank, payment_id=paid.id, amount="73.45", reason="rest", idempotency_key=next_id("r"))
+        await points_caught_up()  # the refund's claw-back is read from the outbox
         assert (await points_balance(world.program.id, world.payer.customer_id)).balance == 0
         await _invariant(world, issued=0, outstanding=0)
     rows = await PointsClawback.filter(lot__source_id=paid.id).order_by("created_at").values_list("requested_points", "clawed_points", "shortfall_points")
@@ -87,6 +89,7 @@ async def test_refund_after_redeeming_records_the_shortfall_and_never_goes_below
         await redeem(principal=world.bank, customer_id=world.payer.customer_id, program_id=world.program.id,
                      points=80, idempotency_key=next_id("rd"))
         await refund(principal=world.bank, payment_id=paid.id, amount="100.00", reason="all", idempotency_key=next_id("r"))
+        await points_caught_up()  # the refund's claw-back is read from the outbox
         row = await PointsClawback.get(lot__source_id=paid.id)
         assert (row.requested_points, row.clawed_points, row.shortfall_points) == (100, 20, 80)
         assert (await points_balance(world.program.id, world.payer.customer_id)).balance == 0

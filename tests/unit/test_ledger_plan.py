@@ -114,6 +114,7 @@ def test_only_top_ups_and_withdrawals_cross_the_wallet_systems_edge():
         TransactionKind.RAIL_RETURN: True,  # a rail's return: money back across the edge
         TransactionKind.FX_CONVERSION: False,  # through the bank's FX position accounts, not its settlement account
         **POINTS_KINDS_NO,  # points postings (services.points) move no money
+        TransactionKind.COUPON_FUNDING: False,  # a wallet into its campaign's budget account (tests/unit/test_coupon_terms.py)
     }
 
 
@@ -125,6 +126,7 @@ def test_which_postings_need_a_bank_side_account():
         TransactionKind.RAIL_RETURN: True,
         TransactionKind.FX_CONVERSION: True,  # the bank's FX position accounts (or a sandbox partner's own)
         **POINTS_KINDS_NO,  # between a points programme's own accounts (services.points), never the engine's plan
+        TransactionKind.COUPON_FUNDING: False,  # its budget account is the campaign's own (funded parts)
     }
     assert all(needs_bank_side(kind, 1) for kind in TransactionKind)  # a fee is paid to the bank side
 
@@ -171,7 +173,9 @@ def test_deltas_sum_the_legs_of_each_wallet_account_only():
 @given(
     # REVERSAL and RAIL_RETURN have their own tests below; FX_CONVERSION (two currencies) in tests/unit/test_fx_plan.py.
     kind=st.sampled_from([k for k in TransactionKind if k not in (
-        TransactionKind.REVERSAL, TransactionKind.RAIL_RETURN, TransactionKind.FX_CONVERSION) and k not in POINTS_KINDS_NO]),
+        TransactionKind.REVERSAL, TransactionKind.RAIL_RETURN, TransactionKind.FX_CONVERSION,
+        TransactionKind.COUPON_FUNDING,  # needs its funded budget account: tests/unit/test_coupon_terms.py
+    ) and k not in POINTS_KINDS_NO]),
     amount=st.integers(min_value=1, max_value=10**15),
     fee_minor=st.integers(min_value=0, max_value=10**9),
     share_bps=st.integers(min_value=0, max_value=10_000),

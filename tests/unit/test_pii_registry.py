@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models import BankAccount, Customer, KycSubmission
+from models import BankAccount, Beneficiary, Customer, InternationalTransfer, KycSubmission
 from services.pii.registry import PII_COLUMNS, PiiColumns, pii_context
 
 
@@ -11,6 +11,8 @@ def test_the_kyc_submission_and_customer_address_columns_are_registered():
         PiiColumns(KycSubmission, ("legal_name_enc", "date_of_birth_enc", "id_number_enc", "address_enc", "business_enc")),
         PiiColumns(Customer, ("address_enc",)),
         PiiColumns(BankAccount, ("number_enc",)),  # a linked bank account's IBAN or account number
+        PiiColumns(Beneficiary, ("number_enc", "address_enc")),  # a beneficiary's IBAN or account number, its address
+        PiiColumns(InternationalTransfer, ("travel_rule_enc",)),  # the travel-rule record
     )
 
 

@@ -1,0 +1,1 @@
+"""International transfers (issue 14 part 7): beneficiaries and internationalTransferCreate."""

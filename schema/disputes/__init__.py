@@ -1,0 +1,1 @@
+"""Disputes (issue 16 part 3) as GraphQL."""

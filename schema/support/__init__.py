@@ -1,0 +1,1 @@
+"""Support tickets (issue 16 part 2) as GraphQL."""

@@ -1,0 +1,1 @@
+"""Businesses with several users: members and their roles, the approval policy and maker-checker payout requests."""

@@ -1,0 +1,152 @@
+"""paymentCreate with coupons and points: the discounts reserved and the payment posted in ONE database transaction.
+
+The coupons' discounts are funded legs of the payment's own posting (services.ledger.plan.FundedParts): the payer
+pays the amount less the discounts, each campaign's COUPON_BUDGET account pays its coupon's discount, the merchant
+receives the whole amount. Before the posting, in the same transaction, the campaigns are locked and the coupons
+reserved (services.coupons.reserving); after it, in the same transaction, the points' value is paid to the payer by
+the programme's funding wallet (services.coupons.points_discount). Any refusal rolls all of it back: nothing
+moved, no coupon used, no point spent.
+
+Idempotency: the coupons and points are part of the payment's fingerprint (its `subject`). A retry of a key already
+used is refused by its own used coupon (or replayed by the engine inside, or loses the race on the key's index):
+its reservation rolls back and the engine alone answers the original.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from auth.principal import PARTNER, Principal
+from models import Customer, IdempotencyRecord, Wallet
+from services import clock
+from services.audit import AuditNote
+from services.coupons import reserving
+from services.coupons.points_discount import PointsUse, points_use, post_points
+from services.coupons.reserving import Discounts
+from services.coupons.terms import Spend
+from services.errors import NotFound, ValidationFailed
+from services.ledger.engine import post
+from services.ledger.records import TransactionRecord
+from services.ledger.request import PostingRequest, check_request
+from services.scoping import of_tenant, partner_scoped
+from services.live.after_commit import announcements_after_commit
+from services.scoping import token_customer
+
+
+@dataclass(frozen=True)
+class DiscountAsk:
+    """What the payer asked to take off a payment: its coupons and points (none by default)."""
+
+    coupon_ids: tuple[uuid.UUID | None, ...] = ()
+    points: int | None = None
+    points_program_id: uuid.UUID | None = None
+
+    @property
+    def empty(self) -> bool:
+        """Whether no discount was asked for (the plain payment path)."""
+        return not self.coupon_ids and not self.points
+
+    @property
+    def fingerprint(self) -> str:
+        """What the idempotency fingerprint adds for the discounts (order-independent)."""
+        coupons = ",".join(sorted(str(c) for c in self.coupon_ids))
+        return f"|coupons:{coupons}|points:{self.points or 0}@{self.points_program_id or ''}"
+
+
+class _Replayed(Exception):
+    """The posting replayed a key used meanwhile: roll the reservation back and answer the original."""
+
+    def __init__(self, txn: TransactionRecord) -> None:
+        super().__init__("replayed")
+        self.txn = txn
+
+
+async def payer_customer(principal: Principal, wallet_id: uuid.UUID | None) -> Customer:
+    """The paying wallet's customer (the caller's own: NOT_FOUND otherwise, as the engine would answer)."""
+    wallet = await partner_scoped(Wallet, principal).get_or_none(id=wallet_id) if wallet_id else None
+    if wallet is None:
+        raise NotFound("wallet not found", field=["fromWalletId"])
+    return await Customer.get(id=wallet.customer_id)  # type: ignore[attr-defined]
+
+
+async def _points(principal: Principal, ask: DiscountAsk, customer: Customer, spend: Spend,
+                  coupons: Discounts) -> PointsUse | None:
+    """The points' use, checked: worth less than what the coupons leave to pay."""
+    if not ask.points:
+        if ask.points is not None and ask.points != 0:
+            raise ValidationFailed("pointsToRedeem must be a positive whole number", field=["pointsToRedeem"])
+        return None
+    use = await points_use(principal=principal, program_id=ask.points_program_id, customer=customer,
+                           points=ask.points, currency=spend.currency)
+    if use.value_minor >= spend.amount_minor - coupons.total_minor:
+        raise ValidationFailed("the points are worth at least what remains to pay: redeem fewer",
+                               field=["pointsToRedeem"])
+    return use
+
+
+def _acting(principal: Principal) -> Principal:
+    """The points' TRANSFER is paid by the programme's funding wallet, which a customer token may not move: it is
+    posted as the customer's partner (for the customer's own points, to the customer's own paying wallet)."""
+    return dataclasses.replace(principal, kind=PARTNER, customer_id=None) if token_customer(principal) is not None else principal
+
+
+async def quote_discounts(*, principal: Principal, ask: DiscountAsk, payer_wallet_id: uuid.UUID | None,
+                          spend: Spend) -> tuple[Discounts, int]:
+    """What the coupons and points would take off (every rule checked, nothing locked or written)."""
+    if ask.empty:
+        return reserving.NO_DISCOUNTS, 0
+    customer = await payer_customer(principal, payer_wallet_id)
+    ids = reserving.checked_ids(list(ask.coupon_ids))
+    coupons = await reserving.preview(customer_id=customer.id, coupon_ids=ids, spend=spend, with_points=bool(ask.points))
+    use = await _points(principal, ask, customer, spend, coupons)
+    return coupons, use.value_minor if use else 0
+
+
+async def post_discounted(*, principal: Principal, req: PostingRequest, ask: DiscountAsk, spend: Spend,
+                          payment_id: uuid.UUID, audit: AuditNote | None) -> TransactionRecord:
+    """Reserve the coupons, spend the points and post the payment with its funded discount, all in one transaction."""
+    req = dataclasses.replace(req, subject=(req.subject or "") + ask.fingerprint)
+    checked = check_request(principal, req)
+    customer = await payer_customer(principal, req.from_wallet_id)
+    ids = reserving.checked_ids(list(ask.coupon_ids))
+    if req.dry_run:
+        coupons, points_minor = await quote_discounts(principal=principal, ask=ask, payer_wallet_id=req.from_wallet_id,
+                                                      spend=spend)
+        return await post(principal, dataclasses.replace(req, funded=coupons.funded), audit)
+    try:
+        async with announcements_after_commit(), in_transaction() as conn:  # live updates after the commit
+            coupons = await reserving.reserve(conn, customer_id=customer.id, coupon_ids=ids, spend=spend,
+                                              with_points=bool(ask.points), payment_id=payment_id,
+                                              partner_id=customer.partner_id)  # type: ignore[attr-defined]
+            use = await _points(principal, ask, customer, spend, coupons)
+            # The engine joins this transaction (its statement runs on this connection): one commit for all of it.
+            txn = await post(principal, dataclasses.replace(req, funded=coupons.funded), audit)
+            if txn.replayed:
+                raise _Replayed(txn)
+            if use is not None:
+                # Last: the programme's funding wallet (one row every points payment locks) stays locked only from
+                # here to the commit. So the payer needs the amount less the coupons available; the points' value
+                # comes back to it in this same transaction.
+                assert req.from_wallet_id is not None
+                await post_points(_acting(principal), use, payer_wallet_id=req.from_wallet_id,
+                                  idempotency_key=req.idempotency_key)
+    except _Replayed as replayed:
+        return replayed.txn
+    except Exception:
+        # Not looked up first (a round trip every payment would pay): a retry of a key already used finds its coupon
+        # used (ALREADY_USED) or, if it lost the race on the key's unique index, this transaction aborted. Either way
+        # the engine answers the original (or IDEMPOTENCY_CONFLICT), with nothing reserved.
+        if await of_tenant(IdempotencyRecord, principal.partner_id).filter(key=checked.key).exists():
+            return await post(principal, req, audit)
+        raise
+    return txn
+
+
+def spend_of(*, amount_minor: int, currency: str, merchant_id: uuid.UUID, mcc: str | None) -> Spend:
+    """The spend coupons are checked against, at the clock's now."""
+    return Spend(amount_minor=amount_minor, currency=currency, merchant_id=merchant_id, mcc=mcc, at=clock.now())
+

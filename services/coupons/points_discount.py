@@ -1,0 +1,86 @@
+"""Points as part of a payment (issue 15 part 3): the points' value paid for the payer by the programme's funding wallet.
+
+services.points.redeeming's own pieces, inside the payment's database transaction: the customer's POINTS account
+is claimed (INSUFFICIENT_POINTS on the locked row, nothing moved), the points go to the programme's REDEEMED
+account (a POINTS_REDEEM transaction) and the programme's funding wallet pays their value to the payer's wallet
+(a TRANSFER of the posting engine) right after the payment's own posting took the whole amount less the coupon
+discount: both postings commit together or not at all, so the payer pays the amount less coupons and points.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+
+from auth.principal import Principal
+from models import Customer, PointsProgram, Wallet
+from models.enums import TransactionKind
+from models.ids import uuid7
+from services import clock
+from services.errors import InsufficientPoints, ValidationFailed
+from services.ledger.engine import post
+from services.ledger.records import TransactionRecord
+from services.ledger.request import PostingRequest
+from services.money import MAX_MINOR, format_amount
+from services.points.holdings import holding
+from services.points.lots import due_to_expire
+from services.points.programs import visible_program
+from services.points.redeeming import _claim, _points_rows
+from services.scoping import of_partner
+
+
+@dataclass(frozen=True)
+class PointsUse:
+    """Points to spend on a payment: the programme, the customer's POINTS account, and what they are worth."""
+
+    program: PointsProgram
+    customer: Customer
+    account_id: int
+    points: int
+    value_minor: int
+    unswept: int
+
+
+def derived_key(idempotency_key: str) -> str:
+    """The points posting's own idempotency key, derived from the payment's (always a valid key)."""
+    return "pts-" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:48]
+
+
+async def points_use(*, principal: Principal, program_id: uuid.UUID | None, customer: Customer, points: int,
+                     currency: str) -> PointsUse:
+    """Check a payment's points (programme, whole points, currency, held) before anything is locked."""
+    program = await visible_program(principal, program_id, field="pointsProgramId")
+    if not isinstance(points, int) or isinstance(points, bool) or points <= 0:
+        raise ValidationFailed("pointsToRedeem must be a positive whole number", field=["pointsToRedeem"])
+    if program.value_currency != currency:
+        raise ValidationFailed("the programme's points are worth another currency than the payment's",
+                               field=["pointsProgramId"])
+    value = points * program.value_minor_per_point
+    if value > MAX_MINOR:
+        raise ValidationFailed("points are worth more than the ledger can hold", field=["pointsToRedeem"])
+    held = await holding(program.id, customer.id)
+    if held.account_id is None:
+        raise InsufficientPoints("the customer holds no points in this programme", field=["pointsToRedeem"])
+    unswept = due_to_expire(held.lots, held.consumed, clock.now())
+    return PointsUse(program=program, customer=customer, account_id=held.account_id, points=points, value_minor=value,
+                     unswept=unswept)
+
+
+async def post_points(principal: Principal, use: PointsUse, *, payer_wallet_id: uuid.UUID,
+                      idempotency_key: str) -> TransactionRecord:
+    """The points' TRANSFER (funding wallet to payer) with the points claim and legs: inside the payment's transaction."""
+    program = use.program
+    funding = await Wallet.get(id=program.funding_wallet_id)  # type: ignore[attr-defined]
+    own = of_partner(principal.partner_id, funding.partner_id)  # type: ignore[attr-defined]
+    return await post(principal, PostingRequest(
+        operation="paymentCreate.points", kind=TransactionKind.TRANSFER, idempotency_key=derived_key(idempotency_key),
+        amount_text=format_amount(use.value_minor, program.value_currency), from_wallet_id=funding.id,
+        to_wallet_id=payer_wallet_id, from_field="pointsProgramId", to_field="fromWalletId",
+        currency=program.value_currency, memo=f"points on a payment: {program.name}"[:280], requires_from=True,
+        requires_to=True, from_partner_id=None if own else funding.partner_id,  # type: ignore[attr-defined]
+        claim=_claim(use.account_id, use.points, use.unswept),
+        inserts=_points_rows(program=program, customer=use.customer, account_id=use.account_id, points=use.points,
+                             amount_minor=use.value_minor, points_transaction_id=uuid7()),
+        subject=f"PointsProgram:{program.id}:{use.customer.id}:{use.points}",
+    ), None)

@@ -1,0 +1,98 @@
+"""Refunds of a discounted payment: the discount's share goes back to its campaign's budget, in the refund's posting.
+
+A refund of X of a payment of A that coupons discounted by D gives the payer back what it paid of X and each
+campaign's budget account its coupon's share (cumulative floor: the shares of all refunds of a payment add up to
+exactly D once it is refunded in full), as funded legs of the REFUND posting (services.ledger.plan._refund). The
+budget given back is usable again (budget_used_minor drops). Once the payment is refunded in full the campaign's
+documented rule applies to the coupon: RESTORE makes it ISSUED (usable) again, FORFEIT marks it FORFEITED (it
+still counts against the customer's limit). All of it in one transaction with the posting, under the campaigns'
+row locks, which every refund of a discounted payment takes first: its refunded total is read in that order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from tortoise.transactions import in_transaction
+
+from auth.principal import Principal
+from models import Coupon, CouponCampaign, IdempotencyRecord, Payment
+from services.audit import AuditNote
+from services.coupons.issuing import lock_campaign
+from services.db.sql import execute
+from services.events import record_domain_event
+from services.ledger.announce import money
+from services.ledger.engine import post
+from services.ledger.plan import FundedParts
+from services.ledger.records import TransactionRecord
+from services.ledger.request import PostingRequest, check_request
+from services.scoping import of_tenant
+
+
+def share_back(discount_minor: int, payment_minor: int, refunded_before: int, refund_minor: int) -> int:
+    """The discount's share of a refund: cumulative floors, so all refunds of the payment return exactly the discount."""
+    return (refunded_before + refund_minor) * discount_minor // payment_minor - refunded_before * discount_minor // payment_minor
+
+
+async def post_refund(*, principal: Principal, req: PostingRequest, payment: Payment, amount_minor: int,
+                      audit: AuditNote | None) -> TransactionRecord:
+    """The refund's posting; for a discounted payment with the discounts' shares back to their budgets."""
+    coupons = await Coupon.filter(payment_id=payment.id).order_by("id")
+    if not coupons:
+        return await post(principal, req, audit)  # the common case: one indexed read, nothing else
+    checked = check_request(principal, req)
+    if req.dry_run or await of_tenant(IdempotencyRecord, principal.partner_id).filter(key=checked.key).exists():
+        return await post(principal, req, audit)  # a dry run checks the plain legs; a retry replays
+    try:
+        async with in_transaction() as conn:
+            for campaign_id in sorted({c.campaign_id for c in coupons}):  # type: ignore[attr-defined]
+                await lock_campaign(conn, campaign_id)
+            fresh = await Payment.get(id=payment.id).using_db(conn)
+            if fresh.refunded_minor + amount_minor > fresh.amount_minor:
+                return await post(principal, req, audit)  # REFUND_EXCEEDS_PAYMENT from the engine's claim
+            parts = await _give_back(conn, coupons, fresh, amount_minor)
+            txn = await post(principal, dataclasses.replace(req, funded=FundedParts(parts) if parts else None), audit)
+            if txn.replayed:
+                raise _Replayed(txn)
+    except _Replayed as replayed:
+        return replayed.txn
+    return txn
+
+
+class _Replayed(Exception):
+    """A duplicate key replayed inside: roll the budget changes back and answer the original."""
+
+    def __init__(self, txn: TransactionRecord) -> None:
+        super().__init__("replayed")
+        self.txn = txn
+
+
+async def _give_back(conn, coupons: list[Coupon], payment: Payment, amount_minor: int) -> tuple[tuple[int, int], ...]:  # type: ignore[no-untyped-def]
+    """Lower each campaign's used budget by its share, apply the refund rule on a full refund; the funded parts."""
+    full = payment.refunded_minor + amount_minor == payment.amount_minor
+    parts: dict[int, int] = {}
+    for coupon in coupons:
+        campaign = await CouponCampaign.get(id=coupon.campaign_id).using_db(conn)  # type: ignore[attr-defined]
+        back = share_back(coupon.discount_minor, payment.amount_minor, payment.refunded_minor, amount_minor)
+        if back:
+            await execute(conn, "UPDATE coupon_campaign SET budget_used_minor = budget_used_minor - $1 WHERE id = $2",
+                          [back, campaign.id])
+            parts[campaign.budget_account_id] = parts.get(campaign.budget_account_id, 0) + back  # type: ignore[attr-defined]
+        if full:
+            await _apply_rule(conn, coupon, campaign, payment)
+    return tuple(sorted(parts.items()))
+
+
+async def _apply_rule(conn, coupon: Coupon, campaign: CouponCampaign, payment: Payment) -> None:  # type: ignore[no-untyped-def]
+    """RESTORE: the coupon is usable again; FORFEIT: it stays used. Either way its event."""
+    restore = campaign.refund_rule == "RESTORE"
+    if restore:
+        await Coupon.filter(id=coupon.id).using_db(conn).update(status="ISSUED", payment_id=None, discount_minor=0,
+                                                                 redeemed_at=None)
+    else:
+        await Coupon.filter(id=coupon.id).using_db(conn).update(status="FORFEITED")
+    await record_domain_event(
+        type="coupon.restored" if restore else "coupon.forfeited", partner_id=coupon.partner_id,  # type: ignore[attr-defined]
+        object_type="Coupon", object_id=coupon.id, payload={
+            "couponId": str(coupon.id), "campaignId": str(campaign.id), "customerId": str(coupon.customer_id),  # type: ignore[attr-defined]
+            "paymentId": str(payment.id), "amount": money(coupon.discount_minor, campaign.currency)}, using_db=conn)

@@ -1,0 +1,1 @@
+"""Disputes (issue 16 part 3): a payment's ticket becomes a dispute, the merchant responds, staff decide."""

@@ -1,0 +1,106 @@
+"""Points are earned and clawed back from the outbox: `payment.succeeded` and `payment.refunded`, read by one cursor.
+
+Why not inline: the payment's posting commits its `payment.succeeded` event in the same transaction as the money,
+so the event is the durable record that points are owed. Reading the outbox (rather than earning right after the
+commit in the request) means no earning is lost to a crash or an error between the two (the event stays ahead of
+the cursor and is read again), every way a payment succeeds earns the same (paymentCreate, paymentCollect,
+authorizationCapture, and a held payment released by compliance), and the payment itself does no points work.
+
+Earning is idempotent (one lot per programme and payment: a unique index), so a round repeated after a crash, or
+run by two hosts at once, grants nothing twice. The cursor moves only past events whose earning committed: an
+earning that fails stops the round there and is retried next round (logged); it never skips a customer's points.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from tortoise import connections
+
+from models import DomainEvent, OutboxCursor, Payment
+from services.outbox_position import Position, after, end_of_final, final, horizon
+from services.points.clawback import claw_back_refunded
+from services.points.earning import earn
+from services.points.rules import Spend
+
+log = logging.getLogger(__name__)
+
+CURSOR = "points"  # the earning's row in outbox_cursor (the webhook fan-out has its own)
+BATCH = 200
+FEED_TYPES = ("payment.succeeded", "payment.refunded")
+
+
+async def _position() -> Position:
+    """Where the earning has got to in the outbox (the start, on a new database)."""
+    cursor, _ = await OutboxCursor.get_or_create(name=CURSOR)
+    return Position(cursor.tx, cursor.event_id)
+
+
+async def _move(start: Position, end: Position) -> None:
+    """Move the cursor from `start` to `end`, unless another host moved it meanwhile (then its move stands)."""
+    await OutboxCursor.filter(name=CURSOR, tx=start.tx, event_id=start.event_id).update(tx=end.tx, event_id=end.event_id)
+
+
+async def settle_points(payment_id: uuid.UUID) -> None:
+    """Bring a payment's points up to date: earned (once), and clawed back for what its refunds so far ask."""
+    await earn_for_succeeded_payment(payment_id)
+    # A refund read here whose own event is later in the outbox is clawed now: that event then finds nothing
+    # more to ask (clawing is cumulative). Read after earning, so a refund committed meanwhile is never missed.
+    await claw_back_refunded(payment_id)
+
+
+async def earn_for_succeeded_payment(payment_id: uuid.UUID) -> None:
+    """Grant the points one succeeded payment earns, at the payment's own time (month caps, campaign windows)."""
+    payment = await Payment.get_or_none(id=payment_id).prefetch_related("merchant", "payer_wallet__customer")
+    if payment is None:
+        return  # not a payment row (never expected: the event is written with it)
+    merchant = payment.merchant
+    spend = Spend(kind="PAYMENT", amount_minor=payment.amount_minor, at=payment.created_at, mcc=merchant.mcc,
+                  merchant_id=merchant.id)
+    await earn(customer=payment.payer_wallet.customer, currency=payment.currency, spend=spend, source_id=payment.id)
+
+
+async def earn_round(*, batch: int = BATCH) -> int:
+    """Earn the points of up to `batch` new payment.succeeded events and move the cursor; how many events were read."""
+    start = await _position()
+    connection = connections.get("default")
+    below = await horizon(connection)
+    # SQLite: the last id committed now, read before the events, so that the cursor never steps past an event
+    # committed after the read (one writer at a time: later events get larger ids).
+    last_id = 0 if below is not None else await _last_event_id()
+    query = final(after(DomainEvent.filter(type__in=FEED_TYPES), start), below)
+    if below is None:
+        query = query.filter(id__lte=last_id)
+    rows = await query.order_by("tx", "id").limit(batch).values("id", "tx", "object_id")
+    end = start
+    done: set[str] = set()
+    for row in rows:
+        if row["object_id"] not in done:  # a payment between two partners has one event for each
+            try:
+                await settle_points(uuid.UUID(row["object_id"]))
+            except Exception:  # noqa: BLE001 - stop here: the cursor stays before this event, which is retried
+                log.exception("points for payment %s were not granted yet; retrying next round", row["object_id"])
+                await _move(start, end)
+                return len(done)
+            done.add(row["object_id"])
+        end = Position(row["tx"], row["id"])
+    if len(rows) < batch:  # everything final is read: step past it (other events' types included)
+        end = max(end, end_of_final(below, last_id))
+    if end != start:
+        await _move(start, end)
+    return len(rows)
+
+
+async def _last_event_id() -> int:
+    """SQLite: the largest event id committed (one writer at a time: later events get larger ids)."""
+    last = await DomainEvent.all().order_by("-id").first().values_list("id", flat=True)
+    return int(last or 0)
+
+
+async def earn_pending() -> int:
+    """Run rounds until the outbox's final events are all read; how many events were read in all."""
+    total = 0
+    while (read := await earn_round()) == BATCH:
+        total += read
+    return total + read
