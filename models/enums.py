@@ -88,6 +88,7 @@ class TransactionKind(str, Enum):
     POINTS_CLAWBACK = "POINTS_CLAWBACK"
     POINTS_REDEEM = "POINTS_REDEEM"
     POINTS_EXPIRY = "POINTS_EXPIRY"
+    POINTS_RETURN = "POINTS_RETURN"  # points spent on a payment given back (its refund, reversal or rejection)
     COUPON_FUNDING = "COUPON_FUNDING"  # a campaign's budget from its funding wallet to its COUPON_BUDGET account
 
 

@@ -124,6 +124,10 @@ class PointsRedemption(Model):
     transaction_id = fields.UUIDField()  # the money posting (funding wallet -> customer wallet)
     points_transaction_id = fields.UUIDField(unique=True)  # the POINTS_REDEEM ledger transaction
     created_at = fields.DatetimeField()
+    # Points spent on a payment (services.coupons.points_discount): the payment, and how many of the points went
+    # back to the customer since (its refunds, its reversal or its rejection by compliance; never more than spent).
+    payment_id = fields.UUIDField(null=True, db_index=True)
+    returned_points = fields.BigIntField(default=0, db_default=0)
 
     class Meta:
         table = "points_redemption"

@@ -29,6 +29,7 @@ from services.authority import require_staff
 from services.compliance.standing_channel import announce_standing_changed
 from services.db.sql import as_uuid
 from services.ledger.held import decide_held_transaction
+from services.live.after_commit import announcements_after_commit
 from services.payments.held_outcomes import after_held_decision
 from services.rails.review import rail_review_decided
 from services.ledger.records import TransactionRecord
@@ -42,7 +43,8 @@ async def resolve_alert(*, principal: Principal, alert_id: uuid.UUID, decision: 
     require_staff(principal, REVIEW_PERMISSION)
     reason = clean_reason(reason, max_len=1000)
     standing_changed, decided_transaction = False, None
-    async with in_transaction() as conn:
+    # Live updates of postings made inside (a rejected payment's points going back) wait for the commit.
+    async with announcements_after_commit(), in_transaction() as conn:
         alert = await lock_open_alert(conn, alert_id, decision)
         closing = [alert_id]
         if alert["transaction_id"] is not None and alert["action"] == "HOLD":

@@ -171,6 +171,12 @@ class RefundExceedsPayment(DomainError):
     code = "REFUND_EXCEEDS_PAYMENT"
 
 
+class PaymentNotRefundable(DomainError):
+    """The payment moved no money (HELD for compliance's review, or REJECTED): there is nothing to refund."""
+
+    code = "INVALID_STATE"
+
+
 class AuthorizationNotActive(DomainError):
     """The authorisation is captured, voided or expired (or changed meanwhile): nothing more can be captured."""
 

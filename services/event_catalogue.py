@@ -279,6 +279,14 @@ _TYPES = (
         PayloadField("points", FieldKind.INT, "How many points (whole points of the programme's unit)."),
         PayloadField("amount", FieldKind.MONEY, "The money credited to the customer's wallet."),
     )),
+    EventType("points.returned", "Points a customer spent on a payment went back to it because the payment was"
+              " refunded (in proportion), reversed or rejected by compliance; their value went back to the programme.",
+              "Customer", (
+        CUSTOMER, _id("programId", "PointsProgram", "The points programme."),
+        _id("paymentId", "Payment", "The payment the points had been spent on."),
+        PayloadField("points", FieldKind.INT, "How many points (whole points of the programme's unit)."),
+        PayloadField("amount", FieldKind.MONEY, "Their value, taken back from the paying wallet to the programme."),
+    )),
     EventType("points.expired", "A customer's points expired (the sweep, oldest lots first).", "Customer", (
         CUSTOMER, _id("programId", "PointsProgram", "The points programme."),
         PayloadField("points", FieldKind.INT, "How many points (whole points of the programme's unit)."),

@@ -132,6 +132,9 @@ _describe(
     POINTS_CLAWBACK="Points taken back because their payment was refunded or reversed (never below zero).",
     POINTS_REDEEM="Points converted into money: the customer's POINTS to the programme's REDEEMED account; the money"
     " is the TRANSFER from the programme's funding wallet written in the same atomic write.",
+    POINTS_RETURN="Points spent on a payment given back to the customer because the payment was refunded (in"
+    " proportion), reversed or rejected by compliance: the programme's REDEEMED account to the customer's POINTS"
+    " account; their value goes back to the programme's funding wallet in the same atomic write.",
     POINTS_EXPIRY="Points expired by the sweep, oldest first: the customer's POINTS to the programme's EXPIRED account.",
     COUPON_FUNDING="A coupon campaign's budget moved from its funding wallet to the campaign's COUPON_BUDGET account"
     " (couponCampaignCreate); discounts are then paid from that account.",

@@ -99,8 +99,8 @@ class RefundCreatePayload:
     refund: Refund | None = strawberry.field(description="The refund made (or for a retried key, the original).")
     user_errors: list[UserError] = strawberry.field(
         description="Why nothing moved; empty on success. Codes: VALIDATION, INVALID_AMOUNT, NOT_FOUND,"
-        " REFUND_EXCEEDS_PAYMENT, WALLET_NOT_ACTIVE, INSUFFICIENT_FUNDS (the merchant's settlement wallet), LIMIT_EXCEEDED,"
-        " COMPLIANCE_HOLD, IDEMPOTENCY_CONFLICT."
+        " REFUND_EXCEEDS_PAYMENT, INVALID_STATE (the payment is HELD or REJECTED: it moved no money), WALLET_NOT_ACTIVE,"
+        " INSUFFICIENT_FUNDS (the merchant's settlement wallet), LIMIT_EXCEEDED, COMPLIANCE_HOLD, IDEMPOTENCY_CONFLICT."
     )
 
 

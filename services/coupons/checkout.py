@@ -133,7 +133,7 @@ async def post_discounted(*, principal: Principal, req: PostingRequest, ask: Dis
                 # comes back to it in this same transaction.
                 assert req.from_wallet_id is not None
                 await post_points(_acting(principal), use, payer_wallet_id=req.from_wallet_id,
-                                  idempotency_key=req.idempotency_key)
+                                  idempotency_key=req.idempotency_key, payment_id=payment_id)
     except _Replayed as replayed:
         return replayed.txn
     except Exception:

@@ -68,7 +68,7 @@ async def points_use(*, principal: Principal, program_id: uuid.UUID | None, cust
 
 
 async def post_points(principal: Principal, use: PointsUse, *, payer_wallet_id: uuid.UUID,
-                      idempotency_key: str) -> TransactionRecord:
+                      idempotency_key: str, payment_id: uuid.UUID) -> TransactionRecord:
     """The points' TRANSFER (funding wallet to payer) with the points claim and legs: inside the payment's transaction."""
     program = use.program
     funding = await Wallet.get(id=program.funding_wallet_id)  # type: ignore[attr-defined]
@@ -81,6 +81,6 @@ async def post_points(principal: Principal, use: PointsUse, *, payer_wallet_id: 
         requires_to=True, from_partner_id=None if own else funding.partner_id,  # type: ignore[attr-defined]
         claim=_claim(use.account_id, use.points, use.unswept),
         inserts=_points_rows(program=program, customer=use.customer, account_id=use.account_id, points=use.points,
-                             amount_minor=use.value_minor, points_transaction_id=uuid7()),
+                             amount_minor=use.value_minor, points_transaction_id=uuid7(), payment_id=payment_id),
         subject=f"PointsProgram:{program.id}:{use.customer.id}:{use.points}",
     ), None)

@@ -1,4 +1,4 @@
-"""Refunds of a discounted payment: the discount's share goes back to its campaign's budget, in the refund's posting.
+"""Refunds of a discounted payment: the coupons' share goes back to their budgets and the points' to the customer.
 
 A refund of X of a payment of A that coupons discounted by D gives the payer back what it paid of X and each
 campaign's budget account its coupon's share (cumulative floor: the shares of all refunds of a payment add up to
@@ -6,7 +6,9 @@ exactly D once it is refunded in full), as funded legs of the REFUND posting (se
 budget given back is usable again (budget_used_minor drops). Once the payment is refunded in full the campaign's
 documented rule applies to the coupon: RESTORE makes it ISSUED (usable) again, FORFEIT marks it FORFEITED (it
 still counts against the customer's limit). All of it in one transaction with the posting, under the campaigns'
-row locks, which every refund of a discounted payment takes first: its refunded total is read in that order.
+row locks, which every refund of a discounted payment takes first, then the payment's: its refunded total is read
+under that lock. Points spent on the payment go back in the same proportion (services.points.returning), in the
+same transaction, after the refund's posting credited the payer.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import dataclasses
 from tortoise.transactions import in_transaction
 
 from auth.principal import Principal
-from models import Coupon, CouponCampaign, IdempotencyRecord, Payment
+from models import Coupon, CouponCampaign, IdempotencyRecord, Payment, PointsRedemption
 from services.audit import AuditNote
 from services.coupons.issuing import lock_campaign
 from services.db.sql import execute
@@ -26,6 +28,9 @@ from services.ledger.engine import post
 from services.ledger.plan import FundedParts
 from services.ledger.records import TransactionRecord
 from services.ledger.request import PostingRequest, check_request
+from services.live.after_commit import announcements_after_commit
+from services.payments.locking import lock_payment
+from services.points.returning import return_points, share_of, spent_on
 from services.scoping import of_tenant
 
 
@@ -36,24 +41,31 @@ def share_back(discount_minor: int, payment_minor: int, refunded_before: int, re
 
 async def post_refund(*, principal: Principal, req: PostingRequest, payment: Payment, amount_minor: int,
                       audit: AuditNote | None) -> TransactionRecord:
-    """The refund's posting; for a discounted payment with the discounts' shares back to their budgets."""
+    """The refund's posting; for a discounted payment with the coupons' and points' shares given back."""
     coupons = await Coupon.filter(payment_id=payment.id).order_by("id")
-    if not coupons:
-        return await post(principal, req, audit)  # the common case: one indexed read, nothing else
+    points = await PointsRedemption.filter(payment_id=payment.id).exists()
+    if not coupons and not points:
+        return await post(principal, req, audit)  # the common case: two indexed reads, nothing else
     checked = check_request(principal, req)
     if req.dry_run or await of_tenant(IdempotencyRecord, principal.partner_id).filter(key=checked.key).exists():
         return await post(principal, req, audit)  # a dry run checks the plain legs; a retry replays
     try:
-        async with in_transaction() as conn:
+        async with announcements_after_commit(), in_transaction() as conn:  # live updates after the commit
+            # Campaigns first, then the payment (services.payments.reversing takes them in the same order).
             for campaign_id in sorted({c.campaign_id for c in coupons}):  # type: ignore[attr-defined]
                 await lock_campaign(conn, campaign_id)
-            fresh = await Payment.get(id=payment.id).using_db(conn)
+            fresh = await lock_payment(conn, payment.id)  # its refunded total is stable until the commit
             if fresh.refunded_minor + amount_minor > fresh.amount_minor:
                 return await post(principal, req, audit)  # REFUND_EXCEEDS_PAYMENT from the engine's claim
-            parts = await _give_back(conn, coupons, fresh, amount_minor)
+            parts = await give_back(conn, coupons, fresh, amount_minor) if coupons else ()
             txn = await post(principal, dataclasses.replace(req, funded=FundedParts(parts) if parts else None), audit)
             if txn.replayed:
                 raise _Replayed(txn)
+            spent = await spent_on(conn, payment.id) if points else None
+            if spent is not None:
+                # After the refund credited the payer: the points' share of its value goes back to the programme.
+                share = share_of(spent.points, fresh.amount_minor, fresh.refunded_minor, amount_minor)
+                await return_points(conn, payment=fresh, redemption=spent, points=share, source=f"refund-{txn.id}")
     except _Replayed as replayed:
         return replayed.txn
     return txn
@@ -67,7 +79,7 @@ class _Replayed(Exception):
         self.txn = txn
 
 
-async def _give_back(conn, coupons: list[Coupon], payment: Payment, amount_minor: int) -> tuple[tuple[int, int], ...]:  # type: ignore[no-untyped-def]
+async def give_back(conn, coupons: list[Coupon], payment: Payment, amount_minor: int) -> tuple[tuple[int, int], ...]:  # type: ignore[no-untyped-def]
     """Lower each campaign's used budget by its share, apply the refund rule on a full refund; the funded parts."""
     full = payment.refunded_minor + amount_minor == payment.amount_minor
     parts: dict[int, int] = {}

@@ -29,6 +29,7 @@ from services.ledger.records import TransactionRecord
 from services.ledger.request import PostingRequest
 from services.ledger.side_writes import RowClaim, event_insert
 from services.money import format_amount
+from services.payments.reversing import reverse_payment
 from services.validation import clean_reason
 
 PERMISSION = "transactions:reverse"
@@ -78,12 +79,15 @@ async def reverse_transaction(
         object_id=original.id, payload={"transactionId": str(original.id), "reversalId": str(reversal_id)},
         at=clock.now(),
     )
-    txn = await post(acting, PostingRequest(
+    request = PostingRequest(
         operation="transactionReverse", kind=TransactionKind.REVERSAL, idempotency_key=f"reversal-{original.id}",
         amount_text=format_amount(original.amount_minor, original.currency), from_wallet_id=source, to_wallet_id=target,
         from_field="transactionId", to_field="transactionId", memo=f"reversal: {text}"[:280],
         currency=original.currency, from_partner_id=partners.get(source), to_partner_id=partners.get(target),
         claim=_not_yet_reversed(original.id, reversal_id), inserts=(event,), reversing=entries,
         transaction_id=reversal_id,
-    ), audit)
-    return txn
+    )
+    if original.kind == TransactionKind.PAYMENT:
+        # A payment's coupons and points come back too, and the payment can no longer be refunded: one transaction.
+        return await reverse_payment(original.id, lambda: post(acting, request, audit))
+    return await post(acting, request, audit)

@@ -157,7 +157,7 @@ async def verify_ledger(*, max_problems: int = 100) -> LedgerReport:
             "{kind} transaction {id} has an entry on account {account} outside its programme's points accounts",
             "SELECT t.id AS id, t.kind AS kind, e.account_id AS account FROM ledger_transaction t"
             " JOIN ledger_entry e ON e.transaction_id = t.id JOIN account a ON a.id = e.account_id"
-            " WHERE t.kind IN ('POINTS_EARN', 'POINTS_CLAWBACK', 'POINTS_REDEEM', 'POINTS_EXPIRY')"
+            " WHERE t.kind IN ('POINTS_EARN', 'POINTS_CLAWBACK', 'POINTS_REDEEM', 'POINTS_EXPIRY', 'POINTS_RETURN')"
             " AND a.kind NOT IN ('POINTS', 'POINTS_ISSUANCE', 'POINTS_REDEEMED', 'POINTS_EXPIRED')",
         ),
     ]

@@ -8,7 +8,9 @@ when money moves), and a single-use request was claimed when it was held:
   `payment_request.paid` for a single-use request);
 - REJECT: no money moved, so both partners get `payment.failed`, and a
   single-use request is payable again (its paid_at cleared), or the merchant
-  would be left with a code nobody paid.
+  would be left with a code nobody paid; its coupons are usable again and its
+  points go back to the customer (services.coupons.releasing,
+  services.points.returning).
 
 Inside the decision's own database transaction: the event and the request
 change commit with the decision or not at all.
@@ -21,9 +23,11 @@ import uuid
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models import Payment, PaymentRequest
+from services.coupons.releasing import release_coupons
 from services.db.sql import execute
 from services.events import record_domain_event
 from services.ledger.announce import money
+from services.points.returning import return_points, spent_on
 
 RELEASE, REJECT = "RELEASE", "REJECT"
 
@@ -43,6 +47,13 @@ async def after_held_decision(conn: BaseDBAsyncClient, transaction_id: uuid.UUID
     else:
         kind = "payment.failed"
         body = {"paymentId": str(payment.id), "merchantId": str(payment.merchant_id)}  # type: ignore[attr-defined]
+        # Its discounts come back: the coupons usable again, the points (paid out as money when it was held) back
+        # to the customer with their value back to the programme. The hold has just ended, so the payer holds it.
+        await release_coupons(conn, payment)
+        spent = await spent_on(conn, payment.id)
+        if spent is not None:
+            await return_points(conn, payment=payment, redemption=spent, points=spent.points - spent.returned_points,
+                                source=f"rejected-{payment.id}")
         if payment.payment_request_id is not None:  # type: ignore[attr-defined]
             # Only a single-use request was claimed; a static one never had paid_at set.
             await execute(conn, "UPDATE payment_request SET paid_at = NULL WHERE id = $1 AND single_use",

@@ -19,12 +19,12 @@ from dataclasses import replace
 
 from auth.principal import Principal
 from models import Merchant, Payment, Refund, Transaction
-from models.enums import TransactionKind
+from models.enums import TransactionKind, TransactionStatus
 from models.ids import uuid7
 from services import clock
 from services.audit import AuditNote
 from services.authority import require_partner_token
-from services.errors import NotFound, RefundExceedsPayment
+from services.errors import NotFound, PaymentNotRefundable, RefundExceedsPayment
 from services.fees.merchant_fee import merchant_fee_minor, returned_fee
 from services.ledger.announce import money
 from services.ledger.request import PostingRequest
@@ -77,6 +77,11 @@ async def refund(
     merchant = await Merchant.get(id=payment.merchant_id)  # type: ignore[attr-defined]
     amount_minor = parse_amount(amount, payment.currency)
     paid = await Transaction.get(id=payment.transaction_id)  # type: ignore[attr-defined]
+    if paid.status != TransactionStatus.POSTED:
+        # A HELD payment moved nothing yet (compliance decides), a REJECTED one never will: the merchant would pay
+        # back money it never received.
+        raise PaymentNotRefundable(f"the payment is {paid.status.value.lower()}: it moved no money to refund",
+                                   field=["paymentId"])
     # Decided from the payment's own stored breakdown: a rule changed since never alters what a refund gives back.
     fee_back = returned_fee(paid.fee_breakdown, payment_minor=payment.amount_minor, refund_minor=amount_minor,
                             partner_id=payment.merchant_partner_id)  # type: ignore[attr-defined]

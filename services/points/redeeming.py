@@ -44,7 +44,7 @@ def _claim(account_id: int, points: int, unswept: int) -> RowClaim:
 
 
 def _points_rows(*, program: PointsProgram, customer: Customer, account_id: int, points: int, amount_minor: int,
-                 points_transaction_id: uuid.UUID) -> tuple[RowInsert, ...]:
+                 points_transaction_id: uuid.UUID, payment_id: uuid.UUID | None = None) -> tuple[RowInsert, ...]:
     """The POINTS_REDEEM transaction, its two entries, the redemption row and points.redeemed, written with the posting."""
     now, partner_id = clock.now(), customer.partner_id  # type: ignore[attr-defined]
     unit = ledger_unit(program.unit_code)
@@ -63,7 +63,7 @@ def _points_rows(*, program: PointsProgram, customer: Customer, account_id: int,
         ("id", uuid7(), None), ("program_id", program.id, None), ("customer_id", customer.id, None),
         ("points", points, None), ("amount_minor", amount_minor, None), ("currency", program.value_currency, None),
         ("transaction_id", TRANSACTION_ID, None), ("points_transaction_id", points_transaction_id, None),
-        ("created_at", now, None),
+        ("created_at", now, None), ("payment_id", payment_id, None), ("returned_points", 0, None),
     ))
     event = event_insert(type="points.redeemed", partner_id=partner_id, object_type="Customer", object_id=customer.id,
                          payload={"customerId": str(customer.id), "programId": str(program.id), "points": points,

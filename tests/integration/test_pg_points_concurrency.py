@@ -7,7 +7,11 @@ from datetime import datetime, timezone
 
 from models import PointsRedemption
 from services import clock
-from services.errors import InsufficientPoints
+from services.coupons.checkout import DiscountAsk
+from services.errors import InsufficientPoints, RefundExceedsPayment
+from services.payment_requests.creation import create_payment_request
+from services.payments.paying import pay
+from services.payments.refunds import refund
 from services.points.queries import points_balance, program_totals
 from services.points.redeeming import redeem
 from tests.conftest import requires_postgres
@@ -35,4 +39,33 @@ async def test_twenty_concurrent_redemptions_never_spend_more_points_than_held(d
     assert (await points_balance(world.program.id, world.payer.customer_id)).held == 2
     totals = await program_totals(world.program.id)
     assert (totals.issued, totals.outstanding, totals.redeemed) == (100, 2, 98)
+    await ledger_ok()
+
+
+@requires_postgres
+async def test_concurrent_partial_refunds_give_back_exactly_the_points_a_payment_spent(database_url):
+    """Eight refunds of 10.00 at once of an 80.00 payment that spent 199 points: the payment's row lock orders
+    them, so the cumulative shares add up to exactly 199, and a ninth refund is refused."""
+    world = await points_world()
+    with clock.frozen_at(datetime(2031, 5, 1, tzinfo=timezone.utc)):
+        await pay_merchant(world, "300.00")  # 300 points
+        request = await create_payment_request(principal=world.bank, merchant_id=world.merchant.id, amount="80.00",
+                                               single_use=True)
+        paid = await pay(principal=world.bank, from_wallet_id=world.payer.wallet_id, qr_payload=request.payload,
+                         amount=None, idempotency_key="pts-refund-race-pay",
+                         discounts=DiscountAsk(points=199, points_program_id=world.program.id))
+
+        async def attempt(n: int):
+            try:
+                return await refund(principal=world.bank, payment_id=paid.id, amount="10.00", reason="race",
+                                    idempotency_key=f"pts-refund-race-{n}")
+            except RefundExceedsPayment:
+                return None
+
+        results = await asyncio.gather(*(attempt(n) for n in range(9)))
+    assert len([r for r in results if r is not None]) == 8
+    assert (await PointsRedemption.get(payment_id=paid.id)).returned_points == 199
+    assert (await points_balance(world.program.id, world.payer.customer_id)).balance == 300
+    totals = await program_totals(world.program.id)
+    assert (totals.issued, totals.outstanding, totals.redeemed) == (300, 300, 0)
     await ledger_ok()

@@ -29,7 +29,8 @@ ACCOUNTS = BankAccounts(settlement=SETTLEMENT, fee_revenue=FEE_REVENUE, partner_
 INCOMING = (TransactionKind.TOP_UP, TransactionKind.SANDBOX_FUND)  # kinds that only credit a wallet
 # Points postings (issue 15, services.points.booking) are not planned by the engine: no money kind's legs.
 POINTS_KINDS_NO = {k: False for k in (TransactionKind.POINTS_EARN, TransactionKind.POINTS_CLAWBACK,
-                                      TransactionKind.POINTS_REDEEM, TransactionKind.POINTS_EXPIRY)}
+                                      TransactionKind.POINTS_REDEEM, TransactionKind.POINTS_EXPIRY,
+                                      TransactionKind.POINTS_RETURN)}
 CHECK = ComplianceCheck(sender_customer_id=None, outgoing=None, max_balance={}, expected_tier={})
 PARTNER, CUSTOMER = uuid.UUID(int=100), uuid.UUID(int=200)
 

@@ -1,0 +1,116 @@
+"""Points spent on a payment go back to the customer when the payment is refunded, reversed or rejected.
+
+A payment's points (services.coupons.points_discount) were a POINTS_REDEEM of the customer's points and a
+TRANSFER of their value from the programme's funding wallet to the payer. Giving a share of them back is the
+opposite, as one posting of the engine:
+
+- the value leaves the paying wallet for the funding wallet: a REVERSAL of that share of the TRANSFER (no fee, no
+  limits counted, no AML rule: it undoes a movement the customer did not choose to keep);
+- in the same atomic write the points go from the programme's REDEEMED account back to the customer's POINTS
+  account (a POINTS_RETURN ledger transaction), the redemption's returned count rises, never beyond what was
+  spent (the claim), and `points.returned` is written.
+
+Lots need nothing: they are derived from the balance (services.points.lots), so returned points refill the oldest
+lots with those lots' own expiry. The customer's POINTS balance is raised after the posting, on the same
+connection: inside the caller's database transaction (a refund's, a reversal's, a compliance decision's), which
+has already locked the payment's row, so the share is computed from a refunded total nobody else is changing.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from auth.principal import PARTNER, Principal
+from models import Payment, PointsAccount, PointsProgram, PointsRedemption, Wallet
+from models.enums import TransactionKind, TransactionStatus
+from models.ids import uuid7
+from services import clock
+from services.db.sql import execute
+from services.errors import DomainError
+from services.ledger.announce import money
+from services.ledger.engine import post
+from services.ledger.request import PostingRequest
+from services.ledger.side_writes import RowClaim, RowInsert, event_insert
+from services.money import format_amount
+from services.points.units import ledger_unit
+from services.scoping import of_partner
+
+
+class PointsOverReturned(DomainError):
+    """More points would go back than the payment spent (a bug in the caller's share: nothing is written)."""
+
+    code = "INVALID_STATE"
+
+    def __init__(self) -> None:
+        super().__init__("the payment's points were already given back")
+
+
+def share_of(spent: int, payment_minor: int, refunded_before: int, refund_minor: int) -> int:
+    """The points a refund gives back: cumulative floors, so all refunds of a payment return exactly what it spent."""
+    return (refunded_before + refund_minor) * spent // payment_minor - refunded_before * spent // payment_minor
+
+
+async def spent_on(conn: BaseDBAsyncClient, payment_id: uuid.UUID) -> PointsRedemption | None:
+    """The points redemption of a payment (None: the payment spent no points)."""
+    return await PointsRedemption.filter(payment_id=payment_id).using_db(conn).first()
+
+
+def _rows(*, program: PointsProgram, redemption: PointsRedemption, points_account_id: int, payment: Payment,
+          points: int, value_minor: int, partner_id: uuid.UUID) -> tuple[RowInsert, ...]:
+    """The POINTS_RETURN transaction, its two entries and points.returned, written with the posting."""
+    now, txn_id, unit = clock.now(), uuid7(), ledger_unit(program.unit_code)
+    txn = RowInsert(table="ledger_transaction", columns=(
+        ("id", txn_id, None), ("partner_id", partner_id, None), ("kind", TransactionKind.POINTS_RETURN.value, None),
+        ("status", TransactionStatus.POSTED.value, None), ("currency", unit, None), ("amount_minor", points, None),
+        ("fee_minor", 0, None), ("hold_minor", 0, None), ("idempotency_key", f"points-return-{txn_id}", None),
+        ("memo", f"points returned: {program.name}"[:280], None), ("created_at", now, None),
+    ))
+    entries = tuple(RowInsert(table="ledger_entry", columns=(
+        ("transaction_id", txn_id, None), ("account_id", account, None), ("amount_minor", amount, None),
+        ("currency", unit, None), ("partner_id", partner_id, None), ("created_at", now, None),
+    )) for account, amount in ((program.redeemed_account_id, -points), (points_account_id, points)))  # type: ignore[attr-defined]
+    event = event_insert(type="points.returned", partner_id=partner_id, object_type="Customer",
+                         object_id=redemption.customer_id, payload={  # type: ignore[attr-defined]
+                             "customerId": str(redemption.customer_id), "programId": str(program.id),  # type: ignore[attr-defined]
+                             "paymentId": str(payment.id), "points": points,
+                             "amount": money(value_minor, program.value_currency)}, at=now)
+    return (txn, *entries, event)
+
+
+async def return_points(conn: BaseDBAsyncClient, *, payment: Payment, redemption: PointsRedemption, points: int,
+                        source: str) -> None:
+    """Give `points` of the payment's spent points back, with their value, in the caller's transaction (once per source)."""
+    if points <= 0:
+        return
+    program = await PointsProgram.get(id=redemption.program_id).using_db(conn)  # type: ignore[attr-defined]
+    account = await PointsAccount.get(program_id=program.id, customer_id=redemption.customer_id).using_db(conn)  # type: ignore[attr-defined]
+    # At the redemption's own rate (value = points x value per point, so every share is exact).
+    value_minor = redemption.amount_minor * points // redemption.points
+    funding = await Wallet.get(id=program.funding_wallet_id).using_db(conn)  # type: ignore[attr-defined]
+    payer = await Wallet.get(id=payment.payer_wallet_id).using_db(conn)  # type: ignore[attr-defined]
+    # The TRANSFER's principal legs scaled to the share (any fee it was charged stays charged), posted negated:
+    # the payer pays the value back to the funding wallet.
+    reversing = ((funding.account_id, -value_minor), (payer.account_id, value_minor))  # type: ignore[attr-defined]
+    partner_id = payment.partner_id  # type: ignore[attr-defined]
+    # Who posts it: the payment itself, on the payer's partner's books (no scopes: it is no API caller).
+    principal = Principal(kind=PARTNER, subject=f"points-return:{payment.id}", partner_id=partner_id)
+    txn = await post(principal, PostingRequest(
+        operation="pointsReturn", kind=TransactionKind.REVERSAL, idempotency_key=f"points-return-{source}"[:200],
+        amount_text=format_amount(value_minor, program.value_currency), from_wallet_id=payment.payer_wallet_id,  # type: ignore[attr-defined]
+        to_wallet_id=funding.id, from_field="paymentId", to_field="paymentId", currency=program.value_currency,
+        memo=f"points returned: {program.name}"[:280],
+        to_partner_id=None if of_partner(partner_id, funding.partner_id) else funding.partner_id,  # type: ignore[attr-defined]
+        reversing=reversing,
+        claim=RowClaim(table="points_redemption", row_id=redemption.id, condition="returned_points + $1 <= points",
+                       assignment="returned_points = returned_points + $1", values=(points,),
+                       refusal=PointsOverReturned),
+        inserts=_rows(program=program, redemption=redemption, points_account_id=account.account_id,  # type: ignore[attr-defined]
+                      payment=payment, points=points, value_minor=value_minor, partner_id=partner_id),
+    ), None)
+    if txn.replayed:
+        return  # this source gave them back already: the balance was raised then
+    # The POINTS account keeps a stored balance (its entries' sum, `ledger verify` checks): raised with the posting.
+    await execute(conn, "UPDATE account SET balance_minor = balance_minor + $1 WHERE id = $2",
+                  [points, account.account_id])  # type: ignore[attr-defined]
