@@ -129,6 +129,9 @@ class GraphQLEndpoint:
             shape = request_shape(query, operation_name if isinstance(operation_name, str) else None)
         if shape is not None and shape.operations > MAX_OPERATIONS_PER_DOCUMENT:
             return graphql_error(f"at most {MAX_OPERATIONS_PER_DOCUMENT} operations per document")
+        if shape is not None and shape.operations > 1 and not operation_name:
+            # GraphQL over HTTP: a document with several operations runs only the one operationName names.
+            return graphql_error("the document holds several operations: name the one to run in operationName")
         if shape is not None and shape.money_mutations > 1:
             return graphql_error(
                 "at most one money-moving mutation (walletTopUp, transferCreate, withdrawalCreate) per request"

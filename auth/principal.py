@@ -37,6 +37,8 @@ class Principal:
     # token was minted. The services read the member's current row (services.business.members): removal takes effect.
     member_id: uuid.UUID | None = None
     member_role: str | None = None
+    # Customer tokens: the jti of the partner token that minted it; revoking that token revokes this one too.
+    minted_by: str | None = None
 
     def has_scope(self, scope: str) -> bool:
         """Whether the token grants the scope (for staff: whether the role does)."""

@@ -98,7 +98,7 @@ class TokenAuthority:
     def issue_customer_token(
         self, *, client_id: str, partner_id: uuid.UUID, customer_id: uuid.UUID, scopes: list[str], ttl_s: int,
         auth_methods: Iterable[str] = (), auth_time: int | None = None, environment: str = LIVE,
-        member_id: uuid.UUID | None = None, member_role: str | None = None,
+        member_id: uuid.UUID | None = None, member_role: str | None = None, minted_by: str | None = None,
     ) -> tuple[str, int]:
         """Sign a token a partner hands to its frontend: limited to one customer.
 
@@ -114,6 +114,9 @@ class TokenAuthority:
         if member_id is not None:
             # A business member's token: the member acts, with its role (issue 16).
             claims |= {"member_id": str(member_id), "member_role": str(member_role)}
+        if minted_by is not None:
+            # The minting token's jti: a revocation of that token reaches this one (services.token_liveness).
+            claims["mjti"] = minted_by
         return self._issue(claims, ttl_s)
 
     def issue_staff_token(self, *, staff_id: uuid.UUID, role: str, ttl_s: int) -> tuple[str, int]:
@@ -237,6 +240,7 @@ def _principal_from_claims(claims: dict) -> Principal:
         customer_id=_uuid_claim(claims, "customer_id") if kind == CUSTOMER else None,
         **(_authentication_claims(claims) if kind == CUSTOMER else {}),
         **(_member_claims(claims) if kind == CUSTOMER else {}),
+        **(_minted_by_claim(claims) if kind == CUSTOMER else {}),
         environment=_environment_claim(claims),
         **common,
     )
@@ -250,6 +254,16 @@ def _authentication_claims(claims: dict) -> dict[str, Any]:
     if not isinstance(amr, list) or not all(isinstance(v, str) for v in amr) or not _is_numeric_date(auth_time):
         raise InvalidToken("amr must be a list of strings and auth_time a number, together")
     return {"auth_methods": methods_of_amr(amr), "auth_time": int(auth_time)}
+
+
+def _minted_by_claim(claims: dict) -> dict[str, Any]:
+    """A customer token's `mjti` (the minting token's jti) as Principal.minted_by (absent: older tokens)."""
+    minted_by = claims.get("mjti")
+    if minted_by is None:
+        return {}
+    if not isinstance(minted_by, str) or not 0 < len(minted_by) <= 64:
+        raise InvalidToken("mjti must be a token id")
+    return {"minted_by": minted_by}
 
 
 def _member_claims(claims: dict) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from services.kyc.application import text as kyc_text
 from services.pii import PiiIntegrityError, decrypt_value, encrypt_value, mask, pii_context
 from services.scoping import get_scoped, token_customer
 from services.screening.customer_screening import announce_after_hold, screen_customer
-from services.validation import clean_email, clean_phone, clean_text
+from services.validation import clean_email, clean_name, clean_phone
 
 WRITE_SCOPE = "customers:write"
 MAX_ADDRESS_CHARS = 500
@@ -73,7 +73,7 @@ def clean_changes(changes: ProfileChanges) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if changes.display_name is not UNCHANGED:
         # Required like at customerCreate: a name can be changed, not removed.
-        out["display_name"] = clean_text(changes.display_name, field="displayName", max_len=200)  # type: ignore[arg-type]
+        out["display_name"] = clean_name(changes.display_name, field="displayName", max_len=200)  # type: ignore[arg-type]
     if changes.email is not UNCHANGED:
         out["email"] = clean_email(changes.email)  # type: ignore[arg-type]
     if changes.phone is not UNCHANGED:

@@ -20,7 +20,7 @@ from services.outcome import ServiceResult
 from services.pagination import Page, enum_filter, map_page, page_window, window_page
 from services.scoping import get_scoped, partner_scoped
 from services.screening.customer_screening import announce_after_hold, screen_customer
-from services.validation import clean_email, clean_phone, clean_text
+from services.validation import clean_email, clean_name, clean_phone
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,8 +69,8 @@ async def create_customer(
     country: str,
 ) -> CustomerRecord:
     """Onboard a customer for the calling partner; external_ref is unique per partner."""
-    ref = clean_text(external_ref, field="externalRef", max_len=128)
-    name = clean_text(display_name, field="displayName", max_len=200)
+    ref = clean_name(external_ref, field="externalRef", max_len=128)
+    name = clean_name(display_name, field="displayName", max_len=200)
     try:
         customer_kind = CustomerKind(kind)
     except ValueError:
@@ -131,7 +131,7 @@ async def list_customers(
     window = page_window(first=first, after=after, last=last, before=before)
     query = partner_scoped(Customer, principal)
     if external_ref is not None:
-        query = query.filter(external_ref=clean_text(external_ref, field="externalRef", max_len=128))
+        query = query.filter(external_ref=clean_name(external_ref, field="externalRef", max_len=128))
     if kyc_status is not None:
         query = query.filter(kyc_status=enum_filter(KycStatus, kyc_status, field="kycStatus"))
     if kind is not None:

@@ -122,6 +122,9 @@ async def create_customer_token(
         authentication = check_authentication(auth_methods, authenticated_at, ttl_s=ttl, now=now)
     # Issue 16: a business member's token carries the member and its role (an ACTIVE member of this customer).
     member = await active_member_of(customer, member_id, field=["memberId"]) if member_given else None
+    if principal.expires_at is not None:
+        # Never outlives the token that minted it (whose revocation it also follows: the `mjti` claim).
+        ttl = max(1, min(ttl, principal.expires_at - int(now.timestamp())))
     token, lifetime = tokens.issue_customer_token(
         client_id=principal.subject, partner_id=customer.partner_id, customer_id=customer.id, scopes=wanted, ttl_s=ttl,  # type: ignore[attr-defined]
         auth_methods=authentication.methods if authentication else (),
@@ -129,6 +132,7 @@ async def create_customer_token(
         # The customer's partner's environment (the minting token's too: both were checked to match).
         environment=await partner_environment(customer.partner_id),  # type: ignore[attr-defined,arg-type]
         member_id=member.id if member is not None else None, member_role=member.role if member is not None else None,
+        minted_by=principal.token_id,
     )
     expires = datetime.fromtimestamp(now.timestamp() + lifetime, tz=timezone.utc)
     return CustomerToken(

@@ -102,7 +102,7 @@ def parse_amount(text: str, currency: str, *, field: list[str] | None = None) ->
     exponent = currency_exponent(currency)
     if not isinstance(text, str) or len(text) > _MAX_AMOUNT_CHARS:
         raise InvalidAmount("amount must be a decimal string such as \"12.50\"", field=field)
-    match = _AMOUNT_RE.fullmatch(text.strip())
+    match = _AMOUNT_RE.fullmatch(text)  # exact: no trimming (" 12.50" is refused, not guessed)
     if match is None:
         raise InvalidAmount(f"amount {text!r} is not a positive decimal number", field=field)
     whole, frac = match.group("int"), match.group("frac") or ""

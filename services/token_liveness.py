@@ -89,6 +89,10 @@ async def _ask_database(principal: Principal) -> bool:
     if own is not None:
         customer_clause = f" AND EXISTS (SELECT 1 FROM customer cu WHERE {own[0]})"
         values += own[1]
+    if principal.minted_by is not None:
+        # A customer token dies with the partner token that minted it.
+        customer_clause += f" AND NOT EXISTS (SELECT 1 FROM revoked_token rm WHERE rm.jti = ${len(values) + 1})"
+        values.append(principal.minted_by)
     iat, now, env = len(values) + 1, len(values) + 2, len(values) + 3
     # The token's `env` claim must be its partner's environment: a sandbox token never acts for a live partner.
     values += [issued_at, int(time.time()), partner_environment_of(principal).value]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from services.errors import ValidationFailed
 
@@ -27,6 +28,27 @@ def clean_text(value: str | None, *, field: str, max_len: int, required: bool = 
     if _CONTROL_RE.search(text):
         raise ValidationFailed(f"{field} must not contain control characters", field=[field])
     return text
+
+
+# Characters that change how a name reads or hide in it: bidirectional overrides, embeddings and isolates, the
+# implicit direction marks, and zero-width or invisible formatting characters. A name holding one can show one
+# thing to a reviewer and another to screening or to the customer ("Trojan Source" spoofing).
+INVISIBLE_OR_BIDI = frozenset(
+    "\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\u206a\u206b\u206c\u206d\u206e\u206f\ufeff"
+)
+
+
+def clean_name(value: str | None, *, field: str, max_len: int, required: bool = True) -> str | None:
+    """A name or reference: NFKC-normalised clean_text, refusing invisible and bidirectional control characters."""
+    if value is not None:
+        bad = next((c for c in value if c in INVISIBLE_OR_BIDI or unicodedata.category(c) == "Cf"), None)
+        if bad is not None:
+            raise ValidationFailed(f"{field} must not contain invisible or text-direction characters"
+                                   f" (U+{ord(bad):04X})", field=[field])
+        # NFKC: a full-width or compatibility form is the same name as its plain form (screening compares them).
+        value = unicodedata.normalize("NFKC", value)
+    return clean_text(value, field=field, max_len=max_len, required=required)
 
 
 def clean_email(value: str | None) -> str | None:

@@ -24,7 +24,7 @@ from services.pii import encrypt_value, pii_context
 from services.scoping import get_scoped
 from services.screening.matcher import configured_threshold
 from services.screening.watchlist import current_index
-from services.validation import clean_text
+from services.validation import clean_name, clean_text
 
 MAX_ADDRESS = 500
 
@@ -45,13 +45,13 @@ async def create_beneficiary(
     """A new beneficiary of the customer: ACTIVE, or NEEDS_REVIEW when its name matches a watchlist entry."""
     if is_staff(principal):
         raise Forbidden("bank staff do not add customers' beneficiaries")
-    clean_name = clean_text(name, field="name", max_len=200)
+    cleaned_name = clean_name(name, field="name", max_len=200)
     clean_address = clean_text(address, field="address", max_len=MAX_ADDRESS)
-    assert clean_name is not None and clean_address is not None
+    assert cleaned_name is not None and clean_address is not None
     customer = await get_scoped(Customer, principal, customer_id, what="customer", field=["customerId"])
     account = check_beneficiary_account(country=country, bic=bic, iban=iban, account_number=account_number,
                                         currency=currency)
-    score = await screening_score_bps(clean_name, account.country)
+    score = await screening_score_bps(cleaned_name, account.country)
     status = NEEDS_REVIEW if score >= round(configured_threshold() * 10000) else ACTIVE
     beneficiary_id = uuid7()
     table = Beneficiary._meta.db_table
@@ -62,7 +62,7 @@ async def create_beneficiary(
         await lock_open_customer(customer.id, field=["customerId"])  # a closed customer adds nobody
         row = await Beneficiary.create(
             id=beneficiary_id, partner_id=customer.partner_id, customer_id=customer.id,  # type: ignore[attr-defined]
-            name=clean_name, country=account.country, currency=account.currency, bic=account.bic,
+            name=cleaned_name, country=account.country, currency=account.currency, bic=account.bic,
             number_kind=account.number_kind, number_enc=number_enc, last_four=account.last_four,
             address_enc=address_enc, status=status, screening_score_bps=score,
             status_reason="the name matched a watchlist entry: waits for bank staff" if status == NEEDS_REVIEW else None,

@@ -31,7 +31,7 @@ from services.errors import (
 )
 from services.events import record_domain_event
 from services.pagination import Page, keyset_page, map_page
-from services.validation import clean_text
+from services.validation import clean_name
 
 ACTIVE, REMOVED = "ACTIVE", "REMOVED"
 MAX_NAME_LENGTH = 200
@@ -98,13 +98,13 @@ async def authorize(principal: Principal, customer_id: uuid.UUID | None, action:
 async def add_member(*, principal: Principal, customer_id: uuid.UUID | None, name: str | None,
                      role: str | None) -> MemberRecord:
     """Add a member to a business (business_member.added); only an OWNER member adds an OWNER."""
-    clean_name = clean_text(name, field="name", max_len=MAX_NAME_LENGTH)
+    cleaned_name = clean_name(name, field="name", max_len=MAX_NAME_LENGTH)
     chosen = parse_role(role, field=["role"])
     actor = await authorize(principal, customer_id, MemberAction.MANAGE_MEMBERS, field=["customerId"])
     _check_owner_change(actor, chosen, field=["role"])
     async with in_transaction() as conn:
         row = await BusinessMember.create(partner_id=actor.customer.partner_id, customer_id=actor.customer.id,  # type: ignore[attr-defined]
-                                          name=clean_name, role=chosen.value, status=ACTIVE, created_at=clock.now(),
+                                          name=cleaned_name, role=chosen.value, status=ACTIVE, created_at=clock.now(),
                                           using_db=conn)
         await _announce(conn, "business_member.added", row)
     return MemberRecord.of(row)

@@ -32,7 +32,7 @@ from services.ledger.request import PostingRequest, check_request
 from services.partners.environment import PartnerEnvironment, partner_environment
 from services.money import format_amount, normalise_currency, parse_amount
 from services.scoping import of_partner, of_tenant
-from services.validation import clean_text
+from services.validation import clean_name
 from services.live.after_commit import announcements_after_commit
 
 PERMISSION = "fees:write"  # staff: the bank's campaigns are priced terms, as its points programmes are
@@ -135,7 +135,7 @@ async def _funding_wallet(owner: uuid.UUID | None, terms: CampaignTerms, currenc
 
 def _checked_columns(terms: CampaignTerms, currency: str) -> dict:
     """Every stored term, checked (VALIDATION / INVALID_AMOUNT naming the field)."""
-    name = clean_text(terms.name, field="name", max_len=100, required=True)
+    name = clean_name(terms.name, field="name", max_len=100, required=True)
     budget = parse_amount(terms.budget, currency, field=["budget"])
     min_spend = parse_amount(terms.min_spend, currency, field=["minimumSpend"]) if terms.min_spend is not None else 0
     if terms.valid_from.tzinfo is None or terms.valid_to.tzinfo is None or terms.valid_from >= terms.valid_to:

@@ -24,7 +24,7 @@ from services.funding.micro_deposits import draw_amounts
 from services.funding.records import BankAccountRecord
 from services.pii import encrypt_value, pii_context
 from services.scoping import get_scoped
-from services.validation import clean_text
+from services.validation import clean_name
 
 MICRO_DEPOSITS = "MICRO_DEPOSITS"
 INSTANT = "INSTANT"
@@ -48,7 +48,7 @@ async def link_bank_account(
         raise Forbidden("bank staff do not link customers' bank accounts")
     if method not in METHODS:
         raise ValidationFailed("method must be MICRO_DEPOSITS or INSTANT", field=["method"])
-    holder = clean_text(holder_name, field="holderName", max_len=200)
+    holder = clean_name(holder_name, field="holderName", max_len=200)
     customer = await get_scoped(Customer, principal, customer_id, what="customer", field=["customerId"])
     clean = check_bank_account(country=country, bank_code=bank_code, account_number=account_number, iban=iban,
                                currency=currency)

@@ -22,7 +22,7 @@ from services.funding.card_rules import check_card
 from services.funding.events import card_event
 from services.funding.records import CardRecord
 from services.scoping import get_scoped, partner_scoped
-from services.validation import clean_text
+from services.validation import clean_name
 
 
 async def link_card(
@@ -32,7 +32,7 @@ async def link_card(
     """A new ACTIVE card of the customer: INVALID_CARD, CARD_DECLINED or VALIDATION otherwise (nothing stored)."""
     if is_staff(principal):
         raise Forbidden("bank staff do not link customers' cards")
-    holder = clean_text(holder_name, field="holderName", max_len=200)
+    holder = clean_name(holder_name, field="holderName", max_len=200)
     customer = await get_scoped(Customer, principal, customer_id, what="customer", field=["customerId"])
     clean = check_card(number=card_number, expiry_month=expiry_month, expiry_year=expiry_year, cvv=cvv, now=clock.now())
     answer = await card_processor().tokenise(number=clean.number, expiry_month=clean.expiry_month,

@@ -13,6 +13,7 @@ from datetime import date, datetime, timezone
 
 from models.enums import CustomerKind
 from services.countries import is_country
+from services.validation import INVISIBLE_OR_BIDI
 from services.errors import ValidationFailed
 
 PERSON_ID_TYPES = frozenset({"PASSPORT", "NATIONAL_ID", "DRIVING_LICENCE", "RESIDENCE_PERMIT"})
@@ -31,7 +32,6 @@ _SHA256_RE = re.compile(r"[0-9a-fA-F]{64}")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ID_NUMBER_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z ./-]*")
 # Bidirectional overrides and isolates reorder what a reviewer sees on screen.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 @dataclass(frozen=True)
@@ -80,11 +80,16 @@ def text(value: object, path: list[str], *, max_len: int, multiline: bool = Fals
     """A required text: stripped, not empty, at most max_len characters, no control characters."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationFailed(f"{_path(path)} is required", field=path)
-    cleaned = value.strip()
+    for char in value:
+        if char in INVISIBLE_OR_BIDI or unicodedata.category(char) == "Cf":
+            raise ValidationFailed(f"{_path(path)} must not contain invisible or text-direction characters"
+                                   f" (U+{ord(char):04X})", field=path)
+    # NFKC: a full-width or compatibility form is the same name as its plain form (screening compares them).
+    cleaned = unicodedata.normalize("NFKC", value).strip()
     if len(cleaned) > max_len:
         raise ValidationFailed(f"{_path(path)} must be at most {max_len} characters", field=path)
     for char in cleaned:
-        if (unicodedata.category(char) == "Cc" and not (multiline and char == "\n")) or char in _BIDI_CONTROLS:
+        if unicodedata.category(char) == "Cc" and not (multiline and char == "\n"):
             raise ValidationFailed(f"{_path(path)} must not contain control characters", field=path)
     return cleaned
 

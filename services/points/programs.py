@@ -24,7 +24,7 @@ from services.money import parse_amount
 from services.points.records import ProgramRecord
 from services.points.units import checked_unit_code, ledger_unit
 from services.scoping import of_partner
-from services.validation import clean_text
+from services.validation import clean_name
 
 PERMISSION = "fees:write"  # staff: the bank's programmes are priced terms, as fee rules are (admin)
 MAX_EXPIRY_MONTHS = 120
@@ -58,7 +58,7 @@ async def create_program(*, principal: Principal, terms: ProgramTerms, audit: Au
     if is_staff(principal) and not is_staff(principal, PERMISSION):
         raise Forbidden(f"this operation needs the {PERMISSION} scope")
     owner = _owner(principal, terms.partner_id)
-    name = clean_text(terms.name, field="name", max_len=100, required=True)
+    name = clean_name(terms.name, field="name", max_len=100, required=True)
     unit = checked_unit_code(terms.unit_code)
     currency = terms.value_currency.strip().upper() if isinstance(terms.value_currency, str) else ""
     value_minor = parse_amount(terms.value_amount, currency, field=["valuePerPoint", "amount"])

@@ -84,7 +84,11 @@ async def test_ttl_is_at_most_900_seconds(shop):
         assert _codes(refused) == ["VALIDATION"] and refused["userErrors"][0]["field"] == ["ttlSeconds"], (ttl, refused)
         assert refused["token"] is None
     longest = await _mint(shop.partner, shop.c1, ["wallets:read"], 900)
-    assert _codes(longest) == [] and _lifetime(longest["token"]) == 900
+    # At most 900 s, and never past the minting token's own expiry (issue 19: it outlived it).
+    minter_exp = jwt.decode(shop.partner.token, options={"verify_signature": False})["exp"]
+    claims = jwt.decode(longest["token"], options={"verify_signature": False})
+    assert _codes(longest) == [] and claims["exp"] == min(claims["iat"] + 900, minter_exp)
+    assert claims["mjti"] == jwt.decode(shop.partner.token, options={"verify_signature": False})["jti"]
     default = await _mint(shop.partner, shop.c1, ["wallets:read"])
     assert _codes(default) == [] and _lifetime(default["token"]) == 300
     assert default["customer"]["id"] == shop.c1
@@ -257,6 +261,17 @@ async def test_a_partner_revokes_a_customer_token_and_it_is_refused_at_the_next_
     assert await viewer_status(http, sibling.token) == 200
 
 
+
+async def test_revoking_the_partner_token_revokes_the_customer_tokens_it_minted(shop, http):
+    """Issue 19: revoking the minting token left its customer tokens valid."""
+    assert await viewer_status(http, shop.frontend.token) == 200
+    payload = (await shop.partner.ok(REVOKE, {"input": {"token": shop.partner.token}}))["tokenRevoke"]
+    assert payload["userErrors"] == []
+    assert await viewer_status(http, shop.partner.token) == 401
+    assert await viewer_status(http, shop.frontend.token) == 401
+    assert (await shop.frontend.raw("{ wallets { nodes { id } } }")).status_code == 401
+
+
 async def test_a_customer_token_revokes_itself_but_not_its_partners_or_another_customers(shop, http):
     c2_session = await customer_session(shop.partner, shop.c2, ["wallets:read"])
     f = shop.frontend
@@ -296,3 +311,14 @@ async def test_a_frontend_quotes_only_from_its_own_customers_wallet(shop):
         assert error_codes(body) == ["NOT_FOUND"], (variables, body)
     # The partner itself quotes for any of its customers.
     assert not (await shop.partner.gql(QUOTE, {"input": {**quote, "fromWalletId": shop.w2}})).get("errors")
+
+
+async def test_a_customer_tokens_idempotency_keys_are_its_own_as_the_readme_documents(shop):
+    """Issue 19: the README states the narrower scope of a customer token's keys; this is that behaviour."""
+    key = next_id("scope")
+    by_frontend = await shop.frontend.transfer(shop.w1, shop.w2, "1.00", key=key)
+    again = await shop.frontend.transfer(shop.w1, shop.w2, "1.00", key=key)
+    by_partner = await shop.partner.transfer(shop.w1, shop.w2, "1.00", key=key)
+    assert by_frontend["userErrors"] == again["userErrors"] == by_partner["userErrors"] == []
+    assert again["transaction"]["id"] == by_frontend["transaction"]["id"]  # the frontend's retry replays
+    assert by_partner["transaction"]["id"] != by_frontend["transaction"]["id"]  # another namespace: posted

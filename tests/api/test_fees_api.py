@@ -361,3 +361,15 @@ async def test_fee_revenue_by_kind_files_a_cross_country_transfer_as_internation
     data = await admin.ok(REVENUE, {"f": _iso(start), "t": _iso(end), "g": "KIND"})
     by_kind = {l["group"]: (l["revenue"]["amount"], l["transactions"]) for l in data["feeRevenue"]}
     assert by_kind == {"INTERNATIONAL_TRANSFER": ("3.00", 1)}, by_kind
+
+
+async def test_a_date_time_without_an_offset_is_refused_not_an_internal_error(admin):  # noqa: F811
+    """Issue 19: feeRevenue with a naive date-time failed with INTERNAL (naive vs aware comparison)."""
+    for naive in ({"f": "2024-05-01T00:00:00", "t": "2024-05-02T00:00:00Z"},
+                  {"f": "2024-05-01T00:00:00Z", "t": "2024-05-02T00:00:00"}):
+        body = await admin.gql(REVENUE, {**naive, "g": "DAY"})
+        assert error_codes(body) == ["BAD_REQUEST"], body
+        assert "offset" in body["errors"][0]["message"]
+    # With an offset, normalised to UTC: +08:00 midnight is 16:00 UTC the day before.
+    body = await admin.gql(REVENUE, {"f": "2024-05-01T00:00:00+08:00", "t": "2024-05-02T00:00:00+08:00", "g": "DAY"})
+    assert "errors" not in body, body

@@ -296,3 +296,19 @@ async def test_a_request_past_its_deadline_is_cancelled_with_504_and_changes_not
     retried = await partner.transfer(source, target, "3.00", key=key)
     assert retried["userErrors"] == [] and retried["transaction"]["id"]
     assert await partner.balance(source) == "7.00"
+
+
+async def test_several_operations_without_an_operation_name_are_refused_and_nothing_runs(clients):
+    """Issue 19: GraphQL over HTTP runs only the operation operationName names; without one, none runs."""
+    partner = await clients.partner()
+    before = await state(partner)
+    two = f"mutation A {{ {customer_create()} }} mutation B {{ {customer_create()} }}"
+    response = await partner.http.post("/graphql", json={"query": two}, headers={"Authorization": f"Bearer {partner.token}"})
+    assert response.status_code == 400, response.text
+    assert error_codes(response.json()) == ["BAD_REQUEST"]
+    assert "operationName" in response.json()["errors"][0]["message"]
+    assert await state(partner) == before
+    named = await partner.http.post("/graphql", json={"query": two, "operationName": "B"},
+                                    headers={"Authorization": f"Bearer {partner.token}"})
+    assert named.status_code == 200 and "errors" not in named.json(), named.text
+    assert await state(partner) != before  # the named one ran

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 import pytest_asyncio
 from tortoise.transactions import in_transaction
 
@@ -22,6 +23,7 @@ from services.aml.evidence import evidence
 from services.change_feed import subscribe
 from services.compliance.standing_channel import CHANNEL as STANDING_CHANNEL
 from services.customers import create_customer
+from services.errors import ValidationFailed
 from services.partners.onboarding import create_partner
 from services.screening.customer_screening import screen_customer
 from services.screening.watchlist import load_watchlist_csv, remove_watchlists
@@ -173,3 +175,17 @@ async def test_with_no_list_loaded_screening_answers_none(database_url):
     assert (await Customer.get(id=customer.id)).screening_status == ScreeningStatus.CLEAR
     async with in_transaction() as conn:
         assert await screen_customer(customer=customer, name=LISTED, date_of_birth=None, country=None, using_db=conn) is None
+
+
+async def test_a_listed_name_in_full_width_letters_is_still_held_and_invisible_tricks_are_refused(listed):
+    """Issue 19: names are NFKC-normalised before screening, and invisible or bidi characters refused outright."""
+    principal = await new_principal()
+    wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else "\u3000" if c == " " else c for c in LISTED)
+    customer = await onboard(principal, wide)
+    assert customer.display_name == LISTED  # stored as the plain name
+    assert (await Customer.get(id=customer.id)).screening_status == ScreeningStatus.HOLD
+    before = await Customer.filter(partner_id=principal.partner_id).count()
+    for hidden in (LISTED.replace(" ", "\u200b "), "\u202e" + LISTED[::-1]):
+        with pytest.raises(ValidationFailed):
+            await onboard(principal, hidden)
+    assert await Customer.filter(partner_id=principal.partner_id).count() == before

@@ -119,3 +119,33 @@ async def test_only_staff_revoke_by_jti(database_url):
     assert stored.revoked_by == f"staff:{staff.subject}"
     assert stored.expires_at <= datetime.now(timezone.utc) + timedelta(hours=1, seconds=5)
     assert not await principal_is_live(partner)
+
+
+async def test_a_customer_token_never_outlives_the_token_that_minted_it(database_url):
+    """Issue 19: its expiry could exceed the minting token's; now it is capped at it."""
+    tokens = await authority()
+    _, partner, customer = await partner_with_customer(tokens, "delegated-cap")
+    soon = int(datetime.now(timezone.utc).timestamp()) + 100
+    minted = await create_customer_token(principal=replace(partner, expires_at=soon), tokens=tokens,
+                                         customer_id=customer.id, scopes=["wallets:read"], ttl_s=MAX_CUSTOMER_TOKEN_TTL_S)
+    principal = tokens.verify(minted.token)
+    assert principal.expires_at is not None and principal.expires_at <= soon
+    assert minted.expires_at.timestamp() <= soon + 1
+
+
+async def test_revoking_the_minting_token_revokes_the_customer_tokens_it_minted(database_url):
+    """Issue 19: a customer token outlived the revocation of the partner token that minted it."""
+    tokens = await authority()
+    token, partner, customer = await partner_with_customer(tokens, "delegated-cascade")
+    minted = await create_customer_token(principal=partner, tokens=tokens, customer_id=customer.id,
+                                         scopes=["wallets:read"], ttl_s=120)
+    child = tokens.verify(minted.token)
+    assert child.minted_by == partner.token_id and partner.token_id is not None
+    assert await principal_is_live(child)
+    await revoke_token(principal=partner, tokens=tokens, token=token, jti=None)
+    assert not await principal_is_live(child)
+    # Another partner token's children live on.
+    token2, partner2, customer2 = await partner_with_customer(tokens, "delegated-cascade-2")
+    other = tokens.verify((await create_customer_token(principal=partner2, tokens=tokens, customer_id=customer2.id,
+                                                       scopes=["wallets:read"], ttl_s=120)).token)
+    assert await principal_is_live(other)

@@ -37,7 +37,6 @@ def test_exponents_follow_iso_4217():
         ("1", "USD", 100),
         ("999.99", "EUR", 99999),
         ("007.10", "USD", 710),
-        ("  12.50  ", "CNY", 1250),
         ("1", "JPY", 1),
         ("1500", "JPY", 1500),
         ("1.234", "KWD", 1234),
@@ -178,3 +177,11 @@ def test_parse_is_exact_or_refuses(whole, frac, currency):
         minor = parse_amount(text, currency)
         assert minor == int(exact)
         assert Decimal(format_amount(minor, currency)) == Decimal(text)
+
+
+@pytest.mark.parametrize("text", [" 12.50", "12.50 ", "\t1", "1\n", "\u00a012.50", "12.50\u200b", " "])
+def test_amounts_with_surrounding_space_are_refused_not_trimmed(text):
+    """The decimal format is exact: whitespace around an amount is refused (issue 19), never silently trimmed."""
+    with pytest.raises(InvalidAmount):
+        parse_amount(text, "CNY")
+    assert parse_amount("12.50", "CNY") == 1250
