@@ -84,7 +84,7 @@ async def _world(clients: int, merchants: int):  # type: ignore[no-untyped-def]
 
     bank = await new_partner("bench")
     funding = await business(bank)
-    await post_top_up(principal=bank, wallet_id=funding.wallet_id, amount="9000000.00", idempotency_key="bench-fund")
+    await post_top_up(principal=bank, wallet_id=funding.wallet_id, amount="990000.00", idempotency_key="bench-fund")  # under Class III's 1,000,000 CNY cap
     program = await create_program(principal=bank, terms=ProgramTerms(
         name="Bench Points", unit_code="BPT", value_amount="0.01", value_currency="CNY", expiry_months=12,
         funding_wallet_id=funding.wallet_id))

@@ -97,9 +97,16 @@ SHIPPED_PACKS: tuple[dict[str, Any], ...] = (
         "large_transaction_thresholds": {"CNY": _minor(50_000, "CNY")},
         "strong_authentication": _strong_auth(_CN_STRONG_AUTH),
         "tiers": [
-            {"tier": 1, "name": "Class I", "crossBorder": False, "limits": _limits("CNY", lifetime=1_000)},
-            {"tier": 2, "name": "Class II", "crossBorder": False, "limits": _limits("CNY", annual=100_000)},
-            {"tier": 3, "name": "Class III", "crossBorder": True, "limits": _limits("CNY", annual=200_000)},
+            # Every tier caps the balance (issue 19: an unverified customer took a top-up of 999,999,999,999,999.00
+            # CNY). Class I may pay out 1,000 CNY in all: it may receive up to ten times that (red packets, say)
+            # before the customer verifies to spend it. Class II holds up to five years of its payments, and Class
+            # III a wallet's ceiling of 1,000,000 CNY (a merchant settles to its bank account beyond that).
+            {"tier": 1, "name": "Class I", "crossBorder": False,
+             "limits": _limits("CNY", maxBalance=10_000, lifetime=1_000)},
+            {"tier": 2, "name": "Class II", "crossBorder": False,
+             "limits": _limits("CNY", maxBalance=500_000, annual=100_000)},
+            {"tier": 3, "name": "Class III", "crossBorder": True,
+             "limits": _limits("CNY", maxBalance=1_000_000, annual=200_000)},
         ],
     },
     {
@@ -115,9 +122,11 @@ SHIPPED_PACKS: tuple[dict[str, Any], ...] = (
             {"tier": 1, "name": "Simplified due diligence", "crossBorder": False,
              "limits": _limits("EUR", maxBalance=150, singleMax=150, monthly=150)},
             {"tier": 2, "name": "Standard due diligence", "crossBorder": True,
-             "limits": _limits("EUR", singleMax=10_000, daily=15_000, monthly=25_000, annual=150_000)},
+             "limits": _limits("EUR", maxBalance=150_000, singleMax=10_000, daily=15_000, monthly=25_000,
+                               annual=150_000)},
             {"tier": 3, "name": "Enhanced due diligence", "crossBorder": True,
-             "limits": _limits("EUR", singleMax=50_000, daily=100_000, monthly=250_000, annual=1_000_000)},
+             "limits": _limits("EUR", maxBalance=1_000_000, singleMax=50_000, daily=100_000, monthly=250_000,
+                               annual=1_000_000)},
         ],
     },
     {
@@ -133,7 +142,8 @@ SHIPPED_PACKS: tuple[dict[str, Any], ...] = (
             {"tier": 2, "name": "Verified", "crossBorder": False,
              "limits": _default_limits(maxBalance=20_000, singleMax=5_000, daily=5_000, monthly=20_000, annual=100_000)},
             {"tier": 3, "name": "Verified, enhanced", "crossBorder": True,
-             "limits": _default_limits(singleMax=50_000, daily=100_000, monthly=250_000, annual=1_000_000)},
+             "limits": _default_limits(maxBalance=1_000_000, singleMax=50_000, daily=100_000, monthly=250_000,
+                                       annual=1_000_000)},
         ],
     },
 )
@@ -145,12 +155,34 @@ def _cross_border(pack: dict[str, Any]) -> dict[str, Any]:
     return check_cross_border(SHIPPED_SECTIONS.get(pack["jurisdiction"], SHIPPED_SECTIONS["DEFAULT"]))
 
 
+async def _give_missing_caps(pack: dict[str, Any]) -> int:
+    """A stored pack the bank never changed gets the shipped maximum balances its tiers lack (once); 1 if changed."""
+    row = await CompliancePolicy.get_or_none(jurisdiction=pack["jurisdiction"], updated_by="system:shipped")
+    if row is None:
+        return 0  # changed by the bank since: its data, never overwritten
+    shipped = {t["tier"]: t for t in check_tiers(pack["tiers"])}
+    tiers, changed = [], False
+    for tier in row.tiers:
+        limits = {}
+        for currency, values in tier["limits"].items():
+            cap = shipped.get(tier["tier"], {}).get("limits", {}).get(currency, {}).get("maxBalance")
+            if values.get("maxBalance") is None and cap is not None:
+                values, changed = {**values, "maxBalance": cap}, True
+            limits[currency] = values
+        tiers.append({**tier, "limits": limits})
+    if not changed:
+        return 0
+    return await CompliancePolicy.filter(jurisdiction=row.jurisdiction, version=row.version).update(
+        tiers=check_tiers(tiers), version=F("version") + 1, updated_by="system:shipped")
+
+
 async def ensure_shipped_packs() -> int:
     """Insert each shipped pack that is not stored yet; return how many were inserted.
 
     A stored shipped pack that never had a strong authentication section
     (stored before the section existed: NULL) gets the shipped one, once, with
-    its version raised; a section the bank has set, even to [], is kept.
+    its version raised; a section the bank has set, even to [], is kept. A
+    stored pack the bank never changed gets the maximum balances added since.
     """
     inserted = completed = 0
     for pack in SHIPPED_PACKS:
@@ -163,6 +195,7 @@ async def ensure_shipped_packs() -> int:
             completed += await CompliancePolicy.filter(
                 jurisdiction=pack["jurisdiction"], cross_border__isnull=True
             ).update(cross_border=_cross_border(pack), version=F("version") + 1, updated_by="system:shipped")
+            completed += await _give_missing_caps(pack)
             continue
         await CompliancePolicy.create(
             jurisdiction=pack["jurisdiction"], name=pack["name"], countries=pack["countries"],

@@ -1,4 +1,4 @@
-"""The one list of encrypted PII columns: what data-key rotation re-encrypts and counts."""
+"""The one list of encrypted columns (PII and the JWT signing keys): what data-key rotation re-encrypts and counts."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from tortoise.models import Model
 
-from models import BankAccount, Beneficiary, Customer, InternationalTransfer, KycSubmission
+from models import BankAccount, Beneficiary, Customer, InternationalTransfer, KycSubmission, SigningKey
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ PII_COLUMNS: tuple[PiiColumns, ...] = (
     PiiColumns(BankAccount, ("number_enc",)),  # a linked bank account's IBAN or account number
     PiiColumns(Beneficiary, ("number_enc", "address_enc")),  # a beneficiary's IBAN or account number, its address
     PiiColumns(InternationalTransfer, ("travel_rule_enc",)),  # the travel-rule record (originator and beneficiary)
+    # Not PII, but a secret of the same weight: whoever reads a JWT signing key mints any token (issue 19).
+    PiiColumns(SigningKey, ("private_pem",)),
 )
 
 

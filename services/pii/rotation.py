@@ -67,17 +67,18 @@ async def _reencrypt_batch(entry: PiiColumns, kid: str, after: object, batch: in
     """Re-encrypt one batch of rows after the cursor, in one transaction; return the next cursor (None when done)."""
     async with in_transaction():
         aead = await active_encryption_key(kid)  # FOR SHARE: the key cannot be retired under us
+        pk = entry.model._meta.pk_attr  # "id", or a table's own key (signing_key.kid)
         query = entry.model.filter(_not_under(entry, kid))
         if after is not None:
-            query = query.filter(id__gt=after)
-        rows = await query.order_by("id").limit(batch).select_for_update().only("id", *entry.columns)
+            query = query.filter(**{f"{pk}__gt": after})
+        rows = await query.order_by(pk).limit(batch).select_for_update().only(pk, *entry.columns)
         for row in rows:
             changes: dict[str, str] = {}
             for column in entry.columns:
                 token = getattr(row, column)
                 if token is None or token.startswith(_prefix(kid)):
                     continue
-                context = pii_context(entry.table, column, row.id)
+                context = pii_context(entry.table, column, row.pk)
                 try:
                     plaintext = await decrypt_value(token, context=context)
                 except PiiIntegrityError:
@@ -85,10 +86,10 @@ async def _reencrypt_batch(entry: PiiColumns, kid: str, after: object, batch: in
                     continue
                 changes[column] = seal(aead, kid, plaintext, context=context)
             if changes:
-                await entry.model.filter(id=row.id).update(**changes)
+                await entry.model.filter(**{pk: row.pk}).update(**changes)
                 report.reencrypted += len(changes)
                 report.rows += 1
-    return rows[-1].id if len(rows) == batch else None
+    return rows[-1].pk if len(rows) == batch else None
 
 
 async def rotate_data_keys(*, batch_size: int = DEFAULT_BATCH, resume: bool = False) -> RotationReport:

@@ -82,7 +82,7 @@ async def test_cn_class_i_lifetime_limit_then_class_ii_annual_limit(clients: Api
     (view,) = await limits(partner, sender)  # every currency of its wallets: CNY only
     assert view == {
         "currency": "CNY", "jurisdiction": "CN", "tier": 1, "tierName": "Class I", "crossBorder": False,
-        "allowed": True, "singleMax": None, "maxBalance": None,
+        "allowed": True, "singleMax": None, "maxBalance": "10000.00",
         "daily": {"limit": None, "remaining": None}, "monthly": {"limit": None, "remaining": None},
         "annual": {"limit": None, "remaining": None}, "lifetime": {"limit": "1000.00", "remaining": "1000.00"},
     }

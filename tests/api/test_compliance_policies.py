@@ -95,9 +95,9 @@ async def test_every_staff_role_reads_the_shipped_packs(staff: StaffFactory):  #
     assert (cn["countries"], cn["timezone"]) == (["CN"], "Asia/Shanghai")
     assert cn["largeTransactionThresholds"] == [{"amount": "50000.00", "currency": "CNY"}]
     assert [(t["tier"], t["name"], t["crossBorder"], t["limits"]) for t in cn["tiers"]] == [
-        (1, "Class I", False, [{"currency": "CNY", **NO_LIMIT, "lifetime": "1000.00"}]),
-        (2, "Class II", False, [{"currency": "CNY", **NO_LIMIT, "annual": "100000.00"}]),
-        (3, "Class III", True, [{"currency": "CNY", **NO_LIMIT, "annual": "200000.00"}]),
+        (1, "Class I", False, [{"currency": "CNY", **NO_LIMIT, "maxBalance": "10000.00", "lifetime": "1000.00"}]),
+        (2, "Class II", False, [{"currency": "CNY", **NO_LIMIT, "maxBalance": "500000.00", "annual": "100000.00"}]),
+        (3, "Class III", True, [{"currency": "CNY", **NO_LIMIT, "maxBalance": "1000000.00", "annual": "200000.00"}]),
     ]
     rules = {r["rule"]: r for r in cn["amlRules"]}
     assert set(rules) == {"LARGE_TRANSACTION", "VELOCITY", "STRUCTURING", "RAPID_PASS_THROUGH",

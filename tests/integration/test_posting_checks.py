@@ -56,7 +56,7 @@ async def test_a_transfer_between_clear_customers_plans_its_checks_and_creates_t
     assert planned.outgoing.keys == PeriodKeys(  # the CN pack's day is Shanghai's
         SHANGHAI.strftime("%Y-%m-%d"), SHANGHAI.strftime("%Y-%m"), SHANGHAI.strftime("%Y"))
     assert planned.expected_tier == {payer.account_id: 3, payee.account_id: 1}
-    assert planned.max_balance == {payee.account_id: None}
+    assert planned.max_balance == {payee.account_id: 1_000_000}  # CN Class I: 10,000 CNY
     assert (planned.hits, planned.hold) == ([], False)
     assert (planned.subject_customer_id, planned.subject_wallet_id) == (payer.customer_id, payer.wallet_id)
     assert planned.velocity is not None and planned.velocity.max_count == 20

@@ -15,7 +15,7 @@ async def test_a_new_customer_has_all_of_its_tiers_limits_left(database_url):
     [cny] = await customer_limits(customer_id=someone.customer_id, country="CN", kyc_tier=3)
     assert (cny.currency, cny.jurisdiction, cny.tier, cny.tier_name, cny.cross_border, cny.covered) == (
         "CNY", "CN", 3, "Class III", True, True)
-    assert cny.limits == TierLimits(annual=20_000_000)
+    assert cny.limits == TierLimits(max_balance=100_000_000, annual=20_000_000)
     assert cny.remaining == {"daily": None, "monthly": None, "annual": 20_000_000, "lifetime": None}
 
 

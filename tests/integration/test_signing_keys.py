@@ -67,3 +67,31 @@ async def test_ensure_creates_no_key_while_one_is_active(app_keys):
     await ensure_signing_key()
     assert await SigningKey.all().count() == before
     assert (await load_token_authority(issuer="i", audience="a")).signing.kid == app_keys
+
+
+async def test_private_keys_are_sealed_under_a_data_key_and_a_clear_one_is_sealed_at_start(app_keys):
+    """Issue 19: the JWT signing private key was stored in clear (a backup alone could mint staff tokens)."""
+    from auth.tokens import generate_key_pair
+    from services.pii.envelope import decrypt_value
+    from services.signing_keys import seal_clear_keys
+
+    kid = await rotate_signing_key()
+    legacy, pem = generate_key_pair()
+    try:
+        stored = (await SigningKey.get(kid=kid)).private_pem
+        assert "PRIVATE KEY" not in stored and not stored.startswith("-----BEGIN")
+        assert "PRIVATE KEY" in await decrypt_value(stored, context=f"signing_key.private_pem:{kid}")
+        # A key stored in clear before the change is sealed (once), and still loads.
+        await SigningKey.create(kid=legacy.kid, algorithm="EdDSA", private_pem=pem, public_jwk=legacy.public_jwk())
+        assert await seal_clear_keys() == 1 and await seal_clear_keys() == 0
+        authority = await load_token_authority(issuer="https://issuer.test", audience="qianbao-test")
+        assert legacy.kid in {authority.signing.kid, *authority._verifying}
+        resealed = (await SigningKey.get(kid=legacy.kid)).private_pem
+        assert not resealed.startswith("-----BEGIN")
+        assert await decrypt_value(resealed, context=f"signing_key.private_pem:{legacy.kid}") == pem
+        # Sealed to its own row: another key's token does not open as this one.
+        with pytest.raises(Exception):
+            await decrypt_value(resealed, context=f"signing_key.private_pem:{kid}")
+    finally:
+        await retire_signing_key(legacy.kid, force=True)
+        await retire_signing_key(kid, force=True)
