@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from tortoise import connections
 
+from api.metrics import SCRAPE_GAUGES
 from api.state import AppState
 
 
@@ -32,5 +33,6 @@ async def jwks(request: Request) -> JSONResponse:
 
 
 async def metrics(request: Request) -> Response:
-    """Prometheus metrics of this worker process."""
+    """Prometheus metrics of this worker process (outbox depth and pool usage are read now, at scrape time)."""
+    await SCRAPE_GAUGES.refresh()
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -4,6 +4,7 @@ Every HTTP request leaves one access line: method, path, status, time, request i
 when it was refused or failed, the codes it was answered with (`code=FORBIDDEN`). A
 refusal is the caller's mistake, not the server's: that line is all it logs, never a
 traceback. Only an unexpected exception logs a traceback (once, where it is caught).
+The line's fields also ride on the record (`access`), for QIANBAO_LOG_FORMAT=json (api/logging_config.py).
 """
 
 from __future__ import annotations
@@ -113,6 +114,11 @@ class RequestMiddleware:
             log.info(
                 "%s %s %s %.1fms id=%s%s",
                 scope["method"], _loggable(scope["path"]), status, elapsed * 1000, request_id, _code_field(codes),
+                extra={"access": {
+                    "request_id": request_id, "partner_id": scope.get("qianbao.partner_id"), "method": scope["method"],
+                    "path": _loggable(scope["path"]), "status": status, "ms": round(elapsed * 1000, 1),
+                    "codes": [code for code in dict.fromkeys(codes) if _SAFE_CODE.fullmatch(code)],
+                }},
             )
 
 

@@ -37,6 +37,7 @@ class Settings:
     login_rate_limit_per_min: int = 30
     request_timeout_s: int = 10
     staff_token_ttl_s: int = 900
+    log_format: str = "text"  # QIANBAO_LOG_FORMAT: "text" (default) or "json", one JSON object per qianbao.* line
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -81,6 +82,7 @@ def load_settings(**overrides: object) -> Settings:
         "login_rate_limit_per_min": _int_env("QIANBAO_LOGIN_RATE_LIMIT_PER_MIN", 30),
         "request_timeout_s": _int_env("QIANBAO_REQUEST_TIMEOUT_S", 10),
         "staff_token_ttl_s": _int_env("QIANBAO_STAFF_TOKEN_TTL_S", 900),
+        "log_format": os.environ.get("QIANBAO_LOG_FORMAT", "text").strip().lower() or "text",
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = Settings(**values)  # type: ignore[arg-type]
@@ -92,6 +94,8 @@ def load_settings(**overrides: object) -> Settings:
         raise SystemExit("QIANBAO_STAFF_TOKEN_TTL_S must be between 60 and 3600 seconds")
     if settings.rate_limit_rps < 1 or settings.rate_limit_burst < 1 or settings.login_rate_limit_per_min < 1:
         raise SystemExit("QIANBAO_RATE_LIMIT_RPS, QIANBAO_RATE_LIMIT_BURST and QIANBAO_LOGIN_RATE_LIMIT_PER_MIN must be positive")
+    if settings.log_format not in {"text", "json"}:
+        raise SystemExit(f"QIANBAO_LOG_FORMAT must be text or json, got {settings.log_format!r}")
     if not 1 <= settings.request_timeout_s <= 300:
         raise SystemExit("QIANBAO_REQUEST_TIMEOUT_S must be between 1 and 300 seconds")
     return settings

@@ -16,11 +16,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     settings = load_settings(database_url=args.database_url)
 
     async def work() -> int:
-        partners = await seed_demo(run_id=secrets.token_hex(3))
+        partners = await seed_demo(run_id=secrets.token_hex(3), history_days=args.days)
         base = f"http://{args.host}:{args.port}"
         for partner in partners:
             creds = partner.credentials
             print(f"\n{partner.name}\n  client_id     {creds.client.client_id}\n  client_secret {creds.client_secret}")
+            if partner.history is not None:
+                h = partner.history
+                print(f"  history       {h.days} days, {h.postings} movements ({h.merchant_payments} merchant payments),"
+                      f" {h.kyc_decided} KYC decisions")
         first = partners[0].credentials
         print(
             "\nFirst query (with the server running: qianbao serve):\n\n"
@@ -48,4 +52,5 @@ def add_demo_parser(sub: argparse._SubParsersAction) -> None:
     demo = with_db(sub.add_parser("demo", help="seed demo partners, customers and movements"))
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--days", type=int, default=42, help="days of past activity per partner (0: none; default 42)")
     demo.set_defaults(func=cmd_demo)

@@ -34,6 +34,7 @@ from services.ledger.records import TransactionRecord
 from services.ledger.request import CheckedRequest, PostingRequest, check_request
 from services.ledger.sqlite import post_on_sqlite
 from services.live.after_commit import announce_committed
+from services.metrics import count_posting  # issue 17 part 5
 from services.scoping import of_tenant, token_customer
 
 # Refusals about the receiving customer that a customer token is not told in detail.
@@ -63,6 +64,8 @@ async def post(principal: Principal, req: PostingRequest, audit: AuditNote | Non
         # would refuse it now (a limit used up since, a frozen wallet...).
         if not req.dry_run and await of_tenant(IdempotencyRecord, principal.partner_id).filter(key=checked.key).exists():
             return await _replay(principal, checked, None)
+        if not req.dry_run:
+            count_posting(req.kind, "refused", refusal.code)  # issue 17 part 5: postings by kind and outcome
         # (An FX conversion's receiving wallet is the customer's own: it is told why.)
         if (token_customer(principal) is not None and refusal.field == [req.to_field] and refusal.code in _RECEIVER_PRIVATE
                 and req.kind is not TransactionKind.FX_CONVERSION):
@@ -89,6 +92,7 @@ async def _plan_and_write(principal: Principal, checked: CheckedRequest, audit: 
                 ) from None
             continue
         postings_by_backend[backend_name()] += 1
+        count_posting(req.kind, txn.status.value)
         note_activity(list(plan.facts), txn.created_at)
         # Issue 12 (subscriptions): the write has committed; tell live subscribers which wallets
         # changed (services/live). Outside the transaction, and it never raises; a caller posting inside a
@@ -108,4 +112,5 @@ async def _replay(principal: Principal, checked: CheckedRequest, error: Integrit
         raise IdempotencyConflict(
             "this idempotencyKey was already used with different input", field=["idempotencyKey"]
         )
+    count_posting(checked.req.kind, "replayed")
     return replace(TransactionRecord.from_row(await Transaction.get(id=record.transaction_id)), replayed=True)

@@ -50,6 +50,7 @@ from services.webhooks.endpoints import ENABLED, FAILING, signing_secrets, subsc
 from services.webhooks.schedule import ENDPOINT_FAILING_DISABLE_AFTER, next_attempt_at
 from services.webhooks.sender import SendResult, build_client, send
 from services.webhooks.signing import signed_headers
+from services.metrics import observe_webhook_delivered  # issue 17 part 5
 
 log = logging.getLogger("qianbao.webhooks")
 FAN_OUT_BATCH = 200
@@ -189,6 +190,8 @@ async def _record(delivery: WebhookDelivery, result: SendResult, *, now: datetim
     updated = await WebhookDelivery.filter(id=delivery.id, attempt=delivery.attempt, status=PENDING).update(**fields)
     if not updated:
         return "LOST_LEASE"  # another dispatcher took it over after our lease lapsed; its result counts
+    if result.succeeded:
+        observe_webhook_delivered(delivery.body, delivery.created_at, now)  # issue 17 part 5: delivery lag
     await _endpoint_health(delivery.endpoint_id, succeeded=result.succeeded, gave_up=fields.get("status") == FAILED, now=now)
     return str(fields.get("status", PENDING))
 
