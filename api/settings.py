@@ -38,6 +38,9 @@ class Settings:
     request_timeout_s: int = 10
     staff_token_ttl_s: int = 900
     log_format: str = "text"  # QIANBAO_LOG_FORMAT: "text" (default) or "json", one JSON object per qianbao.* line
+    # QIANBAO_METRICS_TOKEN: /metrics answers only `Authorization: Bearer <it>`; unset, it is open outside
+    # production and closed (404) in production.
+    metrics_token: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -83,6 +86,7 @@ def load_settings(**overrides: object) -> Settings:
         "request_timeout_s": _int_env("QIANBAO_REQUEST_TIMEOUT_S", 10),
         "staff_token_ttl_s": _int_env("QIANBAO_STAFF_TOKEN_TTL_S", 900),
         "log_format": os.environ.get("QIANBAO_LOG_FORMAT", "text").strip().lower() or "text",
+        "metrics_token": os.environ.get("QIANBAO_METRICS_TOKEN") or None,
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = Settings(**values)  # type: ignore[arg-type]
@@ -96,6 +100,9 @@ def load_settings(**overrides: object) -> Settings:
         raise SystemExit("QIANBAO_RATE_LIMIT_RPS, QIANBAO_RATE_LIMIT_BURST and QIANBAO_LOGIN_RATE_LIMIT_PER_MIN must be positive")
     if settings.log_format not in {"text", "json"}:
         raise SystemExit(f"QIANBAO_LOG_FORMAT must be text or json, got {settings.log_format!r}")
+    if settings.metrics_token is not None and (len(settings.metrics_token) < 32 or not settings.metrics_token.isprintable()
+                                               or " " in settings.metrics_token):
+        raise SystemExit("QIANBAO_METRICS_TOKEN must be at least 32 printable characters without spaces")
     if not 1 <= settings.request_timeout_s <= 300:
         raise SystemExit("QIANBAO_REQUEST_TIMEOUT_S must be between 1 and 300 seconds")
     return settings

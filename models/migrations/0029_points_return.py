@@ -7,7 +7,7 @@ from models.enums import TransactionKind
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0029_reporting')]
+    dependencies = [('models', '0028_bulk_payouts')]
 
     initial = False
 

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import replace
 
 from auth.principal import Principal
-from models import Entry, Transaction, Wallet
+from models import Entry, PointsRedemption, Transaction, Wallet
 from models.enums import TransactionKind, TransactionStatus
 from models.ids import uuid7
 from services import clock
@@ -66,6 +66,11 @@ async def reverse_transaction(
     if original.buy_currency is not None:
         # A cross-currency transfer (services.fx.transfers): the same, in two currencies at a quote's rate.
         raise TransactionNotReversible("a cross-currency transfer is not reversed: send it back at a new quote",
+                                       field=["transactionId"])
+    if original.kind == TransactionKind.TRANSFER and await PointsRedemption.exists(transaction_id=original.id):
+        # Its points stay redeemed whatever happens to the money: reversing it would take the value back and leave
+        # the customer without its points. A payment's points come back with its refund or reversal.
+        raise TransactionNotReversible("a points redemption is not reversed: its points would stay spent",
                                        field=["transactionId"])
     entries = tuple(await Entry.filter(transaction_id=original.id).order_by("id").values_list("account_id", "amount_minor"))
     partners = dict(await Wallet.filter(

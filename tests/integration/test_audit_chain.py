@@ -414,3 +414,26 @@ async def test_a_refused_staff_create_is_audited(audited_db):
     assert "exists" in refused_with_one_line(result)
     outcomes = [outcome for *_, outcome in await audit_rows(url, "staffCreate")]
     assert outcomes == ["OK", "OK", "OK", "OK", "ALREADY_EXISTS"]
+
+
+async def test_a_locked_sqlite_database_is_could_not_check_not_a_broken_chain(audited_db):
+    """Issue 19: `audit verify` on a busy SQLite file failed with `database is locked` and exit 1, like a break."""
+    import sqlite3
+
+    import pytest
+
+    url, workdir = audited_db
+    if not url.startswith("sqlite://"):
+        pytest.skip("a SQLite file lock; PostgreSQL waits on locks instead")
+    holder = sqlite3.connect(url.removeprefix("sqlite://"), isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")  # another process writing, as far as the command can tell
+        for check in (["audit", "verify", "--no-chain"], ["ledger", "verify"]):
+            result = qianbao(*check, "--database-url", url, cwd=workdir)
+            output = result.stdout + result.stderr
+            assert result.returncode == 4, output
+            assert "could not finish" in output and "Traceback" not in output and "BROKEN" not in output
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert_intact(url, workdir)  # and once the lock is gone, it checks

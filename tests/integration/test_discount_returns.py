@@ -207,3 +207,16 @@ async def test_reversing_a_transaction_without_a_payment_row_only_posts(database
 
     assert await reverse_payment(uuid.uuid4(), posting) == "the reversal"
     assert posted == ["posted"]
+
+
+async def test_the_points_transfer_of_a_payment_is_not_reversed_on_its_own(database_url):
+    """Reversing the money of a points redemption alone would take its value back and leave the points spent."""
+    with clock.frozen_at(T0):
+        world = await _world_with_points()
+        paid = await _pay(world, "80.00", DiscountAsk(points=100, points_program_id=world.program.id))
+        redemption = await PointsRedemption.get(payment_id=paid.id)
+        payer = await _balance(world.payer.wallet_id)
+        with pytest.raises(TransactionNotReversible):
+            await reverse_transaction(principal=staff("admin"), transaction_id=redemption.transaction_id, reason="oops")
+    assert await _balance(world.payer.wallet_id) == payer
+    assert (await points_balance(world.program.id, world.payer.customer_id)).balance == 200
