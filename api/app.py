@@ -36,6 +36,7 @@ from services.signing_keys import load_token_authority
 from schema.events.payload import wire_payload
 from services.webhooks.config import in_process_dispatcher
 from services.webhooks.dispatcher import run_forever as run_dispatcher
+from services.reporting.schedule import run_rollups_forever
 
 log = logging.getLogger("qianbao.audit")
 AUDIT_CHAIN_INTERVAL_S = 2.0
@@ -86,6 +87,8 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True, cha
         chainer = asyncio.create_task(run_audit_chainer()) if chain_audit else None
         # Webhook delivery in-process unless `serve --no-worker` (then `qianbao worker` runs it); test apps have none.
         dispatcher = asyncio.create_task(run_dispatcher(wire=wire_payload)) if chain_audit and in_process_dispatcher() else None
+        # The reporting rollups of closed days (services.reporting.rollup); the reports are right without them.
+        rollups = asyncio.create_task(run_rollups_forever()) if chain_audit else None
         listener = None
         if not settings.is_sqlite:
             listener = asyncio.create_task(listen(asyncpg_dsn(settings.database_url)))
@@ -94,7 +97,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True, cha
             await live.start(settings.redis_url)  # subscriptions fan out through Redis when configured
             yield
         finally:
-            for task in (chainer, listener, dispatcher):
+            for task in (chainer, listener, dispatcher, rollups):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

@@ -30,6 +30,7 @@
 | support:write       |   x   |            |    x    |         |
 | disputes:decide     |   x   |            |    x    |         |
 | help:write          |   x   |            |    x    |         |
+| reports:read        |   x   |     x      |         |    x    |
 
 Compliance alone reviews KYC, reveals PII (with a stated reason, audited),
 resolves AML alerts and cases and freezes wallets: these are the bank's
@@ -85,6 +86,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 # Issue 16 part 1: support and admin write the help centre (help:write; services.help.admin).
 ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | {"help:write"} for role in ("admin", "support")})
+# Issue 17 part 1: the reporting queries (reports:read; services.reporting) for admin, compliance and analysts.
+ROLE_PERMISSIONS.update({role: ROLE_PERMISSIONS[role] | {"reports:read"} for role in ("admin", "compliance", "analyst")})
 
 STAFF_PERMISSIONS: frozenset[str] = frozenset().union(*ROLE_PERMISSIONS.values())
 

@@ -30,6 +30,9 @@ from models.points import (
 from models.partner import ApiClient, Partner
 from models.rail import RailCallback, RailTransfer, SimulatedRailEvent
 from models.reconciliation import ReconciliationException, SettlementFile
+from models.reporting import (  # issue 17: reporting rollups
+    ReportDayMerchant, ReportDayRevenue, ReportDayVolume, ReportPeriodActive, ReportRolledPeriod,
+)
 from models.revoked_token import RevokedToken
 from models.signing_key import SigningKey
 from models.staff import StaffUser
@@ -38,6 +41,11 @@ from models.watchlist import WatchlistEntry
 from models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "ReportDayMerchant",
+    "ReportDayRevenue",
+    "ReportDayVolume",
+    "ReportPeriodActive",
+    "ReportRolledPeriod",
     "Coupon",
     "CouponCampaign",
     "Beneficiary",

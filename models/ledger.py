@@ -93,6 +93,7 @@ class Transaction(Model):
         indexes = (
             ("partner_id", "id"),
             ("partner_id", "created_at"),
+            ("created_at",),  # issue 17: the reporting queries read a few days of every partner (services.reporting)
             ("from_wallet_id", "created_at"),
             ("to_wallet_id", "created_at"),
         )

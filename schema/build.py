@@ -40,6 +40,7 @@ from schema.support.operations import SupportMutations, SupportQueries  # issue 
 from schema.disputes.operations import DisputeMutations, DisputeQueries  # issue 16 part 3 (helper F)
 from schema.coupons.operations import CouponMutations  # issue 15 part 4: coupon campaigns (helper B)
 from schema.insights.operations import InsightsQueries  # issue 15 part 5 (helper C)
+from schema.reporting.operations import ReportingQueries  # issue 17 part 1: staff reports
 from schema.offers.operations import OfferMutations, OfferQueries  # issue 15 part 6 (helper C)
 from schema.audit.operations import AuditQueries
 from schema.events.operations import EventQueries
@@ -82,7 +83,8 @@ class Query(ViewerQueries, CustomerQueries, WalletQueries, LedgerQueries, Partne
             InsightsQueries, OfferQueries,  # issue 15: spending insights, offers (helper C)
             HelpQueries,  # issue 16 part 1: help centre (schema.help)
             BulkPayoutQueries,
-            BusinessQueries):  # issue 16 parts 5-6: business members, payout requests (helper G1)
+            BusinessQueries,  # issue 16 parts 5-6: business members, payout requests (helper G1)
+            ReportingQueries):  # issue 17 part 1: the staff reporting queries
     pass
 
 

@@ -12,6 +12,7 @@ from api.cli.keys import add_keys_parser
 from api.cli.ledger import add_ledger_parser
 from api.cli.migrate import add_migrate_parser
 from api.cli.partner import add_partner_parser
+from api.cli.reports import add_reports_parser
 from api.cli.serve import add_serve_parser
 from api.cli.settlement import add_settlement_parser
 from api.cli.staff import add_staff_parser
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_settlement_parser(sub)
     add_worker_parser(sub)
     add_fx_parser(sub)
+    add_reports_parser(sub)
     return parser
 
 

@@ -137,6 +137,9 @@ def requires_sandbox_partner(name: str) -> list[type[BasePermission]]:
 INHERITS_PARENT_ACCESS: frozenset[str] = frozenset(
     {
         "Viewer", "Partner", "Customer", "Wallet", "Transaction", "Entry", "Money", "UserError", "PageInfo",
+        # The report* rows (reports:read on every root field; IDs only, no Node links).
+        "VolumeReportRow", "ActiveUsersRow", "RevenueReportRow", "KycFunnelReport", "AmlAlertReportRow",
+        "TopMerchantRow", "TopCategoryRow", "SupportSlaReport", "ReconciliationOpenRow",
         "RailTransfer",  # read through its transaction (transactions:read) or node(id) (transactions:read)
         # walletStatement (transactions:read): its balances, totals and lines (no Node links, only IDs).
         "WalletStatement", "StatementLine", "StatementKindTotal", "StatementLineConnection", "StatementLineEdge",

@@ -33,6 +33,9 @@ class Scope(Enum):
     KYC_REVIEW = strawberry.enum_value("kyc:review", description="Bank compliance: decide KYC submissions.")
     FEES_WRITE = strawberry.enum_value("fees:write", description="Bank admin: change fee rules.")
     REVENUE_READ = strawberry.enum_value("revenue:read", description="Bank staff: read fee revenue.")
+    REPORTS_READ = strawberry.enum_value(
+        "reports:read", description="Bank admin, compliance and analysts: read the reporting queries (report*)."
+    )
     PII_REVEAL = strawberry.enum_value("pii:reveal", description="Bank compliance: reveal one identity value, audited.")
     AML_READ = strawberry.enum_value("aml:read", description="Bank staff: read AML alerts and cases.")
     AML_REVIEW = strawberry.enum_value("aml:review", description="Bank compliance: decide AML alerts and run cases.")

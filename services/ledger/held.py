@@ -27,6 +27,7 @@ from services.events import record_domain_event
 from services.ledger.announce import POSTED, posted_payload
 from services.ledger.entries import Leg, balanced_legs
 from services.ledger.locking import apply_balance_changes, lock_wallet_accounts, reserve
+from services.reporting.rollup import forget_day
 
 RELEASE, REJECT = "RELEASE", "REJECT"
 
@@ -64,6 +65,9 @@ async def decide_held_transaction(conn: BaseDBAsyncClient, transaction_id: uuid.
         await reserve(conn, payer, -int(txn["hold_minor"]))
     if decision == RELEASE:
         await _post_held_legs(conn, txn, legs, accounts, field, check_movable=not recorded_fact)
+        # The transaction now counts on the day it was made: that day's reports are read from the ledger again
+        # until the rollup job rolls it anew (services.reporting.rollup).
+        await forget_day(conn, txn["created_at"])
         event = "transaction.released"
     else:
         if sender is not None:

@@ -584,6 +584,7 @@ def _cells(partner: str, without: str, other: str, customer: str, admin: str, co
 
 F, N, H = FORBIDDEN, NOT_FOUND, HIDDEN
 PAYLOAD = "userErrors { code message }"
+_REPORT_DAYS = {"f": "2026-11-01", "t": "2026-12-31"}
 
 def _webhook_endpoint_target(**extra: Any) -> Variables:
     """A fresh endpoint of A for each call (written directly: the per-partner cap does not apply)."""
@@ -990,6 +991,27 @@ QUERIES: dict[str, Row] = {
     "reconciliationReport": Row("query($d: String!) { reconciliationReport(date: $d) { rail currency tiesOut } }",
                                 _const(lambda w: {"d": "2026-01-01"}), "reconciliation:read", False, NA,
                                 _cells(F, F, F, F, OK, OK, F, OK)),
+    # Staff reports (issue 17 part 1): admin, compliance and analyst (reports:read); partners never.
+    "reportVolumes": Row("query($f: Date!, $t: Date!) { reportVolumes(from: $f, to: $t) { day kind count amount { amount } } }",
+                         _const(lambda w: _REPORT_DAYS), "reports:read", False, NA, _cells(F, F, F, F, OK, OK, F, OK)),
+    "reportActiveUsers": Row("query($f: Date!, $t: Date!) { reportActiveUsers(from: $f, to: $t, period: MONTH)"
+                             " { period activeWallets } }", _const(lambda w: _REPORT_DAYS), "reports:read", False, NA,
+                             _cells(F, F, F, F, OK, OK, F, OK)),
+    "reportRevenue": Row("query($f: Date!, $t: Date!) { reportRevenue(from: $f, to: $t) { day bankShare { amount } } }",
+                         _const(lambda w: _REPORT_DAYS), "reports:read", False, NA, _cells(F, F, F, F, OK, OK, F, OK)),
+    "reportKycFunnel": Row("query($f: Date!, $t: Date!) { reportKycFunnel(from: $f, to: $t) { submitted approved } }",
+                           _const(lambda w: _REPORT_DAYS), "reports:read", False, NA, _cells(F, F, F, F, OK, OK, F, OK)),
+    "reportAmlAlerts": Row("query($f: Date!, $t: Date!) { reportAmlAlerts(from: $f, to: $t) { rule open total } }",
+                           _const(lambda w: _REPORT_DAYS), "reports:read", False, NA, _cells(F, F, F, F, OK, OK, F, OK)),
+    "reportTopMerchants": Row("query($f: Date!, $t: Date!) { reportTopMerchants(from: $f, to: $t) { name count } }",
+                              _const(lambda w: _REPORT_DAYS), "reports:read", False, NA, _cells(F, F, F, F, OK, OK, F, OK)),
+    "reportTopCategories": Row("query($f: Date!, $t: Date!) { reportTopCategories(from: $f, to: $t) { category count } }",
+                               _const(lambda w: _REPORT_DAYS), "reports:read", False, NA,
+                               _cells(F, F, F, F, OK, OK, F, OK)),
+    "reportSupportSla": Row("query($f: Date!, $t: Date!) { reportSupportSla(from: $f, to: $t) { tickets } }",
+                            _const(lambda w: _REPORT_DAYS), "reports:read", False, NA, _cells(F, F, F, F, OK, OK, F, OK)),
+    "reportReconciliationOpen": Row("{ reportReconciliationOpen { rail kind open } }", _const(lambda w: {}),
+                                    "reports:read", False, NA, _cells(F, F, F, F, OK, OK, F, OK)),
     "kycSubmissions": Row("{ kycSubmissions(first: 100) { nodes { id legalName } } }", _kyc_list_target, "kyc:read",
                           False, HIDDEN, _cells(OK, F, H, OK, OK, OK, F, F)),
     "kycSubmission": Row("query($id: ID!) { kycSubmission(id: $id) { id idNumber } }", _kyc_read_target, "kyc:read",

@@ -37,6 +37,8 @@ MODEL_TABLES = {
     "support_ticket", "support_message", "dispute",  # issue 16 parts 2-3 (helper F)
     "business_member", "business_approval_policy", "payout_request",  # issue 16 parts 5-6 (G1)
     "bulk_payout", "bulk_payout_line",  # issue 16 part 7 (G2)
+    "report_rolled_period", "report_day_volume", "report_day_revenue", "report_day_merchant",  # issue 17 rollups
+    "report_period_active",
 }
 
 # Full-text search structures that are not models: the help centre's SQLite FTS5 table and its shadow tables
@@ -55,6 +57,9 @@ MONEY_COLUMNS = [
     ("coupon_campaign", "budget_minor"), ("coupon_campaign", "budget_used_minor"), ("coupon", "discount_minor"),  # issue 15 (B)
     ("bulk_payout", "total_minor"), ("bulk_payout", "paid_minor"), ("bulk_payout_line", "amount_minor"),  # G2
     ("offer", "min_spend_minor"),  # issue 15 part 6 (helper C)
+    ("report_day_volume", "amount_minor"), ("report_day_merchant", "amount_minor"),  # issue 17 rollups
+    ("report_day_revenue", "fee_minor"), ("report_day_revenue", "merchant_fee_minor"),
+    ("report_day_revenue", "fx_revenue_minor"), ("report_day_revenue", "partner_share_minor"),
     ("international_transfer", "sell_amount_minor"), ("international_transfer", "buy_amount_minor"),  # issue 14 (A)
     ("international_transfer", "fee_minor"), ("international_transfer", "quota_minor"),
 ]

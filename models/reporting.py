@@ -1,0 +1,78 @@
+"""Daily rollups behind the staff reporting queries (issue 17): storage only.
+
+A day (UTC, "YYYY-MM-DD") or a month ("YYYY-MM") is in the rollups only while it
+has a row in report_rolled_period; services.reporting decides when to roll one
+and when a change to the past (a held transaction released) takes it out again.
+"""
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class ReportRolledPeriod(Model):
+    # A closed UTC day (10 characters) or month (7) whose rows below are complete: the rollups answer for it.
+    period = fields.CharField(max_length=10, primary_key=True)
+    rolled_at = fields.DatetimeField()
+
+    class Meta:
+        table = "report_rolled_period"
+
+
+class ReportDayVolume(Model):
+    # POSTED transactions of a LIVE partner per day, partner, kind and currency: how many and how much.
+    id = fields.BigIntField(primary_key=True)
+    day = fields.CharField(max_length=10)
+    partner_id = fields.UUIDField()
+    kind = fields.CharField(max_length=24)
+    currency = fields.CharField(max_length=3)
+    txn_count = fields.BigIntField()
+    amount_minor = fields.BigIntField()
+
+    class Meta:
+        table = "report_day_volume"
+        indexes = (("day", "partner_id"),)
+
+
+class ReportDayRevenue(Model):
+    # What POSTED transactions of a day earned, per partner and currency: payer fees, merchant fees, the FX spread,
+    # and the partners' share of the fees (the bank keeps the rest).
+    id = fields.BigIntField(primary_key=True)
+    day = fields.CharField(max_length=10)
+    partner_id = fields.UUIDField()
+    currency = fields.CharField(max_length=3)
+    fee_minor = fields.BigIntField()
+    merchant_fee_minor = fields.BigIntField()
+    fx_revenue_minor = fields.BigIntField()
+    partner_share_minor = fields.BigIntField()
+
+    class Meta:
+        table = "report_day_revenue"
+        indexes = (("day", "partner_id"),)
+
+
+class ReportDayMerchant(Model):
+    # POSTED payments per day, merchant and currency (partner_id: the merchant's partner).
+    id = fields.BigIntField(primary_key=True)
+    day = fields.CharField(max_length=10)
+    partner_id = fields.UUIDField()
+    merchant_id = fields.UUIDField()
+    currency = fields.CharField(max_length=3)
+    txn_count = fields.BigIntField()
+    amount_minor = fields.BigIntField()
+
+    class Meta:
+        table = "report_day_merchant"
+        indexes = (("day", "partner_id"),)
+
+
+class ReportPeriodActive(Model):
+    # Distinct wallets and customers with a POSTED transaction in a day or a month, per partner.
+    id = fields.BigIntField(primary_key=True)
+    period = fields.CharField(max_length=10)
+    partner_id = fields.UUIDField()
+    wallets = fields.BigIntField()
+    customers = fields.BigIntField()
+
+    class Meta:
+        table = "report_period_active"
+        indexes = (("period", "partner_id"),)

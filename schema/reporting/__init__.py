@@ -1,0 +1,1 @@
+"""Staff reporting queries (issue 17 part 1)."""

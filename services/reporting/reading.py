@@ -1,0 +1,84 @@
+"""Reading a fact for a range of days: the rollups for the days rolled, the ledger for the rest, in one snapshot."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from services.db.sql import fetch, is_postgres
+from services.reporting.days import DayRange, day_key, spans, start_of
+from services.reporting.facts import Fact, raw_sql
+
+Row = dict[str, Any]
+
+
+@asynccontextmanager
+async def report_snapshot() -> AsyncIterator[BaseDBAsyncClient]:
+    """A read transaction that sees one snapshot: a day rolled, or taken out, mid-report is counted exactly once."""
+    async with in_transaction() as conn:
+        if is_postgres(conn):
+            # The rollup markers, the rollup rows and the raw tail are read by separate statements: under READ
+            # COMMITTED a rollup committing between them would count its day twice or not at all.
+            await conn.execute_script("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield conn
+
+
+async def rolled_days(conn: BaseDBAsyncClient, days: DayRange) -> set[str]:
+    """The keys of the range's days that the rollups answer for."""
+    first, last = days.keys
+    rows = await fetch(conn, "SELECT period FROM report_rolled_period WHERE period >= $1 AND period <= $2"
+                             " AND LENGTH(period) = 10", [first, last])
+    return {row["period"] for row in rows}
+
+
+async def read_fact(conn: BaseDBAsyncClient, fact: Fact, days: DayRange, partner_id: uuid.UUID | None, *,
+                    keep_day: bool = True) -> list[Row]:
+    """The fact's rows over the range (per day, or summed over it when keep_day is False), rollups plus raw tail."""
+    first, last = days.keys
+    keys = [*((fact.period_column,) if keep_day else ()), *fact.dimensions]
+    sums = ", ".join(f"SUM({m}) AS {m}" for m in fact.measures)
+    group = ", ".join(keys)
+    where = " AND partner_id = $3" if partner_id is not None else ""
+    rows = await fetch(
+        conn, f"SELECT {group}, {sums} FROM {fact.table} WHERE {fact.period_column} >= $1"
+              f" AND {fact.period_column} <= $2{where} GROUP BY {group}",
+        [first, last, *([partner_id] if partner_id is not None else [])],
+    )
+    rolled = await rolled_days(conn, days)
+    for run_first, run_last in spans([day for day in days.days if day_key(day) not in rolled]):
+        raw = raw_sql(conn, fact, by_partner=partner_id is not None)
+        rows += await fetch(
+            conn, f"SELECT {group}, {sums} FROM ({raw}) r GROUP BY {group}",
+            [start_of(run_first), start_of(run_last + timedelta(days=1)), *([partner_id] if partner_id is not None else [])],
+        )
+    return merge(rows, keys, fact.measures) if not keep_day else [normalised(row, fact.measures) for row in rows]
+
+
+def normalised(row: Row, measures: tuple[str, ...]) -> Row:
+    """A row with its measures as int (drivers return sums as Decimal or int) and ids as UUID."""
+    out = dict(row)
+    for m in measures:
+        out[m] = int(out[m] or 0)
+    for key in ("partner_id", "merchant_id"):
+        if key in out and out[key] is not None and not isinstance(out[key], uuid.UUID):
+            out[key] = uuid.UUID(str(out[key]))
+    return out
+
+
+def merge(rows: list[Row], keys: list[str], measures: tuple[str, ...]) -> list[Row]:
+    """Rows with equal keys added together (the rolled part and the raw part of one group)."""
+    merged: dict[tuple, Row] = {}
+    for row in (normalised(r, measures) for r in rows):
+        key = tuple(row[k] for k in keys)
+        if key in merged:
+            for m in measures:
+                merged[key][m] += row[m]
+        else:
+            merged[key] = row
+    return list(merged.values())

@@ -1,0 +1,138 @@
+"""The rollup job: closed UTC days (and months) summed once into the report tables, and taken out when the past changes.
+
+Why a scheduled job and not the posting path: a rollup row per partner, day,
+kind and currency written by every posting would make all of a partner's
+postings of a day queue on one row lock. The reports never depend on the job
+having run: a day without a rollup is read from the ledger (services.reporting
+.reading), so the job only buys speed, never correctness.
+
+A day is rolled once it is closed (SETTLE_MARGIN after midnight UTC, so a
+posting still committing at midnight is in). The past changes in one way only:
+a HELD transaction of that day released later (services.ledger.held calls
+forget_day in its own database transaction). Rolling a day locks its HELD
+transactions first, so a release is either in the rollup or takes it out
+afterwards — never lost between the two. Code that backdates rows (the demo's
+history) calls forget_since.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from services import clock
+from services.db.sql import execute, fetch, is_postgres
+from services.reporting.days import day_key, month_days, month_key, start_of
+from services.reporting.facts import ACTIVE, DAILY_FACTS, Fact, raw_sql
+
+SETTLE_MARGIN = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class RollupRun:
+    """What one run of the job rolled."""
+
+    days: int
+    months: int
+
+
+def last_closed_day(at: datetime) -> date:
+    """The latest UTC day that is closed at `at` (its end plus SETTLE_MARGIN has passed)."""
+    return (at - SETTLE_MARGIN).date() - timedelta(days=1)
+
+
+async def roll_closed_periods(*, at: datetime | None = None) -> RollupRun:
+    """Roll every closed day not rolled yet, then every closed month whose days are all rolled."""
+    at = at or clock.now()
+    conn = connections.get("default")
+    first_row = await fetch(conn, "SELECT MIN(created_at) AS first FROM ledger_transaction", [])
+    first = first_row[0]["first"] if first_row else None
+    if first is None:
+        return RollupRun(0, 0)
+    first_day = _utc_day(first)
+    last_day = last_closed_day(at)
+    rolled = {row["period"] for row in await fetch(conn, "SELECT period FROM report_rolled_period", [])}
+    days = 0
+    day = first_day
+    while day <= last_day:
+        if day_key(day) not in rolled:
+            await roll_day(day, at=at)
+            rolled.add(day_key(day))
+            days += 1
+        day += timedelta(days=1)
+    months = 0
+    month = first_day.replace(day=1)
+    while month_days(month)[-1] <= last_day:
+        if month_key(month) not in rolled and all(day_key(d) in rolled for d in month_days(month) if d >= first_day):
+            await roll_month(month, at=at)
+            months += 1
+        month = month_days(month)[-1] + timedelta(days=1)
+    return RollupRun(days, months)
+
+
+async def _lock_held(conn: BaseDBAsyncClient, start: datetime, end: datetime) -> None:
+    # A release updates a HELD row before it takes the period out of the rollups: holding these rows until the
+    # rollup commits makes a concurrent release wait, then forget the period the job has just rolled.
+    if is_postgres(conn):
+        await fetch(conn, "SELECT id FROM ledger_transaction WHERE status = 'HELD' AND created_at >= $1"
+                          " AND created_at < $2 FOR UPDATE", [start, end])
+
+
+async def _store(conn: BaseDBAsyncClient, fact: Fact, start: datetime, end: datetime, length: int) -> None:
+    columns = ", ".join(fact.columns)
+    await execute(conn, f"INSERT INTO {fact.table} ({columns}) SELECT {columns} FROM"
+                        f" ({raw_sql(conn, fact, by_partner=False, period_length=length)}) r", [start, end])
+
+
+async def roll_day(day: date, *, at: datetime) -> None:
+    """Store one day's rows of every fact (replacing any) and mark the day rolled, in one database transaction."""
+    start, end = start_of(day), start_of(day + timedelta(days=1))
+    async with in_transaction() as conn:
+        await _lock_held(conn, start, end)
+        await _delete_periods(conn, [day_key(day)])
+        for fact in (*DAILY_FACTS, ACTIVE):
+            await _store(conn, fact, start, end, 10)
+        await execute(conn, "INSERT INTO report_rolled_period (period, rolled_at) VALUES ($1, $2)", [day_key(day), at])
+
+
+async def roll_month(month: date, *, at: datetime) -> None:
+    """Store a closed month's distinct active wallets and customers and mark the month rolled."""
+    start, end = start_of(month), start_of(month_days(month)[-1] + timedelta(days=1))
+    async with in_transaction() as conn:
+        await _lock_held(conn, start, end)
+        await _delete_periods(conn, [month_key(month)])
+        await _store(conn, ACTIVE, start, end, 7)
+        await execute(conn, "INSERT INTO report_rolled_period (period, rolled_at) VALUES ($1, $2)", [month_key(month), at])
+
+
+async def _delete_periods(conn: BaseDBAsyncClient, keys: list[str]) -> None:
+    marks = ", ".join(f"${n}" for n in range(1, len(keys) + 1))
+    for fact in (*DAILY_FACTS, ACTIVE):
+        await execute(conn, f"DELETE FROM {fact.table} WHERE {fact.period_column} IN ({marks})", keys)
+    await execute(conn, f"DELETE FROM report_rolled_period WHERE period IN ({marks})", keys)
+
+
+async def forget_day(conn: BaseDBAsyncClient, created_at: datetime | str) -> None:
+    """Take the day of a transaction created then (and its month) out of the rollups, in the caller's transaction."""
+    day = _utc_day(created_at)
+    await _delete_periods(conn, [day_key(day), month_key(day)])
+
+
+def _utc_day(value: datetime | str) -> date:
+    """The UTC day of a timestamp as either backend returns it (PostgreSQL: aware datetime; SQLite: UTC text)."""
+    return value.astimezone(timezone.utc).date() if isinstance(value, datetime) else date.fromisoformat(str(value)[:10])
+
+
+async def forget_since(first_day: date) -> int:
+    """Take every rolled period from first_day's month on out of the rollups (rows were dated back); how many."""
+    conn = connections.get("default")
+    keys = [row["period"] for row in await fetch(
+        conn, "SELECT period FROM report_rolled_period WHERE period >= $1", [month_key(first_day)])]
+    if keys:
+        async with in_transaction() as tx:
+            await _delete_periods(tx, keys)
+    return len(keys)
