@@ -1,7 +1,7 @@
 """Daily rollups behind the staff reporting queries (issue 17): storage only.
 
-A day (UTC, "YYYY-MM-DD") or a month ("YYYY-MM") is in the rollups only while it
-has a row in report_rolled_period; services.reporting decides when to roll one
+A UTC day ("YYYY-MM-DD") is in the rollups only while it has a row in
+report_rolled_period; services.reporting decides when to roll one
 and when a change to the past (a held transaction released) takes it out again.
 """
 
@@ -10,7 +10,7 @@ from tortoise.models import Model
 
 
 class ReportRolledPeriod(Model):
-    # A closed UTC day (10 characters) or month (7) whose rows below are complete: the rollups answer for it.
+    # A closed UTC day whose rows below are complete: the rollups answer for it.
     period = fields.CharField(max_length=10, primary_key=True)
     rolled_at = fields.DatetimeField()
 
@@ -65,14 +65,15 @@ class ReportDayMerchant(Model):
         indexes = (("day", "partner_id"),)
 
 
-class ReportPeriodActive(Model):
-    # Distinct wallets and customers with a POSTED transaction in a day or a month, per partner.
+class ReportDayWallet(Model):
+    # Each wallet with a POSTED money movement on a day (and its customer), per the wallet's partner: distinct
+    # active wallets and customers over any range are counted over these rows, far fewer than the transactions.
     id = fields.BigIntField(primary_key=True)
-    period = fields.CharField(max_length=10)
+    day = fields.CharField(max_length=10)
     partner_id = fields.UUIDField()
-    wallets = fields.BigIntField()
-    customers = fields.BigIntField()
+    wallet_id = fields.UUIDField()
+    customer_id = fields.UUIDField()
 
     class Meta:
-        table = "report_period_active"
-        indexes = (("period", "partner_id"),)
+        table = "report_day_wallet"
+        indexes = (("day", "partner_id"),)

@@ -74,6 +74,13 @@ def tenant_clause(partner_id: uuid.UUID | None, column: str, placeholder: int) -
     return f"{column} = ${placeholder}", [partner_id or uuid.UUID(int=0)]
 
 
+def chosen_partner_clause(partner_id: uuid.UUID | None, column: str, placeholder: int) -> tuple[str, list[object]]:
+    """` AND column = $n` when staff chose one partner to look at (reports' partnerId), else no narrowing."""
+    if partner_id is None:
+        return "", []
+    return f" AND {column} = ${placeholder}", [partner_id]
+
+
 def of_partner(partner_id: uuid.UUID | None, row_partner_id: uuid.UUID | None) -> bool:
     """Whether a row read outside the ORM (a cached fact, say) belongs to the partner (no partner owns nothing)."""
     return partner_id is not None and row_partner_id == partner_id

@@ -1,4 +1,4 @@
-"""`qianbao reports rollup`: roll the reporting rollups of every closed day and month now (hooked into api/cli/parser.py)."""
+"""`qianbao reports rollup`: roll the reporting rollups of every closed day now (hooked into api/cli/parser.py)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from api.settings import load_settings
 
 
 def cmd_reports_rollup(args: argparse.Namespace) -> int:
-    """Roll every closed UTC day (and month) not rolled yet; print how many. The server also does it every 15 min."""
+    """Roll every closed UTC day not rolled yet; print how many. The server also does it every 15 min."""
     from services.reporting.schedule import roll_once
 
     settings = load_settings(database_url=args.database_url)
 
     async def work() -> int:
         run = await roll_once()
-        print(f"reporting rollups: {run.days} day(s) and {run.months} month(s) rolled")
+        print(f"reporting rollups: {run.days} day(s) rolled")
         return 0
 
     return run_with_db(settings.database_url, work)
@@ -25,5 +25,5 @@ def cmd_reports_rollup(args: argparse.Namespace) -> int:
 def add_reports_parser(sub: argparse._SubParsersAction) -> None:
     """Add `reports rollup` to the top-level sub-commands."""
     reports = sub.add_parser("reports", help="staff reporting").add_subparsers(dest="reports_command", required=True)
-    rollup = with_db(reports.add_parser("rollup", help="roll closed days and months into the reporting rollups now"))
+    rollup = with_db(reports.add_parser("rollup", help="roll closed days into the reporting rollups now"))
     rollup.set_defaults(func=cmd_reports_rollup)

@@ -67,15 +67,15 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
-            name='ReportPeriodActive',
+            name='ReportDayWallet',
             fields=[
                 ('id', fields.BigIntField(primary_key=True, unique=True, db_index=True)),
-                ('period', fields.CharField(max_length=10)),
+                ('day', fields.CharField(max_length=10)),
                 ('partner_id', fields.UUIDField()),
-                ('wallets', fields.BigIntField()),
-                ('customers', fields.BigIntField()),
+                ('wallet_id', fields.UUIDField()),
+                ('customer_id', fields.UUIDField()),
             ],
-            options={'table': 'report_period_active', 'app': 'models', 'indexes': [Index(fields=['period', 'partner_id'])], 'pk_attr': 'id'},
+            options={'table': 'report_day_wallet', 'app': 'models', 'indexes': [Index(fields=['day', 'partner_id'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
     ]

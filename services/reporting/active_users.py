@@ -1,21 +1,28 @@
-"""reportActiveUsers: distinct wallets and customers with a posted movement, per day or per calendar month."""
+"""reportActiveUsers: distinct wallets and customers with a posted movement, per day or per calendar month.
+
+Distinct counts do not add up over days, so the rollup keeps each day's active
+wallets (report_day_wallet: one row per wallet and day, far fewer than the
+transactions) and any range, day or month, is counted over those rows plus the
+ledger's rows for the days not rolled, in one statement.
+"""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from tortoise.backends.base.client import BaseDBAsyncClient
-
 from auth.principal import Principal
 from services.db.sql import fetch
+from services.scoping import chosen_partner_clause
 from services.reporting.access import require_reporter
-from services.reporting.days import DayRange, checked_range, month_days, month_key, start_of
+from services.reporting.days import checked_range, day_key, spans, start_of
 from services.reporting.facts import ACTIVE, raw_sql
-from services.reporting.reading import normalised, read_fact, report_snapshot
+from services.reporting.reading import report_snapshot, rolled_days
 
 DAY, MONTH = "DAY", "MONTH"
+_PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
 @dataclass(frozen=True)
@@ -25,52 +32,27 @@ class ActiveLine:
     customers: int
 
 
+def _shifted(sql: str, offset: int) -> str:
+    """The statement with its $n placeholders moved up by offset (to sit after other parts' values)."""
+    return _PLACEHOLDER.sub(lambda m: f"${int(m.group(1)) + offset}", sql)
+
+
 async def report_active_users(*, principal: Principal, first: date, last: date, period: str = DAY,
                               partner_id: uuid.UUID | None = None) -> list[ActiveLine]:
     """Active wallets and customers per day, or per month (a month counts only its days inside the range)."""
     require_reporter(principal)
     days = checked_range(first, last)
+    where, by_partner = chosen_partner_clause(partner_id, "partner_id", 3)
     async with report_snapshot() as conn:
-        if period == DAY:
-            rows = await read_fact(conn, ACTIVE, days, partner_id)
-        else:
-            rows = []
-            for month_first in _months(days):
-                rows += await _month_rows(conn, month_first, days, partner_id)
-    # Each wallet belongs to one partner, so distinct counts per partner add up to the total.
-    totals: dict[str, list[int]] = {}
-    for row in rows:
-        total = totals.setdefault(row["period"], [0, 0])
-        total[0] += row["wallets"]
-        total[1] += row["customers"]
-    return [ActiveLine(period=key, wallets=w, customers=c) for key, (w, c) in sorted(totals.items())]
-
-
-def _months(days: DayRange) -> list[date]:
-    firsts: list[date] = []
-    month = days.first.replace(day=1)
-    while month <= days.last:
-        firsts.append(month)
-        month = month_days(month)[-1] + timedelta(days=1)
-    return firsts
-
-
-async def _month_rows(conn: BaseDBAsyncClient, month_first: date, days: DayRange,
-                      partner_id: uuid.UUID | None) -> list[dict]:
-    whole = month_days(month_first)
-    first, last = max(days.first, whole[0]), min(days.last, whole[-1])
-    by_partner = [partner_id] if partner_id is not None else []
-    if (first, last) == (whole[0], whole[-1]):
-        rolled = await fetch(conn, "SELECT period FROM report_rolled_period WHERE period = $1", [month_key(month_first)])
-        if rolled:
-            where = " AND partner_id = $2" if partner_id is not None else ""
-            rows = await fetch(conn, f"SELECT period, partner_id, wallets, customers FROM report_period_active"
-                                     f" WHERE period = $1{where}", [month_key(month_first), *by_partner])
-            return [normalised(row, ACTIVE.measures) for row in rows]
-    # Distinct counts do not add up over days: a month not rolled (or only partly asked for) is counted from the ledger.
-    rows = await fetch(conn, raw_sql(conn, ACTIVE, by_partner=partner_id is not None, period_length=7),
-                       [start_of(first), start_of(last + timedelta(days=1)), *by_partner])
-    return [normalised(row, ACTIVE.measures) for row in rows]
-
-
-
+        rolled = await rolled_days(conn, days)
+        parts = ["SELECT day, wallet_id, customer_id FROM report_day_wallet WHERE day >= $1 AND day <= $2" + where]
+        values: list = [*days.keys, *by_partner]
+        for run_first, run_last in spans([day for day in days.days if day_key(day) not in rolled]):
+            parts.append("SELECT day, wallet_id, customer_id FROM ("
+                         + _shifted(raw_sql(conn, ACTIVE, by_partner=partner_id is not None), len(values)) + ") r")
+            values += [start_of(run_first), start_of(run_last + timedelta(days=1)), *by_partner]
+        grouping = "a.day" if period == DAY else "substr(a.day, 1, 7)"
+        rows = await fetch(conn, f"SELECT {grouping} AS period, COUNT(DISTINCT a.wallet_id) AS wallets,"
+                                 f" COUNT(DISTINCT a.customer_id) AS customers FROM ({' UNION ALL '.join(parts)}) a"
+                                 f" GROUP BY {grouping} ORDER BY 1", values)
+    return [ActiveLine(period=row["period"], wallets=int(row["wallets"]), customers=int(row["customers"])) for row in rows]

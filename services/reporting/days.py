@@ -42,11 +42,6 @@ def day_key(day: date) -> str:
     return day.isoformat()
 
 
-def month_key(day: date) -> str:
-    """The key of the day's month, e.g. "2026-12"."""
-    return day.isoformat()[:7]
-
-
 def start_of(day: date) -> datetime:
     """The first instant of a UTC day."""
     return datetime.combine(day, time.min, tzinfo=timezone.utc)
@@ -62,8 +57,3 @@ def spans(days: list[date]) -> list[tuple[date, date]]:
             runs.append((day, day))
     return runs
 
-
-def month_days(month_first: date) -> list[date]:
-    """Every day of the month that starts on month_first."""
-    following = (month_first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return [month_first + timedelta(days=n) for n in range((following - month_first).days)]

@@ -43,8 +43,8 @@ VOLUME = Fact("report_day_volume", "day", ("partner_id", "kind", "currency"), ("
 REVENUE = Fact("report_day_revenue", "day", ("partner_id", "currency"),
                ("fee_minor", "merchant_fee_minor", "fx_revenue_minor", "partner_share_minor"))
 MERCHANT = Fact("report_day_merchant", "day", ("partner_id", "merchant_id", "currency"), ("txn_count", "amount_minor"))
-ACTIVE = Fact("report_period_active", "period", ("partner_id",), ("wallets", "customers"))
-DAILY_FACTS = (VOLUME, REVENUE, MERCHANT)
+ACTIVE = Fact("report_day_wallet", "day", ("partner_id", "wallet_id", "customer_id"), ())
+FACTS = (VOLUME, REVENUE, MERCHANT, ACTIVE)
 
 
 def period_of(conn: BaseDBAsyncClient, column: str, length: int) -> str:
@@ -55,6 +55,8 @@ def period_of(conn: BaseDBAsyncClient, column: str, length: int) -> str:
 
 
 def _partner_filter(column: str, by_partner: bool) -> str:
+    # $3: the partner a staff member chose to look at (the reports' partnerId), the value given by
+    # services.scoping.chosen_partner_clause; staff read every partner, so this narrows a view, not a tenant.
     return f" AND {column} = $3" if by_partner else ""
 
 
@@ -62,10 +64,10 @@ def _span(column: str) -> str:
     return f"{column} >= $1 AND {column} < $2"
 
 
-def raw_sql(conn: BaseDBAsyncClient, fact: Fact, *, by_partner: bool, period_length: int = 10) -> str:
+def raw_sql(conn: BaseDBAsyncClient, fact: Fact, *, by_partner: bool) -> str:
     """The SELECT that computes a fact's rows (its columns, in order) from the ledger for one span."""
     pg = is_postgres(conn)
-    day = period_of(conn, "t.created_at", period_length)
+    day = period_of(conn, "t.created_at", 10)
     live = "JOIN partner p ON p.id = {} AND p.environment = 'LIVE'"
     if fact is VOLUME:
         points = ", ".join(f"'{kind}'" for kind in POINTS_KINDS)
@@ -120,7 +122,7 @@ def raw_sql(conn: BaseDBAsyncClient, fact: Fact, *, by_partner: bool, period_len
             f" GROUP BY {day}, m.partner_id, m.id, t.currency"
         )
     assert fact is ACTIVE
-    period = period_of(conn, "x.created_at", period_length)
+    day = period_of(conn, "x.created_at", 10)
     points = ", ".join(f"'{kind}'" for kind in POINTS_KINDS)
     touched = " UNION ALL ".join(
         f"SELECT t.created_at AS created_at, t.{side} AS wallet_id FROM ledger_transaction t"
@@ -128,10 +130,9 @@ def raw_sql(conn: BaseDBAsyncClient, fact: Fact, *, by_partner: bool, period_len
         for side in ("from_wallet_id", "to_wallet_id")
     )
     # A wallet is its own partner's (a payment to another partner's merchant makes that merchant's wallet active
-    # for its partner): distinct counts per partner then add up across partners.
+    # for its partner).
     return (
-        f"SELECT {period} AS period, w.partner_id AS partner_id, COUNT(DISTINCT w.id) AS wallets,"
-        f" COUNT(DISTINCT w.customer_id) AS customers FROM ({touched}) x JOIN wallet w ON w.id = x.wallet_id"
+        f"SELECT DISTINCT {day} AS day, w.partner_id AS partner_id, w.id AS wallet_id, w.customer_id AS customer_id"
+        f" FROM ({touched}) x JOIN wallet w ON w.id = x.wallet_id"
         f" {live.format('w.partner_id')} WHERE 1 = 1{_partner_filter('w.partner_id', by_partner)}"
-        f" GROUP BY {period}, w.partner_id"
     )

@@ -19,6 +19,7 @@ from services import clock
 from services.db.sql import as_datetime, fetch
 from services.reporting.access import require_reporter
 from services.reporting.days import checked_range, start_of
+from services.scoping import chosen_partner_clause
 
 AGE_BUCKETS = ((timedelta(days=1), "UNDER_1_DAY"), (timedelta(days=7), "1_TO_7_DAYS"),
                (timedelta(days=30), "7_TO_30_DAYS"))
@@ -66,8 +67,8 @@ def _bounds(first: date, last: date) -> list[datetime]:
 
 
 def _live(alias: str, partner_id: uuid.UUID | None) -> tuple[str, list]:
-    where = f" JOIN partner p ON p.id = {alias}.partner_id AND p.environment = 'LIVE'"
-    return (where + f" WHERE {alias}.partner_id = $3", [partner_id]) if partner_id is not None else (where + " WHERE 1 = 1", [])
+    chosen, values = chosen_partner_clause(partner_id, f"{alias}.partner_id", 3)
+    return f" JOIN partner p ON p.id = {alias}.partner_id AND p.environment = 'LIVE' WHERE 1 = 1{chosen}", values
 
 
 def _median_seconds(pairs: list[tuple[object, object]]) -> int | None:

@@ -12,6 +12,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from services.db.sql import fetch, is_postgres
+from services.scoping import chosen_partner_clause
 from services.reporting.days import DayRange, day_key, spans, start_of
 from services.reporting.facts import Fact, raw_sql
 
@@ -26,6 +27,9 @@ async def report_snapshot() -> AsyncIterator[BaseDBAsyncClient]:
             # The rollup markers, the rollup rows and the raw tail are read by separate statements: under READ
             # COMMITTED a rollup committing between them would count its day twice or not at all.
             await conn.execute_script("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            # The raw tail's span is a parameter: a generic plan (asyncpg prepares statements) would not know it
+            # is a day or two and may scan whole tables; plan each statement for its values.
+            await conn.execute_script("SET LOCAL plan_cache_mode = force_custom_plan")
         yield conn
 
 
@@ -44,18 +48,18 @@ async def read_fact(conn: BaseDBAsyncClient, fact: Fact, days: DayRange, partner
     keys = [*((fact.period_column,) if keep_day else ()), *fact.dimensions]
     sums = ", ".join(f"SUM({m}) AS {m}" for m in fact.measures)
     group = ", ".join(keys)
-    where = " AND partner_id = $3" if partner_id is not None else ""
+    where, chosen = chosen_partner_clause(partner_id, "partner_id", 3)
     rows = await fetch(
         conn, f"SELECT {group}, {sums} FROM {fact.table} WHERE {fact.period_column} >= $1"
               f" AND {fact.period_column} <= $2{where} GROUP BY {group}",
-        [first, last, *([partner_id] if partner_id is not None else [])],
+        [first, last, *chosen],
     )
     rolled = await rolled_days(conn, days)
     for run_first, run_last in spans([day for day in days.days if day_key(day) not in rolled]):
         raw = raw_sql(conn, fact, by_partner=partner_id is not None)
         rows += await fetch(
             conn, f"SELECT {group}, {sums} FROM ({raw}) r GROUP BY {group}",
-            [start_of(run_first), start_of(run_last + timedelta(days=1)), *([partner_id] if partner_id is not None else [])],
+            [start_of(run_first), start_of(run_last + timedelta(days=1)), *chosen],
         )
     return merge(rows, keys, fact.measures) if not keep_day else [normalised(row, fact.measures) for row in rows]
 

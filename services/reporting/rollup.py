@@ -1,4 +1,4 @@
-"""The rollup job: closed UTC days (and months) summed once into the report tables, and taken out when the past changes.
+"""The rollup job: closed UTC days summed once into the report tables, and taken out when the past changes.
 
 Why a scheduled job and not the posting path: a rollup row per partner, day,
 kind and currency written by every posting would make all of a partner's
@@ -26,8 +26,8 @@ from tortoise.transactions import in_transaction
 
 from services import clock
 from services.db.sql import execute, fetch, is_postgres
-from services.reporting.days import day_key, month_days, month_key, start_of
-from services.reporting.facts import ACTIVE, DAILY_FACTS, Fact, raw_sql
+from services.reporting.days import day_key, start_of
+from services.reporting.facts import FACTS, Fact, raw_sql
 
 SETTLE_MARGIN = timedelta(minutes=10)
 
@@ -37,7 +37,6 @@ class RollupRun:
     """What one run of the job rolled."""
 
     days: int
-    months: int
 
 
 def last_closed_day(at: datetime) -> date:
@@ -46,13 +45,13 @@ def last_closed_day(at: datetime) -> date:
 
 
 async def roll_closed_periods(*, at: datetime | None = None) -> RollupRun:
-    """Roll every closed day not rolled yet, then every closed month whose days are all rolled."""
+    """Roll every closed day not rolled yet."""
     at = at or clock.now()
     conn = connections.get("default")
     first_row = await fetch(conn, "SELECT MIN(created_at) AS first FROM ledger_transaction", [])
     first = first_row[0]["first"] if first_row else None
     if first is None:
-        return RollupRun(0, 0)
+        return RollupRun(0)
     first_day = _utc_day(first)
     last_day = last_closed_day(at)
     rolled = {row["period"] for row in await fetch(conn, "SELECT period FROM report_rolled_period", [])}
@@ -64,14 +63,7 @@ async def roll_closed_periods(*, at: datetime | None = None) -> RollupRun:
             rolled.add(day_key(day))
             days += 1
         day += timedelta(days=1)
-    months = 0
-    month = first_day.replace(day=1)
-    while month_days(month)[-1] <= last_day:
-        if month_key(month) not in rolled and all(day_key(d) in rolled for d in month_days(month) if d >= first_day):
-            await roll_month(month, at=at)
-            months += 1
-        month = month_days(month)[-1] + timedelta(days=1)
-    return RollupRun(days, months)
+    return RollupRun(days)
 
 
 async def _lock_held(conn: BaseDBAsyncClient, start: datetime, end: datetime) -> None:
@@ -82,10 +74,10 @@ async def _lock_held(conn: BaseDBAsyncClient, start: datetime, end: datetime) ->
                           " AND created_at < $2 FOR UPDATE", [start, end])
 
 
-async def _store(conn: BaseDBAsyncClient, fact: Fact, start: datetime, end: datetime, length: int) -> None:
+async def _store(conn: BaseDBAsyncClient, fact: Fact, start: datetime, end: datetime) -> None:
     columns = ", ".join(fact.columns)
     await execute(conn, f"INSERT INTO {fact.table} ({columns}) SELECT {columns} FROM"
-                        f" ({raw_sql(conn, fact, by_partner=False, period_length=length)}) r", [start, end])
+                        f" ({raw_sql(conn, fact, by_partner=False)}) r", [start, end])
 
 
 async def roll_day(day: date, *, at: datetime) -> None:
@@ -94,32 +86,21 @@ async def roll_day(day: date, *, at: datetime) -> None:
     async with in_transaction() as conn:
         await _lock_held(conn, start, end)
         await _delete_periods(conn, [day_key(day)])
-        for fact in (*DAILY_FACTS, ACTIVE):
-            await _store(conn, fact, start, end, 10)
+        for fact in FACTS:
+            await _store(conn, fact, start, end)
         await execute(conn, "INSERT INTO report_rolled_period (period, rolled_at) VALUES ($1, $2)", [day_key(day), at])
-
-
-async def roll_month(month: date, *, at: datetime) -> None:
-    """Store a closed month's distinct active wallets and customers and mark the month rolled."""
-    start, end = start_of(month), start_of(month_days(month)[-1] + timedelta(days=1))
-    async with in_transaction() as conn:
-        await _lock_held(conn, start, end)
-        await _delete_periods(conn, [month_key(month)])
-        await _store(conn, ACTIVE, start, end, 7)
-        await execute(conn, "INSERT INTO report_rolled_period (period, rolled_at) VALUES ($1, $2)", [month_key(month), at])
 
 
 async def _delete_periods(conn: BaseDBAsyncClient, keys: list[str]) -> None:
     marks = ", ".join(f"${n}" for n in range(1, len(keys) + 1))
-    for fact in (*DAILY_FACTS, ACTIVE):
+    for fact in FACTS:
         await execute(conn, f"DELETE FROM {fact.table} WHERE {fact.period_column} IN ({marks})", keys)
     await execute(conn, f"DELETE FROM report_rolled_period WHERE period IN ({marks})", keys)
 
 
 async def forget_day(conn: BaseDBAsyncClient, created_at: datetime | str) -> None:
-    """Take the day of a transaction created then (and its month) out of the rollups, in the caller's transaction."""
-    day = _utc_day(created_at)
-    await _delete_periods(conn, [day_key(day), month_key(day)])
+    """Take the day of a transaction created then out of the rollups, in the caller's transaction."""
+    await _delete_periods(conn, [day_key(_utc_day(created_at))])
 
 
 def _utc_day(value: datetime | str) -> date:
@@ -128,10 +109,10 @@ def _utc_day(value: datetime | str) -> date:
 
 
 async def forget_since(first_day: date) -> int:
-    """Take every rolled period from first_day's month on out of the rollups (rows were dated back); how many."""
+    """Take every rolled day from first_day on out of the rollups (rows were dated back to it); how many."""
     conn = connections.get("default")
     keys = [row["period"] for row in await fetch(
-        conn, "SELECT period FROM report_rolled_period WHERE period >= $1", [month_key(first_day)])]
+        conn, "SELECT period FROM report_rolled_period WHERE period >= $1", [day_key(first_day)])]
     if keys:
         async with in_transaction() as tx:
             await _delete_periods(tx, keys)

@@ -21,7 +21,7 @@ async def roll_once() -> RollupRun:
         # Two workers rolled the same period: the marker's primary key let one commit and rolled the other back
         # whole, so nothing was counted twice. The next run carries on.
         log.info("a period was rolled by another worker at the same time")
-        return RollupRun(0, 0)
+        return RollupRun(0)
 
 
 async def run_rollups_forever(interval_s: float = ROLLUP_INTERVAL_S) -> None:
@@ -29,8 +29,8 @@ async def run_rollups_forever(interval_s: float = ROLLUP_INTERVAL_S) -> None:
     while True:
         try:
             run = await roll_once()
-            if run.days or run.months:
-                log.info("reporting rollups: %d day(s) and %d month(s) rolled", run.days, run.months)
+            if run.days:
+                log.info("reporting rollups: %d day(s) rolled", run.days)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - a transient database error must not stop the job for good
