@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
+from api.console import ROUTES as CONSOLE_ROUTES
 from api.rail_callbacks import rail_callback
 from api.db import asyncpg_dsn, close_orm, init_orm
 from api.graphiql_assets import asset_route
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True, cha
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            *CONSOLE_ROUTES,  # the staff console's static files (api.console)
             *([] if settings.production else [asset_route()]),  # GraphiQL's files, served like the IDE
         ],
         middleware=[Middleware(RequestMiddleware)],

@@ -12,6 +12,7 @@ from schema.common.context import Info
 from schema.common.permissions import requires
 from schema.common.relay import AfterArg, BeforeArg, Connection, FirstArg, LastArg, Node, global_id_to_uuid, parse_global_id, to_global_id
 from services.audit_queries import AuditEventRecord, list_audit_events
+from services.audit_status import audit_chain_status
 from services.errors import NotFound
 
 
@@ -110,8 +111,33 @@ def _is_uuid(text: str) -> bool:
     return True
 
 
+@strawberry.type(description="Whether the audit log's hash chain holds, recomputed from its genesis on request.")
+class AuditChainStatus:
+    ok: bool = strawberry.field(description="True when every chained event matches its hash and the stored head.")
+    checked_events: int = strawberry.field(description="How many chained events were recomputed.")
+    pending_events: int = strawberry.field(description="Events not chained yet (they are within seconds).")
+    first_broken: str | None = strawberry.field(
+        description="What breaks the chain first (the row and why), as `qianbao audit verify` names it; null when ok.")
+    head_position: str = strawberry.field(description="The head's chain position, a decimal integer as a string.")
+    head_hash: str = strawberry.field(
+        description="The head's SHA-256: record it outside the database to prove later that no history was rewritten.")
+    verified_at: datetime = strawberry.field(description="When this verification ran (UTC).")
+
+
 @strawberry.type
 class AuditQueries:
+    @strawberry.field(
+        permission_classes=requires("audit:read"),
+        description="Chain pending audit events, then recompute the whole hash chain (as `qianbao audit verify`)"
+        " and say whether it holds. Needs audit:read (admin, compliance). It reads every event: one runs at a time.",
+    )
+    async def audit_chain_status(self, info: Info) -> AuditChainStatus:
+        status = await audit_chain_status(principal=info.context.principal)
+        report = status.report
+        return AuditChainStatus(ok=report.ok, checked_events=report.checked, pending_events=report.pending,
+                                first_broken=report.first_broken, head_position=str(report.head_seq),
+                                head_hash=report.head_hash, verified_at=status.verified_at)
+
     @strawberry.field(
         permission_classes=requires("audit:read"),
         description="The audit log, newest first, at most 100 a page (first/after or last/before); the filters"

@@ -140,6 +140,7 @@ INHERITS_PARENT_ACCESS: frozenset[str] = frozenset(
         # The report* rows (reports:read on every root field; IDs only, no Node links).
         "VolumeReportRow", "ActiveUsersRow", "RevenueReportRow", "KycFunnelReport", "AmlAlertReportRow",
         "TopMerchantRow", "TopCategoryRow", "SupportSlaReport", "ReconciliationOpenRow",
+        "AuditChainStatus",  # auditChainStatus (audit:read)
         "RailTransfer",  # read through its transaction (transactions:read) or node(id) (transactions:read)
         # walletStatement (transactions:read): its balances, totals and lines (no Node links, only IDs).
         "WalletStatement", "StatementLine", "StatementKindTotal", "StatementLineConnection", "StatementLineEdge",

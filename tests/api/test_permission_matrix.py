@@ -991,6 +991,8 @@ QUERIES: dict[str, Row] = {
     "reconciliationReport": Row("query($d: String!) { reconciliationReport(date: $d) { rail currency tiesOut } }",
                                 _const(lambda w: {"d": "2026-01-01"}), "reconciliation:read", False, NA,
                                 _cells(F, F, F, F, OK, OK, F, OK)),
+    "auditChainStatus": Row("{ auditChainStatus { ok checkedEvents headPosition } }", _const(lambda w: {}), "audit:read",
+                            False, NA, _cells(F, F, F, F, OK, OK, F, F)),
     # Staff reports (issue 17 part 1): admin, compliance and analyst (reports:read); partners never.
     "reportVolumes": Row("query($f: Date!, $t: Date!) { reportVolumes(from: $f, to: $t) { day kind count amount { amount } } }",
                          _const(lambda w: _REPORT_DAYS), "reports:read", False, NA, _cells(F, F, F, F, OK, OK, F, OK)),

@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import pytest_asyncio
+
+from services.audit_status import audit_chain_status
 
 import services.customers
 from models import AuditEvent, Customer
@@ -437,3 +440,21 @@ async def test_a_locked_sqlite_database_is_could_not_check_not_a_broken_chain(au
         holder.execute("ROLLBACK")
         holder.close()
     assert_intact(url, workdir)  # and once the lock is gone, it checks
+
+
+async def test_staff_see_the_chain_status_and_others_are_refused(database_url):
+    from auth.principal import Principal
+    from auth.roles import permissions_of
+    from services.audit import Actor, record_event
+    from services.errors import Forbidden
+
+    await record_event(actor=Actor(kind="cli", id="test"), operation="chainStatusProbe", outcome="OK")
+    compliance = Principal(kind="staff", subject="s", partner_id=None, scopes=permissions_of("compliance"),
+                           role="compliance", environment=None)
+    status = await audit_chain_status(principal=compliance)
+    assert status.report.ok and status.report.pending == 0 and status.report.checked >= 1
+    assert status.report.head_seq == status.report.checked
+    support = Principal(kind="staff", subject="s", partner_id=None, scopes=permissions_of("support"), role="support",
+                        environment=None)
+    with pytest.raises(Forbidden):
+        await audit_chain_status(principal=support)

@@ -1,0 +1,172 @@
+"""A live server with demo data and Debian's Chromium for the console journeys (tests/browser).
+
+The journeys run once, in the SQLite suite: the server has its own fresh
+SQLite file either way. Without Chromium they are skipped, except with
+CI=true, where a missing browser is a failure (.ci/run installs it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.browser.seed import EMAIL, PASSWORD
+
+QIANBAO = Path(sys.executable).parent / "qianbao"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = Path(os.environ.get("QIANBAO_SCREENSHOT_DIR") or ROOT / "tests" / "browser" / "screenshots")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-default-apps"]
+
+
+def chromium_path() -> str | None:
+    """Debian's chromium (or QIANBAO_CHROMIUM), if installed."""
+    named = os.environ.get("QIANBAO_CHROMIUM")
+    if named:
+        return named if Path(named).exists() else None
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _skip_reason() -> str | None:
+    if os.environ.get("QIANBAO_TEST_DATABASE_URL"):
+        return "the console journeys run once, in the SQLite suite (their server has its own SQLite file)"
+    if chromium_path() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true and no Chromium: .ci/run installs Debian's chromium (apt-get install -y chromium)")
+        return "no Chromium here (apt-get install -y chromium, or QIANBAO_CHROMIUM=/path/to/chrome)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true and no playwright package: it is in the test extra of pyproject.toml")
+        return "the playwright package is not installed (pip install -e '.[test]')"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """A running `qianbao serve` on a fresh SQLite file with the demo's history and the journeys' seed."""
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    folder = tmp_path_factory.mktemp("console")
+    url = f"sqlite:///{folder / 'console.sqlite3'}"
+    env = {**os.environ, "QIANBAO_DATABASE_URL": url, "QIANBAO_ARGON2_PROFILE": "cheapest", "PYTHONPATH": str(ROOT)}
+    env.pop("QIANBAO_TEST_DATABASE_URL", None)
+    demo = subprocess.run([str(QIANBAO), "demo", "--days", "14"], env=env, capture_output=True, text=True, timeout=300)
+    assert demo.returncode == 0, demo.stderr
+    seeded = subprocess.run([sys.executable, "-m", "tests.browser.seed", url], env=env, cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
+    assert seeded.returncode == 0, seeded.stderr
+    seed = json.loads(seeded.stdout.strip().splitlines()[-1])
+    port = _free_port()
+    server = subprocess.Popen([str(QIANBAO), "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, server.communicate()[0]
+            try:
+                if httpx.get(base + "/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the console server did not start within 60 s"
+            time.sleep(0.2)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        yield {"base": base, **seed}
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="session")
+def browser(live_console: dict) -> Iterator:
+    """One headless Chromium for all journeys."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+class Watched:
+    """A page whose console errors, page errors and requests to other hosts are recorded (and asserted at the end)."""
+
+    def __init__(self, page, base: str) -> None:  # noqa: ANN001 - a playwright Page
+        self.page, self.base = page, base
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        self.graphql_requests = 0
+        self.allowed_errors: list[str] = []
+        page.on("console", lambda m: self.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        page.on("request", self._request)
+
+    def _request(self, request) -> None:  # noqa: ANN001
+        url = request.url
+        if url.startswith("data:"):
+            return
+        if not url.startswith(self.base + "/"):
+            self.foreign.append(url)
+        if url == self.base + "/graphql":
+            self.graphql_requests += 1
+
+    def sign_in(self, role: str, *, expect_page: bool = True) -> None:
+        """Sign in on the login form shown now."""
+        self.page.get_by_label("E-mail").fill(EMAIL.format(role=role))
+        self.page.get_by_label("Password").fill(PASSWORD.format(role=role))
+        self.page.get_by_role("button", name="Sign in").click()
+        if expect_page:
+            self.page.wait_for_selector("nav a")
+
+    def open(self, route: str) -> None:
+        """Go to a console page and wait until it has loaded."""
+        self.page.goto(f"{self.base}/console#/{route}")
+        self.settle()
+
+    def settle(self) -> None:
+        self.page.wait_for_load_state("networkidle")
+        self.page.wait_for_selector("main h1")
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+    def check(self) -> None:
+        unexpected = [e for e in self.errors if not any(allowed in e for allowed in self.allowed_errors)]
+        assert unexpected == [], unexpected
+        assert self.foreign == [], f"requests to other hosts: {self.foreign}"
+
+
+@pytest.fixture()
+def console(browser, live_console: dict) -> Iterator[Watched]:  # noqa: ANN001
+    """A fresh browser context (its own sessionStorage) on the console's login page."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    watched = Watched(page, live_console["base"])
+    page.goto(live_console["base"] + "/console")
+    page.wait_for_selector("#login-title")
+    yield watched
+    context.close()
+    watched.check()

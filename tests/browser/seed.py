@@ -1,0 +1,62 @@
+"""Seed the browser tests' database (run as `python -m tests.browser.seed URL` after `qianbao demo`).
+
+On top of the demo's history: one staff user per role, a transfer HELD by the
+large-transaction rule, a customer with a pending KYC submission to reveal, a
+support ticket and an open reconciliation exception. Prints what the journeys
+need as one JSON object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import sys
+
+from auth.roles import STAFF_ROLES
+
+PASSWORD = "console-pass-{role}-2026"
+EMAIL = "{role}@console.test"
+REVEAL_REF = "browser-reveal-01"
+
+
+async def seed(url: str) -> dict:
+    """Write the journeys' data; return their names and ids."""
+    from api.db import close_orm, init_orm
+    from models import ReconciliationException
+    from services import clock
+    from services.kyc.application import DocumentIn, KycApplication
+    from services.kyc.submission import submit_kyc
+    from services.staff import create_staff
+    from services.support import tickets
+    from services.customers import create_customer
+    from services.wallets import open_wallet
+    from tests.integration.aml_support import held_transfer
+
+    await init_orm(url)
+    try:
+        for role in STAFF_ROLES:
+            await create_staff(email=EMAIL.format(role=role), role=role, password=PASSWORD.format(role=role))
+        scene, payer, _, txn, alert = await held_transfer()
+        customer = await create_customer(principal=scene.principal, external_ref=REVEAL_REF, kind="INDIVIDUAL",
+                                         display_name="Mei Browser", country=scene.country)
+        await open_wallet(principal=scene.principal, customer_id=customer.id, currency="EUR")
+        digest = hashlib.sha256(b"browser-reveal").hexdigest()
+        await submit_kyc(principal=scene.principal, customer_id=customer.id, application=KycApplication(
+            legal_name="Mei Browser", date_of_birth="1991-02-03", nationality="CN", id_type="passport",
+            id_number="E55501234", address="9 Lake Road, Hangzhou",
+            documents=[DocumentIn(type="passport", sha256=digest, file_name="id.pdf")]))
+        await tickets.open_ticket(principal=scene.principal, opening=tickets.TicketOpening(
+            customer_id=payer.customer_id, transaction_id=None, category="OTHER", channel="EMAIL",
+            subject="Where is my transfer?", message="It says held."))
+        await ReconciliationException.create(rail="simulated", kind="UNKNOWN_REFERENCE", reference="SIM-BROWSER-1",
+                                             detail="a settled line with no transfer of ours", created_at=clock.now(),
+                                             open_key="browser-seed-1")
+        return {"held_transaction": str(txn.id), "alert": str(alert["id"]), "reveal_ref": REVEAL_REF,
+                "id_number": "E55501234"}
+    finally:
+        await close_orm()
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(seed(sys.argv[1]))))

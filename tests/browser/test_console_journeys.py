@@ -1,0 +1,205 @@
+"""The staff console in a real browser (Debian's Chromium through Playwright) against a live server with demo data.
+
+Every journey fails on any console error or page error (a CSP violation is one)
+and on any request to a host other than the server's own (tests/browser/conftest.py).
+Screenshots of every page go to tests/browser/screenshots (or QIANBAO_SCREENSHOT_DIR).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from auth.roles import STAFF_ROLES, permissions_of
+
+# The navigation in the order the console shows it, and the permission each page needs.
+PAGES = [("overview", "Overview", "reports:read"), ("partners", "Partners", "partners:read"),
+         ("customers", "Customers", "customers:read"), ("kyc", "KYC review", "kyc:read"),
+         ("aml", "AML alerts and cases", "aml:read"), ("fees", "Fee rules", "fees:read"), ("fx", "FX rates", "fees:read"),
+         ("reconciliation", "Reconciliation", "reconciliation:read"), ("support", "Support queue", "support:read"),
+         ("audit", "Audit log", "audit:read")]
+AXE = Path(__file__).with_name("vendor") / "axe.min.js"
+
+
+def _messages(console) -> list[str]:  # noqa: ANN001
+    return console.page.locator(".msg").all_inner_texts()
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES)
+def test_each_role_signs_in_and_sees_only_its_pages(console, role):  # noqa: ANN001
+    console.shot("login")
+    console.sign_in(role)
+    allowed = [(route, title) for route, title, permission in PAGES if permission in permissions_of(role)]
+    assert console.page.locator("nav a").all_inner_texts() == [title for _, title in allowed]
+    assert role.capitalize() in console.page.locator("#who").inner_text()
+    for route, title in allowed:
+        console.open(route)
+        assert console.page.locator("main h1").inner_text() == title
+        errors = [m for m in _messages(console) if "Refused" in m]
+        assert errors == [], (route, errors)
+        console.shot(f"{role}-{route}")
+
+
+def test_a_page_the_role_may_not_use_shows_the_refusal(console):  # noqa: ANN001
+    console.sign_in("support")
+    for route in ("audit", "kyc", "overview"):
+        console.open(route)
+        assert any("not available to your role (Support)" in m for m in _messages(console)), route
+    console.shot("support-refused-audit")
+    assert not console.page.locator("nav a", has_text="Audit log").count()
+
+
+def test_compliance_approves_a_kyc_submission(console, live_console):  # noqa: ANN001
+    console.sign_in("compliance")
+    console.open("kyc")
+    rows = console.page.locator("main tbody tr")
+    before = rows.count()
+    assert before >= 1
+    first = rows.first
+    first.get_by_label("Reason").fill("documents match the selfie")
+    first.get_by_role("button", name="Record decision").click()
+    console.page.wait_for_selector(".msg.ok")
+    assert "Decided: APPROVED." in _messages(console)
+    expect(rows).to_have_count(before - 1)
+    console.shot("compliance-kyc-approved")
+
+
+def test_compliance_releases_a_held_transaction(console, live_console):  # noqa: ANN001
+    console.sign_in("compliance")
+    console.open("aml")
+    row = console.page.locator("main tbody tr", has_text="10000.00 EUR · HELD").first
+    row.get_by_role("button", name="Release").click()  # no reason yet: refused in the page, nothing sent
+    assert "Give a reason first." in _messages(console)
+    row.get_by_label("Reason").fill("customer documented the source of funds")
+    row.get_by_role("button", name="Release").click()
+    console.page.wait_for_selector(".msg.ok")
+    assert any("Alert RELEASED." in m and "POSTED" in m for m in _messages(console))
+    console.shot("compliance-aml-released")
+
+
+def test_admin_creates_a_fee_rule_and_sees_the_preview(console):  # noqa: ANN001
+    console.sign_in("admin")
+    console.open("fees")
+    page = console.page
+    preview = page.get_by_role("form", name="Quote preview")
+    preview.get_by_label("Kind").select_option("WITHDRAWAL")
+    preview.get_by_label("Currency").fill("SGD")
+    preview.get_by_label("Amount").fill("250.00")
+    page.wait_for_selector("output p")
+    before = page.locator("output").inner_text()
+    create = page.get_by_role("form", name="Create fee rule")
+    create.get_by_label("Kind").select_option("WITHDRAWAL")
+    create.get_by_label("Currency").fill("SGD")
+    create.get_by_label("Fixed fee").fill("3.25")
+    create.get_by_role("button", name="Create fee rule").click()
+    page.wait_for_selector(".msg.ok")
+    expect(page.locator("output")).to_contain_text("Fee: 3.25 SGD")
+    after = page.locator("output").inner_text()
+    assert "Fee: 3.25 SGD" in after and "Total debit: 253.25 SGD" in after and after != before
+    preview.get_by_label("Amount").fill("12,5")  # malformed: a message, not a request
+    page.wait_for_selector("output .msg.error")
+    console.shot("admin-fees-preview")
+
+
+def test_find_a_customer_reveal_with_a_reason_and_see_the_audit_entry(console, live_console):  # noqa: ANN001
+    console.sign_in("compliance")
+    console.open("customers")
+    page = console.page
+    page.get_by_role("searchbox", name="Search customers").fill(live_console["reveal_ref"])
+    page.get_by_role("button", name="Find").click()
+    page.get_by_role("link", name="Mei Browser").click()
+    console.settle()
+    page.wait_for_selector("form[aria-label='Reveal']")
+    assert live_console["id_number"] not in page.locator("main").inner_text()  # masked until revealed
+    reveal = page.get_by_role("form", name="Reveal")
+    reveal.get_by_label("Field").select_option("ID_NUMBER")
+    sent = console.graphql_requests
+    reveal.get_by_role("button", name="Reveal").click()
+    assert any("needs a reason" in m for m in _messages(console))
+    assert console.graphql_requests == sent  # refused in the page: nothing sent
+    reveal.get_by_label("Reason").fill("customer called about a blocked payment")
+    reveal.get_by_role("button", name="Reveal").click()
+    page.wait_for_selector(".msg.ok")
+    assert f"Revealed (audited): {live_console['id_number']}" in _messages(console)
+    console.shot("compliance-customer-revealed")
+    console.open("audit")
+    page.get_by_role("textbox", name="Operation").fill("kycReveal")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_selector("main tbody tr >> text=kycReveal")
+    assert any("The chain holds" in m for m in _messages(console))
+    console.shot("compliance-audit-reveal")
+
+
+def test_an_expired_session_returns_to_login_and_back_to_the_page(console):  # noqa: ANN001
+    console.allowed_errors.append("status of 401")  # the API refusing the dead token, as it must
+    console.sign_in("analyst")
+    console.open("fees")
+    console.page.evaluate("sessionStorage.setItem('qianbao.console.token', 'not-a-token')")
+    console.page.reload()
+    console.page.wait_for_selector("#login-title")
+    assert any("session has ended" in m for m in _messages(console))
+    console.sign_in("analyst")
+    console.page.wait_for_selector("main h1:text('Fee rules')")
+    assert console.page.url.endswith("#/fees")
+    assert console.page.evaluate("localStorage.length") == 0  # the token never goes to localStorage
+
+
+def test_a_malformed_or_reversed_range_is_refused_in_the_page(console):  # noqa: ANN001
+    console.sign_in("analyst")
+    console.open("overview")
+    page = console.page
+    sent = console.graphql_requests
+    page.get_by_label("From").fill("2026-12-05")
+    page.get_by_label("To").fill("2026-11-01")
+    page.get_by_role("button", name="Show").click()
+    assert "The range ends before it starts." in _messages(console)
+    page.get_by_label("To").fill("")
+    page.get_by_role("button", name="Show").click()
+    assert "Enter both days as YYYY-MM-DD." in _messages(console)
+    assert console.graphql_requests == sent
+
+
+def test_the_console_switches_to_chinese(console):  # noqa: ANN001
+    console.sign_in("admin")
+    console.page.get_by_role("button", name="中文").click()
+    console.page.wait_for_selector("nav a:text('概览')")
+    assert console.page.evaluate("document.documentElement.lang") == "zh-CN"
+    console.open("customers")
+    assert console.page.locator("main h1").inner_text() == "客户"
+    console.shot("admin-customers-zh")
+    console.page.get_by_role("button", name="English").click()
+    console.page.wait_for_selector("nav a:text('Overview')")
+
+
+def test_no_serious_accessibility_violations_on_the_main_pages(browser, live_console):  # noqa: ANN001
+    # axe is injected as a script, which the console's CSP refuses: this context alone bypasses the CSP.
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    base = live_console["base"]
+    page.goto(base + "/console")
+    page.wait_for_selector("#login-title")
+    found: dict[str, list] = {}
+
+    def audit(name: str) -> None:
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        serious = [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+                   for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        if serious:
+            found[name] = serious
+
+    audit("login")
+    page.get_by_label("E-mail").fill("admin@console.test")
+    page.get_by_label("Password").fill("console-pass-admin-2026")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("nav a")
+    for route in ("overview", "customers", "kyc", "aml", "fees", "audit", "partners"):
+        page.goto(f"{base}/console#/{route}")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_selector("main h1")
+        audit(route)
+    context.close()
+    assert found == {}, json.dumps(found, indent=1)
