@@ -69,7 +69,19 @@ class QianbaoGraphQL(GraphQL):
             tokens=self.state.tokens,
             request=request,
             response=response,
+            charge=self._charger(principal),
         )
+
+    def _charger(self, principal: Any) -> Any:
+        """Take more tokens from the caller's rate-limit bucket (a batch's items beyond the first)."""
+        limiter = self.state.api_limiter
+        if principal is None or limiter is None:
+            return None
+
+        async def charge(cost: int) -> float:
+            return await limiter.take(_bucket(principal), cost) if cost > 0 else 0.0
+
+        return charge
 
     async def process_result(self, request: Any, result: Any) -> Any:  # type: ignore[override]
         data = await super().process_result(request, result)
@@ -82,6 +94,11 @@ class QianbaoGraphQL(GraphQL):
     async def render_graphql_ide(self, request: Request) -> Response:
         # Our own page, not strawberry's: that one loads GraphiQL from a CDN.
         return await graphiql_page(request)
+
+
+def _bucket(principal: Any) -> str:
+    """The rate-limit bucket of a caller: one per staff member, one per partner (its customer tokens included)."""
+    return f"staff:{principal.subject}" if principal.is_staff else f"partner:{principal.partner_id}"
 
 
 class GraphQLEndpoint:
@@ -146,9 +163,8 @@ class GraphQLEndpoint:
             )
         # One token per root field: aliases cannot multiply work for the price of one request.
         cost = shape.root_fields if shape is not None else 1
-        bucket = f"staff:{principal.subject}" if principal.is_staff else f"partner:{principal.partner_id}"
         assert self.state.api_limiter is not None
-        wait_s = await self.state.api_limiter.take(bucket, cost)
+        wait_s = await self.state.api_limiter.take(_bucket(principal), cost)
         if wait_s > 0:
             return rate_limited(graphql_error("rate limit exceeded; retry later", code="RATE_LIMITED"), wait_s)
         return None

@@ -20,7 +20,7 @@ from graphql import (
 # HTTP request is one money decision (tests/unit/test_request_shape.py checks that each mutation taking an
 # idempotencyKey is listed here, so a new money mutation cannot be forgotten).
 MONEY_MUTATIONS = frozenset({
-    "walletTopUp", "transferCreate", "withdrawalCreate", "walletClose", "sandboxFund", "walletConvert",
+    "walletTopUp", "transferCreate", "transfersCreate", "withdrawalCreate", "walletClose", "sandboxFund", "walletConvert",
     "paymentCreate", "paymentCollect", "refundCreate", "authorizationCreate", "authorizationCapture",
     "authorizationVoid", "transactionReverse", "internationalTransferCreate", "pointsRedeem",
     "bulkPayoutCreate", "bulkPayoutExecute",  # issue 16 part 7: a batch upload is keyed; executing moves money

@@ -41,6 +41,7 @@ from schema.disputes.operations import DisputeMutations, DisputeQueries  # issue
 from schema.coupons.operations import CouponMutations  # issue 15 part 4: coupon campaigns (helper B)
 from schema.insights.operations import InsightsQueries  # issue 15 part 5 (helper C)
 from schema.reporting.operations import ReportingQueries  # issue 17 part 1: staff reports
+from schema.ledger.batch import BatchMutations  # issue 18 part 4: transfersCreate
 from schema.offers.operations import OfferMutations, OfferQueries  # issue 15 part 6 (helper C)
 from schema.audit.operations import AuditQueries
 from schema.events.operations import EventQueries
@@ -93,7 +94,7 @@ class Query(ViewerQueries, CustomerQueries, WalletQueries, LedgerQueries, Partne
     " payload's userErrors with a stable ErrorCode (nothing was changed); a missing scope or role is a FORBIDDEN"
     " error, and money-moving mutations take an idempotencyKey so a retry never pays twice."
 )
-class Mutation(CustomerMutations, WalletMutations, LedgerMutations, TokenMutations, PartnerMutations, FeeMutations, WalletFreezeMutations, AmlMutations,
+class Mutation(CustomerMutations, WalletMutations, LedgerMutations, BatchMutations, TokenMutations, PartnerMutations, FeeMutations, WalletFreezeMutations, AmlMutations,
                KycMutations, ComplianceMutations, StrongAuthMutations, StaffMutations, CustomerAccountMutations,
                WalletAccountMutations, SandboxMutations, WebhookMutations, MerchantMutations,
                PaymentMutations, AuthorizationMutations, ReversalMutations, PaymentCodeMutations, FundingMutations,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,9 @@ class RequestContext:
     # Codes of this request's refusals and errors (GraphQL errors and userErrors), in order:
     # the access log line names them. The HTTP layer shares the list with its middleware.
     outcome_codes: list[str] = field(default_factory=list)
+    # Take n more rate-limit tokens from the caller's bucket: 0 when allowed, else seconds to wait. A batch
+    # (transfersCreate) pays one token per item, not one per request. None: no limiter (tests' contexts).
+    charge: Callable[[int], Awaitable[float]] | None = None
 
 
 Info = StrawberryInfo[RequestContext, None]

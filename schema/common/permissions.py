@@ -153,7 +153,7 @@ INHERITS_PARENT_ACCESS: frozenset[str] = frozenset(
         "CustomerConnection", "CustomerEdge", "WalletConnection", "WalletEdge",
         "TransactionConnection", "TransactionEdge",
         "CustomerCreatePayload", "WalletOpenPayload", "WalletTopUpPayload",
-        "TransferCreatePayload", "WithdrawalCreatePayload",
+        "TransferCreatePayload", "WithdrawalCreatePayload", "TransfersCreatePayload", "TransferBatchItem",
         "ApiClient", "PartnerConnection", "PartnerEdge", "PartnerCreatePayload", "PartnerStatusPayload",
         "ApiClientPayload", "ApiClientSecretPayload", "CustomerTokenCreatePayload", "TokenRevokePayload",
         "AuditEvent", "AuditEventConnection", "AuditEventEdge",

@@ -1079,6 +1079,12 @@ MUTATIONS: dict[str, Row] = {
         _const(lambda w: {"input": {"fromWalletId": w.a_w1, "toWalletId": w.a_w2, "amount": "1.00",
                                     "idempotencyKey": next_id("matrix")}}),
         "transactions:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
+    "transfersCreate": Row(
+        f"mutation($input: TransfersCreateInput!) {{ transfersCreate(input: $input) {{ results {{ transaction {{ id }}"
+        f" {PAYLOAD} }} {PAYLOAD} }} }}",
+        _const(lambda w: {"input": {"transfers": [{"fromWalletId": w.a_w1, "toWalletId": w.a_w2, "amount": "1.00",
+                                                   "idempotencyKey": next_id("matrix")}]}}),
+        "transactions:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
     "withdrawalCreate": Row(
         f"mutation($input: WithdrawalCreateInput!) {{ withdrawalCreate(input: $input) {{ transaction {{ id }} {PAYLOAD} }} }}",
         _const(lambda w: {"input": {"walletId": w.a_w1, "amount": "1.00", "idempotencyKey": next_id("matrix")}}),
@@ -1610,6 +1616,8 @@ def _outcome(name: str, response: httpx.Response) -> str:
     if payload is None or (isinstance(payload, list) and payload and all(item is None for item in payload)):
         return NULL
     user_errors = payload.get("userErrors") if isinstance(payload, dict) else None
+    if isinstance(payload, dict) and not user_errors and len(payload.get("results") or []) == 1:
+        user_errors = payload["results"][0].get("userErrors")  # a batch of one (transfersCreate): its item's refusal
     if user_errors:
         user_codes = {error["code"] for error in user_errors}
         assert len(user_codes) == 1, payload

@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Transfers per second through transfersCreate (batches of --batch) against transferCreate (one per request), one run.
+
+PostgreSQL, compliance on with its defaults, the rate limiter off by its documented setting (the bench server's
+QIANBAO_RATE_LIMIT_RPS/BURST, as bench/transfers.py sets them):
+  1. a fresh database (dropped at the end unless --keep-db), migrations, a partner, `qianbao serve --workers 2`;
+  2. --wallets funded CNY wallets seeded through GraphQL (bench/transfer_bench/prepare.py);
+  3. single run: --clients keep-alive connections sending transferCreate between random distinct wallets
+     (bench/transfer_bench/api_run.py), --warmup then --duration seconds;
+  4. batch run on a fresh server: --clients connections each sending transfersCreate with --batch random transfers
+     per request; every item must come back with a transaction and no userErrors;
+  5. prints transfers/s for both, the ratio batch/single, p50/p99 per request, then checks that the database holds
+     exactly the transfers the clients saw succeed and that `qianbao ledger verify` passes.
+
+Usage (project venv active):  python bench/batch_transfers.py [--clients 8] [--batch 100] [--duration 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from transfer_bench import api_run, database, prepare, server, verify  # noqa: E402
+from transfer_bench.http_client import HttpConnection, HttpError  # noqa: E402
+from transfer_bench.results import RunResult, Window  # noqa: E402
+
+BATCH = ("mutation($input: TransfersCreateInput!) { transfersCreate(input: $input) { results { transaction { id } }"
+         " userErrors { code } } }")
+
+
+def _batch_errors(status: int, body: bytes) -> tuple[int, str | None]:
+    """(items posted, the first error) of one transfersCreate response."""
+    if status != 200:
+        return 0, f"HTTP {status}"
+    data = json.loads(body)
+    if data.get("errors"):
+        return 0, "GraphQL " + str((data["errors"][0].get("extensions") or {}).get("code"))
+    payload = data["data"]["transfersCreate"]
+    if payload["userErrors"]:
+        return 0, "userError " + payload["userErrors"][0]["code"]
+    posted = sum(1 for r in payload["results"] if r["transaction"])
+    return posted, None if posted == len(payload["results"]) else "an item refused"
+
+
+async def batch_run(port: int, token: str, wallets: list[str], clients: int, batch: int, warmup_s: float,
+                    duration_s: float, tag: str) -> tuple[RunResult, int]:
+    """Batches from `clients` connections; (per-request result, items posted inside the window)."""
+    result = RunResult("API (transfersCreate)")
+    window = Window(warmup_s, duration_s)
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    items_in_window = 0
+
+    async def client(index: int) -> None:
+        nonlocal items_in_window
+        rnd = random.Random(f"{tag}-batch-{index}")
+        conn = HttpConnection("127.0.0.1", port)
+        seq = 0
+        try:
+            while time.perf_counter() < window.end:
+                transfers = []
+                for _ in range(batch):
+                    a, b = rnd.sample(range(len(wallets)), 2)
+                    seq += 1
+                    transfers.append({"fromWalletId": wallets[a], "toWalletId": wallets[b],
+                                      "amount": f"0.{rnd.randint(1, 99):02d}", "idempotencyKey": f"{tag}-b{index}-{seq}"})
+                body = json.dumps({"query": BATCH, "variables": {"input": {"transfers": transfers}}}).encode()
+                started = time.perf_counter()
+                try:
+                    status, payload = await conn.request("POST", "/graphql", body, headers)
+                    posted, error = _batch_errors(status, payload)
+                except (OSError, asyncio.IncompleteReadError, HttpError, ValueError) as exc:
+                    posted, error = 0, f"transport {type(exc).__name__}"
+                    conn.close()
+                done = time.perf_counter()
+                result.successes_total += posted
+                if window.inside(done):
+                    items_in_window += posted
+                    if error is None:
+                        result.latencies_ms.append((done - started) * 1000)
+                    else:
+                        result.errors[error] += 1
+        finally:
+            conn.close()
+
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    result.duration_s = duration_s
+    return result, items_in_window
+
+
+async def main(args: argparse.Namespace) -> int:
+    """Create, seed, run single then batch, verify, drop."""
+    admin_dsn = database.asyncpg_dsn(args.database_url_base)
+    db_name = f"qianbao_bench_{secrets.token_hex(4)}"
+    db_url = database.with_database(args.database_url_base, db_name)
+    db_dsn = database.asyncpg_dsn(db_url)
+    tag = secrets.token_hex(3)
+    log_dir = Path(tempfile.mkdtemp(prefix="qianbao-bench-"))
+    import asyncpg
+
+    admin = await asyncpg.connect(admin_dsn)
+    await admin.execute(f'CREATE DATABASE "{db_name}"')
+    await admin.close()
+    srv = None
+    try:
+        partner = await prepare.migrate_and_create_partner(db_url)
+        await prepare.add_compliance_pack(db_dsn)
+        srv = server.Server(db_url, args.server_workers, log_dir, "single")
+        await srv.start()
+        token = await prepare.get_token(srv.port, partner["client_id"], partner["client_secret"])
+        from schema.common.relay import global_id_to_uuid
+
+        setup = await prepare.seed_both_halves(srv.port, token, global_id_to_uuid(partner["partner_id"], "Partner"),
+                                               db_dsn, args.wallets)
+        await database.checkpoint(db_dsn, vacuum=True)
+        print(f"database {db_name}: {len(setup.api_wallets)} wallets; single run {args.clients} clients,"
+              f" {args.warmup:g} s + {args.duration:g} s ...", flush=True)
+        single = await api_run.api_run(srv.port, token, setup.api_wallets, args.clients, args.warmup, args.duration,
+                                       srv.proc.pid if srv.proc else None, tag, db_name)
+        await srv.stop()
+        await database.checkpoint(db_dsn)
+        srv = server.Server(db_url, args.server_workers, log_dir, "batch")
+        await srv.start()
+        print(f"batch run: {args.clients} clients, {args.batch} transfers a request ...", flush=True)
+        batched, items = await batch_run(srv.port, token, setup.api_wallets, args.clients, args.batch, args.warmup,
+                                         args.duration, tag)
+        await srv.stop()
+        srv = None
+        batch_tps = items / args.duration
+        print(f"\n{'run':28} {'transfers/s':>12} {'p50 ms':>8} {'p99 ms':>8}  errors")
+        print(f"{'transferCreate':28} {single.tps:12.1f} {single.percentile(50):8.1f} {single.percentile(99):8.1f}"
+              f"  {dict(single.errors) or '-'}")
+        print(f"{'transfersCreate x' + str(args.batch):28} {batch_tps:12.1f} {batched.percentile(50):8.1f}"
+              f" {batched.percentile(99):8.1f}  {dict(batched.errors) or '-'}  (per request)")
+        print(f"\nbatch / single: {batch_tps / single.tps:.2f}x (target: >= 5,000 transfers/s through the batch)")
+        expected = single.successes_total + batched.successes_total
+        ok = await verify.check_ledger(db_dsn, db_url, expected, compare=True)
+        return 0 if ok else 1
+    finally:
+        if srv is not None:
+            await srv.stop()
+        if not args.keep_db:
+            await database.drop_database(admin_dsn, db_name)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url-base", default=os.environ.get(
+        "QIANBAO_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--wallets", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--server-workers", type=int, default=2)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--duration", type=float, default=10)
+    parser.add_argument("--keep-db", action="store_true")
+    sys.exit(asyncio.run(main(parser.parse_args())))
