@@ -17,6 +17,7 @@ from starlette.routing import Route, WebSocketRoute
 from api.console import ROUTES as CONSOLE_ROUTES
 from api.rail_callbacks import rail_callback
 from api.db import asyncpg_dsn, close_orm, init_orm
+from api.deadline import fault_response, within_deadline
 from api.graphiql_assets import asset_route
 from api.graphql_endpoint import GraphQLEndpoint
 from api.health import healthz, jwks, metrics, readyz
@@ -30,6 +31,7 @@ from api.settings import Settings, load_settings
 from api.state import AppState
 from schema.build import build_schema, schema
 from services.audit import chain_pending
+from services.db.availability import is_unavailable
 from services.caches import wire_caches
 from services import live
 from services.change_feed import listen, subscribe
@@ -60,6 +62,8 @@ async def _not_found(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _server_error(request: Request, exc: Exception) -> JSONResponse:
+    if is_unavailable(exc):  # an outage on any route: 503 with Retry-After, not a bug's 500
+        return fault_response(request, "UNAVAILABLE")
     request_id = request.scope.get("qianbao.request_id", "-")
     # Sent by Starlette's outermost middleware, past RequestMiddleware: add the header here.
     return JSONResponse(
@@ -115,8 +119,8 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True, cha
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),  # subscriptions (graphql-transport-ws)
-            Route("/oauth/token", token_endpoint, methods=["POST"]),
-            Route("/auth/login", login_endpoint, methods=["POST"]),
+            Route("/oauth/token", within_deadline(token_endpoint), methods=["POST"]),
+            Route("/auth/login", within_deadline(login_endpoint), methods=["POST"]),
             Route("/.well-known/jwks.json", jwks, methods=["GET"]),
             Route("/rails/{rail}/callback", rail_callback, methods=["POST"]),
             Route("/statements/{wallet_file}", statement_file, methods=["GET"]),  # {walletId}.csv or .pdf

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import time
 from typing import Any
 
@@ -22,12 +24,16 @@ from api.request_shape import MAX_OPERATIONS_PER_DOCUMENT, request_shape
 from api.state import AppState
 from auth.principal import Principal
 from auth.tokens import InvalidToken
+from schema.extensions import UNAVAILABLE, UNAVAILABLE_MESSAGE
 from services.audit import record_event
+from services.db.availability import RETRY_AFTER_S, is_unavailable
 from schema.common.audit_actor import actor_of
 from schema.common.context import RequestContext
 from schema.loaders import Loaders
 
 MAX_BODY_BYTES = 256 * 1024
+
+log = logging.getLogger("qianbao.graphql")
 
 
 def unauthorized(detail: str = "a valid bearer token is required") -> JSONResponse:
@@ -42,6 +48,20 @@ def unauthorized(detail: str = "a valid bearer token is required") -> JSONRespon
 def graphql_error(message: str, status: int = 400, code: str = "BAD_REQUEST") -> JSONResponse:
     """A GraphQL-shaped error response for requests strawberry never sees."""
     return JSONResponse({"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+
+
+def unavailable(code: str, message: str, request_id: str | None) -> JSONResponse:
+    """HTTP 503 for a fault, not a refusal: UNAVAILABLE (the database is away) or TIMEOUT (past the deadline).
+
+    Nothing uncommitted was kept and a retry with the same idempotency key is safe: Retry-After says when."""
+    return JSONResponse(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}]},
+        status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+TIMEOUT_MESSAGE = ("The request took too long and was cancelled; nothing it did was kept. Retry (with the same"
+                   " idempotency key for a money operation: it is safe).")
 
 
 class QianbaoGraphQL(GraphQL):
@@ -61,6 +81,7 @@ class QianbaoGraphQL(GraphQL):
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:  # type: ignore[override]
         principal = request.scope.get("qianbao.principal")  # a websocket's comes with connection_init (live_socket)
+        request.scope["qianbao.sub_response"] = response  # process_result turns an outage into HTTP 503
         return RequestContext(
             principal=principal,
             loaders=Loaders(principal),
@@ -89,6 +110,11 @@ class QianbaoGraphQL(GraphQL):
         # still carry a stable code.
         for error in data.get("errors") or []:
             error["extensions"] = {"code": "BAD_REQUEST", **(error.get("extensions") or {})}
+        sub_response = request.scope.get("qianbao.sub_response")
+        if sub_response is not None and any(e["extensions"].get("code") == UNAVAILABLE for e in data.get("errors") or []):
+            # The database went away under a resolver (schema.extensions): a fault, answered as one.
+            sub_response.status_code = 503
+            sub_response.headers["Retry-After"] = str(RETRY_AFTER_S)
         return data
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -122,11 +148,27 @@ class GraphQLEndpoint:
         if request.method not in ("GET", "POST"):
             await graphql_error("use GET or POST", status=405)(scope, receive, send)
             return
+        request_id = scope.get("qianbao.request_id")
+        deadline = time.monotonic() + self.state.settings.request_timeout_s
         try:
-            principal = await authenticate(self.state, request.headers.get("authorization"))
+            # The token check reads the database (liveness): it runs inside the request's deadline too, so a
+            # database that stops answering cannot hold a request past it.
+            principal = await asyncio.wait_for(authenticate(self.state, request.headers.get("authorization")),
+                                               self.state.settings.request_timeout_s)
         except InvalidToken:
             await unauthorized()(scope, receive, send)
             return
+        except asyncio.TimeoutError:
+            log.warning("request %s: authentication past the %ss deadline", request_id, self.state.settings.request_timeout_s)
+            await unavailable("TIMEOUT", TIMEOUT_MESSAGE, request_id)(scope, receive, send)
+            return
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            log.warning("request %s: database unavailable during authentication (%s)", request_id, type(exc).__name__)
+            await unavailable("UNAVAILABLE", UNAVAILABLE_MESSAGE, request_id)(scope, receive, send)
+            return
+        scope["qianbao.deadline"] = deadline
         scope["qianbao.principal"] = principal
         scope["qianbao.partner_id"] = str(principal.partner_id) if principal.partner_id else None  # the access log line
         query, operation_name = request.query_params.get("query"), request.query_params.get("operationName")
@@ -180,19 +222,21 @@ class GraphQLEndpoint:
                 started = True
             await send(message)
 
+        remaining = max(0.0, scope.get("qianbao.deadline", time.monotonic() + self.state.settings.request_timeout_s)
+                        - time.monotonic())
         try:
-            await asyncio.wait_for(self.app(scope, receive, tracking_send), self.state.settings.request_timeout_s)
+            await asyncio.wait_for(self.app(scope, receive, tracking_send), remaining)
         except asyncio.TimeoutError:
             # Cancelled work rolled back and wrote no audit row: record that it was tried.
             principal = scope["qianbao.principal"]
-            await record_event(
-                actor=actor_of(principal), operation="graphql", outcome="TIMEOUT",
-                request_id=scope.get("qianbao.request_id"), detail="cancelled at the request deadline; rolled back",
-            )
+            # Best effort: when the deadline passed because the database is away, this row cannot be written either.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(record_event(
+                    actor=actor_of(principal), operation="graphql", outcome="TIMEOUT",
+                    request_id=scope.get("qianbao.request_id"), detail="cancelled at the request deadline; rolled back",
+                ), 1.0)
             if not started:
-                await graphql_error("the request took too long and was cancelled", status=504, code="TIMEOUT")(
-                    scope, receive, send
-                )
+                await unavailable("TIMEOUT", TIMEOUT_MESSAGE, scope.get("qianbao.request_id"))(scope, receive, send)
 
     def _wants_ide(self, request: Request) -> bool:
         return (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -19,11 +20,13 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+READY_TIMEOUT_S = 1.0  # a load balancer's probe must get its answer quickly, ready or not
+
 async def readyz(request: Request) -> JSONResponse:
-    """The database answers a trivial query."""
+    """The database answers a trivial query within READY_TIMEOUT_S (a database that hangs is not ready either)."""
     try:
-        await connections.get("default").execute_query("SELECT 1")
-    except Exception:  # noqa: BLE001 - any failure means not ready
+        await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), READY_TIMEOUT_S)
+    except Exception:  # noqa: BLE001 - any failure (the timeout included) means not ready
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
     return JSONResponse({"status": "ready", "database": "ok"})
 

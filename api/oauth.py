@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, unquote_plus
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from api.body_limit import BodyTooLarge, read_body
 from api.rate_limit import rate_limited
 from api.state import AppState
 from auth.scopes import parse_scopes
@@ -44,9 +45,10 @@ async def token_endpoint(request: Request) -> JSONResponse:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
         return oauth_error("invalid_request", "send the request as application/x-www-form-urlencoded")
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        return oauth_error("invalid_request", "request body too large")
+    try:
+        body = await read_body(request, MAX_FORM_BYTES)
+    except BodyTooLarge:
+        return oauth_error("invalid_request", f"request body too large: at most {MAX_FORM_BYTES} bytes", status=413)
     try:
         form = parse_qs(body.decode(), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError:

@@ -7,6 +7,7 @@ import json
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from api.body_limit import BodyTooLarge, read_body
 from api.oauth import oauth_error
 from api.rate_limit import rate_limited
 from api.state import AppState
@@ -20,9 +21,10 @@ _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 async def login_endpoint(request: Request) -> JSONResponse:
     """Check staff credentials (timing-equalised, with lockout) and issue a staff token."""
     state: AppState = request.app.state.qianbao
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return oauth_error("invalid_request", "request body too large")
+    try:
+        body = await read_body(request, MAX_BODY_BYTES)
+    except BodyTooLarge:
+        return oauth_error("invalid_request", f"request body too large: at most {MAX_BODY_BYTES} bytes", status=413)
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):

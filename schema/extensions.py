@@ -12,11 +12,15 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from schema.common.public_error import PublicError
+from services.db.availability import is_unavailable
 from services.errors import DomainError
 
 log = logging.getLogger("qianbao.graphql")
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 INTERNAL = "INTERNAL"
+UNAVAILABLE = "UNAVAILABLE"
+UNAVAILABLE_MESSAGE = ("The database is unavailable for the moment; nothing was changed that was not committed."
+                       " Retry (with the same idempotency key for a money operation: it is safe).")
 
 
 def _is_request_error(error: GraphQLError) -> bool:
@@ -57,7 +61,12 @@ class LoggedSchema(strawberry.Schema):
         codes = getattr(context, "outcome_codes", None)
         for error in errors:
             code = public_code(error)
-            if code is None:
+            if code is None and is_unavailable(error.original_error):
+                # An outage, not a bug: one line (no traceback), answered 503 UNAVAILABLE (api.graphql_endpoint).
+                code = UNAVAILABLE
+                log.warning("database unavailable in %s (request %s): %s", error.path, _request_id(execution_context),
+                            type(error.original_error).__name__)
+            elif code is None:
                 code = INTERNAL
                 log.error(
                     "unhandled error in %s (request %s)", error.path, _request_id(execution_context),
@@ -88,6 +97,8 @@ class PublicErrorsOnly(MaskErrors):
                 processed.append(self._rebuild(error, original.message, extensions))
             elif code is not None:
                 processed.append(self._rebuild(error, error.message, {**(error.extensions or {}), "code": code}))
+            elif is_unavailable(original):
+                processed.append(self._rebuild(error, UNAVAILABLE_MESSAGE, {"code": UNAVAILABLE, "requestId": request_id}))
             else:
                 processed.append(
                     self._rebuild(

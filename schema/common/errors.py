@@ -20,7 +20,7 @@ T = TypeVar("T")
     description="Stable codes of business refusals, in a mutation payload's userErrors (nothing was changed); query"
     " fields answer the same refusals as a GraphQL error with this code in errors[].extensions.code. Switch on the"
     " code, never on the message (the message is for people and may change). Every code, with the GraphQL-level"
-    " codes (UNAUTHENTICATED, FORBIDDEN, BAD_REQUEST, RATE_LIMITED, TIMEOUT, INTERNAL), is listed in the README's"
+    " codes (UNAUTHENTICATED, FORBIDDEN, BAD_REQUEST, RATE_LIMITED, TIMEOUT, UNAVAILABLE, INTERNAL), is listed in the README's"
     " Errors section."
 )
 class ErrorCode(Enum):

@@ -1,0 +1,53 @@
+"""Whether an exception means the database is away (retry later) rather than a bug: one classification for all.
+
+An unreachable or restarting server, a connection dropped mid-request, a pool
+or server out of connections, a lock or statement timeout, a locked SQLite
+file: the request changed nothing it did not commit and a retry with the same
+idempotency key is safe, so callers answer UNAVAILABLE (HTTP 503 with
+Retry-After), log one line, and never a traceback. Anything else (a bad SQL
+statement, a constraint) stays a bug.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import asyncpg
+
+RETRY_AFTER_S = 1
+
+# asyncpg's own: the connection is gone or cannot be had, or the server cancelled the statement on a timeout.
+_ASYNCPG_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    asyncpg.exceptions.PostgresConnectionError,  # SQLSTATE class 08: connection failures
+    asyncpg.exceptions.CannotConnectNowError, asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.AdminShutdownError, asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.QueryCanceledError,  # statement_timeout (57014)
+    asyncpg.exceptions.LockNotAvailableError,  # lock_timeout (55P03)
+    asyncpg.exceptions.InterfaceError,  # the connection was closed under the query
+)
+_SQLITE_AWAY = ("database is locked", "database table is locked", "unable to open database", "disk i/o error")
+
+
+def _one_is_unavailable(error: BaseException) -> bool:
+    if isinstance(error, _ASYNCPG_UNAVAILABLE):
+        return True
+    if isinstance(error, (ConnectionError, TimeoutError, asyncio.TimeoutError)):
+        return True
+    if isinstance(error, OSError) and error.errno is not None:
+        return True  # a socket error: refused, reset, unreachable host
+    if isinstance(error, sqlite3.OperationalError):
+        return any(text in str(error).lower() for text in _SQLITE_AWAY)
+    return False
+
+
+def is_unavailable(error: BaseException | None) -> bool:
+    """Whether the error, or one it was raised from (Tortoise wraps the driver's), means the database is away."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if _one_is_unavailable(error):
+            return True
+        nested = error.args[0] if error.args and isinstance(error.args[0], BaseException) else None
+        error = error.__cause__ or nested or error.__context__
+    return False

@@ -1,0 +1,42 @@
+"""services.db.availability: an outage is told from a bug, through Tortoise's wrapping too."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import sqlite3
+
+import asyncpg
+import pytest
+from tortoise.exceptions import IntegrityError, OperationalError
+
+from services.db.availability import is_unavailable
+
+
+def _wrapped(inner: BaseException) -> OperationalError:
+    """As Tortoise raises it: its OperationalError from the driver's."""
+    try:
+        raise OperationalError(inner) from inner
+    except OperationalError as outer:
+        return outer
+
+
+@pytest.mark.parametrize("error", [
+    ConnectionRefusedError(errno.ECONNREFUSED, "refused"), ConnectionResetError(), asyncio.TimeoutError(),
+    OSError(errno.EHOSTUNREACH, "no route"), asyncpg.exceptions.ConnectionDoesNotExistError("gone"),
+    asyncpg.exceptions.TooManyConnectionsError("too many"), asyncpg.exceptions.QueryCanceledError("statement timeout"),
+    asyncpg.exceptions.LockNotAvailableError("lock timeout"), asyncpg.exceptions.AdminShutdownError("shutdown"),
+    sqlite3.OperationalError("database is locked"), _wrapped(ConnectionRefusedError(errno.ECONNREFUSED, "refused")),
+    _wrapped(asyncpg.exceptions.QueryCanceledError("statement timeout")),
+])
+def test_an_outage_is_unavailable(error):
+    assert is_unavailable(error)
+
+
+@pytest.mark.parametrize("error", [
+    None, ValueError("bug"), KeyError("x"), IntegrityError("duplicate key"),
+    asyncpg.exceptions.UndefinedColumnError("no such column"), sqlite3.OperationalError("no such table: x"),
+    _wrapped(asyncpg.exceptions.PostgresSyntaxError("syntax")), OSError("no errno: not a socket error"),
+])
+def test_a_bug_is_not(error):
+    assert not is_unavailable(error)
