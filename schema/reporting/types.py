@@ -66,7 +66,7 @@ class AmlAlertReportRow:
     severity: str = strawberry.field(description="LOW, MEDIUM or HIGH.")
     age_bucket: str = strawberry.field(
         description="How long they were (or are still) open: UNDER_1_DAY, 1_TO_7_DAYS, 7_TO_30_DAYS or OVER_30_DAYS.")
-    open: int = strawberry.field(description="Still OPEN.")
+    open: int = strawberry.field(description="How many of them are still OPEN (not yet decided).")
     total: int = strawberry.field(description="All of them, open or closed.")
 
 
@@ -103,7 +103,7 @@ class SupportSlaReport:
 
 @strawberry.type(description="Open reconciliation exceptions of one rail and kind.")
 class ReconciliationOpenRow:
-    rail: str = strawberry.field(description="The rail.")
+    rail: str = strawberry.field(description="The payment rail whose settlement files raised them.")
     kind: str = strawberry.field(description="The exception kind, e.g. AMOUNT_MISMATCH.")
     open: int = strawberry.field(description="How many are open.")
     oldest_age_seconds: int = strawberry.field(description="How long the oldest has been open.")

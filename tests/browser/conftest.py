@@ -100,9 +100,13 @@ def live_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             server.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(live_console: dict) -> Iterator:
-    """One headless Chromium for all journeys."""
+    """One headless Chromium for the module's journeys.
+
+    Module-scoped, not session-scoped: Playwright's sync API runs its own event loop in this thread while it is
+    open, and the asyncio tests collected after tests/browser need the thread's loop back.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
