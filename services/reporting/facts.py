@@ -70,6 +70,24 @@ def _posted_in_span(pg: bool) -> str:
             " WHERE status = 'POSTED' AND created_at >= $1 AND created_at < $2) ")
 
 
+def _entries_of(pg: bool, account_kind: str) -> str:
+    """Join each span transaction's entries on one kind of account as `e` (amount_minor, currency, partner_id)."""
+    columns = "e.transaction_id, e.amount_minor, e.currency, a.partner_id"
+    entries = f"FROM ledger_entry e JOIN account a ON a.id = e.account_id WHERE a.kind = '{account_kind}'"
+    if pg:
+        # PostgreSQL knows nothing of the fenced span's size and would hash-join the whole entry table: a LATERAL
+        # lookup per transaction uses the (transaction_id) index.
+        return f"CROSS JOIN LATERAL (SELECT {columns} {entries} AND e.transaction_id = t.id) e"
+    return f"JOIN (SELECT {columns} {entries}) e ON e.transaction_id = t.id"  # SQLite's planner loops by index
+
+
+def _payment_of(pg: bool) -> str:
+    """Join each span transaction's payment as `pay` (merchant_id), by its unique transaction_id."""
+    if pg:
+        return "CROSS JOIN LATERAL (SELECT p.merchant_id FROM payment p WHERE p.transaction_id = t.id) pay"
+    return "JOIN payment pay ON pay.transaction_id = t.id"
+
+
 def raw_sql(conn: BaseDBAsyncClient, fact: Fact, *, by_partner: bool) -> str:
     """The SELECT that computes a fact's rows (its columns, in order) from the ledger for one span."""
     pg = is_postgres(conn)
@@ -104,12 +122,10 @@ def _select(conn: BaseDBAsyncClient, fact: Fact, *, by_partner: bool, pg: bool) 
             f" {zero} AS mfee, {zero} AS fx, {zero} AS share FROM t_span t WHERE t.fee_minor <> 0"
             f" UNION ALL SELECT {day}, {merchant_partner}, t.currency, {zero}, {merchant_fee}, {zero}, {zero}"
             f" FROM t_span t WHERE t.kind IN ('PAYMENT', 'REFUND') AND {merchant_fee} <> 0"
-            f" UNION ALL SELECT {day}, a.partner_id, e.currency, {zero}, {zero}, {zero}, e.amount_minor"
-            " FROM t_span t JOIN ledger_entry e ON e.transaction_id = t.id JOIN account a ON a.id = e.account_id"
-            " WHERE a.kind = 'PARTNER_REVENUE'"
+            f" UNION ALL SELECT {day}, e.partner_id, e.currency, {zero}, {zero}, {zero}, e.amount_minor"
+            f" FROM t_span t {_entries_of(pg, 'PARTNER_REVENUE')}"
             f" UNION ALL SELECT {day}, t.partner_id, e.currency, {zero}, {zero}, e.amount_minor, {zero}"
-            " FROM t_span t JOIN ledger_entry e ON e.transaction_id = t.id JOIN account a ON a.id = e.account_id"
-            " WHERE a.kind = 'FX_REVENUE'"
+            f" FROM t_span t {_entries_of(pg, 'FX_REVENUE')}"
         )
         return (
             "SELECT c.day AS day, c.partner_id AS partner_id, c.currency AS currency, SUM(c.fee) AS fee_minor,"
@@ -122,7 +138,7 @@ def _select(conn: BaseDBAsyncClient, fact: Fact, *, by_partner: bool, pg: bool) 
         return (
             f"SELECT {day} AS day, m.partner_id AS partner_id, m.id AS merchant_id, t.currency AS currency,"
             " COUNT(*) AS txn_count, SUM(t.amount_minor) AS amount_minor"
-            " FROM t_span t JOIN payment pay ON pay.transaction_id = t.id JOIN merchant m ON m.id = pay.merchant_id"
+            f" FROM t_span t {_payment_of(pg)} JOIN merchant m ON m.id = pay.merchant_id"
             f" {live.format('m.partner_id')}"
             f" WHERE t.kind = 'PAYMENT'{_partner_filter('m.partner_id', by_partner)}"
             f" GROUP BY {day}, m.partner_id, m.id, t.currency"
