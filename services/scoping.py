@@ -74,11 +74,16 @@ def tenant_clause(partner_id: uuid.UUID | None, column: str, placeholder: int) -
     return f"{column} = ${placeholder}", [partner_id or uuid.UUID(int=0)]
 
 
+def chosen_partner_condition(column: str, placeholder: int) -> str:
+    """The SQL text of chosen_partner_clause's narrowing, for statements written before the value is known."""
+    return f" AND {column} = ${placeholder}"
+
+
 def chosen_partner_clause(partner_id: uuid.UUID | None, column: str, placeholder: int) -> tuple[str, list[object]]:
     """` AND column = $n` when staff chose one partner to look at (reports' partnerId), else no narrowing."""
     if partner_id is None:
         return "", []
-    return f" AND {column} = ${placeholder}", [partner_id]
+    return chosen_partner_condition(column, placeholder), [partner_id]
 
 
 def of_partner(partner_id: uuid.UUID | None, row_partner_id: uuid.UUID | None) -> bool:

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import strawberry
 
-from models import Partner
 from schema.common.context import Info
 from schema.common.money import Money
 from schema.common.permissions import requires
@@ -17,8 +16,8 @@ from schema.reporting.types import (
     ActiveUsersRow, AmlAlertReportRow, KycFunnelReport, ReconciliationOpenRow, ReportPeriod, RevenueReportRow,
     SupportSlaReport, TopCategoryRow, TopMerchantRow, VolumeReportRow,
 )
-from services.errors import NotFound
 from services.reporting import active_users, merchants, operations_reports, revenue, volumes
+from services.reporting.access import chosen_partner
 
 _RANGE = (" Days are UTC; from and to are both included; at most 366 days (VALIDATION); to before from is VALIDATION."
           " Only LIVE partners count (sandbox money is never real) and only POSTED transactions.")
@@ -30,12 +29,8 @@ LimitArg = Annotated[int, strawberry.argument(description="How many rows at most
 
 
 async def _partner(partner_id: strawberry.ID | None) -> uuid.UUID | None:
-    if partner_id is None:
-        return None
-    found = global_id_to_uuid(partner_id, "Partner")
-    if found is None or not await Partner.exists(id=found):
-        raise NotFound("no such partner", field=["partnerId"])
-    return found
+    named = partner_id is not None
+    return await chosen_partner(global_id_to_uuid(partner_id, "Partner") if named else None, named=named)
 
 
 @strawberry.type

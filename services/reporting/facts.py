@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from services.db.sql import is_postgres
+from services.scoping import chosen_partner_condition
 
 # Points are not money: their postings (earn, redeem, expire...) are counted by the points programme, not here.
 POINTS_KINDS = ("POINTS_EARN", "POINTS_CLAWBACK", "POINTS_REDEEM", "POINTS_EXPIRY", "POINTS_RETURN")
@@ -54,10 +55,10 @@ def period_of(conn: BaseDBAsyncClient, column: str, length: int) -> str:
     return f"substr({column}, 1, {length})"  # SQLite keeps timestamps as UTC ISO text
 
 
-def _partner_filter(column: str, by_partner: bool) -> str:
+def _chosen(column: str, by_partner: bool) -> str:
     # $3: the partner a staff member chose to look at (the reports' partnerId), the value given by
     # services.scoping.chosen_partner_clause; staff read every partner, so this narrows a view, not a tenant.
-    return f" AND {column} = $3" if by_partner else ""
+    return chosen_partner_condition(column, 3) if by_partner else ""
 
 
 def _posted_in_span(pg: bool) -> str:
@@ -103,7 +104,7 @@ def _select(conn: BaseDBAsyncClient, fact: Fact, *, by_partner: bool, pg: bool) 
             f"SELECT {day} AS day, t.partner_id AS partner_id, t.kind AS kind, t.currency AS currency,"
             " COUNT(*) AS txn_count, SUM(t.amount_minor) AS amount_minor"
             f" FROM t_span t {live.format('t.partner_id')}"
-            f" WHERE t.kind NOT IN ({points}){_partner_filter('t.partner_id', by_partner)}"
+            f" WHERE t.kind NOT IN ({points}){_chosen('t.partner_id', by_partner)}"
             f" GROUP BY {day}, t.partner_id, t.kind, t.currency"
         )
     if fact is REVENUE:
@@ -131,7 +132,7 @@ def _select(conn: BaseDBAsyncClient, fact: Fact, *, by_partner: bool, pg: bool) 
             "SELECT c.day AS day, c.partner_id AS partner_id, c.currency AS currency, SUM(c.fee) AS fee_minor,"
             " SUM(c.mfee) AS merchant_fee_minor, SUM(c.fx) AS fx_revenue_minor, SUM(c.share) AS partner_share_minor"
             f" FROM ({charges}) c {live.format('c.partner_id')}"
-            f" WHERE 1 = 1{_partner_filter('c.partner_id', by_partner)}"
+            f" WHERE 1 = 1{_chosen('c.partner_id', by_partner)}"
             " GROUP BY c.day, c.partner_id, c.currency"
         )
     if fact is MERCHANT:
@@ -140,7 +141,7 @@ def _select(conn: BaseDBAsyncClient, fact: Fact, *, by_partner: bool, pg: bool) 
             " COUNT(*) AS txn_count, SUM(t.amount_minor) AS amount_minor"
             f" FROM t_span t {_payment_of(pg)} JOIN merchant m ON m.id = pay.merchant_id"
             f" {live.format('m.partner_id')}"
-            f" WHERE t.kind = 'PAYMENT'{_partner_filter('m.partner_id', by_partner)}"
+            f" WHERE t.kind = 'PAYMENT'{_chosen('m.partner_id', by_partner)}"
             f" GROUP BY {day}, m.partner_id, m.id, t.currency"
         )
     assert fact is ACTIVE
@@ -156,5 +157,5 @@ def _select(conn: BaseDBAsyncClient, fact: Fact, *, by_partner: bool, pg: bool) 
     return (
         f"SELECT DISTINCT {day} AS day, w.partner_id AS partner_id, w.id AS wallet_id, w.customer_id AS customer_id"
         f" FROM ({touched}) x JOIN wallet w ON w.id = x.wallet_id"
-        f" {live.format('w.partner_id')} WHERE 1 = 1{_partner_filter('w.partner_id', by_partner)}"
+        f" {live.format('w.partner_id')} WHERE 1 = 1{_chosen('w.partner_id', by_partner)}"
     )
