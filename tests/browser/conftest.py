@@ -7,6 +7,7 @@ CI=true, where a missing browser is a failure (.ci/run installs it).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from auth.roles import STAFF_ROLES
 from tests.browser.seed import EMAIL, PASSWORD
 
 QIANBAO = Path(sys.executable).parent / "qianbao"
@@ -44,9 +46,7 @@ def _skip_reason() -> str | None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true and no Chromium: .ci/run installs Debian's chromium (apt-get install -y chromium)")
         return "no Chromium here (apt-get install -y chromium, or QIANBAO_CHROMIUM=/path/to/chrome)"
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("playwright") is None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true and no playwright package: it is in the test extra of pyproject.toml")
         return "the playwright package is not installed (pip install -e '.[test]')"
@@ -61,7 +61,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """A running `qianbao serve` on a fresh SQLite file with the demo's history and the journeys' seed."""
+    """A running `qianbao serve` on a fresh SQLite file: migrated, the demo's history, staff users, the journeys' seed."""
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
@@ -69,8 +69,14 @@ def live_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     url = f"sqlite:///{folder / 'console.sqlite3'}"
     env = {**os.environ, "QIANBAO_DATABASE_URL": url, "QIANBAO_ARGON2_PROFILE": "cheapest", "PYTHONPATH": str(ROOT)}
     env.pop("QIANBAO_TEST_DATABASE_URL", None)
-    demo = subprocess.run([str(QIANBAO), "demo", "--days", "14"], env=env, capture_output=True, text=True, timeout=300)
-    assert demo.returncode == 0, demo.stderr
+    for command in (["migrate"], ["demo", "--days", "14"]):
+        done = subprocess.run([str(QIANBAO), *command], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, (command, done.stdout, done.stderr)
+    for role in STAFF_ROLES:  # one staff user per role, as an operator creates them (the password on standard input)
+        done = subprocess.run([str(QIANBAO), "staff", "create", "--email", EMAIL.format(role=role), "--role", role,
+                               "--password-stdin"], input=PASSWORD.format(role=role) + "\n", env=env, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, (role, done.stdout, done.stderr)
     seeded = subprocess.run([sys.executable, "-m", "tests.browser.seed", url], env=env, cwd=ROOT, capture_output=True,
                             text=True, timeout=300)
     assert seeded.returncode == 0, seeded.stderr

@@ -13,6 +13,7 @@ export default {
   "login.failed": "Invalid e-mail or password.",
   "login.expired": "Your session has ended. Sign in again to continue where you were.",
   "login.signedOut": "You are signed out.",
+  "login.restored": "Signed in again. This page is as you left it: what was refused when the session ended was not done, send it again.",
   "login.notStaff": "This console is for bank staff tokens only.",
   "forbidden.page": "This page is not available to your role ({role}).",
   "forbidden.nothing": "Your role has no console pages.",

@@ -13,6 +13,7 @@ export default {
   "login.failed": "邮箱或密码错误。",
   "login.expired": "会话已结束。请重新登录，登录后回到原来的页面。",
   "login.signedOut": "您已退出登录。",
+  "login.restored": "已重新登录。页面保持原样：会话结束时被拒绝的操作没有执行，请再次提交。",
   "login.notStaff": "此控制台仅供银行员工令牌使用。",
   "forbidden.page": "您的角色（{role}）不能使用此页面。",
   "forbidden.nothing": "您的角色没有可用的控制台页面。",

@@ -23,15 +23,18 @@ export function checkRange(from, to) {
   return null;
 }
 
+// A titled card: the chart (only when there is something to draw) and its figures as a table (its text alternative).
 function chartCard(title, kind, labels, datasets, tableNode) {
-  const canvas = h("canvas", { role: "img", "aria-label": title });
-  const card = h("section", { className: "card", "aria-label": title }, h("h2", {}, title), canvas, tableNode);
+  const card = h("section", { className: "card", "aria-label": title }, h("h2", {}, title));
   if (window.Chart && labels.length) {
+    const canvas = h("canvas", { role: "img", "aria-label": title });
+    card.append(canvas);
     charts.push(new window.Chart(canvas, {
       type: kind, data: { labels, datasets },
       options: { animation: false, responsive: true, maintainAspectRatio: true, plugins: { legend: { display: datasets.length > 1 } } },
     }));
   }
+  card.append(tableNode);
   return card;
 }
 
