@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -82,13 +83,16 @@ def live_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     assert seeded.returncode == 0, seeded.stderr
     seed = json.loads(seeded.stdout.strip().splitlines()[-1])
     port = _free_port()
-    server = subprocess.Popen([str(QIANBAO), "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
+    # The server's log goes to a file: a pipe nobody reads fills up (about 64 KiB of access log) and then stalls it.
+    log_path = folder / "serve.log"
+    log = log_path.open("w", encoding="utf-8")
+    server = subprocess.Popen([str(QIANBAO), "serve", "--port", str(port)], env=env, stdout=log,
                               stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
-            assert server.poll() is None, server.communicate()[0]
+            assert server.poll() is None, log_path.read_text(encoding="utf-8")[-4000:]
             try:
                 if httpx.get(base + "/readyz").status_code == 200:
                     break
@@ -104,6 +108,8 @@ def live_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
+            server.wait(timeout=15)
+        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -169,8 +175,20 @@ class Watched:
         assert self.foreign == [], f"requests to other hosts: {self.foreign}"
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator:
+    """Remember whether a journey's body failed, so that its fixture keeps a screenshot of the page as it was."""
+    report = yield
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
+    return report
+
+
+FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture()
-def console(browser, live_console: dict) -> Iterator[Watched]:  # noqa: ANN001
+def console(browser, live_console: dict, request: pytest.FixtureRequest) -> Iterator[Watched]:  # noqa: ANN001
     """A fresh browser context (its own sessionStorage) on the console's login page."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = context.new_page()
@@ -178,5 +196,7 @@ def console(browser, live_console: dict) -> Iterator[Watched]:  # noqa: ANN001
     page.goto(live_console["base"] + "/console")
     page.wait_for_selector("#login-title")
     yield watched
+    if request.node.stash.get(FAILED, False):
+        watched.shot("FAILED-" + re.sub(r"[^\w.-]+", "-", request.node.name))
     context.close()
     watched.check()

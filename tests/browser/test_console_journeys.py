@@ -286,3 +286,119 @@ def test_no_serious_accessibility_violations_on_the_main_pages(browser, live_con
     context.close()
     assert found == {}, json.dumps(found, indent=1)
     watched.check()
+
+
+HOSTILE = '<img src=x onerror="window.pwned=1">Evil & Co <b>'
+
+
+def test_admin_creates_and_suspends_a_partner_whose_name_stays_text(console):  # noqa: ANN001
+    console.sign_in("admin")
+    console.open("partners")
+    page = console.page
+    create = page.get_by_role("form", name="Create partner")
+    create.get_by_label("Name").fill(HOSTILE)
+    create.get_by_role("button", name="Create partner").click()
+    page.wait_for_selector(".msg.ok")
+    assert any("secret (shown once):" in m for m in _messages(console)), _messages(console)
+    row = page.locator("main tbody tr", has_text=HOSTILE)
+    expect(row).to_have_count(1)  # listed at once, as text: the markup in the name is not markup on the page
+    assert page.locator("main img, main b").count() == 0 and page.evaluate("window.pwned") is None
+
+    suspend = page.get_by_role("form", name="Suspend")
+    suspend.get_by_label("Partner").select_option(label=f"{HOSTILE} (ACTIVE)")
+    suspend.get_by_label("Reason").fill("contract terminated")
+    suspend.get_by_role("button", name="Suspend").click()
+    expect(row).to_contain_text("SUSPENDED")
+    assert f"{HOSTILE}: SUSPENDED" in _messages(console)
+
+    client = page.get_by_role("form", name="New API client")
+    client.get_by_label("Partner").select_option(label=f"{HOSTILE} (SUSPENDED)")
+    client.get_by_role("button", name="New API client").click()
+    expect(page.locator(".msg.ok")).to_contain_text("Secret (shown once):")
+    share = page.get_by_role("form", name="Set fee share")
+    share.get_by_label("Partner").select_option(label=f"{HOSTILE} (SUSPENDED)")
+    share.get_by_label("Fee share (basis points)").fill("2500")
+    share.get_by_role("button", name="Set fee share").click()
+    expect(row).to_contain_text("2500 bps")
+    console.shot("admin-partners-created")
+
+
+def test_treasury_sets_an_fx_rate(console):  # noqa: ANN001
+    console.sign_in("treasury")
+    console.open("fx")
+    page = console.page
+    form = page.get_by_role("form", name="Set a mid rate")
+    form.get_by_label("Base").fill("USD")
+    form.get_by_label("Quote").fill("HKD")
+    form.get_by_label("Rate").fill("7,8")  # malformed: a message, not a request
+    sent = console.graphql_requests
+    form.get_by_role("button", name="Set a mid rate").click()
+    assert "Enter a positive decimal rate." in _messages(console) and console.graphql_requests == sent
+    form.get_by_label("Rate").fill("7.7812")
+    form.get_by_role("button", name="Set a mid rate").click()
+    page.wait_for_selector(".msg.ok")
+    expect(page.locator("main tbody tr", has_text="USD/HKD")).to_contain_text("7.7812")
+    console.shot("treasury-fx-set")
+
+
+def test_compliance_resolves_a_reconciliation_exception(console):  # noqa: ANN001
+    console.sign_in("compliance")
+    console.open("reconciliation")
+    row = console.page.locator("main tbody tr", has_text="SIM-BROWSER-1")
+    row.get_by_label("Reason").fill("matched by hand to the rail's statement")
+    row.get_by_role("button", name="Resolve").click()
+    console.page.wait_for_selector(".msg.ok")
+    expect(row).to_have_count(0)
+    console.shot("compliance-reconciliation-resolved")
+
+
+def test_support_replies_to_a_ticket(console):  # noqa: ANN001
+    console.sign_in("support")
+    console.open("support")
+    row = console.page.locator("main tbody tr", has_text="Where is my transfer?").first
+    row.get_by_role("button", name="Send").click()  # nothing written: refused in the page
+    assert "Write a message first." in _messages(console)
+    row.get_by_label("Message").fill("It is with compliance; we will write again today.")
+    row.get_by_role("button", name="Send").click()
+    console.page.wait_for_selector(".msg.ok")
+    assert "Reply sent." in _messages(console)
+    console.shot("support-replied")
+
+
+def _focused(page) -> dict:  # noqa: ANN001
+    return page.evaluate("""() => { const e = document.activeElement, s = getComputedStyle(e);
+        return {tag: e.tagName, text: (e.textContent || '').trim(), id: e.id, outline: s.outlineStyle,
+                width: parseFloat(s.outlineWidth), left: e.getBoundingClientRect().left}; }""")
+
+
+def test_the_console_works_from_the_keyboard(console):  # noqa: ANN001
+    page = console.page
+    expect(page.get_by_label("E-mail")).to_be_focused()  # the login form starts where the typing goes
+    page.keyboard.type(EMAIL.format(role="analyst"))
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD.format(role="analyst"))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("nav a")
+    console.settle()
+    start = page.url
+    page.locator("#brand").click()  # the keyboard's starting point: the top of the page (the skip link comes before it)
+    page.keyboard.press("Shift+Tab")
+    skip = _focused(page)
+    assert skip["text"] == "Skip to content" and skip["left"] >= 0 and skip["outline"] != "none" and skip["width"] > 0
+    page.keyboard.press("Enter")  # to the content, without leaving the page
+    assert _focused(page)["id"] == "main" and page.url == start
+    page.locator("#brand").click()
+    for _ in range(20):  # through the header and the navigation to one of its entries
+        page.keyboard.press("Tab")
+        now = _focused(page)
+        if now["tag"] == "A" and now["text"] == "Fee rules":
+            break
+    else:
+        raise AssertionError("Fee rules is not reachable with Tab")
+    assert now["outline"] != "none" and now["width"] > 0  # focus is visible
+    page.keyboard.press("Enter")
+    expect(page.locator("main h1")).to_have_text("Fee rules")
+    assert page.url.endswith("#/fees")
+    expect(page.locator("main")).to_be_focused()  # once loaded, the page's content has the focus
+    page.keyboard.press("Tab")  # from the content's start, into its first control
+    assert page.evaluate("document.getElementById('main').contains(document.activeElement)")

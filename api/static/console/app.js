@@ -181,6 +181,11 @@ logoutButton.addEventListener("click", () => {
   parked = null;
   showLogin(t("login.signedOut"));
 });
+// The skip link moves focus to the content; followed as a link it would change the hash, which is the page's route.
+document.getElementById("skip").addEventListener("click", (event) => {
+  event.preventDefault();
+  main.focus();
+});
 window.addEventListener("hashchange", route);
 setLang(lang());
 route();
