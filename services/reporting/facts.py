@@ -60,13 +60,23 @@ def _partner_filter(column: str, by_partner: bool) -> str:
     return f" AND {column} = $3" if by_partner else ""
 
 
-def _span(column: str) -> str:
-    return f"{column} >= $1 AND {column} < $2"
+def _posted_in_span(pg: bool) -> str:
+    # The span's POSTED transactions first, then everything else joined to them by key: without this fence
+    # PostgreSQL may start from the other end (every entry of a partner-revenue account, every payment) and read
+    # the whole history to keep one day of it (seen: 5.8 s instead of milliseconds on 1,000,000 transactions).
+    columns = ("id, partner_id, kind, currency, amount_minor, fee_minor, fee_breakdown, from_wallet_id, to_wallet_id,"
+               " created_at")
+    return (f"WITH t_span AS {'MATERIALIZED ' if pg else ''}(SELECT {columns} FROM ledger_transaction"
+            " WHERE status = 'POSTED' AND created_at >= $1 AND created_at < $2) ")
 
 
 def raw_sql(conn: BaseDBAsyncClient, fact: Fact, *, by_partner: bool) -> str:
     """The SELECT that computes a fact's rows (its columns, in order) from the ledger for one span."""
     pg = is_postgres(conn)
+    return _posted_in_span(pg) + _select(conn, fact, by_partner=by_partner, pg=pg)
+
+
+def _select(conn: BaseDBAsyncClient, fact: Fact, *, by_partner: bool, pg: bool) -> str:
     day = period_of(conn, "t.created_at", 10)
     live = "JOIN partner p ON p.id = {} AND p.environment = 'LIVE'"
     if fact is VOLUME:
@@ -74,9 +84,8 @@ def raw_sql(conn: BaseDBAsyncClient, fact: Fact, *, by_partner: bool) -> str:
         return (
             f"SELECT {day} AS day, t.partner_id AS partner_id, t.kind AS kind, t.currency AS currency,"
             " COUNT(*) AS txn_count, SUM(t.amount_minor) AS amount_minor"
-            f" FROM ledger_transaction t {live.format('t.partner_id')}"
-            f" WHERE t.status = 'POSTED' AND t.kind NOT IN ({points}) AND {_span('t.created_at')}"
-            f"{_partner_filter('t.partner_id', by_partner)}"
+            f" FROM t_span t {live.format('t.partner_id')}"
+            f" WHERE t.kind NOT IN ({points}){_partner_filter('t.partner_id', by_partner)}"
             f" GROUP BY {day}, t.partner_id, t.kind, t.currency"
         )
     if fact is REVENUE:
@@ -92,17 +101,15 @@ def raw_sql(conn: BaseDBAsyncClient, fact: Fact, *, by_partner: bool) -> str:
         # of both) and what the FX revenue accounts received (the spread, in the currency bought).
         charges = (
             f"SELECT {day} AS day, t.partner_id AS partner_id, t.currency AS currency, t.fee_minor AS fee,"
-            f" {zero} AS mfee, {zero} AS fx, {zero} AS share FROM ledger_transaction t"
-            f" WHERE t.status = 'POSTED' AND t.fee_minor <> 0 AND {_span('t.created_at')}"
+            f" {zero} AS mfee, {zero} AS fx, {zero} AS share FROM t_span t WHERE t.fee_minor <> 0"
             f" UNION ALL SELECT {day}, {merchant_partner}, t.currency, {zero}, {merchant_fee}, {zero}, {zero}"
-            " FROM ledger_transaction t WHERE t.kind IN ('PAYMENT', 'REFUND') AND t.status = 'POSTED'"
-            f" AND {_span('t.created_at')} AND {merchant_fee} <> 0"
+            f" FROM t_span t WHERE t.kind IN ('PAYMENT', 'REFUND') AND {merchant_fee} <> 0"
             f" UNION ALL SELECT {day}, a.partner_id, e.currency, {zero}, {zero}, {zero}, e.amount_minor"
-            " FROM ledger_transaction t JOIN ledger_entry e ON e.transaction_id = t.id JOIN account a ON a.id = e.account_id"
-            f" WHERE a.kind = 'PARTNER_REVENUE' AND t.status = 'POSTED' AND {_span('t.created_at')}"
+            " FROM t_span t JOIN ledger_entry e ON e.transaction_id = t.id JOIN account a ON a.id = e.account_id"
+            " WHERE a.kind = 'PARTNER_REVENUE'"
             f" UNION ALL SELECT {day}, t.partner_id, e.currency, {zero}, {zero}, e.amount_minor, {zero}"
-            " FROM ledger_transaction t JOIN ledger_entry e ON e.transaction_id = t.id JOIN account a ON a.id = e.account_id"
-            f" WHERE a.kind = 'FX_REVENUE' AND t.status = 'POSTED' AND {_span('t.created_at')}"
+            " FROM t_span t JOIN ledger_entry e ON e.transaction_id = t.id JOIN account a ON a.id = e.account_id"
+            " WHERE a.kind = 'FX_REVENUE'"
         )
         return (
             "SELECT c.day AS day, c.partner_id AS partner_id, c.currency AS currency, SUM(c.fee) AS fee_minor,"
@@ -115,18 +122,17 @@ def raw_sql(conn: BaseDBAsyncClient, fact: Fact, *, by_partner: bool) -> str:
         return (
             f"SELECT {day} AS day, m.partner_id AS partner_id, m.id AS merchant_id, t.currency AS currency,"
             " COUNT(*) AS txn_count, SUM(t.amount_minor) AS amount_minor"
-            " FROM ledger_transaction t JOIN payment pay ON pay.transaction_id = t.id JOIN merchant m ON m.id = pay.merchant_id"
+            " FROM t_span t JOIN payment pay ON pay.transaction_id = t.id JOIN merchant m ON m.id = pay.merchant_id"
             f" {live.format('m.partner_id')}"
-            f" WHERE t.kind = 'PAYMENT' AND t.status = 'POSTED' AND {_span('t.created_at')}"
-            f"{_partner_filter('m.partner_id', by_partner)}"
+            f" WHERE t.kind = 'PAYMENT'{_partner_filter('m.partner_id', by_partner)}"
             f" GROUP BY {day}, m.partner_id, m.id, t.currency"
         )
     assert fact is ACTIVE
     day = period_of(conn, "x.created_at", 10)
     points = ", ".join(f"'{kind}'" for kind in POINTS_KINDS)
     touched = " UNION ALL ".join(
-        f"SELECT t.created_at AS created_at, t.{side} AS wallet_id FROM ledger_transaction t"
-        f" WHERE t.status = 'POSTED' AND t.kind NOT IN ({points}) AND t.{side} IS NOT NULL AND {_span('t.created_at')}"
+        f"SELECT t.created_at AS created_at, t.{side} AS wallet_id FROM t_span t"
+        f" WHERE t.kind NOT IN ({points}) AND t.{side} IS NOT NULL"
         for side in ("from_wallet_id", "to_wallet_id")
     )
     # A wallet is its own partner's (a payment to another partner's merchant makes that merchant's wallet active

@@ -584,7 +584,8 @@ def _cells(partner: str, without: str, other: str, customer: str, admin: str, co
 
 F, N, H = FORBIDDEN, NOT_FOUND, HIDDEN
 PAYLOAD = "userErrors { code message }"
-_REPORT_DAYS = {"f": "2026-11-01", "t": "2026-12-31"}
+_REPORT_DAYS = {"f": "2001-01-01", "t": "2001-01-31"}  # a month of no test data: the shared database's days hold
+# absurd amounts (refused-cap probes) whose sum a report refuses (services.reporting.reading)
 
 def _webhook_endpoint_target(**extra: Any) -> Variables:
     """A fresh endpoint of A for each call (written directly: the per-partner cap does not apply)."""

@@ -204,3 +204,16 @@ async def test_reports_refuse_bad_ranges_and_callers_without_reports_read(databa
     partner = await new_partner("report-caller")
     with pytest.raises(Forbidden):
         await volumes.report_volumes(principal=partner, first=today, last=today)
+
+
+async def test_totals_past_64_bits_are_refused_clearly(database_url, monkeypatch):
+    from tortoise.exceptions import OperationalError
+
+    async def overflows(conn, sql, values):  # noqa: ANN001 - as SQLite's SUM answers past 2^63
+        raise OperationalError("integer overflow")
+
+    monkeypatch.setattr("services.reporting.reading.fetch", overflows)
+    today = _utc_day(clock.now())
+    with pytest.raises(ValidationFailed) as caught:
+        await volumes.report_volumes(principal=ANALYST, first=today, last=today)
+    assert caught.value.field == ["to"] and "too large" in caught.value.message
