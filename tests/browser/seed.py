@@ -1,9 +1,9 @@
 """Seed the browser tests' database (run as `python -m tests.browser.seed URL` after `qianbao demo`).
 
 On top of the demo's history (and the staff users the fixture created with
-`qianbao staff create`): a transfer HELD by the large-transaction rule, a
-customer with a pending KYC submission to reveal, a support ticket and an open
-reconciliation exception. Prints what the journeys need as one JSON object.
+`qianbao staff create`): a transfer HELD by the large-transaction rule and
+three small ones that pay a fee, a customer with a pending KYC submission to
+reveal, a support ticket and an open reconciliation exception. Prints what the journeys need as one JSON object.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ async def seed(url: str) -> dict:
 
     await init_orm(url)
     try:
-        scene, payer, _, txn, alert = await held_transfer()
+        scene, payer, payee, txn, alert = await held_transfer()
+        for amount in ("25.00", "40.00", "12.50"):  # the scene's 1.50 EUR fee on each: revenue on the overview
+            assert (await scene.transfer(payer, payee, amount)).status.value == "POSTED"
         customer = await create_customer(principal=scene.principal, external_ref=REVEAL_REF, kind="INDIVIDUAL",
                                          display_name="Mei Browser", country=scene.country)
         await open_wallet(principal=scene.principal, customer_id=customer.id, currency="EUR")

@@ -225,12 +225,13 @@ def test_a_malformed_or_reversed_range_is_refused_in_the_page(console):  # noqa:
     console.sign_in("analyst")
     console.open("overview")
     page = console.page
-    # Each report drawn: a chart for each that has figures, its table beside it, and no error.
+    # The four reports (the seed's fees make revenue), each drawn as a chart with its table beside it, and no error.
     expect(page.locator("main section.card")).to_have_count(4)
     assert page.locator("main .msg.error").count() == 0, _messages(console)
-    tables = page.locator("main section.card table").count()
+    assert page.locator("main section.card table").count() == 4
     drawn = page.evaluate("[...document.querySelectorAll('main canvas')].filter((c) => window.Chart.getChart(c)).length")
-    assert drawn == tables >= 3, (drawn, tables)
+    assert drawn == 4
+    expect(page.locator("main section.card", has_text="Revenue per day (EUR)")).to_contain_text("Bank share")
     sent = console.graphql_requests
     page.get_by_label("From").fill("2026-12-05")
     page.get_by_label("To").fill("2026-11-01")
