@@ -1,7 +1,7 @@
 """Seed the browser tests' database (run as `python -m tests.browser.seed URL` after `qianbao demo`).
 
 On top of the demo's history (and the staff users the fixture created with
-`qianbao staff create`): a transfer HELD by the large-transaction rule and
+`qianbao staff create`): two transfers HELD by the large-transaction rule and
 three small ones that pay a fee, a customer with a pending KYC submission to
 reveal, a support ticket and an open reconciliation exception. Prints what the journeys need as one JSON object.
 """
@@ -35,6 +35,7 @@ async def seed(url: str) -> dict:
         scene, payer, payee, txn, alert = await held_transfer()
         for amount in ("25.00", "40.00", "12.50"):  # the scene's 1.50 EUR fee on each: revenue on the overview
             assert (await scene.transfer(payer, payee, amount)).status.value == "POSTED"
+        await held_transfer()  # a second held transfer: one journey releases one, another rejects one
         customer = await create_customer(principal=scene.principal, external_ref=REVEAL_REF, kind="INDIVIDUAL",
                                          display_name="Mei Browser", country=scene.country)
         await open_wallet(principal=scene.principal, customer_id=customer.id, currency="EUR")

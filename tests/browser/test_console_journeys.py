@@ -119,6 +119,22 @@ def test_compliance_releases_a_held_transaction(console, live_console):  # noqa:
     console.shot("compliance-aml-released")
 
 
+def test_compliance_rejects_a_held_transaction(console):  # noqa: ANN001
+    console.sign_in("compliance")
+    console.open("aml")
+    held = console.page.locator("main tbody tr", has_text="10000.00 EUR · HELD")
+    before = held.count()
+    assert before >= 1
+    row = held.first
+    row.get_by_label("Reason").fill("source of funds not documented")
+    row.get_by_role("button", name="Reject").click()
+    console.page.wait_for_selector(".msg.ok")
+    done = [m for m in _messages(console) if "Transaction:" in m]
+    assert done and "POSTED" not in done[0] and "HELD" not in done[0], done  # the money never moved
+    expect(held).to_have_count(before - 1)
+    console.shot("compliance-aml-rejected")
+
+
 def test_admin_creates_a_fee_rule_and_sees_the_preview(console):  # noqa: ANN001
     console.sign_in("admin")
     console.open("fees")
