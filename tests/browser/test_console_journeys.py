@@ -126,6 +126,10 @@ def test_compliance_rejects_a_held_transaction(console):  # noqa: ANN001
     before = held.count()
     assert before >= 1
     row = held.first
+    # Each alert offers what the API takes for it: release or reject what a HOLD alert held, dismiss an alert-only one.
+    assert row.get_by_role("button").all_inner_texts() == ["Release", "Reject"]
+    alert_only = console.page.locator("main tbody tr", has_text="VELOCITY").first
+    assert alert_only.get_by_role("button").all_inner_texts() == ["Dismiss"]
     row.get_by_label("Reason").fill("source of funds not documented")
     row.get_by_role("button", name="Reject").click()
     console.page.wait_for_selector(".msg.ok")
