@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from api.console import CSP
+from api.console import CSP, TYPES
 
 CONSOLE = Path(__file__).resolve().parents[2] / "api" / "static" / "console"
 OWN_FILES = sorted(p for p in CONSOLE.rglob("*") if p.is_file() and "vendor" not in p.parts)
+SERVED_FILES = sorted(p for p in CONSOLE.rglob("*") if p.is_file() and p.suffix in TYPES and not p.name.startswith("."))
+LICENCE_BANNER = re.compile(r"/\*!.*?\*/", re.S)
 IMPORT = re.compile(r"""(?:import|from)\s+(?:[\w*{}\s,]+\s+from\s+)?["'](\.{1,2}/[^"']+)["']""")
 KEY = re.compile(r'^\s*"([a-zA-Z.]+)":|,\s*"([a-zA-Z.]+)":', re.M)
 
@@ -47,6 +49,17 @@ async def test_every_file_the_page_and_its_modules_load_is_served(http):
         assert response.headers["content-security-policy"] == CSP
         expected = "text/javascript" if path.endswith(".js") else "text/css" if path.endswith(".css") else "text/html"
         assert response.headers["content-type"].startswith(expected), path
+
+
+@pytest.mark.parametrize("path", SERVED_FILES, ids=lambda p: p.relative_to(CONSOLE).as_posix())
+async def test_no_served_file_names_another_host(http, path):
+    """Every file /console serves, vendored ones too; a library's preserved licence banner (/*! ... */) may cite its home."""
+    response = await http.get("/console/" + path.relative_to(CONSOLE).as_posix())
+    assert response.status_code == 200
+    text = response.text
+    if path.suffix == ".js":
+        text = LICENCE_BANNER.sub("", text)
+    assert not re.search(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text, re.I), f"{path.name} names another host"
 
 
 @pytest.mark.parametrize("path", OWN_FILES, ids=lambda p: p.relative_to(CONSOLE).as_posix())
