@@ -423,3 +423,14 @@ def test_the_console_works_from_the_keyboard(console):  # noqa: ANN001
     expect(page.locator("main")).to_be_focused()  # once loaded, the page's content has the focus
     page.keyboard.press("Tab")  # from the content's start, into its first control
     assert page.evaluate("document.getElementById('main').contains(document.activeElement)")
+
+
+def test_a_wrong_password_is_refused_on_the_login_form(console):  # noqa: ANN001
+    console.allowed_errors.append("status of 401")  # /auth/login refusing the password, as it must
+    page = console.page
+    page.get_by_label("E-mail").fill("nobody@console.test")
+    page.get_by_label("Password").fill("not-the-password-2026")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".login .msg.error")).to_have_text("Invalid e-mail or password.")
+    assert page.locator("nav").is_hidden() and page.evaluate(TOKEN) is None
+    console.shot("login-refused")
