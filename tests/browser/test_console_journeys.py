@@ -106,6 +106,23 @@ def test_compliance_approves_a_kyc_submission(console, live_console):  # noqa: A
     console.shot("compliance-kyc-approved")
 
 
+def test_compliance_rejects_a_kyc_submission_with_a_reason(console):  # noqa: ANN001
+    console.sign_in("compliance")
+    console.open("kyc")
+    rows = console.page.locator("main tbody tr")
+    before = rows.count()
+    first = rows.first
+    first.get_by_label("Decision").select_option("REJECT")
+    sent = console.graphql_requests
+    first.get_by_role("button", name="Record decision").click()  # no reason: refused in the page, nothing sent
+    assert "Give a reason first." in _messages(console) and console.graphql_requests == sent
+    first.get_by_label("Reason").fill("the document photo is unreadable")
+    first.get_by_role("button", name="Record decision").click()
+    console.page.wait_for_selector(".msg.ok")
+    assert "Decided: REJECTED." in _messages(console)
+    expect(rows).to_have_count(before - 1)
+
+
 def test_compliance_releases_a_held_transaction(console, live_console):  # noqa: ANN001
     console.sign_in("compliance")
     console.open("aml")
