@@ -127,6 +127,17 @@ def browser(live_console: dict) -> Iterator:
         launched.close()
 
 
+def wait_loaded(page) -> None:  # noqa: ANN001 - a playwright Page
+    """Wait until the console has loaded the page of the current hash.
+
+    Not the load state: a hash route is a same-document navigation, after which "networkidle" holds at once. The
+    console's shell keeps main aria-busy while a page loads and then names the route it shows in main's data-loaded.
+    """
+    page.wait_for_function("() => { const m = document.getElementById('main');"
+                           " return m.dataset.loaded === location.hash && !m.hasAttribute('aria-busy'); }")
+    page.wait_for_selector("main h1")
+
+
 class Watched:
     """A page whose console errors, page errors and requests to other hosts are recorded (and asserted at the end)."""
 
@@ -156,6 +167,7 @@ class Watched:
         self.page.get_by_role("button", name="Sign in").click()
         if expect_page:
             self.page.wait_for_selector("nav a")
+            self.settle()
 
     def open(self, route: str) -> None:
         """Go to a console page and wait until it has loaded."""
@@ -163,8 +175,7 @@ class Watched:
         self.settle()
 
     def settle(self) -> None:
-        self.page.wait_for_load_state("networkidle")
-        self.page.wait_for_selector("main h1")
+        wait_loaded(self.page)
 
     def shot(self, name: str) -> None:
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -19,7 +19,7 @@ except ImportError:  # no playwright package: the live_console fixture skips the
     expect = None
 
 from auth.roles import STAFF_ROLES, permissions_of
-from tests.browser.conftest import Watched
+from tests.browser.conftest import Watched, wait_loaded
 from tests.browser.seed import EMAIL, PASSWORD
 
 # The navigation in the order the console shows it, and the permission each page needs.
@@ -250,7 +250,7 @@ def test_a_session_revoked_mid_page_comes_back_to_the_page_as_it_was(console, li
     page.wait_for_selector("#login-title")
     console.sign_in("support")
     expect(page.locator("main h1")).to_have_text("Customer: Mei Browser")
-    page.wait_for_load_state("networkidle")
+    console.settle()
     assert page.url == at
     assert page.locator(".msg.restored").count() == 0
     assert page.get_by_role("form", name="Reveal").count() == 0  # support may not reveal: no form, no typed reason
@@ -262,19 +262,24 @@ def test_a_malformed_or_reversed_range_is_refused_in_the_page(console):  # noqa:
     console.sign_in("analyst")
     console.open("overview")
     page = console.page
-    # The four reports (the seed's fees make revenue), each drawn as a chart with its table beside it, and no error.
-    expect(page.locator("main section.card")).to_have_count(4)
+    # Every report of the range, and no error: volumes, revenue (the seed's fees), the KYC funnel, AML alerts and
+    # active users drawn as charts with their tables beside them; the rankings and the desks' figures as tables.
+    expect(page.locator("main section.card")).to_have_count(9)
     assert page.locator("main .msg.error").count() == 0, _messages(console)
-    assert page.locator("main section.card table").count() == 4
+    charted = ["Transactions per day", "Revenue per day (EUR)", "KYC funnel", "AML alerts by rule", "Active users per day"]
+    for title in charted:
+        card = page.locator("main section.card", has=page.locator("h2", has_text=title))
+        assert card.locator("canvas").count() == 1 and card.locator("table").count() == 1, title
     drawn = page.evaluate("[...document.querySelectorAll('main canvas')].filter((c) => window.Chart.getChart(c)).length")
-    assert drawn == 4
+    assert drawn == len(charted)
     expect(page.locator("main section.card", has_text="Revenue per day (EUR)")).to_contain_text("Bank share")
+    expect(page.locator("main section.card", has_text="Support first response")).to_contain_text("Tickets opened")
     sent = console.graphql_requests
-    page.get_by_label("From").fill("2026-12-05")
-    page.get_by_label("To").fill("2026-11-01")
+    page.get_by_label("From", exact=True).fill("2026-12-05")
+    page.get_by_label("To", exact=True).fill("2026-11-01")
     page.get_by_role("button", name="Show").click()
     assert "The range ends before it starts." in _messages(console)
-    page.get_by_label("To").fill("")
+    page.get_by_label("To", exact=True).fill("")
     page.get_by_role("button", name="Show").click()
     assert "Enter both days as YYYY-MM-DD." in _messages(console)
     assert console.graphql_requests == sent
@@ -318,8 +323,7 @@ def test_no_serious_accessibility_violations_on_the_main_pages(browser, live_con
     page.wait_for_selector("nav a")
     for route in ("overview", "customers", "kyc", "aml", "fees", "audit", "partners"):
         page.goto(f"{base}/console#/{route}")
-        page.wait_for_load_state("networkidle")
-        page.wait_for_selector("main h1")
+        wait_loaded(page)
         audit(route)
     context.close()
     assert found == {}, json.dumps(found, indent=1)

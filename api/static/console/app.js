@@ -131,7 +131,25 @@ const ctx = {
   },
 };
 
+// Show the page of the hash. While it loads, main is aria-busy (assistive technology waits for it); once no page is
+// loading any more, main's data-loaded names the route it shows (what the browser tests wait for).
+let loading = 0;
+
 async function route() {
+  loading += 1;
+  main.setAttribute("aria-busy", "true");
+  try {
+    await show();
+  } finally {
+    loading -= 1;
+    if (!loading) {
+      main.removeAttribute("aria-busy");
+      main.dataset.loaded = location.hash;
+    }
+  }
+}
+
+async function show() {
   if (parked && parked.hash !== location.hash) parked = null;
   if (!hasToken()) {
     showLogin(returnTo ? t("login.expired") : null);
