@@ -91,3 +91,15 @@ async def test_traversal_hidden_unknown_and_unlisted_files_are_not_found(http, p
 async def test_the_vendored_chart_library_carries_its_licence(http):
     assert (await http.get("/console/vendor/LICENSE-chart.js.md")).status_code == 200
     assert "MIT" in (CONSOLE / "vendor" / "LICENSE-chart.js.md").read_text(encoding="utf-8")
+
+
+async def test_an_unchanged_file_is_not_sent_again(http):
+    first = await http.get("/console/vendor/chart.umd.min.js")
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "no-cache" and etag.startswith('"')
+    again = await http.get("/console/vendor/chart.umd.min.js", headers={"If-None-Match": f'W/"other", {etag}'})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    assert again.headers["content-security-policy"] == CSP
+    changed = await http.get("/console/vendor/chart.umd.min.js", headers={"If-None-Match": '"something-else"'})
+    assert changed.status_code == 200 and changed.content == first.content
+    assert (await http.get("/console/app.js")).headers["etag"] != etag  # one tag per file

@@ -72,7 +72,7 @@ def test_each_role_signs_in_and_sees_only_its_pages(console, role):  # noqa: ANN
     for route, title in allowed:
         console.open(route)
         assert console.page.locator("main h1").inner_text() == title
-        errors = [m for m in _messages(console) if "Refused" in m]
+        errors = console.page.locator("main .msg.error").all_inner_texts()  # a page its role may use loads cleanly
         assert errors == [], (route, errors)
         console.shot(f"{role}-{route}")
 
