@@ -10,6 +10,7 @@ style and font comes from this origin, no inline code, no framing.
 from __future__ import annotations
 
 import functools
+import hashlib
 from importlib import resources
 from pathlib import PurePosixPath
 
@@ -27,18 +28,30 @@ TYPES = {
 _HEADERS = {
     "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY", "Cross-Origin-Opener-Policy": "same-origin",
-    # Revalidate every time: a console update must reach every desk at the next page load.
+    # Revalidate every time (a console update must reach every desk at the next page load); the ETag makes an
+    # unchanged file a 304 without its body.
     "Cache-Control": "no-cache",
 }
 
 
 @functools.cache
-def _read(relative: str) -> bytes | None:
-    """A console file's bytes (once per process), or None when there is no such file."""
+def _read(relative: str) -> tuple[bytes, str] | None:
+    """A console file's bytes and ETag (once per process), or None when there is no such file."""
     node = resources.files("api") / "static" / "console"
     for part in PurePosixPath(relative).parts:
         node = node / part
-    return node.read_bytes() if node.is_file() else None
+    if not node.is_file():
+        return None
+    body = node.read_bytes()
+    return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether the browser's If-None-Match names this version (a list, weak validators and * included)."""
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return etag in tags or "*" in tags
 
 
 def _not_found() -> Response:
@@ -53,10 +66,14 @@ async def console_file(request: Request) -> Response:
     if (path.is_absolute() or "\\" in relative or any(part in ("", ".", "..") or part.startswith(".") for part in path.parts)
             or path.suffix not in TYPES):
         return _not_found()
-    body = _read(str(path))
-    if body is None:
+    found = _read(str(path))
+    if found is None:
         return _not_found()
-    return Response(body, media_type=TYPES[path.suffix], headers=_HEADERS)
+    body, etag = found
+    headers = {**_HEADERS, "ETag": etag}
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=TYPES[path.suffix], headers=headers)
 
 
 ROUTES = [

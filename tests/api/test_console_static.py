@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from api.console import CSP
+from api.console import CSP, TYPES
 
 CONSOLE = Path(__file__).resolve().parents[2] / "api" / "static" / "console"
 OWN_FILES = sorted(p for p in CONSOLE.rglob("*") if p.is_file() and "vendor" not in p.parts)
+SERVED_FILES = sorted(p for p in CONSOLE.rglob("*") if p.is_file() and p.suffix in TYPES and not p.name.startswith("."))
+LICENCE_BANNER = re.compile(r"/\*!.*?\*/", re.S)
 IMPORT = re.compile(r"""(?:import|from)\s+(?:[\w*{}\s,]+\s+from\s+)?["'](\.{1,2}/[^"']+)["']""")
 KEY = re.compile(r'^\s*"([a-zA-Z.]+)":|,\s*"([a-zA-Z.]+)":', re.M)
 
@@ -49,6 +51,17 @@ async def test_every_file_the_page_and_its_modules_load_is_served(http):
         assert response.headers["content-type"].startswith(expected), path
 
 
+@pytest.mark.parametrize("path", SERVED_FILES, ids=lambda p: p.relative_to(CONSOLE).as_posix())
+async def test_no_served_file_names_another_host(http, path):
+    """Every file /console serves, vendored ones too; a library's preserved licence banner (/*! ... */) may cite its home."""
+    response = await http.get("/console/" + path.relative_to(CONSOLE).as_posix())
+    assert response.status_code == 200
+    text = response.text
+    if path.suffix == ".js":
+        text = LICENCE_BANNER.sub("", text)
+    assert not re.search(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text, re.I), f"{path.name} names another host"
+
+
 @pytest.mark.parametrize("path", OWN_FILES, ids=lambda p: p.relative_to(CONSOLE).as_posix())
 def test_our_console_files_name_no_other_host_and_keep_tokens_out_of_local_storage(path):
     text = path.read_text(encoding="utf-8")
@@ -78,3 +91,15 @@ async def test_traversal_hidden_unknown_and_unlisted_files_are_not_found(http, p
 async def test_the_vendored_chart_library_carries_its_licence(http):
     assert (await http.get("/console/vendor/LICENSE-chart.js.md")).status_code == 200
     assert "MIT" in (CONSOLE / "vendor" / "LICENSE-chart.js.md").read_text(encoding="utf-8")
+
+
+async def test_an_unchanged_file_is_not_sent_again(http):
+    first = await http.get("/console/vendor/chart.umd.min.js")
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "no-cache" and etag.startswith('"')
+    again = await http.get("/console/vendor/chart.umd.min.js", headers={"If-None-Match": f'W/"other", {etag}'})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    assert again.headers["content-security-policy"] == CSP
+    changed = await http.get("/console/vendor/chart.umd.min.js", headers={"If-None-Match": '"something-else"'})
+    assert changed.status_code == 200 and changed.content == first.content
+    assert (await http.get("/console/app.js")).headers["etag"] != etag  # one tag per file

@@ -7,8 +7,10 @@ CI=true, where a missing browser is a failure (.ci/run installs it).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -20,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from auth.roles import STAFF_ROLES
 from tests.browser.seed import EMAIL, PASSWORD
 
 QIANBAO = Path(sys.executable).parent / "qianbao"
@@ -44,9 +47,7 @@ def _skip_reason() -> str | None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true and no Chromium: .ci/run installs Debian's chromium (apt-get install -y chromium)")
         return "no Chromium here (apt-get install -y chromium, or QIANBAO_CHROMIUM=/path/to/chrome)"
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("playwright") is None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true and no playwright package: it is in the test extra of pyproject.toml")
         return "the playwright package is not installed (pip install -e '.[test]')"
@@ -61,7 +62,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """A running `qianbao serve` on a fresh SQLite file with the demo's history and the journeys' seed."""
+    """A running `qianbao serve` on a fresh SQLite file: migrated, the demo's history, staff users, the journeys' seed."""
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
@@ -69,20 +70,29 @@ def live_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     url = f"sqlite:///{folder / 'console.sqlite3'}"
     env = {**os.environ, "QIANBAO_DATABASE_URL": url, "QIANBAO_ARGON2_PROFILE": "cheapest", "PYTHONPATH": str(ROOT)}
     env.pop("QIANBAO_TEST_DATABASE_URL", None)
-    demo = subprocess.run([str(QIANBAO), "demo", "--days", "14"], env=env, capture_output=True, text=True, timeout=300)
-    assert demo.returncode == 0, demo.stderr
+    for command in (["migrate"], ["demo", "--days", "14"]):
+        done = subprocess.run([str(QIANBAO), *command], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, (command, done.stdout, done.stderr)
+    for role in STAFF_ROLES:  # one staff user per role, as an operator creates them (the password on standard input)
+        done = subprocess.run([str(QIANBAO), "staff", "create", "--email", EMAIL.format(role=role), "--role", role,
+                               "--password-stdin"], input=PASSWORD.format(role=role) + "\n", env=env, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, (role, done.stdout, done.stderr)
     seeded = subprocess.run([sys.executable, "-m", "tests.browser.seed", url], env=env, cwd=ROOT, capture_output=True,
                             text=True, timeout=300)
     assert seeded.returncode == 0, seeded.stderr
     seed = json.loads(seeded.stdout.strip().splitlines()[-1])
     port = _free_port()
-    server = subprocess.Popen([str(QIANBAO), "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
+    # The server's log goes to a file: a pipe nobody reads fills up (about 64 KiB of access log) and then stalls it.
+    log_path = folder / "serve.log"
+    log = log_path.open("w", encoding="utf-8")
+    server = subprocess.Popen([str(QIANBAO), "serve", "--port", str(port)], env=env, stdout=log,
                               stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
-            assert server.poll() is None, server.communicate()[0]
+            assert server.poll() is None, log_path.read_text(encoding="utf-8")[-4000:]
             try:
                 if httpx.get(base + "/readyz").status_code == 200:
                     break
@@ -98,6 +108,8 @@ def live_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
+            server.wait(timeout=15)
+        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +125,17 @@ def browser(live_console: dict) -> Iterator:
         launched = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+def wait_loaded(page) -> None:  # noqa: ANN001 - a playwright Page
+    """Wait until the console has loaded the page of the current hash.
+
+    Not the load state: a hash route is a same-document navigation, after which "networkidle" holds at once. The
+    console's shell keeps main aria-busy while a page loads and then names the route it shows in main's data-loaded.
+    """
+    page.wait_for_function("() => { const m = document.getElementById('main');"
+                           " return m.dataset.loaded === location.hash && !m.hasAttribute('aria-busy'); }")
+    page.wait_for_selector("main h1")
 
 
 class Watched:
@@ -144,6 +167,7 @@ class Watched:
         self.page.get_by_role("button", name="Sign in").click()
         if expect_page:
             self.page.wait_for_selector("nav a")
+            self.settle()
 
     def open(self, route: str) -> None:
         """Go to a console page and wait until it has loaded."""
@@ -151,8 +175,7 @@ class Watched:
         self.settle()
 
     def settle(self) -> None:
-        self.page.wait_for_load_state("networkidle")
-        self.page.wait_for_selector("main h1")
+        wait_loaded(self.page)
 
     def shot(self, name: str) -> None:
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
@@ -163,8 +186,20 @@ class Watched:
         assert self.foreign == [], f"requests to other hosts: {self.foreign}"
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator:
+    """Remember whether a journey's body failed, so that its fixture keeps a screenshot of the page as it was."""
+    report = yield
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
+    return report
+
+
+FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture()
-def console(browser, live_console: dict) -> Iterator[Watched]:  # noqa: ANN001
+def console(browser, live_console: dict, request: pytest.FixtureRequest) -> Iterator[Watched]:  # noqa: ANN001
     """A fresh browser context (its own sessionStorage) on the console's login page."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = context.new_page()
@@ -172,5 +207,7 @@ def console(browser, live_console: dict) -> Iterator[Watched]:  # noqa: ANN001
     page.goto(live_console["base"] + "/console")
     page.wait_for_selector("#login-title")
     yield watched
+    if request.node.stash.get(FAILED, False):
+        watched.shot("FAILED-" + re.sub(r"[^\w.-]+", "-", request.node.name))
     context.close()
     watched.check()

@@ -1,9 +1,9 @@
 """Seed the browser tests' database (run as `python -m tests.browser.seed URL` after `qianbao demo`).
 
-On top of the demo's history: one staff user per role, a transfer HELD by the
-large-transaction rule, a customer with a pending KYC submission to reveal, a
-support ticket and an open reconciliation exception. Prints what the journeys
-need as one JSON object.
+On top of the demo's history (and the staff users the fixture created with
+`qianbao staff create`): two transfers HELD by the large-transaction rule and
+three small ones that pay a fee, a customer with a pending KYC submission to
+reveal, a support ticket and an open reconciliation exception. Prints what the journeys need as one JSON object.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import asyncio
 import hashlib
 import json
 import sys
-
-from auth.roles import STAFF_ROLES
 
 PASSWORD = "console-pass-{role}-2026"
 EMAIL = "{role}@console.test"
@@ -27,7 +25,6 @@ async def seed(url: str) -> dict:
     from services import clock
     from services.kyc.application import DocumentIn, KycApplication
     from services.kyc.submission import submit_kyc
-    from services.staff import create_staff
     from services.support import tickets
     from services.customers import create_customer
     from services.wallets import open_wallet
@@ -35,9 +32,10 @@ async def seed(url: str) -> dict:
 
     await init_orm(url)
     try:
-        for role in STAFF_ROLES:
-            await create_staff(email=EMAIL.format(role=role), role=role, password=PASSWORD.format(role=role))
-        scene, payer, _, txn, alert = await held_transfer()
+        scene, payer, payee, txn, alert = await held_transfer()
+        for amount in ("25.00", "40.00", "12.50"):  # the scene's 1.50 EUR fee on each: revenue on the overview
+            assert (await scene.transfer(payer, payee, amount)).status.value == "POSTED"
+        await held_transfer()  # a second held transfer: one journey releases one, another rejects one
         customer = await create_customer(principal=scene.principal, external_ref=REVEAL_REF, kind="INDIVIDUAL",
                                          display_name="Mei Browser", country=scene.country)
         await open_wallet(principal=scene.principal, customer_id=customer.id, currency="EUR")

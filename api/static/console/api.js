@@ -1,6 +1,10 @@
 // The console's only server: the public /graphql API, with the signed-in staff member's token.
 // The token lives in memory and sessionStorage (gone with the tab), never in the browser's persistent storage.
 const TOKEN_KEY = "qianbao.console.token";
+// The bearer token is the only credential: no cookie or HTTP authentication is ever sent. "omit" also keeps the
+// browser from answering a 401 that carries `WWW-Authenticate: Basic` (as /auth/login's refusal does) with its own
+// password dialog, which would stall the request instead of handing the refusal to the page.
+const CREDENTIALS = "omit";
 
 export class AuthExpired extends Error {}
 
@@ -24,7 +28,8 @@ export function signOut() {
 
 export async function signIn(email, password) {
   const response = await fetch("/auth/login", {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email, password }),
+    method: "POST", credentials: CREDENTIALS, headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password }),
   });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new ApiError(body.error_description || body.error || `HTTP ${response.status}`, body.error);
@@ -40,6 +45,7 @@ export async function gql(query, variables = {}) {
   try {
     response = await fetch("/graphql", {
       method: "POST",
+      credentials: CREDENTIALS,
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
       body: JSON.stringify({ query, variables }),
     });

@@ -12,6 +12,11 @@ const langButton = document.getElementById("lang");
 const logoutButton = document.getElementById("logout");
 let viewer = null; // { role, email, scopes: Set of Scope enum names }
 let returnTo = null; // the page to go back to after signing in again
+// The page on screen when its session ended mid-way (with what was typed in it), kept out of the document while the
+// login shows: { hash, email, lang, nodes }. Put back only for the same staff member, page and language; anyone
+// else, a sign-out or a navigation gets a freshly loaded page instead (never someone else's data or typed input).
+let parked = null;
+let rendering = false; // a page is being loaded by route(): a session ending then leaves nothing worth keeping
 
 function can(scope) {
   return Boolean(viewer && viewer.scopes.has(scope));
@@ -52,6 +57,29 @@ function renderChrome() {
   }
 }
 
+function park() {
+  if (rendering || !viewer || main.querySelector("#login-title")) return;
+  parked = { hash: location.hash, email: viewer.email, lang: lang(), nodes: [...main.childNodes] };
+}
+
+// After signing in again: the parked page back as it was, when it is this person's and the page they are on.
+function unpark() {
+  const kept = parked;
+  parked = null;
+  if (!kept || kept.email !== viewer.email || kept.hash !== location.hash || kept.lang !== lang()) return false;
+  renderChrome();
+  clear(main);
+  main.append(...kept.nodes);
+  for (const old of main.querySelectorAll(".restored")) old.remove();
+  const notice = message("info", t("login.restored"));
+  notice.classList.add("restored");
+  const title = main.querySelector("h1");
+  if (title) title.after(notice);
+  else main.prepend(notice);
+  main.focus();
+  return true;
+}
+
 function showLogin(notice) {
   viewer = null;
   renderChrome();
@@ -70,8 +98,10 @@ function showLogin(notice) {
       await loadViewer();
       const target = returnTo && returnTo !== "#/login" ? returnTo : "";
       returnTo = null;
-      if (target && target !== location.hash) location.hash = target;
-      else await route();
+      if (target && target !== location.hash) {
+        parked = null;
+        location.hash = target;
+      } else if (!unpark()) await route();
     } catch (error) {
       status.append(message("error", error instanceof ApiError && error.code === "invalid_grant" ? t("login.failed") : describe(error)));
     }
@@ -90,6 +120,7 @@ const ctx = {
     } catch (error) {
       if (error instanceof AuthExpired) {
         returnTo = location.hash;
+        park();
         showLogin(t("login.expired"));
         return undefined;
       }
@@ -100,7 +131,26 @@ const ctx = {
   },
 };
 
+// Show the page of the hash. While it loads, main is aria-busy (assistive technology waits for it); once no page is
+// loading any more, main's data-loaded names the route it shows (what the browser tests wait for).
+let loading = 0;
+
 async function route() {
+  loading += 1;
+  main.setAttribute("aria-busy", "true");
+  try {
+    await show();
+  } finally {
+    loading -= 1;
+    if (!loading) {
+      main.removeAttribute("aria-busy");
+      main.dataset.loaded = location.hash;
+    }
+  }
+}
+
+async function show() {
+  if (parked && parked.hash !== location.hash) parked = null;
   if (!hasToken()) {
     showLogin(returnTo ? t("login.expired") : null);
     return;
@@ -130,8 +180,13 @@ async function route() {
     main.append(message("error", t("forbidden.page", { role: t(`role.${viewer.role}`) })));
     return;
   }
-  await ctx.run(main, () => page.render(main, ctx, rest.map(decodeURIComponent)));
-  main.focus();
+  rendering = true;
+  try {
+    await ctx.run(main, () => page.render(main, ctx, rest.map(decodeURIComponent)));
+  } finally {
+    rendering = false;
+  }
+  if (viewer) main.focus();
 }
 
 langButton.addEventListener("click", () => {
@@ -141,7 +196,13 @@ langButton.addEventListener("click", () => {
 logoutButton.addEventListener("click", () => {
   signOut();
   returnTo = null;
+  parked = null;
   showLogin(t("login.signedOut"));
+});
+// The skip link moves focus to the content; followed as a link it would change the hash, which is the page's route.
+document.getElementById("skip").addEventListener("click", (event) => {
+  event.preventDefault();
+  main.focus();
 });
 window.addEventListener("hashchange", route);
 setLang(lang());

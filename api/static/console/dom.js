@@ -37,11 +37,16 @@ export function message(kind, text) {
   return h("div", { className: `msg ${kind}`, role: kind === "error" ? "alert" : "status" }, text);
 }
 
-// A table of rows: columns are [header, row => cell (text or Node), {num: true}].
+// A table of rows: columns are [header, row => cell (text or Node), {num: true} (a figure) or {nowrap: true} (a day)].
+function cellClass(opts) {
+  if (!opts) return null;
+  return [opts.num ? "num" : "", opts.nowrap ? "nowrap" : ""].join(" ").trim() || null;
+}
+
 export function table(caption, columns, rows, emptyText) {
   if (!rows.length) return h("p", { className: "muted" }, emptyText);
-  const head = h("tr", {}, columns.map(([title, , opts]) => h("th", { scope: "col", className: opts && opts.num ? "num" : null }, title)));
-  const body = rows.map((row) => h("tr", {}, columns.map(([, cell, opts]) => h("td", { className: opts && opts.num ? "num" : null }, cell(row) ?? ""))));
+  const head = h("tr", {}, columns.map(([title, , opts]) => h("th", { scope: "col", className: cellClass(opts) }, title)));
+  const body = rows.map((row) => h("tr", {}, columns.map(([, cell, opts]) => h("td", { className: cellClass(opts) }, cell(row) ?? ""))));
   return h("table", {}, h("caption", { className: "visually-hidden" }, caption), h("thead", {}, head), h("tbody", {}, body));
 }
 

@@ -25,13 +25,16 @@ export async function render(main, ctx) {
 
   function decideForm(alert) {
     const reason = field(t("common.reason"), h("input", { type: "text", maxlength: 1000 }));
-    const buttons = [["RELEASE", t("aml.release"), ""], ["REJECT", t("aml.reject"), "danger"], ["DISMISS", t("aml.dismiss"), "secondary"]]
-      .map(([value, text, className]) => h("button", { type: "submit", value, className }, text));
+    // What the API accepts for this alert: RELEASE or REJECT what a HOLD alert held, DISMISS an alert-only (ALERT) one.
+    const choices = alert.action === "HOLD"
+      ? [["RELEASE", t("aml.release"), ""], ["REJECT", t("aml.reject"), "danger"]]
+      : [["DISMISS", t("aml.dismiss"), "secondary"]];
+    const buttons = choices.map(([value, text, className]) => h("button", { type: "submit", value, className }, text));
     const form = h("form", { "aria-label": `${t("aml.decide")} ${alert.rule}` }, reason.el, h("div", { className: "actions" }, buttons));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       clear(notes);
-      const decision = event.submitter ? event.submitter.value : "RELEASE";
+      const decision = event.submitter ? event.submitter.value : choices[0][0];
       if (!reason.input.value.trim()) {
         notes.append(message("error", t("common.reasonNeeded")));
         return;

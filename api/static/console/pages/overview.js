@@ -1,11 +1,17 @@
-// Overview: the reporting queries over a date range, as charts with a table beside each (their text alternative).
-import { clear, field, h, message, table } from "../dom.js";
+// Overview: the reporting queries over a date range, as charts with a table beside each (their text alternative),
+// then the rankings and desk figures as tables.
+import { clear, field, h, message, money, table } from "../dom.js";
 
 const QUERY = `query($f: Date!, $t: Date!) {
   reportVolumes(from: $f, to: $t) { day kind currency count amount { amount currency } }
   reportRevenue(from: $f, to: $t) { day currency bankShare { amount } partnerShare { amount } }
   reportKycFunnel(from: $f, to: $t) { submitted approved rejected pending medianDecisionSeconds }
   reportAmlAlerts(from: $f, to: $t) { rule severity ageBucket open total }
+  reportActiveUsers(from: $f, to: $t) { period activeWallets activeCustomers }
+  reportTopMerchants(from: $f, to: $t, limit: 10) { name category categoryName currency count amount { amount currency } }
+  reportTopCategories(from: $f, to: $t, limit: 10) { category categoryName currency count amount { amount currency } }
+  reportSupportSla(from: $f, to: $t) { tickets firstResponseMet firstResponseBreached resolved medianFirstResponseSeconds }
+  reportReconciliationOpen { rail kind open oldestAgeSeconds }
 }`;
 const MAX_DAYS = 366;
 const charts = [];
@@ -23,16 +29,51 @@ export function checkRange(from, to) {
   return null;
 }
 
+// A titled card: the chart (only when there is something to draw) and its figures as a table (its text alternative).
 function chartCard(title, kind, labels, datasets, tableNode) {
-  const canvas = h("canvas", { role: "img", "aria-label": title });
-  const card = h("section", { className: "card", "aria-label": title }, h("h2", {}, title), canvas, tableNode);
+  const card = h("section", { className: "card", "aria-label": title }, h("h2", {}, title));
   if (window.Chart && labels.length) {
+    const canvas = h("canvas", { role: "img", "aria-label": title });
+    card.append(canvas);
     charts.push(new window.Chart(canvas, {
       type: kind, data: { labels, datasets },
       options: { animation: false, responsive: true, maintainAspectRatio: true, plugins: { legend: { display: datasets.length > 1 } } },
     }));
   }
+  card.append(tableNode);
   return card;
+}
+
+function tableCard(title, tableNode) {
+  return h("section", { className: "card", "aria-label": title }, h("h2", {}, title), tableNode);
+}
+
+// The rankings, active users and the desks' figures (support first response, open reconciliation).
+function moreCards(t, data) {
+  const users = data.reportActiveUsers;
+  const labels = users.map((r) => r.period);
+  const sla = data.reportSupportSla;
+  const category = (r) => r.categoryName || r.category;
+  return [
+    chartCard(t("overview.activeUsers"), "line", labels,
+      [{ label: t("overview.activeWallets"), data: users.map((r) => r.activeWallets), borderColor: "#0b5cad" },
+       { label: t("overview.activeCustomers"), data: users.map((r) => r.activeCustomers), borderColor: "#1b6e3a" }],
+      table(t("overview.activeUsers"), [[t("overview.day"), (r) => r.period, { nowrap: true }],
+        [t("overview.activeWallets"), (r) => String(r.activeWallets), { num: true }],
+        [t("overview.activeCustomers"), (r) => String(r.activeCustomers), { num: true }]], users, t("overview.noData"))),
+    tableCard(t("overview.topMerchants"), table(t("overview.topMerchants"), [[t("overview.merchant"), (r) => r.name],
+      [t("overview.category"), category], [t("overview.count"), (r) => String(r.count), { num: true }],
+      [t("overview.amount"), (r) => money(r.amount), { num: true }]], data.reportTopMerchants, t("overview.noData"))),
+    tableCard(t("overview.topCategories"), table(t("overview.topCategories"), [[t("overview.category"), category],
+      [t("overview.count"), (r) => String(r.count), { num: true }], [t("overview.amount"), (r) => money(r.amount), { num: true }]],
+    data.reportTopCategories, t("overview.noData"))),
+    tableCard(t("overview.sla"), table(t("overview.sla"), [[t("overview.figure"), (r) => r[0]], [t("overview.count"), (r) => String(r[1]), { num: true }]],
+      [[t("overview.tickets"), sla.tickets], [t("overview.slaMet"), sla.firstResponseMet], [t("overview.slaBreached"), sla.firstResponseBreached],
+       [t("overview.resolved"), sla.resolved], [t("overview.medianFirstResponse"), sla.medianFirstResponseSeconds ?? "—"]], "")),
+    tableCard(t("overview.reconOpen"), table(t("overview.reconOpen"), [[t("overview.rail"), (r) => r.rail], [t("overview.kind"), (r) => r.kind],
+      [t("overview.open"), (r) => String(r.open), { num: true }],
+      [t("overview.oldest"), (r) => (r.oldestAgeSeconds / 3600).toFixed(1), { num: true }]], data.reportReconciliationOpen, t("overview.noData"))),
+  ];
 }
 
 function sumBy(rows, key, value) {
@@ -73,12 +114,12 @@ export async function render(main, ctx) {
       out.append(h("div", { className: "cards" },
         chartCard(t("overview.volumes"), "line", volumeLabels,
           [{ label: t("overview.count"), data: volumeLabels.map((d) => days.get(d)), borderColor: "#0b5cad" }],
-          table(t("overview.volumes"), [[t("overview.day"), (d) => d], [t("overview.count"), (d) => String(days.get(d)), { num: true }]],
+          table(t("overview.volumes"), [[t("overview.day"), (d) => d, { nowrap: true }], [t("overview.count"), (d) => String(days.get(d)), { num: true }]],
             volumeLabels, t("overview.noData"))),
         chartCard(currency ? `${t("overview.revenue")} (${currency})` : t("overview.revenue"), "bar", revenueLabels,
           [{ label: t("overview.bankShare"), data: revenueLabels.map((d) => bank.get(d)), backgroundColor: "#0b5cad" },
            { label: t("overview.partnerShare"), data: revenueLabels.map((d) => partner.get(d)), backgroundColor: "#f0a202" }],
-          table(t("overview.revenue"), [[t("overview.day"), (d) => d],
+          table(t("overview.revenue"), [[t("overview.day"), (d) => d, { nowrap: true }],
             [t("overview.bankShare"), (d) => bank.get(d).toFixed(2), { num: true }],
             [t("overview.partnerShare"), (d) => partner.get(d).toFixed(2), { num: true }]], revenueLabels, t("overview.noData"))),
         chartCard(t("overview.funnel"), "bar", [t("kyc.submitted"), t("kyc.approved"), t("kyc.rejected"), t("kyc.pending")],
@@ -90,7 +131,8 @@ export async function render(main, ctx) {
           [{ label: t("aml.total"), data: [...rules.values()], backgroundColor: "#a4161a" },
            { label: t("aml.open"), data: [...rules.keys()].map((k) => open.get(k)), backgroundColor: "#f0a202" }],
           table(t("overview.alerts"), [[t("aml.rule"), (r) => r], [t("aml.total"), (r) => String(rules.get(r)), { num: true }],
-            [t("aml.open"), (r) => String(open.get(r)), { num: true }]], [...rules.keys()], t("overview.noData")))));
+            [t("aml.open"), (r) => String(open.get(r)), { num: true }]], [...rules.keys()], t("overview.noData"))),
+        ...moreCards(t, data)));
     });
   }
 
