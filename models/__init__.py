@@ -31,7 +31,7 @@ from models.partner import ApiClient, Partner
 from models.rail import RailCallback, RailTransfer, SimulatedRailEvent
 from models.reconciliation import ReconciliationException, SettlementFile
 from models.reporting import (  # issue 17: reporting rollups
-    ReportDayMerchant, ReportDayRevenue, ReportDayVolume, ReportDayWallet, ReportRolledPeriod,
+    ReportDayMerchant, ReportDayRevenue, ReportDayVolume, ReportDayWallet, ReportPartialDay, ReportRolledPeriod,
 )
 from models.revoked_token import RevokedToken
 from models.signing_key import SigningKey
@@ -45,6 +45,7 @@ __all__ = [
     "ReportDayRevenue",
     "ReportDayVolume",
     "ReportDayWallet",
+    "ReportPartialDay",
     "ReportRolledPeriod",
     "Coupon",
     "CouponCampaign",

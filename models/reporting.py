@@ -1,7 +1,8 @@
 """Daily rollups behind the staff reporting queries (issue 17): storage only.
 
 A UTC day ("YYYY-MM-DD") is in the rollups only while it has a row in
-report_rolled_period; services.reporting decides when to roll one
+report_rolled_period, or up to an instant while it has a row in
+report_partial_day; services.reporting decides when to roll one
 and when a change to the past (a held transaction released) takes it out again.
 """
 
@@ -16,6 +17,17 @@ class ReportRolledPeriod(Model):
 
     class Meta:
         table = "report_rolled_period"
+
+
+class ReportPartialDay(Model):
+    # The open UTC day rolled up to an instant: the rows below of that day hold exactly its POSTED transactions
+    # created before rolled_until, so a report reads only the ledger after it (minutes, not a whole busy day).
+    day = fields.CharField(max_length=10, primary_key=True)
+    rolled_until = fields.DatetimeField()
+    rolled_at = fields.DatetimeField()
+
+    class Meta:
+        table = "report_partial_day"
 
 
 class ReportDayVolume(Model):

@@ -9,14 +9,15 @@ from api.settings import load_settings
 
 
 def cmd_reports_rollup(args: argparse.Namespace) -> int:
-    """Roll every closed UTC day not rolled yet; print how many. The server also does it every 15 min."""
+    """Roll every closed UTC day not rolled yet and the open day so far; print what. The server does it every 15 min."""
     from services.reporting.schedule import roll_once
 
     settings = load_settings(database_url=args.database_url)
 
     async def work() -> int:
         run = await roll_once()
-        print(f"reporting rollups: {run.days} day(s) rolled")
+        today = f"; today rolled up to {run.partial_until.isoformat()}" if run.partial_until else ""
+        print(f"reporting rollups: {run.days} closed day(s) rolled{today}")
         return 0
 
     return run_with_db(settings.database_url, work)

@@ -11,15 +11,15 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from auth.principal import Principal
 from services.db.sql import fetch
 from services.scoping import chosen_partner_clause
 from services.reporting.access import require_reporter
-from services.reporting.days import checked_range, day_key, spans, start_of
+from services.reporting.days import checked_range
 from services.reporting.facts import ACTIVE, raw_sql
-from services.reporting.reading import report_snapshot, rolled_days
+from services.reporting.reading import ledger_spans, report_snapshot
 
 DAY, MONTH = "DAY", "MONTH"
 _PLACEHOLDER = re.compile(r"\$(\d+)")
@@ -44,13 +44,12 @@ async def report_active_users(*, principal: Principal, first: date, last: date, 
     days = checked_range(first, last)
     where, by_partner = chosen_partner_clause(partner_id, "partner_id", 3)
     async with report_snapshot() as conn:
-        rolled = await rolled_days(conn, days)
         parts = ["SELECT day, wallet_id, customer_id FROM report_day_wallet WHERE day >= $1 AND day <= $2" + where]
         values: list = [*days.keys, *by_partner]
-        for run_first, run_last in spans([day for day in days.days if day_key(day) not in rolled]):
+        for start, end in await ledger_spans(conn, days):
             parts.append("SELECT day, wallet_id, customer_id FROM ("
                          + _shifted(raw_sql(conn, ACTIVE, by_partner=partner_id is not None), len(values)) + ") r")
-            values += [start_of(run_first), start_of(run_last + timedelta(days=1)), *by_partner]
+            values += [start, end, *by_partner]
         grouping = "a.day" if period == DAY else "substr(a.day, 1, 7)"
         rows = await fetch(conn, f"SELECT {grouping} AS period, COUNT(DISTINCT a.wallet_id) AS wallets,"
                                  f" COUNT(DISTINCT a.customer_id) AS customers FROM ({' UNION ALL '.join(parts)}) a"

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import OperationalError
 from tortoise.transactions import in_transaction
 
-from services.db.sql import fetch, is_postgres
+from services.db.sql import as_datetime, fetch, is_postgres
 from services.errors import ValidationFailed
 from services.scoping import chosen_partner_clause
 from services.reporting.days import DayRange, day_key, spans, start_of
@@ -43,6 +43,28 @@ async def rolled_days(conn: BaseDBAsyncClient, days: DayRange) -> set[str]:
     return {row["period"] for row in rows}
 
 
+async def ledger_spans(conn: BaseDBAsyncClient, days: DayRange) -> list[tuple[datetime, datetime]]:
+    """The instants [start, end) of the range the rollups do not answer for: the ledger is read for these only."""
+    first, last = days.keys
+    rolled = await rolled_days(conn, days)
+    partial = {row["day"]: as_datetime(row["rolled_until"]) for row in await fetch(
+        conn, "SELECT day, rolled_until FROM report_partial_day WHERE day >= $1 AND day <= $2", [first, last])}
+    out: list[tuple[datetime, datetime]] = []
+    for run_first, run_last in spans([day for day in days.days if day_key(day) not in rolled]):
+        start = start_of(run_first)
+        for offset in range((run_last - run_first).days + 1):
+            day = run_first + timedelta(days=offset)
+            until = partial.get(day_key(day))
+            if until is not None:
+                # The day's rows up to `until` are in the rollups: the ledger answers for the days before it in
+                # this run and for the day after `until` only.
+                if start < start_of(day):
+                    out.append((start, start_of(day)))
+                start = until
+        out.append((start, start_of(run_last + timedelta(days=1))))
+    return out
+
+
 async def _sums(conn: BaseDBAsyncClient, sql: str, values: list) -> list[Row]:
     """Run a summing statement; totals past what a 64-bit integer holds are refused clearly, not as a crash."""
     try:
@@ -69,14 +91,11 @@ async def read_fact(conn: BaseDBAsyncClient, fact: Fact, days: DayRange, partner
               f" AND {fact.period_column} <= $2{where} GROUP BY {group}",
         [first, last, *chosen],
     )
-    rolled = await rolled_days(conn, days)
-    for run_first, run_last in spans([day for day in days.days if day_key(day) not in rolled]):
+    for start, end in await ledger_spans(conn, days):
         raw = raw_sql(conn, fact, by_partner=partner_id is not None)
-        rows += await _sums(
-            conn, f"SELECT {group}, {sums} FROM ({raw}) r GROUP BY {group}",
-            [start_of(run_first), start_of(run_last + timedelta(days=1)), *chosen],
-        )
-    return merge(rows, keys, fact.measures) if not keep_day else [normalised(row, fact.measures) for row in rows]
+        rows += await _sums(conn, f"SELECT {group}, {sums} FROM ({raw}) r GROUP BY {group}", [start, end, *chosen])
+    # A partly rolled day has rows from both sides: added together like the days of a range.
+    return merge(rows, keys, fact.measures)
 
 
 def normalised(row: Row, measures: tuple[str, ...]) -> Row:

@@ -7,7 +7,10 @@ having run: a day without a rollup is read from the ledger (services.reporting
 .reading), so the job only buys speed, never correctness.
 
 A day is rolled once it is closed (SETTLE_MARGIN after midnight UTC, so a
-posting still committing at midnight is in). The past changes in one way only:
+posting still committing at midnight is in). The open day is rolled too, up to
+SETTLE_MARGIN before the run (report_partial_day), and rolled again whole on
+the next run: a busy day's raw tail would otherwise grow to the whole day, and
+a report would read hundreds of thousands of transactions by evening. The past changes in one way only:
 a HELD transaction of that day released later (services.ledger.held calls
 forget_day in its own database transaction). Rolling a day locks its HELD
 transactions first, so a release is either in the rollup or takes it out
@@ -30,22 +33,31 @@ from services.reporting.days import day_key, start_of
 from services.reporting.facts import FACTS, Fact, raw_sql
 
 SETTLE_MARGIN = timedelta(minutes=10)
+_ROLL_LOCK_KEY = 0x5142_524F_4C4C  # "QBROLL": the advisory lock that lets one rollup write at a time
 
 
 @dataclass(frozen=True)
 class RollupRun:
-    """What one run of the job rolled."""
+    """What one run of the job rolled: closed days, and the open day's instant rolled up to (None: not rolled)."""
 
     days: int
+    partial_until: datetime | None = None
 
 
 def last_closed_day(at: datetime) -> date:
     """The latest UTC day that is closed at `at` (its end plus SETTLE_MARGIN has passed)."""
-    return (at - SETTLE_MARGIN).date() - timedelta(days=1)
+    return partial_cutoff(at).date() - timedelta(days=1)
+
+
+def partial_cutoff(at: datetime) -> datetime:
+    """The instant the open day can be rolled up to at `at`: SETTLE_MARGIN earlier, to the whole second (UTC)."""
+    # Whole seconds: SQLite compares timestamps as text, and a cutoff without a fraction sorts before every
+    # timestamp of its own second that has one.
+    return (at - SETTLE_MARGIN).astimezone(timezone.utc).replace(microsecond=0)
 
 
 async def roll_closed_periods(*, at: datetime | None = None) -> RollupRun:
-    """Roll every closed day not rolled yet."""
+    """Roll every closed day not rolled yet, then the open day up to SETTLE_MARGIN ago."""
     at = at or clock.now()
     conn = connections.get("default")
     first_row = await fetch(conn, "SELECT MIN(created_at) AS first FROM ledger_transaction", [])
@@ -63,7 +75,18 @@ async def roll_closed_periods(*, at: datetime | None = None) -> RollupRun:
             rolled.add(day_key(day))
             days += 1
         day += timedelta(days=1)
+    until = partial_cutoff(at)
+    if until > start_of(until.date()):
+        await roll_partial_day(until, at=at)
+        return RollupRun(days, until)
     return RollupRun(days)
+
+
+async def _one_roller(conn: BaseDBAsyncClient) -> None:
+    # Every serving worker runs the job. Two rolling one period at once under READ COMMITTED could each delete
+    # what was there before the other committed and both insert: the period counted twice. One at a time.
+    if is_postgres(conn):
+        await execute(conn, "SELECT pg_advisory_xact_lock($1)", [_ROLL_LOCK_KEY])
 
 
 async def _lock_held(conn: BaseDBAsyncClient, start: datetime, end: datetime) -> None:
@@ -84,6 +107,7 @@ async def roll_day(day: date, *, at: datetime) -> None:
     """Store one day's rows of every fact (replacing any) and mark the day rolled, in one database transaction."""
     start, end = start_of(day), start_of(day + timedelta(days=1))
     async with in_transaction() as conn:
+        await _one_roller(conn)
         await _lock_held(conn, start, end)
         await _delete_periods(conn, [day_key(day)])
         for fact in FACTS:
@@ -91,11 +115,27 @@ async def roll_day(day: date, *, at: datetime) -> None:
         await execute(conn, "INSERT INTO report_rolled_period (period, rolled_at) VALUES ($1, $2)", [day_key(day), at])
 
 
+async def roll_partial_day(until: datetime, *, at: datetime) -> None:
+    """Store the open day's rows up to `until` (replacing any) and mark it rolled that far, in one transaction."""
+    day = until.date()
+    start = start_of(day)
+    async with in_transaction() as conn:
+        await _one_roller(conn)
+        await _lock_held(conn, start, until)
+        await _delete_periods(conn, [day_key(day)])
+        for fact in FACTS:
+            await _store(conn, fact, start, until)
+        await execute(conn, "INSERT INTO report_partial_day (day, rolled_until, rolled_at) VALUES ($1, $2, $3)",
+                      [day_key(day), until, at])
+
+
 async def _delete_periods(conn: BaseDBAsyncClient, keys: list[str]) -> None:
+    # A day's rows go with both of its markers: whole (report_rolled_period) or up to an instant (report_partial_day).
     marks = ", ".join(f"${n}" for n in range(1, len(keys) + 1))
     for fact in FACTS:
         await execute(conn, f"DELETE FROM {fact.table} WHERE {fact.period_column} IN ({marks})", keys)
     await execute(conn, f"DELETE FROM report_rolled_period WHERE period IN ({marks})", keys)
+    await execute(conn, f"DELETE FROM report_partial_day WHERE day IN ({marks})", keys)
 
 
 async def forget_day(conn: BaseDBAsyncClient, created_at: datetime | str) -> None:
@@ -112,7 +152,8 @@ async def forget_since(first_day: date) -> int:
     """Take every rolled day from first_day on out of the rollups (rows were dated back to it); how many."""
     conn = connections.get("default")
     keys = [row["period"] for row in await fetch(
-        conn, "SELECT period FROM report_rolled_period WHERE period >= $1", [day_key(first_day)])]
+        conn, "SELECT period FROM report_rolled_period WHERE period >= $1"
+              " UNION SELECT day FROM report_partial_day WHERE day >= $1", [day_key(first_day)])]
     if keys:
         async with in_transaction() as tx:
             await _delete_periods(tx, keys)

@@ -38,7 +38,7 @@ MODEL_TABLES = {
     "business_member", "business_approval_policy", "payout_request",  # issue 16 parts 5-6 (G1)
     "bulk_payout", "bulk_payout_line",  # issue 16 part 7 (G2)
     "report_rolled_period", "report_day_volume", "report_day_revenue", "report_day_merchant",  # issue 17 rollups
-    "report_day_wallet",
+    "report_day_wallet", "report_partial_day",
 }
 
 # Full-text search structures that are not models: the help centre's SQLite FTS5 table and its shadow tables

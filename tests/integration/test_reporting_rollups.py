@@ -13,7 +13,9 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from models import Entry, Payment, ReportDayVolume, ReportRolledPeriod, Transaction
+from tortoise.transactions import in_transaction
+
+from models import Entry, Payment, ReportDayVolume, ReportPartialDay, ReportRolledPeriod, Transaction
 from services import clock
 from services.errors import Forbidden, ValidationFailed
 from services.fees.schedule import create_rule
@@ -24,7 +26,8 @@ from services.payments.paying import pay
 from services.reporting import active_users, merchants, revenue, volumes
 from services.reporting.days import DayRange
 from services.reporting.reading import report_snapshot, rolled_days
-from services.reporting.rollup import forget_since, roll_closed_periods
+from services.reporting.days import start_of
+from services.reporting.rollup import SETTLE_MARGIN, forget_day, forget_since, roll_closed_periods
 from tests.integration.aml_support import held_transfer, resolve
 from tests.integration.merchant_support import merchant_of, staff
 from tests.integration.service_support import holder, new_partner
@@ -160,6 +163,51 @@ async def test_rollups_equal_raw_sums_after_random_activity(database_url):
     volume, *_ = await _reported(partner.partner_id, first, last)
     assert volume[(today, "TOP_UP")] == [1, 123]
     assert {k: v for k, v in volume.items() if k[0] != today} == expected[0]
+
+
+async def test_the_open_day_rolled_up_to_an_instant_counts_each_transaction_once(database_url):
+    partner, _ = await _random_activity(seed=29)
+    today = _utc_day(clock.now())
+    open_day = today - timedelta(days=2)  # the "open day" of this scene: a past day, so the test never races midnight
+    first, last = today - timedelta(days=PAST_DAYS + 1), today
+    # Four transactions late on open_day, after the instant the job will roll it up to.
+    late = list(await Transaction.filter(partner_id=partner.partner_id).order_by("id").values_list("id", flat=True))[:4]
+    late_moment = start_of(open_day) + timedelta(hours=23, minutes=30)
+    await Transaction.filter(id__in=late).update(created_at=late_moment)
+    await Entry.filter(transaction_id__in=late).update(created_at=late_moment)
+    await Payment.filter(transaction_id__in=late).update(created_at=late_moment)
+    await forget_since(open_day - timedelta(days=PAST_DAYS))
+    expected = await _expected(partner.partner_id)
+
+    at = start_of(open_day) + timedelta(hours=23)  # the job runs while open_day is still the open day
+    run = await roll_closed_periods(at=at)
+    assert run.partial_until == at - SETTLE_MARGIN
+    marker = await ReportPartialDay.get(day=str(open_day))
+    assert marker.rolled_until.astimezone(timezone.utc) == at - SETTLE_MARGIN
+    assert not await ReportRolledPeriod.exists(period=str(open_day))
+    before_cutoff = await Transaction.filter(partner_id=partner.partner_id, status="POSTED",
+                                             created_at__gte=start_of(open_day), created_at__lt=at - SETTLE_MARGIN).count()
+    stored = await ReportDayVolume.filter(partner_id=partner.partner_id, day=str(open_day))
+    assert before_cutoff > 0 and sum(row.txn_count for row in stored) == before_cutoff  # the late four are not in
+    assert await _reported(partner.partner_id, first, last) == expected  # rolled part plus ledger after the cutoff
+
+    await roll_closed_periods(at=at)  # a second run replaces the open day's rows, never adds to them
+    assert sum(row.txn_count for row in await ReportDayVolume.filter(partner_id=partner.partner_id, day=str(open_day))) \
+        == before_cutoff
+    assert await _reported(partner.partner_id, first, last) == expected
+
+    # A change to the past (a released hold) takes a partly rolled day out like a whole one.
+    async with in_transaction() as conn:
+        await forget_day(conn, start_of(open_day) + timedelta(hours=5))
+    assert not await ReportPartialDay.exists(day=str(open_day))
+    assert not await ReportDayVolume.exists(partner_id=partner.partner_id, day=str(open_day))
+    assert await _reported(partner.partner_id, first, last) == expected
+
+    await roll_closed_periods(at=at)
+    await roll_closed_periods(at=start_of(today - timedelta(days=1)) + timedelta(hours=1))  # closed: rolled whole
+    assert await ReportRolledPeriod.exists(period=str(open_day))
+    assert not await ReportPartialDay.exists(day=str(open_day))
+    assert await _reported(partner.partner_id, first, last) == expected
 
 
 async def test_a_hold_released_after_its_day_was_rolled_counts_on_its_day(database_url):
