@@ -162,3 +162,48 @@ async def test_the_missing_migration_check_catches_a_new_model(tmp_path):
         # The next number after the newest migration on disk.
         newest = max(p.name[:4] for p in (ROOT / "models" / "migrations").glob("[0-9][0-9][0-9][0-9]_*.py"))
         assert changes[0]["name"].startswith(f"{int(newest) + 1:04d}_")
+
+
+def unique_columns_of_models() -> set[tuple[str, str]]:
+    """(table, column) of every field the models declare unique on its own (primary keys aside)."""
+    import inspect
+
+    from tortoise.models import Model
+
+    import models
+
+    found = set()
+    for value in vars(models).values():
+        if inspect.isclass(value) and issubclass(value, Model) and value is not Model:
+            for name, field in value._meta.fields_map.items():
+                if getattr(field, "unique", False) and not field.pk:
+                    relational = hasattr(field, "related_model") or type(field).__name__.endswith("FieldInstance")
+                    found.add((value._meta.db_table, getattr(field, "source_field", None) or (f"{name}_id" if relational else name)))
+    return found
+
+
+async def unique_indexed_columns(url: str) -> set[tuple[str, str]]:
+    """(table, column) of every single-column unique index or constraint in the migrated database."""
+    if url.startswith("sqlite://"):
+        found = set()
+        for (table,) in await query(url, "SELECT name FROM sqlite_master WHERE type = 'table'"):
+            for _, index, unique, *_ in await query(url, f"PRAGMA index_list('{table}')"):
+                columns = [row[2] for row in await query(url, f"PRAGMA index_info('{index}')")]
+                if unique and len(columns) == 1:
+                    found.add((table, columns[0]))
+        return found
+    rows = await query(url, "SELECT t.relname, a.attname FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid"
+                            " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[0]"
+                            " WHERE i.indisunique AND i.indnatts = 1")
+    return {(table, column) for table, column in rows}
+
+
+async def test_every_field_declared_unique_is_unique_in_the_database(tmp_path):
+    # Tortoise's CreateModel made ForeignKeyField(unique=True) a plain column (0032 adds the missing indexes):
+    # the models' promise is checked against what the migrations really built.
+    declared = unique_columns_of_models()
+    assert ("payment", "transaction_id") in declared and ("wallet", "account_id") in declared
+    async with separate_database(tmp_path) as url:
+        applied = run_python(APPLY, url, cwd=tmp_path)
+        assert applied.returncode == 0, applied.stderr
+        assert declared - await unique_indexed_columns(url) == set()
