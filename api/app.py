@@ -16,7 +16,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from api.console import ROUTES as CONSOLE_ROUTES
 from api.rail_callbacks import rail_callback
-from api.db import asyncpg_dsn, close_orm, init_orm
+from api.db import asyncpg_dsn, close_orm, init_orm, serving_session_settings
 from api.deadline import fault_response, within_deadline
 from api.graphiql_assets import asset_route
 from api.graphql_endpoint import GraphQLEndpoint
@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True, cha
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         wire_caches(subscribe)  # before serving: every cache that can go stale hears its announcements
         if manage_orm:
-            await init_orm(settings.database_url)
+            await init_orm(settings.database_url, serving_session_settings(settings))
         state.api_limiter = build_limiter(
             redis_url=settings.redis_url, rate_per_s=settings.rate_limit_rps, burst=settings.rate_limit_burst, prefix="qianbao:rl:api:"
         )

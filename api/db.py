@@ -11,15 +11,15 @@ from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as tortoise_migrate
 
-from api.settings import DEFAULT_DATABASE_URL
+from api.settings import DEFAULT_DATABASE_URL, Settings
 
 APP_LABEL = "models"
 
 
-def tortoise_config(database_url: str) -> dict[str, Any]:
-    """The Tortoise ORM config for one database URL."""
+def tortoise_config(database_url: str, session_settings: dict[str, str] | None = None) -> dict[str, Any]:
+    """The Tortoise ORM config for one database URL (PostgreSQL: with these session settings on every connection)."""
     return {
-        "connections": {"default": _connection_config(_with_pool_size(_normalise_url(database_url)))},
+        "connections": {"default": _connection_config(_with_pool_size(_normalise_url(database_url)), session_settings)},
         "apps": {
             APP_LABEL: {
                 "models": ["models"],
@@ -49,13 +49,27 @@ async def _no_reset(connection: object) -> None:
     """
 
 
-def _connection_config(url: str) -> str | dict[str, Any]:
-    """A URL for SQLite; for PostgreSQL the expanded config, to pass the pool a callable."""
+def _connection_config(url: str, session_settings: dict[str, str] | None = None) -> str | dict[str, Any]:
+    """A URL for SQLite; for PostgreSQL the expanded config, to pass the pool a callable and session settings."""
     if not url.startswith("postgres://"):
         return url
     config = expand_db_url(url)
     config["credentials"]["reset"] = _no_reset
+    if session_settings:
+        config["credentials"]["server_settings"] = {**config["credentials"].get("server_settings", {}), **session_settings}
     return config
+
+
+def serving_session_settings(settings: Settings) -> dict[str, str]:
+    """The PostgreSQL session limits of a serving process (API and webhook worker), in milliseconds.
+
+    lock_timeout: a posting that finds a wallet's row locked (a long transaction, a stuck session, a table lock)
+    gives up after it instead of queueing every request behind it until the request deadline; the client gets
+    503 UNAVAILABLE and retries with the same idempotency key. statement_timeout: the server stops a statement
+    the request deadline abandoned, and a runaway background statement. The CLI (migrate, ledger verify, reports
+    rollup) runs without either: its statements may rightly take longer.
+    """
+    return {"lock_timeout": str(settings.db_lock_timeout_ms), "statement_timeout": str(settings.db_statement_timeout_ms)}
 
 
 DEFAULT_POOL_SIZE = 20
@@ -135,9 +149,9 @@ async def apply_migrations(database_url: str) -> None:
         await Tortoise.close_connections()
 
 
-async def init_orm(database_url: str) -> None:
+async def init_orm(database_url: str, session_settings: dict[str, str] | None = None) -> None:
     """Initialise Tortoise for this process, visible from every task, and store the shipped policy packs if missing."""
-    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    await Tortoise.init(config=tortoise_config(database_url, session_settings), _enable_global_fallback=True)
     from services.caches import wire_caches
     from services.change_feed import subscribe
     from services.compliance.shipped_packs import ensure_shipped_packs

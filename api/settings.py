@@ -36,6 +36,11 @@ class Settings:
     rate_limit_burst: int = 400
     login_rate_limit_per_min: int = 30
     request_timeout_s: int = 10
+    # PostgreSQL session limits of the serving processes' pool (api.db.serving_session_settings): a posting waits
+    # at most db_lock_timeout_ms for a row another transaction holds, and no statement runs past
+    # db_statement_timeout_ms; either answers 503 UNAVAILABLE, safe to retry with the same idempotency key.
+    db_lock_timeout_ms: int = 2000
+    db_statement_timeout_ms: int = 30000
     staff_token_ttl_s: int = 900
     log_format: str = "text"  # QIANBAO_LOG_FORMAT: "text" (default) or "json", one JSON object per qianbao.* line
     # QIANBAO_METRICS_TOKEN: /metrics answers only `Authorization: Bearer <it>`; unset, it is open outside
@@ -84,6 +89,8 @@ def load_settings(**overrides: object) -> Settings:
         "rate_limit_burst": _int_env("QIANBAO_RATE_LIMIT_BURST", 400),
         "login_rate_limit_per_min": _int_env("QIANBAO_LOGIN_RATE_LIMIT_PER_MIN", 30),
         "request_timeout_s": _int_env("QIANBAO_REQUEST_TIMEOUT_S", 10),
+        "db_lock_timeout_ms": _int_env("QIANBAO_DB_LOCK_TIMEOUT_MS", 2000),
+        "db_statement_timeout_ms": _int_env("QIANBAO_DB_STATEMENT_TIMEOUT_MS", 30000),
         "staff_token_ttl_s": _int_env("QIANBAO_STAFF_TOKEN_TTL_S", 900),
         "log_format": os.environ.get("QIANBAO_LOG_FORMAT", "text").strip().lower() or "text",
         "metrics_token": os.environ.get("QIANBAO_METRICS_TOKEN") or None,
@@ -105,4 +112,8 @@ def load_settings(**overrides: object) -> Settings:
         raise SystemExit("QIANBAO_METRICS_TOKEN must be at least 32 printable characters without spaces")
     if not 1 <= settings.request_timeout_s <= 300:
         raise SystemExit("QIANBAO_REQUEST_TIMEOUT_S must be between 1 and 300 seconds")
+    if not 100 <= settings.db_lock_timeout_ms <= 60_000:
+        raise SystemExit("QIANBAO_DB_LOCK_TIMEOUT_MS must be between 100 and 60000 milliseconds")
+    if not 1000 <= settings.db_statement_timeout_ms <= 3_600_000:
+        raise SystemExit("QIANBAO_DB_STATEMENT_TIMEOUT_MS must be between 1000 and 3600000 milliseconds")
     return settings

@@ -26,7 +26,7 @@ import pytest
 import pytest_asyncio
 
 from api.app import create_app
-from api.db import apply_migrations, close_orm, init_orm
+from api.db import apply_migrations, close_orm, init_orm, serving_session_settings
 from api.settings import load_settings
 from services.caches import clear_all_caches
 from tests.factories import ApiClientFactory
@@ -88,7 +88,8 @@ async def database_url() -> AsyncIterator[str]:
     url, name = await create_test_database()
     await apply_migrations(url)
     clear_all_caches()
-    await init_orm(url)
+    # The serving processes' PostgreSQL session limits (lock_timeout, statement_timeout), as the app sets them.
+    await init_orm(url, serving_session_settings(load_settings(database_url=url, env="test")))
     try:
         yield url
     finally:

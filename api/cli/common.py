@@ -47,12 +47,13 @@ async def prepare_database(database_url: str, *, migrate: bool = True) -> None:
         await apply_migrations(database_url)
 
 
-def run_with_db(database_url: str, work: Callable[[], Awaitable[int]]) -> int:
+def run_with_db(database_url: str, work: Callable[[], Awaitable[int]],
+                session_settings: dict[str, str] | None = None) -> int:
     """Migrate, open the ORM, run the work and close the ORM; an unreachable database is a refusal."""
     async def main() -> int:
         try:
             await prepare_database(database_url)
-            await init_orm(database_url)
+            await init_orm(database_url, session_settings)
             try:
                 return await work()
             finally:

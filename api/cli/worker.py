@@ -8,6 +8,7 @@ import contextlib
 import signal
 
 from api.cli.common import fail, run_with_db, with_db
+from api.db import serving_session_settings
 from api.settings import load_settings
 from services.webhooks.config import config_problem
 
@@ -22,7 +23,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
             "qianbao worker needs PostgreSQL: several processes on one SQLite file are not safe. With SQLite, "
             "`qianbao serve` dispatches webhooks in-process (pass --allow-sqlite only when no serve process runs)."
         )
-    return run_with_db(settings.database_url, lambda: _run(args.once))
+    # The worker posts too (expired authorisations, rail outcomes, points): the serving processes' session limits.
+    return run_with_db(settings.database_url, lambda: _run(args.once), serving_session_settings(settings))
 
 
 async def _run(once: bool) -> int:

@@ -87,6 +87,9 @@ async def _one_roller(conn: BaseDBAsyncClient) -> None:
     # what was there before the other committed and both insert: the period counted twice. One at a time.
     if is_postgres(conn):
         await execute(conn, "SELECT pg_advisory_xact_lock($1)", [_ROLL_LOCK_KEY])
+        # A serving process's statements stop at its statement_timeout (api.db.serving_session_settings); one busy
+        # day's rollup may rightly take longer, and a job that always timed out would never roll that day.
+        await execute(conn, "SET LOCAL statement_timeout = 0", [])
 
 
 async def _lock_held(conn: BaseDBAsyncClient, start: datetime, end: datetime) -> None:

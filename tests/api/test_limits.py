@@ -12,7 +12,12 @@ import uuid
 
 import asyncpg
 import pytest
+from tortoise import connections
 
+from api.db import serving_session_settings
+from api.settings import load_settings
+
+from services.db.sql import fetch
 from models import AuditEvent, IdempotencyRecord, Transaction, Wallet
 from tests.api.app_instances import app_instance, on
 from tests.api.support import error_codes, object_uuid, random_global_id, snapshot
@@ -313,3 +318,40 @@ async def test_several_operations_without_an_operation_name_are_refused_and_noth
                                     headers={"Authorization": f"Bearer {partner.token}"})
     assert named.status_code == 200 and "errors" not in named.json(), named.text
     assert await state(partner) != before  # the named one ran
+
+
+@pytest.mark.skipif(backend() != "postgres", reason="lock_timeout is a PostgreSQL session setting")
+async def test_a_row_locked_past_the_lock_timeout_is_503_unavailable_and_the_retry_posts_once(clients, database_url):
+    # The serving pool's sessions carry lock_timeout (QIANBAO_DB_LOCK_TIMEOUT_MS, default 2 s) and statement_timeout
+    # (api.db.serving_session_settings): a posting stuck behind another session's lock gives up well before the
+    # request deadline (10 s here) and says so as a fault, not as a hang or a bug.
+    settings = load_settings(database_url=database_url, env="test")
+    conn = connections.get("default")
+    shown = {name: (await fetch(conn, f"SHOW {name}", []))[0][name] for name in ("lock_timeout", "statement_timeout")}
+    assert shown == {"lock_timeout": "2s", "statement_timeout": "30s"}
+    assert serving_session_settings(settings) == {"lock_timeout": "2000", "statement_timeout": "30000"}
+
+    partner = await clients.partner()
+    source, target = (await partner.open_wallet())["id"], (await partner.open_wallet())["id"]
+    assert (await partner.top_up(source, "10.00"))["userErrors"] == []
+    before = await state(partner, [source, target])
+    account_id = (await Wallet.get(id=object_uuid(source))).account_id
+    key = next_id("locktimeout")
+    mutation = ("mutation($input: TransferCreateInput!) { transferCreate(input: $input) {"
+                " transaction { id } userErrors { code } } }")
+    variables = {"input": {"fromWalletId": source, "toWalletId": target, "amount": "3.00", "idempotencyKey": key}}
+    async with AccountLock(database_url, account_id):
+        started = time.monotonic()
+        response = await asyncio.wait_for(partner.raw(mutation, variables), 10)
+        elapsed = time.monotonic() - started
+    assert response.status_code == 503, response.text
+    assert error_codes(response.json()) == ["UNAVAILABLE"] and "retry-after" in response.headers
+    assert 1.9 <= elapsed < settings.request_timeout_s, elapsed
+    assert await snapshot(partner, [source, target]) == {k: before[k] for k in ("counts", "balances")}
+    assert not await IdempotencyRecord.filter(partner_id=uuid.UUID(partner.partner_id), key=key).exists()
+
+    retried = await partner.transfer(source, target, "3.00", key=key)
+    assert retried["userErrors"] == [] and retried["transaction"]["id"]
+    again = await partner.transfer(source, target, "3.00", key=key)
+    assert again["transaction"]["id"] == retried["transaction"]["id"], "the key replays the one posting"
+    assert await partner.balance(source) == "7.00"
