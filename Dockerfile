@@ -3,18 +3,21 @@
 #   docker run -p 8000:8000 -v qianbao-data:/data -e QIANBAO_MASTER_KEY qianbao
 # (QIANBAO_MASTER_KEY: base64 of 32 random bytes, from your secret store; production mode refuses to start without it.)
 # (SQLite in /data by default; set QIANBAO_DATABASE_URL=postgres://... for PostgreSQL, see compose.yaml).
+# The image runs with a read-only root filesystem: it writes only to /data and to /tmp (uploads Starlette
+# spools to disk), e.g. docker run --read-only --tmpfs /tmp ... (compose.yaml does the same).
 
 # --- build: the project and its dependencies as wheels ----------------------
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY api ./api
 COPY auth ./auth
 COPY schema ./schema
 COPY services ./services
 COPY models ./models
-RUN pip wheel --wheel-dir /wheels .
+# Every dependency, transitive ones included, at the version of the lock file (reproducible builds).
+RUN pip wheel --constraint requirements.lock --wheel-dir /wheels .
 
 # --- runtime: the installed package (not editable), no sources, non-root -----
 FROM python:3.11-slim
@@ -25,7 +28,7 @@ ENV PYTHONUNBUFFERED=1 \
     QIANBAO_ENV=production \
     QIANBAO_DATABASE_URL=sqlite:///data/qianbao.sqlite3
 
-# Only the wheels built above (--no-index); direct dependencies are pinned in pyproject.toml.
+# Only the wheels built above (--no-index), at the versions of requirements.lock.
 # hadolint ignore=DL3013
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-index --find-links /wheels qianbao

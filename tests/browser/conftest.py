@@ -50,7 +50,7 @@ def _skip_reason() -> str | None:
     if importlib.util.find_spec("playwright") is None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true and no playwright package: it is in the test extra of pyproject.toml")
-        return "the playwright package is not installed (pip install -e '.[test]')"
+        return "the playwright package is not installed (pip install -c requirements.lock -e '.[test]')"
     return None
 
 
