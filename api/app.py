@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -31,6 +32,7 @@ from api.settings import Settings, load_settings
 from api.state import AppState
 from schema.build import build_schema, schema
 from services.audit import chain_pending
+from services.audit_checkpoint import take_checkpoint
 from services.db.availability import is_unavailable
 from services.caches import wire_caches
 from services import live
@@ -45,12 +47,14 @@ log = logging.getLogger("qianbao.audit")
 AUDIT_CHAIN_INTERVAL_S = 2.0
 
 
-async def run_audit_chainer() -> None:
-    """Every few seconds, append new audit rows to the hash chain (one chainer at a time, by lock)."""
+async def run_audit_chainer(checkpoint_every: timedelta) -> None:
+    """Every few seconds, append new audit rows to the hash chain (one chainer at a time, by lock), and sign its
+    head as a checkpoint once `checkpoint_every` has passed since the last one (any worker's)."""
     while True:
         await asyncio.sleep(AUDIT_CHAIN_INTERVAL_S)
         try:
             await chain_pending()
+            await take_checkpoint(min_interval=checkpoint_every)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - keep chaining after a transient database error
@@ -89,7 +93,8 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True, cha
         state.login_limiter = build_limiter(
             redis_url=settings.redis_url, rate_per_s=per_min / 60, burst=per_min, prefix="qianbao:rl:login:"
         )
-        chainer = asyncio.create_task(run_audit_chainer()) if chain_audit else None
+        checkpoint_every = timedelta(seconds=settings.audit_checkpoint_interval_s)
+        chainer = asyncio.create_task(run_audit_chainer(checkpoint_every)) if chain_audit else None
         # Webhook delivery in-process unless `serve --no-worker` (then `qianbao worker` runs it); test apps have none.
         dispatcher = asyncio.create_task(run_dispatcher(wire=wire_payload)) if chain_audit and in_process_dispatcher() else None
         # The reporting rollups of closed days (services.reporting.rollup); the reports are right without them.

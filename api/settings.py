@@ -41,6 +41,9 @@ class Settings:
     # db_statement_timeout_ms; either answers 503 UNAVAILABLE, safe to retry with the same idempotency key.
     db_lock_timeout_ms: int = 2000
     db_statement_timeout_ms: int = 30000
+    # How often serve signs the audit chain's head (services.audit_checkpoint); audit verify --max-checkpoint-age
+    # should allow about twice this.
+    audit_checkpoint_interval_s: int = 300
     staff_token_ttl_s: int = 900
     log_format: str = "text"  # QIANBAO_LOG_FORMAT: "text" (default) or "json", one JSON object per qianbao.* line
     # QIANBAO_METRICS_TOKEN: /metrics answers only `Authorization: Bearer <it>`; unset, it is open outside
@@ -91,6 +94,7 @@ def load_settings(**overrides: object) -> Settings:
         "request_timeout_s": _int_env("QIANBAO_REQUEST_TIMEOUT_S", 10),
         "db_lock_timeout_ms": _int_env("QIANBAO_DB_LOCK_TIMEOUT_MS", 2000),
         "db_statement_timeout_ms": _int_env("QIANBAO_DB_STATEMENT_TIMEOUT_MS", 30000),
+        "audit_checkpoint_interval_s": _int_env("QIANBAO_AUDIT_CHECKPOINT_S", 300),
         "staff_token_ttl_s": _int_env("QIANBAO_STAFF_TOKEN_TTL_S", 900),
         "log_format": os.environ.get("QIANBAO_LOG_FORMAT", "text").strip().lower() or "text",
         "metrics_token": os.environ.get("QIANBAO_METRICS_TOKEN") or None,
@@ -114,6 +118,8 @@ def load_settings(**overrides: object) -> Settings:
         raise SystemExit("QIANBAO_REQUEST_TIMEOUT_S must be between 1 and 300 seconds")
     if not 100 <= settings.db_lock_timeout_ms <= 60_000:
         raise SystemExit("QIANBAO_DB_LOCK_TIMEOUT_MS must be between 100 and 60000 milliseconds")
+    if not 10 <= settings.audit_checkpoint_interval_s <= 86_400:
+        raise SystemExit("QIANBAO_AUDIT_CHECKPOINT_S must be between 10 and 86400 seconds")
     if not 1000 <= settings.db_statement_timeout_ms <= 3_600_000:
         raise SystemExit("QIANBAO_DB_STATEMENT_TIMEOUT_MS must be between 1000 and 3600000 milliseconds")
     return settings

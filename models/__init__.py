@@ -1,7 +1,7 @@
 """Tortoise ORM models: storage only, no business rules."""
 
 from models.aml import AmlAlert, AmlCase, AmlCaseNote
-from models.audit import AuditChainHead, AuditEvent
+from models.audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from models.business import BusinessApprovalPolicy, BusinessMember, PayoutRequest
 from models.bulk_payout import BulkPayout, BulkPayoutLine  # issue 16 part 7: bulk payouts (helper G2)
 from models.compliance_policy import CompliancePolicy
@@ -76,6 +76,7 @@ __all__ = [
     "AmlCaseNote",
     "ApiClient",
     "AuditChainHead",
+    "AuditCheckpoint",
     "AuditEvent",
     "CompliancePolicy",
     "Customer",

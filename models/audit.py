@@ -42,3 +42,23 @@ class AuditChainHead(Model):
 
     class Meta:
         table = "audit_chain_head"
+
+
+class AuditCheckpoint(Model):
+    """The chain's head at a moment, signed with a MAC under the master key (services.audit_checkpoint).
+
+    The master key lives outside the database, so whoever can write the database
+    cannot forge one: deleting chained rows a checkpoint covers is detected even
+    when the head row is moved back with them. Numbered 1, 2, ... with the
+    number signed, so a checkpoint taken out of the middle is detected too.
+    """
+
+    number = fields.BigIntField(primary_key=True)
+    chain_seq = fields.BigIntField()
+    hash = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField()
+    master_key_id = fields.CharField(max_length=64)
+    signature = fields.CharField(max_length=64)  # base64url of the 12-byte nonce and the 16-byte AES-GCM tag
+
+    class Meta:
+        table = "audit_checkpoint"

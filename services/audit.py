@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Protocol
 
 from tortoise.transactions import in_transaction
 
@@ -21,7 +23,17 @@ from models import AuditChainHead, AuditEvent
 from services.db.sql import execute, is_postgres
 
 GENESIS_HASH = "0" * 64
-_CHAIN_LOCK_KEY = 0x5142_4155_4449_54  # "QBAUDIT": the advisory lock of the chainer
+
+
+class Checkpoint(Protocol):
+    """What verify_chain reads of a signed checkpoint (models.AuditCheckpoint, its MAC already checked)."""
+
+    number: int
+    chain_seq: int
+    hash: str
+
+
+CHAIN_LOCK_KEY = 0x5142_4155_4449_54  # "QBAUDIT": the advisory lock of the chainer (and of checkpoints)
 _CHAIN_BATCH = 500
 
 
@@ -89,7 +101,7 @@ async def chain_pending(*, batch: int = _CHAIN_BATCH) -> int:
         async with in_transaction() as conn:
             if is_postgres(conn):
                 # One chainer at a time across every worker process.
-                await execute(conn, "SELECT pg_advisory_xact_lock($1)", [_CHAIN_LOCK_KEY])
+                await execute(conn, "SELECT pg_advisory_xact_lock($1)", [CHAIN_LOCK_KEY])
             last = await AuditEvent.filter(chain_seq__not_isnull=True).order_by("-chain_seq").first()
             prev_hash, seq = (last.hash, last.chain_seq) if last else (GENESIS_HASH, 0)
             pending = await AuditEvent.filter(chain_seq=None).order_by("id").limit(batch)
@@ -123,14 +135,17 @@ class ChainReport:
         return self.first_broken is None
 
 
-async def verify_chain(*, expect: tuple[int, str] | None = None) -> ChainReport:
+async def verify_chain(*, expect: tuple[int, str] | None = None,
+                       checkpoints: Mapping[int, Sequence[Checkpoint]] | None = None) -> ChainReport:
     """Recompute the chain from the genesis hash; name the first row that breaks it.
 
     The chain must also end where the stored head says, and, when `expect`
-    (a position and hash recorded outside the database) is given, pass through it.
+    (a position and hash recorded outside the database) is given, pass through it;
+    likewise through every signed checkpoint given (services.audit_checkpoint), by position.
     """
     prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
     seen_expected = expect is None
+    checkpoints = checkpoints or {}
     async for row in _chained_rows():
         if row.chain_seq != expected_seq:
             return ChainReport(checked, await _pending(), f"chain position {expected_seq} is missing (found {row.chain_seq} at row {row.id}): a row was deleted or renumbered")
@@ -140,6 +155,9 @@ async def verify_chain(*, expect: tuple[int, str] | None = None) -> ChainReport:
             if row.hash != expect[1]:
                 return ChainReport(checked, await _pending(), f"chain position {expect[0]} has hash {row.hash}, not the recorded {expect[1]}: rewritten")
             seen_expected = True
+        for point in checkpoints.get(row.chain_seq, ()):
+            if point.hash != row.hash:
+                return ChainReport(checked, await _pending(), f"audit checkpoint {point.number} signed position {row.chain_seq} with hash {point.hash}, the chain has {row.hash}: rewritten")
         prev_hash, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
     head = await AuditChainHead.get_or_none(id=1)
     head_seq, head_hash = (head.chain_seq, head.hash) if head else (0, GENESIS_HASH)
@@ -151,6 +169,13 @@ async def verify_chain(*, expect: tuple[int, str] | None = None) -> ChainReport:
         )
     elif not seen_expected:
         problem = f"chain position {expect[0]} recorded outside the database is missing: rows were deleted"  # type: ignore[index]
+    else:
+        # A signed checkpoint past the end: rows it covered were deleted, and the head moved back with them.
+        beyond = sorted((point for seq, points in checkpoints.items() if seq > checked for point in points),
+                        key=lambda point: point.number)
+        if beyond:
+            problem = (f"audit checkpoint {beyond[0].number} signed chain position {beyond[0].chain_seq} but the chain"
+                       f" ends at {checked}: the newest rows were deleted and the head moved back")
     return ChainReport(checked, await _pending(), problem, head_seq=head_seq, head_hash=head_hash)
 
 

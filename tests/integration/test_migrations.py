@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODEL_TABLES = {
     "partner", "api_client", "customer", "wallet", "account",
     "ledger_transaction", "ledger_entry", "idempotency_record", "signing_key",
-    "staff_user", "revoked_token", "audit_event", "audit_chain_head", "fee_rule",
+    "staff_user", "revoked_token", "audit_event", "audit_chain_head", "audit_checkpoint", "fee_rule",
     "kyc_submission", "data_key", "compliance_policy", "limit_usage", "aml_alert", "aml_case",
     "aml_case_note", "domain_event", "watchlist_entry", "customer_own_limit",
     "webhook_endpoint", "webhook_delivery", "outbox_cursor", "payment", "refund", "payment_authorization",
