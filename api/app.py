@@ -96,7 +96,8 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True, cha
         checkpoint_every = timedelta(seconds=settings.audit_checkpoint_interval_s)
         chainer = asyncio.create_task(run_audit_chainer(checkpoint_every)) if chain_audit else None
         # Webhook delivery in-process unless `serve --no-worker` (then `qianbao worker` runs it); test apps have none.
-        dispatcher = asyncio.create_task(run_dispatcher(wire=wire_payload)) if chain_audit and in_process_dispatcher() else None
+        dispatcher = (asyncio.create_task(run_dispatcher(wire=wire_payload, idempotency_hours=settings.idempotency_retention_hours))
+                      if chain_audit and in_process_dispatcher() else None)
         # The reporting rollups of closed days (services.reporting.rollup); the reports are right without them.
         rollups = asyncio.create_task(run_rollups_forever()) if chain_audit else None
         listener = None

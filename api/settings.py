@@ -44,6 +44,8 @@ class Settings:
     # How often serve signs the audit chain's head (services.audit_checkpoint); audit verify --max-checkpoint-age
     # should allow about twice this.
     audit_checkpoint_interval_s: int = 300
+    # How long an idempotency key replays its original result before the retention job deletes it (services.retention).
+    idempotency_retention_hours: int = 72
     staff_token_ttl_s: int = 900
     log_format: str = "text"  # QIANBAO_LOG_FORMAT: "text" (default) or "json", one JSON object per qianbao.* line
     # QIANBAO_METRICS_TOKEN: /metrics answers only `Authorization: Bearer <it>`; unset, it is open outside
@@ -95,6 +97,7 @@ def load_settings(**overrides: object) -> Settings:
         "db_lock_timeout_ms": _int_env("QIANBAO_DB_LOCK_TIMEOUT_MS", 2000),
         "db_statement_timeout_ms": _int_env("QIANBAO_DB_STATEMENT_TIMEOUT_MS", 30000),
         "audit_checkpoint_interval_s": _int_env("QIANBAO_AUDIT_CHECKPOINT_S", 300),
+        "idempotency_retention_hours": _int_env("QIANBAO_IDEMPOTENCY_RETENTION_HOURS", 72),
         "staff_token_ttl_s": _int_env("QIANBAO_STAFF_TOKEN_TTL_S", 900),
         "log_format": os.environ.get("QIANBAO_LOG_FORMAT", "text").strip().lower() or "text",
         "metrics_token": os.environ.get("QIANBAO_METRICS_TOKEN") or None,
@@ -118,6 +121,8 @@ def load_settings(**overrides: object) -> Settings:
         raise SystemExit("QIANBAO_REQUEST_TIMEOUT_S must be between 1 and 300 seconds")
     if not 100 <= settings.db_lock_timeout_ms <= 60_000:
         raise SystemExit("QIANBAO_DB_LOCK_TIMEOUT_MS must be between 100 and 60000 milliseconds")
+    if not 72 <= settings.idempotency_retention_hours <= 8_760:
+        raise SystemExit("QIANBAO_IDEMPOTENCY_RETENTION_HOURS must be between 72 and 8760 hours (keys are kept at least 72 hours)")
     if not 10 <= settings.audit_checkpoint_interval_s <= 86_400:
         raise SystemExit("QIANBAO_AUDIT_CHECKPOINT_S must be between 10 and 86400 seconds")
     if not 1000 <= settings.db_statement_timeout_ms <= 3_600_000:

@@ -7,6 +7,7 @@ import argparse
 from api.cli.audit import add_audit_parser
 from api.cli.demo import add_demo_parser
 from api.cli.events import add_events_parser
+from api.cli.retention import add_retention_parser
 from api.cli.fx import add_fx_parser
 from api.cli.keys import add_keys_parser
 from api.cli.ledger import add_ledger_parser
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_audit_parser(sub)
     add_ledger_parser(sub)
     add_events_parser(sub)
+    add_retention_parser(sub)
     add_watchlist_parser(sub)
     add_settlement_parser(sub)
     add_worker_parser(sub)

@@ -24,10 +24,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
             "`qianbao serve` dispatches webhooks in-process (pass --allow-sqlite only when no serve process runs)."
         )
     # The worker posts too (expired authorisations, rail outcomes, points): the serving processes' session limits.
-    return run_with_db(settings.database_url, lambda: _run(args.once), serving_session_settings(settings))
+    return run_with_db(settings.database_url, lambda: _run(args.once, settings.idempotency_retention_hours),
+                       serving_session_settings(settings))
 
 
-async def _run(once: bool) -> int:
+async def _run(once: bool, idempotency_hours: int) -> int:
     from schema.events.payload import wire_payload
     from services.webhooks.dispatcher import run_forever, run_once
     from services.webhooks.sender import build_client
@@ -38,7 +39,7 @@ async def _run(once: bool) -> int:
         print(f"webhooks: {sent} delivery attempt(s) made")
         return 0
     print("qianbao worker: dispatching webhooks (Ctrl-C or SIGTERM to stop)")
-    task = asyncio.create_task(run_forever(wire=wire_payload))
+    task = asyncio.create_task(run_forever(wire=wire_payload, idempotency_hours=idempotency_hours))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):

@@ -35,7 +35,8 @@ from models import DomainEvent, OutboxCursor, WebhookDelivery, WebhookEndpoint
 from models.ids import uuid7
 from services.db.sql import fetch
 from services.event_catalogue import BROADCAST_EVENT_TYPES, PARTNER_EVENT_TYPES
-from services.event_feed import RETENTION_DAYS, WEBHOOK_CURSOR, purge_events
+from services.event_feed import WEBHOOK_CURSOR
+from services.retention import IDEMPOTENCY_DEFAULT_HOURS, purge_expired
 from services.events import record_domain_event
 from services.payments.authorizations import expire_due
 from services.rails.jobs import run_rail_jobs
@@ -265,16 +266,9 @@ async def run_once(
     return len(claimed)
 
 
-async def purge_old_events(*, now: datetime) -> int:
-    """The scheduled outbox purge: events older than RETENTION_DAYS that the fan-out has passed; how many went."""
-    deleted = await purge_events(older_than_days=RETENTION_DAYS, now=now)
-    if deleted:
-        log.info("purged %d outbox events older than %d days", deleted, RETENTION_DAYS)
-    return deleted
-
-
 async def run_forever(*, wire: PayloadConverter, clock: Clock = utc_now, interval_s: float = POLL_INTERVAL_S,
-                      transport: httpx.AsyncBaseTransport | None = None) -> None:
+                      transport: httpx.AsyncBaseTransport | None = None,
+                      idempotency_hours: int = IDEMPOTENCY_DEFAULT_HOURS) -> None:
     """The dispatcher loop of `qianbao serve` and `qianbao worker`: keeps going after transient database errors."""
     async with build_client(transport) as client:
         purged_at: datetime | None = None
@@ -283,7 +277,8 @@ async def run_forever(*, wire: PayloadConverter, clock: Clock = utc_now, interva
             try:
                 if purged_at is None or clock() - purged_at >= PURGE_EVERY:
                     purged_at = clock()
-                    await purge_old_events(now=purged_at)
+                    # Idempotency keys, finished deliveries and passed events past their retention (services.retention).
+                    await purge_expired(now=purged_at, idempotency_hours=idempotency_hours)
                 if swept_at is None or clock() - swept_at >= SWEEP_EVERY:
                     swept_at = clock()
                     # Expired payment authorisations give their reserved funds back (services.payments.authorizations).

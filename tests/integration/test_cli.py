@@ -173,3 +173,19 @@ async def test_events_purge_keeps_thirty_days_and_deletes_older_delivered_events
     assert purged.returncode == 0, purged.stderr
     assert "purged 1 events older than 30 days" in purged.stdout
     assert (await query(url, f"SELECT COUNT(*) FROM domain_event WHERE id = {int(event_id)}"))[0][0] == 0
+
+
+async def test_retention_purge_keeps_keys_72_hours_and_deletes_older_ones(demo):
+    url, workdir, _ = demo
+    assert "at least 72 hours" in assert_clean_failure(
+        qianbao("retention", "purge", "--idempotency-hours", "24", "--database-url", url, cwd=workdir))
+    (total,) = (await query(url, "SELECT COUNT(*) FROM idempotency_record"))[0]
+    assert total > 1, "the demo posts with idempotency keys"
+    (record_id,) = (await query(url, "SELECT MIN(id) FROM idempotency_record"))[0]
+    await query(url, f"UPDATE idempotency_record SET created_at = '2020-01-01T00:00:00+00:00' WHERE id = {int(record_id)}")
+    purged = qianbao("retention", "purge", "--database-url", url, cwd=workdir)
+    assert purged.returncode == 0, purged.stderr
+    assert purged.stdout.startswith("purged 1 idempotency keys older than 72 h,"), purged.stdout
+    assert (await query(url, "SELECT COUNT(*) FROM idempotency_record"))[0][0] == total - 1
+    verified = qianbao("ledger", "verify", "--database-url", url, cwd=workdir)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
