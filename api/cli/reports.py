@@ -18,6 +18,8 @@ def cmd_reports_rollup(args: argparse.Namespace) -> int:
         run = await roll_once()
         today = f"; today rolled up to {run.partial_until.isoformat()}" if run.partial_until else ""
         print(f"reporting rollups: {run.days} closed day(s) rolled{today}")
+        for key in run.too_large:
+            print(f"not rolled: {key}, its totals do not fit 64 bits (reports over it read the ledger)")
         return 0
 
     return run_with_db(settings.database_url, work)

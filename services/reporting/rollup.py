@@ -20,11 +20,14 @@ history) calls forget_since.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import OperationalError
 from tortoise.transactions import in_transaction
 
 from services import clock
@@ -33,6 +36,7 @@ from services.reporting.days import day_key, start_of
 from services.reporting.facts import FACTS, Fact, raw_sql
 
 SETTLE_MARGIN = timedelta(minutes=10)
+log = logging.getLogger("qianbao.reporting")
 _ROLL_LOCK_KEY = 0x5142_524F_4C4C  # "QBROLL": the advisory lock that lets one rollup write at a time
 
 
@@ -42,6 +46,7 @@ class RollupRun:
 
     days: int
     partial_until: datetime | None = None
+    too_large: tuple[str, ...] = ()  # days left unrolled: their totals do not fit 64 bits
 
 
 def last_closed_day(at: datetime) -> date:
@@ -68,18 +73,35 @@ async def roll_closed_periods(*, at: datetime | None = None) -> RollupRun:
     last_day = last_closed_day(at)
     rolled = {row["period"] for row in await fetch(conn, "SELECT period FROM report_rolled_period", [])}
     days = 0
+    skipped: list[str] = []
     day = first_day
     while day <= last_day:
         if day_key(day) not in rolled:
-            await roll_day(day, at=at)
+            if await _rolled_unless_too_large(roll_day(day, at=at), day_key(day), skipped):
+                days += 1
             rolled.add(day_key(day))
-            days += 1
         day += timedelta(days=1)
     until = partial_cutoff(at)
-    if until > start_of(until.date()):
-        await roll_partial_day(until, at=at)
-        return RollupRun(days, until)
-    return RollupRun(days)
+    if until > start_of(until.date()) and await _rolled_unless_too_large(
+            roll_partial_day(until, at=at), day_key(until.date()), skipped):
+        return RollupRun(days, until, tuple(skipped))
+    return RollupRun(days, None, tuple(skipped))
+
+
+async def _rolled_unless_too_large(rolling: Awaitable[None], key: str, skipped: list[str]) -> bool:
+    """Await one day's rollup; a day whose totals do not fit 64 bits is left to the ledger (False), not a crash."""
+    try:
+        await rolling
+    except OperationalError as exc:
+        # Its own transaction rolled back: the day stays unrolled, and a report over it reads the ledger, which
+        # refuses such a range clearly (services.reporting.reading). Without this one absurd day would stop the
+        # job for every day after it, on every run.
+        if "overflow" not in str(exc).lower() and "out of range" not in str(exc).lower():
+            raise
+        log.warning("reporting rollup: day %s not rolled, its totals do not fit 64 bits", key)
+        skipped.append(key)
+        return False
+    return True
 
 
 async def _one_roller(conn: BaseDBAsyncClient) -> None:

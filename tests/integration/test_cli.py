@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,32 @@ async def test_retention_purge_keeps_keys_72_hours_and_deletes_older_ones(demo):
     assert (await query(url, "SELECT COUNT(*) FROM idempotency_record"))[0][0] == total - 1
     verified = qianbao("ledger", "verify", "--database-url", url, cwd=workdir)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+async def test_a_day_whose_totals_overflow_64_bits_is_left_unrolled_and_the_job_goes_on(tmp_path):
+    # Two POSTED transactions of 2^62 minor units today (written by SQL: no limit lets them through the API):
+    # their sum does not fit a BIGINT. The job must roll every other day and leave this one to the ledger,
+    # whose reading refuses such a range clearly, instead of failing on it at every run.
+    async with separate_database(tmp_path) as url:
+        assert qianbao("migrate", "--database-url", url, cwd=tmp_path).returncode == 0
+        created = qianbao("partner", "create", "--name", "Huge", "--json", "--database-url", url, cwd=tmp_path)
+        assert created.returncode == 0, created.stderr
+        partner_id = parse_global_id(json.loads(created.stdout)["partner_id"])[1]
+        now = datetime.now(timezone.utc)
+        if now - datetime.combine(now.date(), datetime.min.time(), tzinfo=timezone.utc) < timedelta(hours=1):
+            pytest.skip("within an hour after midnight UTC the rows below would fall on yesterday")
+        for n, at in enumerate((now - timedelta(minutes=30), now - timedelta(minutes=20), now - timedelta(days=2))):
+            at_text = at.isoformat() if url.startswith("postgres") else at.strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
+            amount = 2 ** 62 if n < 2 else 100
+            await query(url, "INSERT INTO ledger_transaction (id, partner_id, kind, status, currency, amount_minor,"
+                             " fee_minor, idempotency_key, created_at, hold_minor) VALUES"
+                             f" ('{uuid.uuid4()}', '{partner_id}', 'TOP_UP', 'POSTED', 'CNY', {amount}, 0, 'huge-{n}',"
+                             f" '{at_text}', 0)")
+        result = qianbao("reports", "rollup", "--database-url", url, cwd=tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Traceback" not in result.stdout + result.stderr
+        assert f"not rolled: {now.date()}, its totals do not fit 64 bits" in result.stdout, result.stdout
+        assert "closed day(s) rolled" in result.stdout and "today rolled up to" not in result.stdout
+        rolled = {row[0] for row in await query(url, "SELECT period FROM report_rolled_period")}
+        assert str((now - timedelta(days=2)).date()) in rolled and str(now.date()) not in rolled
+        assert await query(url, "SELECT day FROM report_partial_day") == []
