@@ -31,7 +31,7 @@ from models import AuditChainHead, AuditCheckpoint
 from services import clock
 from services.audit import CHAIN_LOCK_KEY, GENESIS_HASH, ChainReport, verify_chain
 from services.db.sql import execute, is_postgres
-from services.pii.master_key import MasterKey, load_master_key
+from services.pii.master_key import MasterKey, load_master_key, load_previous_master_key
 
 DEFAULT_INTERVAL_S = 300
 _DOMAIN = "qianbao-audit-checkpoint/v1"
@@ -111,7 +111,7 @@ async def take_checkpoint(*, at: datetime | None = None, min_interval: timedelta
 
 async def check_checkpoints() -> CheckpointCheck:
     """Every checkpoint's MAC and numbering; the usable ones by chain position, for verify_chain to meet."""
-    master = load_master_key()
+    loaded = {master.key_id: master for master in (load_master_key(), load_previous_master_key()) if master is not None}
     rows = await AuditCheckpoint.all().order_by("number")
     problems: list[str] = []
     skipped: list[str] = []
@@ -121,17 +121,36 @@ async def check_checkpoints() -> CheckpointCheck:
         if row.number != expected:
             problems.append(f"audit checkpoint {expected} is missing (found {row.number} next): checkpoints were deleted")
         expected = row.number + 1
-        if row.master_key_id != master.key_id:
-            # Signed under another master key (before a change of QIANBAO_MASTER_KEY_ID): it cannot be checked
-            # here, so it proves nothing either way; said, not silently trusted.
+        master = loaded.get(row.master_key_id)
+        if master is None:
+            # Signed under a master key this process does not hold (retired without `keys rotate-master`): it
+            # cannot be checked here, so it proves nothing either way; said, not silently trusted.
             skipped.append(f"audit checkpoint {row.number} is signed under master key {row.master_key_id!r},"
-                           f" not the loaded {master.key_id!r}: not checked")
+                           f" not the loaded {load_master_key().key_id!r}: not checked")
             continue
         if not signature_valid(master, row):
             problems.append(f"audit checkpoint {row.number} does not match its signature: forged or altered")
             continue
         by_position.setdefault(row.chain_seq, []).append(row)
     return CheckpointCheck(by_position, problems, skipped, rows[-1] if rows else None)
+
+
+async def resign_checkpoints(previous: MasterKey, current: MasterKey) -> tuple[int, list[int]]:
+    """Re-sign the checkpoints signed under `previous` with `current` (master rotation); (how many, numbers refused).
+
+    Only a checkpoint whose MAC verifies under the previous key is re-signed: one that does not is left as it
+    is, so that `audit verify` still reports it, rather than laundered by a fresh signature.
+    """
+    resigned, refused = 0, []
+    for row in await AuditCheckpoint.filter(master_key_id=previous.key_id).order_by("number"):
+        if not signature_valid(previous, row):
+            refused.append(row.number)
+            continue
+        signature = sign(current, row.number, row.chain_seq, row.hash, row.created_at)
+        await AuditCheckpoint.filter(number=row.number, master_key_id=previous.key_id).update(
+            master_key_id=current.key_id, signature=signature)
+        resigned += 1
+    return resigned, refused
 
 
 def checkpoint_age(check: CheckpointCheck, at: datetime) -> timedelta | None:

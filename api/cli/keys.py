@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from api.cli.common import fail, run_with_db, with_db
-from api.cli.pii import add_rotate_data_parser
+from api.cli.pii import add_rotate_data_parser, add_rotate_master_parser
 from api.settings import load_settings
 
 
@@ -42,7 +42,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def add_keys_parser(sub: argparse._SubParsersAction) -> None:
-    """Add `keys list|rotate|retire|rotate-data` to the top-level sub-commands."""
+    """Add `keys list|rotate|retire|rotate-data|rotate-master` to the top-level sub-commands."""
     keys = sub.add_parser("keys", help="JWT signing keys").add_subparsers(dest="keys_command", required=True)
     with_db(keys.add_parser("list", help="list keys")).set_defaults(func=cmd_keys)
     with_db(keys.add_parser("rotate", help="add a new signing key (old ones keep verifying)")).set_defaults(func=cmd_keys)
@@ -51,3 +51,4 @@ def add_keys_parser(sub: argparse._SubParsersAction) -> None:
     retire.add_argument("--force", action="store_true", help="retire even the signing key or a key whose tokens may be live")
     retire.set_defaults(func=cmd_keys)
     add_rotate_data_parser(keys)
+    add_rotate_master_parser(keys)

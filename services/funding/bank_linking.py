@@ -17,7 +17,7 @@ from services.customer_status import lock_open_customer
 from services.errors import AlreadyLinked, Forbidden, ValidationFailed, VerificationFailed
 from services.funding.bank_rules import check_bank_account
 from services.funding.events import bank_account_event
-from services.funding.fingerprint import account_fingerprint
+from services.funding.fingerprint import account_fingerprint, account_fingerprints
 from services.funding.holder_name import NAME_MATCH_THRESHOLD, holder_score
 from services.funding.instant_verification import instant_verifier
 from services.funding.micro_deposits import draw_amounts
@@ -54,7 +54,8 @@ async def link_bank_account(
                                currency=currency)
     fingerprint = account_fingerprint(clean.country, clean.number)
     key = live_key(customer.id, fingerprint)
-    if await BankAccount.filter(live_key=key).exists():
+    known = [live_key(customer.id, each) for each in account_fingerprints(clean.country, clean.number)]
+    if await BankAccount.filter(live_key__in=known).exists():
         raise AlreadyLinked("this bank account is already linked to the customer", field=["accountNumber"])
     score = await holder_score(customer, holder)  # type: ignore[arg-type]
     status, deposits, verified_at = BankAccountStatus.PENDING_VERIFICATION, None, None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from services.pii.master_key import load_master_key
+from services.pii.master_key import MasterKey, load_master_key, load_previous_master_key
 
 _LABEL = b"qianbao.funding.account-fingerprint.v1".ljust(48, b"\0")
 _NONCE = b"\0" * 12
@@ -21,9 +21,8 @@ _AAD = b"funding-fingerprint-key"
 _keys: dict[str, bytes] = {}
 
 
-def _key() -> bytes:
-    """The HMAC key of the current master key (derived once per process)."""
-    master = load_master_key()
+def _key(master: MasterKey) -> bytes:
+    """The HMAC key of a master key (derived once per process)."""
     key = _keys.get(master.key_id)
     if key is None:
         key = _keys[master.key_id] = master.aead.encrypt(_NONCE, _LABEL, _AAD)[:32]
@@ -31,5 +30,13 @@ def _key() -> bytes:
 
 
 def account_fingerprint(country: str, number: str) -> str:
-    """HMAC-SHA256 (hex) of the account's country and compact number."""
-    return hmac.new(_key(), f"{country}:{number}".encode(), hashlib.sha256).hexdigest()
+    """HMAC-SHA256 (hex) of the account's country and compact number, under the current master key."""
+    return hmac.new(_key(load_master_key()), f"{country}:{number}".encode(), hashlib.sha256).hexdigest()
+
+
+def account_fingerprints(country: str, number: str) -> list[str]:
+    """The account's fingerprint under the current master key and, during a rotation, under the previous one."""
+    # Until `qianbao keys rotate-master` has recomputed the stored fingerprints, a row may still carry the old one:
+    # an account linked again meanwhile must be found under either.
+    keys = [master for master in (load_master_key(), load_previous_master_key()) if master is not None]
+    return [hmac.new(_key(master), f"{country}:{number}".encode(), hashlib.sha256).hexdigest() for master in keys]

@@ -28,7 +28,7 @@ from models import DataKey
 from services.caches import DATA_KEYS
 from services.db.sql import fetch, is_postgres
 from services.pii.errors import MasterKeyUnavailable, PiiIntegrityError
-from services.pii.master_key import MasterKey, load_master_key
+from services.pii.master_key import MasterKey, load_master_key, master_key_for
 
 ACTIVE, RETIRED = "ACTIVE", "RETIRED"
 KID_RE = re.compile(r"dk_[0-9a-f]{16}")
@@ -43,7 +43,8 @@ def forget_cached_keys() -> None:
     DATA_KEYS.clear()
 
 
-def _wrap(master: MasterKey, kid: str, key: bytes) -> str:
+def wrap_data_key(master: MasterKey, kid: str, key: bytes) -> str:
+    """A data key wrapped by a master key (base64 of nonce and ciphertext; the key id is bound as AAD)."""
     nonce = os.urandom(_NONCE_BYTES)
     # AAD = the key id: a wrapped key copied onto another key's row does not unwrap.
     return base64.b64encode(nonce + master.aead.encrypt(nonce, key, kid.encode())).decode()
@@ -53,19 +54,23 @@ def _unwrap(kid: str, wrapped_key: str, master_key_id: str) -> AESGCM:
     cached = _unwrapped.get(kid)
     if cached is not None:
         return cached
-    master = load_master_key()
-    if master_key_id != master.key_id:
-        raise MasterKeyUnavailable(
-            f"data key {kid} is wrapped by master key {master_key_id!r}, but the configured master key is {master.key_id!r}"
-        )
     try:
-        blob = base64.b64decode(wrapped_key, validate=True)
-        key = master.aead.decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], kid.encode())
-    except (binascii.Error, ValueError, InvalidTag):
-        raise PiiIntegrityError(f"data key {kid} does not unwrap: wrong master key, or the stored key was altered") from None
-    aead = AESGCM(key)
+        # The current master key, or during a rotation the previous one for keys not re-wrapped yet.
+        master = master_key_for(master_key_id)
+    except MasterKeyUnavailable as exc:
+        raise MasterKeyUnavailable(f"data key {kid} is wrapped by master key {master_key_id!r}: {exc}") from None
+    aead = AESGCM(unwrap_data_key(master, kid, wrapped_key))
     DATA_KEYS.put(kid, aead)
     return aead
+
+
+def unwrap_data_key(master: MasterKey, kid: str, wrapped_key: str) -> bytes:
+    """The raw data key a master key wrapped (wrap_data_key); PiiIntegrityError when it does not open."""
+    try:
+        blob = base64.b64decode(wrapped_key, validate=True)
+        return master.aead.decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], kid.encode())
+    except (binascii.Error, ValueError, InvalidTag):
+        raise PiiIntegrityError(f"data key {kid} does not unwrap: wrong master key, or the stored key was altered") from None
 
 
 async def create_data_key() -> str:
@@ -73,7 +78,7 @@ async def create_data_key() -> str:
     master = load_master_key()
     kid = "dk_" + secrets.token_hex(8)
     key = AESGCM.generate_key(bit_length=256)
-    await DataKey.create(id=kid, wrapped_key=_wrap(master, kid, key), master_key_id=master.key_id, status=ACTIVE)
+    await DataKey.create(id=kid, wrapped_key=wrap_data_key(master, kid, key), master_key_id=master.key_id, status=ACTIVE)
     DATA_KEYS.put(kid, AESGCM(key))
     return kid
 

@@ -39,6 +39,7 @@ class MasterKey:
 
 
 _loaded: MasterKey | None = None
+_previous: tuple[MasterKey | None] | None = None  # (None,) once read and unset
 
 
 def load_master_key() -> MasterKey:
@@ -50,15 +51,42 @@ def load_master_key() -> MasterKey:
 
 
 def forget_master_key() -> None:
-    """Drop the remembered master key (tests that change the environment)."""
-    global _loaded
+    """Drop the remembered master keys (tests that change the environment)."""
+    global _loaded, _previous
     _loaded = None
+    _previous = None
+
+
+def load_previous_master_key() -> MasterKey | None:
+    """The master key being rotated away from, or None when none is configured.
+
+    During a rotation (README, "Rotating the master key") every process runs with the new key in
+    QIANBAO_MASTER_KEY and the old one in QIANBAO_MASTER_KEY_PREVIOUS, named by QIANBAO_MASTER_KEY_PREVIOUS_ID:
+    data keys still wrapped by the old one keep unwrapping until `qianbao keys rotate-master` has re-wrapped them.
+    """
+    global _previous
+    if _previous is None:
+        _previous = (_read_previous_master_key(),)
+    return _previous[0]
+
+
+def master_key_for(key_id: str) -> MasterKey:
+    """The loaded master key with this id (the current one, or the previous one during a rotation)."""
+    current = load_master_key()
+    if key_id == current.key_id:
+        return current
+    previous = load_previous_master_key()
+    if previous is not None and key_id == previous.key_id:
+        return previous
+    raise MasterKeyUnavailable(f"master key {key_id!r} is not loaded (the configured master key is {current.key_id!r};"
+                               " during a rotation set QIANBAO_MASTER_KEY_PREVIOUS and QIANBAO_MASTER_KEY_PREVIOUS_ID)")
 
 
 def master_key_problem() -> str | None:
     """Why the master key cannot be loaded (for a fail-fast check at start-up), or None when it can."""
     try:
         load_master_key()
+        load_previous_master_key()
     except MasterKeyUnavailable as exc:
         return str(exc)
     return None
@@ -77,6 +105,20 @@ def _read_master_key() -> MasterKey:
             "(base64 of 32 random bytes, e.g. from your secret manager); refusing to use a local key file"
         )
     return MasterKey(key_id=key_id, aead=AESGCM(_key_file(Path.cwd() / MASTER_KEY_FILE)))
+
+
+def _read_previous_master_key() -> MasterKey | None:
+    raw = os.environ.get("QIANBAO_MASTER_KEY_PREVIOUS", "").strip()
+    key_id = os.environ.get("QIANBAO_MASTER_KEY_PREVIOUS_ID", "").strip()
+    if not raw and not key_id:
+        return None
+    if not raw or not key_id:
+        raise MasterKeyUnavailable("QIANBAO_MASTER_KEY_PREVIOUS and QIANBAO_MASTER_KEY_PREVIOUS_ID go together: set both or neither")
+    if not _KEY_ID_RE.fullmatch(key_id):
+        raise MasterKeyUnavailable("QIANBAO_MASTER_KEY_PREVIOUS_ID must be 1 to 64 letters, digits, '.', '_' or '-'")
+    if key_id == load_master_key().key_id:
+        raise MasterKeyUnavailable("QIANBAO_MASTER_KEY_PREVIOUS_ID names the current master key: give the new key a new id")
+    return MasterKey(key_id=key_id, aead=AESGCM(_decode(raw, "QIANBAO_MASTER_KEY_PREVIOUS")))
 
 
 def _decode(text: str, source: str) -> bytes:
