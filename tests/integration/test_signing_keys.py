@@ -95,3 +95,46 @@ async def test_private_keys_are_sealed_under_a_data_key_and_a_clear_one_is_seale
     finally:
         await retire_signing_key(legacy.kid, force=True)
         await retire_signing_key(kid, force=True)
+
+
+async def test_a_rotation_under_traffic_drops_no_request_and_old_tokens_verify_until_retired(app_keys, app, clients, http):
+    # Partners keep calling with tokens signed by the old key while a new key is rotated in and every worker
+    # reloads (reload_keys: what the 10-second refresh does); tokens minted afterwards carry the new kid, and both
+    # public keys are in the JWKS until the old one is retired.
+    import asyncio
+
+    import jwt
+
+    partners = [await clients.partner() for _ in range(3)]
+    old_tokens = [p.token for p in partners]
+    assert {jwt.get_unverified_header(token)["kid"] for token in old_tokens} == {app_keys}
+    statuses: list[tuple[int, bool]] = []
+    stop = asyncio.Event()
+
+    async def traffic(partner) -> None:  # noqa: ANN001
+        while not stop.is_set():
+            response = await partner.raw("{ wallets(first: 1) { edges { node { id } } } }")
+            statuses.append((response.status_code, "errors" in response.json()))
+            await asyncio.sleep(0)
+
+    workers = [asyncio.create_task(traffic(p)) for p in partners]
+    try:
+        await asyncio.sleep(0.3)
+        new_kid = await rotate_signing_key()
+        await reload_keys(app.state.qianbao)
+        await asyncio.sleep(0.3)
+        fresh = await http.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": partners[0].client_id,
+                                                      "client_secret": partners[0].client_secret})
+        assert fresh.status_code == 200, fresh.text
+        assert jwt.get_unverified_header(fresh.json()["access_token"])["kid"] == new_kid
+        published = {key["kid"] for key in (await http.get("/.well-known/jwks.json")).json()["keys"]}
+        assert {app_keys, new_kid} <= published
+        await asyncio.sleep(0.3)
+    finally:
+        stop.set()
+        await asyncio.gather(*workers)
+        await retire_signing_key(new_kid, force=True)
+    assert len(statuses) > 30 and set(statuses) == {(200, False)}, set(statuses)
+    for partner, token in zip(partners, old_tokens):
+        partner.token = token
+        assert (await partner.raw("{ wallets(first: 1) { edges { node { id } } } }")).status_code == 200
