@@ -176,6 +176,10 @@ async def create_policy(*, jurisdiction: str, values: dict[str, Any], actor: str
 
 async def update_policy(*, jurisdiction: str, values: dict[str, Any], actor: str) -> PolicyRecord:
     """Change the given parts of a pack (admin); its version goes up by one."""
+    if not isinstance(jurisdiction, str) or not _JURISDICTION.fullmatch(jurisdiction):
+        # Not a jurisdiction any pack could have (found by the schema fuzzer: a 22-character name reached the
+        # query and failed Tortoise's length check as INTERNAL).
+        raise NotFound("no such policy pack", field=["jurisdiction"])
     async with in_transaction() as conn:
         await _serialise_and_announce(conn)
         row = await CompliancePolicy.select_for_update().get_or_none(jurisdiction=jurisdiction)

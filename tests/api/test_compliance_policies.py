@@ -319,6 +319,10 @@ async def test_default_lists_no_countries_and_unknown_packs_are_not_found(admin)
     data = await admin.ok(UPDATE, {"input": {"jurisdiction": "QA-NOWHERE", "name": "x"}})
     assert payload_codes(data, "compliancePolicyUpdate") == ["NOT_FOUND"]
     assert await stored("QA-NOWHERE") is None
+    # Found by the schema fuzzer: a name no pack could have (too long, other characters) was INTERNAL.
+    for impossible in ("úí⮞#sPlU娅ÒRaq®-too-long", "x" * 17, "sg"):
+        data = await admin.ok(UPDATE, {"input": {"jurisdiction": impossible, "name": "x"}})
+        assert payload_codes(data, "compliancePolicyUpdate") == ["NOT_FOUND"], impossible
 
 
 # --- creating a pack --------------------------------------------------------------------
