@@ -53,7 +53,8 @@ async def test_a_customer_code_of_one_partner_is_collected_once_by_another_partn
     assert len(code["code"]) == 20 and code["code"].isdigit() and code["lastDigits"] == code["code"][-4:]
     assert (code["status"], code["maxAmount"], code["walletId"]) == ("ACTIVE", {"amount": "30.00", "currency": "CNY"},
                                                                       wallet["id"])
-    assert [r.text for r in zxingcpp.read_barcodes(png(code["qrPng"]))] == [code["code"]]
+    # QR codes only: zxing-cpp's 1D readers can misread a QR code's modules as a short barcode.
+    assert [r.text for r in zxingcpp.read_barcodes(png(code["qrPng"]), formats=zxingcpp.BarcodeFormat.QRCode)] == [code["code"]]
     assert code["qrSvg"].startswith("data:image/svg+xml;base64,") and code["barcodeSvg"].startswith("data:image/svg+xml")
 
     over = await collect(shop, merchant["id"], code["code"], "30.01", "c-0")
