@@ -44,6 +44,9 @@ class Settings:
     # How often serve signs the audit chain's head (services.audit_checkpoint); audit verify --max-checkpoint-age
     # should allow about twice this.
     audit_checkpoint_interval_s: int = 300
+    # On SIGTERM, serve stops accepting connections and gives requests in flight this long to finish (uvicorn's
+    # timeout_graceful_shutdown), then stops the background jobs (each at a transaction boundary) and the pool.
+    shutdown_grace_s: int = 20
     # How long an idempotency key replays its original result before the retention job deletes it (services.retention).
     idempotency_retention_hours: int = 72
     staff_token_ttl_s: int = 900
@@ -98,6 +101,7 @@ def load_settings(**overrides: object) -> Settings:
         "db_statement_timeout_ms": _int_env("QIANBAO_DB_STATEMENT_TIMEOUT_MS", 30000),
         "audit_checkpoint_interval_s": _int_env("QIANBAO_AUDIT_CHECKPOINT_S", 300),
         "idempotency_retention_hours": _int_env("QIANBAO_IDEMPOTENCY_RETENTION_HOURS", 72),
+        "shutdown_grace_s": _int_env("QIANBAO_SHUTDOWN_GRACE_S", 20),
         "staff_token_ttl_s": _int_env("QIANBAO_STAFF_TOKEN_TTL_S", 900),
         "log_format": os.environ.get("QIANBAO_LOG_FORMAT", "text").strip().lower() or "text",
         "metrics_token": os.environ.get("QIANBAO_METRICS_TOKEN") or None,
@@ -121,6 +125,8 @@ def load_settings(**overrides: object) -> Settings:
         raise SystemExit("QIANBAO_REQUEST_TIMEOUT_S must be between 1 and 300 seconds")
     if not 100 <= settings.db_lock_timeout_ms <= 60_000:
         raise SystemExit("QIANBAO_DB_LOCK_TIMEOUT_MS must be between 100 and 60000 milliseconds")
+    if not 1 <= settings.shutdown_grace_s <= 600:
+        raise SystemExit("QIANBAO_SHUTDOWN_GRACE_S must be between 1 and 600 seconds")
     if not 72 <= settings.idempotency_retention_hours <= 8_760:
         raise SystemExit("QIANBAO_IDEMPOTENCY_RETENTION_HOURS must be between 72 and 8760 hours (keys are kept at least 72 hours)")
     if not 10 <= settings.audit_checkpoint_interval_s <= 86_400:

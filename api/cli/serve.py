@@ -42,6 +42,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     uvicorn.run(
         "api.asgi:app", host=args.host, port=args.port, workers=args.workers, loop="uvloop", http="httptools",
         log_level=args.log_level, log_config=log_config(args.log_level), access_log=False, proxy_headers=False,
+        # SIGTERM: stop accepting, let requests in flight finish (each is one database transaction: it commits and
+        # is answered, or rolls back), then the lifespan stops the background jobs and closes the pool.
+        timeout_graceful_shutdown=settings.shutdown_grace_s,
     )
     return 0
 
