@@ -47,6 +47,10 @@ class Settings:
     # On SIGTERM, serve stops accepting connections and gives requests in flight this long to finish (uvicorn's
     # timeout_graceful_shutdown), then stops the background jobs (each at a transaction boundary) and the pool.
     shutdown_grace_s: int = 20
+    # At the edge (api/http_protocol.py): request line and headers at most this many bytes (431 past it), and sent
+    # within this many seconds of the first byte (408 after, against clients that trickle headers).
+    max_header_bytes: int = 16_384
+    header_timeout_s: int = 10
     # How long an idempotency key replays its original result before the retention job deletes it (services.retention).
     idempotency_retention_hours: int = 72
     staff_token_ttl_s: int = 900
@@ -102,6 +106,8 @@ def load_settings(**overrides: object) -> Settings:
         "audit_checkpoint_interval_s": _int_env("QIANBAO_AUDIT_CHECKPOINT_S", 300),
         "idempotency_retention_hours": _int_env("QIANBAO_IDEMPOTENCY_RETENTION_HOURS", 72),
         "shutdown_grace_s": _int_env("QIANBAO_SHUTDOWN_GRACE_S", 20),
+        "max_header_bytes": _int_env("QIANBAO_MAX_HEADER_BYTES", 16_384),
+        "header_timeout_s": _int_env("QIANBAO_HEADER_TIMEOUT_S", 10),
         "staff_token_ttl_s": _int_env("QIANBAO_STAFF_TOKEN_TTL_S", 900),
         "log_format": os.environ.get("QIANBAO_LOG_FORMAT", "text").strip().lower() or "text",
         "metrics_token": os.environ.get("QIANBAO_METRICS_TOKEN") or None,
@@ -125,6 +131,10 @@ def load_settings(**overrides: object) -> Settings:
         raise SystemExit("QIANBAO_REQUEST_TIMEOUT_S must be between 1 and 300 seconds")
     if not 100 <= settings.db_lock_timeout_ms <= 60_000:
         raise SystemExit("QIANBAO_DB_LOCK_TIMEOUT_MS must be between 100 and 60000 milliseconds")
+    if not 1_024 <= settings.max_header_bytes <= 1_048_576:
+        raise SystemExit("QIANBAO_MAX_HEADER_BYTES must be between 1024 and 1048576")
+    if not 1 <= settings.header_timeout_s <= 300:
+        raise SystemExit("QIANBAO_HEADER_TIMEOUT_S must be between 1 and 300 seconds")
     if not 1 <= settings.shutdown_grace_s <= 600:
         raise SystemExit("QIANBAO_SHUTDOWN_GRACE_S must be between 1 and 600 seconds")
     if not 72 <= settings.idempotency_retention_hours <= 8_760:

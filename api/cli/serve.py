@@ -8,6 +8,7 @@ import os
 
 from api.cli.common import fail, prepare_database, redact, unreachable, with_db
 from api.db import DatabaseUnavailable, close_orm, init_orm
+from api.http_protocol import BoundedHttpToolsProtocol
 from api.logging_config import log_config
 from api.settings import PRODUCTION_REQUIRED_ENV, load_settings
 from services.pii.master_key import master_key_problem
@@ -40,7 +41,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     print(f"Qianbao listening on http://{args.host}:{args.port}/graphql ({settings.env}, {redact(settings.database_url)})")
     uvicorn.run(
-        "api.asgi:app", host=args.host, port=args.port, workers=args.workers, loop="uvloop", http="httptools",
+        # httptools with a bound on header size and time (api/http_protocol.py).
+        "api.asgi:app", host=args.host, port=args.port, workers=args.workers, loop="uvloop", http=BoundedHttpToolsProtocol,
         log_level=args.log_level, log_config=log_config(args.log_level), access_log=False, proxy_headers=False,
         # SIGTERM: stop accepting, let requests in flight finish (each is one database transaction: it commits and
         # is answered, or rolls back), then the lifespan stops the background jobs and closes the pool.

@@ -1,0 +1,123 @@
+"""The HTTP edge of `qianbao serve` (api/http_protocol.py, issue 19 item 3): oversized headers are 431, headers
+trickled in too slowly are 408, a silent connection is closed, and ordinary keep-alive traffic is untouched."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+QIANBAO = Path(sys.executable).parent / "qianbao"
+
+
+@pytest.fixture(scope="module")
+def edge_server(tmp_path_factory):
+    """`qianbao serve` on its own SQLite file with a 2-second header clock: its port."""
+    workdir = tmp_path_factory.mktemp("edge")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QIANBAO_")}
+    env.update(QIANBAO_ARGON2_PROFILE="cheapest", QIANBAO_ENV="development", QIANBAO_HEADER_TIMEOUT_S="2",
+               QIANBAO_MAX_HEADER_BYTES="8192")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(workdir / "serve.log", "wb")
+    server = subprocess.Popen([str(QIANBAO), "serve", "--port", str(port), "--database-url",
+                               f"sqlite://{workdir / 'edge.sqlite3'}"], cwd=workdir, env=env, stdout=log,
+                              stderr=subprocess.STDOUT)
+    try:
+        for _ in range(150):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
+                    probe.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+                    if probe.recv(64).startswith(b"HTTP/1.1 200"):
+                        break
+            except OSError:
+                time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(15)
+        log.close()
+        assert "Traceback" not in (workdir / "serve.log").read_text(errors="replace")
+
+
+def _exchange(port: int, data: bytes, *, timeout: float = 10) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
+        conn.sendall(data)
+        return _read_all(conn)
+
+
+def _read_all(conn: socket.socket) -> bytes:
+    """One response: its head, then content-length bytes of body (or until the server closes)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), None)
+    while length is not None and len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+def test_headers_within_the_bound_are_served(edge_server):
+    answer = _exchange(edge_server, b"GET /healthz HTTP/1.1\r\nHost: t\r\nX-Pad: " + b"a" * 6000 + b"\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200")
+
+
+@pytest.mark.parametrize("size", [9000, 2_000_000])
+def test_oversized_headers_are_431_json_and_the_connection_closes(edge_server, size):
+    answer = _exchange(edge_server, b"GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * size + b"\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 431")
+    assert answer.endswith(b'{"error": "request_header_fields_too_large"}')
+
+
+def test_a_long_request_target_counts_too(edge_server):
+    answer = _exchange(edge_server, b"GET /healthz?" + b"q" * 9000 + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 431")
+
+
+def test_headers_trickled_in_are_408_within_the_header_timeout(edge_server):
+    with socket.create_connection(("127.0.0.1", edge_server), timeout=10) as conn:
+        started = time.monotonic()
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
+        answer = b""
+        while time.monotonic() - started < 8 and not answer:
+            try:
+                conn.sendall(b"X-Slow: 1\r\n")
+            except OSError:
+                break
+            conn.settimeout(0.5)
+            try:
+                answer = conn.recv(4096)
+            except TimeoutError:
+                pass
+        elapsed = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 408") and answer.endswith(b'{"error": "request_timeout"}'), answer
+    assert 1.5 <= elapsed < 4
+
+
+def test_a_silent_connection_is_closed_and_keep_alive_idling_is_not(edge_server):
+    with socket.create_connection(("127.0.0.1", edge_server), timeout=10) as silent:
+        started = time.monotonic()
+        assert silent.recv(4096).startswith(b"HTTP/1.1 408")
+        assert 1.5 <= time.monotonic() - started < 4
+    # A keep-alive connection idle for longer than the header clock between two requests is served both times:
+    # the clock runs from a request's first byte to the end of its headers, not between requests.
+    with socket.create_connection(("127.0.0.1", edge_server), timeout=10) as conn:
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert _read_all(conn).startswith(b"HTTP/1.1 200")
+        time.sleep(3)
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert _read_all(conn).startswith(b"HTTP/1.1 200")
