@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import os
 import secrets
@@ -121,7 +122,7 @@ async def soak(args: argparse.Namespace, port: int, token: str, wallets: list[st
     senders = [Sender(port, token, wallets, f"soak{i}-{secrets.token_hex(3)}") for i in range(args.max_in_flight)]
     rng = random.Random(7)
     minute: dict = {"lat": [], "errors": 0, "late": 0}
-    totals = {"transfers": 0, "errors": 0, "late": 0, "minutes": []}
+    totals = {"transfers": 0, "errors": 0, "late": 0, "minutes": [], "labels": collections.Counter()}
     tasks: set[asyncio.Task] = set()
 
     async def one(sender: Sender) -> None:
@@ -132,6 +133,7 @@ async def soak(args: argparse.Namespace, port: int, token: str, wallets: list[st
         else:
             minute["errors"] += 1
             totals["errors"] += 1
+            totals["labels"][error] += 1  # what went wrong: a userError code, an HTTP status or a transport error
 
     print(f"{'minute':>6} {'transfers':>9} {'errors':>6} {'late':>5} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
           f" {'RSS MiB':>8} {'webhooks':>9}", flush=True)
@@ -224,6 +226,7 @@ async def main(args: argparse.Namespace) -> int:
         print(f"\nsoak: {totals['transfers']} transfers, {totals['errors']} errors, {totals['late']} late starts in"
               f" {args.minutes} min; p99 per minute: median {statistics.median(p99s):.1f} ms, max {max(p99s):.1f} ms;"
               f" RSS {first['rss']:.1f} MiB after minute 1, {last['rss']:.1f} MiB at the end")
+        print(f"errors by kind: {dict(totals['labels']) or 'none'}")
         delivered = received >= events
         print(f"webhooks: {received} of {events} events delivered{'' if delivered else ' (MISSING)'}")
         code, out, err = await run_cli("ledger", "verify", "--database-url", db_url)

@@ -10,41 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 
 from tests.conftest import backend
 from tests.integration.separate_database import query, separate_database
+from tests.live_server import cli, live_server
 
-QIANBAO = Path(sys.executable).parent / "qianbao"
 TRANSFER = ("mutation($input: TransferCreateInput!) { transferCreate(input: $input) {"
             " transaction { id } userErrors { code } } }")
-
-
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QIANBAO_")}
-    env.update(QIANBAO_ARGON2_PROFILE="cheapest", QIANBAO_ENV="development", QIANBAO_RATE_LIMIT_RPS="1000000",
-               QIANBAO_RATE_LIMIT_BURST="1000000", QIANBAO_SHUTDOWN_GRACE_S="15")
-    return env
-
-
-def _cli(*args: str, cwd: Path) -> str:
-    result = subprocess.run([str(QIANBAO), *args], cwd=cwd, env=_env(), capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def _graphql(http: httpx.AsyncClient, token: str, document: str, variables: dict) -> dict:
@@ -70,23 +46,12 @@ async def _wallet(http: httpx.AsyncClient, token: str, n: int) -> str:
 async def test_sigterm_under_load_answers_every_request_it_took(tmp_path):
     workers = 2 if backend() == "postgres" else 1
     async with separate_database(tmp_path) as url:
-        _cli("migrate", "--database-url", url, cwd=tmp_path)
-        partner = json.loads(_cli("partner", "create", "--name", "Grace", "--json", "--database-url", url, cwd=tmp_path))
-        port = _free_port()
-        log = open(tmp_path / "serve.log", "wb")
-        server = subprocess.Popen([str(QIANBAO), "serve", "--port", str(port), "--workers", str(workers),
-                                   "--database-url", url], cwd=tmp_path, env=_env(), stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
+        cli("migrate", "--database-url", url, cwd=tmp_path)
+        partner = json.loads(cli("partner", "create", "--name", "Grace", "--json", "--database-url", url, cwd=tmp_path))
         outcomes: dict[str, str] = {}
-        try:
+        with live_server(url, tmp_path, workers=workers, QIANBAO_SHUTDOWN_GRACE_S="15") as live:
+            server, base = live.process, live.base
             async with httpx.AsyncClient(base_url=base, timeout=10) as http:
-                for _ in range(150):
-                    try:
-                        if (await http.get("/readyz")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    await asyncio.sleep(0.2)
                 token = (await http.post("/oauth/token", data={
                     "grant_type": "client_credentials", "client_id": partner["client_id"],
                     "client_secret": partner["client_secret"]})).json()["access_token"]
@@ -118,11 +83,7 @@ async def test_sigterm_under_load_answers_every_request_it_took(tmp_path):
             exit_code = await asyncio.wait_for(asyncio.to_thread(server.wait), 30)
             stopped_in = time.monotonic() - signalled
             await asyncio.wait_for(asyncio.gather(*load), 30)
-        finally:
-            if server.poll() is None:
-                server.kill()
-                server.wait()
-            log.close()
+        server_log = live.log()
 
         answered = {key for key, outcome in outcomes.items() if outcome == "ok"}
         others = {outcome for outcome in outcomes.values() if outcome != "ok"}
@@ -130,7 +91,6 @@ async def test_sigterm_under_load_answers_every_request_it_took(tmp_path):
                                                      " WHERE kind = 'TRANSFER' AND status = 'POSTED'")}
         print(f"graceful shutdown ({workers} worker(s)): {len(outcomes)} requests, {len(answered)} answered ok,"
               f" {len(outcomes) - len(answered)} refused at the connection ({sorted(others)}), stopped in {stopped_in:.1f} s")
-        server_log = (tmp_path / "serve.log").read_text(errors="replace")
         # uvicorn re-raises SIGTERM once it has shut down: "terminated by SIGTERM" after a clean shutdown is success.
         assert exit_code in (0, -signal.SIGTERM), server_log[-3000:]
         assert "Application shutdown complete" in server_log or "Finished server process" in server_log, server_log[-3000:]
@@ -139,4 +99,4 @@ async def test_sigterm_under_load_answers_every_request_it_took(tmp_path):
         assert posted == answered, {"posted, not answered": sorted(posted - answered)[:5],
                                     "answered, not posted": sorted(answered - posted)[:5]}
         assert "Traceback" not in server_log
-        _cli("ledger", "verify", "--database-url", url, cwd=tmp_path)
+        cli("ledger", "verify", "--database-url", url, cwd=tmp_path)

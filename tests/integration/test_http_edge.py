@@ -3,47 +3,21 @@ trickled in too slowly are 408, a silent connection is closed, and ordinary keep
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-QIANBAO = Path(sys.executable).parent / "qianbao"
-
+from tests.live_server import live_server
 
 @pytest.fixture(scope="module")
 def edge_server(tmp_path_factory):
-    """`qianbao serve` on its own SQLite file with a 2-second header clock: its port."""
+    """`qianbao serve` on its own SQLite file with a 2-second header clock and an 8 KiB header bound: its port."""
     workdir = tmp_path_factory.mktemp("edge")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QIANBAO_")}
-    env.update(QIANBAO_ARGON2_PROFILE="cheapest", QIANBAO_ENV="development", QIANBAO_HEADER_TIMEOUT_S="2",
-               QIANBAO_MAX_HEADER_BYTES="8192")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = open(workdir / "serve.log", "wb")
-    server = subprocess.Popen([str(QIANBAO), "serve", "--port", str(port), "--database-url",
-                               f"sqlite://{workdir / 'edge.sqlite3'}"], cwd=workdir, env=env, stdout=log,
-                              stderr=subprocess.STDOUT)
-    try:
-        for _ in range(150):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
-                    probe.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
-                    if probe.recv(64).startswith(b"HTTP/1.1 200"):
-                        break
-            except OSError:
-                time.sleep(0.2)
-        yield port
-    finally:
-        server.terminate()
-        server.wait(15)
-        log.close()
-        assert "Traceback" not in (workdir / "serve.log").read_text(errors="replace")
+    with live_server(f"sqlite://{workdir / 'edge.sqlite3'}", workdir, QIANBAO_HEADER_TIMEOUT_S="2",
+                     QIANBAO_MAX_HEADER_BYTES="8192") as server:
+        yield server.port
+    assert "Traceback" not in server.log()
 
 
 def _exchange(port: int, data: bytes, *, timeout: float = 10) -> bytes:
