@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
@@ -63,6 +63,14 @@ async def run_audit_chainer(checkpoint_every: timedelta) -> None:
 
 async def _not_found(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"error": "not_found"}, status_code=404)
+
+
+async def _client_gone(request: Request, exc: Exception) -> JSONResponse:
+    # The client went away while its body was being read (it gave up, crashed, or its network dropped): nothing
+    # was read whole, so nothing was done, and nobody is listening for the answer. One line, not a 500.
+    log.info("client disconnected before sending its whole request (request %s)",
+             request.scope.get("qianbao.request_id", "-"))
+    return JSONResponse({"error": "client_disconnected"}, status_code=400)
 
 
 async def _server_error(request: Request, exc: Exception) -> JSONResponse:
@@ -138,7 +146,7 @@ def create_app(settings: Settings | None = None, *, manage_orm: bool = True, cha
             *([] if settings.production else [asset_route()]),  # GraphiQL's files, served like the IDE
         ],
         middleware=[Middleware(RequestMiddleware)],
-        exception_handlers={404: _not_found, 500: _server_error},
+        exception_handlers={404: _not_found, ClientDisconnect: _client_gone, 500: _server_error},
         lifespan=lifespan,
     )
     app.state.qianbao = state

@@ -26,11 +26,17 @@ _ASYNCPG_UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.LockNotAvailableError,  # lock_timeout (55P03)
     asyncpg.exceptions.InterfaceError,  # the connection was closed under the query
 )
+# A backend terminated in the middle of an operation can leave asyncpg's connection unable to start the next one
+# ("cannot switch to state 12; another operation (2) is in progress": found by the state machine's
+# pg_terminate_backend fault, answered INTERNAL). Only that message: other InternalClientErrors stay bugs.
+_ASYNCPG_BROKEN_CONNECTION = "another operation"
 _SQLITE_AWAY = ("database is locked", "database table is locked", "unable to open database", "disk i/o error")
 
 
 def _one_is_unavailable(error: BaseException) -> bool:
     if isinstance(error, _ASYNCPG_UNAVAILABLE):
+        return True
+    if isinstance(error, asyncpg.exceptions.InternalClientError) and _ASYNCPG_BROKEN_CONNECTION in str(error):
         return True
     if isinstance(error, (ConnectionError, TimeoutError, asyncio.TimeoutError)):
         return True

@@ -28,6 +28,7 @@ def _wrapped(inner: BaseException) -> OperationalError:
     asyncpg.exceptions.LockNotAvailableError("lock timeout"), asyncpg.exceptions.AdminShutdownError("shutdown"),
     sqlite3.OperationalError("database is locked"), _wrapped(ConnectionRefusedError(errno.ECONNREFUSED, "refused")),
     _wrapped(asyncpg.exceptions.QueryCanceledError("statement timeout")),
+    asyncpg.exceptions.InternalClientError("cannot switch to state 12; another operation (2) is in progress"),
 ])
 def test_an_outage_is_unavailable(error):
     assert is_unavailable(error)
@@ -37,6 +38,7 @@ def test_an_outage_is_unavailable(error):
     None, ValueError("bug"), KeyError("x"), IntegrityError("duplicate key"),
     asyncpg.exceptions.UndefinedColumnError("no such column"), sqlite3.OperationalError("no such table: x"),
     _wrapped(asyncpg.exceptions.PostgresSyntaxError("syntax")), OSError("no errno: not a socket error"),
+    asyncpg.exceptions.InternalClientError("unexpected codec state"),
 ])
 def test_a_bug_is_not(error):
     assert not is_unavailable(error)
