@@ -33,7 +33,7 @@ from api.state import AppState
 from schema.build import build_schema, schema
 from services.audit import chain_pending
 from services.audit_checkpoint import take_checkpoint
-from services.db.availability import is_unavailable
+from services.db.availability import is_unavailable, log_job_failure
 from services.caches import wire_caches
 from services import live
 from services.change_feed import listen, subscribe
@@ -57,8 +57,8 @@ async def run_audit_chainer(checkpoint_every: timedelta) -> None:
             await take_checkpoint(min_interval=checkpoint_every)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - keep chaining after a transient database error
-            log.exception("audit chaining failed; retrying")
+        except Exception as exc:  # noqa: BLE001 - keep chaining after a transient database error
+            log_job_failure(log, "audit chaining", exc)
 
 
 async def _not_found(request: Request, exc: Exception) -> JSONResponse:

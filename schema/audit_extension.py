@@ -12,6 +12,7 @@ from strawberry.extensions import SchemaExtension
 
 from schema.common.audit_actor import actor_of
 from services.audit import record_event
+from services.db.availability import is_unavailable
 
 log = logging.getLogger("qianbao.audit")
 
@@ -59,5 +60,12 @@ class AuditTrail(SchemaExtension):
                     actor=actor_of(principal), operation=name, outcome=codes[0] if codes else "OK",
                     request_id=getattr(context, "request_id", None),
                 )
-            except Exception:  # noqa: BLE001 - a failed audit write must be visible in logs
-                log.exception("could not audit %s (request %s)", name, getattr(context, "request_id", None))
+            except Exception as exc:  # noqa: BLE001 - a failed audit write must be visible in logs
+                request_id = getattr(context, "request_id", None)
+                if is_unavailable(exc):
+                    # The request itself was answered UNAVAILABLE (or committed before the outage): the missing
+                    # row is said in one line, as every outage is; a bug keeps its traceback.
+                    log.error("could not audit %s (request %s): database unavailable (%s)", name, request_id,
+                              type(exc).__name__)
+                else:
+                    log.exception("could not audit %s (request %s)", name, request_id)

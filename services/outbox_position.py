@@ -65,7 +65,10 @@ def final(query: QuerySet[T], below: int | None) -> QuerySet[T]:
 
 def after(query: QuerySet[T], position: Position) -> QuerySet[T]:
     """Only events after the position."""
-    return query.filter(Q(tx__gt=position.tx) | Q(tx=position.tx, id__gt=position.event_id))
+    # tx >= position.tx is implied by the OR, and said separately because PostgreSQL cannot bound an index scan by
+    # an OR: without it every reader of the outbox read every event up to the horizon on each round (seen in the
+    # soak: 330 ms a round at 530,000 events, growing with the table).
+    return query.filter(Q(tx__gt=position.tx) | Q(tx=position.tx, id__gt=position.event_id), tx__gte=position.tx)
 
 
 def end_of_final(below: int | None, last_id_seen: int) -> Position:

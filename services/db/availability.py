@@ -11,6 +11,7 @@ statement, a constraint) stays a bug.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 
 import asyncpg
@@ -57,3 +58,12 @@ def is_unavailable(error: BaseException | None) -> bool:
         nested = error.args[0] if error.args and isinstance(error.args[0], BaseException) else None
         error = error.__cause__ or nested or error.__context__
     return False
+
+
+def log_job_failure(log: logging.Logger, job: str, error: BaseException) -> None:
+    """A background job's failed round: one warning line when the database was away, the traceback for a bug."""
+    if is_unavailable(error):
+        # Expected while the database restarts or drops connections; the job retries on its next round.
+        log.warning("%s: database unavailable (%s); retrying", job, type(error).__name__)
+    else:
+        log.error("%s failed; retrying", job, exc_info=error)

@@ -7,6 +7,7 @@ import logging
 
 from tortoise.exceptions import IntegrityError
 
+from services.db.availability import log_job_failure
 from services.reporting.rollup import RollupRun, roll_closed_periods
 
 ROLLUP_INTERVAL_S = 15 * 60.0  # a day is rolled within a quarter of an hour of closing
@@ -33,6 +34,6 @@ async def run_rollups_forever(interval_s: float = ROLLUP_INTERVAL_S) -> None:
                 log.info("reporting rollups: %d day(s) rolled", run.days)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - a transient database error must not stop the job for good
-            log.exception("reporting rollup failed; retrying at the next interval")
+        except Exception as exc:  # noqa: BLE001 - a transient database error must not stop the job for good
+            log_job_failure(log, "reporting rollup", exc)
         await asyncio.sleep(interval_s)

@@ -33,6 +33,7 @@ from tortoise.transactions import in_transaction
 
 from models import DomainEvent, OutboxCursor, WebhookDelivery, WebhookEndpoint
 from models.ids import uuid7
+from services.db.availability import log_job_failure
 from services.db.sql import fetch
 from services.event_catalogue import BROADCAST_EVENT_TYPES, PARTNER_EVENT_TYPES
 from services.event_feed import WEBHOOK_CURSOR
@@ -294,8 +295,8 @@ async def run_forever(*, wire: PayloadConverter, clock: Clock = utc_now, interva
                 sent = await run_once(client, wire=wire, clock=clock)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001
-                log.exception("webhook dispatcher round failed; retrying")
+            except Exception as exc:  # noqa: BLE001
+                log_job_failure(log, "webhook dispatcher round", exc)
                 sent = 0
             if sent < CLAIM_BATCH:
                 await asyncio.sleep(interval_s)

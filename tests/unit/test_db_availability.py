@@ -42,3 +42,21 @@ def test_an_outage_is_unavailable(error):
 ])
 def test_a_bug_is_not(error):
     assert not is_unavailable(error)
+
+
+def test_a_background_job_logs_an_outage_in_one_line_and_a_bug_with_its_traceback(caplog):
+    import logging
+
+    from services.db.availability import log_job_failure
+
+    log = logging.getLogger("qianbao.test.jobs")
+    with caplog.at_level(logging.INFO, logger="qianbao.test.jobs"):
+        log_job_failure(log, "audit chaining", asyncpg.exceptions.ConnectionDoesNotExistError("gone"))
+        try:
+            raise KeyError("a bug")
+        except KeyError as bug:
+            log_job_failure(log, "audit chaining", bug)
+    outage, failure = caplog.records
+    assert outage.levelname == "WARNING" and outage.exc_info is None
+    assert outage.getMessage() == "audit chaining: database unavailable (ConnectionDoesNotExistError); retrying"
+    assert failure.levelname == "ERROR" and failure.exc_info is not None
