@@ -640,15 +640,23 @@ async def _matrix_bank_account(w: World, status: str = "PENDING_VERIFICATION") -
     from models.ids import uuid7
     from services.pii import encrypt_value, pii_context
 
-    # A real sealed value, bound to its row, as the linking service writes it: a later data-key
-    # rotation in the same database must be able to read it (tests/integration/test_pii_rotation.py).
+    from services.funding.bank_linking import live_key
+    from services.funding.fingerprint import account_fingerprint
+
+    # A real sealed value, bound to its row, and the real fingerprint and live key, as the linking service
+    # writes them: a later data-key or master-key rotation in the same database must be able to read the
+    # number and recompute the fingerprint (tests/integration/test_pii_rotation.py, test_master_key_rotation.py).
+    # Each account has its own number: one customer cannot hold the same account linked twice.
     account_id = uuid7()
-    number_enc = await encrypt_value("6222021234567890", context=pii_context("bank_account", "number_enc", account_id))
+    customer_id = parse_global_id(w.a_c1)[1]
+    number = "62220212" + f"{account_id.int % 10**8:08d}"
+    number_enc = await encrypt_value(number, context=pii_context("bank_account", "number_enc", account_id))
+    fingerprint = account_fingerprint("CN", number)
     row = await BankAccount.create(
-        id=account_id, partner_id=uuid.UUID(w.a.partner_id), customer_id=parse_global_id(w.a_c1)[1], country="CN",
-        currency="CNY", bank_code="102100099996", number_enc=number_enc, number_fingerprint=uuid.uuid4().hex,
-        last_four="7890", holder_name="Matrix Holder", name_score_bps=10000, status=status,
-        verification_method="MICRO_DEPOSITS", micro_deposits=[11, 22], live_key=uuid.uuid4().hex,
+        id=account_id, partner_id=uuid.UUID(w.a.partner_id), customer_id=customer_id, country="CN",
+        currency="CNY", bank_code="102100099996", number_enc=number_enc, number_fingerprint=fingerprint,
+        last_four=number[-4:], holder_name="Matrix Holder", name_score_bps=10000, status=status,
+        verification_method="MICRO_DEPOSITS", micro_deposits=[11, 22], live_key=live_key(customer_id, fingerprint),
     )
     global_id = to_global_id("BankAccount", row.id)
     w.a_ids.add(global_id)
