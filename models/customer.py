@@ -12,9 +12,12 @@ class Customer(Model):
     partner = fields.ForeignKeyField("models.Partner", related_name="customers", on_delete=fields.RESTRICT)
     external_ref = fields.CharField(max_length=128)
     kind = fields.CharEnumField(CustomerKind, max_length=16)
-    display_name = fields.CharField(max_length=200)
-    email = fields.CharField(max_length=254, null=True)
-    phone = fields.CharField(max_length=32, null=True)
+    # The display name, e-mail and phone, each an AES-GCM token bound to this row and column (services.pii), never
+    # plaintext (issue 19): a database backup alone shows no customer's name or contact. Nothing looks a customer up
+    # by them, so no blind index is kept (services.customer_pii).
+    display_name_enc = fields.TextField()
+    email_enc = fields.TextField(null=True)
+    phone_enc = fields.TextField(null=True)
     country = fields.CharField(max_length=2)
     kyc_status = fields.CharEnumField(KycStatus, max_length=16, default=KycStatus.NONE)
     kyc_tier = fields.SmallIntField(default=0)

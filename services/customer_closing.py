@@ -64,4 +64,4 @@ async def close_customer(
                 actor=audit.actor, operation=audit.operation, outcome="OK", object_type="Customer",
                 object_id=str(row.id), request_id=audit.request_id, partner_id=row.partner_id, detail=detail,  # type: ignore[attr-defined]
             )
-    return dataclasses.replace(CustomerRecord.from_row(row), audited=audit is not None)
+    return dataclasses.replace(await CustomerRecord.of_row(row), audited=audit is not None)

@@ -25,6 +25,7 @@ from auth.principal import Principal
 from models import Customer
 from services.authority import require_scope
 from services.customer_status import lock_open_customer, refuse_if_closed
+from services.customer_pii import open_contact, seal_contact
 from services.customers import CustomerRecord
 from services.errors import Forbidden, PiiUnreadable, ValidationFailed
 from services.events import record_domain_event
@@ -105,7 +106,10 @@ async def update_customer(*, principal: Principal, customer_id: uuid.UUID | None
     screening = None
     async with in_transaction() as conn:
         row = await lock_open_customer(customer.id, field=["customerId"])
-        updates: dict[str, Any] = {k: v for k, v in clean.items() if k != "address" and getattr(row, k) != v}
+        # Compared in clear, stored sealed (services.customer_pii): an unchanged value is not rewritten or announced.
+        current = await open_contact(row)
+        changed_contact = {k: v for k, v in clean.items() if k != "address" and getattr(current, k) != v}
+        updates: dict[str, Any] = await seal_contact(row.id, changed_contact) if changed_contact else {}
         if "address" in clean:
             address = clean["address"]
             updates[ADDRESS_COLUMN] = None if address is None else await encrypt_value(
@@ -115,18 +119,18 @@ async def update_customer(*, principal: Principal, customer_id: uuid.UUID | None
             for column, value in updates.items():
                 setattr(row, column, value)
             await row.save(update_fields=list(updates), using_db=conn)
-            changed = [_API_NAMES.get(c, "address") for c in updates]
+            changed = [_API_NAMES[name] for name in changed_contact] + (["address"] if ADDRESS_COLUMN in updates else [])
             await record_domain_event(
                 type="customer.updated", partner_id=row.partner_id, object_type="Customer", object_id=row.id,  # type: ignore[attr-defined]
                 payload={"customerId": str(row.id), "changed": changed}, using_db=conn,
             )
-        if "display_name" in updates:
+        if "display_name" in changed_contact:
             # As at onboarding: a hit holds the customer and raises the alert in this transaction.
-            screening = await screen_customer(customer=row, name=row.display_name, date_of_birth=None, country=row.country,
-                                              using_db=conn)
+            screening = await screen_customer(customer=row, name=changed_contact["display_name"], date_of_birth=None,
+                                              country=row.country, using_db=conn)
     if screening and screening["hit"]:
         await announce_after_hold()  # every worker forgets the customer's standing: nothing moves until review
-    return CustomerRecord.from_row(row)
+    return await CustomerRecord.of_row(row)
 
 
 async def masked_address(record: CustomerRecord) -> str | None:

@@ -13,7 +13,9 @@ from tortoise.transactions import in_transaction
 from auth.principal import Principal
 from models import Customer
 from models.enums import CustomerKind, CustomerStatus, KycStatus, ScreeningStatus
+from models.ids import uuid7
 from services.countries import is_country
+from services.customer_pii import open_contact, seal_contact
 from services.errors import AlreadyExists, ValidationFailed
 from services.events import record_domain_event
 from services.outcome import ServiceResult
@@ -47,11 +49,12 @@ class CustomerRecord(ServiceResult):
     address_ciphertext: str | None = field(default=None, repr=False)
 
     @classmethod
-    def from_row(cls, row: Customer) -> CustomerRecord:
-        """The record of a stored customer row."""
+    async def of_row(cls, row: Customer) -> CustomerRecord:
+        """The record of a stored customer row, its display name, e-mail and phone opened (services.customer_pii)."""
+        contact = await open_contact(row)
         return cls(
             id=row.id, partner_id=row.partner_id, external_ref=row.external_ref,  # type: ignore[attr-defined]
-            kind=CustomerKind(row.kind), display_name=row.display_name, email=row.email, phone=row.phone,
+            kind=CustomerKind(row.kind), display_name=contact.display_name, email=contact.email, phone=contact.phone,
             country=row.country, kyc_status=KycStatus(row.kyc_status), kyc_tier=row.kyc_tier,
             screening_status=ScreeningStatus(row.screening_status), created_at=row.created_at,
             status=CustomerStatus(row.status), closed_at=row.closed_at, address_ciphertext=row.address_enc,
@@ -81,17 +84,19 @@ async def create_customer(
     clean_mail, clean_tel = clean_email(email), clean_phone(phone)
     if await partner_scoped(Customer, principal).filter(external_ref=ref).exists():
         raise AlreadyExists("a customer with this externalRef already exists", field=["externalRef"])
+    customer_id = uuid7()
+    # Sealed before the row exists, bound to its id: the name, e-mail and phone are never stored in clear.
+    sealed = await seal_contact(customer_id, {"display_name": name, "email": clean_mail, "phone": clean_tel})
     try:
         async with in_transaction() as conn:
             customer = await Customer.create(
+                id=customer_id,
                 partner_id=principal.partner_id,
                 external_ref=ref,
                 kind=customer_kind,
-                display_name=name,
-                email=clean_mail,
-                phone=clean_tel,
                 country=country_code,
                 using_db=conn,
+                **sealed,
             )
             await record_domain_event(
                 type="customer.created", partner_id=principal.partner_id, object_type="Customer", object_id=customer.id,
@@ -105,12 +110,12 @@ async def create_customer(
         raise AlreadyExists("a customer with this externalRef already exists", field=["externalRef"]) from None
     if screening and screening["hit"]:
         await announce_after_hold()
-    return CustomerRecord.from_row(customer)
+    return await CustomerRecord.of_row(customer)
 
 
 async def get_customer(*, principal: Principal, customer_id: uuid.UUID | None) -> CustomerRecord:
     """One of the partner's customers, or NotFound."""
-    return CustomerRecord.from_row(await get_scoped(Customer, principal, customer_id, what="customer", field=["id"]))
+    return await CustomerRecord.of_row(await get_scoped(Customer, principal, customer_id, what="customer", field=["id"]))
 
 
 async def list_customers(
@@ -136,10 +141,12 @@ async def list_customers(
         query = query.filter(kyc_status=enum_filter(KycStatus, kyc_status, field="kycStatus"))
     if kind is not None:
         query = query.filter(kind=enum_filter(CustomerKind, kind, field="kind"))
-    return map_page(await window_page(query, window), CustomerRecord.from_row)
+    page = await window_page(query, window)
+    records = {row.id: await CustomerRecord.of_row(row) for row in page.items}
+    return map_page(page, lambda row: records[row.id])
 
 
 async def customers_by_ids(*, principal: Principal, customer_ids: list[uuid.UUID]) -> dict[uuid.UUID, CustomerRecord]:
     """Several of the partner's customers in one query, keyed by id (DataLoader batch)."""
     rows = await partner_scoped(Customer, principal).filter(id__in=customer_ids)
-    return {row.id: CustomerRecord.from_row(row) for row in rows}
+    return {row.id: await CustomerRecord.of_row(row) for row in rows}

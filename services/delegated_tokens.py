@@ -136,7 +136,7 @@ async def create_customer_token(
     )
     expires = datetime.fromtimestamp(now.timestamp() + lifetime, tz=timezone.utc)
     return CustomerToken(
-        token=token, expires_at=expires, scopes=wanted, customer=CustomerRecord.from_row(customer), authentication=authentication,
+        token=token, expires_at=expires, scopes=wanted, customer=await CustomerRecord.of_row(customer), authentication=authentication,
         member_id=member.id if member is not None else None, member_role=member.role if member is not None else None,
     )
 

@@ -62,12 +62,14 @@ def production_problem() -> str | None:
 async def _serve_prepare(database_url: str, issuer: str, audience: str) -> None:
     # Migrate and create the first signing key once, before any worker starts,
     # so every worker process signs with the same key.
+    from services.customer_pii import seal_clear_customers
     from services.signing_keys import ensure_signing_key
 
     await prepare_database(database_url)
     await init_orm(database_url)
     try:
         await ensure_signing_key()
+        await seal_clear_customers()  # customers stored before migration 0035: sealed once, before any worker serves
     finally:
         await close_orm()
 

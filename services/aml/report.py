@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from models import AmlAlert, AmlCase, AmlCaseNote, Customer, Transaction
+from services.customer_pii import open_contact
 from services.errors import NotFound, ValidationFailed
 from services.money import format_amount
 
@@ -74,7 +75,7 @@ async def _document(case_id: uuid.UUID | None, ids: IdNamer) -> dict[str, Any]:
         },
         "customer": {
             "id": ids("Customer", customer.id), "kind": _value(customer.kind), "country": customer.country,
-            "displayName": customer.display_name,
+            "displayName": (await open_contact(customer)).display_name,
         },
         "alerts": [_alert(alert, ids) for alert in alerts],
         "transactions": [_transaction(txn, ids) for txn in transactions],

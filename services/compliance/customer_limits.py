@@ -203,4 +203,4 @@ async def _store(customer: Customer, currency: str, daily: int | None | Unchange
                 "perTransaction": None if new_single is None else format_amount(new_single, currency),  # type: ignore[arg-type]
             }, using_db=conn,
         )
-    return OwnLimitsChange(customer=CustomerRecord.from_row(locked), currency=currency, limit=limit)
+    return OwnLimitsChange(customer=await CustomerRecord.of_row(locked), currency=currency, limit=limit)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from models import Customer, KycSubmission
 from models.enums import KycStatus
+from services.customer_pii import open_contact
 from services.pii import decrypt_value, pii_context
 from services.screening.matcher import name_score
 
@@ -16,7 +17,7 @@ async def customer_name(customer: Customer) -> str:
     """The legal name of the customer's latest approved KYC submission, else its display name."""
     row = await KycSubmission.filter(customer_id=customer.id, status=KycStatus.APPROVED).order_by("-submitted_at").first()
     if row is None:
-        return customer.display_name
+        return (await open_contact(customer)).display_name
     context = pii_context(KycSubmission._meta.db_table, "legal_name_enc", row.id)
     return await decrypt_value(row.legal_name_enc, context=context)
 

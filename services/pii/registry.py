@@ -21,7 +21,8 @@ class PiiColumns:
 
 PII_COLUMNS: tuple[PiiColumns, ...] = (
     PiiColumns(KycSubmission, ("legal_name_enc", "date_of_birth_enc", "id_number_enc", "address_enc", "business_enc")),
-    PiiColumns(Customer, ("address_enc",)),  # the postal address of customerUpdate
+    # The postal address of customerUpdate; the display name, e-mail and phone (services.customer_pii).
+    PiiColumns(Customer, ("address_enc", "display_name_enc", "email_enc", "phone_enc")),
     PiiColumns(BankAccount, ("number_enc",)),  # a linked bank account's IBAN or account number
     PiiColumns(Beneficiary, ("number_enc", "address_enc")),  # a beneficiary's IBAN or account number, its address
     PiiColumns(InternationalTransfer, ("travel_rule_enc",)),  # the travel-rule record (originator and beneficiary)

@@ -77,7 +77,7 @@ def codes(payload: dict[str, Any]) -> list[str]:
 
 async def stored_customer(global_id: str) -> tuple:
     row = await Customer.get(id=object_uuid(global_id))
-    return row.display_name, row.email, row.phone, row.address_enc, row.status
+    return row.display_name_enc, row.email_enc, row.phone_enc, row.address_enc, row.status
 
 
 async def stored_wallet(global_id: str) -> tuple:

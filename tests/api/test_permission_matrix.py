@@ -1592,7 +1592,7 @@ async def _state(w: World, variables: dict[str, Any]) -> dict[str, Any]:
                 "status", "status_reason", "nickname", "closed_at")
         elif type_name == "Customer":
             targets[str(object_id)] = await Customer.filter(id=object_id).values_list(
-                "status", "display_name", "email", "phone", "address_enc")
+                "status", "display_name_enc", "email_enc", "phone_enc", "address_enc")
         elif type_name == "AmlCase":
             targets[str(object_id)] = await AmlCase.filter(id=object_id).values_list("status", "assignee_id")
         elif type_name == "AmlAlert":

@@ -18,6 +18,7 @@ from services.funding.bank_linking import link_bank_account
 from services.funding.bank_verification import remove_bank_account, review_bank_account, verify_bank_account
 from services.funding.micro_deposits import seed_micro_deposits
 from services.funding.usable import usable_bank_account, usable_funding_source
+from services.customer_pii import open_contact
 from services.pii import decrypt_value, pii_context
 from tests.integration.merchant_support import customer_token, staff
 from tests.integration.service_support import holder, new_partner
@@ -28,7 +29,7 @@ IBAN = "DE89370400440532013000"
 async def _link(partner, owner, **overrides):
     customer = await Customer.get(id=owner.customer_id)
     args = {"country": "DE", "bank_code": None, "account_number": None, "iban": IBAN,
-            "holder_name": customer.display_name, **overrides}
+            "holder_name": (await open_contact(customer)).display_name, **overrides}
     return await link_bank_account(principal=partner, customer_id=owner.customer_id, **args)
 
 
@@ -202,8 +203,9 @@ async def test_the_fingerprint_is_keyed_and_the_name_match_uses_the_customer_nam
     partner = await new_partner("ba-fp")
     owner = await holder(partner)
     customer = await Customer.get(id=owner.customer_id)
-    assert await customer_name(customer) == customer.display_name  # no approved KYC submission: the display name
-    assert await holder_score(customer, customer.display_name.upper()) >= NAME_MATCH_THRESHOLD
+    name = (await open_contact(customer)).display_name
+    assert name.startswith("Holder ") and await customer_name(customer) == name  # no approved KYC: the display name
+    assert await holder_score(customer, name.upper()) >= NAME_MATCH_THRESHOLD
     record = await _link(partner, owner)
     row = await BankAccount.get(id=record.id)
     assert row.number_fingerprint == fingerprint and BankAccountRecord.from_row(row).masked_number == "•••• 3000"

@@ -50,7 +50,7 @@ async def refused(call) -> DomainError:
 
 async def stored(customer_id: uuid.UUID) -> tuple:
     row = await Customer.get(id=customer_id)
-    return (row.display_name, row.email, row.phone, row.address_enc, row.status, row.screening_status)
+    return (row.display_name_enc, row.email_enc, row.phone_enc, row.address_enc, row.status, row.screening_status)
 
 
 @pytest_asyncio.fixture

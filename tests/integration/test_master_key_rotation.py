@@ -19,6 +19,7 @@ from services.audit_checkpoint import check_checkpoints, take_checkpoint
 from services.errors import AlreadyLinked
 from services.funding.bank_linking import link_bank_account
 from services.master_key_rotation import rotate_master_key
+from services.customer_pii import open_contact
 from services.pii import MasterKeyUnavailable, decrypt_value, pii_context
 from services.pii.data_keys import forget_cached_keys
 from services.pii.master_key import forget_master_key, load_master_key, master_key_problem
@@ -48,7 +49,7 @@ def _use(monkeypatch: pytest.MonkeyPatch, current: str, current_id: str, previou
 async def _link(partner, owner):  # noqa: ANN001
     customer = await Customer.get(id=owner.customer_id)
     return await link_bank_account(principal=partner, customer_id=owner.customer_id, country="DE", bank_code=None,
-                                   account_number=None, iban=IBAN, holder_name=customer.display_name)
+                                   account_number=None, iban=IBAN, holder_name=(await open_contact(customer)).display_name)
 
 
 async def test_a_rotation_under_traffic_moves_everything_and_the_old_key_can_go(database_url, monkeypatch):

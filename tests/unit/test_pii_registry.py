@@ -6,10 +6,10 @@ from models import BankAccount, Beneficiary, Customer, InternationalTransfer, Ky
 from services.pii.registry import PII_COLUMNS, PiiColumns, pii_context
 
 
-def test_the_kyc_submission_and_customer_address_columns_are_registered():
+def test_the_kyc_submission_and_customer_columns_are_registered():
     assert PII_COLUMNS == (
         PiiColumns(KycSubmission, ("legal_name_enc", "date_of_birth_enc", "id_number_enc", "address_enc", "business_enc")),
-        PiiColumns(Customer, ("address_enc",)),
+        PiiColumns(Customer, ("address_enc", "display_name_enc", "email_enc", "phone_enc")),  # address, name, contact
         PiiColumns(BankAccount, ("number_enc",)),  # a linked bank account's IBAN or account number
         PiiColumns(Beneficiary, ("number_enc", "address_enc")),  # a beneficiary's IBAN or account number, its address
         PiiColumns(InternationalTransfer, ("travel_rule_enc",)),  # the travel-rule record
