@@ -51,6 +51,9 @@ class Settings:
     # within this many seconds of the first byte (408 after, against clients that trickle headers).
     max_header_bytes: int = 16_384
     header_timeout_s: int = 10
+    # ...and a request's body within this many seconds of the end of its headers (408 after: a client trickling
+    # a body would otherwise hold a connection and a request task for as long as it likes).
+    body_timeout_s: int = 60
     # How long an idempotency key replays its original result before the retention job deletes it (services.retention).
     idempotency_retention_hours: int = 72
     staff_token_ttl_s: int = 900
@@ -108,6 +111,7 @@ def load_settings(**overrides: object) -> Settings:
         "shutdown_grace_s": _int_env("QIANBAO_SHUTDOWN_GRACE_S", 20),
         "max_header_bytes": _int_env("QIANBAO_MAX_HEADER_BYTES", 16_384),
         "header_timeout_s": _int_env("QIANBAO_HEADER_TIMEOUT_S", 10),
+        "body_timeout_s": _int_env("QIANBAO_BODY_TIMEOUT_S", 60),
         "staff_token_ttl_s": _int_env("QIANBAO_STAFF_TOKEN_TTL_S", 900),
         "log_format": os.environ.get("QIANBAO_LOG_FORMAT", "text").strip().lower() or "text",
         "metrics_token": os.environ.get("QIANBAO_METRICS_TOKEN") or None,
@@ -135,6 +139,8 @@ def load_settings(**overrides: object) -> Settings:
         raise SystemExit("QIANBAO_MAX_HEADER_BYTES must be between 1024 and 1048576")
     if not 1 <= settings.header_timeout_s <= 300:
         raise SystemExit("QIANBAO_HEADER_TIMEOUT_S must be between 1 and 300 seconds")
+    if not 1 <= settings.body_timeout_s <= 600:
+        raise SystemExit("QIANBAO_BODY_TIMEOUT_S must be between 1 and 600 seconds")
     if not 1 <= settings.shutdown_grace_s <= 600:
         raise SystemExit("QIANBAO_SHUTDOWN_GRACE_S must be between 1 and 600 seconds")
     if not 72 <= settings.idempotency_retention_hours <= 8_760:

@@ -12,10 +12,10 @@ from tests.live_server import live_server
 
 @pytest.fixture(scope="module")
 def edge_server(tmp_path_factory):
-    """`qianbao serve` on its own SQLite file with a 2-second header clock and an 8 KiB header bound: its port."""
+    """`qianbao serve` on its own SQLite file with 2-second header and body clocks and an 8 KiB header bound: its port."""
     workdir = tmp_path_factory.mktemp("edge")
     with live_server(f"sqlite://{workdir / 'edge.sqlite3'}", workdir, QIANBAO_HEADER_TIMEOUT_S="2",
-                     QIANBAO_MAX_HEADER_BYTES="8192") as server:
+                     QIANBAO_BODY_TIMEOUT_S="2", QIANBAO_MAX_HEADER_BYTES="8192") as server:
         yield server.port
     assert "Traceback" not in server.log(), server.log()[server.log().find("Traceback"):][:3000]
     assert "client disconnected before sending its whole request" in server.log()
@@ -108,5 +108,44 @@ def test_a_client_gone_mid_body_is_one_line_not_a_500(edge_server):
         time.sleep(0.3)
     time.sleep(0.5)
     with socket.create_connection(("127.0.0.1", edge_server), timeout=10) as conn:  # the server is still serving
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert _read_all(conn).startswith(b"HTTP/1.1 200")
+
+
+LOGIN_HEAD = b"POST /auth/login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+LOGIN_BODY = b'{"email": "nobody@bank.example", "password": "not the password at all"}'
+
+
+def test_a_body_trickled_in_is_408_within_the_body_timeout(edge_server):
+    with socket.create_connection(("127.0.0.1", edge_server), timeout=10) as conn:
+        started = time.monotonic()
+        conn.sendall(LOGIN_HEAD % len(LOGIN_BODY))
+        answer, sent = b"", 0
+        while time.monotonic() - started < 8 and not answer and sent < len(LOGIN_BODY) - 1:
+            try:
+                conn.sendall(LOGIN_BODY[sent:sent + 1])  # one byte every 0.5 s: never the whole body in 2 s
+            except OSError:
+                break
+            sent += 1
+            conn.settimeout(0.5)
+            try:
+                answer = conn.recv(4096)
+            except TimeoutError:
+                pass
+        elapsed = time.monotonic() - started
+        assert answer.startswith(b"HTTP/1.1 408") and answer.endswith(b'{"error": "request_timeout"}'), answer
+        assert 1.5 <= elapsed < 4
+        conn.settimeout(2)
+        assert conn.recv(4096) == b""  # and closed
+
+
+def test_a_slow_body_within_the_bound_and_keep_alive_after_it_are_served(edge_server):
+    with socket.create_connection(("127.0.0.1", edge_server), timeout=10) as conn:
+        conn.sendall(LOGIN_HEAD % len(LOGIN_BODY) + LOGIN_BODY[:20])
+        time.sleep(1.2)
+        conn.sendall(LOGIN_BODY[20:])
+        first = _read_all(conn)
+        assert first.startswith(b"HTTP/1.1 401"), first[:200]  # answered on its merits: a wrong password
+        time.sleep(2.5)  # longer than the body clock, between requests: the clock stopped with the body
         conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
         assert _read_all(conn).startswith(b"HTTP/1.1 200")
