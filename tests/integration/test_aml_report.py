@@ -12,6 +12,7 @@ import pytest
 from models import Customer
 from services.aml.cases import add_case_note, open_case
 from services.aml.report import CSV_COLUMNS, suspicious_activity_report
+from services.customer_pii import seal_contact
 from services.errors import NotFound, ValidationFailed
 from tests.integration.aml_support import OFFICER, held_transfer
 
@@ -55,7 +56,8 @@ async def test_the_report_is_the_same_bytes_every_time(database_url):
 
 async def test_the_report_carries_no_kyc_personal_data(database_url):
     _, payer, *_, case = await case_with_a_held_transfer()
-    await Customer.filter(id=payer.customer_id).update(email="hidden.person@example.com", phone="+8613800138000")
+    sealed = await seal_contact(payer.customer_id, {"email": "hidden.person@example.com", "phone": "+8613800138000"})
+    await Customer.filter(id=payer.customer_id).update(**sealed)
     for format in ("JSON", "CSV"):
         report = await suspicious_activity_report(case_id=case.id, format=format)
         assert "hidden.person" not in report and "13800138000" not in report

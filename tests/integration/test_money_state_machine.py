@@ -1,8 +1,9 @@
 """A state machine over the public API with fault points (issue 19 item 4), on PostgreSQL.
 
-Hypothesis drives random sequences of top-ups, transfers, withdrawals and card-style authorisations (create,
-partial and final captures, voids) against a live `qianbao serve --workers 2`, and injects real faults into
-some of them:
+Hypothesis drives random sequences of top-ups, transfers, withdrawals, merchant payments (a static code, the
+payer typing the amount), partial refunds of payments and captures (sometimes asking more than remains), and
+card-style authorisations (create, partial and final captures, voids) against a live `qianbao serve --workers 2`,
+and injects real faults into some of them:
 - ANSWER_LOST: the client gives up before the answer (the server may commit or not: a crash after commit, as
   the client sees it);
 - BACKENDS_KILLED: every database connection of the server is terminated while the request runs
@@ -41,7 +42,7 @@ from tests.integration.separate_database import separate_database
 from tests.live_server import cli, live_server
 
 EXAMPLES = int(os.environ.get("QIANBAO_MACHINE_EXAMPLES", "3"))
-STEPS = int(os.environ.get("QIANBAO_MACHINE_STEPS", "25"))
+STEPS = int(os.environ.get("QIANBAO_MACHINE_STEPS", "35"))  # the seeded CI run reaches every operation
 FAULTS = ["NONE", "NONE", "NONE", "ANSWER_LOST", "BACKENDS_KILLED", "ROW_LOCKED"]
 WALLETS = 3
 
@@ -51,6 +52,8 @@ MUTATIONS = {
     "withdrawalCreate": ("WithdrawalCreateInput", "transaction { id status }"),
     "authorizationCreate": ("AuthorizationCreateInput", "authorization { id status }"),
     "authorizationCapture": ("AuthorizationCaptureInput", "payment { id status }"),
+    "paymentCreate": ("PaymentCreateInput", "payment { id status }"),
+    "refundCreate": ("RefundCreateInput", "refund { id }"),
 }
 
 
@@ -64,6 +67,7 @@ class World:
     wallets: list[str]  # global IDs; wallets[-1] is the merchant's settlement wallet
     accounts: dict[str, int]  # wallet global ID -> account id
     merchant: str
+    payment_request: str  # the merchant's STATIC code (the payer enters the amount; paid many times)
     loop: asyncio.AbstractEventLoop
 
     @classmethod
@@ -94,8 +98,10 @@ class MoneyMachine(RuleBasedStateMachine):
         self.balance = {w: by_account[World.accounts[w]][0] for w in World.wallets}
         self.held = {w: by_account[World.accounts[w]][1] for w in World.wallets}
         self.open_auths: dict[str, dict] = {}  # authorization global ID -> {wallet, remaining}
+        self.payments: dict[str, dict] = {}  # payment global ID -> {payer, refundable}
         self.seen: dict[str, str] = {}  # idempotency key -> the result id first answered for it
         self.faults: dict[str, int] = {}
+        self.calls: dict[str, int] = {}  # mutation -> how many were sent (replays not counted)
         self.steps = 0
 
     def teardown(self) -> None:
@@ -113,6 +119,7 @@ class MoneyMachine(RuleBasedStateMachine):
                     " userErrors { code } } }")
         body = {"query": document, "variables": {"input": variables}}
         self.faults[fault] = self.faults.get(fault, 0) + 1
+        self.calls[field] = self.calls.get(field, 0) + 1
         if fault == "ANSWER_LOST":
             try:
                 self.http.post("/graphql", json=body, timeout=httpx.Timeout(5, read=0.005))
@@ -171,8 +178,8 @@ class MoneyMachine(RuleBasedStateMachine):
             return False
         # Every movement here is below every AML hold rule: it posts at once (a HELD one would move money into a
         # hold the model does not follow, and is reported rather than absorbed).
-        result = payload.get("transaction") or payload.get("authorization") or payload.get("payment")
-        assert result["status"] in ("POSTED", "ACTIVE"), payload
+        result = payload.get("transaction") or payload.get("authorization") or payload.get("payment") or payload["refund"]
+        assert result.get("status", "POSTED") in ("POSTED", "ACTIVE"), payload  # a refund has no status: it posted
         return True
 
     def _available(self, wallet: str) -> int:
@@ -243,12 +250,54 @@ class MoneyMachine(RuleBasedStateMachine):
         payer, merchant_wallet = auth["wallet"], World.wallets[-1]
         self.balance[payer] -= amount
         self.balance[merchant_wallet] += amount
+        self.payments[payload["payment"]["id"]] = {"payer": payer, "refundable": amount}
         # A final capture releases what remains; otherwise only what was captured leaves the hold.
         released = auth["remaining"] if final else amount
         self.held[payer] -= released
         auth["remaining"] -= released
         if auth["remaining"] == 0:
             del self.open_auths[auth_id]
+
+    @rule(wallet=st.integers(0, WALLETS - 1), amount=st.integers(1, 20_000), fault=st.sampled_from(FAULTS))
+    def pay(self, wallet: int, amount: int, fault: str) -> None:
+        payer, shop = World.wallets[wallet], World.wallets[-1]
+        payload = self._send("paymentCreate", {"fromWalletId": payer, "paymentRequestId": World.payment_request,
+                                               "amount": _minor(amount), "idempotencyKey": uuid.uuid4().hex}, fault)
+        if self._ok(payload):
+            assert amount <= self._available(payer), "paid more than was available"
+            self.balance[payer] -= amount
+            self.balance[shop] += amount
+            self.payments[payload["payment"]["id"]] = {"payer": payer, "refundable": amount}
+        else:
+            code = payload["userErrors"][0]["code"]
+            assert code in {"INSUFFICIENT_FUNDS", "LIMIT_EXCEEDED"}, payload
+            if code == "INSUFFICIENT_FUNDS":
+                assert amount > self._available(payer)
+
+    @precondition(lambda self: self.payments)
+    @rule(data=st.data(), fault=st.sampled_from(FAULTS))
+    def refund(self, data: st.DataObject, fault: str) -> None:
+        payment_id = data.draw(st.sampled_from(sorted(self.payments)))
+        payment, shop = self.payments[payment_id], World.wallets[-1]
+        # Now and then more than remains refundable: refused, nothing moved.
+        amount = data.draw(st.integers(1, payment["refundable"] + 500))
+        payload = self._send("refundCreate", {"paymentId": payment_id, "amount": _minor(amount), "reason": "machine",
+                                              "idempotencyKey": uuid.uuid4().hex}, fault)
+        if self._ok(payload):
+            assert amount <= payment["refundable"], "refunded more than the payment"
+            assert amount <= self._available(shop), "the merchant refunded more than it had"
+            self.balance[shop] -= amount
+            self.balance[payment["payer"]] += amount
+            payment["refundable"] -= amount
+            if payment["refundable"] == 0:
+                del self.payments[payment_id]
+        else:
+            code = payload["userErrors"][0]["code"]
+            assert code in {"REFUND_EXCEEDS_PAYMENT", "INSUFFICIENT_FUNDS", "LIMIT_EXCEEDED", "BALANCE_LIMIT_EXCEEDED"}, payload
+            if code == "REFUND_EXCEEDS_PAYMENT":
+                assert amount > payment["refundable"]
+            if code == "INSUFFICIENT_FUNDS":
+                assert amount > self._available(shop)
 
     @precondition(lambda self: self.open_auths)
     @rule(data=st.data())
@@ -309,7 +358,9 @@ async def test_random_money_operations_with_faults_keep_every_invariant(tmp_path
             stats: dict = {}
             await asyncio.to_thread(_run_machine, stats)
             print(f"state machine: {EXAMPLES} sequences x up to {STEPS} steps, {stats.get('steps', 0)} invariant checks,"
-                  f" faults {stats.get('faults')}, in {time.monotonic() - started:.0f} s")
+                  f" faults {stats.get('faults')}, operations {stats.get('calls')}, in {time.monotonic() - started:.0f} s")
+            # Every kind of operation ran at least once, so the run proved something about each.
+            assert set(stats["calls"]) == set(MUTATIONS), stats["calls"]
         assert "Traceback" not in server.log(), server.log()[server.log().find("Traceback"):][:3000]
         cli("ledger", "verify", "--database-url", url, cwd=tmp_path)
 
@@ -348,6 +399,11 @@ def _prepare_world(url: str, port: int, partner: dict) -> None:
                                "city": "Shanghai", "country": "CN", "settlementWalletId": wallets[-1]}})
         assert not merchant["merchantCreate"]["userErrors"], merchant
         World.merchant = merchant["merchantCreate"]["merchant"]["id"]
+        request = call("mutation($i: PaymentRequestCreateInput!) { paymentRequestCreate(input: $i) {"
+                       " paymentRequest { id } userErrors { code message } } }",
+                       {"i": {"merchantId": World.merchant, "singleUse": False}})
+        assert not request["paymentRequestCreate"]["userErrors"], request
+        World.payment_request = request["paymentRequestCreate"]["paymentRequest"]["id"]
         for n, wallet in enumerate(wallets[:-1]):
             call("mutation($i: WalletTopUpInput!) { walletTopUp(input: $i) { transaction { id } } }",
                  {"i": {"walletId": wallet, "amount": "1000.00", "idempotencyKey": f"machine-fund-{n}"}})
@@ -361,7 +417,7 @@ def _prepare_world(url: str, port: int, partner: dict) -> None:
 
 def _run_machine(stats: dict) -> None:
     """Run the machine in this thread; keep its counters."""
-    totals = {"steps": 0, "faults": {}}
+    totals = {"steps": 0, "faults": {}, "calls": {}}
 
     class Counted(MoneyMachine):
         def teardown(self) -> None:
@@ -369,6 +425,8 @@ def _run_machine(stats: dict) -> None:
             totals["steps"] += self.steps
             for fault, count in self.faults.items():
                 totals["faults"][fault] = totals["faults"].get(fault, 0) + count
+            for field, count in self.calls.items():
+                totals["calls"][field] = totals["calls"].get(field, 0) + count
 
     run_state_machine_as_test(Counted, settings=settings(
         max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, derandomize=True, database=None,
