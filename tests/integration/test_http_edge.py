@@ -63,22 +63,29 @@ def test_a_long_request_target_counts_too(edge_server):
     assert answer.startswith(b"HTTP/1.1 431")
 
 
+def _trickle(conn: socket.socket, head: bytes, pieces) -> tuple[bytes, float]:  # noqa: ANN001 - an iterator of bytes
+    """Send `head`, then one piece every 0.5 s until the server answers (or 8 s): the answer and the seconds taken."""
+    started = time.monotonic()
+    conn.sendall(head)
+    answer = b""
+    for piece in pieces:
+        if answer or time.monotonic() - started >= 8:
+            break
+        try:
+            conn.sendall(piece)
+        except OSError:
+            break
+        conn.settimeout(0.5)
+        try:
+            answer = conn.recv(4096)
+        except TimeoutError:
+            pass
+    return answer, time.monotonic() - started
+
+
 def test_headers_trickled_in_are_408_within_the_header_timeout(edge_server):
     with socket.create_connection(("127.0.0.1", edge_server), timeout=10) as conn:
-        started = time.monotonic()
-        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
-        answer = b""
-        while time.monotonic() - started < 8 and not answer:
-            try:
-                conn.sendall(b"X-Slow: 1\r\n")
-            except OSError:
-                break
-            conn.settimeout(0.5)
-            try:
-                answer = conn.recv(4096)
-            except TimeoutError:
-                pass
-        elapsed = time.monotonic() - started
+        answer, elapsed = _trickle(conn, b"GET /healthz HTTP/1.1\r\nHost: t\r\n", iter(lambda: b"X-Slow: 1\r\n", None))
     assert answer.startswith(b"HTTP/1.1 408") and answer.endswith(b'{"error": "request_timeout"}'), answer
     assert 1.5 <= elapsed < 4
 
@@ -118,21 +125,8 @@ LOGIN_BODY = b'{"email": "nobody@bank.example", "password": "not the password at
 
 def test_a_body_trickled_in_is_408_within_the_body_timeout(edge_server):
     with socket.create_connection(("127.0.0.1", edge_server), timeout=10) as conn:
-        started = time.monotonic()
-        conn.sendall(LOGIN_HEAD % len(LOGIN_BODY))
-        answer, sent = b"", 0
-        while time.monotonic() - started < 8 and not answer and sent < len(LOGIN_BODY) - 1:
-            try:
-                conn.sendall(LOGIN_BODY[sent:sent + 1])  # one byte every 0.5 s: never the whole body in 2 s
-            except OSError:
-                break
-            sent += 1
-            conn.settimeout(0.5)
-            try:
-                answer = conn.recv(4096)
-            except TimeoutError:
-                pass
-        elapsed = time.monotonic() - started
+        # One byte every 0.5 s, never the last: the whole body is never in, let alone within 2 s.
+        answer, elapsed = _trickle(conn, LOGIN_HEAD % len(LOGIN_BODY), (LOGIN_BODY[i:i + 1] for i in range(len(LOGIN_BODY) - 1)))
         assert answer.startswith(b"HTTP/1.1 408") and answer.endswith(b'{"error": "request_timeout"}'), answer
         assert 1.5 <= elapsed < 4
         conn.settimeout(2)
