@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from tortoise import connections
 
+from services.db.availability import log_job_failure
 from services.db.sql import execute, is_postgres
 
 log = logging.getLogger("qianbao.changes")
@@ -71,8 +72,9 @@ async def listen(dsn: str) -> None:
             await lost.wait()
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - keep trying; meanwhile nothing is remembered
-            log.warning("change listener unavailable; nothing is remembered until it is back", exc_info=True)
+        except Exception as exc:  # noqa: BLE001 - keep trying; meanwhile nothing is remembered
+            # The database away is one line (expected during an outage); anything else keeps its traceback.
+            log_job_failure(log, "change listener (nothing is remembered until it is back)", exc)
         finally:
             _listening = False
             _deliver_all()

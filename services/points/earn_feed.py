@@ -19,6 +19,7 @@ import uuid
 from tortoise import connections
 
 from models import DomainEvent, OutboxCursor, Payment
+from services.db.availability import log_job_failure
 from services.outbox_position import Position, after, end_of_final, final, horizon
 from services.points.clawback import claw_back_refunded
 from services.points.earning import earn
@@ -79,8 +80,9 @@ async def earn_round(*, batch: int = BATCH) -> int:
         if row["object_id"] not in done:  # a payment between two partners has one event for each
             try:
                 await settle_points(uuid.UUID(row["object_id"]))
-            except Exception:  # noqa: BLE001 - stop here: the cursor stays before this event, which is retried
-                log.exception("points for payment %s were not granted yet; retrying next round", row["object_id"])
+            except Exception as exc:  # noqa: BLE001 - stop here: the cursor stays before this event, which is retried
+                # A database outage is one line (it is expected and the round retries); anything else is a bug.
+                log_job_failure(log, f"points for payment {row['object_id']} (not granted yet)", exc)
                 await _move(start, end)
                 return len(done)
             done.add(row["object_id"])

@@ -229,8 +229,8 @@ async def _record_internal_failure(delivery: WebhookDelivery, exc: Exception, *,
     it follows the retry schedule and ends FAILED, instead of being leased again forever. Never raises."""
     try:
         await _record(delivery, SendResult(None, None, f"internal error: {type(exc).__name__}"[:255], 0), now=now, rng=rng)
-    except Exception:  # noqa: BLE001 - the database is what failed: the lease lapses and the next round retries
-        log.warning("could not record the failed attempt of webhook delivery %s", delivery.id, exc_info=True)
+    except Exception as again:  # noqa: BLE001 - the database is what failed: the lease lapses and the next round retries
+        log_job_failure(log, f"recording the failed attempt of webhook delivery {delivery.id}", again)
 
 
 async def deliver(
@@ -260,7 +260,8 @@ async def run_once(
             try:
                 await deliver(delivery, client, now=clock(), rng=rng)
             except Exception as exc:  # noqa: BLE001 - one broken delivery must not stop the others
-                log.exception("webhook delivery %s failed unexpectedly", delivery.id)
+                # The database away mid-delivery is one line; anything else is a bug and keeps its traceback.
+                log_job_failure(log, f"webhook delivery {delivery.id}", exc)
                 await _record_internal_failure(delivery, exc, now=clock(), rng=rng)
 
     await asyncio.gather(*(one(d) for d in claimed))

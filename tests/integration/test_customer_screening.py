@@ -19,6 +19,7 @@ from auth.principal import Principal
 from auth.scopes import PARTNER_SCOPES
 from models import AmlAlert, Customer, DomainEvent, WatchlistEntry
 from models.enums import ScreeningStatus
+from services.customer_pii import open_contact
 from services.aml.evidence import evidence
 from services.change_feed import subscribe
 from services.compliance.standing_channel import CHANNEL as STANDING_CHANNEL
@@ -182,7 +183,7 @@ async def test_a_listed_name_in_full_width_letters_is_still_held_and_invisible_t
     principal = await new_principal()
     wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else "\u3000" if c == " " else c for c in LISTED)
     customer = await onboard(principal, wide)
-    assert customer.display_name == LISTED  # stored as the plain name
+    assert (await open_contact(customer)).display_name == LISTED  # stored (sealed) as the plain name
     assert (await Customer.get(id=customer.id)).screening_status == ScreeningStatus.HOLD
     before = await Customer.filter(partner_id=principal.partner_id).count()
     for hidden in (LISTED.replace(" ", "\u200b "), "\u202e" + LISTED[::-1]):

@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from models import Account, Customer, Entry, Transaction
+from services.customer_pii import open_contact, seal_contact
 from services.db.sql import as_datetime
 from services.errors import Forbidden, NotFound, ValidationFailed
 from services.fees.schedule import create_rule
@@ -156,7 +157,7 @@ async def test_scope_and_bad_ranges(database_url):
 async def test_csv_round_trip_and_pdf_with_the_chinese_name(database_url):
     partner, wallets = await history(random.Random(SEED + 4), moves=12)
     w = wallets[0]
-    await Customer.filter(id=w.customer_id).update(display_name="张伟")
+    await Customer.filter(id=w.customer_id).update(**await seal_contact(w.customer_id, {"display_name": "张伟"}))
     times = sorted({at for at, _ in await entries_of(w.account_id)})
     statement = await wallet_statement(partner, w.wallet_id, times[0], times[-1] + timedelta(seconds=1))
     lines = [line async for line in statement.stream()]
@@ -194,7 +195,7 @@ async def test_the_holder_is_the_kyc_legal_name_once_approved(database_url):
     w = wallets[0]
     times = sorted({at for at, _ in await entries_of(w.account_id)})
     statement = await wallet_statement(partner, w.wallet_id, times[0], times[-1] + timedelta(seconds=1))
-    assert await holder_name(statement.wallet) == (await Customer.get(id=w.customer_id)).display_name
+    assert await holder_name(statement.wallet) == (await open_contact(await Customer.get(id=w.customer_id))).display_name
     digest = hashlib.sha256(b"id card").hexdigest()
     submitted = await submit_kyc(principal=partner, customer_id=w.customer_id, application=KycApplication(
         legal_name="欧阳娜娜", date_of_birth="1990-06-01", nationality="CN", id_type="passport", id_number="E98765432",
