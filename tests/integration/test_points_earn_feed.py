@@ -108,3 +108,33 @@ async def test_ledger_verify_names_a_programme_whose_points_do_not_add_up(databa
         await Entry.filter(transaction_id=lot.transaction_id, account_id=elsewhere).update(account_id=holder.account_id)
     assert any(f"points programme {first.program.id} does not add up" in p for p in report.problems), report.problems
     await ledger_ok()
+
+
+async def test_payments_in_a_currency_no_programme_values_points_in_are_passed_without_reads(database_url, monkeypatch):
+    # One read of the programmes a round stands in for a payment's reads when no programme could earn from it.
+    import uuid
+
+    from tortoise.transactions import in_transaction
+
+    from services.events import record_domain_event
+
+    world = await points_world()  # a CNY programme exists
+    await points_caught_up()
+    settled: list[uuid.UUID] = []
+    real = earn_feed.settle_points
+
+    async def recording(payment_id):  # noqa: ANN001, ANN202
+        settled.append(payment_id)
+        return await real(payment_id)
+
+    monkeypatch.setattr(earn_feed, "settle_points", recording)
+    assert "XTS" not in set(await PointsProgram.all().values_list("value_currency", flat=True))
+    elsewhere, paid = uuid.uuid4(), await _pay_without_feed(world, "3.00")
+    async with in_transaction() as conn:  # the ISO 4217 testing code: no programme values points in it
+        await record_domain_event(type="payment.succeeded", partner_id=world.bank.partner_id, object_type="Payment",
+                                  object_id=elsewhere, payload={"paymentId": str(elsewhere), "merchantId": str(world.merchant.id),
+                                                               "amount": {"amount": "5.00", "currency": "XTS"}},
+                                  using_db=conn)
+    await points_caught_up()
+    assert paid.id in settled and elsewhere not in settled
+    assert (await points_balance(world.program.id, world.payer.customer_id)).balance == 3  # the CNY one earned
