@@ -79,7 +79,7 @@ async def main(args: argparse.Namespace) -> int:
     finally:
         await server.stop()
     server_ms = 1000 * result.cpu.get("server", 0.0) / result.ok if result.ok else 0.0
-    other = result.cpu.get("machine", 0.0) - result.cpu.get("server", 0.0) - result.cpu.get("client", 0.0)
+    other = result.cpu.get("other", 0.0)  # everything on the machine but this client and the server
     print(f"Qianbao on SQLite: qianbao serve --workers 1, {args.clients} keep-alive clients, {args.wallets} wallets,"
           f" {args.warmup:.0f} s warm-up + {args.duration:.0f} s measured")
     print(f"transfers/s {result.tps:.1f}   p50 {result.percentile(50):.2f} ms   p99 {result.percentile(99):.2f} ms"
