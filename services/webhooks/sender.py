@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from http.cookiejar import DefaultCookiePolicy
 from dataclasses import dataclass
 
 import httpx
 
-from services.webhooks.pinned_connect import pinned_transport
+from services.webhooks.keepalive_transport import KeepAliveTransport
 from services.webhooks.url_safety import UnsafeWebhookUrl, check_url
 
 TIMEOUT_S = 5.0
@@ -32,12 +33,14 @@ class SendResult:
 
 def build_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """The dispatcher's client: never follows redirects, never reads proxies or .netrc from the environment,
-    and connects only to addresses it has just checked (services.webhooks.pinned_connect)."""
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-    return httpx.AsyncClient(
+    and connects only to addresses it has just checked (services.webhooks.keepalive_transport, pinned_connect)."""
+    client = httpx.AsyncClient(
         timeout=httpx.Timeout(TIMEOUT_S), follow_redirects=False, trust_env=False,
-        transport=transport or pinned_transport(limits), limits=limits,
+        transport=transport or KeepAliveTransport(),
     )
+    # No cookies: one partner's endpoint must not plant state that rides along on later deliveries.
+    client.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    return client
 
 
 async def _post(client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
@@ -53,22 +56,38 @@ async def _post(client: httpx.AsyncClient, url: str, body: bytes, headers: dict[
         return response.status_code, received.decode("utf-8", "replace")
 
 
-async def send(
-    client: httpx.AsyncClient, *, url: str, body: bytes, headers: dict[str, str], production: bool, allow_private: bool,
-) -> SendResult:
-    """POST once, after checking the URL's addresses again (a name can be re-pointed after creation)."""
+async def refusal(url: str, *, production: bool, allow_private: bool) -> str | None:
+    """Why the URL may not be sent to now (its shape, or a name resolving to an internal address); None if it may."""
+    try:
+        await check_url(url, production=production, allow_private=allow_private)
+    except UnsafeWebhookUrl as exc:
+        return f"refused: {exc.message}"[:255]
+    return None
+
+
+async def post(client: httpx.AsyncClient, *, url: str, body: bytes, headers: dict[str, str]) -> SendResult:
+    """POST once to a URL checked by `refusal` (the client's connections check their addresses again)."""
     started = time.monotonic()
 
     def took() -> int:
         return int((time.monotonic() - started) * 1000)
 
     try:
-        await check_url(url, production=production, allow_private=allow_private)
         status, text = await asyncio.wait_for(_post(client, url, body, headers), TOTAL_TIMEOUT_S)
-    except UnsafeWebhookUrl as exc:
+    except UnsafeWebhookUrl as exc:  # the pinned connect found an internal address (re-pointed since the check)
         return SendResult(None, None, f"refused: {exc.message}"[:255], took())
     except (TimeoutError, httpx.TimeoutException):
         return SendResult(None, None, "timed out", took())
     except httpx.HTTPError as exc:
         return SendResult(None, None, f"{type(exc).__name__}: {exc}"[:255], took())
     return SendResult(status, text, None if 200 <= status < 300 else f"HTTP {status}", took())
+
+
+async def send(
+    client: httpx.AsyncClient, *, url: str, body: bytes, headers: dict[str, str], production: bool, allow_private: bool,
+) -> SendResult:
+    """POST once, after checking the URL's addresses again (a name can be re-pointed after creation)."""
+    refused = await refusal(url, production=production, allow_private=allow_private)
+    if refused is not None:
+        return SendResult(None, None, refused, 0)
+    return await post(client, url=url, body=body, headers=headers)

@@ -152,6 +152,41 @@ async def test_an_attempt_that_fails_on_our_side_counts_like_any_failed_attempt(
     assert delivery.last_error == "internal error: RuntimeError" and delivery.next_attempt_at > clock()
 
 
+async def test_a_round_checks_each_endpoint_once_and_a_refused_url_fails_its_deliveries(database_url, monkeypatch):
+    """The URL is checked once per endpoint and round (not per event), and again every round: a name re-pointed
+    at a refused address fails that round's attempts without a request, and the endpoint's failing streak starts;
+    the next round's success ends it."""
+    await drain_events()
+    principal = await new_partner("wh-round")
+    clock, checks, sent = Clock(), [], []
+    endpoint = (await create_endpoint(principal=principal, url="http://127.0.0.1:9/hook", event_types=["*"])).endpoint
+    for _ in range(5):
+        await emit(principal.partner_id)
+    verdict: list[str | None] = ["refused: the URL points at a loopback, private, link-local or metadata address"]
+
+    async def refusal(url, *, production, allow_private):
+        checks.append(url)
+        return verdict[0]
+
+    def ok(request):
+        sent.append(request.headers["webhook-id"])
+        return httpx.Response(204)
+
+    monkeypatch.setattr(dispatcher, "refusal", refusal)
+    async with build_client(httpx.MockTransport(ok)) as client:
+        assert await run_once(client, wire=wire_payload, clock=clock) == 5
+        assert checks == [endpoint.url] and sent == []
+        deliveries = await WebhookDelivery.filter(endpoint_id=endpoint.id)
+        assert {(d.status, d.attempt, d.last_error) for d in deliveries} == {("PENDING", 1, verdict[0])}
+        assert (await WebhookEndpoint.get(id=endpoint.id)).failing_since == clock.now
+        verdict[0] = None
+        clock.now = max(d.next_attempt_at for d in deliveries)
+        assert await run_once(client, wire=wire_payload, clock=clock) == 5
+    assert len(checks) == 2 and len(sent) == 5
+    assert {d.status for d in await WebhookDelivery.filter(endpoint_id=endpoint.id)} == {"SUCCEEDED"}
+    assert (await WebhookEndpoint.get(id=endpoint.id)).failing_since is None
+
+
 async def test_fan_out_twice_makes_no_second_delivery(database_url):
     await drain_events()
     principal = await new_partner("wh-twice")

@@ -41,9 +41,9 @@ async def test_the_connection_goes_to_the_address_that_was_checked(monkeypatch):
     assert "127.0.0.1" in seen or "::1" in seen
 
 
-async def test_unix_sockets_are_never_used():
-    """The backend refuses unix sockets outright."""
-    backend = pinned_connect.CheckedAddressBackend(inner=None)  # type: ignore[arg-type]
-    with pytest.raises(Exception, match="unix sockets"):
-        await backend.connect_unix_socket("/var/run/docker.sock")
-    assert isinstance(pinned_connect.pinned_transport(httpx.Limits()), httpx.AsyncHTTPTransport)
+async def test_only_http_and_https_urls_are_sent():
+    """The transport speaks HTTP/1.1 over TCP or TLS and nothing else (no file:, no unix sockets)."""
+    async with build_client() as client:
+        for url in ("file:///etc/passwd", "ftp://example.com/hook"):
+            with pytest.raises(httpx.UnsupportedProtocol):
+                await client.post(url, content=b"{}")
