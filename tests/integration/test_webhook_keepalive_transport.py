@@ -144,7 +144,7 @@ async def test_a_chunked_body_is_read_only_up_to_the_cap_and_that_connection_not
     assert second.succeeded and server.connections == 2
 
 
-async def test_a_body_until_close_and_a_redirect_are_answers_as_they_are():
+async def test_a_body_until_close_a_redirect_and_a_1xx_are_read_as_they_are():
     until_close = b"HTTP/1.0 500 Oops\r\n\r\nbroken"
     redirect = b"HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/\r\nContent-Length: 0\r\n\r\n"
     async with serving(answers(until_close, keep_open=False)) as server, build_client() as client:
@@ -153,6 +153,10 @@ async def test_a_body_until_close_and_a_redirect_are_answers_as_they_are():
     async with serving(answers(redirect)) as server, build_client() as client:
         moved = await _post(client, server.url)
     assert moved.status == 302 and not moved.succeeded and len(server.requests) == 1  # not followed
+    informational = b"HTTP/1.1 100 Continue\r\n\r\n" + OK
+    async with serving(answers(informational)) as server, build_client() as client:
+        answered = [await _post(client, server.url) for _ in range(2)]
+    assert [(r.status, r.body) for r in answered] == [(200, "ok")] * 2 and server.connections == 1  # 1xx skipped
 
 
 async def test_a_receiver_that_never_answers_times_out_and_one_that_hangs_up_fails():
