@@ -40,14 +40,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     print(f"Qianbao listening on http://{args.host}:{args.port}/graphql ({settings.env}, {redact(settings.database_url)})")
-    uvicorn.run(
+    options = dict(
         # httptools with a bound on header size and time (api/http_protocol.py).
-        "api.asgi:app", host=args.host, port=args.port, workers=args.workers, loop="uvloop", http=BoundedHttpToolsProtocol,
+        host=args.host, port=args.port, workers=args.workers, loop="uvloop", http=BoundedHttpToolsProtocol,
         log_level=args.log_level, log_config=log_config(args.log_level), access_log=False, proxy_headers=False,
         # SIGTERM: stop accepting, let requests in flight finish (each is one database transaction: it commits and
         # is answered, or rolls back), then the lifespan stops the background jobs and closes the pool.
         timeout_graceful_shutdown=settings.shutdown_grace_s,
     )
+    if args.workers == 1:
+        uvicorn.run("api.asgi:app", **options)
+    else:
+        # One SO_REUSEPORT socket per worker: the kernel spreads connections evenly (api/balanced_workers.py).
+        from api.balanced_workers import run_balanced
+
+        run_balanced(uvicorn.Config("api.asgi:app", **options))
     return 0
 
 
