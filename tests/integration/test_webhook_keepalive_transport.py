@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 
+from services.webhooks.keepalive_transport import KeepAliveTransport
 from services.webhooks.sender import MAX_RESPONSE_BYTES, build_client, post
 
 Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter, int], Awaitable[None]]
@@ -189,3 +190,27 @@ async def test_garbage_instead_of_http_is_a_failed_attempt_and_nothing_listening
     async with build_client() as client:
         refused = await _post(client, url)  # the listener is closed now
     assert refused.status is None and refused.error.startswith("ConnectError")
+
+
+async def test_idle_connections_are_capped_per_origin_and_closed_with_the_transport():
+    closed: list[int] = []
+
+    def script_of(server: Server) -> Script:
+        async def script(reader, writer, n) -> None:
+            while await server.read_request(reader) is not None:
+                writer.write(OK)
+                await writer.drain()
+            closed.append(n)  # the client closed this connection
+        return script
+
+    transport = KeepAliveTransport(max_idle_per_origin=1)
+    async with serving(script_of) as server:
+        client = build_client(transport)
+        both = await asyncio.gather(_post(client, server.url), _post(client, server.url))  # two connections at once
+        assert [r.status for r in both] == [200, 200] and server.connections == 2
+        await asyncio.sleep(0.05)
+        assert len(closed) == 1  # only one is kept idle
+        assert (await _post(client, server.url)).status == 200 and server.connections == 2  # and reused
+        await client.aclose()
+        await asyncio.sleep(0.05)
+    assert sorted(closed) == [1, 2]
