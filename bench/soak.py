@@ -4,15 +4,17 @@
 One run:
   1. a fresh database `qianbao_soak_<random>` next to --database-url-base (dropped at the end unless --keep-db),
      `qianbao migrate`, `qianbao partner create --json`, a webhook receiver process (bench/webhooks.py's: answers
-     200 at once and counts) and `qianbao serve --workers 1` with its in-process webhook dispatcher
-     (QIANBAO_WEBHOOK_ALLOW_PRIVATE_URLS=true, rate limiter lifted as in bench/transfers.py);
+     200 at once and counts) and `qianbao serve --workers 1 --no-worker` with one `qianbao worker` process
+     delivering the webhooks (the production layout; `--dispatcher in-process` dispatches inside the server
+     instead) (QIANBAO_WEBHOOK_ALLOW_PRIVATE_URLS=true, rate limiter lifted as in bench/transfers.py);
   2. --wallets wallets seeded through GraphQL and one webhook endpoint for every event type;
   3. saturation: --clients keep-alive clients send transferCreate back to back for --saturate seconds;
      their rate is the saturating rate R;
   4. soak: transfers are started at R/2 per second on a fixed schedule (open loop: a slow answer does not slow
      the schedule; up to --max-in-flight at once, a start that finds them all busy is counted as "late")
      for --minutes; every minute one line: transfers, errors, late starts, p50/p95/p99 latency, the server's
-     resident memory (VmRSS, MiB) and webhook deliveries received;
+     and the worker's resident memory (VmRSS, MiB), webhook deliveries received and the backlog (events in
+     the outbox not yet received: it must stay flat, not grow);
   5. the outbox drained (every event of the run delivered to the receiver), then `qianbao ledger verify`.
 Exit 1 when the ledger does not verify or a delivery is missing.
 
@@ -44,6 +46,7 @@ from transfer_bench.prepare import approve_customers, get_token, migrate_and_cre
 from transfer_bench.server import Server, free_port, run_cli  # noqa: E402
 from transfer_bench.settings import TRANSFER_MUTATION  # noqa: E402
 
+KEEP_ALIVE_S = 4.5  # a connection idle this long may have been closed by the server (uvicorn keeps 5 s)
 ENDPOINT_CREATE = ("mutation($input: WebhookEndpointCreateInput!) { webhookEndpointCreate(input: $input) {"
                    " webhookEndpoint { id } userErrors { code message } } }")
 
@@ -73,6 +76,7 @@ class Sender:
         self.conn = HttpConnection("127.0.0.1", port)
         self.headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
         self.wallets, self.tag, self.seq, self.busy = wallets, tag, 0, False
+        self.last_used, self.reconnects = time.perf_counter(), 0
         self.query = json.dumps(TRANSFER_MUTATION)
 
     async def transfer(self, rng: "random.Random") -> tuple[float, str | None]:  # noqa: F821
@@ -84,14 +88,25 @@ class Sender:
                 '"idempotencyKey":"%s-%d"}}}' % (self.query, self.wallets[a], self.wallets[b], rng.randint(1, 99),
                                                  self.tag, self.seq)).encode()
         started = time.perf_counter()
+        idle = started - self.last_used
         try:
-            status, payload = await self.conn.request("POST", "/graphql", body, self.headers)
-            error = classify(status, payload)
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, HttpError, ValueError) as exc:
-            error = f"transport {type(exc).__name__}"
-            self.conn.close()
+            for attempt in (1, 2):
+                try:
+                    status, payload = await self.conn.request("POST", "/graphql", body, self.headers)
+                    error = classify(status, payload)
+                    break
+                except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, HttpError, ValueError) as exc:
+                    error = f"transport {type(exc).__name__}"
+                    self.conn.close()
+                    # A connection idle past the server's keep-alive timeout (uvicorn: 5 s) was closed by it: send
+                    # again once on a new connection with the same idempotency key, as any HTTP client does.
+                    if attempt == 1 and idle >= KEEP_ALIVE_S and isinstance(exc, (asyncio.IncompleteReadError, ConnectionError)):
+                        self.reconnects += 1
+                        continue
+                    break
         finally:
             self.busy = False
+            self.last_used = time.perf_counter()
         return time.perf_counter() - started, error
 
 
@@ -115,7 +130,7 @@ async def saturate(port: int, token: str, wallets: list[str], clients: int, seco
 
 
 async def soak(args: argparse.Namespace, port: int, token: str, wallets: list[str], rate: float, server_pid: int,
-               stats_url: tuple[str, int]) -> dict:
+               stats_url: tuple[str, int], worker_pid: int | None, dsn: str) -> dict:
     """Start transfers at `rate` per second for args.minutes; print one line a minute; the totals."""
     import random
 
@@ -136,7 +151,7 @@ async def soak(args: argparse.Namespace, port: int, token: str, wallets: list[st
             totals["labels"][error] += 1  # what went wrong: a userError code, an HTTP status or a transport error
 
     print(f"{'minute':>6} {'transfers':>9} {'errors':>6} {'late':>5} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
-          f" {'RSS MiB':>8} {'webhooks':>9}", flush=True)
+          f" {'RSS MiB':>8} {'wkr MiB':>8} {'webhooks':>9} {'backlog':>8}", flush=True)
     start = time.perf_counter()
     interval = 1.0 / rate
     n = 0
@@ -160,16 +175,30 @@ async def soak(args: argparse.Namespace, port: int, token: str, wallets: list[st
         lat = sorted(minute["lat"])
         pct = (lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] if lat else float("nan"))
         received = await receiver_posts(stats_url)
+        events = await event_count(dsn)
         row = {"minute": m, "transfers": len(lat), "errors": minute["errors"], "late": minute["late"],
-               "p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99), "rss": rss_mib(server_pid), "webhooks": received}
+               "p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99), "rss": rss_mib(server_pid),
+               "worker_rss": rss_mib(worker_pid) if worker_pid else float("nan"), "webhooks": received,
+               "backlog": events - received}
         totals["minutes"].append(row)
         print(f"{m:>6} {row['transfers']:>9} {row['errors']:>6} {row['late']:>5} {row['p50']:>7.1f} {row['p95']:>7.1f}"
-              f" {row['p99']:>7.1f} {row['rss']:>8.1f} {received:>9}", flush=True)
+              f" {row['p99']:>7.1f} {row['rss']:>8.1f} {row['worker_rss']:>8.1f} {received:>9} {row['backlog']:>8}",
+              flush=True)
         minute = {"lat": [], "errors": 0, "late": 0}
     await asyncio.gather(*tasks)
     for sender in senders:
         sender.conn.close()
+    totals["reconnects"] = sum(sender.reconnects for sender in senders)
     return totals
+
+
+async def event_count(dsn: str) -> int:
+    """Events in the outbox so far (every one is delivered to the receiver's endpoint)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(await conn.fetchval("SELECT COUNT(*) FROM domain_event"))
+    finally:
+        await conn.close()
 
 
 async def receiver_posts(stats_url: tuple[str, int]) -> int:
@@ -196,22 +225,29 @@ async def main(args: argparse.Namespace) -> int:
     receiver = subprocess.Popen([sys.executable, str(Path(__file__).resolve().parent / "webhooks.py"),
                                  "--receiver", str(receiver_port)])
     server: Server | None = None
+    worker: subprocess.Popen | None = None
     try:
         partner = await migrate_and_create_partner(db_url)
-        server = Server(db_url, 1, log_dir, "soak")
+        in_process = args.dispatcher == "in-process"
+        server = Server(db_url, 1, log_dir, "soak", () if in_process else ("--no-worker",))
         await server.start()
+        if not in_process:
+            worker = subprocess.Popen([str(Path(sys.executable).parent / "qianbao"), "worker", "--database-url", db_url],
+                                      stdout=open(log_dir / "worker.log", "wb"), stderr=subprocess.STDOUT)
         token = await get_token(server.port, partner["client_id"], partner["client_secret"])
         session = GraphQLSession("127.0.0.1", server.port, token)
         await session.payload("webhookEndpointCreate", ENDPOINT_CREATE, {"input": {
             "url": f"http://127.0.0.1:{receiver_port}/hook", "eventTypes": ["*"], "description": "soak receiver"}})
         wallets = await seed_wallets(server.port, token, args.wallets, "soak")
         await approve_customers(asyncpg_dsn(db_url))
-        print(f"database {db_name}; qianbao serve --workers 1 (pid {server.proc.pid}, in-process webhook dispatcher);"
+        layout = "in-process webhook dispatcher" if in_process else f"--no-worker; qianbao worker pid {worker.pid}"
+        print(f"database {db_name}; qianbao serve --workers 1 (pid {server.proc.pid}, {layout});"
               f" {len(wallets)} wallets; receiver on :{receiver_port}; logs in {log_dir}", flush=True)
         rate = await saturate(server.port, token, wallets, args.clients, args.saturate)
         print(f"saturating rate: {rate:.0f} transfers/s ({args.clients} clients back to back, {args.saturate:.0f} s);"
               f" soak at half: {rate / 2:.0f}/s for {args.minutes} min", flush=True)
-        totals = await soak(args, server.port, token, wallets, rate / 2, server.proc.pid, ("127.0.0.1", receiver_port))
+        totals = await soak(args, server.port, token, wallets, rate / 2, server.proc.pid, ("127.0.0.1", receiver_port),
+                            worker.pid if worker else None, asyncpg_dsn(db_url))
 
         conn = await asyncpg.connect(asyncpg_dsn(db_url))
         try:
@@ -225,8 +261,12 @@ async def main(args: argparse.Namespace) -> int:
         p99s = [row["p99"] for row in totals["minutes"]]
         print(f"\nsoak: {totals['transfers']} transfers, {totals['errors']} errors, {totals['late']} late starts in"
               f" {args.minutes} min; p99 per minute: median {statistics.median(p99s):.1f} ms, max {max(p99s):.1f} ms;"
-              f" RSS {first['rss']:.1f} MiB after minute 1, {last['rss']:.1f} MiB at the end")
-        print(f"errors by kind: {dict(totals['labels']) or 'none'}")
+              f" RSS {first['rss']:.1f} MiB after minute 1, {last['rss']:.1f} MiB at the end"
+              f" (worker {first['worker_rss']:.1f} -> {last['worker_rss']:.1f} MiB);"
+              f" webhook backlog per minute: max {max(r['backlog'] for r in totals['minutes'])},"
+              f" last {last['backlog']}")
+        print(f"errors by kind: {dict(totals['labels']) or 'none'}; {totals['reconnects']} requests sent again on a new"
+              f" connection after the server closed one idle for {KEEP_ALIVE_S} s or more (same idempotency key)")
         delivered = received >= events
         print(f"webhooks: {received} of {events} events delivered{'' if delivered else ' (MISSING)'}")
         code, out, err = await run_cli("ledger", "verify", "--database-url", db_url)
@@ -235,6 +275,9 @@ async def main(args: argparse.Namespace) -> int:
     finally:
         if server is not None:
             await server.stop()
+        if worker is not None:
+            worker.terminate()
+            worker.wait(30)
         receiver.terminate()
         receiver.wait(10)
         if not args.keep_db:
@@ -251,6 +294,9 @@ if __name__ == "__main__":
     parser.add_argument("--saturate", type=float, default=20.0, help="seconds of the saturation run")
     parser.add_argument("--max-in-flight", type=int, default=64)
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--dispatcher", choices=("worker", "in-process"), default="worker",
+                        help="who delivers webhooks: a `qianbao worker` process beside `serve --no-worker` (default)"
+                             " or the server's in-process dispatcher")
     os.environ.setdefault("QIANBAO_WEBHOOK_ALLOW_PRIVATE_URLS", "true")  # the receiver is on loopback
     os.environ.setdefault("QIANBAO_ENV", "development")
     sys.exit(asyncio.run(main(parser.parse_args())))

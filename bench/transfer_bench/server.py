@@ -49,8 +49,8 @@ def free_port() -> int:
 class Server:
     """`qianbao serve` as a subprocess in its own session (stopped by process group)."""
 
-    def __init__(self, database_url: str, workers: int, log_dir: Path, label: str) -> None:
-        self.database_url, self.workers = database_url, workers
+    def __init__(self, database_url: str, workers: int, log_dir: Path, label: str, extra_args: tuple[str, ...] = ()) -> None:
+        self.database_url, self.workers, self.extra_args = database_url, workers, extra_args
         self.port = free_port()
         self.log_path = log_dir / f"serve-{label}.log"
         self.proc: asyncio.subprocess.Process | None = None
@@ -66,7 +66,7 @@ class Server:
         log = open(self.log_path, "wb")
         self.proc = await asyncio.create_subprocess_exec(
             *qianbao_command(), "serve", "--workers", str(self.workers), "--database-url", self.database_url,
-            "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
+            "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning", *self.extra_args,
             cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         log.close()
