@@ -346,7 +346,8 @@ async def run_forever(*, wire: PayloadConverter, clock: Clock = utc_now, interva
         purged_at: datetime | None = None
         swept_at: datetime | None = None
         while True:
-            try:
+            async def one_round() -> int:
+                nonlocal purged_at, swept_at
                 if purged_at is None or clock() - purged_at >= PURGE_EVERY:
                     purged_at = clock()
                     # Idempotency keys, finished deliveries and passed events past their retention (services.retention).
@@ -363,7 +364,13 @@ async def run_forever(*, wire: PayloadConverter, clock: Clock = utc_now, interva
                     await expire_payout_requests(now=swept_at)
                 # Points owed by payments (and asked back by refunds) are read from the outbox every round.
                 await earn_pending()
-                sent = await run_once(client, wire=wire, clock=clock)
+                return await run_once(client, wire=wire, clock=clock)
+
+            try:
+                # Each round in a task of its own (a copy of this context): Tortoise's in_transaction sets the task's
+                # connection before BEGIN and never resets it when BEGIN fails on a terminated backend, which left
+                # this loop on a dead connection for ever; the leak now ends with the round's task.
+                sent = await asyncio.create_task(one_round())
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001
