@@ -73,6 +73,10 @@ async def approve(*, principal: Principal, request_id: uuid.UUID | None,
                   " WHERE id = $4 AND status = $5 AND expires_at > $3 RETURNING id",
             [APPROVED, actor.member_id, now, row.id, PENDING])
         if not claimed:
+            fresh = await PayoutRequest.get(id=row.id).using_db(conn)
+            if fresh.status == APPROVED and fresh.checker_member_id == actor.member_id:
+                # This member's approval committed meanwhile (a retry that overtook its lost original): answer it.
+                return PayoutRequestRecord.of(fresh, replayed=True)
             raise PayoutRequestNotPending("the request was decided meanwhile: read it again", field=FIELD)
         # The held legs post and the reservation ends, in this transaction (or neither, if a re-check refuses).
         await decide_held_transaction(conn, row.transaction_id, RELEASE, field=FIELD[0])

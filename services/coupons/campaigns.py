@@ -164,23 +164,39 @@ async def create_campaign(*, principal: Principal, terms: CampaignTerms, audit: 
     if original is not None:
         return original
     code = "".join(secrets.choice(_CODE_CHARS) for _ in range(10)) if terms.claimable else None
-    async with announcements_after_commit(), in_transaction() as conn:  # live updates after the commit
-        # The budget account keeps no locked balance (the sum of its entries): the campaign row's budget_used_minor,
-        # locked by each redemption, is what guards it (services.coupons.reserving).
-        account = await Account.create(kind=AccountKind.COUPON_BUDGET, currency=currency, partner_id=owner,
-                                       tracks_balance=False, using_db=conn)
-        campaign = await CouponCampaign.create(
-            id=campaign_id, partner_id=owner, issuer=issuer, issuer_merchant_id=merchant_id, funding_wallet_id=wallet.id,
-            budget_account_id=account.id, currency=currency, claim_code=code, using_db=conn, **columns)
-        # The engine joins this transaction: the funding posting commits with the campaign or not at all.
-        txn = await post(poster, dataclasses.replace(
-            req, funded=FundedParts(((account.id, columns["budget_minor"]),))), None)
-        campaign.funding_transaction_id = txn.id
-        await campaign.save(update_fields=["funding_transaction_id"], using_db=conn)
-        if audit is not None:
-            await record_event(actor=audit.actor, operation=audit.operation, outcome="OK", object_type="CouponCampaign",
-                               object_id=str(campaign.id), request_id=audit.request_id, partner_id=owner)
+    try:
+        async with announcements_after_commit(), in_transaction() as conn:  # live updates after the commit
+            # The budget account keeps no locked balance (the sum of its entries): the campaign row's budget_used_minor,
+            # locked by each redemption, is what guards it (services.coupons.reserving).
+            account = await Account.create(kind=AccountKind.COUPON_BUDGET, currency=currency, partner_id=owner,
+                                           tracks_balance=False, using_db=conn)
+            # The engine joins this transaction: the funding posting commits with the campaign or not at all. It
+            # comes first: it locks the funding wallet FOR UPDATE before the campaign row's foreign key takes its
+            # KEY SHARE lock on that wallet (the other way round, two creations from one wallet deadlock).
+            txn = await post(poster, dataclasses.replace(
+                req, funded=FundedParts(((account.id, columns["budget_minor"]),))), None)
+            if txn.replayed:
+                raise _Replayed  # the key was used meanwhile: this campaign must not exist
+            campaign = await CouponCampaign.create(
+                id=campaign_id, partner_id=owner, issuer=issuer, issuer_merchant_id=merchant_id,
+                funding_wallet_id=wallet.id, budget_account_id=account.id, currency=currency, claim_code=code,
+                funding_transaction_id=txn.id, using_db=conn, **columns)
+            if audit is not None:
+                await record_event(actor=audit.actor, operation=audit.operation, outcome="OK",
+                                   object_type="CouponCampaign", object_id=str(campaign.id),
+                                   request_id=audit.request_id, partner_id=owner)
+    except Exception:
+        # A request with the same key committed while this one ran (the engine replayed it, or this transaction
+        # aborted on the key's unique index): everything here rolled back; answer the original campaign.
+        original = await _original(poster, req)
+        if original is not None:
+            return original
+        raise
     return CampaignRecord.of(campaign, audited=audit is not None)
+
+
+class _Replayed(Exception):
+    """The funding posting answered an earlier request's transaction: roll this campaign back."""
 
 
 async def _poster(principal: Principal, wallet: Wallet) -> Principal:

@@ -68,6 +68,12 @@ async def post_refund(*, principal: Principal, req: PostingRequest, payment: Pay
                 await return_points(conn, payment=fresh, redemption=spent, points=share, source=f"refund-{txn.id}")
     except _Replayed as replayed:
         return replayed.txn
+    except Exception:
+        # A request with the same key committed while this one ran: this transaction aborted on the key's unique
+        # index (the engine cannot replay inside it) and rolled back; the engine answers the original outside it.
+        if await of_tenant(IdempotencyRecord, principal.partner_id).filter(key=checked.key).exists():
+            return await post(principal, req, audit)
+        raise
     return txn
 
 
