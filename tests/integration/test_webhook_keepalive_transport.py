@@ -214,3 +214,46 @@ async def test_idle_connections_are_capped_per_origin_and_closed_with_the_transp
         await client.aclose()
         await asyncio.sleep(0.05)
     assert sorted(closed) == [1, 2]
+
+
+def _self_signed(directory) -> tuple[str, str]:
+    """A certificate for localhost signed by itself (trusted by nobody), and its key, as PEM files."""
+    from datetime import datetime, timedelta, timezone
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_path), str(key_path)
+
+
+async def test_https_verifies_the_certificate_and_a_self_signed_one_is_refused(tmp_path):
+    import ssl
+
+    cert, key = _self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server = Server(None)  # type: ignore[arg-type]
+    server.script = answers(OK)(server)
+    listener = await asyncio.start_server(server._handle, "127.0.0.1", 0, ssl=context)
+    port = listener.sockets[0].getsockname()[1]
+    try:
+        async with build_client() as client:
+            refused = await _post(client, f"https://localhost:{port}/hook")
+    finally:
+        listener.close()
+    assert refused.status is None and refused.error.startswith("ConnectError") and "CERTIFICATE_VERIFY_FAILED" in refused.error
+    assert server.requests == []  # nothing was sent over the unverified connection
