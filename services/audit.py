@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Protocol
+from typing import Any, Protocol
 
 from tortoise.transactions import in_transaction
 
@@ -53,7 +53,12 @@ class AuditNote:
     request_id: str | None = None
 
 
-async def record_event(
+async def record_event(**fields: Any) -> AuditEvent:
+    """Append one audit row (unchained until the chainer places it); the fields are audit_row's."""
+    return await AuditEvent.create(**audit_row(**fields))
+
+
+def audit_row(
     *,
     actor: Actor,
     operation: str,
@@ -63,9 +68,10 @@ async def record_event(
     request_id: str | None = None,
     detail: str | None = None,
     partner_id: uuid.UUID | None = None,
-) -> AuditEvent:
-    """Append one audit row (unchained until the chainer places it)."""
-    return await AuditEvent.create(
+) -> dict[str, Any]:
+    """The columns of one new audit row, cut to their lengths (record_event writes it; a posting on SQLite writes
+    it among its own statements)."""
+    return dict(
         occurred_at=datetime.now(timezone.utc),
         actor_kind=actor.kind,
         actor_id=actor.id[:128],

@@ -31,11 +31,26 @@ async def _lock_rows(conn: BaseDBAsyncClient, where: str, values: list[Any]) -> 
     return await fetch(conn, f"{_WALLET_ROWS} WHERE {where} ORDER BY a.id{lock}", values)
 
 
-async def lock_wallets(conn: BaseDBAsyncClient, *, partner_id: uuid.UUID | None, wallet_ids: list[uuid.UUID]) -> dict[uuid.UUID, LockedWallet]:
-    """Lock the partner's wallets and their accounts, in account-id order, and read them."""
+def _wallets_of(partner_id: uuid.UUID | None, wallet_ids: list[uuid.UUID]) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its values) naming the partner's wallets."""
     tenant, values = tenant_clause(partner_id, "w.partner_id", 1)
     placeholders = ", ".join(f"${i + 2}" for i in range(len(wallet_ids)))
-    rows = await _lock_rows(conn, f"{tenant} AND w.id IN ({placeholders})", [*values, *wallet_ids])
+    return f"{tenant} AND w.id IN ({placeholders})", [*values, *wallet_ids]
+
+
+def wallet_rows_sql(*, partner_id: uuid.UUID | None, wallet_ids: list[uuid.UUID]) -> tuple[str, list[Any]]:
+    """SQLite: the read lock_wallets locks with (SQLite has no row locks: the transaction holds the database)."""
+    where, values = _wallets_of(partner_id, wallet_ids)
+    return f"{_WALLET_ROWS} WHERE {where} ORDER BY a.id", values
+
+
+async def lock_wallets(conn: BaseDBAsyncClient, *, partner_id: uuid.UUID | None, wallet_ids: list[uuid.UUID]) -> dict[uuid.UUID, LockedWallet]:
+    """Lock the partner's wallets and their accounts, in account-id order, and read them."""
+    return locked_wallets(await _lock_rows(conn, *_wallets_of(partner_id, wallet_ids)))
+
+
+def locked_wallets(rows: list[dict[str, Any]]) -> dict[uuid.UUID, LockedWallet]:
+    """The locked wallets by id, from the lock query's rows."""
     result = {}
     for row in rows:
         wallet = LockedWallet(
@@ -53,26 +68,30 @@ async def lock_wallet_accounts(conn: BaseDBAsyncClient, account_ids: list[int]) 
     return {int(r["account_id"]): r for r in rows}
 
 
-async def apply_balance_changes(conn: BaseDBAsyncClient, changes: dict[int, int]) -> None:
-    """Add each net change to its (locked) wallet account's stored balance."""
-    if not changes:
-        return
+def balance_changes_sql(changes: dict[int, int]) -> tuple[str, list[Any]]:
+    """The one UPDATE that adds each net change to its wallet account's stored balance."""
     cases, values, ids = [], [], []
     for n, (account_id, delta) in enumerate(sorted(changes.items())):
         cases.append(f"WHEN ${2 * n + 1} THEN CAST(${2 * n + 2} AS BIGINT)")
         values += [account_id, delta]
         ids.append(f"${2 * n + 1}")
     # One statement for both sides of a transfer: one round trip, not two.
-    updated = await execute(
-        conn,
-        f"UPDATE account SET balance_minor = balance_minor + CASE id {' '.join(cases)} ELSE 0 END"
-        f" WHERE id IN ({', '.join(ids)})",
-        values,
-    )
+    return (f"UPDATE account SET balance_minor = balance_minor + CASE id {' '.join(cases)} ELSE 0 END"
+            f" WHERE id IN ({', '.join(ids)})", values)
+
+
+async def apply_balance_changes(conn: BaseDBAsyncClient, changes: dict[int, int]) -> None:
+    """Add each net change to its (locked) wallet account's stored balance."""
+    if not changes:
+        return
+    updated = await execute(conn, *balance_changes_sql(changes))
     if updated != len(changes):
         raise RuntimeError(f"expected to update {len(changes)} accounts, updated {updated}")
 
 
+RESERVE_SQL = "UPDATE account SET held_minor = held_minor + $1 WHERE id = $2"
+
+
 async def reserve(conn: BaseDBAsyncClient, account_id: int, amount_minor: int) -> None:
     """Change a (locked) wallet account's reserved funds by amount_minor (negative ends a reservation)."""
-    await execute(conn, "UPDATE account SET held_minor = held_minor + $1 WHERE id = $2", [amount_minor, account_id])
+    await execute(conn, RESERVE_SQL, [amount_minor, account_id])

@@ -184,29 +184,22 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
-async def claim_on_sqlite(conn: BaseDBAsyncClient, claim: RowClaim | None) -> None:
-    """SQLite: the claim as one guarded UPDATE inside the posting's transaction; its refusal if no row matched."""
-    if claim is None:
-        return
+def claim_sql_on_sqlite(claim: RowClaim) -> tuple[str, list[Any]]:
+    """SQLite: the claim as one guarded UPDATE (it changes one row, or the claim is refused)."""
     n = len(claim.values)
     values = [_sqlite_value(v) for v in claim.values]
-    changed = await execute(
-        conn, f"UPDATE {claim.table} SET {claim.assignment} WHERE id = ${n + 1} AND ({claim.condition})",
-        [*values, claim.row_id],
-    )
-    if changed != 1:
-        raise claim.refusal()
+    return f"UPDATE {claim.table} SET {claim.assignment} WHERE id = ${n + 1} AND ({claim.condition})", [*values, claim.row_id]
 
 
-async def inserts_on_sqlite(
-    conn: BaseDBAsyncClient, inserts: tuple[RowInsert, ...], *, held: bool, transaction_id: uuid.UUID,
-) -> None:
-    """SQLite: the posting's side inserts, inside its transaction."""
-    for batch in _batches(inserts):
-        if batch[0].only_if_posted and held:
-            continue
-        await execute(conn, _sqlite_insert(batch[0].table, batch[0].names, len(batch)),
-                      [_sqlite_value(_bound(value, transaction_id)) for row in batch for _, value, _ in row.columns])
+def inserts_sql_on_sqlite(
+    inserts: tuple[RowInsert, ...], *, held: bool, transaction_id: uuid.UUID,
+) -> list[tuple[str, list[Any]]]:
+    """SQLite: the posting's side inserts as statements, one per batch (see _batches)."""
+    return [
+        (_sqlite_insert(batch[0].table, batch[0].names, len(batch)),
+         [_sqlite_value(_bound(value, transaction_id)) for row in batch for _, value, _ in row.columns])
+        for batch in _batches(inserts) if not (batch[0].only_if_posted and held)
+    ]
 
 
 @functools.lru_cache(maxsize=256)
