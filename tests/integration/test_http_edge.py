@@ -130,7 +130,16 @@ def test_a_body_trickled_in_is_408_within_the_body_timeout(edge_server):
         assert answer.startswith(b"HTTP/1.1 408") and answer.endswith(b'{"error": "request_timeout"}'), answer
         assert 1.5 <= elapsed < 4
         conn.settimeout(2)
-        assert conn.recv(4096) == b""  # and closed
+        assert _closed(conn)
+
+
+def _closed(conn: socket.socket) -> bool:
+    """Whether the server closed the connection: an orderly end, or a reset (the server closed it while a trickled
+    byte it never read was arriving, and its kernel answered that byte with RST)."""
+    try:
+        return conn.recv(4096) == b""
+    except ConnectionResetError:
+        return True
 
 
 def test_a_slow_body_within_the_bound_and_keep_alive_after_it_are_served(edge_server):

@@ -31,6 +31,7 @@ async def test_steps_run_in_order_and_report_changes_and_rows(database_url):
         update = step(conn, "UPDATE domain_event SET object_id = $1 WHERE type = $2", ["2", "test.one"])
         read = step(conn, "SELECT object_id, payload FROM domain_event WHERE type = $1", ["test.one"])
         steps = await run_steps(conn, [insert, update, read])
+        await conn.execute_query("DELETE FROM domain_event WHERE type = ?", ["test.one"])  # no test event stays
     assert steps[1].changes == 1  # the row the first step wrote, seen by the second
     assert [r["object_id"] for r in read.rows] == ["2"]
     assert first.occurred_at is not None  # auto_now_add set on the instance, as create sets it
@@ -42,18 +43,26 @@ async def test_a_step_writes_the_row_create_writes(database_url):
                   currency="CNY", amount_minor=123, fee_minor=4, fee_breakdown=[{"rule": "x", "minor": 4, "名": "费"}],
                   from_wallet_id=f.payer.wallet_id, to_wallet_id=f.payee.wallet_id, memo="m", idempotency_key="k",
                   held_legs={"a": [1, 2]}, limit_day_key="2026-12-05")
-    created = await Transaction.create(id=uuid.uuid4(), **fields)
-    async with in_transaction() as conn:
-        stepped, insert = model_insert(conn, Transaction, id=uuid.uuid4(), **fields)
-        await run_steps(conn, [insert])
-    columns = [c for c in Transaction._meta.db_fields if c not in ("id", "created_at")]
-    async with in_transaction() as conn:
-        raw = await conn.execute_query_dict(
-            f"SELECT {', '.join(columns)} FROM ledger_transaction WHERE id IN (?, ?) ORDER BY id = ?",
-            [str(created.id), str(stepped.id), str(created.id)])
-    assert len(raw) == 2 and raw[0] == raw[1]  # byte for byte the same stored values
-    back = await Transaction.get(id=stepped.id)
-    assert back.created_at == stepped.created_at and back.fee_breakdown == created.fee_breakdown
+    # Both rows are written and compared inside one transaction that is then rolled back: a transaction without
+    # entries must not stay in the suite's shared database, where `ledger verify` would rightly refuse it.
+    with pytest.raises(_Compared):
+        async with in_transaction() as conn:
+            created = await Transaction.create(id=uuid.uuid4(), using_db=conn, **fields)
+            stepped, insert = model_insert(conn, Transaction, id=uuid.uuid4(), **fields)
+            await run_steps(conn, [insert])
+            columns = [c for c in Transaction._meta.db_fields if c not in ("id", "created_at")]
+            raw = await conn.execute_query_dict(
+                f"SELECT {', '.join(columns)} FROM ledger_transaction WHERE id IN (?, ?) ORDER BY id = ?",
+                [str(created.id), str(stepped.id), str(created.id)])
+            assert len(raw) == 2 and raw[0] == raw[1]  # byte for byte the same stored values
+            back = await Transaction.get(id=stepped.id, using_db=conn)
+            assert back.created_at == stepped.created_at and back.fee_breakdown == created.fee_breakdown
+            raise _Compared
+    assert not await Transaction.filter(id__in=[created.id, stepped.id]).exists()
+
+
+class _Compared(Exception):
+    """Raised to roll the comparison's rows back."""
 
 
 async def test_a_failing_step_raises_tortoises_error_and_nothing_stays(database_url):
