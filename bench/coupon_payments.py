@@ -115,6 +115,17 @@ async def _world(clients: int, merchants: int):  # type: ignore[no-untyped-def]
     return bank, program, codes, payers
 
 
+async def _listening() -> None:
+    """Wait until the change listener hears announcements (as a served worker does before its first request)."""
+    from services.change_feed import reliable
+
+    for _ in range(200):
+        if reliable():
+            return
+        await asyncio.sleep(0.025)
+    raise RuntimeError("the change listener did not start within 5 s")
+
+
 async def _run(kind: str, world, duration_s: float) -> tuple[int, int, float]:  # type: ignore[no-untyped-def]
     """One round of one kind: (successes, errors, seconds)."""
     from services.coupons.checkout import DiscountAsk
@@ -156,8 +167,16 @@ async def main(args: argparse.Namespace) -> int:
     url, name = await _database(args.database_url)
     try:
         await apply_migrations(url)
+        from services.caches import wire_caches
+        from services.change_feed import listen, subscribe
+
+        wire_caches(subscribe)  # as the server does: caches hear the change feed's announcements
         await init_orm(url)
+        # The server's change listener: without it every cache re-reads on every posting (a query per posting the
+        # served API does not run), so a kind with two postings would pay it twice.
+        listener = asyncio.create_task(listen(asyncpg_dsn(url)))
         try:
+            await _listening()
             world = await _world(args.clients, args.merchants)
             totals = {"plain": [0, 0, 0.0], "coupon": [0, 0, 0.0], "coupon+points": [0, 0, 0.0]}
             for _ in range(args.rounds):
@@ -177,6 +196,8 @@ async def main(args: argparse.Namespace) -> int:
             print("ledger verify:", "OK" if report.ok else report.problems[:5])
             return 0 if report.ok else 1
         finally:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
             await close_orm()
     finally:
         await _drop(args.database_url, name)
