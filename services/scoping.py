@@ -91,6 +91,13 @@ def of_partner(partner_id: uuid.UUID | None, row_partner_id: uuid.UUID | None) -
     return partner_id is not None and row_partner_id == partner_id
 
 
+def may_read_wallet(principal: Principal, partner_id: uuid.UUID, customer_id: uuid.UUID) -> bool:
+    """Whether a wallet read outside the ORM (its cached facts) is one partner_scoped(Wallet, principal) would find."""
+    if principal.is_staff:
+        return True
+    return of_partner(principal.partner_id, partner_id) and own_customer(principal, customer_id)
+
+
 def own_customer(principal: Principal, customer_id: uuid.UUID | None) -> bool:
     """Whether the principal may act for this customer: a customer token only for itself, others for any."""
     return not principal.is_customer or customer_id == principal.customer_id

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from tortoise.transactions import in_transaction
 
 from auth.principal import PARTNER, Principal
-from models import Customer, IdempotencyRecord, Wallet
+from models import IdempotencyRecord
 from services import clock
 from services.audit import AuditNote
 from services.coupons import reserving
@@ -32,7 +32,8 @@ from services.errors import NotFound, ValidationFailed
 from services.ledger.engine import post
 from services.ledger.records import TransactionRecord
 from services.ledger.request import PostingRequest, check_request
-from services.scoping import of_tenant, partner_scoped
+from services.db.wallet_rows import any_wallet_facts
+from services.scoping import may_read_wallet, of_tenant
 from services.live.after_commit import announcements_after_commit
 from services.scoping import token_customer
 
@@ -65,15 +66,27 @@ class _Replayed(Exception):
         self.txn = txn
 
 
-async def payer_customer(principal: Principal, wallet_id: uuid.UUID | None) -> Customer:
-    """The paying wallet's customer (the caller's own: NOT_FOUND otherwise, as the engine would answer)."""
-    wallet = await partner_scoped(Wallet, principal).get_or_none(id=wallet_id) if wallet_id else None
-    if wallet is None:
+@dataclass(frozen=True)
+class Payer:
+    """The paying wallet's customer as the discounts need it: its id and its partner."""
+
+    id: uuid.UUID
+    partner_id: uuid.UUID
+
+
+async def payer_customer(principal: Principal, wallet_id: uuid.UUID | None) -> Payer:
+    """The paying wallet's customer (the caller's own: NOT_FOUND otherwise, as the engine would answer).
+
+    Read from the wallet facts every posting caches (a wallet's partner and customer never change): no query for a
+    wallet this process has seen.
+    """
+    facts = await any_wallet_facts(wallet_id) if wallet_id is not None else None
+    if facts is None or not may_read_wallet(principal, facts.partner_id, facts.customer_id):
         raise NotFound("wallet not found", field=["fromWalletId"])
-    return await Customer.get(id=wallet.customer_id)  # type: ignore[attr-defined]
+    return Payer(id=facts.customer_id, partner_id=facts.partner_id)
 
 
-async def _points(principal: Principal, ask: DiscountAsk, customer: Customer, spend: Spend,
+async def _points(principal: Principal, ask: DiscountAsk, customer: Payer, spend: Spend,
                   coupons: Discounts) -> PointsUse | None:
     """The points' use, checked: worth less than what the coupons leave to pay."""
     if not ask.points:
@@ -120,11 +133,15 @@ async def post_discounted(*, principal: Principal, req: PostingRequest, ask: Dis
     try:
         async with announcements_after_commit(), in_transaction() as conn:  # live updates after the commit
             coupons = await reserving.reserve(conn, customer_id=customer.id, coupon_ids=ids, spend=spend,
-                                              with_points=bool(ask.points), payment_id=payment_id,
-                                              partner_id=customer.partner_id)  # type: ignore[attr-defined]
+                                              with_points=bool(ask.points), payment_id=payment_id)
             use = await _points(principal, ask, customer, spend, coupons)
+            events = reserving.redeemed_events(coupons, customer_id=customer.id, payment_id=payment_id,
+                                               partner_id=customer.partner_id,
+                                               currency=spend.currency, at=clock.now())
             # The engine joins this transaction (its statement runs on this connection): one commit for all of it.
-            txn = await post(principal, dataclasses.replace(req, funded=coupons.funded), audit)
+            # The coupons' events ride in its statement.
+            txn = await post(principal, dataclasses.replace(req, funded=coupons.funded, inserts=req.inserts + events),
+                             audit)
             if txn.replayed:
                 raise _Replayed(txn)
             if use is not None:

@@ -14,10 +14,11 @@ import uuid
 from dataclasses import dataclass
 
 from auth.principal import Principal
-from models import Customer, PointsProgram, Wallet
+from models import PointsProgram
 from models.enums import TransactionKind
 from models.ids import uuid7
 from services import clock
+from services.db.wallet_rows import any_wallet_facts
 from services.errors import InsufficientPoints, ValidationFailed
 from services.ledger.engine import post
 from services.ledger.records import TransactionRecord
@@ -26,7 +27,7 @@ from services.money import MAX_MINOR, format_amount
 from services.points.holdings import holding
 from services.points.lots import due_to_expire
 from services.points.programs import visible_program
-from services.points.redeeming import _claim, _points_rows
+from services.points.redeeming import CustomerRef, _claim, _points_rows
 from services.scoping import of_partner
 
 
@@ -35,7 +36,7 @@ class PointsUse:
     """Points to spend on a payment: the programme, the customer's POINTS account, and what they are worth."""
 
     program: PointsProgram
-    customer: Customer
+    customer: CustomerRef
     account_id: int
     points: int
     value_minor: int
@@ -47,7 +48,7 @@ def derived_key(idempotency_key: str) -> str:
     return "pts-" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:48]
 
 
-async def points_use(*, principal: Principal, program_id: uuid.UUID | None, customer: Customer, points: int,
+async def points_use(*, principal: Principal, program_id: uuid.UUID | None, customer: CustomerRef, points: int,
                      currency: str) -> PointsUse:
     """Check a payment's points (programme, whole points, currency, held) before anything is locked."""
     program = await visible_program(principal, program_id, field="pointsProgramId")
@@ -71,14 +72,17 @@ async def post_points(principal: Principal, use: PointsUse, *, payer_wallet_id: 
                       idempotency_key: str, payment_id: uuid.UUID) -> TransactionRecord:
     """The points' TRANSFER (funding wallet to payer) with the points claim and legs: inside the payment's transaction."""
     program = use.program
-    funding = await Wallet.get(id=program.funding_wallet_id)  # type: ignore[attr-defined]
-    own = of_partner(principal.partner_id, funding.partner_id)  # type: ignore[attr-defined]
+    funding_id = program.funding_wallet_id  # type: ignore[attr-defined]
+    funding = await any_wallet_facts(funding_id)  # cached: a wallet's partner never changes
+    if funding is None:
+        raise RuntimeError("a points programme's funding wallet is missing")  # a foreign key keeps it
+    own = of_partner(principal.partner_id, funding.partner_id)
     return await post(principal, PostingRequest(
         operation="paymentCreate.points", kind=TransactionKind.TRANSFER, idempotency_key=derived_key(idempotency_key),
-        amount_text=format_amount(use.value_minor, program.value_currency), from_wallet_id=funding.id,
+        amount_text=format_amount(use.value_minor, program.value_currency), from_wallet_id=funding_id,
         to_wallet_id=payer_wallet_id, from_field="pointsProgramId", to_field="fromWalletId",
         currency=program.value_currency, memo=f"points on a payment: {program.name}"[:280], requires_from=True,
-        requires_to=True, from_partner_id=None if own else funding.partner_id,  # type: ignore[attr-defined]
+        requires_to=True, from_partner_id=None if own else funding.partner_id,
         claim=_claim(use.account_id, use.points, use.unswept),
         inserts=_points_rows(program=program, customer=use.customer, account_id=use.account_id, points=use.points,
                              amount_minor=use.value_minor, points_transaction_id=uuid7(), payment_id=payment_id),

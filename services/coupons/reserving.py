@@ -3,26 +3,29 @@
 Every redemption of a campaign locks that campaign's row first (SELECT ... FOR UPDATE on PostgreSQL; SQLite runs
 one writer at a time), then re-reads the coupon, counts the customer's redeemed coupons and checks the budget on
 the locked row: concurrent payments can never spend more than the budget nor redeem more than the per-customer
-limit. The reservation (budget_used_minor raised, the coupon REDEEMED, coupon.redeemed written) commits with the
-payment's posting or rolls back with it. Campaigns are locked in id order, so two payments never deadlock on them.
+limit. The reservation (budget_used_minor raised, the coupon REDEEMED; its coupon.redeemed event rides in the
+payment's posting statement) commits with the payment's posting or rolls back with it. Campaigns are locked in id
+order, so two payments never deadlock on them.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Subquery
 
 from models import Coupon, CouponCampaign
 from services import clock
-from services.coupons.issuing import lock_campaign
 from services.coupons.terms import Reason, Spend, Terms, discount_minor, refusal, stacking_refusal
-from services.db.sql import execute
+from services.db.sql import as_uuid, execute, fetch, is_postgres
 from services.errors import CouponNotApplicable, NotFound, ValidationFailed
-from services.events import record_domain_event
 from services.ledger.announce import money
 from services.ledger.plan import FundedParts
+from services.ledger.side_writes import RowInsert, event_insert
 
 MAX_COUPONS = 5
 USED = ("REDEEMED", "FORFEITED")  # what counts against a customer's per-campaign limit
@@ -74,14 +77,37 @@ def checked_ids(coupon_ids: list[uuid.UUID | None]) -> list[uuid.UUID]:
     return [c for c in coupon_ids if c is not None]
 
 
-async def _coupons(conn: BaseDBAsyncClient | None, customer_id: uuid.UUID, ids: list[uuid.UUID]) -> list[Coupon]:
-    """The payer's own coupons, in the order given (another customer's coupon is NOT_FOUND)."""
-    query = Coupon.filter(id__in=ids, customer_id=customer_id)
-    rows = {c.id: c for c in await (query.using_db(conn) if conn is not None else query)}
+@dataclass(frozen=True)
+class _Given:
+    """A coupon given for a payment, as read: its id, campaign and status."""
+
+    id: uuid.UUID
+    campaign_id: uuid.UUID
+    status: str
+
+
+async def _locked_campaigns(conn: BaseDBAsyncClient, customer_id: uuid.UUID, ids: list[uuid.UUID]) -> list[CouponCampaign]:
+    """Lock the campaigns of the payer's coupons among `ids`, in id order, and read them (SQLite: one writer)."""
+    mine = Coupon.filter(id__in=ids, customer_id=customer_id).values("campaign_id")
+    return await CouponCampaign.filter(id__in=Subquery(mine)).order_by("id").select_for_update().using_db(conn)
+
+
+async def _given(conn: BaseDBAsyncClient | None, customer_id: uuid.UUID,
+                 ids: list[uuid.UUID]) -> tuple[list[_Given], dict[uuid.UUID, int]]:
+    """The payer's own coupons in the order given (another customer's is NOT_FOUND) and, per campaign, how many of
+    the payer's coupons count against its per-customer limit: one statement."""
+    marks = ", ".join(f"${i}" for i in range(2, len(ids) + 2))
+    used = ", ".join(f"'{u}'" for u in USED)
+    rows = await fetch(conn if conn is not None else connections.get("default"), (
+        "SELECT k.id, k.campaign_id, k.status, (SELECT count(*) FROM coupon u WHERE u.campaign_id = k.campaign_id"
+        f" AND u.customer_id = k.customer_id AND u.status IN ({used})) AS used"
+        f" FROM coupon k WHERE k.customer_id = $1 AND k.id IN ({marks})"), [customer_id, *ids])
+    found = {as_uuid(r["id"]): r for r in rows}
     for i, coupon_id in enumerate(ids):
-        if coupon_id not in rows:
+        if coupon_id not in found:
             raise NotFound("coupon not found", field=["couponIds", str(i)])
-    return [rows[i] for i in ids]
+    given = [_Given(id=i, campaign_id=as_uuid(found[i]["campaign_id"]), status=found[i]["status"]) for i in ids]
+    return given, {g.campaign_id: int(found[g.id]["used"]) for g in given}
 
 
 def _refuse(reason: Reason, message: str, index: int, coupon_id: uuid.UUID) -> CouponNotApplicable:
@@ -107,25 +133,62 @@ async def preview(*, customer_id: uuid.UUID, coupon_ids: list[uuid.UUID], spend:
 
 
 async def reserve(conn: BaseDBAsyncClient, *, customer_id: uuid.UUID, coupon_ids: list[uuid.UUID], spend: Spend,
-                  with_points: bool, payment_id: uuid.UUID, partner_id: uuid.UUID | None) -> Discounts:
-    """Lock the campaigns, check every rule on the locked rows and reserve the discounts (in the caller's transaction)."""
+                  with_points: bool, payment_id: uuid.UUID) -> Discounts:
+    """Lock the campaigns, check every rule on the locked rows and reserve the discounts (in the caller's transaction).
+
+    Their coupon.redeemed events are not written here: the caller hands `redeemed_events` to the payment's posting.
+    """
     discounts = await _decide(conn, customer_id=customer_id, coupon_ids=coupon_ids, spend=spend, with_points=with_points)
-    now = clock.now()
-    for a in discounts.applied:
-        # Guarded again by the row itself: the budget can never be overspent, whatever was read.
-        raised = await execute(conn, "UPDATE coupon_campaign SET budget_used_minor = budget_used_minor + $1"
-                                     " WHERE id = $2 AND budget_used_minor + $1 <= budget_minor",
-                               [a.discount_minor, a.campaign_id])
-        taken = await Coupon.filter(id=a.coupon_id, status="ISSUED").using_db(conn).update(
-            status="REDEEMED", payment_id=payment_id, discount_minor=a.discount_minor, redeemed_at=now)
-        if raised != 1 or taken != 1:
-            raise RuntimeError("a coupon reservation changed under its campaign's lock")
-        await record_domain_event(type="coupon.redeemed", partner_id=partner_id, object_type="Coupon",
-                                  object_id=a.coupon_id, payload={
-                                      "couponId": str(a.coupon_id), "campaignId": str(a.campaign_id),
-                                      "customerId": str(customer_id), "paymentId": str(payment_id),
-                                      "amount": money(a.discount_minor, spend.currency)}, using_db=conn)
+    if discounts.applied:
+        await _take(conn, discounts.applied, payment_id=payment_id, now=clock.now())
     return discounts
+
+
+async def _take(conn: BaseDBAsyncClient, applied: tuple[Applied, ...], *, payment_id: uuid.UUID, now: datetime) -> None:
+    """Raise each campaign's used budget and mark each coupon REDEEMED, under the campaigns' locks.
+
+    Guarded again by the rows themselves: the budget can never be overspent, whatever was read. On PostgreSQL both
+    updates for every coupon go in one statement (one round trip while the campaigns stay locked).
+    """
+    if is_postgres(conn):
+        rows = await fetch(conn, _TAKE_SQL, [[a.campaign_id for a in applied], [a.coupon_id for a in applied],
+                                             [a.discount_minor for a in applied], payment_id, now])
+        raised, taken = int(rows[0]["raised"]), int(rows[0]["taken"])
+        wanted_raised = len({a.campaign_id for a in applied})
+    else:
+        raised = taken = 0
+        for a in applied:
+            raised += await execute(conn, "UPDATE coupon_campaign SET budget_used_minor = budget_used_minor + $1"
+                                          " WHERE id = $2 AND budget_used_minor + $1 <= budget_minor",
+                                    [a.discount_minor, a.campaign_id])
+            taken += await Coupon.filter(id=a.coupon_id, status="ISSUED").using_db(conn).update(
+                status="REDEEMED", payment_id=payment_id, discount_minor=a.discount_minor, redeemed_at=now)
+        wanted_raised = len(applied)
+    if raised != wanted_raised or taken != len(applied):
+        raise RuntimeError("a coupon reservation changed under its campaign's lock")
+
+
+# Each campaign's budget raised by the sum of its coupons' discounts (guarded), each coupon taken while ISSUED.
+_TAKE_SQL = (
+    "WITH a AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS a(campaign_id, coupon_id, discount)),"
+    " per_campaign AS (SELECT campaign_id, sum(discount)::bigint AS total FROM a GROUP BY campaign_id),"
+    " raised AS (UPDATE coupon_campaign c SET budget_used_minor = c.budget_used_minor + p.total FROM per_campaign p"
+    "  WHERE c.id = p.campaign_id AND c.budget_used_minor + p.total <= c.budget_minor RETURNING c.id),"
+    " taken AS (UPDATE coupon k SET status = 'REDEEMED', payment_id = $4, discount_minor = a.discount, redeemed_at = $5"
+    "  FROM a WHERE k.id = a.coupon_id AND k.status = 'ISSUED' RETURNING k.id)"
+    " SELECT (SELECT count(*) FROM raised) AS raised, (SELECT count(*) FROM taken) AS taken"
+)
+
+
+def redeemed_events(discounts: Discounts, *, customer_id: uuid.UUID, payment_id: uuid.UUID,
+                    partner_id: uuid.UUID | None, currency: str, at: datetime) -> tuple[RowInsert, ...]:
+    """The coupon.redeemed events of a reservation, written by the payment's posting (held or not: the coupon is
+    reserved either way)."""
+    return tuple(event_insert(
+        type="coupon.redeemed", partner_id=partner_id, object_type="Coupon", object_id=a.coupon_id, payload={
+            "couponId": str(a.coupon_id), "campaignId": str(a.campaign_id), "customerId": str(customer_id),
+            "paymentId": str(payment_id), "amount": money(a.discount_minor, currency)},
+        at=at, only_if_posted=False) for a in discounts.applied)
 
 
 async def _decide(conn: BaseDBAsyncClient | None, *, customer_id: uuid.UUID, coupon_ids: list[uuid.UUID], spend: Spend,
@@ -133,13 +196,16 @@ async def _decide(conn: BaseDBAsyncClient | None, *, customer_id: uuid.UUID, cou
     """The discounts, every rule checked in order (on locked rows when `conn` is the payment's transaction)."""
     if not coupon_ids:
         return NO_DISCOUNTS
-    coupons = await _coupons(conn, customer_id, coupon_ids)
     if conn is not None:
-        for campaign_id in sorted({c.campaign_id for c in coupons}):  # type: ignore[attr-defined]
-            await lock_campaign(conn, campaign_id)
-        coupons = await _coupons(conn, customer_id, coupon_ids)  # re-read under the locks
-    query = CouponCampaign.filter(id__in=[c.campaign_id for c in coupons])  # type: ignore[attr-defined]
-    campaigns = {c.id: c for c in await (query.using_db(conn) if conn is not None else query)}
+        # The campaigns of the payer's coupons, locked in id order (one statement), then the coupons read again under
+        # those locks: a concurrent payment's reservation of the same coupon or budget has committed by then.
+        campaigns = {c.id: c for c in await _locked_campaigns(conn, customer_id, coupon_ids)}
+        coupons, used = await _given(conn, customer_id, coupon_ids)
+        if any(c.campaign_id not in campaigns for c in coupons):
+            raise RuntimeError("a coupon's campaign was not locked")  # a coupon never changes campaign
+    else:
+        coupons, used = await _given(None, customer_id, coupon_ids)
+        campaigns = {c.id: c for c in await CouponCampaign.filter(id__in=[c.campaign_id for c in coupons])}
     terms = [Terms.of(campaigns[c.campaign_id]) for c in coupons]  # type: ignore[attr-defined]
     stacking = stacking_refusal(terms, with_points)
     if stacking is not None:
@@ -153,8 +219,7 @@ async def _decide(conn: BaseDBAsyncClient | None, *, customer_id: uuid.UUID, cou
         reason = refusal(t, spend)
         if reason is not None:
             raise _refuse(reason, "the coupon does not apply to this payment", i, coupon.id)
-        used = Coupon.filter(campaign_id=t.id, customer_id=customer_id, status__in=USED)
-        if await (used.using_db(conn) if conn is not None else used).count() >= campaign.per_customer_limit:
+        if used[t.id] >= campaign.per_customer_limit:
             raise _refuse(Reason.CUSTOMER_LIMIT_REACHED, "the customer has used as many coupons of this campaign as"
                           " it may", i, coupon.id)
         if campaign.budget_used_minor + d > campaign.budget_minor:

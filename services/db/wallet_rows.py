@@ -73,3 +73,9 @@ async def wallet_facts_of(owners: list[tuple[uuid.UUID, uuid.UUID | None]]) -> d
     await wallet_facts(None, [w for w, _ in owners])  # remembers the unknown ones; no partner owns any of them
     cache = WALLET_FACTS.data
     return {w: cache[w] for w, partner_id in owners if w in cache and of_partner(partner_id, cache[w].partner_id)}
+
+
+async def any_wallet_facts(wallet_id: uuid.UUID) -> WalletFacts | None:
+    """A wallet's facts whichever partner owns it (the caller decides who may use it); None if there is no such wallet."""
+    await wallet_facts(None, [wallet_id])  # remembers it; no partner owns it for that call
+    return WALLET_FACTS.data.get(wallet_id)

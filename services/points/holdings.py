@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from models import Account, PointsAccount, PointsLot
+from services.db.sql import as_datetime, fetch
 from services.points.lots import Lot
 
 
@@ -26,16 +27,20 @@ class Holding:
 
 
 async def holding(program_id: uuid.UUID, customer_id: uuid.UUID, *, conn: BaseDBAsyncClient | None = None) -> Holding:
-    """Read the customer's holding (inside `conn` when given: after the account was locked there)."""
-    row = await PointsAccount.get_or_none(program_id=program_id, customer_id=customer_id)
-    if row is None:
+    """Read the customer's holding in one statement (inside `conn` when given: after the account was locked there)."""
+    rows = await fetch(conn if conn is not None else connections.get("default"), _HOLDING_SQL, [program_id, customer_id])
+    if not rows:
         return Holding(account_id=None, balance=0, lots=[])
-    account_id = row.account_id  # type: ignore[attr-defined]
-    query = Account.filter(id=account_id)
-    lots_query = PointsLot.filter(program_id=program_id, customer_id=customer_id)
-    if conn is not None:
-        query, lots_query = query.using_db(conn), lots_query.using_db(conn)
-    balance = (await query.values_list("balance_minor", flat=True))[0]
-    lots = [Lot(earned_at=r.earned_at, expires_at=r.expires_at, size=max(r.earned_points - r.clawed_points, 0))
-            for r in await lots_query.order_by("earned_at", "id")]
-    return Holding(account_id=account_id, balance=int(balance), lots=lots)
+    lots = [Lot(earned_at=as_datetime(r["earned_at"]), expires_at=as_datetime(r["expires_at"]),  # type: ignore[arg-type]
+                size=max(int(r["earned_points"]) - int(r["clawed_points"]), 0))
+            for r in rows if r["earned_at"] is not None]  # the LEFT JOIN's one row without a lot: no lots yet
+    return Holding(account_id=int(rows[0]["account_id"]), balance=int(rows[0]["balance_minor"]), lots=lots)
+
+
+# The POINTS account with its balance and every lot, oldest first (one row with NULL lot columns when none).
+_HOLDING_SQL = (
+    "SELECT pa.account_id, a.balance_minor, l.earned_at, l.expires_at, l.earned_points, l.clawed_points"
+    " FROM points_account pa JOIN account a ON a.id = pa.account_id"
+    " LEFT JOIN points_lot l ON l.program_id = pa.program_id AND l.customer_id = pa.customer_id"
+    " WHERE pa.program_id = $1 AND pa.customer_id = $2 ORDER BY l.earned_at, l.id"
+)

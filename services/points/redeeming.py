@@ -12,6 +12,7 @@ Redemption consumes lots oldest first (services.points.lots derives it; nothing 
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
 from auth.principal import Principal
 from models import Customer, PointsProgram, Wallet
@@ -34,6 +35,13 @@ from services.points.units import ledger_unit
 from services.scoping import get_scoped, of_partner
 
 
+
+class CustomerRef(Protocol):
+    """What the points rows need of a customer: its id and partner (a Customer row, or a payer read from facts)."""
+
+    id: uuid.UUID
+    partner_id: uuid.UUID
+
 def _claim(account_id: int, points: int, unswept: int) -> RowClaim:
     """The POINTS account still holds the points beyond those expired but not yet swept, and gives them up."""
     return RowClaim(
@@ -43,7 +51,7 @@ def _claim(account_id: int, points: int, unswept: int) -> RowClaim:
     )
 
 
-def _points_rows(*, program: PointsProgram, customer: Customer, account_id: int, points: int, amount_minor: int,
+def _points_rows(*, program: PointsProgram, customer: CustomerRef, account_id: int, points: int, amount_minor: int,
                  points_transaction_id: uuid.UUID, payment_id: uuid.UUID | None = None) -> tuple[RowInsert, ...]:
     """The POINTS_REDEEM transaction, its two entries, the redemption row and points.redeemed, written with the posting."""
     now, partner_id = clock.now(), customer.partner_id  # type: ignore[attr-defined]

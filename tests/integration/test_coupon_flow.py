@@ -7,17 +7,22 @@ from datetime import timedelta
 
 import pytest
 
-from models import Coupon, Entry, Payment, Transaction, Wallet
+import dataclasses
+
+from auth.principal import CUSTOMER, STAFF
+from models import Coupon, DomainEvent, Entry, Payment, Transaction, Wallet
 from services import clock
 from services.errors import CouponNotApplicable, IdempotencyConflict, InsufficientFunds, NotFound, ValidationFailed
+from services.coupons.checkout import Payer, payer_customer
 from services.coupons.queries import customer_coupons, get_coupon
+from services.coupons.reserving import _given
 from services.payments.refunds import refund
 from tests.factories import next_id
 from tests.integration.coupon_support import (
     budget_state, campaign_of, coupon_for, coupon_status, coupon_world, new_request, pay_with,
 )
 from tests.integration.points_support import ledger_ok
-from tests.integration.service_support import holder
+from tests.integration.service_support import holder, new_partner
 
 
 async def _balance(wallet_id) -> int:  # type: ignore[no-untyped-def]
@@ -55,6 +60,69 @@ async def test_a_coupon_payment_posts_the_discount_as_a_funded_leg_of_one_balanc
     assert [c.id for c in page.items] == [coupon] and page.items[0].currency == "CNY"
     assert (await get_coupon(principal=world.bank, coupon_id=coupon)).payment_id == paid.id
     await ledger_ok()
+
+
+async def _redeemed_events(coupon_id) -> list[DomainEvent]:  # type: ignore[no-untyped-def]
+    return await DomainEvent.filter(type="coupon.redeemed", object_id=str(coupon_id)).order_by("id")
+
+
+async def test_a_coupon_payment_writes_one_coupon_redeemed_event_with_its_posting(database_url):
+    world = await coupon_world()
+    campaign = await campaign_of(world)
+    coupon = await coupon_for(world, campaign)
+    with pytest.raises(InsufficientFunds):  # reserved, then refused by the posting: rolled back, event included
+        await pay_with(world, "5000.00", coupons=[coupon])
+    assert await _redeemed_events(coupon) == [] and await coupon_status(coupon) == "ISSUED"
+    key, request = next_id("ev"), await new_request(world, "80.00")
+    paid = await pay_with(world, "80.00", coupons=[coupon], key=key, request=request)
+    events = await _redeemed_events(coupon)
+    assert len(events) == 1
+    assert events[0].partner_id == world.bank.partner_id  # type: ignore[attr-defined]
+    assert events[0].object_type == "Coupon"
+    assert events[0].payload == {"couponId": str(coupon), "campaignId": str(campaign.id),
+                                 "customerId": str(world.payer.customer_id), "paymentId": str(paid.id),
+                                 "amount": {"amount": "10.00", "currency": "CNY"}}
+    # In the same database transaction as the payment's own posting (and its outbox event).
+    posted = await DomainEvent.get(type="transaction.posted", object_id=str(paid.transaction_id))
+    assert posted.tx == events[0].tx
+    again = await pay_with(world, "80.00", coupons=[coupon], key=key, request=request)  # a replay writes nothing
+    assert again.id == paid.id and len(await _redeemed_events(coupon)) == 1
+    await ledger_ok()
+
+
+async def test_the_payer_is_the_callers_own_customer(database_url):
+    world = await coupon_world()
+    assert await payer_customer(world.bank, world.payer.wallet_id) == Payer(world.payer.customer_id,
+                                                                            world.bank.partner_id)  # type: ignore[arg-type]
+    other = await new_partner("cpo")
+    with pytest.raises(NotFound) as caught:
+        await payer_customer(other, world.payer.wallet_id)  # another partner's wallet (remembered or not)
+    assert caught.value.field == ["fromWalletId"]
+    as_customer = dataclasses.replace(world.bank, kind=CUSTOMER, customer_id=world.payer.customer_id)
+    assert (await payer_customer(as_customer, world.payer.wallet_id)).id == world.payer.customer_id
+    someone = await holder(world.bank)
+    with pytest.raises(NotFound):  # a customer token pays only from its own customer's wallets
+        await payer_customer(as_customer, someone.wallet_id)
+    with pytest.raises(NotFound):
+        await payer_customer(world.bank, None)
+    staff = dataclasses.replace(world.bank, kind=STAFF, partner_id=None, role="admin")
+    assert await payer_customer(staff, world.payer.wallet_id) == Payer(world.payer.customer_id,
+                                                                       world.bank.partner_id)  # type: ignore[arg-type]
+
+
+async def test_given_coupons_and_their_used_counts_in_one_read(database_url):
+    world = await coupon_world()
+    campaign = await campaign_of(world, per_customer_limit=3)
+    first, second, third = [await coupon_for(world, campaign) for _ in range(3)]
+    await pay_with(world, "60.00", coupons=[first])
+    given, used = await _given(None, world.payer.customer_id, [third, second])
+    assert [(g.id, g.campaign_id, g.status) for g in given] == [(third, campaign.id, "ISSUED"), (second, campaign.id, "ISSUED")]
+    assert used == {campaign.id: 1}
+    someone = await holder(world.bank)
+    theirs = await coupon_for(world, campaign, someone)
+    with pytest.raises(NotFound) as caught:
+        await _given(None, world.payer.customer_id, [second, theirs])
+    assert caught.value.field == ["couponIds", "1"]
 
 
 async def test_each_refusal_changes_nothing(database_url):

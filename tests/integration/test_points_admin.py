@@ -110,6 +110,8 @@ async def test_an_earning_is_granted_once_per_source_and_bank_programmes_reach_e
     await retire_rule(principal=staff("admin"), rule_id=bank_rule.id)
     held = await holding(world.program.id, customer.id)
     assert held.balance == 5 and held.consumed == 0
+    assert [(lot.earned_at, lot.size) for lot in held.lots] == [(AT, 5)]  # 10 earned, 5 clawed back: one read
+    assert (await holding(world.program.id, other_customer.customer_id)).account_id is None  # never earned here
     assert await PointsLot.filter(source_id=source).count() == 2
     async with in_transaction() as conn:
         assert await lock_points_account(conn, held.account_id) == 5
