@@ -140,9 +140,8 @@ async def post_on_sqlite(principal: Principal, checked: CheckedRequest, plan: Po
             moved = step(conn, *balance_changes_sql(plan.deltas))
             writes.append(moved)
         if req.release_held_minor and source is not None:
-            # The authorisation's reservation ends with its capture, in the same transaction.
-            writes.append(step(conn, "UPDATE account SET held_minor = held_minor - $1 WHERE id = $2",
-                               [req.release_held_minor, source.account_id]))
+            # The authorisation's reservation ends with its capture, in the same transaction (a negative reserve).
+            writes.append(step(conn, RESERVE_SQL, [-req.release_held_minor, source.account_id]))
         txn, insert = model_insert(
             conn, Transaction,
             id=transaction_id, partner_id=principal.partner_id, kind=req.kind, currency=plan.currency,
