@@ -6,13 +6,19 @@ the locked row: concurrent payments can never spend more than the budget nor red
 limit. The reservation (budget_used_minor raised, the coupon REDEEMED; its coupon.redeemed event rides in the
 payment's posting statement) commits with the payment's posting or rolls back with it. Campaigns are locked in id
 order, so two payments never deadlock on them.
+
+On PostgreSQL the usual reservation is two statements: lock the campaigns while reading the coupons, then re-check
+on the rows as they are after the lock and write (`_reserve_in_two_statements`); a refusal, or a re-check that fails
+because a payment we waited for used the coupon or the payer's limit, is decided again on rows read under the locks.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -138,46 +144,133 @@ async def reserve(conn: BaseDBAsyncClient, *, customer_id: uuid.UUID, coupon_ids
 
     Their coupon.redeemed events are not written here: the caller hands `redeemed_events` to the payment's posting.
     """
+    if not coupon_ids:
+        return NO_DISCOUNTS
+    now = clock.now()
+    if is_postgres(conn):
+        reserved = await _reserve_in_two_statements(conn, customer_id=customer_id, coupon_ids=coupon_ids, spend=spend,
+                                                    with_points=with_points, payment_id=payment_id, now=now)
+        if reserved is not None:
+            return reserved
+        # Refused on what the first statement read, or a re-check failed: decide again on rows read now (the
+        # campaigns stay locked), which names the refusal exactly as the rules order them.
     discounts = await _decide(conn, customer_id=customer_id, coupon_ids=coupon_ids, spend=spend, with_points=with_points)
-    if discounts.applied:
-        await _take(conn, discounts.applied, payment_id=payment_id, now=clock.now())
+    if is_postgres(conn):
+        if not await _take_if_fresh(conn, discounts.applied, customer_id=customer_id, payment_id=payment_id, now=now):
+            raise RuntimeError("a coupon reservation changed under its campaign's lock")
+        return discounts
+    for a in discounts.applied:  # SQLite: one writer at a time; each update guarded by its row all the same
+        raised = await execute(conn, "UPDATE coupon_campaign SET budget_used_minor = budget_used_minor + $1"
+                                     " WHERE id = $2 AND budget_used_minor + $1 <= budget_minor",
+                               [a.discount_minor, a.campaign_id])
+        taken = await Coupon.filter(id=a.coupon_id, status="ISSUED").using_db(conn).update(
+            status="REDEEMED", payment_id=payment_id, discount_minor=a.discount_minor, redeemed_at=now)
+        if raised != 1 or taken != 1:
+            raise RuntimeError("a coupon reservation changed under its campaign's lock")
     return discounts
 
 
-async def _take(conn: BaseDBAsyncClient, applied: tuple[Applied, ...], *, payment_id: uuid.UUID, now: datetime) -> None:
-    """Raise each campaign's used budget and mark each coupon REDEEMED, under the campaigns' locks.
+async def _reserve_in_two_statements(conn: BaseDBAsyncClient, *, customer_id: uuid.UUID, coupon_ids: list[uuid.UUID],
+                                     spend: Spend, with_points: bool, payment_id: uuid.UUID,
+                                     now: datetime) -> Discounts | None:
+    """PostgreSQL's usual path: lock the campaigns and read the coupons in one statement, decide, then re-check and
+    reserve in one more. None when the rules refused or a re-check failed (nothing written): the caller decides on
+    fresh rows.
 
-    Guarded again by the rows themselves: the budget can never be overspent, whatever was read. On PostgreSQL both
-    updates for every coupon go in one statement (one round trip while the campaigns stay locked).
+    The first statement's campaign rows are their latest versions (locked), but the coupons' statuses and the
+    payer's used counts come from its snapshot, which may predate a payment whose lock it waited for. The second
+    statement starts after the locks are held, so it sees every such payment: it writes only if each coupon is still
+    ISSUED, within the payer's limit and within budget.
     """
-    if is_postgres(conn):
-        rows = await fetch(conn, _TAKE_SQL, [[a.campaign_id for a in applied], [a.coupon_id for a in applied],
-                                             [a.discount_minor for a in applied], payment_id, now])
-        raised, taken = int(rows[0]["raised"]), int(rows[0]["taken"])
-        wanted_raised = len({a.campaign_id for a in applied})
-    else:
-        raised = taken = 0
-        for a in applied:
-            raised += await execute(conn, "UPDATE coupon_campaign SET budget_used_minor = budget_used_minor + $1"
-                                          " WHERE id = $2 AND budget_used_minor + $1 <= budget_minor",
-                                    [a.discount_minor, a.campaign_id])
-            taken += await Coupon.filter(id=a.coupon_id, status="ISSUED").using_db(conn).update(
-                status="REDEEMED", payment_id=payment_id, discount_minor=a.discount_minor, redeemed_at=now)
-        wanted_raised = len(applied)
-    if raised != wanted_raised or taken != len(applied):
+    rows = await fetch(conn, _LOCK_AND_READ_SQL, [customer_id, coupon_ids])
+    found = {as_uuid(r["coupon_id"]): r for r in rows}
+    if any(i not in found for i in coupon_ids):
+        return None  # NOT_FOUND, named by the full path
+    coupons = [_Given(id=i, campaign_id=as_uuid(found[i]["id"]), status=found[i]["status"]) for i in coupon_ids]
+    campaigns = {g.campaign_id: _LockedCampaign.of(found[g.id]) for g in coupons}
+    try:
+        discounts = _apply(coupons, {g.campaign_id: int(found[g.id]["used"]) for g in coupons}, campaigns, spend,
+                           with_points)
+    except CouponNotApplicable:
+        return None
+    if not await _take_if_fresh(conn, discounts.applied, customer_id=customer_id, payment_id=payment_id, now=now):
+        return None
+    return discounts
+
+
+async def _take_if_fresh(conn: BaseDBAsyncClient, applied: tuple[Applied, ...], *, customer_id: uuid.UUID,
+                         payment_id: uuid.UUID, now: datetime) -> bool:
+    """PostgreSQL: raise each campaign's used budget and mark each coupon REDEEMED, all or none, if every coupon is
+    still ISSUED and the payer's, within the payer's per-campaign limit and within its campaign's budget."""
+    if not applied:
+        return True
+    rows = await fetch(conn, _TAKE_IF_FRESH_SQL, [[a.campaign_id for a in applied], [a.coupon_id for a in applied],
+                                                  [a.discount_minor for a in applied], payment_id, now, customer_id,
+                                                  len(applied)])
+    if not rows[0]["passes"]:
+        return False
+    if int(rows[0]["raised"]) != len(applied) or int(rows[0]["taken"]) != len(applied):
         raise RuntimeError("a coupon reservation changed under its campaign's lock")
+    return True
 
 
-# Each campaign's budget raised by the sum of its coupons' discounts (guarded), each coupon taken while ISSUED.
-_TAKE_SQL = (
-    "WITH a AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS a(campaign_id, coupon_id, discount)),"
-    " per_campaign AS (SELECT campaign_id, sum(discount)::bigint AS total FROM a GROUP BY campaign_id),"
-    " raised AS (UPDATE coupon_campaign c SET budget_used_minor = c.budget_used_minor + p.total FROM per_campaign p"
-    "  WHERE c.id = p.campaign_id AND c.budget_used_minor + p.total <= c.budget_minor RETURNING c.id),"
-    " taken AS (UPDATE coupon k SET status = 'REDEEMED', payment_id = $4, discount_minor = a.discount, redeemed_at = $5"
-    "  FROM a WHERE k.id = a.coupon_id AND k.status = 'ISSUED' RETURNING k.id)"
-    " SELECT (SELECT count(*) FROM raised) AS raised, (SELECT count(*) FROM taken) AS taken"
+_USED_LIST = ", ".join(f"'{u}'" for u in USED)
+_CAMPAIGN_COLUMNS = ("id", "currency", "discount_kind", "amount_off_minor", "percent_off_bps", "max_discount_minor",
+                     "min_spend_minor", "merchant_ids", "mccs", "valid_from", "valid_to", "stackable", "budget_minor",
+                     "budget_used_minor", "per_customer_limit", "budget_account_id")
+# The payer's coupons with their campaigns, the campaigns locked in id order (rows sorted, then locked).
+_LOCK_AND_READ_SQL = (
+    "SELECT k.id AS coupon_id, k.status, " + ", ".join(f"c.{n}" for n in _CAMPAIGN_COLUMNS) + ","
+    " (SELECT count(*) FROM coupon u WHERE u.campaign_id = c.id AND u.customer_id = $1"
+    f" AND u.status IN ({_USED_LIST})) AS used"
+    " FROM coupon k JOIN coupon_campaign c ON c.id = k.campaign_id"
+    " WHERE k.customer_id = $1 AND k.id = ANY($2::uuid[]) ORDER BY c.id FOR UPDATE OF c"
 )
+# One coupon per campaign (stacking_refusal): every check on the rows as they are now, then both updates or neither.
+_TAKE_IF_FRESH_SQL = (
+    "WITH a AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS a(campaign_id, coupon_id, discount)),"
+    " ok AS (SELECT COALESCE(bool_and(k.status = 'ISSUED' AND c.budget_used_minor + a.discount <= c.budget_minor"
+    "  AND (SELECT count(*) FROM coupon u WHERE u.campaign_id = c.id AND u.customer_id = $6"
+    f"  AND u.status IN ({_USED_LIST})) < c.per_customer_limit), false) AND count(*) = $7 AS passes"
+    "  FROM a JOIN coupon_campaign c ON c.id = a.campaign_id JOIN coupon k ON k.id = a.coupon_id"
+    "  AND k.campaign_id = a.campaign_id AND k.customer_id = $6),"
+    " raised AS (UPDATE coupon_campaign c SET budget_used_minor = c.budget_used_minor + a.discount FROM a"
+    "  WHERE c.id = a.campaign_id AND (SELECT passes FROM ok) RETURNING c.id),"
+    " taken AS (UPDATE coupon k SET status = 'REDEEMED', payment_id = $4, discount_minor = a.discount, redeemed_at = $5"
+    "  FROM a WHERE k.id = a.coupon_id AND k.status = 'ISSUED' AND (SELECT passes FROM ok) RETURNING k.id)"
+    " SELECT (SELECT passes FROM ok) AS passes, (SELECT count(*) FROM raised) AS raised,"
+    " (SELECT count(*) FROM taken) AS taken"
+)
+
+
+@dataclass(frozen=True)
+class _LockedCampaign:
+    """A campaign as the locking statement read it: what Terms.of and the budget and limit checks use."""
+
+    id: uuid.UUID
+    currency: str
+    discount_kind: str
+    amount_off_minor: int | None
+    percent_off_bps: int | None
+    max_discount_minor: int | None
+    min_spend_minor: int
+    merchant_ids: list[str]
+    mccs: list[str]
+    valid_from: datetime
+    valid_to: datetime
+    stackable: bool
+    budget_minor: int
+    budget_used_minor: int
+    per_customer_limit: int
+    budget_account_id: int
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> _LockedCampaign:
+        """From the statement's row (asyncpg gives jsonb as text)."""
+        values = {n: row[n] for n in _CAMPAIGN_COLUMNS}
+        for n in ("merchant_ids", "mccs"):
+            values[n] = json.loads(values[n]) if isinstance(values[n], str) else values[n]
+        return cls(**values)
 
 
 def redeemed_events(discounts: Discounts, *, customer_id: uuid.UUID, payment_id: uuid.UUID,
@@ -206,6 +299,12 @@ async def _decide(conn: BaseDBAsyncClient | None, *, customer_id: uuid.UUID, cou
     else:
         coupons, used = await _given(None, customer_id, coupon_ids)
         campaigns = {c.id: c for c in await CouponCampaign.filter(id__in=[c.campaign_id for c in coupons])}
+    return _apply(coupons, used, campaigns, spend, with_points)
+
+
+def _apply(coupons: list[_Given], used: dict[uuid.UUID, int], campaigns: dict[uuid.UUID, Any], spend: Spend,
+           with_points: bool) -> Discounts:
+    """Every rule in order on the coupons as read, the payer's used counts and their campaigns: the discounts."""
     terms = [Terms.of(campaigns[c.campaign_id]) for c in coupons]  # type: ignore[attr-defined]
     stacking = stacking_refusal(terms, with_points)
     if stacking is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 from models import Coupon
 from services.errors import CouponNotApplicable
@@ -56,5 +57,54 @@ async def test_a_per_customer_limit_of_one_under_concurrent_use_redeems_exactly_
 
     results = await asyncio.gather(*(attempt(c, r) for c, r in zip(coupons, requests)))
     assert sum(r is not None for r in results) == 1
+    assert await budget_state(campaign.id) == (10000, 1000, 9000)
+    await ledger_ok()
+
+
+@requires_postgres
+async def test_a_reservation_that_waited_for_the_campaign_lock_decides_on_what_the_other_payment_wrote(database_url):
+    """The first statement of a reservation reads the coupons from a snapshot taken before it waited for the
+    campaign's lock; the re-check after the wait sees the payment that held it and refuses with the right reason."""
+    from tortoise import connections
+    from tortoise.transactions import in_transaction
+
+    from services.db.sql import fetch
+
+    world = await coupon_world()
+    campaign = await campaign_of(world, per_customer_limit=1)
+    first, second = await coupon_for(world, campaign), await coupon_for(world, campaign)
+    requests = [await new_request(world, "60.00") for _ in range(2)]
+    holding_lock, release = asyncio.Event(), asyncio.Event()
+
+    async def first_payment():  # type: ignore[no-untyped-def]
+        async with in_transaction():  # the payment's own transaction nests in this one: its locks last until we let go
+            paid = await pay_with(world, "60.00", coupons=[first], request=requests[0])
+            holding_lock.set()
+            await release.wait()
+        return paid
+
+    async def second_payment() -> str:
+        await holding_lock.wait()
+        try:
+            await pay_with(world, "60.00", coupons=[second], request=requests[1])
+        except CouponNotApplicable as refused:
+            return refused.reason
+        return "PAID"
+
+    async def let_go_once_waiting() -> None:
+        await holding_lock.wait()
+        for _ in range(500):  # until the second payment waits on the campaign's row lock
+            waiting = await fetch(connections.get("default"), "SELECT 1 FROM pg_stat_activity WHERE wait_event_type"
+                                  " = 'Lock' AND query LIKE '%FOR UPDATE OF c%' AND pid <> pg_backend_pid()", [])
+            if waiting:
+                break
+            await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("the second payment never waited for the campaign's lock")
+        release.set()
+
+    paid, reason, _ = await asyncio.gather(first_payment(), second_payment(), let_go_once_waiting())
+    assert reason == "CUSTOMER_LIMIT_REACHED"
+    assert (await Coupon.get(id=first)).payment_id == paid.id and (await Coupon.get(id=second)).status == "ISSUED"
     assert await budget_state(campaign.id) == (10000, 1000, 9000)
     await ledger_ok()
