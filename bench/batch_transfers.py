@@ -34,24 +34,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from transfer_bench import api_run, database, prepare, server, verify  # noqa: E402
 from transfer_bench.http_client import HttpConnection, HttpError  # noqa: E402
+from transfer_bench.path_runs import BATCH, batch_errors  # noqa: E402
 from transfer_bench.results import RunResult, Window  # noqa: E402
-
-BATCH = ("mutation($input: TransfersCreateInput!) { transfersCreate(input: $input) { results { transaction { id } }"
-         " userErrors { code } } }")
-
-
-def _batch_errors(status: int, body: bytes) -> tuple[int, str | None]:
-    """(items posted, the first error) of one transfersCreate response."""
-    if status != 200:
-        return 0, f"HTTP {status}"
-    data = json.loads(body)
-    if data.get("errors"):
-        return 0, "GraphQL " + str((data["errors"][0].get("extensions") or {}).get("code"))
-    payload = data["data"]["transfersCreate"]
-    if payload["userErrors"]:
-        return 0, "userError " + payload["userErrors"][0]["code"]
-    posted = sum(1 for r in payload["results"] if r["transaction"])
-    return posted, None if posted == len(payload["results"]) else "an item refused"
 
 
 async def batch_run(port: int, token: str, wallets: list[str], clients: int, batch: int, warmup_s: float,
@@ -79,7 +63,7 @@ async def batch_run(port: int, token: str, wallets: list[str], clients: int, bat
                 started = time.perf_counter()
                 try:
                     status, payload = await conn.request("POST", "/graphql", body, headers)
-                    posted, error = _batch_errors(status, payload)
+                    posted, error = batch_errors(status, payload)
                 except (OSError, asyncio.IncompleteReadError, HttpError, ValueError) as exc:
                     posted, error = 0, f"transport {type(exc).__name__}"
                     conn.close()

@@ -85,10 +85,17 @@ code of this variant lives in this file, below):
     the stored PAYMENT transactions (and payment rows) must equal the successes
     the clients saw (exit 1 otherwise), before `qianbao ledger verify`.
 
+With --all-paths (implies --payments), each round also measures payments with a coupon and points, FX conversions
+(fxQuote + walletConvert) and batch transfers (transfersCreate x --batch), each on a fresh server, and the report
+ends with one table of every path with its rate, p50/p99 and its ratio to the baseline and to transfers; the stored
+transactions of each kind must equal what the clients saw succeed. Set-up and details: transfer_bench/all_paths.py
+and transfer_bench/money_paths.py.
+
 Usage (project venv active, PostgreSQL answering):
 
     python bench/transfers.py
     python bench/transfers.py --duration 6 --rounds 2 --payments --no-round-trips
+    python bench/transfers.py --duration 8 --rounds 2 --all-paths --no-round-trips
     python bench/transfers.py --duration 30 --clients 16 --wallets 50 \\
         --database-url-base postgres://postgres@127.0.0.1:5432/test
 """
@@ -109,12 +116,12 @@ from pathlib import Path
 import asyncpg
 
 if __package__:  # python -m bench.transfers
-    from .transfer_bench import (api_run, baseline_run, cpu, database, http_client, prepare, report, results,
-                                 round_trips, server, settings, verify)
+    from .transfer_bench import (all_paths, api_run, baseline_run, cpu, database, http_client, prepare, report,
+                                 results, round_trips, server, settings, verify)
     from .transfer_bench.run import main
 else:  # python bench/transfers.py: bench/ is sys.path[0]
-    from transfer_bench import (api_run, baseline_run, cpu, database, http_client, prepare, report, results,
-                                round_trips, server, settings, verify)
+    from transfer_bench import (all_paths, api_run, baseline_run, cpu, database, http_client, prepare, report,
+                                results, round_trips, server, settings, verify)
     from transfer_bench.run import main
 
 from schema.common.relay import global_id_to_uuid  # noqa: E402 - after the bench package, as run.py imports it
@@ -144,7 +151,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--payments", action="store_true",
                         help="also measure paymentCreate to merchants' static QR codes, alternating with the transfer API run")
     parser.add_argument("--merchants", type=int, default=4, help="merchants paid with --payments (default 4)")
+    parser.add_argument("--all-paths", action="store_true",
+                        help="--payments, and also payments with a coupon and points, FX conversions and batch transfers,"
+                        " in one table (transfer_bench/all_paths.py)")
+    parser.add_argument("--batch", type=int, default=100, help="transfers per transfersCreate with --all-paths (default 100)")
     args = parser.parse_args(argv)
+    args.payments = args.payments or args.all_paths
+    if not 1 <= args.batch <= 100:
+        parser.error("need 1 <= --batch <= 100 (transfersCreate takes at most 100)")
     if args.wallets < 2 or args.clients < 1 or args.duration <= 0 or args.warmup < 0 or args.rounds < 1:
         parser.error("need --wallets >= 2, --clients >= 1, --duration > 0, --warmup >= 0, --rounds >= 1")
     if args.payments and args.merchants < 1:
@@ -356,6 +370,12 @@ async def payments_main(args: argparse.Namespace) -> int:
         codes = await shop_codes(srv.port, shop_token, shop_owners)
         print(f"seeded 2 x {args.wallets} wallets and {len(codes)} merchants (partner bench-shops, one STATIC code"
               f" each) through GraphQL in {time.perf_counter() - t0:.1f} s", flush=True)
+        paths = None
+        if args.all_paths:
+            t1 = time.perf_counter()
+            paths = await all_paths.prepare(srv.port, token, db_dsn, db_url, setup.api_wallets, codes)
+            print(f"--all-paths: a points programme, {len(paths.loyalty.coupons[0])} coupons per payer and a USD wallet"
+                  f" each, in {time.perf_counter() - t1:.1f} s", flush=True)
         if args.fees:
             await prepare.add_fee_rule(db_dsn, partner_id)
             print("fee-bearing variant: every API transfer pays 0.01 + 0.5 % (at least 0.02); the baseline writes no fee", flush=True)
@@ -387,6 +407,9 @@ async def payments_main(args: argparse.Namespace) -> int:
             await srv.stop()
             srv = None
             await database.checkpoint(db_dsn)
+            if paths is not None:
+                await all_paths.run_round(paths, args, token, setup.api_wallets, codes, db_url, log_dir, tag, db_name,
+                                          label)
             print(f"baseline run{label}: {args.clients} asyncpg connections, {args.warmup:g} s warm-up"
                   f" + {args.duration:g} s ...", flush=True)
             base_rounds.append(await baseline_run.baseline_run(db_dsn, partner_id, setup.base_wallets, args.clients,
@@ -406,11 +429,16 @@ async def payments_main(args: argparse.Namespace) -> int:
 
         ratio = report.print_report(args, api, base, rt, api_rounds, base_rounds)
         pay_ratio = print_payments(api, pays, api_rounds, pay_rounds, len(codes))
+        figures = all_paths.print_table(base, api, pays, paths) if paths is not None else None
         print()
 
-        payments_ok = await check_payments(db_dsn, pays.successes_total)
         expected = api.successes_total + base.successes_total + (round_trips.ROUND_TRIP_TRANSFERS if rt is not None else 0)
-        verified = await verify.check_ledger(db_dsn, db_url, expected, compare=not rt_failed) and payments_ok
+        if paths is not None:  # every kind counted on top of what the set-up stored
+            counts_ok = await all_paths.check_counts(db_dsn, paths, None if rt_failed else expected, pays.successes_total)
+            verified = await verify.check_ledger(db_dsn, db_url, None, compare=False) and counts_ok
+        else:
+            payments_ok = await check_payments(db_dsn, pays.successes_total)
+            verified = await verify.check_ledger(db_dsn, db_url, expected, compare=not rt_failed) and payments_ok
         if args.json_out:
             out = report.result_json(api, base, ratio, rt, verified, api_rounds, base_rounds)
             out["payments"] = {
@@ -422,6 +450,8 @@ async def payments_main(args: argparse.Namespace) -> int:
                 "ratio_payments_transfers": round(pay_ratio, 3), "rounds_tps": [round(r.tps, 1) for r in pay_rounds],
                 "merchants": len(codes),
             }
+            if figures is not None:
+                out["all_paths"] = figures
             Path(args.json_out).write_text(json.dumps(out, indent=2) + "\n")
         if not verified:
             print("LEDGER DOES NOT VERIFY", file=sys.stderr)

@@ -13,5 +13,8 @@
   round_trips   round trips of one transfer, API and baseline
   report        the printed report and the --json-out figures
   verify        stored transfers against the clients' count, `qianbao ledger verify`
+  money_paths   --all-paths set-up: a points programme, coupons and points for the payers, USD wallets
+  path_runs     --all-paths runs: one client loop; coupon+points payments, FX conversions, batch transfers
+  all_paths     --all-paths: the extra runs of each round, the one table of every path, the counts by kind
   run           one benchmark from start to finish
 """

@@ -18,6 +18,7 @@ class RunResult:
     successes_total: int = 0  # warm-up and tail included (compared with the database afterwards)
     reconnects: int = 0
     cpu: dict[str, float] = field(default_factory=dict)  # seconds of CPU per party inside the window
+    units: int = 0  # record_units runs: what was posted inside the window (a batch posts many per request)
 
     def record(self, started: float, done: float, error: str | None, window: Any) -> None:
         """Count one transfer; latencies and errors only when it finished inside the measured window."""
@@ -28,6 +29,21 @@ class RunResult:
                 self.latencies_ms.append((done - started) * 1000)
             else:
                 self.errors[error] += 1
+
+    def record_units(self, started: float, done: float, units: int, error: str | None, window: Any) -> None:
+        """Count one request that posted `units` (all of them on success; a refused batch item is an error)."""
+        self.successes_total += units
+        if window.inside(done):
+            self.units += units
+            if error is None:
+                self.latencies_ms.append((done - started) * 1000)
+            else:
+                self.errors[error] += 1
+
+    @property
+    def rate(self) -> float:
+        """Units posted per second (record_units runs), else successful requests per second."""
+        return (self.units if self.units else self.ok) / self.duration_s if self.duration_s else 0.0
 
     @property
     def ok(self) -> int:
@@ -65,6 +81,7 @@ def merge_runs(runs: list[RunResult]) -> RunResult:
         merged.errors.update(r.errors)
         merged.successes_total += r.successes_total
         merged.reconnects += r.reconnects
+        merged.units += r.units
         for k, v in r.cpu.items():
             merged.cpu[k] = merged.cpu.get(k, 0.0) + v
     return merged

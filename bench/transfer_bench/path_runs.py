@@ -1,0 +1,151 @@
+"""Runs of the other money paths (--all-paths): one client loop, and one operation per path.
+
+Every path is measured like the transfer API run (api_run): --clients keep-alive connections, a warm-up, a measured
+window, the CPU of each party inside the window. What differs is the operation a client repeats, given here as a
+function of (connection, random generator, client index, sequence number) answering (units posted, error or None):
+
+  coupon_points  paymentCreate with one of the payer's coupons and 10 points (money_paths.Loyalty): 1 payment
+  conversion     fxQuote then walletConvert between the payer's CNY and USD wallets (two requests): 1 conversion
+  batch          transfersCreate with --batch random transfers: --batch transfers (latency is per request)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import Awaitable, Callable
+
+from .api_run import classify
+from .cpu import cpu_delta, cpu_snapshot
+from .http_client import HttpConnection, HttpError
+from .results import RunResult, Window
+
+# (connection, generator, client index, sequence number) -> (units posted, error or None)
+Operation = Callable[[HttpConnection, random.Random, int, int], Awaitable[tuple[int, str | None]]]
+
+COUPON_PAYMENT = (
+    "mutation($input: PaymentCreateInput!) { paymentCreate(input: $input) {"
+    " payment { id amount { amount currency } } userErrors { code message field } } }"
+)
+FX_QUOTE = "mutation($input: FxQuoteInput!) { fxQuote(input: $input) { quote { id } userErrors { code message field } } }"
+WALLET_CONVERT = (
+    "mutation($input: WalletConvertInput!) { walletConvert(input: $input) {"
+    " transaction { id } userErrors { code message field } } }"
+)
+BATCH = ("mutation($input: TransfersCreateInput!) { transfersCreate(input: $input) { results { transaction { id } }"
+         " userErrors { code } } }")
+POINTS_PER_PAYMENT = 10  # 0.10 CNY at the bench programme's 0.01 a point
+
+
+def _post(conn: HttpConnection, token: str, query: str, variables: dict) -> Awaitable[tuple[int, bytes]]:
+    """One GraphQL POST on the client's connection."""
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    return conn.request("POST", "/graphql", body, {"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+
+
+def coupon_points(token: str, payers: list[str], coupons: list[list[str]], codes: list[str], program_id: str,
+                  tag: str) -> Operation:
+    """A payment of 2.00-2.99 to a random merchant's code from a random payer, with one of its coupons and points."""
+
+    async def op(conn: HttpConnection, rnd: random.Random, index: int, seq: int) -> tuple[int, str | None]:
+        payer = rnd.randrange(len(payers))
+        if not coupons[payer]:
+            return 0, "bench: payer out of coupons"
+        status, body = await _post(conn, token, COUPON_PAYMENT, {"input": {
+            "fromWalletId": payers[payer], "qrPayload": rnd.choice(codes), "amount": f"2.{rnd.randint(0, 99):02d}",
+            "idempotencyKey": f"{tag}-cp{index}-{seq}", "couponIds": [coupons[payer].pop()],
+            "pointsToRedeem": POINTS_PER_PAYMENT, "pointsProgramId": program_id}})
+        error = classify(status, body, field="paymentCreate", result="payment")
+        return (0, error) if error else (1, None)
+
+    return op
+
+
+def conversion(token: str, cny: list[str], usd: list[str], tag: str) -> Operation:
+    """Sell 1.00-1.99 CNY for USD between one payer's two wallets: a quote, then the conversion at that quote."""
+
+    async def op(conn: HttpConnection, rnd: random.Random, index: int, seq: int) -> tuple[int, str | None]:
+        payer = rnd.randrange(len(cny))
+        status, body = await _post(conn, token, FX_QUOTE, {"input": {
+            "sellCurrency": "CNY", "buyCurrency": "USD", "sellAmount": f"1.{rnd.randint(0, 99):02d}",
+            "fromWalletId": cny[payer]}})
+        error = classify(status, body, field="fxQuote", result="quote")
+        if error:
+            return 0, "fxQuote " + error
+        quote_id = json.loads(body)["data"]["fxQuote"]["quote"]["id"]
+        status, body = await _post(conn, token, WALLET_CONVERT, {"input": {
+            "quoteId": quote_id, "fromWalletId": cny[payer], "toWalletId": usd[payer],
+            "idempotencyKey": f"{tag}-fx{index}-{seq}"}})
+        error = classify(status, body, field="walletConvert", result="transaction")
+        return (0, "walletConvert " + error) if error else (1, None)
+
+    return op
+
+
+def batch_errors(status: int, body: bytes) -> tuple[int, str | None]:
+    """(items posted, the first error) of one transfersCreate response."""
+    if status != 200:
+        return 0, f"HTTP {status}"
+    data = json.loads(body)
+    if data.get("errors"):
+        return 0, "GraphQL " + str((data["errors"][0].get("extensions") or {}).get("code"))
+    payload = data["data"]["transfersCreate"]
+    if payload["userErrors"]:
+        return 0, "userError " + payload["userErrors"][0]["code"]
+    posted = sum(1 for r in payload["results"] if r["transaction"])
+    return posted, None if posted == len(payload["results"]) else "an item refused"
+
+
+def batch(token: str, wallets: list[str], size: int, tag: str) -> Operation:
+    """transfersCreate with `size` transfers of 0.01-0.99 between random distinct wallets, each with its own key."""
+
+    async def op(conn: HttpConnection, rnd: random.Random, index: int, seq: int) -> tuple[int, str | None]:
+        transfers = []
+        for item in range(size):
+            a, b = rnd.sample(range(len(wallets)), 2)
+            transfers.append({"fromWalletId": wallets[a], "toWalletId": wallets[b],
+                              "amount": f"0.{rnd.randint(1, 99):02d}", "idempotencyKey": f"{tag}-b{index}-{seq}-{item}"})
+        status, body = await _post(conn, token, BATCH, {"input": {"transfers": transfers}})
+        return batch_errors(status, body)
+
+    return op
+
+
+async def run_path(name: str, port: int, op: Operation, clients: int, warmup_s: float, duration_s: float,
+                   server_pid: int | None, run_tag: str, db_name: str) -> RunResult:
+    """`clients` connections repeating `op`; a RunResult whose `units` are what was posted inside the window."""
+    result = RunResult(name)
+    window = Window(warmup_s, duration_s)
+
+    async def client(index: int) -> None:
+        rnd = random.Random(f"{run_tag}-{name}-{index}")
+        conn = HttpConnection("127.0.0.1", port)
+        seq = 0
+        try:
+            while time.perf_counter() < window.end:
+                seq += 1
+                started = time.perf_counter()
+                try:
+                    units, error = await op(conn, rnd, index, seq)
+                except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, HttpError, ValueError) as exc:
+                    units, error = 0, f"transport {type(exc).__name__}"
+                    conn.close()
+                    await asyncio.sleep(0.05)
+                result.record_units(started, time.perf_counter(), units, error, window)
+                if error == "bench: payer out of coupons":
+                    return  # the seeded coupons are used up: say so in the errors rather than spin
+        finally:
+            result.reconnects += max(0, conn.connects - 1)
+            conn.close()
+
+    tasks = [asyncio.create_task(client(i)) for i in range(clients)]
+    await asyncio.sleep(max(0.0, window.start - time.perf_counter()))
+    cpu_before = cpu_snapshot(server_pid, db_name)
+    await asyncio.sleep(max(0.0, window.end - time.perf_counter()))
+    cpu_after = cpu_snapshot(server_pid, db_name)
+    await asyncio.gather(*tasks)
+    result.duration_s = duration_s
+    result.cpu = cpu_delta(cpu_before, cpu_after)
+    return result
