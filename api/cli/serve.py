@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 
 from api.cli.common import fail, prepare_database, redact, unreachable, with_db
 from api.db import DatabaseUnavailable, close_orm, init_orm
@@ -16,11 +17,19 @@ from services.webhooks.config import DISPATCHER_ENV
 from services.webhooks.config import config_problem as webhook_config_problem
 
 
+DEFAULT_APP = "api.asgi:app"
+_APP_PATH = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the API under uvicorn (uvloop + httptools)."""
     settings = load_settings(database_url=args.database_url)
     if args.workers < 1:
         return fail("--workers must be at least 1")
+    if not _APP_PATH.fullmatch(args.app):
+        return fail(f"--app must be module:attribute (default {DEFAULT_APP}), not {args.app!r}")
+    if settings.production and args.app != DEFAULT_APP:
+        return fail(f"--app is for benchmarks: production serves {DEFAULT_APP}")
     if settings.is_sqlite and args.workers > 1:
         return fail(
             "--workers above 1 needs PostgreSQL: several processes writing one SQLite file are not safe. "
@@ -49,12 +58,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=settings.shutdown_grace_s,
     )
     if args.workers == 1:
-        uvicorn.run("api.asgi:app", **options)
+        uvicorn.run(args.app, **options)
     else:
         # One SO_REUSEPORT socket per worker: the kernel spreads connections evenly (api/balanced_workers.py).
         from api.balanced_workers import run_balanced
 
-        run_balanced(uvicorn.Config("api.asgi:app", **options))
+        run_balanced(uvicorn.Config(args.app, **options))
     return 0
 
 
@@ -90,4 +99,8 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--no-worker", action="store_true",
                        help="do not dispatch webhooks in this process (run `qianbao worker` for them)")
+    serve.add_argument("--app", default=DEFAULT_APP,
+                       help=f"the ASGI application, module:attribute (default {DEFAULT_APP}; refused in production)."
+                       " bench/transfers.py serves bench.transfer_bench.plain_asgi:app: the API plus plain JSON routes"
+                       " that do what two GraphQL operations do, to measure the GraphQL layer alone")
     serve.set_defaults(func=cmd_serve)

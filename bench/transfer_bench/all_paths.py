@@ -7,7 +7,8 @@ With --payments the run already measures transfers, QR payments and the baseline
   FX conversions                      fxQuote + walletConvert, CNY to USD between one payer's two wallets
   batch transfers                     transfersCreate with --batch transfers a request (rate: transfers/s)
 
-(set-up in money_paths.py, the clients in path_runs.py). The table gives, per path, the rate, p50/p99 per request,
+(set-up in money_paths.py, the clients in path_runs.py), and then the GraphQL layer alone (plain_runs.py):
+transferCreate and the wallets read through /graphql and through plain JSON routes of the same app. The table gives, per path, the rate, p50/p99 per request,
 errors, the ratio to the baseline's transfers/s and to the API's transfers/s. Afterwards the stored transactions of
 each kind must equal what the clients saw succeed (on top of what the set-up stored).
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import asyncpg
 
-from . import database, path_runs, server
+from . import database, path_runs, plain_runs, server
 from .money_paths import Loyalty, prepare_fx, prepare_loyalty
 from .results import RunResult, merge_runs
 
@@ -40,6 +41,8 @@ class Paths:
     usd: list[str]  # the payers' USD wallets, in payer order
     stored_before: dict[str, int]  # transactions of each kind the set-up stored
     rounds: dict[str, list[RunResult]] = field(default_factory=dict)
+    layer: dict[str, list[RunResult]] = field(default_factory=dict)  # plain_runs: /graphql against plain routes
+    same_document: bool = True  # the plain read route gave the GraphQL document
 
 
 async def _stored(dsn: str) -> dict[str, int]:
@@ -81,6 +84,9 @@ async def run_round(paths: Paths, args: argparse.Namespace, token: str, payers: 
             await srv.stop()
         await database.checkpoint(dsn)
         paths.rounds.setdefault(name, []).append(result)
+    same = await plain_runs.run_round(args, token, payers, db_url, log_dir, tag, db_name, label, paths.layer,
+                                      check_document=not paths.layer)
+    paths.same_document = paths.same_document and same
 
 
 def print_table(base: RunResult, transfers: RunResult, payments: RunResult, paths: Paths) -> dict[str, dict]:
@@ -103,6 +109,7 @@ def print_table(base: RunResult, transfers: RunResult, payments: RunResult, path
                          "ratio_baseline": round(to_base, 3), "ratio_transfers": round(to_transfers, 3)}
         if r.errors:
             print(f"{'':32} errors: " + ", ".join(f"{k} x{v}" for k, v in r.errors.most_common(3)))
+    figures["graphql_layer"] = plain_runs.print_layer(paths.layer, merge_runs)
     return figures
 
 
@@ -111,7 +118,8 @@ def extra_successes(paths: Paths) -> dict[str, int]:
     seen = {name: sum(r.successes_total for r in runs) for name, runs in paths.rounds.items()}
     coupon_payments = seen.get(COUPON_POINTS, 0)
     batch_items = sum(n for name, n in seen.items() if name.startswith("batch"))
-    return {"TRANSFER": batch_items + coupon_payments, "PAYMENT": coupon_payments, "FX_CONVERSION": seen.get(CONVERSIONS, 0)}
+    layer_transfers = plain_runs.transfers_seen(paths.layer)
+    return {"TRANSFER": batch_items + coupon_payments + layer_transfers, "PAYMENT": coupon_payments, "FX_CONVERSION": seen.get(CONVERSIONS, 0)}
 
 
 async def check_counts(dsn: str, paths: Paths, transfers_seen: int | None, payments_seen: int) -> bool:
@@ -121,7 +129,7 @@ async def check_counts(dsn: str, paths: Paths, transfers_seen: int | None, payme
     extra = extra_successes(paths)
     expected = {"TRANSFER": (transfers_seen or 0) + extra["TRANSFER"], "PAYMENT": payments_seen + extra["PAYMENT"],
                 "FX_CONVERSION": extra["FX_CONVERSION"]}
-    ok = True
+    ok = paths.same_document
     for kind in KINDS:
         if kind == "TRANSFER" and transfers_seen is None:
             print("TRANSFER transactions: not compared (the round-trip count stopped part way)")

@@ -63,6 +63,8 @@ class Server:
         env.setdefault("QIANBAO_RATE_LIMIT_RPS", "1000000")
         env.setdefault("QIANBAO_RATE_LIMIT_BURST", "1000000")
         env.setdefault("QIANBAO_ENV", "development")
+        # The workers import the app by name: `--app bench.transfer_bench.plain_asgi:app` lives in the project tree.
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH")) if p)
         log = open(self.log_path, "wb")
         self.proc = await asyncio.create_subprocess_exec(
             *qianbao_command(), "serve", "--workers", str(self.workers), "--database-url", self.database_url,

@@ -15,3 +15,9 @@ TRANSFER_MUTATION = (
     "mutation($input: TransferCreateInput!) { transferCreate(input: $input) {"
     " transaction { id amount { amount currency } } userErrors { code message field } } }"
 )
+
+# The read path (issue 18 part 6): a partner's first 100 wallets with their last 10 transactions each.
+READ_QUERY = (
+    "{ wallets(first: 100) { edges { node { id currency balance { amount currency } transactions(first: 10) {"
+    " edges { node { id kind status amount { amount currency } createdAt } } } } } } }"
+)

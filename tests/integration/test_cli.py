@@ -142,6 +142,24 @@ def test_serve_with_several_workers_on_sqlite_is_refused(tmp_path):
     assert "--workers" in line and "PostgreSQL" in line
 
 
+def test_serve_refuses_an_app_that_is_not_module_colon_attribute(tmp_path):
+    result = qianbao("serve", "--app", "api.asgi", "--port", "1", "--database-url", f"sqlite://{tmp_path}/x.sqlite3",
+                     cwd=tmp_path, timeout_s=60)
+    line = assert_clean_failure(result)
+    assert "--app must be module:attribute" in line and "'api.asgi'" in line
+    assert not (tmp_path / "x.sqlite3").exists(), "refused before touching the database"
+
+
+def test_serve_refuses_another_app_in_production(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QIANBAO_")}
+    env.update(QIANBAO_ARGON2_PROFILE="cheapest", QIANBAO_ENV="production")
+    result = subprocess.run([str(QIANBAO), "serve", "--app", "bench.transfer_bench.plain_asgi:app", "--port", "1",
+                             "--database-url", f"sqlite://{tmp_path}/x.sqlite3"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60)
+    line = assert_clean_failure(result)
+    assert "--app is for benchmarks" in line
+
+
 @pytest.mark.parametrize(
     ("command", "url"),
     [
