@@ -236,3 +236,36 @@ async def grouped_page_ids(
     for row in rows:
         grouped.setdefault(row["grp"], []).append(as_uuid(row["oid"]))
     return grouped
+
+
+async def lateral_page_ids(
+    *, groups: list[Any], group_type: str, branches: list[str], id_column: str, values: list[Any], window: PageWindow,
+    newest_first: bool,
+) -> dict[Any, list[uuid.UUID]]:
+    """PostgreSQL: grouped_page_ids read from an index per group: each group's page costs its size, not its history.
+
+    Each of `branches` is SQL selecting `{id_column} AS oid` for the group `g.grp` (one of `groups`, an array of
+    `group_type`), already narrowed to what the principal may read, with `$n` placeholders for `values`; with an
+    index on (group column, id) each branch is a backward (or forward) index scan that stops at the page's size.
+    A group's rows are the union of its branches (a row in two branches counts once).
+    """
+    values = [*values, groups]
+    group_param = f"${len(values)}::{group_type}[]"
+    conditions = ""
+    for operator, cursor_id in _bounds(window, newest_first):
+        values.append(cursor_id)
+        conditions += f" AND {id_column} {operator} ${len(values)}"
+    direction = "DESC" if _scans_descending(window, newest_first) else "ASC"
+    values.append(window.size + 1)
+    limit = f"${len(values)}"
+    parts = " UNION ".join(f"({branch}{conditions} ORDER BY {id_column} {direction} LIMIT {limit})" for branch in branches)
+    rows = await fetch(
+        connections.get("default"),
+        f"SELECT g.grp AS grp, x.oid AS oid FROM unnest({group_param}) AS g(grp) CROSS JOIN LATERAL"
+        f" ({parts} ORDER BY oid {direction} LIMIT {limit}) x ORDER BY grp, oid {direction}",
+        values,
+    )
+    grouped: dict[Any, list[uuid.UUID]] = {}
+    for row in rows:
+        grouped.setdefault(row["grp"], []).append(as_uuid(row["oid"]))
+    return grouped

@@ -10,11 +10,13 @@ from typing import Any
 from auth.principal import Principal
 from models import Entry, Transaction, Wallet
 from models.enums import TransactionKind, TransactionStatus
-from services.db.sql import as_uuid
+from tortoise import connections
+from services.db.sql import as_uuid, is_postgres
 from services.errors import NotFound
 from services.ledger.records import EntryRecord, TransactionRecord
 from services.pagination import (
-    Page, PageWindow, assemble_page, check_time_range, enum_filter, grouped_page_ids, map_page, page_window, window_page,
+    Page, PageWindow, assemble_page, check_time_range, enum_filter, grouped_page_ids, lateral_page_ids, map_page, page_window,
+    window_page,
 )
 from services.scoping import get_scoped, partner_clause, partner_scoped
 
@@ -131,17 +133,26 @@ async def _pages_by_wallet(
     if not wallet_ids:
         return {}
     scope_sql, values = partner_clause(principal, "t.partner_id", 1)
-    wallets = ", ".join(f"${len(values) + i + 1}" for i in range(len(wallet_ids)))
-    values = [*values, *wallet_ids]
-    filter_sql, filter_values = where.sql("t", len(values) + 1)
-    values += filter_values
-    # UNION, not UNION ALL: a transaction is listed once per wallet even if it were paid from and into it.
-    candidates = " UNION ".join(
-        f"SELECT t.{column} AS grp, t.id AS oid FROM ledger_transaction t"
-        f" WHERE {scope_sql} AND t.{column} IN ({wallets}){filter_sql}"
-        for column in ("from_wallet_id", "to_wallet_id")
-    )
-    grouped = await grouped_page_ids(candidates=candidates, values=values, window=window, newest_first=True)
+    if is_postgres(connections.get("default")):
+        # Each wallet's page read backwards from the (wallet, id) indexes (migration 0036), LIMIT the page: the cost
+        # of a page, not of the wallets' whole history as ranking every transaction was.
+        filter_sql, filter_values = where.sql("t", len(values) + 1)
+        branches = [f"SELECT t.id AS oid FROM ledger_transaction t WHERE {scope_sql} AND t.{column} = g.grp{filter_sql}"
+                    for column in ("from_wallet_id", "to_wallet_id")]
+        grouped = await lateral_page_ids(groups=wallet_ids, group_type="uuid", branches=branches, id_column="t.id",
+                                         values=[*values, *filter_values], window=window, newest_first=True)
+    else:
+        wallets = ", ".join(f"${len(values) + i + 1}" for i in range(len(wallet_ids)))
+        values = [*values, *wallet_ids]
+        filter_sql, filter_values = where.sql("t", len(values) + 1)
+        values += filter_values
+        # UNION, not UNION ALL: a transaction is listed once per wallet even if it were paid from and into it.
+        candidates = " UNION ".join(
+            f"SELECT t.{column} AS grp, t.id AS oid FROM ledger_transaction t"
+            f" WHERE {scope_sql} AND t.{column} IN ({wallets}){filter_sql}"
+            for column in ("from_wallet_id", "to_wallet_id")
+        )
+        grouped = await grouped_page_ids(candidates=candidates, values=values, window=window, newest_first=True)
     ids_by_wallet = {as_uuid(group): ids for group, ids in grouped.items()}
     wanted = list({tid for ids in ids_by_wallet.values() for tid in ids})
     rows = await partner_scoped(Transaction, principal).filter(id__in=wanted) if wanted else []
