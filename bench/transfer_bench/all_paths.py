@@ -3,6 +3,7 @@
 With --payments the run already measures transfers, QR payments and the baseline, alternating in rounds. With
 --all-paths each round then also measures, each on a freshly started server after a CHECKPOINT (as every API run):
 
+  payments with a coupon             paymentCreate with couponIds (1.00 off)
   payments with a coupon and points   paymentCreate with couponIds (1.00 off) and pointsToRedeem 10
   FX conversions                      fxQuote + walletConvert, CNY to USD between one payer's two wallets
   batch transfers                     transfersCreate with --batch transfers a request (rate: transfers/s)
@@ -26,6 +27,7 @@ from .money_paths import Loyalty, prepare_fx, prepare_loyalty
 from .results import RunResult, merge_runs
 
 KINDS = ("TRANSFER", "PAYMENT", "FX_CONVERSION")
+COUPON = "payments + coupon"
 COUPON_POINTS = "payments + coupon + points"
 CONVERSIONS = "FX conversions (2 requests)"
 
@@ -67,6 +69,8 @@ async def run_round(paths: Paths, args: argparse.Namespace, token: str, payers: 
                     db_url: str, log_dir: Path, tag: str, db_name: str, label: str) -> None:
     """One round of the extra paths, each on a fresh server; the results are added to paths.rounds."""
     ops = {
+        COUPON: path_runs.coupon_points(token, payers, paths.loyalty.coupons, codes, paths.loyalty.program_id, tag,
+                                        points=False),
         COUPON_POINTS: path_runs.coupon_points(token, payers, paths.loyalty.coupons, codes, paths.loyalty.program_id, tag),
         CONVERSIONS: path_runs.conversion(token, payers, paths.usd, tag),
         batch_label(args.batch): path_runs.batch(token, payers, args.batch, tag),
@@ -95,18 +99,23 @@ def print_table(base: RunResult, transfers: RunResult, payments: RunResult, path
             ("payments (QR, paymentCreate)", payments)]
     rows += [(name, merge_runs(runs)) for name, runs in paths.rounds.items()]
     print()
-    print("Every money path, same run (rate: per second; p50/p99: ms per request; x: rate / rate of that row)")
-    print(f"{'path':32} {'per s':>9} {'p50':>7} {'p99':>7} {'errors':>7} {'x baseline':>11} {'x transfers':>12}")
+    print("Every money path, same run (rate: per second; p50/p99: ms per request; x: rate / rate of that row;"
+          " CPU: ms of server and PostgreSQL CPU per unit)")
+    print(f"{'path':32} {'per s':>9} {'p50':>7} {'p99':>7} {'errors':>7} {'x baseline':>11} {'x transfers':>12}"
+          f" {'CPU srv+pg':>11}")
     figures = {}
     for name, r in rows:
         to_base = r.rate / base.rate if base.rate else float("nan")
         to_transfers = r.rate / transfers.rate if transfers.rate else float("nan")
         errors = sum(r.errors.values())
+        units = r.units or r.ok
+        cpu = {k: 1000 * r.cpu.get(k, 0.0) / units if units else float("nan") for k in ("server", "postgres")}
         print(f"{name:32} {r.rate:9.1f} {r.percentile(50):7.1f} {r.percentile(99):7.1f} {errors:7d}"
-              f" {to_base:11.2f} {to_transfers:12.2f}")
+              f" {to_base:11.2f} {to_transfers:12.2f} {cpu['server']:5.2f}+{cpu['postgres']:4.2f}")
         figures[name] = {"per_s": round(r.rate, 1), "p50_ms": round(r.percentile(50), 2),
                          "p99_ms": round(r.percentile(99), 2), "errors": dict(r.errors),
-                         "ratio_baseline": round(to_base, 3), "ratio_transfers": round(to_transfers, 3)}
+                         "ratio_baseline": round(to_base, 3), "ratio_transfers": round(to_transfers, 3),
+                         "cpu_ms_per_unit": {k: round(v, 3) for k, v in cpu.items()}}
         if r.errors:
             print(f"{'':32} errors: " + ", ".join(f"{k} x{v}" for k, v in r.errors.most_common(3)))
     figures["graphql_layer"] = plain_runs.print_layer(paths.layer, merge_runs)
@@ -116,10 +125,11 @@ def print_table(base: RunResult, transfers: RunResult, payments: RunResult, path
 def extra_successes(paths: Paths) -> dict[str, int]:
     """What the extra paths' clients saw succeed, per transaction kind (a points discount is a TRANSFER posting)."""
     seen = {name: sum(r.successes_total for r in runs) for name, runs in paths.rounds.items()}
-    coupon_payments = seen.get(COUPON_POINTS, 0)
+    points_payments = seen.get(COUPON_POINTS, 0)  # each also posts its points' TRANSFER
     batch_items = sum(n for name, n in seen.items() if name.startswith("batch"))
     layer_transfers = plain_runs.transfers_seen(paths.layer)
-    return {"TRANSFER": batch_items + coupon_payments + layer_transfers, "PAYMENT": coupon_payments, "FX_CONVERSION": seen.get(CONVERSIONS, 0)}
+    return {"TRANSFER": batch_items + points_payments + layer_transfers, "PAYMENT": seen.get(COUPON, 0) + points_payments,
+            "FX_CONVERSION": seen.get(CONVERSIONS, 0)}
 
 
 async def check_counts(dsn: str, paths: Paths, transfers_seen: int | None, payments_seen: int) -> bool:

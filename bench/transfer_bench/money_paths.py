@@ -36,9 +36,9 @@ from .http_client import GraphQLSession
 from .server import run_cli
 from .settings import BENCH_COUNTRY, CURRENCY
 
-COUPONS_PER_PAYER = 400
+COUPONS_PER_PAYER = 1000  # two kinds of coupon payment, at up to ~300/s, for --rounds 2 of 20 s and more
 POINTS_SEED_PAYMENT = "100.00"  # earns 10,000 points at 1 point per 0.01
-FUNDING = "40000.00"  # the campaigns' budgets (1.00 x COUPONS_PER_PAYER each) and every points discount
+FUNDING = "90000.00"  # the campaigns' budgets (1.00 x COUPONS_PER_PAYER each) and every points discount
 CNY_USD = "0.1389"
 
 

@@ -5,6 +5,7 @@ window, the CPU of each party inside the window. What differs is the operation a
 function of (connection, random generator, client index, sequence number) answering (units posted, error or None):
 
   coupon_points  paymentCreate with one of the payer's coupons and 10 points (money_paths.Loyalty): 1 payment
+                 (with points=False: the coupon alone)
   conversion     fxQuote then walletConvert between the payer's CNY and USD wallets (two requests): 1 conversion
   batch          transfersCreate with --batch random transfers: --batch transfers (latency is per request)
 """
@@ -46,8 +47,9 @@ def _post(conn: HttpConnection, token: str, query: str, variables: dict) -> Awai
 
 
 def coupon_points(token: str, payers: list[str], coupons: list[list[str]], codes: list[str], program_id: str,
-                  tag: str) -> Operation:
-    """A payment of 2.00-2.99 to a random merchant's code from a random payer, with one of its coupons and points."""
+                  tag: str, *, points: bool = True) -> Operation:
+    """A payment of 2.00-2.99 to a random merchant's code from a random payer, with one of its coupons (and points)."""
+    spend = {"pointsToRedeem": POINTS_PER_PAYMENT, "pointsProgramId": program_id} if points else {}
 
     async def op(conn: HttpConnection, rnd: random.Random, index: int, seq: int) -> tuple[int, str | None]:
         payer = rnd.randrange(len(payers))
@@ -55,8 +57,8 @@ def coupon_points(token: str, payers: list[str], coupons: list[list[str]], codes
             return 0, "bench: payer out of coupons"
         status, body = await _post(conn, token, COUPON_PAYMENT, {"input": {
             "fromWalletId": payers[payer], "qrPayload": rnd.choice(codes), "amount": f"2.{rnd.randint(0, 99):02d}",
-            "idempotencyKey": f"{tag}-cp{index}-{seq}", "couponIds": [coupons[payer].pop()],
-            "pointsToRedeem": POINTS_PER_PAYMENT, "pointsProgramId": program_id}})
+            "idempotencyKey": f"{tag}-c{'p' if points else ''}{index}-{seq}", "couponIds": [coupons[payer].pop()],
+            **spend}})
         error = classify(status, body, field="paymentCreate", result="payment")
         return (0, error) if error else (1, None)
 
