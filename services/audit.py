@@ -118,7 +118,7 @@ async def chain_pending(*, batch: int = _CHAIN_BATCH) -> int:
                 row.hash = event_hash(prev_hash, row)
                 prev_hash = row.hash
             if pending:
-                await AuditEvent.bulk_update(pending, fields=["chain_seq", "prev_hash", "hash"])
+                await _store_links(conn, pending)
                 # The head moves with the rows, so the newest rows cannot vanish unnoticed.
                 updated = await AuditChainHead.filter(id=1).update(chain_seq=seq, hash=prev_hash)
                 if not updated:
@@ -126,6 +126,24 @@ async def chain_pending(*, batch: int = _CHAIN_BATCH) -> int:
         chained += len(pending)
         if len(pending) < batch:
             return chained
+
+
+async def _store_links(conn: Any, rows: list[AuditEvent]) -> None:
+    """Write the rows' chain_seq, prev_hash and hash: on PostgreSQL one UPDATE from arrays.
+
+    Why not bulk_update there: Tortoise builds its CASE statement in Python, about 60 ms for 500 rows, all of it on
+    the event loop of the worker that chains, so every request that worker was serving waited (py-spy: 70 % of the
+    chainer's samples, every 2 s). The arrays cost the loop next to nothing.
+    """
+    if not is_postgres(conn):
+        await AuditEvent.bulk_update(rows, fields=["chain_seq", "prev_hash", "hash"])
+        return
+    await execute(
+        conn,
+        "UPDATE audit_event a SET chain_seq = v.seq, prev_hash = v.prev, hash = v.hash"
+        " FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS v(id, seq, prev, hash) WHERE a.id = v.id",
+        [[r.id for r in rows], [r.chain_seq for r in rows], [r.prev_hash for r in rows], [r.hash for r in rows]],
+    )
 
 
 @dataclass
