@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from tortoise.transactions import in_transaction
 
 from models import AuditChainHead, AuditEvent
-from services.db.sql import execute, is_postgres
+from services.db.sql import execute, fetch, is_postgres
 
 GENESIS_HASH = "0" * 64
 
@@ -86,7 +86,8 @@ def audit_row(
     )
 
 
-def _canonical(row: AuditEvent) -> str:
+def _canonical(row: Any) -> str:
+    """The row's content as hashed (an AuditEvent, or a _PendingRow with the same fields)."""
     occurred = row.occurred_at.astimezone(timezone.utc).isoformat(timespec="microseconds")
     return json.dumps(
         [row.id, occurred, row.actor_kind, row.actor_id, str(row.partner_id) if row.partner_id else None,
@@ -95,7 +96,7 @@ def _canonical(row: AuditEvent) -> str:
     )
 
 
-def event_hash(prev_hash: str, row: AuditEvent) -> str:
+def event_hash(prev_hash: str, row: Any) -> str:
     """The chain hash of a row: sha256 of the previous hash and the row's canonical content."""
     return hashlib.sha256((prev_hash + "|" + _canonical(row)).encode()).hexdigest()
 
@@ -110,7 +111,7 @@ async def chain_pending(*, batch: int = _CHAIN_BATCH) -> int:
                 await execute(conn, "SELECT pg_advisory_xact_lock($1)", [CHAIN_LOCK_KEY])
             last = await AuditEvent.filter(chain_seq__not_isnull=True).order_by("-chain_seq").first()
             prev_hash, seq = (last.hash, last.chain_seq) if last else (GENESIS_HASH, 0)
-            pending = await AuditEvent.filter(chain_seq=None).order_by("id").limit(batch)
+            pending = await _pending_rows(conn, batch)
             for row in pending:
                 seq += 1
                 row.chain_seq = seq
@@ -128,7 +129,38 @@ async def chain_pending(*, batch: int = _CHAIN_BATCH) -> int:
             return chained
 
 
-async def _store_links(conn: Any, rows: list[AuditEvent]) -> None:
+@dataclass(slots=True)
+class _PendingRow:
+    """An unchained audit row as read on PostgreSQL: the fields _canonical reads, and the links the chainer sets."""
+
+    id: int
+    occurred_at: datetime
+    actor_kind: str
+    actor_id: str
+    partner_id: uuid.UUID | None
+    operation: str
+    object_type: str | None
+    object_id: str | None
+    request_id: str | None
+    outcome: str
+    detail: str | None
+    chain_seq: int | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
+
+
+async def _pending_rows(conn: Any, batch: int) -> list[Any]:
+    """The next `batch` unchained rows in id order: plain rows on PostgreSQL (no model instances to build on the
+    chaining worker's event loop), ORM rows on SQLite (bulk_update writes them back)."""
+    if not is_postgres(conn):
+        return await AuditEvent.filter(chain_seq=None).order_by("id").limit(batch)
+    rows = await fetch(conn, "SELECT id, occurred_at, actor_kind, actor_id, partner_id, operation, object_type,"
+                             " object_id, request_id, outcome, detail FROM audit_event WHERE chain_seq IS NULL"
+                             " ORDER BY id LIMIT $1", [batch])
+    return [_PendingRow(**row) for row in rows]
+
+
+async def _store_links(conn: Any, rows: list[Any]) -> None:
     """Write the rows' chain_seq, prev_hash and hash: on PostgreSQL one UPDATE from arrays.
 
     Why not bulk_update there: Tortoise builds its CASE statement in Python, about 60 ms for 500 rows, all of it on
