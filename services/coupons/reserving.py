@@ -35,6 +35,7 @@ from services.ledger.side_writes import RowInsert, event_insert
 
 MAX_COUPONS = 5
 USED = ("REDEEMED", "FORFEITED")  # what counts against a customer's per-campaign limit
+_USED_LIST = ", ".join(f"'{u}'" for u in USED)  # the same, as SQL (constants, never input)
 
 
 @dataclass(frozen=True)
@@ -103,10 +104,9 @@ async def _given(conn: BaseDBAsyncClient | None, customer_id: uuid.UUID,
     """The payer's own coupons in the order given (another customer's is NOT_FOUND) and, per campaign, how many of
     the payer's coupons count against its per-customer limit: one statement."""
     marks = ", ".join(f"${i}" for i in range(2, len(ids) + 2))
-    used = ", ".join(f"'{u}'" for u in USED)
     rows = await fetch(conn if conn is not None else connections.get("default"), (
         "SELECT k.id, k.campaign_id, k.status, (SELECT count(*) FROM coupon u WHERE u.campaign_id = k.campaign_id"
-        f" AND u.customer_id = k.customer_id AND u.status IN ({used})) AS used"
+        f" AND u.customer_id = k.customer_id AND u.status IN ({_USED_LIST})) AS used"
         f" FROM coupon k WHERE k.customer_id = $1 AND k.id IN ({marks})"), [customer_id, *ids])
     found = {as_uuid(r["id"]): r for r in rows}
     for i, coupon_id in enumerate(ids):
@@ -214,7 +214,6 @@ async def _take_if_fresh(conn: BaseDBAsyncClient, applied: tuple[Applied, ...], 
     return True
 
 
-_USED_LIST = ", ".join(f"'{u}'" for u in USED)
 _CAMPAIGN_COLUMNS = ("id", "currency", "discount_kind", "amount_off_minor", "percent_off_bps", "max_discount_minor",
                      "min_spend_minor", "merchant_ids", "mccs", "valid_from", "valid_to", "stackable", "budget_minor",
                      "budget_used_minor", "per_customer_limit", "budget_account_id")
