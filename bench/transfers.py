@@ -116,11 +116,11 @@ from pathlib import Path
 import asyncpg
 
 if __package__:  # python -m bench.transfers
-    from .transfer_bench import (all_paths, api_run, baseline_run, cpu, database, http_client, prepare, report,
+    from .transfer_bench import (all_paths, api_run, baseline_run, database, http_client, prepare, report,
                                  results, round_trips, server, settings, verify)
     from .transfer_bench.run import main
 else:  # python bench/transfers.py: bench/ is sys.path[0]
-    from transfer_bench import (all_paths, api_run, baseline_run, cpu, database, http_client, prepare, report,
+    from transfer_bench import (all_paths, api_run, baseline_run, database, http_client, prepare, report,
                                 results, round_trips, server, settings, verify)
     from transfer_bench.run import main
 
@@ -240,48 +240,22 @@ async def shop_codes(port: int, token: str, customers: list[tuple[str, str]]) ->
 
 async def payments_run(port: int, token: str, wallets: list[str], codes: list[str], clients: int, warmup_s: float,
                        duration_s: float, server_pid: int | None, run_tag: str, db_name: str) -> results.RunResult:
-    """The payments API run: api_run's clients, window and CPU accounting, sending paymentCreate instead."""
-    result = results.RunResult("API payments")
-    window = results.Window(warmup_s, duration_s)
+    """The payments API run: api_run's clients, window and CPU accounting (api_run.run_ops), sending paymentCreate."""
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     query = json.dumps(PAYMENT_MUTATION)
     encoded_codes = [json.dumps(c) for c in codes]
 
-    async def client(index: int) -> None:
-        rnd = random.Random(f"{run_tag}-pay-{index}")
-        conn = http_client.HttpConnection("127.0.0.1", port)
-        seq = 0
-        try:
-            while time.perf_counter() < window.end:
-                seq += 1
-                body = (
-                    '{"query":%s,"variables":{"input":{"fromWalletId":"%s","qrPayload":%s,'
-                    '"amount":"0.%02d","idempotencyKey":"%s-p%d-%d"}}}'
-                    % (query, rnd.choice(wallets), rnd.choice(encoded_codes), rnd.randint(1, 99), run_tag, index, seq)
-                ).encode()
-                started = time.perf_counter()
-                try:
-                    status, payload = await conn.request("POST", "/graphql", body, headers)
-                    error = api_run.classify(status, payload, field="paymentCreate", result="payment")
-                except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, http_client.HttpError,
-                        ValueError) as exc:
-                    error = f"transport {type(exc).__name__}"
-                    conn.close()
-                    await asyncio.sleep(0.05)
-                result.record(started, time.perf_counter(), error, window)
-        finally:
-            result.reconnects += max(0, conn.connects - 1)
-            conn.close()
+    async def pay(conn: http_client.HttpConnection, rnd: random.Random, index: int, seq: int) -> tuple[int, str | None]:
+        body = (
+            '{"query":%s,"variables":{"input":{"fromWalletId":"%s","qrPayload":%s,'
+            '"amount":"0.%02d","idempotencyKey":"%s-p%d-%d"}}}'
+            % (query, rnd.choice(wallets), rnd.choice(encoded_codes), rnd.randint(1, 99), run_tag, index, seq)
+        ).encode()
+        status, payload = await conn.request("POST", "/graphql", body, headers)
+        error = api_run.classify(status, payload, field="paymentCreate", result="payment")
+        return (0, error) if error else (1, None)
 
-    tasks = [asyncio.create_task(client(i)) for i in range(clients)]
-    await asyncio.sleep(max(0.0, window.start - time.perf_counter()))
-    cpu_before = cpu.cpu_snapshot(server_pid, db_name)
-    await asyncio.sleep(max(0.0, window.end - time.perf_counter()))
-    cpu_after = cpu.cpu_snapshot(server_pid, db_name)
-    await asyncio.gather(*tasks)
-    result.duration_s = duration_s
-    result.cpu = cpu.cpu_delta(cpu_before, cpu_after)
-    return result
+    return await api_run.run_ops("API payments", port, pay, clients, warmup_s, duration_s, server_pid, run_tag, db_name)
 
 
 def _cpu_ms_per(r: results.RunResult) -> dict[str, float]:

@@ -23,6 +23,7 @@ from pathlib import Path
 import asyncpg
 
 from . import database, path_runs, plain_runs, server
+from .api_run import run_ops
 from .money_paths import Loyalty, prepare_fx, prepare_loyalty
 from .results import RunResult, merge_runs
 
@@ -82,8 +83,8 @@ async def run_round(paths: Paths, args: argparse.Namespace, token: str, payers: 
         try:
             print(f"{name} run{label}: {args.clients} clients, {args.warmup:g} s warm-up + {args.duration:g} s ...",
                   flush=True)
-            result = await path_runs.run_path(name, srv.port, op, args.clients, args.warmup, args.duration,
-                                              srv.proc.pid if srv.proc else None, tag, db_name)
+            result = await run_ops(name, srv.port, op, args.clients, args.warmup, args.duration,
+                                   srv.proc.pid if srv.proc else None, tag, db_name, stop_on=path_runs.OUT_OF_COUPONS)
         finally:
             await srv.stop()
         await database.checkpoint(dsn)

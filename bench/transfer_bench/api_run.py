@@ -6,6 +6,7 @@ import asyncio
 import json
 import random
 import time
+from collections.abc import Awaitable, Callable
 
 from .cpu import cpu_delta, cpu_snapshot
 from .http_client import HttpConnection, HttpError
@@ -33,36 +34,54 @@ def classify(status: int, body: bytes, *, field: str = "transferCreate", result:
     return None
 
 
-async def api_run(port: int, token: str, wallets: list[str], clients: int, warmup_s: float, duration_s: float,
-                  server_pid: int | None, run_tag: str, db_name: str) -> RunResult:
-    result = RunResult("API (GraphQL)")
-    window = Window(warmup_s, duration_s)
+# (connection, random generator, client index, sequence number) -> (units posted, error or None)
+Operation = Callable[[HttpConnection, random.Random, int, int], Awaitable[tuple[int, str | None]]]
+
+
+def transfer_op(token: str, wallets: list[str], run_tag: str) -> Operation:
+    """transferCreate of 0.01-0.99 between two random distinct wallets, a fresh idempotency key each."""
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     query = json.dumps(TRANSFER_MUTATION)
     n = len(wallets)
 
+    async def op(conn: HttpConnection, rnd: random.Random, index: int, seq: int) -> tuple[int, str | None]:
+        a, b = rnd.sample(range(n), 2)
+        body = (
+            '{"query":%s,"variables":{"input":{"fromWalletId":"%s","toWalletId":"%s",'
+            '"amount":"0.%02d","idempotencyKey":"%s-a%d-%d"}}}'
+            % (query, wallets[a], wallets[b], rnd.randint(1, 99), run_tag, index, seq)
+        ).encode()
+        status, payload = await conn.request("POST", "/graphql", body, headers)
+        error = classify(status, payload)
+        return (0, error) if error else (1, None)
+
+    return op
+
+
+async def run_ops(name: str, port: int, op: Operation, clients: int, warmup_s: float, duration_s: float,
+                  server_pid: int | None, run_tag: str, db_name: str, *, stop_on: str | None = None) -> RunResult:
+    """`clients` keep-alive connections repeating `op`: the window, the CPU of each party inside it, the results
+    (a RunResult whose `units` are what was posted inside the window). A client stops at the error `stop_on`."""
+    result = RunResult(name)
+    window = Window(warmup_s, duration_s)
+
     async def client(index: int) -> None:
-        rnd = random.Random(f"{run_tag}-api-{index}")
+        rnd = random.Random(f"{run_tag}-{name}-{index}")
         conn = HttpConnection("127.0.0.1", port)
         seq = 0
         try:
             while time.perf_counter() < window.end:
-                a, b = rnd.sample(range(n), 2)
                 seq += 1
-                body = (
-                    '{"query":%s,"variables":{"input":{"fromWalletId":"%s","toWalletId":"%s",'
-                    '"amount":"0.%02d","idempotencyKey":"%s-a%d-%d"}}}'
-                    % (query, wallets[a], wallets[b], rnd.randint(1, 99), run_tag, index, seq)
-                ).encode()
                 started = time.perf_counter()
                 try:
-                    status, payload = await conn.request("POST", "/graphql", body, headers)
-                    error = classify(status, payload)
+                    units, error = await op(conn, rnd, index, seq)
                 except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, HttpError, ValueError) as exc:
-                    error = f"transport {type(exc).__name__}"
+                    units, error = 0, f"transport {type(exc).__name__}"
                     conn.close()
                     await asyncio.sleep(0.05)
-                result.record(started, time.perf_counter(), error, window)
+                result.record_units(started, time.perf_counter(), units, error, window)
+                if stop_on is not None and error == stop_on:
+                    return
         finally:
             result.reconnects += max(0, conn.connects - 1)
             conn.close()
@@ -76,3 +95,10 @@ async def api_run(port: int, token: str, wallets: list[str], clients: int, warmu
     result.duration_s = duration_s
     result.cpu = cpu_delta(cpu_before, cpu_after)
     return result
+
+
+async def api_run(port: int, token: str, wallets: list[str], clients: int, warmup_s: float, duration_s: float,
+                  server_pid: int | None, run_tag: str, db_name: str) -> RunResult:
+    """The transfer API run: transferCreate from `clients` connections."""
+    return await run_ops("API (GraphQL)", port, transfer_op(token, wallets, run_tag), clients, warmup_s, duration_s,
+                         server_pid, run_tag, db_name)

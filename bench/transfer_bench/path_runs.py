@@ -1,8 +1,8 @@
 """Runs of the other money paths (--all-paths): one client loop, and one operation per path.
 
-Every path is measured like the transfer API run (api_run): --clients keep-alive connections, a warm-up, a measured
-window, the CPU of each party inside the window. What differs is the operation a client repeats, given here as a
-function of (connection, random generator, client index, sequence number) answering (units posted, error or None):
+Every path is measured by the transfer API run's loop (api_run.run_ops): --clients keep-alive connections, a warm-up,
+a measured window, the CPU of each party inside it. What differs is the operation a client repeats, given here as an
+api_run.Operation: (connection, random generator, client index, sequence number) -> (units posted, error or None):
 
   coupon_points  paymentCreate with one of the payer's coupons and 10 points (money_paths.Loyalty): 1 payment
                  (with points=False: the coupon alone)
@@ -12,19 +12,12 @@ function of (connection, random generator, client index, sequence number) answer
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 
-from .api_run import classify
-from .cpu import cpu_delta, cpu_snapshot
-from .http_client import HttpConnection, HttpError
-from .results import RunResult, Window
-
-# (connection, generator, client index, sequence number) -> (units posted, error or None)
-Operation = Callable[[HttpConnection, random.Random, int, int], Awaitable[tuple[int, str | None]]]
+from .api_run import Operation, classify
+from .http_client import HttpConnection
 
 COUPON_PAYMENT = (
     "mutation($input: PaymentCreateInput!) { paymentCreate(input: $input) {"
@@ -38,6 +31,7 @@ WALLET_CONVERT = (
 BATCH = ("mutation($input: TransfersCreateInput!) { transfersCreate(input: $input) { results { transaction { id } }"
          " userErrors { code } } }")
 POINTS_PER_PAYMENT = 10  # 0.10 CNY at the bench programme's 0.01 a point
+OUT_OF_COUPONS = "bench: payer out of coupons"  # the seeded coupons are used up: the client stops
 
 
 def _post(conn: HttpConnection, token: str, query: str, variables: dict) -> Awaitable[tuple[int, bytes]]:
@@ -54,7 +48,7 @@ def coupon_points(token: str, payers: list[str], coupons: list[list[str]], codes
     async def op(conn: HttpConnection, rnd: random.Random, index: int, seq: int) -> tuple[int, str | None]:
         payer = rnd.randrange(len(payers))
         if not coupons[payer]:
-            return 0, "bench: payer out of coupons"
+            return 0, OUT_OF_COUPONS
         status, body = await _post(conn, token, COUPON_PAYMENT, {"input": {
             "fromWalletId": payers[payer], "qrPayload": rnd.choice(codes), "amount": f"2.{rnd.randint(0, 99):02d}",
             "idempotencyKey": f"{tag}-c{'p' if points else ''}{index}-{seq}", "couponIds": [coupons[payer].pop()],
@@ -113,41 +107,3 @@ def batch(token: str, wallets: list[str], size: int, tag: str) -> Operation:
         return batch_errors(status, body)
 
     return op
-
-
-async def run_path(name: str, port: int, op: Operation, clients: int, warmup_s: float, duration_s: float,
-                   server_pid: int | None, run_tag: str, db_name: str) -> RunResult:
-    """`clients` connections repeating `op`; a RunResult whose `units` are what was posted inside the window."""
-    result = RunResult(name)
-    window = Window(warmup_s, duration_s)
-
-    async def client(index: int) -> None:
-        rnd = random.Random(f"{run_tag}-{name}-{index}")
-        conn = HttpConnection("127.0.0.1", port)
-        seq = 0
-        try:
-            while time.perf_counter() < window.end:
-                seq += 1
-                started = time.perf_counter()
-                try:
-                    units, error = await op(conn, rnd, index, seq)
-                except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, HttpError, ValueError) as exc:
-                    units, error = 0, f"transport {type(exc).__name__}"
-                    conn.close()
-                    await asyncio.sleep(0.05)
-                result.record_units(started, time.perf_counter(), units, error, window)
-                if error == "bench: payer out of coupons":
-                    return  # the seeded coupons are used up: say so in the errors rather than spin
-        finally:
-            result.reconnects += max(0, conn.connects - 1)
-            conn.close()
-
-    tasks = [asyncio.create_task(client(i)) for i in range(clients)]
-    await asyncio.sleep(max(0.0, window.start - time.perf_counter()))
-    cpu_before = cpu_snapshot(server_pid, db_name)
-    await asyncio.sleep(max(0.0, window.end - time.perf_counter()))
-    cpu_after = cpu_snapshot(server_pid, db_name)
-    await asyncio.gather(*tasks)
-    result.duration_s = duration_s
-    result.cpu = cpu_delta(cpu_before, cpu_after)
-    return result

@@ -1,9 +1,9 @@
 """The GraphQL layer alone (--all-paths): the same work through /graphql and through plain JSON routes.
 
 Each round starts `qianbao serve --app bench.transfer_bench.plain_asgi:app` (the API plus the plain routes) afresh
-for each of four runs, with the clients of path_runs.run_path:
+for each of four runs, with the clients of api_run.run_ops:
 
-  transferCreate     /graphql          TRANSFER_MUTATION between random distinct wallets (as api_run)
+  transferCreate     /graphql          api_run.transfer_op: the API run's own transfers
   plain transfer     /plain/transfer   the same input as JSON, the same service call
   read (GraphQL)     /graphql          settings.READ_QUERY: wallets(first: 100) and 10 transactions each
   read (plain)       /plain/wallets    the same document from the same two service calls
@@ -18,11 +18,10 @@ import random
 from pathlib import Path
 
 from . import database, server
-from .api_run import classify
+from .api_run import Operation, run_ops, transfer_op
 from .http_client import HttpConnection
-from .path_runs import Operation, run_path
 from .results import RunResult
-from .settings import READ_QUERY, TRANSFER_MUTATION
+from .settings import READ_QUERY
 
 PLAIN_APP = "bench.transfer_bench.plain_asgi:app"
 GRAPHQL_TRANSFER, PLAIN_TRANSFER = "transferCreate (/graphql)", "transfer (/plain/transfer)"
@@ -44,12 +43,6 @@ def operations(token: str, wallets: list[str], tag: str) -> dict[str, Operation]
     """The four runs' operations, by row name."""
     headers = _headers(token)
 
-    async def graphql_transfer(conn: HttpConnection, rnd: random.Random, index: int, seq: int) -> tuple[int, str | None]:
-        body = {"query": TRANSFER_MUTATION, "variables": {"input": _transfer_input(wallets, rnd, f"{tag}-gq{index}-{seq}")}}
-        status, answer = await conn.request("POST", "/graphql", json.dumps(body).encode(), headers)
-        error = classify(status, answer)
-        return (0, error) if error else (1, None)
-
     async def plain_transfer(conn: HttpConnection, rnd: random.Random, index: int, seq: int) -> tuple[int, str | None]:
         body = _transfer_input(wallets, rnd, f"{tag}-pl{index}-{seq}")
         status, answer = await conn.request("POST", "/plain/transfer", json.dumps(body).encode(), headers)
@@ -67,7 +60,7 @@ def operations(token: str, wallets: list[str], tag: str) -> dict[str, Operation]
         status, answer = await conn.request("GET", "/plain/wallets", b"", headers)
         return _read_outcome(status, answer)
 
-    return {GRAPHQL_TRANSFER: graphql_transfer, PLAIN_TRANSFER: plain_transfer, GRAPHQL_READ: graphql_read,
+    return {GRAPHQL_TRANSFER: transfer_op(token, wallets, f"{tag}-gq"), PLAIN_TRANSFER: plain_transfer, GRAPHQL_READ: graphql_read,
             PLAIN_READ: plain_read}
 
 
@@ -109,8 +102,8 @@ async def run_round(args, token: str, wallets: list[str], db_url: str, log_dir: 
                 check_document = False
             print(f"{name} run{label}: {args.clients} clients, {args.warmup:g} s warm-up + {args.duration:g} s ...",
                   flush=True)
-            result = await run_path(name, srv.port, op, args.clients, args.warmup, args.duration,
-                                    srv.proc.pid if srv.proc else None, tag, db_name)
+            result = await run_ops(name, srv.port, op, args.clients, args.warmup, args.duration,
+                                   srv.proc.pid if srv.proc else None, tag, db_name)
         finally:
             await srv.stop()
         await database.checkpoint(database.asyncpg_dsn(db_url))
