@@ -232,10 +232,7 @@ async def grouped_page_ids(
         f" FROM ({candidates}) c{where}) ranked WHERE rn <= ${len(values)} ORDER BY grp, oid {direction}",
         values,
     )
-    grouped: dict[Any, list[uuid.UUID]] = {}
-    for row in rows:
-        grouped.setdefault(row["grp"], []).append(as_uuid(row["oid"]))
-    return grouped
+    return _by_group(rows)
 
 
 async def lateral_page_ids(
@@ -265,6 +262,11 @@ async def lateral_page_ids(
         f" ({parts} ORDER BY oid {direction} LIMIT {limit}) x ORDER BY grp, oid {direction}",
         values,
     )
+    return _by_group(rows)
+
+
+def _by_group(rows: list[dict[str, Any]]) -> dict[Any, list[uuid.UUID]]:
+    """Rows of (grp, oid), already in scan order, as each group's list of ids."""
     grouped: dict[Any, list[uuid.UUID]] = {}
     for row in rows:
         grouped.setdefault(row["grp"], []).append(as_uuid(row["oid"]))
