@@ -7,14 +7,17 @@
   prepare       migrations, the bench partner, its token, the seeded wallets
   results       what a run measured, the measured window, pooling of rounds
   cpu           CPU seconds per party from /proc
-  api_run       the API run (transferCreate over HTTP)
+  api_run       the client loop every run uses (run_ops), and the transfer API run
   baseline_run  the raw-SQL baseline run (asyncpg)
   pgwire        the wire-protocol relay that counts SQL round trips
   round_trips   round trips of one transfer, API and baseline
   report        the printed report and the --json-out figures
   verify        stored transfers against the clients' count, `qianbao ledger verify`
   money_paths   --all-paths set-up: a points programme, coupons and points for the payers, USD wallets
-  path_runs     --all-paths runs: one client loop; coupon+points payments, FX conversions, batch transfers
+  path_runs     --all-paths operations: coupon (+points) payments, FX conversions, batch transfers
+  plain_asgi    the API plus plain JSON routes (`serve --app`), to measure the GraphQL layer alone
+  plain_runs    --all-paths: transferCreate and a 100-wallet read through /graphql and through the plain routes
   all_paths     --all-paths: the extra runs of each round, the one table of every path, the counts by kind
   run           one benchmark from start to finish
+  payments      --payments: the merchants, the payments run alternating with the transfer run, their report
 """
