@@ -20,8 +20,8 @@ import asyncpg
 
 from schema.common.relay import global_id_to_uuid
 
-from . import (all_paths, api_run, baseline_run, database, http_client, prepare, report, results, round_trips, server,
-               settings, verify)
+from . import (all_paths, api_run, baseline_run, database, http_client, prepare, report, results, round_trips, run,
+               server, settings, verify)
 
 
 PAYMENTS_TARGET_RATIO = 0.9
@@ -281,24 +281,9 @@ async def main(args: argparse.Namespace) -> int:
             if figures is not None:
                 out["all_paths"] = figures
             Path(args.json_out).write_text(json.dumps(out, indent=2) + "\n")
-        if not verified:
-            print("LEDGER DOES NOT VERIFY", file=sys.stderr)
-            return 1
-        if args.fail_under is not None and not ratio >= args.fail_under:
-            print(f"ratio {ratio:.2f} is below --fail-under {args.fail_under}", file=sys.stderr)
-            return 1
-        return 0
+        return run.verdict(verified, ratio, args.fail_under)
     except Exception as exc:  # noqa: BLE001 - one readable line; the server logs say more
         print(f"benchmark failed: {type(exc).__name__}: {exc}\n(server logs in {log_dir})", file=sys.stderr)
         return 2
     finally:
-        if srv is not None:
-            await srv.stop()
-        if created and not args.keep_db:
-            try:
-                await database.drop_database(admin_dsn, db_name)
-                print(f"database {db_name} dropped")
-            except Exception as exc:  # noqa: BLE001
-                print(f"could not drop database {db_name}: {exc}", file=sys.stderr)
-        elif created:
-            print(f"database kept: {db_url}")
+        await run.clean_up(srv, created, args.keep_db, admin_dsn, db_name, db_url)

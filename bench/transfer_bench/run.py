@@ -105,24 +105,34 @@ async def main(args: argparse.Namespace) -> int:
         verified = await check_ledger(db_dsn, db_url, expected, compare=not rt_failed)
         if args.json_out:
             Path(args.json_out).write_text(json.dumps(result_json(api, base, ratio, rt, verified, api_rounds, base_rounds), indent=2) + "\n")
-        if not verified:
-            print("LEDGER DOES NOT VERIFY", file=sys.stderr)
-            return 1
-        if args.fail_under is not None and not ratio >= args.fail_under:
-            print(f"ratio {ratio:.2f} is below --fail-under {args.fail_under}", file=sys.stderr)
-            return 1
-        return 0
+        return verdict(verified, ratio, args.fail_under)
     except Exception as exc:  # noqa: BLE001 - one readable line; the server logs say more
         print(f"benchmark failed: {type(exc).__name__}: {exc}\n(server logs in {log_dir})", file=sys.stderr)
         return 2
     finally:
-        if server is not None:
-            await server.stop()
-        if created and not args.keep_db:
-            try:
-                await drop_database(admin_dsn, db_name)
-                print(f"database {db_name} dropped")
-            except Exception as exc:  # noqa: BLE001
-                print(f"could not drop database {db_name}: {exc}", file=sys.stderr)
-        elif created:
-            print(f"database kept: {db_url}")
+        await clean_up(server, created, args.keep_db, admin_dsn, db_name, db_url)
+
+
+def verdict(verified: bool, ratio: float, fail_under: float | None) -> int:
+    """The exit status of a finished run: 1 when the ledger does not verify or the ratio is below --fail-under."""
+    if not verified:
+        print("LEDGER DOES NOT VERIFY", file=sys.stderr)
+        return 1
+    if fail_under is not None and not ratio >= fail_under:
+        print(f"ratio {ratio:.2f} is below --fail-under {fail_under}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def clean_up(server: Server | None, created: bool, keep_db: bool, admin_dsn: str, db_name: str, db_url: str) -> None:
+    """On the way out, whatever happened: stop the server, drop the benchmark database (unless kept)."""
+    if server is not None:
+        await server.stop()
+    if created and not keep_db:
+        try:
+            await drop_database(admin_dsn, db_name)
+            print(f"database {db_name} dropped")
+        except Exception as exc:  # noqa: BLE001
+            print(f"could not drop database {db_name}: {exc}", file=sys.stderr)
+    elif created:
+        print(f"database kept: {db_url}")
