@@ -66,7 +66,7 @@ def usage_parts(check: ComplianceCheck, param: Param) -> dict[str, str]:
             f" month_out_minor = {saturating_add(used['month'])}, month_key = GREATEST(u.month_key, {month}),"
             f" year_out_minor = {saturating_add(used['year'])}, year_key = GREATEST(u.year_key, {year}),"
             f" lifetime_out_minor = {saturating_add('u.lifetime_out_minor')}{vel_write}"
-            " FROM usage WHERE u.id = usage.id AND (SELECT passes FROM ok))"
+            f" WHERE u.customer_id = {cust} AND u.currency = $13 AND (SELECT passes FROM ok))"
         ),
         "cols": ", " + ", ".join(f"(SELECT {c} FROM usage) AS {c}" for c in USAGE_COLUMNS),
         "day_key": f"(SELECT GREATEST(day_key, {day}) FROM usage)",
