@@ -158,4 +158,22 @@ async def seed_both_halves(port: int, token: str, partner_id: uuid.UUID, dsn: st
     """Two sets of `count` wallets, one for the API run and one for the baseline: never the same rows."""
     api_wallets = await seed_wallets(port, token, count, "api")
     await seed_wallets(port, token, count, "base")
+    await add_usage_rows(dsn, partner_id)
     return Setup(partner_id, token, api_wallets, await baseline_wallets(dsn, partner_id, "base"))
+
+
+async def add_usage_rows(dsn: str, partner_id: uuid.UUID) -> None:
+    """Each bench customer's limit usage row, as every customer who has ever sent money has (the steady state).
+
+    The API creates it on a customer's first transfer (INSERT_USAGE_ROW, the same statement). Created here, before
+    the VACUUM ANALYZE that follows the set-up, the table is planned at its real size: otherwise the servers'
+    prepared posting statement is planned while the table is a page long, and seq-scans it for the whole run.
+    """
+    from services.compliance.posting_checks import INSERT_USAGE_ROW
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        ids = await conn.fetch("SELECT id FROM customer WHERE partner_id = $1", partner_id)
+        await conn.executemany(INSERT_USAGE_ROW, [(row["id"], CURRENCY) for row in ids])
+    finally:
+        await conn.close()
