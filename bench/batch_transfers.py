@@ -9,7 +9,8 @@ QIANBAO_RATE_LIMIT_RPS/BURST, as bench/transfers.py sets them):
      (bench/transfer_bench/api_run.py), --warmup then --duration seconds;
   4. batch run on a fresh server: --clients connections each sending transfersCreate with --batch random transfers
      per request; every item must come back with a transaction and no userErrors;
-  5. prints transfers/s for both, the ratio batch/single, p50/p99 per request, then checks that the database holds
+  5. prints transfers/s for both, the ratio batch/single, p50/p99 per request, what PostgreSQL did in the batch
+     window (seq scans per table, costliest statements: transfer_bench/pg_stats.py), then checks that the database holds
      exactly the transfers the clients saw succeed and that `qianbao ledger verify` passes.
 
 Usage (project venv active):  python bench/batch_transfers.py [--clients 8] [--batch 100] [--duration 10]
@@ -35,12 +36,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 from transfer_bench import api_run, database, prepare, server, verify  # noqa: E402
 from transfer_bench.http_client import HttpConnection, HttpError  # noqa: E402
 from transfer_bench.path_runs import BATCH, batch_errors  # noqa: E402
+from transfer_bench.pg_stats import Window as PgWindow, print_activity  # noqa: E402
 from transfer_bench.results import RunResult, Window  # noqa: E402
 
 
 async def batch_run(port: int, token: str, wallets: list[str], clients: int, batch: int, warmup_s: float,
-                    duration_s: float, tag: str) -> tuple[RunResult, int]:
-    """Batches from `clients` connections; (per-request result, items posted inside the window)."""
+                    duration_s: float, tag: str, dsn: str | None = None) -> tuple[RunResult, int]:
+    """Batches from `clients` connections; (per-request result, items posted inside the window). Given the
+    database's `dsn`, result.pg is what PostgreSQL did inside the window (seq scans, costliest statements)."""
     result = RunResult("API (transfersCreate)")
     window = Window(warmup_s, duration_s)
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
@@ -78,7 +81,16 @@ async def batch_run(port: int, token: str, wallets: list[str], clients: int, bat
         finally:
             conn.close()
 
-    await asyncio.gather(*(client(i) for i in range(clients)))
+    async def probe() -> None:
+        if dsn is None:
+            return
+        window_probe = PgWindow(dsn)
+        await asyncio.sleep(max(0.0, window.start - time.perf_counter()))
+        await window_probe.start()
+        await asyncio.sleep(max(0.0, window.end - time.perf_counter()))
+        result.pg = await window_probe.stop()
+
+    await asyncio.gather(probe(), *(client(i) for i in range(clients)))
     result.duration_s = duration_s
     return result, items_in_window
 
@@ -118,7 +130,7 @@ async def main(args: argparse.Namespace) -> int:
         await srv.start()
         print(f"batch run: {args.clients} clients, {args.batch} transfers a request ...", flush=True)
         batched, items = await batch_run(srv.port, token, setup.api_wallets, args.clients, args.batch, args.warmup,
-                                         args.duration, tag)
+                                         args.duration, tag, dsn=db_dsn)
         await srv.stop()
         srv = None
         batch_tps = items / args.duration
@@ -128,6 +140,7 @@ async def main(args: argparse.Namespace) -> int:
         print(f"{'transfersCreate x' + str(args.batch):28} {batch_tps:12.1f} {batched.percentile(50):8.1f}"
               f" {batched.percentile(99):8.1f}  {dict(batched.errors) or '-'}  (per request)")
         print(f"\nbatch / single: {batch_tps / single.tps:.2f}x (target: >= 5,000 transfers/s through the batch)")
+        print_activity([(f"transfersCreate x{args.batch}", batched.pg, items)])
         expected = single.successes_total + batched.successes_total
         ok = await verify.check_ledger(db_dsn, db_url, expected, compare=True)
         return 0 if ok else 1

@@ -18,6 +18,7 @@
   plain_asgi    the API plus plain JSON routes (`serve --app`), to measure the GraphQL layer alone
   plain_runs    --all-paths: transferCreate and a 100-wallet read through /graphql and through the plain routes
   all_paths     --all-paths: the extra runs of each round, the one table of every path, the counts by kind
+  pg_stats      what PostgreSQL did in a window: seq scans per table, costliest statements (pg_stat_statements)
   run           one benchmark from start to finish
   payments      --payments: the merchants, the payments run alternating with the transfer run, their report
 """

@@ -24,6 +24,7 @@ import asyncpg
 
 from . import database, path_runs, plain_runs, server
 from .api_run import run_ops
+from .pg_stats import print_activity
 from .money_paths import Loyalty, prepare_fx, prepare_loyalty
 from .results import RunResult, merge_runs
 
@@ -84,7 +85,8 @@ async def run_round(paths: Paths, args: argparse.Namespace, token: str, payers: 
             print(f"{name} run{label}: {args.clients} clients, {args.warmup:g} s warm-up + {args.duration:g} s ...",
                   flush=True)
             result = await run_ops(name, srv.port, op, args.clients, args.warmup, args.duration,
-                                   srv.proc.pid if srv.proc else None, tag, db_name, stop_on=path_runs.OUT_OF_COUPONS)
+                                   srv.proc.pid if srv.proc else None, tag, db_name, stop_on=path_runs.OUT_OF_COUPONS,
+                                   dsn=dsn)
         finally:
             await srv.stop()
         await database.checkpoint(dsn)
@@ -120,6 +122,7 @@ def print_table(base: RunResult, transfers: RunResult, payments: RunResult, path
         if r.errors:
             print(f"{'':32} errors: " + ", ".join(f"{k} x{v}" for k, v in r.errors.most_common(3)))
     figures["graphql_layer"] = plain_runs.print_layer(paths.layer, merge_runs)
+    print_activity([(name, r.pg, r.units or r.ok) for name, r in rows])
     return figures
 
 

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from .cpu import cpu_delta, cpu_snapshot
 from .http_client import HttpConnection, HttpError
+from .pg_stats import Window as PgWindow
 from .results import RunResult, Window
 from .settings import TRANSFER_MUTATION
 
@@ -59,9 +60,11 @@ def transfer_op(token: str, wallets: list[str], run_tag: str) -> Operation:
 
 
 async def run_ops(name: str, port: int, op: Operation, clients: int, warmup_s: float, duration_s: float,
-                  server_pid: int | None, run_tag: str, db_name: str, *, stop_on: str | None = None) -> RunResult:
+                  server_pid: int | None, run_tag: str, db_name: str, *, stop_on: str | None = None,
+                  dsn: str | None = None) -> RunResult:
     """`clients` keep-alive connections repeating `op`: the window, the CPU of each party inside it, the results
-    (a RunResult whose `units` are what was posted inside the window). A client stops at the error `stop_on`."""
+    (a RunResult whose `units` are what was posted inside the window). A client stops at the error `stop_on`.
+    Given the database's `dsn`, also what PostgreSQL did inside the window (pg_stats)."""
     result = RunResult(name)
     window = Window(warmup_s, duration_s)
 
@@ -89,8 +92,13 @@ async def run_ops(name: str, port: int, op: Operation, clients: int, warmup_s: f
     tasks = [asyncio.create_task(client(i)) for i in range(clients)]
     await asyncio.sleep(max(0.0, window.start - time.perf_counter()))
     cpu_before = cpu_snapshot(server_pid, db_name)
+    probe = PgWindow(dsn) if dsn is not None else None
+    if probe is not None:
+        await probe.start()
     await asyncio.sleep(max(0.0, window.end - time.perf_counter()))
     cpu_after = cpu_snapshot(server_pid, db_name)
+    if probe is not None:
+        result.pg = await probe.stop()
     await asyncio.gather(*tasks)
     result.duration_s = duration_s
     result.cpu = cpu_delta(cpu_before, cpu_after)
@@ -98,7 +106,7 @@ async def run_ops(name: str, port: int, op: Operation, clients: int, warmup_s: f
 
 
 async def api_run(port: int, token: str, wallets: list[str], clients: int, warmup_s: float, duration_s: float,
-                  server_pid: int | None, run_tag: str, db_name: str) -> RunResult:
+                  server_pid: int | None, run_tag: str, db_name: str, dsn: str | None = None) -> RunResult:
     """The transfer API run: transferCreate from `clients` connections."""
     return await run_ops("API (GraphQL)", port, transfer_op(token, wallets, run_tag), clients, warmup_s, duration_s,
-                         server_pid, run_tag, db_name)
+                         server_pid, run_tag, db_name, dsn=dsn)

@@ -20,7 +20,7 @@ import asyncpg
 
 from schema.common.relay import global_id_to_uuid
 
-from . import (all_paths, api_run, baseline_run, database, http_client, prepare, report, results, round_trips, run,
+from . import (all_paths, api_run, baseline_run, database, http_client, pg_stats, prepare, report, results, round_trips, run,
                server, settings, verify)
 
 
@@ -93,7 +93,8 @@ async def shop_codes(port: int, token: str, customers: list[tuple[str, str]]) ->
 
 
 async def payments_run(port: int, token: str, wallets: list[str], codes: list[str], clients: int, warmup_s: float,
-                       duration_s: float, server_pid: int | None, run_tag: str, db_name: str) -> results.RunResult:
+                       duration_s: float, server_pid: int | None, run_tag: str, db_name: str,
+                       dsn: str | None = None) -> results.RunResult:
     """The payments API run: api_run's clients, window and CPU accounting (api_run.run_ops), sending paymentCreate."""
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     query = json.dumps(PAYMENT_MUTATION)
@@ -109,7 +110,8 @@ async def payments_run(port: int, token: str, wallets: list[str], codes: list[st
         error = api_run.classify(status, payload, field="paymentCreate", result="payment")
         return (0, error) if error else (1, None)
 
-    return await api_run.run_ops("API payments", port, pay, clients, warmup_s, duration_s, server_pid, run_tag, db_name)
+    return await api_run.run_ops("API payments", port, pay, clients, warmup_s, duration_s, server_pid, run_tag, db_name,
+                                 dsn=dsn)
 
 
 def _cpu_ms_per(r: results.RunResult) -> dict[str, float]:
@@ -221,7 +223,8 @@ async def main(args: argparse.Namespace) -> int:
                 await srv.start()
             print(f"API run{label}: {args.clients} clients, {args.warmup:g} s warm-up + {args.duration:g} s ...", flush=True)
             api_rounds.append(await api_run.api_run(srv.port, token, setup.api_wallets, args.clients, args.warmup,
-                                                    args.duration, srv.proc.pid if srv.proc else None, tag, db_name))
+                                                    args.duration, srv.proc.pid if srv.proc else None, tag, db_name,
+                                                    dsn=db_dsn))
             # The payments run gets a fresh server too, as every API run does, on a checkpointed database.
             await srv.stop()
             srv = None
@@ -231,7 +234,8 @@ async def main(args: argparse.Namespace) -> int:
             print(f"payments API run{label}: {args.clients} clients, {args.warmup:g} s warm-up + {args.duration:g} s ...",
                   flush=True)
             pay_rounds.append(await payments_run(srv.port, token, setup.api_wallets, codes, args.clients, args.warmup,
-                                                 args.duration, srv.proc.pid if srv.proc else None, tag, db_name))
+                                                 args.duration, srv.proc.pid if srv.proc else None, tag, db_name,
+                                                 dsn=db_dsn))
             await srv.stop()
             srv = None
             await database.checkpoint(db_dsn)
@@ -258,6 +262,8 @@ async def main(args: argparse.Namespace) -> int:
         ratio = report.print_report(args, api, base, rt, api_rounds, base_rounds)
         pay_ratio = print_payments(api, pays, api_rounds, pay_rounds, len(codes))
         figures = all_paths.print_table(base, api, pays, paths) if paths is not None else None
+        if paths is None:
+            pg_stats.print_activity([("transfers", api.pg, api.ok), ("payments", pays.pg, pays.ok)])
         print()
 
         expected = api.successes_total + base.successes_total + (round_trips.ROUND_TRIP_TRANSFERS if rt is not None else 0)

@@ -8,6 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from .pg_stats import Activity
+
 
 @dataclass
 class RunResult:
@@ -19,6 +21,7 @@ class RunResult:
     reconnects: int = 0
     cpu: dict[str, float] = field(default_factory=dict)  # seconds of CPU per party inside the window
     units: int = 0  # record_units runs: what was posted inside the window (a batch posts many per request)
+    pg: Activity | None = None  # what PostgreSQL did inside the window (runs given the database's DSN)
 
     def record(self, started: float, done: float, error: str | None, window: Any) -> None:
         """Count one transfer; latencies and errors only when it finished inside the measured window."""
@@ -84,4 +87,7 @@ def merge_runs(runs: list[RunResult]) -> RunResult:
         merged.units += r.units
         for k, v in r.cpu.items():
             merged.cpu[k] = merged.cpu.get(k, 0.0) + v
+        if r.pg is not None:
+            merged.pg = merged.pg or Activity()
+            merged.pg.add(r.pg)
     return merged

@@ -22,6 +22,7 @@ from .api_run import api_run
 from .baseline_run import baseline_run
 from .database import asyncpg_dsn, checkpoint, drop_database, with_database
 from .prepare import add_compliance_pack, add_fee_rule, approve_customers, get_token, migrate_and_create_partner, seed_both_halves
+from .pg_stats import print_activity
 from .report import print_report, result_json
 from .results import RunResult, merge_runs
 from .round_trips import ROUND_TRIP_TRANSFERS, count_round_trips
@@ -77,7 +78,8 @@ async def main(args: argparse.Namespace) -> int:
                 await server.start()
             print(f"API run{label}: {args.clients} clients, {args.warmup:g} s warm-up + {args.duration:g} s ...", flush=True)
             api_rounds.append(await api_run(server.port, token, setup.api_wallets, args.clients, args.warmup,
-                                            args.duration, server.proc.pid if server.proc else None, tag, db_name))
+                                            args.duration, server.proc.pid if server.proc else None, tag, db_name,
+                                            dsn=db_dsn))
             # The baseline gets the machine to itself: no server process, nothing left from the API run.
             await server.stop()
             server = None
@@ -100,6 +102,7 @@ async def main(args: argparse.Namespace) -> int:
                 print(f"could not count round trips: {type(exc).__name__}: {exc}", file=sys.stderr)
 
         ratio = print_report(args, api, base, rt, api_rounds, base_rounds)
+        print_activity([("API transfers", api.pg, api.ok)])
 
         expected = api.successes_total + base.successes_total + (ROUND_TRIP_TRANSFERS if rt is not None else 0)
         verified = await check_ledger(db_dsn, db_url, expected, compare=not rt_failed)
