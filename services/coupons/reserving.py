@@ -38,6 +38,14 @@ USED = ("REDEEMED", "FORFEITED")  # what counts against a customer's per-campaig
 _USED_LIST = ", ".join(f"'{u}'" for u in USED)  # the same, as SQL (constants, never input)
 
 
+def _used_count_pg(customer: str) -> str:
+    """PostgreSQL: how many of the customer's coupons of campaign `c` count against its per-customer limit, counted
+    only up to that limit (all the rule asks is whether it is reached): read through the used coupons' partial index
+    (migration 0037), never the customer's issued coupons, whatever the history."""
+    return (f"(SELECT count(*) FROM (SELECT 1 FROM coupon u WHERE u.campaign_id = c.id AND u.customer_id = {customer}"
+            f" AND u.status IN ({_USED_LIST}) LIMIT c.per_customer_limit) AS counted)")
+
+
 @dataclass(frozen=True)
 class Applied:
     """One coupon applied to a payment: its campaign's budget account pays `discount_minor`."""
@@ -219,9 +227,8 @@ _CAMPAIGN_COLUMNS = ("id", "currency", "discount_kind", "amount_off_minor", "per
                      "budget_used_minor", "per_customer_limit", "budget_account_id")
 # The payer's coupons with their campaigns, the campaigns locked in id order (rows sorted, then locked).
 _LOCK_AND_READ_SQL = (
-    "SELECT k.id AS coupon_id, k.status, " + ", ".join(f"c.{n}" for n in _CAMPAIGN_COLUMNS) + ","
-    " (SELECT count(*) FROM coupon u WHERE u.campaign_id = c.id AND u.customer_id = $1"
-    f" AND u.status IN ({_USED_LIST})) AS used"
+    "SELECT k.id AS coupon_id, k.status, " + ", ".join(f"c.{n}" for n in _CAMPAIGN_COLUMNS) + ", "
+    + _used_count_pg("$1") + " AS used"
     " FROM coupon k JOIN coupon_campaign c ON c.id = k.campaign_id"
     " WHERE k.customer_id = $1 AND k.id = ANY($2::uuid[]) ORDER BY c.id FOR UPDATE OF c"
 )
@@ -229,8 +236,7 @@ _LOCK_AND_READ_SQL = (
 _TAKE_IF_FRESH_SQL = (
     "WITH a AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS a(campaign_id, coupon_id, discount)),"
     " ok AS (SELECT COALESCE(bool_and(k.status = 'ISSUED' AND c.budget_used_minor + a.discount <= c.budget_minor"
-    "  AND (SELECT count(*) FROM coupon u WHERE u.campaign_id = c.id AND u.customer_id = $6"
-    f"  AND u.status IN ({_USED_LIST})) < c.per_customer_limit), false) AND count(*) = $7 AS passes"
+    "  AND " + _used_count_pg("$6") + " < c.per_customer_limit), false) AND count(*) = $7 AS passes"
     "  FROM a JOIN coupon_campaign c ON c.id = a.campaign_id JOIN coupon k ON k.id = a.coupon_id"
     "  AND k.campaign_id = a.campaign_id AND k.customer_id = $6),"
     " raised AS (UPDATE coupon_campaign c SET budget_used_minor = c.budget_used_minor + a.discount FROM a"
