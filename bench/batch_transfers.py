@@ -20,79 +20,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import random
 import secrets
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from transfer_bench import api_run, database, prepare, server, verify  # noqa: E402
-from transfer_bench.http_client import HttpConnection, HttpError  # noqa: E402
-from transfer_bench.path_runs import BATCH, batch_errors  # noqa: E402
-from transfer_bench.pg_stats import Window as PgWindow, print_activity  # noqa: E402
-from transfer_bench.results import RunResult, Window  # noqa: E402
-
-
-async def batch_run(port: int, token: str, wallets: list[str], clients: int, batch: int, warmup_s: float,
-                    duration_s: float, tag: str, dsn: str | None = None) -> tuple[RunResult, int]:
-    """Batches from `clients` connections; (per-request result, items posted inside the window). Given the
-    database's `dsn`, result.pg is what PostgreSQL did inside the window (seq scans, costliest statements)."""
-    result = RunResult("API (transfersCreate)")
-    window = Window(warmup_s, duration_s)
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
-    items_in_window = 0
-
-    async def client(index: int) -> None:
-        nonlocal items_in_window
-        rnd = random.Random(f"{tag}-batch-{index}")
-        conn = HttpConnection("127.0.0.1", port)
-        seq = 0
-        try:
-            while time.perf_counter() < window.end:
-                transfers = []
-                for _ in range(batch):
-                    a, b = rnd.sample(range(len(wallets)), 2)
-                    seq += 1
-                    transfers.append({"fromWalletId": wallets[a], "toWalletId": wallets[b],
-                                      "amount": f"0.{rnd.randint(1, 99):02d}", "idempotencyKey": f"{tag}-b{index}-{seq}"})
-                body = json.dumps({"query": BATCH, "variables": {"input": {"transfers": transfers}}}).encode()
-                started = time.perf_counter()
-                try:
-                    status, payload = await conn.request("POST", "/graphql", body, headers)
-                    posted, error = batch_errors(status, payload)
-                except (OSError, asyncio.IncompleteReadError, HttpError, ValueError) as exc:
-                    posted, error = 0, f"transport {type(exc).__name__}"
-                    conn.close()
-                done = time.perf_counter()
-                result.successes_total += posted
-                if window.inside(done):
-                    items_in_window += posted
-                    if error is None:
-                        result.latencies_ms.append((done - started) * 1000)
-                    else:
-                        result.errors[error] += 1
-        finally:
-            conn.close()
-
-    async def probe() -> None:
-        if dsn is None:
-            return
-        window_probe = PgWindow(dsn)
-        await asyncio.sleep(max(0.0, window.start - time.perf_counter()))
-        await window_probe.start()
-        await asyncio.sleep(max(0.0, window.end - time.perf_counter()))
-        result.pg = await window_probe.stop()
-
-    await asyncio.gather(probe(), *(client(i) for i in range(clients)))
-    result.duration_s = duration_s
-    return result, items_in_window
+from transfer_bench import api_run, database, path_runs, prepare, server, verify  # noqa: E402
+from transfer_bench.pg_stats import print_activity  # noqa: E402
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -129,16 +68,24 @@ async def main(args: argparse.Namespace) -> int:
         srv = server.Server(db_url, args.server_workers, log_dir, "batch")
         await srv.start()
         print(f"batch run: {args.clients} clients, {args.batch} transfers a request ...", flush=True)
-        batched, items = await batch_run(srv.port, token, setup.api_wallets, args.clients, args.batch, args.warmup,
-                                         args.duration, tag, dsn=db_dsn)
+        # The same client loop as every other run (api_run.run_ops), with --all-paths' batch operation: units are
+        # the items posted inside the window, latency is per request.
+        batched = await api_run.run_ops(f"API (transfersCreate x{args.batch})", srv.port,
+                                        path_runs.batch(token, setup.api_wallets, args.batch, tag), args.clients,
+                                        args.warmup, args.duration, srv.proc.pid if srv.proc else None, tag, db_name,
+                                        dsn=db_dsn)
         await srv.stop()
         srv = None
-        batch_tps = items / args.duration
+        items, batch_tps = batched.units, batched.rate
         print(f"\n{'run':28} {'transfers/s':>12} {'p50 ms':>8} {'p99 ms':>8}  errors")
         print(f"{'transferCreate':28} {single.tps:12.1f} {single.percentile(50):8.1f} {single.percentile(99):8.1f}"
               f"  {dict(single.errors) or '-'}")
         print(f"{'transfersCreate x' + str(args.batch):28} {batch_tps:12.1f} {batched.percentile(50):8.1f}"
               f" {batched.percentile(99):8.1f}  {dict(batched.errors) or '-'}  (per request)")
+        for name, r, units in (("transferCreate", single, single.ok), (f"transfersCreate x{args.batch}", batched, items)):
+            if units:  # CPU per transfer: steadier than the rate when others share the machine
+                print(f"CPU ms per transfer, {name}: " + ", ".join(
+                    f"{k} {1000 * v / units:.2f}" for k, v in r.cpu.items() if k != "other"))
         print(f"\nbatch / single: {batch_tps / single.tps:.2f}x (target: >= 5,000 transfers/s through the batch)")
         print_activity([(f"transfersCreate x{args.batch}", batched.pg, items)])
         expected = single.successes_total + batched.successes_total
