@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import asyncpg  # noqa: E402
 
 from api.db import apply_migrations, asyncpg_dsn, close_orm, init_orm  # noqa: E402
+from bench.transfer_bench.lock_waits import LockSampler, LockWaits  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -179,9 +180,13 @@ async def main(args: argparse.Namespace) -> int:
             await _listening()
             world = await _world(args.clients, args.merchants)
             totals = {"plain": [0, 0, 0.0], "coupon": [0, 0, 0.0], "coupon+points": [0, 0, 0.0]}
+            locks = {kind: LockWaits() for kind in totals}
             for _ in range(args.rounds):
                 for kind in totals:
+                    sampler = LockSampler(asyncpg_dsn(url))  # are the long statements waiting on row locks?
+                    await sampler.start()
                     ok, bad, seconds = await _run(kind, world, args.duration)
+                    locks[kind].add(await sampler.stop())
                     totals[kind][0] += ok
                     totals[kind][1] += bad
                     totals[kind][2] += seconds
@@ -190,6 +195,8 @@ async def main(args: argparse.Namespace) -> int:
             print(f"pooled: plain {rate['plain']:.1f}/s, coupon {rate['coupon']:.1f}/s (ratio"
                   f" {rate['coupon'] / rate['plain']:.2f}), coupon+points {rate['coupon+points']:.1f}/s"
                   f" (ratio {rate['coupon+points'] / rate['plain']:.2f}; target >= 0.9)")
+            for kind, waits in locks.items():
+                print(f"{kind:14s} {waits.summary()}")
             from services.ledger.verify import verify_ledger
 
             report = await verify_ledger()

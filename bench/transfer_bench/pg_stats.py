@@ -4,7 +4,8 @@ Seq scans come from pg_stat_user_tables, always there: a table read whole on a p
 with the table (the generic plan of a prepared statement can choose one on a table of a few thousand rows). The
 statements come from pg_stat_statements when the server loads it (shared_preload_libraries); without it the report
 says how to turn it on. Backends report their counters when they go idle, at most once a second, so a window of a
-few seconds sees all but its last second's: the figures are per unit of work, not totals.
+few seconds sees all but its last second's: the figures are per unit of work, not totals. Row-lock waits are
+sampled from pg_stat_activity across the window (transfer_bench/lock_waits.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import asyncpg
+
+from .lock_waits import LockSampler, LockWaits
 
 STATEMENTS_HINT = ("pg_stat_statements is not loaded: ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements',"
                    " restart PostgreSQL, CREATE EXTENSION pg_stat_statements in database postgres")
@@ -32,9 +35,11 @@ class Activity:
     seq_rows: dict[str, int] = field(default_factory=dict)
     statements: list[Statement] = field(default_factory=list)
     statements_available: bool = False
+    locks: LockWaits = field(default_factory=LockWaits)
 
     def add(self, other: Activity) -> None:
         """Pool another window's activity into this one (rounds of the same run)."""
+        self.locks.add(other.locks)
         for table, n in other.seq_scans.items():
             self.seq_scans[table] = self.seq_scans.get(table, 0) + n
         for table, n in other.seq_rows.items():
@@ -57,6 +62,7 @@ class Window:
         self.dsn = dsn
         self._scans: dict[str, tuple[int, int]] = {}
         self._statements = False
+        self._locks: LockSampler | None = None
 
     async def _connect_admin(self) -> asyncpg.Connection | None:
         """A connection to database postgres where pg_stat_statements is installed, or None."""
@@ -81,8 +87,11 @@ class Window:
         return {r["relname"]: (int(r["seq_scan"] or 0), int(r["seq_tup_read"] or 0)) for r in rows}
 
     async def start(self) -> None:
-        """Note the table counters and reset the statement counters (all databases': the benchmark owns the server)."""
+        """Note the table counters, reset the statement counters (all databases': the benchmark owns the server) and
+        start sampling row-lock waits."""
         self._scans = await self._table_scans()
+        self._locks = LockSampler(self.dsn)
+        await self._locks.start()
         admin = await self._connect_admin()
         self._statements = admin is not None
         if admin is not None:
@@ -92,9 +101,10 @@ class Window:
                 await admin.close()
 
     async def stop(self, top: int = 5) -> Activity:
-        """What happened since start(): tables seq-scanned, and the `top` statements of this database."""
+        """What happened since start(): tables seq-scanned, row-lock waits, and the `top` statements of this database."""
+        locks = await self._locks.stop() if self._locks is not None else LockWaits()
         now = await self._table_scans()
-        activity = Activity(statements_available=self._statements)
+        activity = Activity(statements_available=self._statements, locks=locks)
         for table, (scans, rows) in now.items():
             before_scans, before_rows = self._scans.get(table, (0, 0))
             if scans > before_scans:
@@ -126,6 +136,8 @@ def print_activity(rows: list[tuple[str, Activity | None, int]]) -> None:
         scanned = ", ".join(f"{table} {n / units:.2f} scans/{activity.seq_rows.get(table, 0) / units:.0f} rows"
                             for table, n in sorted(activity.seq_scans.items(), key=lambda kv: -activity.seq_rows.get(kv[0], 0)))
         print(f"  {name}: seq scans: {scanned or 'none'}")
+        if activity.locks.samples:
+            print(f"    {activity.locks.summary()}")
         for s in activity.statements[:3]:
             print(f"      {s.total_ms / units * 1000:7.0f} us/unit  {s.calls / units:5.2f} calls/unit"
                   f"  {s.total_ms / max(1, s.calls) * 1000:7.0f} us/call  {s.text[:90]}")

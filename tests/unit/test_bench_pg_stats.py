@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bench.transfer_bench.lock_waits import LockWaits
 from bench.transfer_bench.pg_stats import Activity, Statement, print_activity
 
 
@@ -33,3 +34,19 @@ def test_the_report_gives_figures_per_unit_and_says_how_to_load_the_extension(ca
     assert "payments: seq scans: none" in out
     assert "no units" not in out and "not measured" not in out
     assert "shared_preload_libraries" in out  # payments' window had no pg_stat_statements
+
+
+def test_lock_waits_pool_across_rounds_and_print_their_averages(capsys):
+    first, second = _round(1, 1, 10, 1.0), _round(1, 1, 10, 1.0)
+    first.locks = LockWaits(samples=10, active=30, waiting=12, behind_idle=5)
+    second.locks = LockWaits(samples=30, active=50, waiting=8, behind_idle=3)
+    pooled = Activity()
+    pooled.add(first)
+    pooled.add(second)
+    assert pooled.locks == LockWaits(samples=40, active=80, waiting=20, behind_idle=8)
+    print_activity([("coupon+points", pooled, 10), ("unsampled", _round(1, 1, 1, 1.0), 1)])
+    out = capsys.readouterr().out
+    assert ("row locks: 0.50 backends waiting on average, of 2.00 running a statement; 0.20 of them behind a"
+            " transaction idle between its statements (40 samples)") in out
+    assert out.count("row locks:") == 1  # a window that was not sampled prints no line
+    assert LockWaits().summary() == "row locks: not sampled"
