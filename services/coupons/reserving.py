@@ -41,7 +41,8 @@ _USED_LIST = ", ".join(f"'{u}'" for u in USED)  # the same, as SQL (constants, n
 def _used_count_pg(customer: str) -> str:
     """PostgreSQL: how many of the customer's coupons of campaign `c` count against its per-customer limit, counted
     only up to that limit (all the rule asks is whether it is reached): read through the used coupons' partial index
-    (migration 0037), never the customer's issued coupons, whatever the history."""
+    (migration 0037), never the customer's issued coupons, whatever the history. `customer` is the statement's
+    placeholder for the customer id (code, never input)."""
     return (f"(SELECT count(*) FROM (SELECT 1 FROM coupon u WHERE u.campaign_id = c.id AND u.customer_id = {customer}"
             f" AND u.status IN ({_USED_LIST}) LIMIT c.per_customer_limit) AS counted)")
 
