@@ -31,7 +31,7 @@ One run, against PostgreSQL:
      PostgreSQL wire-protocol counter in this process) and for the baseline;
      skip with --no-round-trips;
   6. prints transfers/s, p50/p99 latency, errors, the API/baseline ratio
-     (target >= 0.4) and the CPU each party used (seconds of CPU per second:
+     (target >= 0.6, issue 18) and the CPU each party used (seconds of CPU per second:
      this process, the server's processes, PostgreSQL, and "other", i.e.
      everything else on the machine -- a figure taken while other work was
      busy is not worth much), checks that the database holds exactly the
