@@ -17,6 +17,7 @@ from tortoise.queryset import QuerySet
 
 from auth.principal import Principal
 from models import BankAccount, Card, Customer, Entry, KycSubmission, Merchant, PaymentCode, PaymentRequest, RailTransfer, Transaction, Wallet
+from models import Partner
 from models import FxQuote
 from models import Beneficiary, InternationalTransfer  # issue 14 part 7 (helper A)
 from services.errors import NotFound
@@ -116,6 +117,11 @@ async def get_scoped(model: type[M], principal: Principal, object_id: uuid.UUID 
 def token_customer(principal: Principal) -> uuid.UUID | None:
     """The customer a delegated customer token is narrowed to; None for partner and staff tokens."""
     return principal.customer_id if principal.is_customer else None
+
+
+def partner_row(partner_id: uuid.UUID | None) -> QuerySet[Partner]:
+    """The partner's own record (its settings, or its row to lock), by the caller's partner id; none for no id."""
+    return Partner.filter(id=partner_id or uuid.UUID(int=0))
 
 
 def of_tenant(model: type[M], partner_id: uuid.UUID | None) -> QuerySet[M]:

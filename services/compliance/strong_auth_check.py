@@ -22,21 +22,20 @@ import time
 import uuid
 
 from auth.principal import Principal
-from models import Partner
 from models.enums import PartnerStrongAuthMode, TransactionKind
 from services.compliance.policies import pack_for_country
 from services.compliance.standing import standings
 from services.compliance.strong_auth import applicable_rules, first_unmet
 from services.authority import is_staff
 from services.errors import StepUpRequired
-from services.scoping import token_customer
+from services.scoping import partner_row, token_customer
 
 STEP_UP_FIELD = ["amount"]
 
 
 async def partner_strong_auth_mode(partner_id: uuid.UUID | None) -> PartnerStrongAuthMode:
     """The partner's setting, read fresh (it is asked only of postings that a rule covers)."""
-    stored = await Partner.filter(id=partner_id).values_list("strong_auth_mode", flat=True) if partner_id else []
+    stored = await partner_row(partner_id).values_list("strong_auth_mode", flat=True) if partner_id else []
     return PartnerStrongAuthMode(stored[0]) if stored else PartnerStrongAuthMode.EXEMPT
 
 

@@ -19,6 +19,7 @@ from models.enums import PartnerEnvironment
 from services.authority import require_partner_token
 from services.caches import PARTNER_ENVIRONMENTS
 from services.errors import Forbidden
+from services.scoping import partner_row
 
 
 def parse_environment(value: str | PartnerEnvironment | None) -> PartnerEnvironment:
@@ -40,7 +41,7 @@ async def partner_environment(partner_id: uuid.UUID | None) -> PartnerEnvironmen
     cached = PARTNER_ENVIRONMENTS.get(partner_id)
     if cached is not None:
         return cached
-    found = await Partner.filter(id=partner_id).values_list("environment", flat=True)
+    found = await partner_row(partner_id).values_list("environment", flat=True)
     if not found:
         return None
     environment = parse_environment(found[0])

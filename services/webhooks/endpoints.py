@@ -8,14 +8,14 @@ from datetime import datetime, timedelta, timezone
 from tortoise.transactions import in_transaction
 
 from auth.principal import Principal
-from models import Partner, WebhookEndpoint
+from models import WebhookEndpoint
 from models.ids import uuid7
 from services.authority import require_partner_token
 from services.errors import LimitExceeded, ValidationFailed
 from services.pagination import Page, keyset_page, map_page
 from services.events import EVENT_TYPES, INTERNAL_EVENT_TYPES
 from services.pii import decrypt_value, encrypt_value, pii_context
-from services.scoping import get_scoped, of_tenant, partner_scoped
+from services.scoping import get_scoped, of_tenant, partner_row, partner_scoped
 from services.webhooks import config
 from services.webhooks.records import CreatedEndpoint, DeletedEndpoint, WebhookEndpointRecord
 from services.webhooks.signing import new_secret
@@ -83,7 +83,7 @@ async def create_endpoint(
     sealed = await encrypt_value(secret, context=secret_context(endpoint_id))
     async with in_transaction():
         # Lock the partner's row so two concurrent creations cannot both pass the count.
-        await Partner.filter(id=partner_id).select_for_update().first()
+        await partner_row(partner_id).select_for_update().first()
         if await of_tenant(WebhookEndpoint, partner_id).count() >= MAX_ENDPOINTS_PER_PARTNER:
             raise LimitExceeded(f"a partner may have at most {MAX_ENDPOINTS_PER_PARTNER} webhook endpoints", field=["url"])
         endpoint = await WebhookEndpoint.create(
