@@ -32,12 +32,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.transfer_bench.database import with_database  # noqa: E402
+
 DEFAULT_BASE = os.environ.get("QIANBAO_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
-
-
-def _with_database(url: str, name: str) -> str:
-    head, _, _ = url.rpartition("/")
-    return f"{head}/{name}"
 
 
 async def _admin(url: str, sql: str) -> None:
@@ -77,7 +74,7 @@ async def _run(args: argparse.Namespace) -> int:
 
     name = f"qianbao_bench_{secrets.token_hex(4)}"
     await _admin(args.database_url_base, f'CREATE DATABASE "{name}"')
-    url = _with_database(args.database_url_base, name)
+    url = with_database(args.database_url_base, name)
     failed = False
     try:
         await apply_migrations(url)

@@ -25,6 +25,11 @@ def with_database(url: str, name: str, *, port: int | None = None, host: str | N
     return urlunsplit((parts.scheme, netloc, "/" + name, parts.query, parts.fragment))
 
 
+def database_of(url: str) -> str:
+    """The database a URL names (its path without the leading slash)."""
+    return urlsplit(url).path.lstrip("/")
+
+
 async def checkpoint(dsn: str, *, vacuum: bool = False) -> None:
     """Flush dirty pages now, so that no run pays for the previous one's checkpoint."""
     conn = await asyncpg.connect(dsn)

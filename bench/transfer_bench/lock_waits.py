@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from .database import database_of, with_database
+
 INTERVAL_S = 0.05
 _SAMPLE = (
     "SELECT count(*) FILTER (WHERE a.state = 'active') AS active,"
@@ -56,8 +58,8 @@ class LockSampler:
     """Samples the database's backends every INTERVAL_S between start() and stop()."""
 
     def __init__(self, dsn: str) -> None:
-        head, _, self.database = dsn.rpartition("/")
-        self.admin_dsn = f"{head}/postgres"
+        self.database = database_of(dsn)
+        self.admin_dsn = with_database(dsn, "postgres")
         self.totals = LockWaits()
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from .database import database_of, with_database
 from .lock_waits import LockSampler, LockWaits
 
 STATEMENTS_HINT = ("pg_stat_statements is not loaded: ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements',"
@@ -66,9 +67,8 @@ class Window:
 
     async def _connect_admin(self) -> asyncpg.Connection | None:
         """A connection to database postgres where pg_stat_statements is installed, or None."""
-        head, _, _ = self.dsn.rpartition("/")
         try:
-            conn = await asyncpg.connect(f"{head}/postgres")
+            conn = await asyncpg.connect(with_database(self.dsn, "postgres"))
         except (OSError, asyncpg.PostgresError):
             return None
         ok = await conn.fetchval("SELECT COUNT(*) FROM pg_extension WHERE extname = 'pg_stat_statements'")
@@ -118,7 +118,7 @@ class Window:
                         "SELECT calls, total_exec_time, rows, regexp_replace(query, '\\s+', ' ', 'g') AS text"
                         " FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid"
                         " WHERE d.datname = $1 ORDER BY total_exec_time DESC LIMIT $2",
-                        self.dsn.rpartition("/")[2], top)
+                        database_of(self.dsn), top)
                 finally:
                     await admin.close()
                 activity.statements = [Statement(int(r["calls"]), float(r["total_exec_time"]), int(r["rows"]), r["text"])
