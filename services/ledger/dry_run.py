@@ -55,9 +55,9 @@ async def dry_run_posting(principal: Principal, checked: CheckedRequest) -> Tran
     """The transaction this request would post (or hold) now, or the refusal it would get; nothing is written."""
     req = checked.req
     plan = await plan_posting(principal, checked)
-    if not await claim_holds(connections.get("default"), req.claim):
-        assert req.claim is not None
-        raise req.claim.refusal()
+    for claim in req.claims:  # in the order given: the first that fails names the refusal, as a posting would
+        if not await claim_holds(connections.get("default"), claim):
+            raise claim.refusal()
     rows = await _current_rows(plan)
     locked = {
         as_uuid(row["wallet_id"]): plan.facts[as_uuid(row["wallet_id"])].as_locked(

@@ -27,7 +27,7 @@ from services.ledger.plan import PostingPlan
 from services.ledger.postgres_parts import USAGE_COLUMNS, alert_and_event_ctes, decide_cte, no_usage_parts, usage_parts
 from services.ledger.records import TransactionRecord
 from services.ledger.request import CheckedRequest, PostingRequest
-from services.ledger.side_writes import claim_ctes, insert_ctes
+from services.ledger.side_writes import claim_ctes, first_refused, insert_ctes
 from services.ledger.rules import check_wallets_can_move, locked_or_missing
 from services.money import MAX_MINOR
 
@@ -80,8 +80,9 @@ def _day_key(plan: PostingPlan, row: dict[str, Any]) -> str | None:
 
 def _name_the_refusal(rows: list[dict[str, Any]], plan: PostingPlan, req: PostingRequest) -> None:
     """The statement wrote nothing: raise the rule the locked rows break (same order as the SQLite backend)."""
-    if req.claim is not None and rows and not rows[0]["claimed"]:
-        raise req.claim.refusal()  # checked first, as on SQLite
+    refused = first_refused(req.claims, lambda n: bool(rows[0][f"claimed_{n}"])) if rows else None
+    if refused is not None:
+        raise refused.refusal()  # checked first, as on SQLite
     locked = {
         as_uuid(row["wallet_id"]): plan.facts[as_uuid(row["wallet_id"])].as_locked(
             as_uuid(row["wallet_id"]), row["status"], int(row["balance_minor"]), int(row["held_minor"])
@@ -150,7 +151,7 @@ def _statement(
     # posting statement's CPU went"). With the ids listed it expects one row per id and probes the indexes.
     each_account = ", ".join(param(a) for a in accounts)
     usage = usage_parts(check, param) if check.outgoing is not None else no_usage_parts()
-    claim = claim_ctes(req.claim, param)
+    claim = claim_ctes(req.claims, param)
     # What a capture releases of the payer's reservation, per locked account (0 for the others).
     payer_account = plan.facts[req.from_wallet_id].account_id if req.from_wallet_id in plan.facts else None
     release = param([req.release_held_minor if a == payer_account else 0 for a in accounts])

@@ -16,7 +16,7 @@ from auth.principal import Principal
 from models.enums import TransactionKind
 from models.ids import uuid7
 from services.errors import NotFound, SameWallet
-from services.ledger.side_writes import RowClaim, RowInsert
+from services.ledger.side_writes import RowClaim, RowInsert, lock_order
 from services.ledger.idempotency import canonical_amount, check_key, customer_key, request_hash
 from services.money import normalise_currency
 from services.scoping import token_customer
@@ -64,6 +64,9 @@ class PostingRequest:
     # merchant's partner: the service found the wallet from the code); None: the caller's own partner.
     from_partner_id: uuid.UUID | None = None
     claim: RowClaim | None = None  # a row changed with the posting or the posting is refused (side_writes)
+    # Further rows claimed in the same write (another table's row, or more rows of one): every claim holds or the
+    # posting is refused with the first failing one's error, in the order `claims` lists them.
+    more_claims: tuple[RowClaim, ...] = ()
     inserts: tuple[RowInsert, ...] = ()  # rows written with the posting when it passes (side_writes)
     dry_run: bool = False  # run every check, write nothing (services.ledger.dry_run)
     # Funds an authorisation reserved on the paying wallet that this posting releases in the same write (a
@@ -95,6 +98,11 @@ class PostingRequest:
     # Issue 15 coupons: ledger accounts that are not wallets paying (PAYMENT) or taking back (REFUND) part of the
     # amount in the payer's place, or receiving it (COUPON_FUNDING): services.ledger.plan.FundedParts.
     funded: FundedParts | None = None
+
+    @property
+    def claims(self) -> tuple[RowClaim, ...]:
+        """Every row the posting claims: `claim` first, then `more_claims` (the order refusals are named in)."""
+        return ((self.claim,) if self.claim is not None else ()) + self.more_claims
 
     @property
     def wallet_ids(self) -> list[uuid.UUID]:
@@ -132,6 +140,7 @@ def check_request(principal: Principal, req: PostingRequest) -> CheckedRequest:
         raise NotFound("wallet not found", field=[req.to_field])
     if req.from_wallet_id is not None and req.from_wallet_id == req.to_wallet_id:
         raise SameWallet("a transfer needs two different wallets", field=[req.to_field])
+    lock_order(req.claims)  # a service's bug, never input: one row claimed twice would be changed once
     fingerprint = request_hash(
         req.operation,
         {"from": req.from_wallet_id, "to": req.to_wallet_id, "amount": amount_canonical, "memo": memo, "currency": currency,

@@ -3,13 +3,14 @@
 A money feature that needs more than balances and entries does not get its
 own write path: it hands the posting engine
 
-- a `RowClaim`: one row that must satisfy a condition and is changed with
-  the posting, or the posting is refused with the claim's error (a
-  single-use payment request is paid once; refunds never exceed the
-  payment; an authorisation is captured only while active). On PostgreSQL
-  the row is locked before the wallet accounts (always in that order, so
-  claims cannot deadlock with each other) and re-checked on its latest
-  version; on SQLite it is one guarded UPDATE in the posting's transaction.
+- `RowClaim`s: rows that must each satisfy a condition and are changed with
+  the posting, or the posting is refused with the first failing claim's
+  error (a single-use payment request is paid once; refunds never exceed
+  the payment; an authorisation is captured only while active). On
+  PostgreSQL the rows are locked before the wallet accounts, in one order
+  (table, then id: `lock_order`), so claims cannot deadlock with each
+  other, and each is re-checked on its latest version; on SQLite each is
+  one guarded UPDATE in the posting's transaction.
 - `RowInsert`s: rows written only when the posting passes (a payment's
   record, another partner's event), optionally only when it is not held.
 
@@ -114,21 +115,49 @@ def renumber(fragment: str, values: tuple[Any, ...], param: Callable[[Any], str]
     return _PLACEHOLDER.sub(lambda m: names[int(m.group(1))], fragment)
 
 
-def claim_ctes(claim: RowClaim | None, param: Callable[[Any], str]) -> dict[str, str]:
-    """PostgreSQL: the claim's lock (`claim`, read before the accounts are locked), its check and its update."""
-    if claim is None:
-        return {"cte": "", "first": "", "ok": "", "write": "", "col": ", 1 AS claimed"}
-    row_id = param(claim.row_id)
-    condition = renumber(claim.condition, claim.values, param)
-    assignment = renumber(claim.assignment, claim.values, param)
+def lock_order(claims: tuple[RowClaim, ...]) -> list[tuple[int, RowClaim]]:
+    """The claims with their positions, in the one order every posting locks claimed rows in (table, then row id),
+    so two postings claiming the same rows never deadlock; two claims of one row are a caller's bug."""
+    ordered = sorted(enumerate(claims), key=lambda c: (c[1].table, type(c[1].row_id).__name__, str(c[1].row_id)))
+    for (_, a), (_, b) in zip(ordered, ordered[1:]):
+        if (a.table, a.row_id) == (b.table, b.row_id):
+            raise ValueError(f"a posting claims {a.table} {a.row_id} twice")
+    return ordered
+
+
+def claim_ctes(claims: tuple[RowClaim, ...], param: Callable[[Any], str]) -> dict[str, str]:
+    """PostgreSQL: the claims' locks (`claim_<n>`, read before the accounts are locked), checks and updates.
+
+    Each claim's lock query names the one before it in lock_order, so PostgreSQL takes them in that order (a CTE
+    runs when first read); the accounts' lock query names the last, so every claimed row is locked before any
+    account. `claimed_<n>` (n: the claim's position in `claims`) says whether the n-th claim held.
+    """
+    if not claims:
+        return {"cte": "", "first": "", "ok": "", "write": "", "col": ""}
+    ctes, oks, writes, cols, before = [], [], [], [], None
+    for n, claim in lock_order(claims):
+        row_id = param(claim.row_id)
+        condition = renumber(claim.condition, claim.values, param)
+        assignment = renumber(claim.assignment, claim.values, param)
+        after = f" AND (SELECT COUNT(*) FROM claim_{before}) >= 0" if before is not None else ""
+        ctes.append(f" claim_{n} AS (SELECT id FROM {claim.table} WHERE id = {row_id} AND ({condition}){after} FOR UPDATE),")
+        oks.append(f" AND (SELECT COUNT(*) FROM claim_{n}) = 1")
+        writes.append(f", claimed_row_{n} AS (UPDATE {claim.table} SET {assignment} WHERE id = {row_id}"
+                      " AND (SELECT passes FROM ok))")
+        before = n
+    cols = [f", (SELECT COUNT(*) FROM claim_{n}) AS claimed_{n}" for n in range(len(claims))]
     return {
-        "cte": f" claim AS (SELECT id FROM {claim.table} WHERE id = {row_id} AND ({condition}) FOR UPDATE),",
-        # Referenced in the accounts' lock query, so the claim's row is locked first (one order for every posting).
-        "first": " AND (SELECT COUNT(*) FROM claim) >= 0",
-        "ok": " AND (SELECT COUNT(*) FROM claim) = 1",
-        "write": f", claimed_row AS (UPDATE {claim.table} SET {assignment} WHERE id = {row_id} AND (SELECT passes FROM ok))",
-        "col": ", (SELECT COUNT(*) FROM claim) AS claimed",
+        "cte": "".join(ctes),
+        "first": f" AND (SELECT COUNT(*) FROM claim_{before}) >= 0",
+        "ok": "".join(oks),
+        "write": "".join(writes),
+        "col": "".join(cols),
     }
+
+
+def first_refused(claims: tuple[RowClaim, ...], held: Callable[[int], bool]) -> RowClaim | None:
+    """The first claim (in the order given) that did not hold, or None."""
+    return next((c for n, c in enumerate(claims) if not held(n)), None)
 
 
 def _bound(value: Any, transaction_id: uuid.UUID) -> Any:
@@ -185,7 +214,7 @@ def _sqlite_value(value: Any) -> Any:
 
 
 def claim_sql_on_sqlite(claim: RowClaim) -> tuple[str, list[Any]]:
-    """SQLite: the claim as one guarded UPDATE (it changes one row, or the claim is refused)."""
+    """SQLite: a claim as one guarded UPDATE (it changes one row, or the claim is refused)."""
     n = len(claim.values)
     values = [_sqlite_value(v) for v in claim.values]
     return f"UPDATE {claim.table} SET {claim.assignment} WHERE id = ${n + 1} AND ({claim.condition})", [*values, claim.row_id]
@@ -210,10 +239,8 @@ def _sqlite_insert(table: str, names: tuple[str, ...], rows: int) -> str:
     return f"INSERT INTO {table} ({', '.join(names)}) VALUES {listed}"
 
 
-async def claim_holds(conn: BaseDBAsyncClient, claim: RowClaim | None) -> bool:
+async def claim_holds(conn: BaseDBAsyncClient, claim: RowClaim) -> bool:
     """Whether the claim's row satisfies its condition now (a dry run's check; nothing is locked or changed)."""
-    if claim is None:
-        return True
     pg = is_postgres(conn)
     values: list[Any] = []
 

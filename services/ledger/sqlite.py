@@ -32,7 +32,7 @@ from services.ledger.plan import PostingPlan
 from services.ledger.records import TransactionRecord
 from services.db.wallet_rows import LockedWallet
 from services.ledger.request import CheckedRequest, PostingRequest
-from services.ledger.side_writes import claim_sql_on_sqlite, inserts_sql_on_sqlite
+from services.ledger.side_writes import claim_sql_on_sqlite, first_refused, inserts_sql_on_sqlite
 from services.ledger.rules import check_wallets_can_move, locked_or_missing
 from services.money import MAX_MINOR
 
@@ -62,7 +62,7 @@ USAGE_UPDATE = (
 
 
 class _Reads:
-    """The posting's first hand-off: claim the key (and the claimed row), then read the wallets, their customers'
+    """The posting's first hand-off: claim the key (and the claimed rows), then read the wallets, their customers'
     standing and the sender's usage row (made sure to exist), as the PostgreSQL statement's lock does."""
 
     def __init__(self, conn: BaseDBAsyncClient, principal: Principal, checked: CheckedRequest, plan: PostingPlan) -> None:
@@ -71,7 +71,7 @@ class _Reads:
             conn, IdempotencyRecord, partner_id=principal.partner_id, key=checked.key, request_hash=checked.fingerprint,
             operation=req.operation, transaction_id=checked.transaction_id,
         )
-        self.claim = step(conn, *claim_sql_on_sqlite(req.claim)) if req.claim is not None else None
+        self.claims = [step(conn, *claim_sql_on_sqlite(claim)) for claim in req.claims]
         self.wallets = [step(conn, *wallet_rows_sql(partner_id=partner_id, wallet_ids=ids)) for partner_id, ids in _wallets(principal, req)]
         accounts = list(plan.deltas)
         self.standing = step(conn, _STANDING_ROWS.format(", ".join(f"${i + 1}" for i in range(len(accounts)))), accounts)
@@ -80,7 +80,7 @@ class _Reads:
         self.usage = ([step(conn, INSERT_USAGE_ROW, [sender, plan.currency]),
                        step(conn, "SELECT * FROM limit_usage WHERE customer_id = $1 AND currency = $2", [sender, plan.currency])]
                       if plan.compliance.outgoing is not None else [])
-        self.steps = [key, *([self.claim] if self.claim else []), *self.wallets, self.standing, *self.usage]
+        self.steps = [key, *self.claims, *self.wallets, self.standing, *self.usage]
 
     def locked(self) -> dict[uuid.UUID, LockedWallet]:
         """The wallets read, by id."""
@@ -108,9 +108,10 @@ async def post_on_sqlite(principal: Principal, checked: CheckedRequest, plan: Po
     async with in_transaction() as conn:
         reads = _Reads(conn, principal, checked, plan)
         await run_steps(conn, reads.steps)
-        # A claimed row first, as on PostgreSQL: a paid request is ALREADY_PAID whatever the balance.
-        if reads.claim is not None and reads.claim.changes != 1:
-            raise req.claim.refusal()  # type: ignore[union-attr]
+        # Claimed rows first, as on PostgreSQL: a paid request is ALREADY_PAID whatever the balance.
+        refused = first_refused(req.claims, lambda n: reads.claims[n].changes == 1)
+        if refused is not None:
+            raise refused.refusal()
         locked = reads.locked()
         source = locked_or_missing(locked, req.from_wallet_id, req.from_field)
         target = locked_or_missing(locked, req.to_wallet_id, req.to_field)
