@@ -11,9 +11,10 @@ opposite, as one posting of the engine:
   spent (the claim), and `points.returned` is written.
 
 Lots need nothing: they are derived from the balance (services.points.lots), so returned points refill the oldest
-lots with those lots' own expiry. The customer's POINTS balance is raised after the posting, on the same
-connection: inside the caller's database transaction (a refund's, a reversal's, a compliance decision's), which
-has already locked the payment's row, so the share is computed from a refunded total nobody else is changing.
+lots with those lots' own expiry. The customer's POINTS balance is raised in the posting's own write (a second
+claim, on the POINTS account's row). The posting runs inside the caller's database transaction (a refund's, a
+reversal's, a compliance decision's), which has already locked the payment's row, so the share is computed from a
+refunded total nobody else is changing.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from models import Payment, PointsAccount, PointsProgram, PointsRedemption, Wall
 from models.enums import TransactionKind, TransactionStatus
 from models.ids import uuid7
 from services import clock
-from services.db.sql import execute
 from services.errors import DomainError
 from services.ledger.announce import money
 from services.ledger.engine import post
@@ -36,6 +36,15 @@ from services.ledger.side_writes import RowClaim, RowInsert, event_insert
 from services.money import format_amount
 from services.points.units import ledger_unit
 from services.scoping import of_partner
+
+
+class PointsAccountMissing(DomainError):
+    """The redemption's POINTS account is not one (never expected: a foreign key and its kind keep it)."""
+
+    code = "INVALID_STATE"
+
+    def __init__(self) -> None:
+        super().__init__("the customer's points account is missing")
 
 
 class PointsOverReturned(DomainError):
@@ -96,7 +105,7 @@ async def return_points(conn: BaseDBAsyncClient, *, payment: Payment, redemption
     partner_id = payment.partner_id  # type: ignore[attr-defined]
     # Who posts it: the payment itself, on the payer's partner's books (no scopes: it is no API caller).
     principal = Principal(kind=PARTNER, subject=f"points-return:{payment.id}", partner_id=partner_id)
-    txn = await post(principal, PostingRequest(
+    await post(principal, PostingRequest(
         operation="pointsReturn", kind=TransactionKind.REVERSAL, idempotency_key=f"points-return-{source}"[:200],
         amount_text=format_amount(value_minor, program.value_currency), from_wallet_id=payment.payer_wallet_id,  # type: ignore[attr-defined]
         to_wallet_id=funding.id, from_field="paymentId", to_field="paymentId", currency=program.value_currency,
@@ -106,11 +115,18 @@ async def return_points(conn: BaseDBAsyncClient, *, payment: Payment, redemption
         claim=RowClaim(table="points_redemption", row_id=redemption.id, condition="returned_points + $1 <= points",
                        assignment="returned_points = returned_points + $1", values=(points,),
                        refusal=PointsOverReturned),
+        # The POINTS account keeps a stored balance (its entries' sum, `ledger verify` checks): raised in the same
+        # write as its POINTS_RETURN entry, so a replay of this source raises nothing twice.
+        more_claims=(_raise_points(account.account_id, points),),  # type: ignore[attr-defined]
         inserts=_rows(program=program, redemption=redemption, points_account_id=account.account_id,  # type: ignore[attr-defined]
                       payment=payment, points=points, value_minor=value_minor, partner_id=partner_id),
     ), None)
-    if txn.replayed:
-        return  # this source gave them back already: the balance was raised then
-    # The POINTS account keeps a stored balance (its entries' sum, `ledger verify` checks): raised with the posting.
-    await execute(conn, "UPDATE account SET balance_minor = balance_minor + $1 WHERE id = $2",
-                  [points, account.account_id])  # type: ignore[attr-defined]
+
+
+def _raise_points(account_id: int, points: int) -> RowClaim:
+    """The customer's POINTS account takes the returned points back (it must be a POINTS account: a guard, not a rule)."""
+    return RowClaim(
+        table="account", row_id=account_id,  # type: ignore[arg-type]  # an account's id is an integer
+        condition="kind = 'POINTS'", assignment="balance_minor = balance_minor + $1",
+        values=(points,), refusal=lambda: PointsAccountMissing(),
+    )
