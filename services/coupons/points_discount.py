@@ -27,7 +27,7 @@ from services.money import MAX_MINOR, format_amount
 from services.points.holdings import holding
 from services.points.lots import due_to_expire
 from services.points.programs import visible_program
-from services.points.redeeming import CustomerRef, _claim, _points_rows
+from services.points.redeeming import CustomerRef, points_claim, redeemed_points_rows
 from services.scoping import of_partner
 
 
@@ -83,8 +83,9 @@ async def post_points(principal: Principal, use: PointsUse, *, payer_wallet_id: 
         to_wallet_id=payer_wallet_id, from_field="pointsProgramId", to_field="fromWalletId",
         currency=program.value_currency, memo=f"points on a payment: {program.name}"[:280], requires_from=True,
         requires_to=True, from_partner_id=None if own else funding.partner_id,
-        claim=_claim(use.account_id, use.points, use.unswept),
-        inserts=_points_rows(program=program, customer=use.customer, account_id=use.account_id, points=use.points,
-                             amount_minor=use.value_minor, points_transaction_id=uuid7(), payment_id=payment_id),
+        claim=points_claim(use.account_id, use.points, use.unswept),
+        inserts=redeemed_points_rows(program=program, customer=use.customer, account_id=use.account_id,
+                                     points=use.points, amount_minor=use.value_minor,
+                                     points_transaction_id=uuid7(), payment_id=payment_id),
         subject=f"PointsProgram:{program.id}:{use.customer.id}:{use.points}",
     ), None)

@@ -42,7 +42,7 @@ class CustomerRef(Protocol):
     id: uuid.UUID
     partner_id: uuid.UUID
 
-def _claim(account_id: int, points: int, unswept: int) -> RowClaim:
+def points_claim(account_id: int, points: int, unswept: int) -> RowClaim:
     """The POINTS account still holds the points beyond those expired but not yet swept, and gives them up."""
     return RowClaim(
         table="account", row_id=account_id,  # type: ignore[arg-type]  # an account's id is an integer
@@ -51,8 +51,9 @@ def _claim(account_id: int, points: int, unswept: int) -> RowClaim:
     )
 
 
-def _points_rows(*, program: PointsProgram, customer: CustomerRef, account_id: int, points: int, amount_minor: int,
-                 points_transaction_id: uuid.UUID, payment_id: uuid.UUID | None = None) -> tuple[RowInsert, ...]:
+def redeemed_points_rows(*, program: PointsProgram, customer: CustomerRef, account_id: int, points: int,
+                         amount_minor: int, points_transaction_id: uuid.UUID,
+                         payment_id: uuid.UUID | None = None) -> tuple[RowInsert, ...]:
     """The POINTS_REDEEM transaction, its two entries, the redemption row and points.redeemed, written with the posting."""
     now, partner_id = clock.now(), customer.partner_id  # type: ignore[attr-defined]
     unit = ledger_unit(program.unit_code)
@@ -109,9 +110,9 @@ async def redeem(*, principal: Principal, customer_id: uuid.UUID | None, program
         to_wallet_id=wallet.id, from_field="programId", to_field="customerId", currency=program.value_currency,
         memo=f"points redeemed: {program.name}"[:280], requires_from=True, requires_to=True,
         from_partner_id=None if own else funding.partner_id,  # type: ignore[attr-defined]
-        claim=_claim(held.account_id, points, unswept),
-        inserts=_points_rows(program=program, customer=customer, account_id=held.account_id, points=points,
-                             amount_minor=amount_minor, points_transaction_id=uuid7()),
+        claim=points_claim(held.account_id, points, unswept),
+        inserts=redeemed_points_rows(program=program, customer=customer, account_id=held.account_id,
+                                     points=points, amount_minor=amount_minor, points_transaction_id=uuid7()),
         subject=f"PointsProgram:{program.id}:{customer.id}:{points}",
     ), audit)
     return Redemption(program_id=program.id, customer_id=customer.id, points=points, transaction=txn, audited=txn.audited)
