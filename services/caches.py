@@ -77,11 +77,14 @@ PAYABLE_REQUESTS = BoundedCache(
     "multi-use payment request -> its row with its merchant's and settlement wallet's, as last read ACTIVE"
     " (paymentCreate only; the posting re-checks the wallet under lock, a merchant's status change is announced)",
 )
+POINTS_PROGRAMS = BoundedCache(
+    "points_programs", 10_000, None, "points programme id -> its row (a programme never changes after pointsProgramCreate)"
+)
 
 REGISTRY: tuple[BoundedCache, ...] = (
     WALLET_FACTS, FEE_CUSTOMERS, SYSTEM_ACCOUNTS, PARTNER_ENVIRONMENTS, USAGE_ROWS, LAST_ACTIVE, DATA_KEYS,
     LIVE_TOKENS, FEE_SCHEDULE, FEE_SHARES, STANDINGS, POLICY_PACKS, WATCHLIST_INDEX, OWN_LIMITS,
-    QR_DECODES, PAYABLE_REQUESTS,
+    QR_DECODES, PAYABLE_REQUESTS, POINTS_PROGRAMS,
 )
 
 _wired = False

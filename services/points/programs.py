@@ -18,6 +18,7 @@ from auth.principal import Principal
 from models import Account, Customer, PointsAccount, PointsProgram, Wallet
 from models.enums import AccountKind, WalletStatus
 from services.audit import AuditNote, record_event
+from services.caches import POINTS_PROGRAMS
 from services.authority import is_staff, require_partner_token
 from services.errors import Forbidden, NotFound, ValidationFailed
 from services.money import parse_amount
@@ -88,9 +89,21 @@ async def create_program(*, principal: Principal, terms: ProgramTerms, audit: Au
     return ProgramRecord.of(program, audited=audit is not None)
 
 
+async def program_row(program_id: uuid.UUID) -> PointsProgram | None:
+    """A programme's row, read once per process: nothing changes a programme after pointsProgramCreate (POINTS_PROGRAMS).
+
+    Every points payment and redemption reads its programme: this saves that query. Callers only read the row."""
+    program = POINTS_PROGRAMS.get(program_id)
+    if program is None:
+        program = await PointsProgram.get_or_none(id=program_id)
+        if program is not None:
+            POINTS_PROGRAMS.put(program_id, program)
+    return program
+
+
 async def visible_program(principal: Principal, program_id: uuid.UUID | None, *, field: str = "programId") -> PointsProgram:
     """A programme the caller may use: staff any, a partner (or its customer token) its own and the bank's."""
-    program = await PointsProgram.get_or_none(id=program_id) if program_id else None
+    program = await program_row(program_id) if program_id else None
     if program is None or not (is_staff(principal) or program.partner_id is None  # type: ignore[attr-defined]
                                or of_partner(principal.partner_id, program.partner_id)):  # type: ignore[attr-defined]
         raise NotFound("points programme not found", field=[field])
@@ -99,7 +112,7 @@ async def visible_program(principal: Principal, program_id: uuid.UUID | None, *,
 
 async def managed_program(principal: Principal, program_id: uuid.UUID | None) -> PointsProgram:
     """A programme the caller may manage (its rules): staff with the permission any, a partner its own only."""
-    program = await PointsProgram.get_or_none(id=program_id) if program_id else None
+    program = await program_row(program_id) if program_id else None
     if program is not None and is_staff(principal, PERMISSION):
         return program
     if is_staff(principal):
