@@ -134,7 +134,7 @@ def claim_ctes(claims: tuple[RowClaim, ...], param: Callable[[Any], str]) -> dic
     """
     if not claims:
         return {"cte": "", "first": "", "ok": "", "write": "", "col": ""}
-    ctes, oks, writes, cols, before = [], [], [], [], None
+    ctes, oks, writes, before = [], [], [], None
     for n, claim in lock_order(claims):
         row_id = param(claim.row_id)
         condition = renumber(claim.condition, claim.values, param)
