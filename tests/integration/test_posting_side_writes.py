@@ -140,7 +140,7 @@ async def test_every_claim_commits_with_the_posting_or_none_does(database_url):
         await post(principal, _two_claims(payer, payee, "two-2", _named_claim(c.id, "c"), _named_claim(b.id, "b")), None)
     assert refused.value.field == ["b"]
     assert (await WebhookEndpoint.get(id=c.id)).status == "ENABLED"
-    assert not await Transaction.filter(idempotency_key="two-2").exists()
+    assert not await Transaction.filter(from_wallet_id=payer.wallet_id, idempotency_key="two-2").exists()
     assert await Transaction.filter(from_wallet_id=payer.wallet_id, kind="TRANSFER").count() == 1
 
 
@@ -177,7 +177,7 @@ async def test_one_row_claimed_twice_is_a_bug_refused_before_anything_runs(datab
         await post(principal, _two_claims(payer, payee, "twice-1", _named_claim(a.id, "a"), _named_claim(a.id, "b")),
                    None)
     assert (await WebhookEndpoint.get(id=a.id)).status == "ENABLED"
-    assert not await Transaction.filter(idempotency_key="twice-1").exists()
+    assert not await Transaction.filter(from_wallet_id=payer.wallet_id, idempotency_key="twice-1").exists()
 
 
 @requires_postgres
@@ -204,7 +204,7 @@ async def test_claimed_rows_are_locked_in_one_order_whatever_order_they_are_give
     finally:
         await other.close()
     assert {(await WebhookEndpoint.get(id=e.id)).status for e in (a, b)} == {"DISABLED"}
-    assert await Transaction.filter(idempotency_key="locks-1").count() == 1
+    assert await Transaction.filter(from_wallet_id=payer.wallet_id, idempotency_key="locks-1").count() == 1
 
 
 @requires_postgres
