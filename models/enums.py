@@ -70,6 +70,9 @@ class AccountKind(str, Enum):
     POINTS_REDEEMED = "POINTS_REDEEMED"
     POINTS_EXPIRED = "POINTS_EXPIRED"
     COUPON_BUDGET = "COUPON_BUDGET"  # a coupon campaign's funded budget: the source of its discount legs (services.coupons)
+    # A points programme's money set aside for its customers' funded points (services.points.reserve): balance
+    # derived from entries, never locked; per programme it equals the sum of its points accounts' funded_minor.
+    POINTS_RESERVE = "POINTS_RESERVE"
 
 
 class TransactionKind(str, Enum):
@@ -90,6 +93,8 @@ class TransactionKind(str, Enum):
     POINTS_EXPIRY = "POINTS_EXPIRY"
     POINTS_RETURN = "POINTS_RETURN"  # points spent on a payment given back (its refund, reversal or rejection)
     COUPON_FUNDING = "COUPON_FUNDING"  # a campaign's budget from its funding wallet to its COUPON_BUDGET account
+    POINTS_FUNDING = "POINTS_FUNDING"  # earned points' value from a programme's funding wallet to its POINTS_RESERVE
+    POINTS_RELEASE = "POINTS_RELEASE"  # expired or clawed-back points' value from the POINTS_RESERVE back to funding
 
 
 class TransactionStatus(str, Enum):

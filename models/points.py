@@ -27,6 +27,10 @@ class PointsProgram(Model):
                                             on_delete=fields.RESTRICT)
     expired_account = fields.OneToOneField("models.Account", related_name="points_expired_of",
                                            on_delete=fields.RESTRICT)
+    # Its POINTS_RESERVE account (services.points.reserve), in value_currency: the money funded for earned points.
+    # Set at creation (migration 0038 gave every older programme one). Not read from the process cache of
+    # programme rows (services.points.programs.program_row) by anything that moves money: read with the holding.
+    reserve_account_id = fields.BigIntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -40,6 +44,10 @@ class PointsAccount(Model):
     program = fields.ForeignKeyField("models.PointsProgram", related_name="accounts", on_delete=fields.RESTRICT)
     customer = fields.ForeignKeyField("models.Customer", related_name="points_accounts", on_delete=fields.RESTRICT)
     account = fields.OneToOneField("models.Account", related_name="points_account", on_delete=fields.RESTRICT)
+    # Money in the programme's POINTS_RESERVE set aside for this customer's points (minor units of the value
+    # currency). Raised when earned points are funded, lowered when funded points are spent, expire or are clawed
+    # back; claimed in the same write as the reserve's entry, so per programme the reserve's balance is the sum.
+    funded_minor = fields.BigIntField(default=0, db_default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -128,6 +136,9 @@ class PointsRedemption(Model):
     # back to the customer since (its refunds, its reversal or its rejection by compliance; never more than spent).
     payment_id = fields.UUIDField(null=True, db_index=True)
     returned_points = fields.BigIntField(default=0, db_default=0)
+    # The part of amount_minor the programme's POINTS_RESERVE paid, as a funded leg of the payment itself (0: the
+    # funding wallet paid it by a TRANSFER). Tells a refund where the value goes back.
+    reserve_minor = fields.BigIntField(default=0, db_default=0)
 
     class Meta:
         table = "points_redemption"

@@ -105,6 +105,9 @@ _describe(
     POINTS_EXPIRED="A points programme's sink for points that expired (the expiry sweep).",
     COUPON_BUDGET="A coupon campaign's budget (issue 15), funded from its funding wallet when the campaign is created:"
     " every coupon discount is a leg from it in the payment's own posting, and refunds give discounts back to it.",
+    POINTS_RESERVE="A points programme's money set aside for its customers' earned points (issue 15): funded from"
+    " its funding wallet as points are earned, it pays the points' value as a leg of the payment that spends them,"
+    " and gives back to the funding wallet what expired or clawed-back points no longer need.",
 )
 _describe(
     TransactionKind,
@@ -138,6 +141,10 @@ _describe(
     POINTS_EXPIRY="Points expired by the sweep, oldest first: the customer's POINTS to the programme's EXPIRED account.",
     COUPON_FUNDING="A coupon campaign's budget moved from its funding wallet to the campaign's COUPON_BUDGET account"
     " (couponCampaignCreate); discounts are then paid from that account.",
+    POINTS_FUNDING="Earned points' value moved from their programme's funding wallet to its POINTS_RESERVE account,"
+    " after the points are earned; a payment spending them is then paid from the reserve.",
+    POINTS_RELEASE="The value of expired or clawed-back points moved from their programme's POINTS_RESERVE account"
+    " back to its funding wallet.",
 )
 _describe(
     TransactionStatus,

@@ -62,6 +62,7 @@ MONEY_COLUMNS = [
     ("report_day_revenue", "fx_revenue_minor"), ("report_day_revenue", "partner_share_minor"),
     ("international_transfer", "sell_amount_minor"), ("international_transfer", "buy_amount_minor"),  # issue 14 (A)
     ("international_transfer", "fee_minor"), ("international_transfer", "quota_minor"),
+    ("points_account", "funded_minor"), ("points_redemption", "reserve_minor"),  # issue 15's points reserve
 ]
 
 APPLY = "import asyncio, sys; from api.db import apply_migrations; asyncio.run(apply_migrations(sys.argv[1]))"
