@@ -44,6 +44,10 @@ async def check_sweep(
     )
 
 
+_CORRECTIONS = frozenset({TransactionKind.REVERSAL, TransactionKind.RAIL_RETURN, TransactionKind.POINTS_FUNDING,
+                          TransactionKind.POINTS_RELEASE})
+
+
 async def check_reversal(
     *, kind: TransactionKind, source: LockedWallet | None, target: LockedWallet | None, amount_minor: int,
     currency: str, at: datetime, from_field: str, to_field: str, dry_run: bool = False,
@@ -51,8 +55,10 @@ async def check_reversal(
     """A reversal (transactionReverse) is the bank correcting its own ledger: no limits counted, no maximum balance,
     no AML rule; the locked rows must still be active wallets with the funds (same signature as check_compliance)."""
     # A rail's return (RAIL_RETURN) is the same kind of correction: the bank gives back what its rail undid.
-    if kind not in (TransactionKind.REVERSAL, TransactionKind.RAIL_RETURN):
-        raise AssertionError("check_reversal is for REVERSAL and RAIL_RETURN postings only")
+    # So is a points programme's money moving between its funding wallet and its own reserve (POINTS_FUNDING,
+    # POINTS_RELEASE): no customer is paid, and the customers' payments from the reserve have their own checks.
+    if kind not in _CORRECTIONS:
+        raise AssertionError("check_reversal is for REVERSAL, RAIL_RETURN, POINTS_FUNDING and POINTS_RELEASE postings only")
     subject = source or target
     assert subject is not None
     return ComplianceCheck(

@@ -50,7 +50,8 @@ class FundedParts:
     A PAYMENT: each pays its part of the amount to the merchant for the payer (a coupon campaign's budget account
     funding a discount): the payer pays the amount less the parts, the merchant receives the whole amount.
     A REFUND: each takes back its part of what the merchant gives back (the discount returns to its budget).
-    COUPON_FUNDING: they receive the whole amount from the paying wallet (a campaign's budget being funded).
+    COUPON_FUNDING, POINTS_FUNDING: they receive the whole amount from the paying wallet (a campaign's budget, a
+    points programme's reserve being funded); POINTS_RELEASE: the one part pays the whole amount to the wallet.
     These accounts keep no locked balance (their balance is the sum of their entries): what they may pay is
     guarded by the service's own locked row (a campaign's budget row, services.coupons.reserving).
     """
@@ -237,12 +238,22 @@ def _refund(i: PlanInputs) -> list[Leg]:
             Leg(account_id=i.target.account_id, amount_minor=own, currency=i.currency)]
 
 
-def _coupon_funding(i: PlanInputs) -> list[Leg]:
-    """A coupon campaign's budget: the funding wallet to the campaign's COUPON_BUDGET account (the funded part)."""
+def _funding(i: PlanInputs) -> list[Leg]:
+    """A funding wallet to one account that is not a wallet's (a campaign's COUPON_BUDGET, a programme's
+    POINTS_RESERVE), for the whole amount: the funded part."""
     assert i.source is not None
     if i.funded is None or len(i.funded.parts) != 1 or i.funded.total_minor != i.amount_minor:
-        raise AssertionError("a campaign's funding names its budget account for the whole amount")
+        raise AssertionError("a funding names its one funded account for the whole amount")
     return move(debit_account_id=i.source.account_id, credit_account_id=i.funded.parts[0][0],
+                amount_minor=i.amount_minor, currency=i.currency)
+
+
+def _release(i: PlanInputs) -> list[Leg]:
+    """Funding given back: the one funded account pays the whole amount to the receiving wallet."""
+    assert i.target is not None
+    if i.funded is None or len(i.funded.parts) != 1 or i.funded.total_minor != i.amount_minor:
+        raise AssertionError("a release names its one funded account for the whole amount")
+    return move(debit_account_id=i.funded.parts[0][0], credit_account_id=i.target.account_id,
                 amount_minor=i.amount_minor, currency=i.currency)
 
 
@@ -289,7 +300,11 @@ _PRINCIPAL_LEGS: dict[TransactionKind, Callable[[PlanInputs], list[Leg]]] = {
     # One customer's wallet to its wallet in another currency, at an FX quote (services.fx.conversion).
     TransactionKind.FX_CONVERSION: _fx_conversion,
     # A coupon campaign's budget into its COUPON_BUDGET account (services.coupons.campaigns).
-    TransactionKind.COUPON_FUNDING: _coupon_funding,
+    TransactionKind.COUPON_FUNDING: _funding,
+    # Earned points' value into their programme's POINTS_RESERVE, and back when they expire or are clawed back
+    # (services.points.reserve).
+    TransactionKind.POINTS_FUNDING: _funding,
+    TransactionKind.POINTS_RELEASE: _release,
 }
 
 

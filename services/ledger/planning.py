@@ -122,6 +122,11 @@ async def _one_environment(principal: Principal, req: PostingRequest) -> None:
             raise NotFound("wallet not found", field=[field])
 
 
+# Kinds that never charge a fee: a reversal (its legs give the original's fee back), and a points programme's own
+# money moving between its funding wallet and its reserve (services.points.reserve).
+_FEELESS = frozenset({TransactionKind.REVERSAL, TransactionKind.POINTS_FUNDING, TransactionKind.POINTS_RELEASE})
+
+
 async def plan_posting(principal: Principal, checked: CheckedRequest) -> PostingPlan:
     """Wallets, currency, amount, fee, compliance and the balanced legs, all before any lock."""
     req = checked.req
@@ -148,7 +153,7 @@ async def plan_posting(principal: Principal, checked: CheckedRequest) -> Posting
     # The same function feeQuote answers with: the charge is what was quoted. A reversal charges nothing: its
     # legs already give the original's fee back.
     # An FX conversion charges the fee its quote showed (services.fx.pricing), not one decided again now.
-    fee = req.fx.fee if req.fx is not None else NO_FEE if req.kind is TransactionKind.REVERSAL else await fee_for(
+    fee = req.fx.fee if req.fx is not None else NO_FEE if req.kind in _FEELESS else await fee_for(
         principal=principal, kind=req.kind.value, amount_minor=amount_minor, currency=currency,
         from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id, payer_partner_id=req.from_partner_id,
         merchant=req.merchant, route=req.funding_route,
@@ -164,6 +169,9 @@ async def plan_posting(principal: Principal, checked: CheckedRequest) -> Posting
     # A sweep (walletClose) stays with its customer: not an outgoing payment (services.compliance.sweep_checks).
     check = {TransactionKind.SWEEP: check_sweep, TransactionKind.REVERSAL: check_reversal,
              TransactionKind.RAIL_RETURN: check_reversal,
+             # A points programme's own money between its funding wallet and its reserve (services.points.reserve):
+             # no customer is paid, and nothing would decide a held one (its funding claim is already written).
+             TransactionKind.POINTS_FUNDING: check_reversal, TransactionKind.POINTS_RELEASE: check_reversal,
              # A conversion between one customer's own wallets is not an outgoing payment (services.fx.compliance).
              TransactionKind.FX_CONVERSION: check_conversion}.get(req.kind, check_compliance)
     if req.fx is not None and req.kind is TransactionKind.TRANSFER:

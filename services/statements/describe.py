@@ -20,6 +20,8 @@ _LABELS = {
     TransactionKind.REVERSAL: "Reversal by the bank",
     TransactionKind.RAIL_RETURN: "Returned by the bank rail",
     TransactionKind.FX_CONVERSION: "Currency conversion",
+    TransactionKind.POINTS_FUNDING: "Points programme funding",
+    TransactionKind.POINTS_RELEASE: "Points programme funding returned",
 }
 
 

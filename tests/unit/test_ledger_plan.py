@@ -18,7 +18,7 @@ from services.fees.charging import NO_FEE, Fee
 from services.fees.rules import FeeDecision
 from services.ledger.entries import Leg
 from services.ledger.plan import (
-    BankAccounts, PlanInputs, balance_deltas, build_plan, fee_legs, needs_bank_side, needs_settlement,
+    BankAccounts, FundedParts, PlanInputs, balance_deltas, build_plan, fee_legs, needs_bank_side, needs_settlement,
 )
 
 PROPERTY = settings(derandomize=True, database=None, max_examples=200, deadline=None)
@@ -116,6 +116,8 @@ def test_only_top_ups_and_withdrawals_cross_the_wallet_systems_edge():
         TransactionKind.FX_CONVERSION: False,  # through the bank's FX position accounts, not its settlement account
         **POINTS_KINDS_NO,  # points postings (services.points) move no money
         TransactionKind.COUPON_FUNDING: False,  # a wallet into its campaign's budget account (tests/unit/test_coupon_terms.py)
+        # a programme's funding wallet and its POINTS_RESERVE (services.points.reserve): inside the wallet system
+        TransactionKind.POINTS_FUNDING: False, TransactionKind.POINTS_RELEASE: False,
     }
 
 
@@ -128,6 +130,7 @@ def test_which_postings_need_a_bank_side_account():
         TransactionKind.FX_CONVERSION: True,  # the bank's FX position accounts (or a sandbox partner's own)
         **POINTS_KINDS_NO,  # between a points programme's own accounts (services.points), never the engine's plan
         TransactionKind.COUPON_FUNDING: False,  # its budget account is the campaign's own (funded parts)
+        TransactionKind.POINTS_FUNDING: False, TransactionKind.POINTS_RELEASE: False,  # the programme's own reserve
     }
     assert all(needs_bank_side(kind, 1) for kind in TransactionKind)  # a fee is paid to the bank side
 
@@ -176,6 +179,7 @@ def test_deltas_sum_the_legs_of_each_wallet_account_only():
     kind=st.sampled_from([k for k in TransactionKind if k not in (
         TransactionKind.REVERSAL, TransactionKind.RAIL_RETURN, TransactionKind.FX_CONVERSION,
         TransactionKind.COUPON_FUNDING,  # needs its funded budget account: tests/unit/test_coupon_terms.py
+        TransactionKind.POINTS_FUNDING, TransactionKind.POINTS_RELEASE,  # need their reserve: tests below
     ) and k not in POINTS_KINDS_NO]),
     amount=st.integers(min_value=1, max_value=10**15),
     fee_minor=st.integers(min_value=0, max_value=10**9),
@@ -193,6 +197,37 @@ def test_every_plan_balances_and_its_deltas_are_its_wallet_legs(kind, amount, fe
     assert revenue == fee_minor
     assert sum(leg.amount_minor for leg in plan.legs if leg.account_id == PARTNER_REVENUE) == share
     assert plan.deltas[payer] == (amount if kind in INCOMING else -amount) - fee_minor
+
+
+RESERVE = 77
+
+
+def one_wallet(kind: TransactionKind, amount: int, *, paying: bool, funded: FundedParts | None) -> PlanInputs:
+    """A posting with one wallet (paying or receiving) and a reserve in the other's place."""
+    w = wallet(SOURCE if paying else TARGET)
+    return replace(inputs(kind, amount, accounts=BankAccounts()), source=w if paying else None,
+                   target=None if paying else w, facts={w.wallet_id: WalletFacts(PARTNER, CUSTOMER, "CNY", w.account_id)},
+                   funded=funded)
+
+
+def test_points_funding_moves_the_whole_amount_from_the_funding_wallet_into_the_reserve():
+    plan = build_plan(one_wallet(TransactionKind.POINTS_FUNDING, 500, paying=True, funded=FundedParts(((RESERVE, 500),))))
+    assert plan.legs == [Leg(SOURCE, -500, "CNY"), Leg(RESERVE, 500, "CNY")]
+    assert plan.deltas == {SOURCE: -500}
+
+
+def test_points_release_pays_the_whole_amount_from_the_reserve_to_the_funding_wallet():
+    plan = build_plan(one_wallet(TransactionKind.POINTS_RELEASE, 300, paying=False, funded=FundedParts(((RESERVE, 300),))))
+    assert plan.legs == [Leg(RESERVE, -300, "CNY"), Leg(TARGET, 300, "CNY")]
+    assert plan.deltas == {TARGET: 300}
+
+
+@pytest.mark.parametrize("kind", [TransactionKind.POINTS_FUNDING, TransactionKind.POINTS_RELEASE])
+@pytest.mark.parametrize("parts", [None, ((RESERVE, 299),), ((RESERVE, 150), (RESERVE + 1, 150))])
+def test_a_reserve_posting_without_its_one_reserve_for_the_whole_amount_is_a_programming_error(kind, parts):
+    funded = FundedParts(parts) if parts is not None else None
+    with pytest.raises(AssertionError):
+        build_plan(one_wallet(kind, 300, paying=kind is TransactionKind.POINTS_FUNDING, funded=funded))
 
 
 def test_a_reversal_posts_the_originals_entries_negated_fee_and_all():
