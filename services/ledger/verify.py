@@ -168,7 +168,39 @@ async def verify_ledger(*, max_problems: int = 100) -> LedgerReport:
                 return report
             report.problems.append(template.format(**row))
     report.problems.extend((await _held_problems(conn))[: max(max_problems - len(report.problems), 0)])
+    report.problems.extend((await _reserve_problems(conn))[: max(max_problems - len(report.problems), 0)])
     return report
+
+
+async def _reserve_problems(conn: Any) -> list[str]:
+    """Per points programme, its POINTS_RESERVE holds exactly what its customers' funded_minor say (services.points.reserve).
+
+    A HELD payment has already claimed its points' funding but posts the reserve's leg only when released: its
+    held leg on the reserve counts as paid. No customer's funded_minor is below zero.
+    """
+    rows = await fetch(conn, (
+        "SELECT p.id, p.reserve_account_id AS reserve,"
+        " COALESCE((SELECT SUM(e.amount_minor) FROM ledger_entry e WHERE e.account_id = p.reserve_account_id), 0) AS held,"
+        " COALESCE((SELECT SUM(pa.funded_minor) FROM points_account pa WHERE pa.program_id = p.id), 0) AS funded,"
+        " (SELECT COUNT(*) FROM points_account pa WHERE pa.program_id = p.id AND pa.funded_minor < 0) AS negative"
+        " FROM points_program p WHERE p.reserve_account_id IS NOT NULL"), [])
+    if not rows:
+        return []
+    reserves = {int(r["reserve"]): r for r in rows}
+    pending: dict[int, int] = {}
+    for held in await fetch(conn, "SELECT held_legs FROM ledger_transaction WHERE status = 'HELD'", []):
+        legs = held["held_legs"]
+        for leg in (json.loads(legs) if isinstance(legs, str) else legs) or []:
+            if int(leg[0]) in reserves:
+                pending[int(leg[0])] = pending.get(int(leg[0]), 0) + int(leg[1])
+    problems = []
+    for reserve, row in reserves.items():
+        balance = int(row["held"]) + pending.get(reserve, 0)
+        if balance != int(row["funded"]):
+            problems.append(f"points programme {row['id']} reserve holds {balance} but its customers' funding is {row['funded']}")
+        if int(row["negative"]):
+            problems.append(f"points programme {row['id']} has {row['negative']} customers with funding below zero")
+    return problems
 
 
 async def _held_problems(conn: Any) -> list[str]:
