@@ -3,9 +3,10 @@
 The coupons' discounts are funded legs of the payment's own posting (services.ledger.plan.FundedParts): the payer
 pays the amount less the discounts, each campaign's COUPON_BUDGET account pays its coupon's discount, the merchant
 receives the whole amount. Before the posting, in the same transaction, the campaigns are locked and the coupons
-reserved (services.coupons.reserving); after it, in the same transaction, the points' value is paid to the payer by
-the programme's funding wallet (services.coupons.points_discount). Any refusal rolls all of it back: nothing
-moved, no coupon used, no point spent.
+reserved (services.coupons.reserving). The points' value is another funded leg, paid by the programme's
+POINTS_RESERVE, when the customer's points were funded; otherwise it is paid to the payer by the programme's funding
+wallet after the payment's posting, in the same transaction (services.coupons.points_discount). Any refusal rolls
+all of it back: nothing moved, no coupon used, no point spent.
 
 Idempotency: the coupons and points are part of the payment's fingerprint (its `subject`). A retry of a key already
 used is refused by its own used coupon (or replayed by the engine inside, or loses the race on the key's index):
@@ -25,13 +26,14 @@ from models import IdempotencyRecord
 from services import clock
 from services.audit import AuditNote
 from services.coupons import reserving
-from services.coupons.points_discount import PointsUse, points_use, post_points
+from services.coupons.points_discount import PointsUse, points_use, post_points, reserve_paid
 from services.coupons.reserving import Discounts
 from services.coupons.terms import Spend
 from services.errors import NotFound, ValidationFailed
 from services.ledger.engine import post
 from services.ledger.records import TransactionRecord
 from services.ledger.request import PostingRequest, check_request
+from services.points.reserve import ReserveShort
 from services.db.wallet_rows import any_wallet_facts
 from services.scoping import may_read_wallet, of_tenant
 from services.live.after_commit import announcements_after_commit
@@ -101,6 +103,21 @@ async def _points(principal: Principal, ask: DiscountAsk, customer: Payer, spend
     return use
 
 
+async def _post_payment(principal: Principal, req: PostingRequest, use: PointsUse | None, payment_id: uuid.UUID,
+                        audit: AuditNote | None) -> tuple[TransactionRecord, bool]:
+    """Post the payment, with its points paid by the programme's reserve when their funding covers them (True).
+
+    Funding spent meanwhile (ReserveShort) wrote nothing: the payment is posted again without the points, which the
+    funding wallet then pays (False), as for points never funded.
+    """
+    if use is None or not use.reserve_pays:
+        return await post(principal, req, audit), False
+    try:
+        return await post(principal, reserve_paid(req, use, payment_id=payment_id), audit), True
+    except ReserveShort:
+        return await post(principal, req, audit), False
+
+
 def _acting(principal: Principal) -> Principal:
     """The points' TRANSFER is paid by the programme's funding wallet, which a customer token may not move: it is
     posted as the customer's partner (for the customer's own points, to the customer's own paying wallet)."""
@@ -140,11 +157,11 @@ async def post_discounted(*, principal: Principal, req: PostingRequest, ask: Dis
                                                currency=spend.currency, at=clock.now())
             # The engine joins this transaction (its statement runs on this connection): one commit for all of it.
             # The coupons' events ride in its statement.
-            txn = await post(principal, dataclasses.replace(req, funded=coupons.funded, inserts=req.inserts + events),
-                             audit)
+            paying = dataclasses.replace(req, funded=coupons.funded, inserts=req.inserts + events)
+            txn, reserve_paid_points = await _post_payment(principal, paying, use, payment_id, audit)
             if txn.replayed:
                 raise _Replayed(txn)
-            if use is not None:
+            if use is not None and not reserve_paid_points:
                 # Last: the programme's funding wallet (one row every points payment locks) stays locked only from
                 # here to the commit. So the payer needs the amount less the coupons available; the points' value
                 # comes back to it in this same transaction.

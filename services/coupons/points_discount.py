@@ -1,14 +1,19 @@
-"""Points as part of a payment (issue 15 part 3): the points' value paid for the payer by the programme's funding wallet.
+"""Points as part of a payment (issue 15 part 3): the points' value paid for the payer by the programme.
 
-services.points.redeeming's own pieces, inside the payment's database transaction: the customer's POINTS account
-is claimed (INSUFFICIENT_POINTS on the locked row, nothing moved), the points go to the programme's REDEEMED
-account (a POINTS_REDEEM transaction) and the programme's funding wallet pays their value to the payer's wallet
-(a TRANSFER of the posting engine) right after the payment's own posting took the whole amount less the coupon
-discount: both postings commit together or not at all, so the payer pays the amount less coupons and points.
-"""
+Two ways, chosen per payment:
+- The programme's POINTS_RESERVE pays (`reserve_paid`), when the customer's funded_minor covers the value
+  (services.points.reserve): a funded leg of the payment's own posting, as a coupon's discount is, with the
+  customer's POINTS balance and funded_minor claimed in the same write. Nothing shared is locked.
+- Otherwise the programme's funding wallet pays (`post_points`): services.points.redeeming's own pieces, inside the
+  payment's database transaction. The customer's POINTS account is claimed (INSUFFICIENT_POINTS on the locked row,
+  nothing moved), the points go to the programme's REDEEMED account (a POINTS_REDEEM transaction) and the funding
+  wallet pays their value to the payer's wallet (a TRANSFER of the posting engine) right after the payment's own
+  posting took the whole amount less the coupon discount: both postings commit together or not at all.
+Either way the payer pays the amount less coupons and points."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -21,6 +26,7 @@ from services import clock
 from services.db.wallet_rows import any_wallet_facts
 from services.errors import InsufficientPoints, ValidationFailed
 from services.ledger.engine import post
+from services.ledger.plan import FundedParts
 from services.ledger.records import TransactionRecord
 from services.ledger.request import PostingRequest
 from services.money import MAX_MINOR, format_amount
@@ -28,6 +34,7 @@ from services.points.holdings import holding
 from services.points.lots import due_to_expire
 from services.points.programs import visible_program
 from services.points.redeeming import CustomerRef, points_claim, redeemed_points_rows
+from services.points.reserve import Funding, spend_claim
 from services.scoping import of_partner
 
 
@@ -41,6 +48,12 @@ class PointsUse:
     points: int
     value_minor: int
     unswept: int
+    funding: Funding | None = None  # what the customer's points have set aside in the reserve (services.points.reserve)
+
+    @property
+    def reserve_pays(self) -> bool:
+        """Whether the programme's reserve pays the value, as a funded leg of the payment (else the funding wallet)."""
+        return self.funding is not None and self.funding.covers(self.value_minor)
 
 
 def derived_key(idempotency_key: str) -> str:
@@ -65,7 +78,32 @@ async def points_use(*, principal: Principal, program_id: uuid.UUID | None, cust
         raise InsufficientPoints("the customer holds no points in this programme", field=["pointsToRedeem"])
     unswept = due_to_expire(held.lots, held.consumed, clock.now())
     return PointsUse(program=program, customer=customer, account_id=held.account_id, points=points, value_minor=value,
-                     unswept=unswept)
+                     unswept=unswept, funding=Funding(reserve_account_id=held.reserve_account_id,
+                                                      points_account_row_id=held.points_account_row_id,
+                                                      funded_minor=held.funded_minor))
+
+
+def reserve_paid(req: PostingRequest, use: PointsUse, *, payment_id: uuid.UUID) -> PostingRequest:
+    """The payment's request with the points paid by the reserve: its funded leg, the two claims and the points rows.
+
+    The POINTS claim comes first, so too few points is named INSUFFICIENT_POINTS; the funding claim refuses with
+    ReserveShort only when the points are there but their funding was spent meanwhile (the caller then takes the
+    funding wallet's path). Both rows are the customer's own: no row every points payment locks.
+    """
+    assert use.funding is not None and use.funding.reserve_account_id is not None
+    parts = dict(req.funded.parts) if req.funded is not None else {}
+    parts[use.funding.reserve_account_id] = parts.get(use.funding.reserve_account_id, 0) + use.value_minor
+    claims = (points_claim(use.account_id, use.points, use.unswept),
+              spend_claim(use.funding.points_account_row_id, use.value_minor))
+    if req.claim is not None:
+        claims = (req.claim, *req.more_claims, *claims)
+    else:
+        claims = (*claims, *req.more_claims)
+    rows = redeemed_points_rows(program=use.program, customer=use.customer, account_id=use.account_id,
+                                points=use.points, amount_minor=use.value_minor, points_transaction_id=uuid7(),
+                                payment_id=payment_id, reserve_minor=use.value_minor)
+    return dataclasses.replace(req, funded=FundedParts(tuple(sorted(parts.items()))), claim=claims[0],
+                               more_claims=tuple(claims[1:]), inserts=req.inserts + rows)
 
 
 async def post_points(principal: Principal, use: PointsUse, *, payer_wallet_id: uuid.UUID,

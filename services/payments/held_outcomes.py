@@ -53,7 +53,7 @@ async def after_held_decision(conn: BaseDBAsyncClient, transaction_id: uuid.UUID
         spent = await spent_on(conn, payment.id)
         if spent is not None:
             await return_points(conn, payment=payment, redemption=spent, points=spent.points - spent.returned_points,
-                                source=f"rejected-{payment.id}")
+                                source=f"rejected-{payment.id}", payment_undone=True)
         if payment.payment_request_id is not None:  # type: ignore[attr-defined]
             # Only a single-use request was claimed; a static one never had paid_at set.
             await execute(conn, "UPDATE payment_request SET paid_at = NULL WHERE id = $1 AND single_use",

@@ -54,5 +54,5 @@ async def reverse_payment(transaction_id: uuid.UUID,
         spent = await spent_on(conn, payment.id)
         if spent is not None and not txn.replayed:
             await return_points(conn, payment=fresh, redemption=spent, points=spent.points - spent.returned_points,
-                                source=f"reversal-{txn.id}")
+                                source=f"reversal-{txn.id}", payment_undone=True)
     return txn

@@ -20,6 +20,7 @@ from models.enums import TransactionKind
 from models.ids import uuid7
 from services import clock
 from services.points.booking import PointsMove, book, lock_points_account
+from services.points.reserve import release_excess
 from services.points.rules import clawback_points
 from services.points.units import ledger_unit
 
@@ -79,6 +80,9 @@ async def _claw_lot(lot_id: uuid.UUID, refunded_total_minor: int, source_id: uui
                     event_payload={"customerId": str(lot.customer_id), "programId": str(program.id),  # type: ignore[attr-defined]
                                    "points": taken, "shortfallPoints": requested - taken, "transactionId": str(source_id)},
                 ))
+                # What funded the clawed-back points goes back to the funding wallet (services.points.reserve).
+                await release_excess(conn, program=program, customer_id=lot.customer_id,  # type: ignore[attr-defined]
+                                     points_left=balance - taken, key=f"clawback-{source_id}-{lot.id}")
     except IntegrityError:
         return None  # this refund or reversal was clawed back meanwhile (one row per lot and source)
     return row

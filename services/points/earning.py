@@ -22,6 +22,7 @@ from models.ids import uuid7
 from services.points.booking import PointsMove, book, lock_points_account
 from services.points.lots import add_months
 from services.points.programs import points_account_id
+from services.points.reserve import fund_earned
 from services.points.units import ledger_unit
 from services.scoping import of_partner
 from services.points.rules import EarnRule, Spend, best_rule, points_for
@@ -51,6 +52,9 @@ async def earn(*, customer: Customer, currency: str, spend: Spend, source_id: uu
     for program in programs:
         lot = await _earn_in(program, customer, spend, source_id)
         if lot is not None:
+            # After the lot committed, in a posting of its own: a funding wallet that cannot pay leaves the points
+            # earned but unfunded (services.points.reserve), and a crash here leaves them unfunded too.
+            await fund_earned(program=program, customer_id=customer.id, points=lot.earned_points, lot_id=lot.id)
             lots.append(lot)
     return lots
 

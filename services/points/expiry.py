@@ -20,6 +20,7 @@ from services import clock
 from services.points.booking import PointsMove, book, lock_points_account
 from services.points.holdings import holding
 from services.points.lots import due_to_expire
+from services.points.reserve import release_excess
 from services.points.units import ledger_unit
 
 BATCH = 200
@@ -57,6 +58,9 @@ async def expire_holding(program_id: uuid.UUID, customer_id: uuid.UUID, now: dat
                 event_object_id=str(customer_id), event_payload={
                     "customerId": str(customer_id), "programId": str(program_id), "points": due},
             ))
+            # What funded the expired points goes back to the programme's funding wallet (services.points.reserve).
+            await release_excess(conn, program=program, customer_id=customer_id, points_left=held.balance - due,
+                                 key=f"expiry-{first.account_id}-{now.isoformat()}")
         await PointsLot.filter(program_id=program_id, customer_id=customer_id, expiry_swept=False,
                                expires_at__lte=now).using_db(conn).update(expiry_swept=True)
     return max(due, 0)

@@ -19,6 +19,10 @@ class Holding:
     account_id: int | None  # None: the customer never earned in the programme
     balance: int
     lots: list[Lot]
+    # The customer's funding in the programme's reserve (services.points.reserve), read in the same statement.
+    points_account_row_id: uuid.UUID | None = None
+    funded_minor: int = 0
+    reserve_account_id: int | None = None
 
     @property
     def consumed(self) -> int:
@@ -34,13 +38,20 @@ async def holding(program_id: uuid.UUID, customer_id: uuid.UUID, *, conn: BaseDB
     lots = [Lot(earned_at=as_datetime(r["earned_at"]), expires_at=as_datetime(r["expires_at"]),  # type: ignore[arg-type]
                 size=max(int(r["earned_points"]) - int(r["clawed_points"]), 0))
             for r in rows if r["earned_at"] is not None]  # the LEFT JOIN's one row without a lot: no lots yet
-    return Holding(account_id=int(rows[0]["account_id"]), balance=int(rows[0]["balance_minor"]), lots=lots)
+    first = rows[0]
+    row_id = first["pa_id"]
+    return Holding(account_id=int(first["account_id"]), balance=int(first["balance_minor"]), lots=lots,
+                   points_account_row_id=row_id if isinstance(row_id, uuid.UUID) else uuid.UUID(str(row_id)),
+                   funded_minor=int(first["funded_minor"]),
+                   reserve_account_id=int(first["reserve_account_id"]) if first["reserve_account_id"] is not None else None)
 
 
-# The POINTS account with its balance and every lot, oldest first (one row with NULL lot columns when none).
+# The POINTS account with its balance and every lot, oldest first (one row with NULL lot columns when none), and the
+# customer's funding with the programme's reserve account (read here, not from the cache of programme rows).
 _HOLDING_SQL = (
-    "SELECT pa.account_id, a.balance_minor, l.earned_at, l.expires_at, l.earned_points, l.clawed_points"
-    " FROM points_account pa JOIN account a ON a.id = pa.account_id"
+    "SELECT pa.account_id, a.balance_minor, l.earned_at, l.expires_at, l.earned_points, l.clawed_points,"
+    " pa.id AS pa_id, pa.funded_minor, p.reserve_account_id"
+    " FROM points_account pa JOIN account a ON a.id = pa.account_id JOIN points_program p ON p.id = pa.program_id"
     " LEFT JOIN points_lot l ON l.program_id = pa.program_id AND l.customer_id = pa.customer_id"
     " WHERE pa.program_id = $1 AND pa.customer_id = $2 ORDER BY l.earned_at, l.id"
 )

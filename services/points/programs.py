@@ -55,7 +55,7 @@ def _owner(principal: Principal, partner_id: uuid.UUID | None) -> uuid.UUID | No
 
 
 async def create_program(*, principal: Principal, terms: ProgramTerms, audit: AuditNote | None = None) -> ProgramRecord:
-    """Create a programme and its ISSUANCE, REDEEMED and EXPIRED accounts (all or nothing)."""
+    """Create a programme, its ISSUANCE, REDEEMED and EXPIRED accounts and its POINTS_RESERVE (all or nothing)."""
     if is_staff(principal) and not is_staff(principal, PERMISSION):
         raise Forbidden(f"this operation needs the {PERMISSION} scope")
     owner = _owner(principal, terms.partner_id)
@@ -78,10 +78,13 @@ async def create_program(*, principal: Principal, terms: ProgramTerms, audit: Au
             await Account.create(kind=kind, currency=ledger_unit(unit), partner_id=owner, tracks_balance=False, using_db=conn)
             for kind in (AccountKind.POINTS_ISSUANCE, AccountKind.POINTS_REDEEMED, AccountKind.POINTS_EXPIRED)
         ]
+        # The reserve holds money, in the value currency: what earned points were funded with (services.points.reserve).
+        reserve = await Account.create(kind=AccountKind.POINTS_RESERVE, currency=currency, partner_id=owner,
+                                       tracks_balance=False, using_db=conn)
         program = await PointsProgram.create(
             partner_id=owner, name=name, unit_code=unit, value_currency=currency, value_minor_per_point=value_minor,
             expiry_months=terms.expiry_months, funding_wallet_id=wallet.id, issuance_account_id=issuance.id,
-            redeemed_account_id=redeemed.id, expired_account_id=expired.id, using_db=conn,
+            redeemed_account_id=redeemed.id, expired_account_id=expired.id, reserve_account_id=reserve.id, using_db=conn,
         )
         if audit is not None:
             await record_event(actor=audit.actor, operation=audit.operation, outcome="OK", object_type="PointsProgram",

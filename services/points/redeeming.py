@@ -7,6 +7,8 @@ it holds them, re-checked on the row's latest version under its lock, so concurr
 than held (INSUFFICIENT_POINTS, nothing moved). The points legs (POINTS -> REDEEMED) are their own POINTS_REDEEM
 ledger transaction, inserted with the posting: each transaction stays in one currency, as `ledger verify` wants.
 Redemption consumes lots oldest first (services.points.lots derives it; nothing per lot is written).
+In the same database transaction, what the programme's reserve set aside for the redeemed points goes back to the
+funding wallet that just paid them (services.points.reserve): a programme's money is never set aside twice.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from __future__ import annotations
 import uuid
 from typing import Protocol
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
 from auth.principal import Principal
-from models import Customer, PointsProgram, Wallet
+from models import Customer, IdempotencyRecord, PointsProgram, Wallet
 from models.enums import TransactionKind, TransactionStatus, WalletStatus
 from models.ids import uuid7
 from services import clock
@@ -23,16 +28,18 @@ from services.audit import AuditNote
 from services.authority import require_partner_token
 from services.errors import InsufficientPoints, NotFound, ValidationFailed
 from services.ledger.announce import money
+from services.db.sql import fetch
 from services.ledger.engine import post
-from services.ledger.request import PostingRequest
+from services.ledger.request import PostingRequest, check_request
 from services.ledger.side_writes import TRANSACTION_ID, RowClaim, RowInsert, event_insert
 from services.money import MAX_MINOR, format_amount
 from services.points.holdings import holding
 from services.points.lots import due_to_expire
 from services.points.programs import visible_program
 from services.points.records import Redemption
+from services.points.reserve import release_excess
 from services.points.units import ledger_unit
-from services.scoping import get_scoped, of_partner
+from services.scoping import get_scoped, of_partner, of_tenant
 
 
 
@@ -53,7 +60,7 @@ def points_claim(account_id: int, points: int, unswept: int) -> RowClaim:
 
 def redeemed_points_rows(*, program: PointsProgram, customer: CustomerRef, account_id: int, points: int,
                          amount_minor: int, points_transaction_id: uuid.UUID,
-                         payment_id: uuid.UUID | None = None) -> tuple[RowInsert, ...]:
+                         payment_id: uuid.UUID | None = None, reserve_minor: int = 0) -> tuple[RowInsert, ...]:
     """The POINTS_REDEEM transaction, its two entries, the redemption row and points.redeemed, written with the posting."""
     now, partner_id = clock.now(), customer.partner_id  # type: ignore[attr-defined]
     unit = ledger_unit(program.unit_code)
@@ -73,6 +80,7 @@ def redeemed_points_rows(*, program: PointsProgram, customer: CustomerRef, accou
         ("points", points, None), ("amount_minor", amount_minor, None), ("currency", program.value_currency, None),
         ("transaction_id", TRANSACTION_ID, None), ("points_transaction_id", points_transaction_id, None),
         ("created_at", now, None), ("payment_id", payment_id, None), ("returned_points", 0, None),
+        ("reserve_minor", reserve_minor, None),
     ))
     event = event_insert(type="points.redeemed", partner_id=partner_id, object_type="Customer", object_id=customer.id,
                          payload={"customerId": str(customer.id), "programId": str(program.id), "points": points,
@@ -104,7 +112,7 @@ async def redeem(*, principal: Principal, customer_id: uuid.UUID | None, program
     # engine then answers a retry of a key already used with the original redemption instead.
     funding = await Wallet.get(id=program.funding_wallet_id)  # type: ignore[attr-defined]
     own = of_partner(principal.partner_id, funding.partner_id)  # type: ignore[attr-defined]
-    txn = await post(principal, PostingRequest(
+    req = PostingRequest(
         operation="pointsRedeem", kind=TransactionKind.TRANSFER, idempotency_key=idempotency_key,
         amount_text=format_amount(amount_minor, program.value_currency), from_wallet_id=funding.id,
         to_wallet_id=wallet.id, from_field="programId", to_field="customerId", currency=program.value_currency,
@@ -114,5 +122,31 @@ async def redeem(*, principal: Principal, customer_id: uuid.UUID | None, program
         inserts=redeemed_points_rows(program=program, customer=customer, account_id=held.account_id,
                                      points=points, amount_minor=amount_minor, points_transaction_id=uuid7()),
         subject=f"PointsProgram:{program.id}:{customer.id}:{points}",
-    ), audit)
+    )
+    try:
+        async with in_transaction() as conn:
+            # The engine joins this transaction: the release below commits with the redemption or not at all.
+            txn = await post(principal, req, audit)
+            if not txn.replayed:
+                await _release_redeemed_funding(conn, program=program, customer_id=customer.id,
+                                                points_account_id=held.account_id, transaction_id=txn.id)
+    except Exception:
+        # The same key committed by another request meanwhile: this transaction aborted on the key's unique index
+        # (the engine cannot replay inside it) and rolled back; the engine answers the original outside it.
+        if await of_tenant(IdempotencyRecord, principal.partner_id).filter(key=check_request(principal, req).key).exists():
+            txn = await post(principal, req, audit)
+        else:
+            raise
     return Redemption(program_id=program.id, customer_id=customer.id, points=points, transaction=txn, audited=txn.audited)
+
+
+async def _release_redeemed_funding(conn: BaseDBAsyncClient, *, program: PointsProgram, customer_id: uuid.UUID,
+                                    points_account_id: int, transaction_id: uuid.UUID) -> None:
+    """The funding wallet paid the redeemed points: what the reserve set aside for them goes back to it, now.
+
+    Its lock is held to the commit anyway, and a redemption that spent every point would otherwise leave their
+    funding in the reserve for good (only an expiry or a clawback releases it; services.points.reserve).
+    """
+    left = await fetch(conn, "SELECT balance_minor FROM account WHERE id = $1", [points_account_id])
+    await release_excess(conn, program=program, customer_id=customer_id, points_left=int(left[0]["balance_minor"]),
+                         key=f"redeem-{transaction_id}")

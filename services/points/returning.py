@@ -10,6 +10,11 @@ opposite, as one posting of the engine:
   account (a POINTS_RETURN ledger transaction), the redemption's returned count rises, never beyond what was
   spent (the claim), and `points.returned` is written.
 
+Points the programme's reserve paid for (the redemption's reserve_minor, services.points.reserve) go back the same
+way, but their value goes to the reserve and the customer's funded_minor: on a refund the payer pays it into the
+reserve (a REVERSAL of the payment's reserve leg, scaled to the share); on a reversal or rejection of the payment
+the reserve's leg was negated or never posted, so only the points and funded_minor move (no money posting).
+
 Lots need nothing: they are derived from the balance (services.points.lots), so returned points refill the oldest
 lots with those lots' own expiry. The customer's POINTS balance is raised in the posting's own write (a second
 claim, on the POINTS account's row). The posting runs inside the caller's database transaction (a refund's, a
@@ -34,6 +39,9 @@ from services.ledger.engine import post
 from services.ledger.request import PostingRequest
 from services.ledger.side_writes import RowClaim, RowInsert, event_insert
 from services.money import format_amount
+from services.db.sql import execute
+from services.points.booking import PointsMove, book
+from services.points.reserve import fund_claim
 from services.points.units import ledger_unit
 from services.scoping import of_partner
 
@@ -89,14 +97,23 @@ def _rows(*, program: PointsProgram, redemption: PointsRedemption, points_accoun
 
 
 async def return_points(conn: BaseDBAsyncClient, *, payment: Payment, redemption: PointsRedemption, points: int,
-                        source: str) -> None:
-    """Give `points` of the payment's spent points back, with their value, in the caller's transaction (once per source)."""
+                        source: str, payment_undone: bool = False) -> None:
+    """Give `points` of the payment's spent points back, with their value, in the caller's transaction (once per source).
+
+    `payment_undone`: the payment's own legs were undone (its reversal) or never posted (its rejection), so a
+    reserve-paid value is back in the reserve already; a refund leaves it with the payer, who pays it back.
+    """
     if points <= 0:
         return
     program = await PointsProgram.get(id=redemption.program_id).using_db(conn)  # type: ignore[attr-defined]
     account = await PointsAccount.get(program_id=program.id, customer_id=redemption.customer_id).using_db(conn)  # type: ignore[attr-defined]
     # At the redemption's own rate (value = points x value per point, so every share is exact).
     value_minor = redemption.amount_minor * points // redemption.points
+    if redemption.reserve_minor:
+        # The reserve paid the value (services.points.reserve): it goes back there and to the customer's funding.
+        await _return_to_reserve(conn, program=program, account=account, payment=payment, redemption=redemption,
+                                 points=points, value_minor=value_minor, source=source, value_back=payment_undone)
+        return
     funding = await Wallet.get(id=program.funding_wallet_id).using_db(conn)  # type: ignore[attr-defined]
     payer = await Wallet.get(id=payment.payer_wallet_id).using_db(conn)  # type: ignore[attr-defined]
     # The TRANSFER's principal legs scaled to the share (any fee it was charged stays charged), posted negated:
@@ -112,9 +129,7 @@ async def return_points(conn: BaseDBAsyncClient, *, payment: Payment, redemption
         memo=f"points returned: {program.name}"[:280],
         to_partner_id=None if of_partner(partner_id, funding.partner_id) else funding.partner_id,  # type: ignore[attr-defined]
         reversing=reversing,
-        claim=RowClaim(table="points_redemption", row_id=redemption.id, condition="returned_points + $1 <= points",
-                       assignment="returned_points = returned_points + $1", values=(points,),
-                       refusal=PointsOverReturned),
+        claim=_within_spent(redemption.id, points),
         # The POINTS account keeps a stored balance (its entries' sum, `ledger verify` checks): raised in the same
         # write as its POINTS_RETURN entry, so a replay of this source raises nothing twice.
         more_claims=(_raise_points(account.account_id, points),),  # type: ignore[attr-defined]
@@ -130,3 +145,53 @@ def _raise_points(account_id: int, points: int) -> RowClaim:
         condition="kind = 'POINTS'", assignment="balance_minor = balance_minor + $1",
         values=(points,), refusal=lambda: PointsAccountMissing(),
     )
+
+
+async def _return_to_reserve(conn: BaseDBAsyncClient, *, program: PointsProgram, account: PointsAccount,
+                             payment: Payment, redemption: PointsRedemption, points: int, value_minor: int,
+                             source: str, value_back: bool) -> None:
+    """Reserve-paid points back: the points to the customer, the value to the reserve and the customer's funded_minor."""
+    partner_id = payment.partner_id  # type: ignore[attr-defined]
+    if value_back:
+        # The payment's reversal negated the reserve's leg (or its rejection never posted it): no money moves, only
+        # the points and the customer's funding, in the caller's transaction (which locked the payment's row).
+        changed = await execute(conn, "UPDATE points_redemption SET returned_points = returned_points + $1"
+                                      " WHERE id = $2 AND returned_points + $1 <= points", [points, redemption.id])
+        if changed != 1:
+            raise PointsOverReturned()
+        await execute(conn, "UPDATE points_account SET funded_minor = funded_minor + $1 WHERE id = $2",
+                      [value_minor, account.id])
+        await book(conn, PointsMove(
+            transaction_id=uuid7(), partner_id=partner_id, kind=TransactionKind.POINTS_RETURN,
+            unit=ledger_unit(program.unit_code), points=points,
+            debit_account_id=program.redeemed_account_id,  # type: ignore[attr-defined]
+            credit_account_id=account.account_id, customer_account_id=account.account_id,  # type: ignore[attr-defined]
+            idempotency_key=f"points-return-{source}"[:200], memo=f"points returned: {program.name}",
+            event_type="points.returned", event_object_type="Customer", event_object_id=str(redemption.customer_id),  # type: ignore[attr-defined]
+            event_payload={"customerId": str(redemption.customer_id), "programId": str(program.id),  # type: ignore[attr-defined]
+                           "paymentId": str(payment.id), "points": points,
+                           "amount": money(value_minor, program.value_currency)},
+        ))
+        return
+    rows = _rows(program=program, redemption=redemption, points_account_id=account.account_id,  # type: ignore[attr-defined]
+                 payment=payment, points=points, value_minor=value_minor, partner_id=partner_id)
+    claims = (_within_spent(redemption.id, points), _raise_points(account.account_id, points),  # type: ignore[attr-defined]
+              fund_claim(account.id, value_minor))
+    payer = await Wallet.get(id=payment.payer_wallet_id).using_db(conn)  # type: ignore[attr-defined]
+    principal = Principal(kind=PARTNER, subject=f"points-return:{payment.id}", partner_id=partner_id)
+    # The refund credited the payer with the whole share, the reserve-paid part included: the payer pays that
+    # part back into the reserve (a REVERSAL of the payment's reserve leg, scaled to the share).
+    await post(principal, PostingRequest(
+        operation="pointsReturn", kind=TransactionKind.REVERSAL, idempotency_key=f"points-return-{source}"[:200],
+        amount_text=format_amount(value_minor, program.value_currency), from_wallet_id=payment.payer_wallet_id,  # type: ignore[attr-defined]
+        to_wallet_id=None, from_field="paymentId", to_field="paymentId", currency=program.value_currency,
+        memo=f"points returned: {program.name}"[:280],
+        reversing=((program.reserve_account_id, -value_minor), (payer.account_id, value_minor)),  # type: ignore[attr-defined]
+        claim=claims[0], more_claims=claims[1:], inserts=rows,
+    ), None)
+
+
+def _within_spent(redemption_id: uuid.UUID, points: int) -> RowClaim:
+    """The redemption's returned count rises by `points`, never beyond what the payment spent."""
+    return RowClaim(table="points_redemption", row_id=redemption_id, condition="returned_points + $1 <= points",
+                    assignment="returned_points = returned_points + $1", values=(points,), refusal=PointsOverReturned)

@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from auth.principal import Principal
-from models import DomainEvent, OutboxCursor
+from models import DomainEvent, OutboxCursor, PointsProgram
+from tortoise import connections
 from services.outbox_position import Position
 from services.points.earn_feed import CURSOR, FEED_TYPES, earn_pending
 from services.points.records import ProgramRecord, RuleRecord
-from services.ledger.posting import post_top_up
+from services.db.sql import fetch
+from services.money import format_amount
+from services.ledger.posting import post_top_up, post_withdrawal
 from services.ledger.verify import verify_ledger
 from services.merchants.records import MerchantRecord
 from services.payment_requests.creation import create_payment_request
@@ -89,3 +92,26 @@ async def ledger_ok() -> None:
 def totals_of(row: dict[str, Any]) -> tuple[int, int, int, int]:
     """(issued, outstanding, redeemed, expired) of a programme totals row."""
     return int(row["issued"]), int(row["outstanding"]), int(row["redeemed"]), int(row["expired"])
+
+
+async def reserve_state(world: PointsWorld) -> tuple[int, int]:
+    """(the programme's POINTS_RESERVE balance from its entries, the payer's funded_minor) in minor units."""
+    program = await PointsProgram.get(id=world.program.id)
+    rows = await fetch(connections.get("default"), (
+        "SELECT COALESCE((SELECT SUM(amount_minor) FROM ledger_entry WHERE account_id = $1), 0) AS reserve,"
+        " COALESCE((SELECT funded_minor FROM points_account WHERE program_id = $2 AND customer_id = $3), 0) AS funded"),
+        [program.reserve_account_id, world.program.id, world.payer.customer_id])
+    return int(rows[0]["reserve"]), int(rows[0]["funded"])
+
+
+async def earn_unfunded(world: PointsWorld, amount: str) -> None:
+    """The payer pays `amount` and earns its points while the funding wallet is empty (so they stay unfunded);
+    then the funding wallet gets its money back."""
+    balance = await fetch(connections.get("default"), "SELECT a.balance_minor FROM account a JOIN wallet w"
+                          " ON w.account_id = a.id WHERE w.id = $1", [world.funding.wallet_id])
+    emptied = int(balance[0]["balance_minor"])
+    await post_withdrawal(principal=world.bank, wallet_id=world.funding.wallet_id, amount=format_amount(emptied, "CNY"),
+                          idempotency_key=next_id("pfw"))
+    await pay_merchant(world, amount)
+    await post_top_up(principal=world.bank, wallet_id=world.funding.wallet_id, amount=format_amount(emptied, "CNY"),
+                      idempotency_key=next_id("pft"))

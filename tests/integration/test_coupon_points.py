@@ -1,5 +1,6 @@
-"""Points as a discount on a payment: the points go to REDEEMED and the programme's funding wallet pays their value,
-in the payment's own transaction; INSUFFICIENT_POINTS and NOT_STACKABLE move nothing."""
+"""Points as a discount on a payment: the points go to REDEEMED and the programme pays their value (its reserve if
+they were funded, else its funding wallet), in the payment's own transaction; INSUFFICIENT_POINTS and NOT_STACKABLE
+move nothing."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from services.payments.paying import pay
 from services.points.queries import points_balance, program_totals
 from tests.factories import next_id
 from tests.integration.coupon_support import budget_state, terms
-from tests.integration.points_support import ledger_ok, pay_merchant, points_world
+from tests.integration.points_support import earn_unfunded, ledger_ok, pay_merchant, points_world, reserve_state
 from tests.integration.test_coupon_flow import _balance
 
 
@@ -30,10 +31,14 @@ async def _pay(world, amount: str, ask: DiscountAsk):  # type: ignore[no-untyped
                      amount=None, idempotency_key=next_id("ptpay"), discounts=ask)
 
 
-async def test_points_and_a_stackable_coupon_discount_one_payment(database_url):
+@pytest.mark.parametrize("funded", [True, False], ids=["reserve-paid", "funding-wallet-paid"])
+async def test_points_and_a_stackable_coupon_discount_one_payment(database_url, funded):
     world = await points_world()
     with clock.frozen_at(datetime(2031, 5, 1, tzinfo=timezone.utc)):
-        await pay_merchant(world, "300.00")  # 300 points, worth 3.00
+        if funded:
+            await pay_merchant(world, "300.00")  # 300 points, worth 3.00, set aside in the programme's reserve
+        else:
+            await earn_unfunded(world, "300.00")  # 300 points, nothing set aside
         campaign = await create_campaign(principal=world.bank, terms=terms(
             funding_wallet_id=world.funding.wallet_id, stackable=True))
         coupon = (await issue_coupons(principal=world.bank, campaign_id=campaign.id,
@@ -43,7 +48,9 @@ async def test_points_and_a_stackable_coupon_discount_one_payment(database_url):
         merchant_before = await _balance(world.merchant.settlement_wallet_id)
         paid = await _pay(world, "80.00", DiscountAsk(coupon_ids=(coupon,), points=200, points_program_id=world.program.id))
     assert payer_before - await _balance(world.payer.wallet_id) == 8000 - 1000 - 200  # less coupon and points
-    assert funding_before - await _balance(world.funding.wallet_id) == 200  # the programme's funding wallet paid 2.00
+    # The programme paid 2.00: from its reserve (set aside when the points were earned), else its funding wallet.
+    assert funding_before - await _balance(world.funding.wallet_id) == (0 if funded else 200)
+    assert await reserve_state(world) == ((100, 100) if funded else (0, 0))
     assert await _balance(world.merchant.settlement_wallet_id) - merchant_before == 8000
     assert (await points_balance(world.program.id, world.payer.customer_id)).balance == 100
     totals = await program_totals(world.program.id)

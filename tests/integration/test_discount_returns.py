@@ -32,17 +32,23 @@ from tests.factories import next_id
 from tests.integration.coupon_support import budget_state, coupon_status, terms
 from tests.integration.aml_support import GENEROUS
 from tests.integration.merchant_support import staff
-from tests.integration.points_support import ledger_ok, pay_merchant, points_caught_up, points_world
+from tests.integration.points_support import (
+    earn_unfunded, ledger_ok, pay_merchant, points_caught_up, points_world, reserve_state,
+)
 from tests.integration.service_support import holder
 from tests.integration.test_coupon_flow import _balance
 
 T0 = datetime(2031, 6, 1, 9, 0, tzinfo=timezone.utc)
 
 
-async def _world_with_points(points: int = 300):  # type: ignore[no-untyped-def]
-    """A points world whose payer earned `points` points (1 per 1.00 CNY paid)."""
+async def _world_with_points(points: int = 300, *, funded: bool = True):  # type: ignore[no-untyped-def]
+    """A points world whose payer earned `points` points (1 per 1.00 CNY paid); unfunded: the funding wallet pays
+    for them when they are spent (services.points.reserve), funded: the programme's reserve does."""
     world = await points_world()
-    await pay_merchant(world, f"{points}.00")
+    if funded:
+        await pay_merchant(world, f"{points}.00")
+    else:
+        await earn_unfunded(world, f"{points}.00")
     assert (await points_balance(world.program.id, world.payer.customer_id)).balance == points
     return world
 
@@ -70,21 +76,29 @@ def test_shares_add_up_to_what_was_spent_whatever_the_refunds() -> None:
     assert share_of(spent, paid, 0, 4000) == 99  # floor: the rest comes with the last refund
 
 
-async def test_partial_refunds_give_the_points_back_in_proportion_and_their_value_to_the_programme(database_url):
+@pytest.mark.parametrize("funded", [True, False], ids=["reserve-paid", "funding-wallet-paid"])
+async def test_partial_refunds_give_the_points_back_in_proportion_and_their_value_to_the_programme(database_url, funded):
     with clock.frozen_at(T0):
-        world = await _world_with_points()
+        world = await _world_with_points(funded=funded)
         paid = await _pay(world, "80.00", DiscountAsk(points=200, points_program_id=world.program.id))
+        assert (await PointsRedemption.get(payment_id=paid.id)).reserve_minor == (200 if funded else 0)
         payer, funding = await _balance(world.payer.wallet_id), await _balance(world.funding.wallet_id)
+        reserve, customer_funding = await reserve_state(world)
+        assert (reserve, customer_funding) == ((100, 100) if funded else (0, 0))
         await refund(principal=world.bank, payment_id=paid.id, amount="40.00", reason="half", idempotency_key=next_id("r"))
-        # The payer gets 40.00 back, less the half of the points' value (1.00) that goes back to the programme.
+        # The payer gets 40.00 back, less the half of the points' value (1.00) that goes back to the programme: to
+        # its reserve (and the customer's funding) if the reserve paid it, else to its funding wallet.
         assert await _balance(world.payer.wallet_id) - payer == 4000 - 100
-        assert await _balance(world.funding.wallet_id) - funding == 100
+        assert await _balance(world.funding.wallet_id) - funding == (0 if funded else 100)
+        assert await reserve_state(world) == ((reserve + 100, customer_funding + 100) if funded else (0, 0))
         assert (await points_balance(world.program.id, world.payer.customer_id)).balance == 100 + 100
+        await ledger_ok()
         key = next_id("r")
         await refund(principal=world.bank, payment_id=paid.id, amount="40.00", reason="rest", idempotency_key=key)
         await refund(principal=world.bank, payment_id=paid.id, amount="40.00", reason="rest", idempotency_key=key)  # replay
         assert await _balance(world.payer.wallet_id) - payer == 8000 - 200
-        assert await _balance(world.funding.wallet_id) - funding == 200
+        assert await _balance(world.funding.wallet_id) - funding == (0 if funded else 200)
+        assert await reserve_state(world) == ((300, 300) if funded else (0, 0))
     assert (await points_balance(world.program.id, world.payer.customer_id)).balance == 300
     assert (await PointsRedemption.get(payment_id=paid.id)).returned_points == 200
     totals = await program_totals(world.program.id)
@@ -92,12 +106,15 @@ async def test_partial_refunds_give_the_points_back_in_proportion_and_their_valu
     await ledger_ok()
 
 
-async def test_a_reversed_discounted_payment_gives_budget_coupon_and_points_back_and_cannot_be_refunded(database_url):
+@pytest.mark.parametrize("funded", [True, False], ids=["reserve-paid", "funding-wallet-paid"])
+async def test_a_reversed_discounted_payment_gives_budget_coupon_and_points_back_and_cannot_be_refunded(database_url,
+                                                                                                       funded):
     with clock.frozen_at(T0):
-        world = await _world_with_points()
+        world = await _world_with_points(funded=funded)
         campaign = await create_campaign(principal=world.bank, terms=terms(
             funding_wallet_id=world.funding.wallet_id, stackable=True, refund_rule="RESTORE"))
         coupon = await _coupon(world, campaign)
+        funding, reserve = await _balance(world.funding.wallet_id), await reserve_state(world)
         payer = await _balance(world.payer.wallet_id)
         paid = await _pay(world, "80.00", DiscountAsk(coupon_ids=(coupon,), points=200, points_program_id=world.program.id))
         assert await budget_state(campaign.id) == (10000, 1000, 9000)
@@ -109,6 +126,8 @@ async def test_a_reversed_discounted_payment_gives_budget_coupon_and_points_back
         assert await _balance(world.payer.wallet_id) == payer  # money, coupon and points as before the payment
         assert (await points_balance(world.program.id, world.payer.customer_id)).balance == 300
         assert (await Payment.get(id=paid.id)).refunded_minor == 8000
+        # The points' value is back where it came from: the reserve and the customer's funding, or the funding wallet.
+        assert (await _balance(world.funding.wallet_id), await reserve_state(world)) == (funding, reserve)
         with pytest.raises(RefundExceedsPayment):
             await refund(principal=world.bank, payment_id=paid.id, amount="1.00", reason="x", idempotency_key=next_id("r"))
     await ledger_ok()
@@ -178,6 +197,9 @@ async def test_a_held_discounted_payment_rejected_gives_coupon_budget_and_points
                              coupon_ids=(coupon,), points=200, points_program_id=world.program.id))
         assert held.status.value == "HELD"
         assert await budget_state(campaign.id) == (10000, 1000, 10000)  # reserved; no money moved yet
+        # The points' funding is claimed while the reserve's leg waits in the hold: verify counts it as paid.
+        assert (await PointsRedemption.get(payment_id=held.id)).reserve_minor == 200
+        await ledger_ok()
         with pytest.raises(PaymentNotRefundable):  # nothing moved yet: nothing to give back
             await refund(principal=world.bank, payment_id=held.id, amount="10.00", reason="x", idempotency_key=next_id("r"))
         alert = await AmlAlert.get(transaction_id=held.transaction_id)
@@ -212,7 +234,7 @@ async def test_reversing_a_transaction_without_a_payment_row_only_posts(database
 async def test_the_points_transfer_of_a_payment_is_not_reversed_on_its_own(database_url):
     """Reversing the money of a points redemption alone would take its value back and leave the points spent."""
     with clock.frozen_at(T0):
-        world = await _world_with_points()
+        world = await _world_with_points(funded=False)  # a reserve-paid payment has no TRANSFER of its points
         paid = await _pay(world, "80.00", DiscountAsk(points=100, points_program_id=world.program.id))
         redemption = await PointsRedemption.get(payment_id=paid.id)
         payer = await _balance(world.payer.wallet_id)
