@@ -2,13 +2,14 @@
 """Payments per second in one process on PostgreSQL: plain payments against payments with a coupon AND points.
 
 What it measures: the service path of paymentCreate (services.payments.paying.pay: checks, the engine's posting,
-and for the discounted kind the campaign lock, the coupon reservation, the points TRANSFER and the funded discount
-legs, all in one transaction), without HTTP or GraphQL. Both kinds run in the same process and database, in
+and for the discounted kind the campaign lock, the coupon reservation and the funded discount legs, the points'
+paid by the programme's reserve, all in one transaction), without HTTP or GraphQL. Both kinds run in the same process and database, in
 alternating rounds of --duration seconds, with --clients concurrent tasks, each client paying from its own wallet
 to one of --merchants merchants (multi-use dynamic codes). Each client's discounted payments use coupons of its
 own campaign (a campaign's budget row is one lock: one campaign per client keeps clients apart, as separate
-campaigns of separate merchants would be) and points of one programme (its funding wallet pays every points
-discount: one shared row). Kinds: plain, coupon only, coupon+points. Prints payments/s for each kind and the
+campaigns of separate merchants would be) and points of one programme (funded into its reserve as they are
+earned, so no points payment locks the funding wallet: services.points.reserve). Kinds: plain, points only,
+coupon only, coupon+points. Prints payments/s for each kind and the
 ratios to plain (target >= 0.9), then runs
 `ledger verify`.
 
@@ -102,8 +103,10 @@ async def _world(clients: int, merchants: int):  # type: ignore[no-untyped-def]
         payer = await holder(bank)
         await post_top_up(principal=bank, wallet_id=payer.wallet_id, amount="900000.00", idempotency_key=f"bench-p{n}")
         customer = await Customer.get(id=payer.customer_id)
-        await earn(customer=customer, currency="CNY", spend=Spend(kind="PAYMENT", amount_minor=10_000_000, at=now),
-                   source_id=uuid.uuid4())  # 10,000,000 points
+        # 1,000,000 points (10,000.00 CNY, funded into the programme's reserve from the funding wallet as they are
+        # earned): 10,000 coupon+points payments of 100 points each.
+        await earn(customer=customer, currency="CNY", spend=Spend(kind="PAYMENT", amount_minor=1_000_000, at=now),
+                   source_id=uuid.uuid4())
         campaign = await create_campaign(principal=bank, terms=CampaignTerms(
             name=f"Bench {n}", issuer="PARTNER", currency="CNY", budget="5000.00", funding_wallet_id=funding.wallet_id,
             discount_kind="FIXED", amount_off="5.00", percent_off_bps=None, max_discount=None, min_spend=None,
@@ -142,7 +145,9 @@ async def _run(kind: str, world, duration_s: float) -> tuple[int, int, float]:  
         n = 0
         while time.monotonic() < deadline:
             discounts = None
-            if kind != "plain":
+            if kind == "points":
+                discounts = DiscountAsk(points=100, points_program_id=program.id)
+            elif kind != "plain":
                 if not coupons:
                     return
                 points = 100 if kind == "coupon+points" else None
@@ -179,7 +184,7 @@ async def main(args: argparse.Namespace) -> int:
         try:
             await _listening()
             world = await _world(args.clients, args.merchants)
-            totals = {"plain": [0, 0, 0.0], "coupon": [0, 0, 0.0], "coupon+points": [0, 0, 0.0]}
+            totals = {"plain": [0, 0, 0.0], "points": [0, 0, 0.0], "coupon": [0, 0, 0.0], "coupon+points": [0, 0, 0.0]}
             locks = {kind: LockWaits() for kind in totals}
             for _ in range(args.rounds):
                 for kind in totals:
@@ -192,7 +197,8 @@ async def main(args: argparse.Namespace) -> int:
                     totals[kind][2] += seconds
                     print(f"{kind:14s} {ok / seconds:8.1f} payments/s ({ok} in {seconds:.1f} s, {bad} errors)")
             rate = {k: v[0] / v[2] for k, v in totals.items()}
-            print(f"pooled: plain {rate['plain']:.1f}/s, coupon {rate['coupon']:.1f}/s (ratio"
+            print(f"pooled: plain {rate['plain']:.1f}/s, points {rate['points']:.1f}/s (ratio"
+                  f" {rate['points'] / rate['plain']:.2f}), coupon {rate['coupon']:.1f}/s (ratio"
                   f" {rate['coupon'] / rate['plain']:.2f}), coupon+points {rate['coupon+points']:.1f}/s"
                   f" (ratio {rate['coupon+points'] / rate['plain']:.2f}; target >= 0.9)")
             for kind, waits in locks.items():

@@ -29,6 +29,7 @@ from .money_paths import Loyalty, prepare_fx, prepare_loyalty
 from .results import RunResult, merge_runs
 
 KINDS = ("TRANSFER", "PAYMENT", "FX_CONVERSION")
+POINTS_TRANSFERS = "points paid by the funding wallet"
 COUPON = "payments + coupon"
 COUPON_POINTS = "payments + coupon + points"
 CONVERSIONS = "FX conversions (2 requests)"
@@ -55,9 +56,13 @@ async def _stored(dsn: str) -> dict[str, int]:
     try:
         rows = await conn.fetch("SELECT kind, COUNT(*) AS n FROM ledger_transaction WHERE kind = ANY($1) GROUP BY kind",
                                 list(KINDS))
+        # Points on a payment the funding wallet paid (a TRANSFER of their own): points earned unfunded, or whose
+        # funding was spent meanwhile. Funded points are a leg of the payment itself (services.points.reserve).
+        by_funding_wallet = await conn.fetchval("SELECT COUNT(*) FROM points_redemption"
+                                                " WHERE payment_id IS NOT NULL AND reserve_minor = 0")
     finally:
         await conn.close()
-    return {kind: 0 for kind in KINDS} | {r["kind"]: r["n"] for r in rows}
+    return {kind: 0 for kind in KINDS} | {r["kind"]: r["n"] for r in rows} | {POINTS_TRANSFERS: by_funding_wallet}
 
 
 async def prepare(port: int, token: str, dsn: str, db_url: str, payers: list[str], codes: list[str]) -> Paths:
@@ -126,13 +131,14 @@ def print_table(base: RunResult, transfers: RunResult, payments: RunResult, path
     return figures
 
 
-def extra_successes(paths: Paths) -> dict[str, int]:
-    """What the extra paths' clients saw succeed, per transaction kind (a points discount is a TRANSFER posting)."""
+def extra_successes(paths: Paths, points_transfers: int) -> dict[str, int]:
+    """What the extra paths' clients saw succeed, per transaction kind (points the funding wallet paid for, rather
+    than the programme's reserve, are a TRANSFER posting of their own: `points_transfers` of them)."""
     seen = {name: sum(r.successes_total for r in runs) for name, runs in paths.rounds.items()}
-    points_payments = seen.get(COUPON_POINTS, 0)  # each also posts its points' TRANSFER
+    points_payments = seen.get(COUPON_POINTS, 0)
     batch_items = sum(n for name, n in seen.items() if name.startswith("batch"))
     layer_transfers = plain_runs.transfers_seen(paths.layer)
-    return {"TRANSFER": batch_items + points_payments + layer_transfers, "PAYMENT": seen.get(COUPON, 0) + points_payments,
+    return {"TRANSFER": batch_items + points_transfers + layer_transfers, "PAYMENT": seen.get(COUPON, 0) + points_payments,
             "FX_CONVERSION": seen.get(CONVERSIONS, 0)}
 
 
@@ -140,7 +146,9 @@ async def check_counts(dsn: str, paths: Paths, transfers_seen: int | None, payme
     """Stored transactions of each kind, minus the set-up's, against every success the clients saw (transfers not
     compared when transfers_seen is None: a round-trip count that stopped part way posted an unknown number)."""
     stored = await _stored(dsn)
-    extra = extra_successes(paths)
+    points_transfers = stored[POINTS_TRANSFERS] - paths.stored_before[POINTS_TRANSFERS]
+    print(f"points payments the funding wallet paid (not the programme's reserve): {points_transfers}")
+    extra = extra_successes(paths, points_transfers)
     expected = {"TRANSFER": (transfers_seen or 0) + extra["TRANSFER"], "PAYMENT": payments_seen + extra["PAYMENT"],
                 "FX_CONVERSION": extra["FX_CONVERSION"]}
     ok = paths.same_document

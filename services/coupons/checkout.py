@@ -147,6 +147,15 @@ async def post_discounted(*, principal: Principal, req: PostingRequest, ask: Dis
         coupons, points_minor = await quote_discounts(principal=principal, ask=ask, payer_wallet_id=req.from_wallet_id,
                                                       spend=spend)
         return await post(principal, dataclasses.replace(req, funded=coupons.funded), audit)
+    if not ids:
+        # Points alone, funded: one posting, one autocommitted statement, no explicit transaction (nothing is
+        # locked before it), so its locks end with the statement, as a plain payment's do.
+        use = await _points(principal, ask, customer, spend, reserving.NO_DISCOUNTS)
+        if use is not None and use.reserve_pays:
+            try:
+                return await post(principal, reserve_paid(req, use, payment_id=payment_id), audit)
+            except ReserveShort:
+                pass  # the funding was spent meanwhile (nothing written): the funding wallet's path below
     try:
         async with announcements_after_commit(), in_transaction() as conn:  # live updates after the commit
             coupons = await reserving.reserve(conn, customer_id=customer.id, coupon_ids=ids, spend=spend,

@@ -33,6 +33,7 @@ from services.ledger.engine import post
 from services.ledger.request import PostingRequest, check_request
 from services.ledger.side_writes import TRANSACTION_ID, RowClaim, RowInsert, event_insert
 from services.money import MAX_MINOR, format_amount
+from services.points.booking import lock_points_account
 from services.points.holdings import holding
 from services.points.lots import due_to_expire
 from services.points.programs import visible_program
@@ -125,7 +126,11 @@ async def redeem(*, principal: Principal, customer_id: uuid.UUID | None, program
     )
     try:
         async with in_transaction() as conn:
-            # The engine joins this transaction: the release below commits with the redemption or not at all.
+            # The engine joins this transaction: the release below commits with the redemption or not at all. The
+            # customer's POINTS account is locked first, as a points payment and the expiry sweep lock it first
+            # (then the customer's funding row, then wallets), so two redemptions, or a redemption and a payment,
+            # of one customer never wait on each other in opposite orders.
+            await lock_points_account(conn, held.account_id)
             txn = await post(principal, req, audit)
             if not txn.replayed:
                 await _release_redeemed_funding(conn, program=program, customer_id=customer.id,
