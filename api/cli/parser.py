@@ -13,6 +13,7 @@ from api.cli.keys import add_keys_parser
 from api.cli.ledger import add_ledger_parser
 from api.cli.migrate import add_migrate_parser
 from api.cli.partner import add_partner_parser
+from api.cli.points import add_points_parser
 from api.cli.reports import add_reports_parser
 from api.cli.serve import add_serve_parser
 from api.cli.settlement import add_settlement_parser
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_keys_parser(sub)
     add_audit_parser(sub)
     add_ledger_parser(sub)
+    add_points_parser(sub)
     add_events_parser(sub)
     add_retention_parser(sub)
     add_watchlist_parser(sub)

@@ -26,6 +26,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from auth.principal import PARTNER, Principal
@@ -86,24 +87,75 @@ async def fund_earned(*, program: PointsProgram, customer_id: uuid.UUID, points:
     fresh = await PointsProgram.get(id=program.id)  # its reserve account, not the cached row's
     value = points * fresh.value_minor_per_point
     holder = await PointsAccount.get_or_none(program_id=fresh.id, customer_id=customer_id)
-    if fresh.reserve_account_id is None or holder is None or not 0 < value <= MAX_MINOR:
+    if holder is None or not 0 < value <= MAX_MINOR:
         return False
-    wallet = await Wallet.get(id=fresh.funding_wallet_id)  # type: ignore[attr-defined]
+    return await _fund(fresh, value, key=f"points-funding-{lot_id}", claim=fund_claim(holder.id, value))
+
+
+async def _fund(program: PointsProgram, value_minor: int, *, key: str, claim: RowClaim) -> bool:
+    """One POINTS_FUNDING posting with its claim on the customer's funding row; False if the funding wallet refuses."""
+    if program.reserve_account_id is None:
+        return False
+    wallet = await Wallet.get(id=program.funding_wallet_id)  # type: ignore[attr-defined]
     try:
-        await post(_acting_for(wallet, f"points-funding:{lot_id}"), PostingRequest(
-            operation="pointsFunding", kind=TransactionKind.POINTS_FUNDING, idempotency_key=f"points-funding-{lot_id}",
-            amount_text=format_amount(value, fresh.value_currency), from_wallet_id=wallet.id, to_wallet_id=None,
-            from_field="programId", to_field="programId", currency=fresh.value_currency,
-            memo=f"points funded: {fresh.name}"[:280], requires_from=True,
-            funded=FundedParts(((fresh.reserve_account_id, value),)),
-            claim=fund_claim(holder.id, value),
+        await post(_acting_for(wallet, key), PostingRequest(
+            operation="pointsFunding", kind=TransactionKind.POINTS_FUNDING, idempotency_key=key[:200],
+            amount_text=format_amount(value_minor, program.value_currency), from_wallet_id=wallet.id, to_wallet_id=None,
+            from_field="programId", to_field="programId", currency=program.value_currency,
+            memo=f"points funded: {program.name}"[:280], requires_from=True,
+            funded=FundedParts(((program.reserve_account_id, value_minor),)), claim=claim,
         ), None)
     except DomainError as refusal:
-        # The funding wallet cannot pay (too little money, frozen, a limit): the points are earned all the same and
-        # spent through the funding wallet when used (the old path).
-        log.info("points of lot %s left unfunded: %s", lot_id, refusal.code)
+        # The funding wallet cannot pay (too little money, frozen), or the customer's funding changed meanwhile:
+        # the points stay spendable, through the funding wallet when used (the old path).
+        log.info("points funding %s not posted: %s", key, refusal.code)
         return False
     return True
+
+
+@dataclass(frozen=True)
+class FundingRun:
+    """What `fund_outstanding` did: customers whose points it funded, the money moved, and customers left as they were."""
+
+    funded: int
+    funded_minor: int
+    left: int
+    last: uuid.UUID | None  # the last customer's funding row looked at: the next batch starts after it (None: done)
+
+
+async def fund_outstanding(*, limit: int = 1000, after: uuid.UUID | None = None) -> FundingRun:
+    """Fund the points that earning left unfunded (before the reserve existed, or a funding wallet that could not pay).
+
+    For up to `limit` customers whose funding is below the value of the points they hold (after `after`, in order),
+    one POINTS_FUNDING each for the difference. The claim holds only if the customer's funding is still what was read, so two runs at once,
+    or a payment spending the funding meanwhile, never fund twice: that customer is left for the next run.
+    """
+    rows = await fetch(connections.get("default"), _UNFUNDED_SQL, [after or uuid.UUID(int=0), limit])
+    funded = funded_minor = left = 0
+    last = None
+    for row in rows:
+        program = await PointsProgram.get(id=row["program_id"])
+        gap = int(row["balance_minor"]) * program.value_minor_per_point - int(row["funded_minor"])
+        row_id = row["id"] if isinstance(row["id"], uuid.UUID) else uuid.UUID(str(row["id"]))
+        claim = RowClaim(table="points_account", row_id=row_id, condition="funded_minor = $2",
+                         assignment="funded_minor = funded_minor + $1", values=(gap, int(row["funded_minor"])),
+                         refusal=ReserveShort)
+        last = row_id
+        key = f"points-funding-gap-{row_id}-{row['funded_minor']}-{row['balance_minor']}"
+        if 0 < gap <= MAX_MINOR and await _fund(program, gap, key=key, claim=claim):
+            funded, funded_minor = funded + 1, funded_minor + gap
+        else:
+            left += 1
+    return FundingRun(funded=funded, funded_minor=funded_minor, left=left, last=last if len(rows) == limit else None)
+
+
+# Customers whose funding is below the value of the points they hold, in programmes with a reserve.
+_UNFUNDED_SQL = (
+    "SELECT pa.id, pa.program_id, pa.funded_minor, a.balance_minor FROM points_account pa"
+    " JOIN account a ON a.id = pa.account_id JOIN points_program p ON p.id = pa.program_id"
+    " WHERE p.reserve_account_id IS NOT NULL AND pa.funded_minor < a.balance_minor * p.value_minor_per_point"
+    " AND pa.id > $1 ORDER BY pa.id LIMIT $2"
+)
 
 
 async def release_excess(conn: BaseDBAsyncClient, *, program: PointsProgram, customer_id: uuid.UUID,

@@ -135,6 +135,17 @@ async def test_ledger_verify_passes_on_the_demo_data_and_names_a_corrupted_accou
     assert qianbao("ledger", "verify", "--database-url", url, cwd=workdir).returncode == 0
 
 
+def test_points_fund_reports_what_it_funded_and_leaves_the_ledger_verified(demo):
+    url, workdir, _ = demo
+    result = qianbao("points", "fund", "--database-url", url, "--batch", "2", cwd=workdir)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"points funded for \d+ customer\(s\), \d+ minor units moved into the reserves; \d+ customer\(s\)"
+                     r" left unfunded", result.stdout), result.stdout
+    assert qianbao("ledger", "verify", "--database-url", url, cwd=workdir).returncode == 0
+    refused = qianbao("points", "fund", "--database-url", url, "--batch", "0", cwd=workdir)
+    assert refused.returncode == 2 and "--batch" in refused.stderr
+
+
 def test_serve_with_several_workers_on_sqlite_is_refused(tmp_path):
     result = qianbao("serve", "--workers", "2", "--port", "1", "--database-url", f"sqlite://{tmp_path}/x.sqlite3",
                      cwd=tmp_path, timeout_s=60)

@@ -4,6 +4,7 @@ funding wallet, given back when the points expire or are clawed back, and checke
 from __future__ import annotations
 
 import importlib
+import uuid
 from datetime import datetime, timezone
 
 from tortoise import connections
@@ -22,7 +23,7 @@ from services.payments.refunds import refund
 from services.points.expiry import expire_due
 from services.points.queries import points_balance
 from services.points.redeeming import redeem
-from services.points.reserve import Funding
+from services.points.reserve import Funding, fund_outstanding
 from services.points.holdings import holding
 from tests.factories import next_id
 from tests.integration.points_support import (
@@ -214,4 +215,36 @@ async def test_redeemed_points_give_their_funding_back_as_the_funding_wallet_pay
                      points=200, idempotency_key=next_id("rdm"))
     assert await _balance(world.funding.wallet_id) == funding
     assert await reserve_state(world) == (0, 0)
+    await ledger_ok()
+
+
+async def test_fund_outstanding_funds_points_held_but_not_set_aside_once(database_url):
+    with clock.frozen_at(T0):
+        world = await points_world()
+        await earn_unfunded(world, "300.00")
+        await _pay_with_points(world, "50.00", 100)  # through the funding wallet: 200 points left, unfunded
+        funding = await _balance(world.funding.wallet_id)
+        first = await fund_outstanding(limit=100_000)
+        assert first.funded >= 1 and first.last is None
+        assert await reserve_state(world) == (200, 200)
+        assert funding - await _balance(world.funding.wallet_id) == 200
+        again = await fund_outstanding(limit=100_000)  # nothing left to fund for this customer
+        assert await reserve_state(world) == (200, 200)
+        assert funding - await _balance(world.funding.wallet_id) == 200
+        assert again.funded_minor <= first.funded_minor
+        paid = await _pay_with_points(world, "50.00", 150)  # now the reserve pays
+    assert (await PointsRedemption.get(payment_id=paid.id)).reserve_minor == 150
+    assert await reserve_state(world) == (50, 50)
+    await ledger_ok()
+
+
+async def test_fund_outstanding_pages_through_customers_in_order(database_url):
+    with clock.frozen_at(T0):
+        world = await points_world()
+        await earn_unfunded(world, "300.00")
+        page = await fund_outstanding(limit=1, after=uuid.UUID(int=0))
+        assert page.funded + page.left == 1 and page.last is not None
+        rest = await fund_outstanding(limit=100_000, after=page.last)
+        assert rest.last is None
+    assert await reserve_state(world) == (300, 300)
     await ledger_ok()
