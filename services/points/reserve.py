@@ -127,8 +127,9 @@ async def fund_outstanding(*, limit: int = 1000, after: uuid.UUID | None = None)
     """Fund the points that earning left unfunded (before the reserve existed, or a funding wallet that could not pay).
 
     For up to `limit` customers whose funding is below the value of the points they hold (after `after`, in order),
-    one POINTS_FUNDING each for the difference. The claim holds only if the customer's funding is still what was read, so two runs at once,
-    or a payment spending the funding meanwhile, never fund twice: that customer is left for the next run.
+    one POINTS_FUNDING each for the difference. The claim holds only if the customer's funding is still what was
+    read, so two runs at once, or a payment spending the funding meanwhile, never fund twice: that customer is left
+    for the next run.
     """
     rows = await fetch(connections.get("default"), _UNFUNDED_SQL, [after or uuid.UUID(int=0), limit])
     funded = funded_minor = left = 0
@@ -153,7 +154,9 @@ async def fund_outstanding(*, limit: int = 1000, after: uuid.UUID | None = None)
 _UNFUNDED_SQL = (
     "SELECT pa.id, pa.program_id, pa.funded_minor, a.balance_minor FROM points_account pa"
     " JOIN account a ON a.id = pa.account_id JOIN points_program p ON p.id = pa.program_id"
-    " WHERE p.reserve_account_id IS NOT NULL AND pa.funded_minor < a.balance_minor * p.value_minor_per_point"
+    # NUMERIC: a points balance times a point's value may pass 64 bits (then it is left unfunded, not an error).
+    " WHERE p.reserve_account_id IS NOT NULL"
+    " AND pa.funded_minor < CAST(a.balance_minor AS NUMERIC) * p.value_minor_per_point"
     " AND pa.id > $1 ORDER BY pa.id LIMIT $2"
 )
 
@@ -176,12 +179,18 @@ async def release_excess(conn: BaseDBAsyncClient, *, program: PointsProgram, cus
     if excess <= 0:
         return 0
     wallet = await Wallet.get(id=fresh.funding_wallet_id).using_db(conn)  # type: ignore[attr-defined]
-    await post(_acting_for(wallet, f"points-release:{key}"), PostingRequest(
-        operation="pointsRelease", kind=TransactionKind.POINTS_RELEASE, idempotency_key=f"points-release-{key}"[:200],
-        amount_text=format_amount(excess, fresh.value_currency), from_wallet_id=None, to_wallet_id=wallet.id,
-        from_field="programId", to_field="programId", currency=fresh.value_currency,
-        memo=f"points funding released: {fresh.name}"[:280], requires_to=True,
-        funded=FundedParts(((fresh.reserve_account_id, excess),)),
-        claim=spend_claim(row_id, excess),
-    ), None)
+    try:
+        await post(_acting_for(wallet, f"points-release:{key}"), PostingRequest(
+            operation="pointsRelease", kind=TransactionKind.POINTS_RELEASE,
+            idempotency_key=f"points-release-{key}"[:200], amount_text=format_amount(excess, fresh.value_currency),
+            from_wallet_id=None, to_wallet_id=wallet.id, from_field="programId", to_field="programId",
+            currency=fresh.value_currency, memo=f"points funding released: {fresh.name}"[:280], requires_to=True,
+            funded=FundedParts(((fresh.reserve_account_id, excess),)), claim=spend_claim(row_id, excess),
+        ), None)
+    except DomainError as refusal:
+        # The funding wallet cannot take it back (frozen or closed): the money stays set aside for this customer
+        # (funded beyond its points, which only makes its next payments reserve-paid) and the expiry, clawback or
+        # redemption goes on; a later release gives it back. Refused before anything is written.
+        log.warning("points funding release %s not posted: %s", key, refusal.code)
+        return 0
     return excess

@@ -21,6 +21,8 @@ from services.payment_requests.creation import create_payment_request
 from services.payments.paying import pay
 from services.payments.refunds import refund
 from services.points.expiry import expire_due
+from services.wallet_freeze import freeze_wallet, unfreeze_wallet
+from tests.integration.merchant_support import staff
 from services.points.queries import points_balance
 from services.points.redeeming import redeem
 from services.points.reserve import Funding, fund_outstanding
@@ -248,3 +250,19 @@ async def test_fund_outstanding_pages_through_customers_in_order(database_url):
         assert rest.last is None
     assert await reserve_state(world) == (300, 300)
     await ledger_ok()
+
+
+async def test_a_frozen_funding_wallet_keeps_the_funding_set_aside_and_expiry_goes_on(database_url):
+    with clock.frozen_at(T0):
+        world = await points_world(expiry_months=1)
+        await pay_merchant(world, "300.00")
+        await freeze_wallet(principal=staff("compliance"), wallet_id=world.funding.wallet_id, reason="review")
+        funding = await _balance(world.funding.wallet_id)
+    try:
+        assert await expire_due(now=datetime(2031, 8, 2, tzinfo=timezone.utc)) >= 300
+        assert (await points_balance(world.program.id, world.payer.customer_id)).balance == 0
+        assert await _balance(world.funding.wallet_id) == funding
+        assert await reserve_state(world) == (300, 300)  # set aside beyond its points: released later
+        await ledger_ok()
+    finally:
+        await unfreeze_wallet(principal=staff("compliance"), wallet_id=world.funding.wallet_id, reason="done")
