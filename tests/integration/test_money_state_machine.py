@@ -86,6 +86,12 @@ RATE_SCALE = 10**9
 # Points: 10 points per whole 1.00 CNY of a payment, each worth 0.01 CNY.
 POINTS_PER_YUAN, POINT_VALUE_MINOR = 10, 1
 FEED_TYPES = ["payment.succeeded", "payment.refunded"]  # what the points feed reads (services.points.earn_feed)
+# The modelled wallets' accounts and the points reserve's balance, in one statement (one snapshot): the points feed
+# moves money between the sponsor and the reserve while the machine runs.
+_BALANCES_AND_RESERVE = (
+    "SELECT id, balance_minor, held_minor, (SELECT COALESCE(SUM(amount_minor), 0) FROM ledger_entry"
+    " WHERE account_id = $2) AS reserve FROM account WHERE id = ANY($1::bigint[])"
+)
 POINTS_KINDS = ("POINTS_EARN", "POINTS_CLAWBACK", "POINTS_REDEEM", "POINTS_EXPIRY", "POINTS_RETURN")
 POINTS_EVENTS = ("points.earned", "points.clawed_back", "points.redeemed", "points.expired", "points.returned")
 # Business members of the merchant's customer: makers PAY, approvers APPROVE (services.business.member_permissions).
@@ -137,6 +143,7 @@ class World:
     wallets: list[str]  # global IDs: the customers' CNY wallets, then (wallets[-1]) the merchant's settlement wallet
     fx: list[tuple[str, str]]  # the FX customers' (CNY wallet, JPY wallet)
     sponsor: str  # the wallet that funds the points programme and the coupon campaigns
+    reserve_account: int  # the programme's POINTS_RESERVE (services.points.reserve): the sponsor's money set aside
     accounts: dict[str, int]  # wallet global ID -> account id
     customers: list[str]  # the paying customers' global IDs
     customer_uuids: list[uuid.UUID]
@@ -275,10 +282,10 @@ class MoneyMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.http = httpx.Client(base_url=World.base, headers={"Authorization": f"Bearer {World.token}"}, timeout=30)
-        rows = World.sql("SELECT a.id, a.balance_minor, a.held_minor FROM account a WHERE a.id = ANY($1::bigint[])",
-                         list(World.accounts.values()))
+        rows = World.sql(_BALANCES_AND_RESERVE, list(World.accounts.values()), World.reserve_account)
         by_account = {row["id"]: (row["balance_minor"], row["held_minor"]) for row in rows}
         self.balance = {w: by_account[World.accounts[w]][0] for w in World.modelled()}
+        self.balance[World.sponsor] += int(rows[0]["reserve"])  # the sponsor with the reserve: see _sponsor_available
         self.held = {w: by_account[World.accounts[w]][1] for w in World.modelled()}
         self.open_auths: dict[str, dict] = {}  # authorization global ID -> {wallet, remaining}
         self.payments: dict[str, dict] = {}  # payment global ID -> what its refunds need (see _payment)
@@ -422,6 +429,31 @@ class MoneyMachine(RuleBasedStateMachine):
 
     def _available(self, wallet: str) -> int:
         return self.balance[wallet] - self.held[wallet]
+
+    # The sponsor's money is modelled together with the programme's reserve: the points feed moves earned points'
+    # value from the sponsor into the reserve (and back on clawback) asynchronously, and which of the two pays a
+    # points discount depends on that (services.points.reserve). Their sum moves only with the machine's own steps.
+
+    def _reserve_balance(self) -> int:
+        (row,) = World.sql("SELECT COALESCE(SUM(amount_minor), 0) AS total FROM ledger_entry WHERE account_id = $1",
+                           World.reserve_account)
+        return int(row["total"])
+
+    def _sponsor_available(self) -> int:
+        """What the sponsor wallet itself can pay now: the modelled sum less what sits in the reserve."""
+        return self._available(World.sponsor) - self._reserve_balance()
+
+    def _funded(self, customer: int) -> int:
+        """The customer's points' funding in the reserve (0 without a points account)."""
+        rows = World.sql("SELECT funded_minor FROM points_account WHERE program_id = $1 AND customer_id = $2",
+                         World.program_uuid, _uuid(World.customers[customer], "Customer"))
+        return int(rows[0]["funded_minor"]) if rows else 0
+
+    def _settle_funding(self) -> None:
+        """Let the feed finish what it owes (earnings and their funding, clawbacks and their releases), so that the
+        sponsor's and the reserve's balances and every customer's funding are what the next step will find."""
+        if any(self.pending_earn) or any(self.pending_claw):
+            self._settle_points()
 
     # --- points: the earning feed is asynchronous -------------------------------------------------------------
 
@@ -708,7 +740,9 @@ class MoneyMachine(RuleBasedStateMachine):
         # refused, nothing moved.
         points = _part(1, self.points[customer] - self.pending_earn[customer] + 50, part)
         self._points_known(customer, points)
+        self._settle_funding()
         held, sponsor, wallet = self.points[customer], World.sponsor, World.wallets[customer]
+        sponsor_can_pay = self._sponsor_available()  # the sponsor pays the value itself (a TRANSFER)
         value = points * POINT_VALUE_MINOR
         payload = self._send("pointsRedeem", {"customerId": World.customers[customer], "programId": World.program,
                                               "points": points, "idempotencyKey": uuid.uuid4().hex}, fault,
@@ -719,10 +753,11 @@ class MoneyMachine(RuleBasedStateMachine):
             if code == "INSUFFICIENT_POINTS":
                 assert points > held, (points, held)
             if code == "INSUFFICIENT_FUNDS":
-                assert value > self._available(sponsor)
+                assert value > sponsor_can_pay
             return
         assert points <= held, ("redeemed more points than held", points, held)
-        assert value <= self._available(sponsor), "the programme paid more than its funding wallet had"
+        # The sponsor pays a redemption (what the reserve held for those points goes back to it in the same commit).
+        assert value <= sponsor_can_pay, "the programme paid more than its funding wallet had"
         assert payload["transaction"]["status"] == "POSTED", payload
         assert (payload["points"], payload["amount"]) == (points, {"amount": _text(value), "currency": "CNY"}), payload
         self.balance[sponsor] -= value
@@ -741,6 +776,8 @@ class MoneyMachine(RuleBasedStateMachine):
                         limit: int, stackable: bool, restore: bool, fault: str) -> None:
         if len(self.campaigns) >= MAX_CAMPAIGNS:
             return
+        self._settle_funding()
+        sponsor_can_pay = self._sponsor_available()
         now, sponsor = datetime.now(timezone.utc), World.sponsor
         terms = {"name": f"Machine {uuid.uuid4().hex[:8]}", "issuer": "PARTNER", "fundingWalletId": sponsor,
                  "currency": "CNY", "budget": _text(budget), "minimumSpend": _text(minimum),
@@ -756,11 +793,11 @@ class MoneyMachine(RuleBasedStateMachine):
             code = payload["userErrors"][0]["code"]
             assert code in {"INSUFFICIENT_FUNDS", "LIMIT_EXCEEDED"}, payload
             if code == "INSUFFICIENT_FUNDS":
-                assert budget > self._available(sponsor)
+                assert budget > sponsor_can_pay
             return
         campaign = payload["campaign"]
         assert (campaign["budget"]["amount"], campaign["budgetUsed"]["amount"]) == (_text(budget), "0.00"), payload
-        assert budget <= self._available(sponsor), "a budget was funded with more than the wallet had"
+        assert budget <= sponsor_can_pay, "a budget was funded with more than the wallet had"
         self.balance[sponsor] -= budget  # the whole budget moves into the campaign's account at once
         (row,) = World.sql("SELECT * FROM coupon_campaign WHERE id = $1", _uuid(campaign["id"], "CouponCampaign"))
         self.campaigns[campaign["id"]] = self._campaign(row)
@@ -781,8 +818,8 @@ class MoneyMachine(RuleBasedStateMachine):
         self.coupons[coupon["id"]] = {"campaign": campaign, "customer": customer, "status": "ISSUED"}
         self.plain["couponIssue"] = self.plain.get("couponIssue", 0) + 1
 
-    def _refusal(self, customer: int, amount: int, chosen: list[str], points: int,
-                 discounts: list[int]) -> tuple[str, str | None, str | None] | None:
+    def _refusal(self, customer: int, amount: int, chosen: list[str], points: int, discounts: list[int], *,
+                 reserve_pays: bool = False) -> tuple[str, str | None, str | None] | None:
         """The first rule a discounted payment breaks, as the product checks them: (code, coupon reason, coupon)."""
         payer, campaigns = World.wallets[customer], [self.coupons[c]["campaign"] for c in chosen]
         if chosen:
@@ -807,11 +844,18 @@ class MoneyMachine(RuleBasedStateMachine):
             return "INSUFFICIENT_POINTS", None, None
         if points and value >= own:
             return "VALIDATION", None, None  # the points must be worth less than what the coupons leave to pay
+        if reserve_pays:
+            # One posting: the points claim is checked before the payer's funds (claims come first).
+            if points > self.points[customer]:
+                return "INSUFFICIENT_POINTS", None, None
+            if own - value > self._available(payer):
+                return "INSUFFICIENT_FUNDS", None, None
+            return None
         if own > self._available(payer):
             return "INSUFFICIENT_FUNDS", None, None
         if points > self.points[customer]:
             return "INSUFFICIENT_POINTS", None, None
-        if value > self._available(World.sponsor):
+        if value > self._sponsor_available():
             return "INSUFFICIENT_FUNDS", None, None
         return None
 
@@ -836,7 +880,13 @@ class MoneyMachine(RuleBasedStateMachine):
             held, rest = self.points[wallet] - self.pending_earn[wallet], amount - sum(discounts)
             points = _part(1, max(1, min(held + 20, amount + 20) if wide == 0 else min(held, rest - 1)), part)
             self._points_known(wallet, points)
-        expected = self._refusal(wallet, amount, chosen, points, discounts)
+        reserve_pays = False
+        if points:
+            # Whether the programme's reserve or the sponsor pays the points (services.points.reserve) depends on the
+            # customer's funding, which the feed changes: settled first, then read.
+            self._settle_funding()
+            reserve_pays = self._funded(wallet) >= points * POINT_VALUE_MINOR
+        expected = self._refusal(wallet, amount, chosen, points, discounts, reserve_pays=reserve_pays)
         kinds = (*(("paymentCreate+coupons",) if chosen else ()), *(("paymentCreate+points",) if points else ()))
         ask = {"fromWalletId": payer, "paymentRequestId": World.payment_request, "amount": _text(amount),
                "idempotencyKey": uuid.uuid4().hex, "couponIds": chosen}
@@ -856,8 +906,9 @@ class MoneyMachine(RuleBasedStateMachine):
         assert expected is None, ("paid, but a rule is broken", expected, payload, chosen, points, discounts)
         assert payload["payment"]["status"] == "POSTED", payload
         own, value = amount - sum(discounts), points * POINT_VALUE_MINOR
-        # The payer pays the amount less the coupons, then gets the points' value from the sponsor; the merchant
-        # receives the whole amount, each campaign's budget pays its coupon's discount.
+        # The payer pays the amount less the coupons and the points' value (paid by the reserve, or by the sponsor in
+        # a TRANSFER right after: the same for the model, which follows the two together); the merchant receives the
+        # whole amount, each campaign's budget pays its coupon's discount.
         self.balance[payer] -= own - value
         self.balance[shop] += amount
         self.balance[sponsor] -= value
@@ -951,11 +1002,16 @@ class MoneyMachine(RuleBasedStateMachine):
     @invariant()
     def the_database_agrees_with_the_model(self) -> None:
         self.steps += 1
-        rows = World.sql("SELECT id, balance_minor, held_minor FROM account WHERE id = ANY($1::bigint[])",
-                         list(World.accounts.values()))
+        rows = World.sql(_BALANCES_AND_RESERVE, list(World.accounts.values()), World.reserve_account)
         stored = {row["id"]: (row["balance_minor"], row["held_minor"]) for row in rows}
+        reserve = int(rows[0]["reserve"])  # read in the same statement: the feed may move sponsor money meanwhile
         for wallet in World.modelled():
             balance, held = stored[World.accounts[wallet]]
+            if wallet == World.sponsor:
+                # The sponsor and the programme's reserve together: see _sponsor_available.
+                assert (balance + reserve, held) == (self.balance[wallet], self.held[wallet]), ("sponsor", reserve)
+                assert reserve >= 0, "the points reserve went negative"
+                continue
             assert (balance, held) == (self.balance[wallet], self.held[wallet]), wallet
             assert balance - held >= 0, "an available balance went negative"
         unbalanced = World.sql("SELECT currency, SUM(amount_minor) AS total FROM ledger_entry GROUP BY currency"
@@ -1118,6 +1174,8 @@ def _prepare_world(url: str, port: int, partner: dict) -> None:
                               "fundingWalletId": World.sponsor}})
         World.program = program["program"]["id"]
         World.program_uuid = _uuid(World.program, "PointsProgram")
+        (reserve,) = World.sql("SELECT reserve_account_id FROM points_program WHERE id = $1", World.program_uuid)
+        World.reserve_account = reserve["reserve_account_id"]
         call("mutation($i: PointsEarnRuleInput!) { pointsEarnRuleCreate(input: $i) { rule { id } userErrors { code } } }",
              {"i": {"programId": World.program, "kind": "PAYMENT", "pointsPerUnit": POINTS_PER_YUAN, "spendUnit": "1.00"}})
         # Coupons: a FIXED campaign (5.00 off 20.00, not stackable, RESTORE, a small budget), and a PERCENTAGE one
