@@ -31,7 +31,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from auth.principal import PARTNER, Principal
 from models import PointsAccount, PointsProgram, Wallet
-from models.enums import TransactionKind
+from models.enums import TransactionKind, WalletStatus
+from models.ids import uuid7
 from services.db.sql import fetch, is_postgres
 from services.errors import DomainError
 from services.ledger.engine import post
@@ -179,18 +180,27 @@ async def release_excess(conn: BaseDBAsyncClient, *, program: PointsProgram, cus
     if excess <= 0:
         return 0
     wallet = await Wallet.get(id=fresh.funding_wallet_id).using_db(conn)  # type: ignore[attr-defined]
+    if wallet.status != WalletStatus.ACTIVE:
+        # The funding wallet cannot take it back (frozen or closed): the money stays set aside for this customer
+        # (funded beyond its points, which only makes its next payments reserve-paid) and the expiry, clawback or
+        # redemption goes on; a later release gives it back. Checked before posting: on PostgreSQL the engine's
+        # refusal of a frozen wallet would leave the caller's transaction aborted.
+        log.warning("points funding release %s not posted: the funding wallet is %s", key, wallet.status)
+        return 0
     try:
         await post(_acting_for(wallet, f"points-release:{key}"), PostingRequest(
             operation="pointsRelease", kind=TransactionKind.POINTS_RELEASE,
-            idempotency_key=f"points-release-{key}"[:200], amount_text=format_amount(excess, fresh.value_currency),
+            # Its own key every time: a release is recomputed from the rows on every run of its caller, and a key
+            # seen before (one customer's expiry run twice at one instant) would abort the caller's transaction on
+            # PostgreSQL instead of replaying.
+            idempotency_key=f"points-release-{key}"[:160] + f"-{uuid7()}", amount_text=format_amount(excess, fresh.value_currency),
             from_wallet_id=None, to_wallet_id=wallet.id, from_field="programId", to_field="programId",
             currency=fresh.value_currency, memo=f"points funding released: {fresh.name}"[:280], requires_to=True,
             funded=FundedParts(((fresh.reserve_account_id, excess),)), claim=spend_claim(row_id, excess),
         ), None)
     except DomainError as refusal:
-        # The funding wallet cannot take it back (frozen or closed): the money stays set aside for this customer
-        # (funded beyond its points, which only makes its next payments reserve-paid) and the expiry, clawback or
-        # redemption goes on; a later release gives it back. Refused before anything is written.
+        # Refused before its statement ran (SQLite: its guarded steps wrote nothing): as above. A wallet frozen
+        # after the check above makes the caller's transaction fail instead, and its job retries.
         log.warning("points funding release %s not posted: %s", key, refusal.code)
         return 0
     return excess
