@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from services.db.sql import as_datetime, fetch
+from services.db.sql import as_datetime, as_uuid, fetch
 from services.points.lots import Lot
 
 
@@ -41,7 +41,7 @@ async def holding(program_id: uuid.UUID, customer_id: uuid.UUID, *, conn: BaseDB
     first = rows[0]
     row_id = first["pa_id"]
     return Holding(account_id=int(first["account_id"]), balance=int(first["balance_minor"]), lots=lots,
-                   points_account_row_id=row_id if isinstance(row_id, uuid.UUID) else uuid.UUID(str(row_id)),
+                   points_account_row_id=as_uuid(row_id),
                    funded_minor=int(first["funded_minor"]),
                    reserve_account_id=int(first["reserve_account_id"]) if first["reserve_account_id"] is not None else None)
 

@@ -33,7 +33,7 @@ from auth.principal import PARTNER, Principal
 from models import PointsAccount, PointsProgram, Wallet
 from models.enums import TransactionKind, WalletStatus
 from models.ids import uuid7
-from services.db.sql import fetch, is_postgres
+from services.db.sql import as_uuid, fetch, is_postgres
 from services.errors import DomainError
 from services.ledger.engine import post
 from services.ledger.plan import FundedParts
@@ -138,7 +138,7 @@ async def fund_outstanding(*, limit: int = 1000, after: uuid.UUID | None = None)
     for row in rows:
         program = await PointsProgram.get(id=row["program_id"])
         gap = int(row["balance_minor"]) * program.value_minor_per_point - int(row["funded_minor"])
-        row_id = row["id"] if isinstance(row["id"], uuid.UUID) else uuid.UUID(str(row["id"]))
+        row_id = as_uuid(row["id"])
         claim = RowClaim(table="points_account", row_id=row_id, condition="funded_minor = $2",
                          assignment="funded_minor = funded_minor + $1", values=(gap, int(row["funded_minor"])),
                          refusal=ReserveShort)
@@ -175,7 +175,7 @@ async def release_excess(conn: BaseDBAsyncClient, *, program: PointsProgram, cus
                              f"{suffix}", [fresh.id, customer_id])
     if not rows or fresh.reserve_account_id is None:
         return 0
-    row_id = rows[0]["id"] if isinstance(rows[0]["id"], uuid.UUID) else uuid.UUID(str(rows[0]["id"]))
+    row_id = as_uuid(rows[0]["id"])
     excess = int(rows[0]["funded_minor"]) - max(points_left, 0) * fresh.value_minor_per_point
     if excess <= 0:
         return 0
