@@ -40,7 +40,8 @@ from services.audit import AuditNote, record_event
 from services.authority import require_partner_token
 from services.db.sql import execute, fetch
 from services.errors import (
-    AuthorizationNotActive, IdempotencyConflict, InsufficientFunds, MerchantNotActive, NotFound, ValidationFailed,
+    AuthorizationNotActive, DomainError, IdempotencyConflict, InsufficientFunds, MerchantNotActive, NotFound,
+    ValidationFailed,
 )
 from services.events import record_domain_event
 from services.ledger.announce import money
@@ -125,6 +126,23 @@ async def authorize(
     original = await scoping.of_tenant(PaymentAuthorization, principal.partner_id).get_or_none(idempotency_key=key)
     if original is not None:  # a retry: the original answers, whatever the merchant's state is now
         return _replayed(original, wallet_id, merchant_id, amount)
+    try:
+        return await _authorize_new(principal=principal, wallet_id=wallet_id, merchant_id=merchant_id, amount=amount,
+                                    expires_at=expires_at, idempotency_key=idempotency_key, key=key, dry_run=dry_run,
+                                    audit=audit)
+    except DomainError:
+        # A retry sent while its original was still being written (an answer lost on the way) can be refused by
+        # what the original just reserved: once the original has committed, it answers, not the refusal.
+        original = await scoping.of_tenant(PaymentAuthorization, principal.partner_id).get_or_none(idempotency_key=key)
+        if original is not None and not dry_run:
+            return _replayed(original, wallet_id, merchant_id, amount)
+        raise
+
+
+async def _authorize_new(*, principal: Principal, wallet_id: uuid.UUID | None, merchant_id: uuid.UUID | None,
+                         amount: str, expires_at: datetime | None, idempotency_key: str, key: str, dry_run: bool,
+                         audit: AuditNote | None) -> AuthorizationRecord:
+    """A new authorisation: every check a payment of the amount must pass, then the reservation and its row."""
     merchant = await _payable_merchant(merchant_id)
     now = clock.now()
     until = _expiry(expires_at, now)
@@ -165,18 +183,21 @@ async def _reserve(record: AuthorizationRecord, key: str, audit: AuditNote | Non
     """The reservation and the row, in one transaction: only while the wallet is active and its available
     balance covers the amount (checked in the UPDATE itself, so no concurrent posting can spend it first)."""
     async with in_transaction() as conn:
+        # The row first: it claims the key, so a retry of it that arrives while this transaction runs waits on the
+        # key's unique index and then replays this authorisation (IntegrityError), instead of waiting on the
+        # account's row and finding the amount already held (by this very authorisation).
+        await PaymentAuthorization.create(
+            id=record.id, partner_id=record.partner_id, merchant_partner_id=record.merchant_partner_id,
+            merchant_id=record.merchant_id, wallet_id=record.wallet_id, amount_minor=record.amount_minor,
+            currency=record.currency, status=ACTIVE, expires_at=record.expires_at, idempotency_key=key, using_db=conn,
+        )
         reserved = await execute(
             conn, "UPDATE account SET held_minor = held_minor + $1 WHERE id = (SELECT account_id FROM wallet"
             " WHERE id = $2 AND status = 'ACTIVE') AND balance_minor - held_minor >= $1",
             [record.amount_minor, record.wallet_id],
         )
         if reserved != 1:
-            raise InsufficientFunds("the wallet's available balance is too low", field=["amount"])
-        await PaymentAuthorization.create(
-            id=record.id, partner_id=record.partner_id, merchant_partner_id=record.merchant_partner_id,
-            merchant_id=record.merchant_id, wallet_id=record.wallet_id, amount_minor=record.amount_minor,
-            currency=record.currency, status=ACTIVE, expires_at=record.expires_at, idempotency_key=key, using_db=conn,
-        )
+            raise InsufficientFunds("the wallet's available balance is too low", field=["amount"])  # rolls the row back
         body = {"authorizationId": str(record.id), "merchantId": str(record.merchant_id),
                 "amount": money(record.amount_minor, record.currency)}
         for partner_id in dict.fromkeys([record.partner_id, record.merchant_partner_id]):
