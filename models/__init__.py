@@ -21,7 +21,7 @@ from models.limit_usage import LimitUsage
 from models.merchant import Merchant, PaymentRequest
 from models.payment import Payment, PaymentAuthorization, Refund
 from models.payment_code import PaymentCode, PaymentCodeMiss
-from models.coupon import Coupon, CouponCampaign  # issue 15 part 4: coupon campaigns (helper B)
+from models.coupon import Coupon, CouponCampaign, CouponUse  # issue 15 part 4: coupon campaigns (helper B)
 from models.consent import CustomerConsent  # issue 15: consents (helper C)
 from models.offer import Offer, OfferEvent, OfferExposure, PartnerOfferSetting  # issue 15: offers (helper C)
 from models.points import (
@@ -49,6 +49,7 @@ __all__ = [
     "ReportRolledPeriod",
     "Coupon",
     "CouponCampaign",
+    "CouponUse",
     "Beneficiary",
     "CrossBorderQuotaUsage",
     "InternationalTransfer",

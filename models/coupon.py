@@ -62,3 +62,17 @@ class Coupon(Model):
     class Meta:
         table = "coupon"
         indexes = (("customer_id", "status"), ("campaign_id", "customer_id"), ("payment_id",))
+
+
+class CouponUse(Model):
+    """How many of one customer's coupons of one campaign count against its per-customer limit (REDEEMED or
+    FORFEITED), the row a coupon payment claims in its posting statement (services.coupons.uses)."""
+
+    id = fields.UUIDField(primary_key=True, default=uuid7)
+    campaign = fields.ForeignKeyField("models.CouponCampaign", related_name="uses", on_delete=fields.RESTRICT)
+    customer = fields.ForeignKeyField("models.Customer", related_name="coupon_uses", on_delete=fields.RESTRICT)
+    used = fields.IntField(default=0)
+
+    class Meta:
+        table = "coupon_use"
+        unique_together = (("campaign", "customer"),)

@@ -1,16 +1,17 @@
-"""paymentCreate with coupons and points: the discounts reserved and the payment posted in ONE database transaction.
+"""paymentCreate with coupons and points: the discounts reserved and the payment posted together, all or nothing.
 
 The coupons' discounts are funded legs of the payment's own posting (services.ledger.plan.FundedParts): the payer
 pays the amount less the discounts, each campaign's COUPON_BUDGET account pays its coupon's discount, the merchant
-receives the whole amount. Before the posting, in the same transaction, the campaigns are locked and the coupons
-reserved (services.coupons.reserving). The points' value is another funded leg, paid by the programme's
-POINTS_RESERVE, when the customer's points were funded; otherwise it is paid to the payer by the programme's funding
-wallet after the payment's posting, in the same transaction (services.coupons.points_discount). Any refusal rolls
-all of it back: nothing moved, no coupon used, no point spent.
+receives the whole amount. The coupons are reserved by claims in that same posting statement (the coupon, its
+campaign's budget, the payer's use count: services.coupons.reserving). The points' value is another funded leg,
+paid by the programme's POINTS_RESERVE when the customer's points were funded, also claimed in the statement: then
+the whole payment is ONE autocommitted statement, as a plain payment is. Points never funded are paid to the payer
+by the programme's funding wallet after the payment's posting, in one transaction with it
+(services.coupons.points_discount). Any refusal rolls all of it back: nothing moved, no coupon used, no point spent.
 
 Idempotency: the coupons and points are part of the payment's fingerprint (its `subject`). A retry of a key already
-used is refused by its own used coupon (or replayed by the engine inside, or loses the race on the key's index):
-its reservation rolls back and the engine alone answers the original.
+used is refused by its own used coupon (or replayed by the engine, or loses the race on the key's index): nothing is
+reserved and the engine alone answers the original.
 """
 
 from __future__ import annotations
@@ -131,14 +132,15 @@ async def quote_discounts(*, principal: Principal, ask: DiscountAsk, payer_walle
         return reserving.NO_DISCOUNTS, 0
     customer = await payer_customer(principal, payer_wallet_id)
     ids = reserving.checked_ids(list(ask.coupon_ids))
-    coupons = await reserving.preview(customer_id=customer.id, coupon_ids=ids, spend=spend, with_points=bool(ask.points))
+    coupons = await reserving.decide(customer_id=customer.id, coupon_ids=ids, spend=spend, with_points=bool(ask.points))
     use = await _points(principal, ask, customer, spend, coupons)
     return coupons, use.value_minor if use else 0
 
 
 async def post_discounted(*, principal: Principal, req: PostingRequest, ask: DiscountAsk, spend: Spend,
                           payment_id: uuid.UUID, audit: AuditNote | None) -> TransactionRecord:
-    """Reserve the coupons, spend the points and post the payment with its funded discount, all in one transaction."""
+    """Post the payment with its coupons claimed and its points spent: one statement when the points (if any) are
+    paid by the programme's reserve, else one transaction with the funding wallet's transfer."""
     req = dataclasses.replace(req, subject=(req.subject or "") + ask.fingerprint)
     checked = check_request(principal, req)
     customer = await payer_customer(principal, req.from_wallet_id)
@@ -147,41 +149,40 @@ async def post_discounted(*, principal: Principal, req: PostingRequest, ask: Dis
         coupons, points_minor = await quote_discounts(principal=principal, ask=ask, payer_wallet_id=req.from_wallet_id,
                                                       spend=spend)
         return await post(principal, dataclasses.replace(req, funded=coupons.funded), audit)
-    if not ids:
-        # Points alone, funded: one posting, one autocommitted statement, no explicit transaction (nothing is
-        # locked before it), so its locks end with the statement, as a plain payment's do.
-        use = await _points(principal, ask, customer, spend, reserving.NO_DISCOUNTS)
-        if use is not None and use.reserve_pays:
+    try:
+        # Read, not locked: the posting's claims re-check the coupons, the budgets and the payer's limits on the
+        # rows as they are when it locks them, and refuse (nothing written) if a concurrent payment took them.
+        coupons = await reserving.decide(customer_id=customer.id, coupon_ids=ids, spend=spend,
+                                         with_points=bool(ask.points))
+        use = await _points(principal, ask, customer, spend, coupons)
+        now = clock.now()
+        events = reserving.redeemed_events(coupons, customer_id=customer.id, payment_id=payment_id,
+                                           partner_id=customer.partner_id, currency=spend.currency, at=now)
+        paying = dataclasses.replace(req, funded=coupons.funded, inserts=req.inserts + events,
+                                     more_claims=req.more_claims + coupons.claims(payment_id=payment_id, at=now))
+        if use is None or use.reserve_pays:
+            # One posting, one autocommitted statement, no explicit transaction: its locks end with the statement,
+            # as a plain payment's do.
             try:
-                return await post(principal, reserve_paid(req, use, payment_id=payment_id), audit)
+                return await post(principal, reserve_paid(paying, use, payment_id=payment_id) if use else paying, audit)
             except ReserveShort:
                 pass  # the funding was spent meanwhile (nothing written): the funding wallet's path below
-    try:
+        assert use is not None and req.from_wallet_id is not None
         async with announcements_after_commit(), in_transaction() as conn:  # live updates after the commit
-            coupons = await reserving.reserve(conn, customer_id=customer.id, coupon_ids=ids, spend=spend,
-                                              with_points=bool(ask.points), payment_id=payment_id)
-            use = await _points(principal, ask, customer, spend, coupons)
-            events = reserving.redeemed_events(coupons, customer_id=customer.id, payment_id=payment_id,
-                                               partner_id=customer.partner_id,
-                                               currency=spend.currency, at=clock.now())
             # The engine joins this transaction (its statement runs on this connection): one commit for all of it.
-            # The coupons' events ride in its statement.
-            paying = dataclasses.replace(req, funded=coupons.funded, inserts=req.inserts + events)
-            txn, reserve_paid_points = await _post_payment(principal, paying, use, payment_id, audit)
+            txn = await post(principal, paying, audit)
             if txn.replayed:
                 raise _Replayed(txn)
-            if use is not None and not reserve_paid_points:
-                # Last: the programme's funding wallet (one row every points payment locks) stays locked only from
-                # here to the commit. So the payer needs the amount less the coupons available; the points' value
-                # comes back to it in this same transaction.
-                assert req.from_wallet_id is not None
-                await post_points(_acting(principal), use, payer_wallet_id=req.from_wallet_id,
-                                  idempotency_key=req.idempotency_key, payment_id=payment_id)
+            # Last: the programme's funding wallet (one row every such points payment locks) stays locked only from
+            # here to the commit. So the payer needs the amount less the coupons available; the points' value comes
+            # back to it in this same transaction.
+            await post_points(_acting(principal), use, payer_wallet_id=req.from_wallet_id,
+                              idempotency_key=req.idempotency_key, payment_id=payment_id)
     except _Replayed as replayed:
         return replayed.txn
     except Exception:
         # Not looked up first (a round trip every payment would pay): a retry of a key already used finds its coupon
-        # used (ALREADY_USED) or, if it lost the race on the key's unique index, this transaction aborted. Either way
+        # used (ALREADY_USED) or, if it lost the race on the key's unique index, its transaction aborted. Either way
         # the engine answers the original (or IDEMPOTENCY_CONFLICT), with nothing reserved.
         if await of_tenant(IdempotencyRecord, principal.partner_id).filter(key=checked.key).exists():
             return await post(principal, req, audit)

@@ -20,6 +20,7 @@ from services.authority import is_staff
 from services.coupons.campaigns import managed_campaign
 from services.coupons.records import CouponRecord, IssuedCoupons
 from services.coupons.terms import Reason
+from services.coupons.uses import ensure_use
 from services.db.sql import fetch, is_postgres
 from services.errors import CouponNotApplicable, NotFound, ValidationFailed
 from services.events import record_domain_event
@@ -60,6 +61,7 @@ async def _new_coupon(conn, campaign: CouponCampaign, customer: Customer, source
     """One ISSUED coupon and its coupon.issued event, inside the caller's transaction."""
     coupon = await Coupon.create(campaign_id=campaign.id, customer_id=customer.id, partner_id=customer.partner_id,  # type: ignore[attr-defined]
                                  status="ISSUED", source=source, issued_at=clock.now(), using_db=conn)
+    await ensure_use(conn, campaign_id=campaign.id, customer_id=customer.id)
     await record_domain_event(type="coupon.issued", partner_id=customer.partner_id, object_type="Coupon",  # type: ignore[attr-defined]
                               object_id=coupon.id, payload={"couponId": str(coupon.id), "campaignId": str(campaign.id),
                                                             "customerId": str(customer.id)}, using_db=conn)

@@ -21,6 +21,7 @@ from auth.principal import Principal
 from models import Coupon, CouponCampaign, IdempotencyRecord, Payment, PointsRedemption
 from services.audit import AuditNote
 from services.coupons.issuing import lock_campaign
+from services.coupons.uses import give_use_back
 from services.db.sql import execute
 from services.events import record_domain_event
 from services.ledger.announce import money
@@ -107,6 +108,7 @@ async def _apply_rule(conn, coupon: Coupon, campaign: CouponCampaign, payment: P
     if restore:
         await Coupon.filter(id=coupon.id).using_db(conn).update(status="ISSUED", payment_id=None, discount_minor=0,
                                                                  redeemed_at=None)
+        await give_use_back(conn, campaign_id=campaign.id, customer_id=coupon.customer_id)  # type: ignore[attr-defined]
     else:
         await Coupon.filter(id=coupon.id).using_db(conn).update(status="FORFEITED")
     await record_domain_event(

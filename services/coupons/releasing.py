@@ -12,6 +12,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models import Coupon, CouponCampaign, Payment
 from services.coupons.issuing import lock_campaign
+from services.coupons.uses import give_use_back
 from services.db.sql import execute
 from services.events import record_domain_event
 from services.ledger.announce import money
@@ -30,6 +31,7 @@ async def release_coupons(conn: BaseDBAsyncClient, payment: Payment) -> int:
             status="ISSUED", payment_id=None, discount_minor=0, redeemed_at=None)
         if restored != 1:
             raise RuntimeError("a rejected payment's coupon changed under its campaign's lock")
+        await give_use_back(conn, campaign_id=campaign.id, customer_id=coupon.customer_id)  # type: ignore[attr-defined]
         await record_domain_event(
             type="coupon.restored", partner_id=coupon.partner_id, object_type="Coupon", object_id=coupon.id,  # type: ignore[attr-defined]
             payload={"couponId": str(coupon.id), "campaignId": str(campaign.id),

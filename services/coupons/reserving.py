@@ -1,19 +1,20 @@
-"""Reserving coupons for a payment, inside the payment's own database transaction, under the campaigns' row locks.
+"""Reserving coupons for a payment: in the payment's own posting statement, as claims on three rows per coupon.
 
-Every redemption of a campaign locks that campaign's row first (SELECT ... FOR UPDATE on PostgreSQL; SQLite runs
-one writer at a time), then re-reads the coupon, counts the customer's redeemed coupons and checks the budget on
-the locked row: concurrent payments can never spend more than the budget nor redeem more than the per-customer
-limit. The reservation (budget_used_minor raised, the coupon REDEEMED; its coupon.redeemed event rides in the
-payment's posting statement) commits with the payment's posting or rolls back with it. Campaigns are locked in id
-order, so two payments never deadlock on them.
-
-On PostgreSQL the usual reservation is two statements: lock the campaigns while reading the coupons, then re-check
-on the rows as they are after the lock and write (`_reserve_in_two_statements`); a refusal, or a re-check that fails
-because a payment we waited for used the coupon or the payer's limit, is decided again on rows read under the locks.
+The coupons, their campaigns and the payer's use counts are read in one statement (nothing locked) and every rule
+is checked on them (`decide`). The reservation is then three claims the posting makes in the same statement that
+moves the money (services.ledger.side_writes.RowClaim), each re-checked on the row as it is when locked:
+- the coupon is still ISSUED (made REDEEMED for this payment, with its discount), else ALREADY_USED;
+- the campaign's used budget plus the discount is still within its budget (raised by it), else BUDGET_EXHAUSTED;
+- the payer's coupon_use row for the campaign is still below the per-customer limit (raised by one), else
+  CUSTOMER_LIMIT_REACHED.
+All three or none, with the payment: concurrent payments can never spend more than a budget nor redeem more than
+the limit, and nothing stays locked between round trips (the posting locks claimed rows in one order, table then
+id, before any account, so two payments never deadlock on them). A campaign's terms never change once created.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from dataclasses import dataclass
@@ -21,40 +22,52 @@ from datetime import datetime
 from typing import Any
 
 from tortoise import connections
-from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import Subquery
 
-from models import Coupon, CouponCampaign
-from services import clock
 from services.coupons.terms import Reason, Spend, Terms, discount_minor, refusal, stacking_refusal
-from services.db.sql import as_uuid, execute, fetch, is_postgres
+from services.coupons.uses import ensure_use
+from services.db.sql import as_datetime, as_uuid, fetch
 from services.errors import CouponNotApplicable, NotFound, ValidationFailed
 from services.ledger.announce import money
 from services.ledger.plan import FundedParts
-from services.ledger.side_writes import RowInsert, event_insert
+from services.ledger.side_writes import RowClaim, RowInsert, event_insert
 
 MAX_COUPONS = 5
-USED = ("REDEEMED", "FORFEITED")  # what counts against a customer's per-campaign limit
-_USED_LIST = ", ".join(f"'{u}'" for u in USED)  # the same, as SQL (constants, never input)
-
-
-def _used_count_pg(customer: str) -> str:
-    """PostgreSQL: how many of the customer's coupons of campaign `c` count against its per-customer limit, counted
-    only up to that limit (all the rule asks is whether it is reached): read through the used coupons' partial index
-    (migration 0037), never the customer's issued coupons, whatever the history. `customer` is the statement's
-    placeholder for the customer id (code, never input)."""
-    return (f"(SELECT count(*) FROM (SELECT 1 FROM coupon u WHERE u.campaign_id = c.id AND u.customer_id = {customer}"
-            f" AND u.status IN ({_USED_LIST}) LIMIT c.per_customer_limit) AS counted)")
 
 
 @dataclass(frozen=True)
 class Applied:
-    """One coupon applied to a payment: its campaign's budget account pays `discount_minor`."""
+    """One coupon applied to a payment: its campaign's budget account pays `discount_minor`; `index` is its place
+    in the payment's couponIds, `use_id` the payer's coupon_use row for its campaign."""
 
     coupon_id: uuid.UUID
     campaign_id: uuid.UUID
     budget_account_id: int
     discount_minor: int
+    index: int = 0
+    use_id: uuid.UUID | None = None
+    per_customer_limit: int = 0
+
+    def claims(self, *, payment_id: uuid.UUID, at: datetime) -> tuple[RowClaim, ...]:
+        """The coupon, its campaign's budget and the payer's use count, claimed by the payment's posting."""
+        assert self.use_id is not None
+        refuse = functools.partial(_refuse, index=self.index, coupon_id=self.coupon_id)
+        return (
+            RowClaim(table="coupon", row_id=self.coupon_id, condition="status = 'ISSUED'",
+                     assignment="status = 'REDEEMED', payment_id = $1, discount_minor = $2, redeemed_at = $3",
+                     values=(payment_id, self.discount_minor, at),
+                     refusal=functools.partial(refuse, Reason.ALREADY_USED, "the coupon was already used")),
+            RowClaim(table="coupon_campaign", row_id=self.campaign_id, condition="budget_used_minor + $1 <= budget_minor",
+                     assignment="budget_used_minor = budget_used_minor + $1", values=(self.discount_minor,),
+                     refusal=functools.partial(refuse, Reason.BUDGET_EXHAUSTED,
+                                               "the campaign's budget cannot fund this discount")),
+            # The limit as read with the campaign (it never changes): the row's count is checked as it is when locked.
+            RowClaim(table="coupon_use", row_id=self.use_id, condition="used < $1", assignment="used = used + 1",
+                     values=(self.per_customer_limit,),
+                     refusal=functools.partial(refuse, Reason.CUSTOMER_LIMIT_REACHED, _LIMIT_REACHED)),
+        )
+
+
+_LIMIT_REACHED = "the customer has used as many coupons of this campaign as it may"
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,10 @@ class Discounts:
                 parts[a.budget_account_id] = parts.get(a.budget_account_id, 0) + a.discount_minor
         return FundedParts(tuple(sorted(parts.items()))) if parts else None
 
+    def claims(self, *, payment_id: uuid.UUID, at: datetime) -> tuple[RowClaim, ...]:
+        """Every coupon's three claims, coupon by coupon in the order given (the first failing one is named)."""
+        return tuple(c for a in self.applied for c in a.claims(payment_id=payment_id, at=at))
+
 
 NO_DISCOUNTS = Discounts(())
 
@@ -95,37 +112,16 @@ def checked_ids(coupon_ids: list[uuid.UUID | None]) -> list[uuid.UUID]:
 
 @dataclass(frozen=True)
 class _Given:
-    """A coupon given for a payment, as read: its id, campaign and status."""
+    """A coupon given for a payment, as read: its id, status, campaign and the payer's use row for it."""
 
     id: uuid.UUID
-    campaign_id: uuid.UUID
     status: str
+    campaign: _Campaign
+    use_id: uuid.UUID | None
+    used: int
 
 
-async def _locked_campaigns(conn: BaseDBAsyncClient, customer_id: uuid.UUID, ids: list[uuid.UUID]) -> list[CouponCampaign]:
-    """Lock the campaigns of the payer's coupons among `ids`, in id order, and read them (SQLite: one writer)."""
-    mine = Coupon.filter(id__in=ids, customer_id=customer_id).values("campaign_id")
-    return await CouponCampaign.filter(id__in=Subquery(mine)).order_by("id").select_for_update().using_db(conn)
-
-
-async def _given(conn: BaseDBAsyncClient | None, customer_id: uuid.UUID,
-                 ids: list[uuid.UUID]) -> tuple[list[_Given], dict[uuid.UUID, int]]:
-    """The payer's own coupons in the order given (another customer's is NOT_FOUND) and, per campaign, how many of
-    the payer's coupons count against its per-customer limit: one statement."""
-    marks = ", ".join(f"${i}" for i in range(2, len(ids) + 2))
-    rows = await fetch(conn if conn is not None else connections.get("default"), (
-        "SELECT k.id, k.campaign_id, k.status, (SELECT count(*) FROM coupon u WHERE u.campaign_id = k.campaign_id"
-        f" AND u.customer_id = k.customer_id AND u.status IN ({_USED_LIST})) AS used"
-        f" FROM coupon k WHERE k.customer_id = $1 AND k.id IN ({marks})"), [customer_id, *ids])
-    found = {as_uuid(r["id"]): r for r in rows}
-    for i, coupon_id in enumerate(ids):
-        if coupon_id not in found:
-            raise NotFound("coupon not found", field=["couponIds", str(i)])
-    given = [_Given(id=i, campaign_id=as_uuid(found[i]["campaign_id"]), status=found[i]["status"]) for i in ids]
-    return given, {g.campaign_id: int(found[g.id]["used"]) for g in given}
-
-
-def _refuse(reason: Reason, message: str, index: int, coupon_id: uuid.UUID) -> CouponNotApplicable:
+def _refuse(reason: Reason, message: str, *, index: int, coupon_id: uuid.UUID) -> CouponNotApplicable:
     """COUPON_NOT_APPLICABLE for the index-th coupon given."""
     return CouponNotApplicable(message, reason=reason.value, coupon_id=coupon_id, field=["couponIds", str(index)])
 
@@ -142,116 +138,78 @@ def _allot(terms: list[Terms], amount_minor: int, other_minor: int) -> list[int]
     return allotted
 
 
-async def preview(*, customer_id: uuid.UUID, coupon_ids: list[uuid.UUID], spend: Spend, with_points: bool) -> Discounts:
-    """What the coupons would take off (every rule checked, nothing locked or written): quotes and dry runs."""
-    return await _decide(None, customer_id=customer_id, coupon_ids=coupon_ids, spend=spend, with_points=with_points)
-
-
-async def reserve(conn: BaseDBAsyncClient, *, customer_id: uuid.UUID, coupon_ids: list[uuid.UUID], spend: Spend,
-                  with_points: bool, payment_id: uuid.UUID) -> Discounts:
-    """Lock the campaigns, check every rule on the locked rows and reserve the discounts (in the caller's transaction).
-
-    Their coupon.redeemed events are not written here: the caller hands `redeemed_events` to the payment's posting.
-    """
+async def decide(*, customer_id: uuid.UUID, coupon_ids: list[uuid.UUID], spend: Spend, with_points: bool) -> Discounts:
+    """What the coupons take off, every rule checked in order on rows read now (nothing locked or written): a
+    quote's answer, or a payment's, which then claims them in its posting (`Discounts.claims`)."""
     if not coupon_ids:
         return NO_DISCOUNTS
-    now = clock.now()
-    if is_postgres(conn):
-        reserved = await _reserve_in_two_statements(conn, customer_id=customer_id, coupon_ids=coupon_ids, spend=spend,
-                                                    with_points=with_points, payment_id=payment_id, now=now)
-        if reserved is not None:
-            return reserved
-        # Refused on what the first statement read, or a re-check failed: decide again on rows read now (the
-        # campaigns stay locked), which names the refusal exactly as the rules order them.
-    discounts = await _decide(conn, customer_id=customer_id, coupon_ids=coupon_ids, spend=spend, with_points=with_points)
-    if is_postgres(conn):
-        if not await _take_if_fresh(conn, discounts.applied, customer_id=customer_id, payment_id=payment_id, now=now):
-            raise RuntimeError("a coupon reservation changed under its campaign's lock")
-        return discounts
-    for a in discounts.applied:  # SQLite: one writer at a time; each update guarded by its row all the same
-        raised = await execute(conn, "UPDATE coupon_campaign SET budget_used_minor = budget_used_minor + $1"
-                                     " WHERE id = $2 AND budget_used_minor + $1 <= budget_minor",
-                               [a.discount_minor, a.campaign_id])
-        taken = await Coupon.filter(id=a.coupon_id, status="ISSUED").using_db(conn).update(
-            status="REDEEMED", payment_id=payment_id, discount_minor=a.discount_minor, redeemed_at=now)
-        if raised != 1 or taken != 1:
-            raise RuntimeError("a coupon reservation changed under its campaign's lock")
-    return discounts
+    given = await _read(customer_id, coupon_ids)
+    if any(g.use_id is None for g in given):
+        # A coupon issued before its (campaign, customer) row existed: made now (migration 0039 made every older
+        # pair's, services.coupons.uses every newer one's), then read again.
+        for g in given:
+            if g.use_id is None:
+                await ensure_use(connections.get("default"), campaign_id=g.campaign.id, customer_id=customer_id)
+        given = await _read(customer_id, coupon_ids)
+    return _apply(given, spend, with_points)
 
 
-async def _reserve_in_two_statements(conn: BaseDBAsyncClient, *, customer_id: uuid.UUID, coupon_ids: list[uuid.UUID],
-                                     spend: Spend, with_points: bool, payment_id: uuid.UUID,
-                                     now: datetime) -> Discounts | None:
-    """PostgreSQL's usual path: lock the campaigns and read the coupons in one statement, decide, then re-check and
-    reserve in one more. None when the rules refused or a re-check failed (nothing written): the caller decides on
-    fresh rows.
-
-    The first statement's campaign rows are their latest versions (locked), but the coupons' statuses and the
-    payer's used counts come from its snapshot, which may predate a payment whose lock it waited for. The second
-    statement starts after the locks are held, so it sees every such payment: it writes only if each coupon is still
-    ISSUED, within the payer's limit and within budget.
-    """
-    rows = await fetch(conn, _LOCK_AND_READ_SQL, [customer_id, coupon_ids])
+async def _read(customer_id: uuid.UUID, ids: list[uuid.UUID]) -> list[_Given]:
+    """The payer's own coupons in the order given (another customer's is NOT_FOUND), with their campaigns and the
+    payer's use rows: one statement."""
+    marks = ", ".join(f"${i}" for i in range(2, len(ids) + 2))
+    rows = await fetch(connections.get("default"), _READ_SQL + f" WHERE k.customer_id = $1 AND k.id IN ({marks})",
+                       [customer_id, *ids])
     found = {as_uuid(r["coupon_id"]): r for r in rows}
-    if any(i not in found for i in coupon_ids):
-        return None  # NOT_FOUND, named by the full path
-    coupons = [_Given(id=i, campaign_id=as_uuid(found[i]["id"]), status=found[i]["status"]) for i in coupon_ids]
-    campaigns = {g.campaign_id: _LockedCampaign.of(found[g.id]) for g in coupons}
-    try:
-        discounts = _apply(coupons, {g.campaign_id: int(found[g.id]["used"]) for g in coupons}, campaigns, spend,
-                           with_points)
-    except CouponNotApplicable:
-        return None
-    if not await _take_if_fresh(conn, discounts.applied, customer_id=customer_id, payment_id=payment_id, now=now):
-        return None
-    return discounts
+    for i, coupon_id in enumerate(ids):
+        if coupon_id not in found:
+            raise NotFound("coupon not found", field=["couponIds", str(i)])
+    return [_Given(id=i, status=found[i]["status"], campaign=_Campaign.of(found[i]),
+                   use_id=as_uuid(found[i]["use_id"]) if found[i]["use_id"] is not None else None,
+                   used=int(found[i]["used"] or 0)) for i in ids]
 
 
-async def _take_if_fresh(conn: BaseDBAsyncClient, applied: tuple[Applied, ...], *, customer_id: uuid.UUID,
-                         payment_id: uuid.UUID, now: datetime) -> bool:
-    """PostgreSQL: raise each campaign's used budget and mark each coupon REDEEMED, all or none, if every coupon is
-    still ISSUED and the payer's, within the payer's per-campaign limit and within its campaign's budget."""
-    if not applied:
-        return True
-    rows = await fetch(conn, _TAKE_IF_FRESH_SQL, [[a.campaign_id for a in applied], [a.coupon_id for a in applied],
-                                                  [a.discount_minor for a in applied], payment_id, now, customer_id,
-                                                  len(applied)])
-    if not rows[0]["passes"]:
-        return False
-    if int(rows[0]["raised"]) != len(applied) or int(rows[0]["taken"]) != len(applied):
-        raise RuntimeError("a coupon reservation changed under its campaign's lock")
-    return True
+def _apply(given: list[_Given], spend: Spend, with_points: bool) -> Discounts:
+    """Every rule in order on the coupons as read, with their campaigns and the payer's use counts: the discounts."""
+    terms = [Terms.of(g.campaign) for g in given]  # type: ignore[arg-type]
+    stacking = stacking_refusal(terms, with_points)
+    if stacking is not None:
+        raise _refuse(stacking, "these coupons cannot be combined with each other or with points", index=0,
+                      coupon_id=given[0].id)
+    allotted = _allot(terms, spend.amount_minor, 0)
+    applied = []
+    for i, (coupon, t, d) in enumerate(zip(given, terms, allotted, strict=True)):
+        campaign = coupon.campaign
+        if coupon.status != "ISSUED":
+            raise _refuse(Reason.ALREADY_USED, "the coupon was already used", index=i, coupon_id=coupon.id)
+        reason = refusal(t, spend)
+        if reason is not None:
+            raise _refuse(reason, "the coupon does not apply to this payment", index=i, coupon_id=coupon.id)
+        if coupon.used >= campaign.per_customer_limit:
+            raise _refuse(Reason.CUSTOMER_LIMIT_REACHED, _LIMIT_REACHED, index=i, coupon_id=coupon.id)
+        if campaign.budget_used_minor + d > campaign.budget_minor:
+            raise _refuse(Reason.BUDGET_EXHAUSTED, "the campaign's budget cannot fund this discount", index=i,
+                          coupon_id=coupon.id)
+        applied.append(Applied(coupon_id=coupon.id, campaign_id=campaign.id, budget_account_id=campaign.budget_account_id,
+                               discount_minor=d, index=i, use_id=coupon.use_id,
+                               per_customer_limit=campaign.per_customer_limit))
+    return Discounts(tuple(applied))
 
 
 _CAMPAIGN_COLUMNS = ("id", "currency", "discount_kind", "amount_off_minor", "percent_off_bps", "max_discount_minor",
                      "min_spend_minor", "merchant_ids", "mccs", "valid_from", "valid_to", "stackable", "budget_minor",
                      "budget_used_minor", "per_customer_limit", "budget_account_id")
-# The payer's coupons with their campaigns, the campaigns locked in id order (rows sorted, then locked).
-_LOCK_AND_READ_SQL = (
-    "SELECT k.id AS coupon_id, k.status, " + ", ".join(f"c.{n}" for n in _CAMPAIGN_COLUMNS) + ", "
-    + _used_count_pg("$1") + " AS used"
+# The payer's coupons with their campaigns and the payer's use row per campaign (the WHERE clause is added).
+_READ_SQL = (
+    "SELECT k.id AS coupon_id, k.status, " + ", ".join(f"c.{n}" for n in _CAMPAIGN_COLUMNS) + ", u.id AS use_id, u.used"
     " FROM coupon k JOIN coupon_campaign c ON c.id = k.campaign_id"
-    " WHERE k.customer_id = $1 AND k.id = ANY($2::uuid[]) ORDER BY c.id FOR UPDATE OF c"
-)
-# One coupon per campaign (stacking_refusal): every check on the rows as they are now, then both updates or neither.
-_TAKE_IF_FRESH_SQL = (
-    "WITH a AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS a(campaign_id, coupon_id, discount)),"
-    " ok AS (SELECT COALESCE(bool_and(k.status = 'ISSUED' AND c.budget_used_minor + a.discount <= c.budget_minor"
-    "  AND " + _used_count_pg("$6") + " < c.per_customer_limit), false) AND count(*) = $7 AS passes"
-    "  FROM a JOIN coupon_campaign c ON c.id = a.campaign_id JOIN coupon k ON k.id = a.coupon_id"
-    "  AND k.campaign_id = a.campaign_id AND k.customer_id = $6),"
-    " raised AS (UPDATE coupon_campaign c SET budget_used_minor = c.budget_used_minor + a.discount FROM a"
-    "  WHERE c.id = a.campaign_id AND (SELECT passes FROM ok) RETURNING c.id),"
-    " taken AS (UPDATE coupon k SET status = 'REDEEMED', payment_id = $4, discount_minor = a.discount, redeemed_at = $5"
-    "  FROM a WHERE k.id = a.coupon_id AND k.status = 'ISSUED' AND (SELECT passes FROM ok) RETURNING k.id)"
-    " SELECT (SELECT passes FROM ok) AS passes, (SELECT count(*) FROM raised) AS raised,"
-    " (SELECT count(*) FROM taken) AS taken"
+    " LEFT JOIN coupon_use u ON u.campaign_id = k.campaign_id AND u.customer_id = k.customer_id"
 )
 
 
 @dataclass(frozen=True)
-class _LockedCampaign:
-    """A campaign as the locking statement read it: what Terms.of and the budget and limit checks use."""
+class _Campaign:
+    """A campaign as read with the payer's coupons: what Terms.of and the budget and limit checks use."""
 
     id: uuid.UUID
     currency: str
@@ -271,11 +229,19 @@ class _LockedCampaign:
     budget_account_id: int
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> _LockedCampaign:
-        """From the statement's row (asyncpg gives jsonb as text)."""
+    def of(cls, row: dict[str, Any]) -> _Campaign:
+        """From the statement's row (asyncpg gives jsonb as text; SQLite gives text for ids, JSON and times)."""
         values = {n: row[n] for n in _CAMPAIGN_COLUMNS}
         for n in ("merchant_ids", "mccs"):
             values[n] = json.loads(values[n]) if isinstance(values[n], str) else values[n]
+        values["id"] = as_uuid(values["id"])
+        values["stackable"] = bool(values["stackable"])
+        for n in ("valid_from", "valid_to"):
+            values[n] = as_datetime(values[n])
+        for n in ("amount_off_minor", "percent_off_bps", "max_discount_minor"):
+            values[n] = int(values[n]) if values[n] is not None else None
+        for n in ("min_spend_minor", "budget_minor", "budget_used_minor", "per_customer_limit", "budget_account_id"):
+            values[n] = int(values[n])
         return cls(**values)
 
 
@@ -288,47 +254,3 @@ def redeemed_events(discounts: Discounts, *, customer_id: uuid.UUID, payment_id:
             "couponId": str(a.coupon_id), "campaignId": str(a.campaign_id), "customerId": str(customer_id),
             "paymentId": str(payment_id), "amount": money(a.discount_minor, currency)},
         at=at, only_if_posted=False) for a in discounts.applied)
-
-
-async def _decide(conn: BaseDBAsyncClient | None, *, customer_id: uuid.UUID, coupon_ids: list[uuid.UUID], spend: Spend,
-                  with_points: bool) -> Discounts:
-    """The discounts, every rule checked in order (on locked rows when `conn` is the payment's transaction)."""
-    if not coupon_ids:
-        return NO_DISCOUNTS
-    if conn is not None:
-        # The campaigns of the payer's coupons, locked in id order (one statement), then the coupons read again under
-        # those locks: a concurrent payment's reservation of the same coupon or budget has committed by then.
-        campaigns = {c.id: c for c in await _locked_campaigns(conn, customer_id, coupon_ids)}
-        coupons, used = await _given(conn, customer_id, coupon_ids)
-        if any(c.campaign_id not in campaigns for c in coupons):
-            raise RuntimeError("a coupon's campaign was not locked")  # a coupon never changes campaign
-    else:
-        coupons, used = await _given(None, customer_id, coupon_ids)
-        campaigns = {c.id: c for c in await CouponCampaign.filter(id__in=[c.campaign_id for c in coupons])}
-    return _apply(coupons, used, campaigns, spend, with_points)
-
-
-def _apply(coupons: list[_Given], used: dict[uuid.UUID, int], campaigns: dict[uuid.UUID, Any], spend: Spend,
-           with_points: bool) -> Discounts:
-    """Every rule in order on the coupons as read, the payer's used counts and their campaigns: the discounts."""
-    terms = [Terms.of(campaigns[c.campaign_id]) for c in coupons]  # type: ignore[attr-defined]
-    stacking = stacking_refusal(terms, with_points)
-    if stacking is not None:
-        raise _refuse(stacking, "these coupons cannot be combined with each other or with points", 0, coupons[0].id)
-    allotted = _allot(terms, spend.amount_minor, 0)
-    applied = []
-    for i, (coupon, t, d) in enumerate(zip(coupons, terms, allotted, strict=True)):
-        campaign = campaigns[t.id]
-        if coupon.status != "ISSUED":
-            raise _refuse(Reason.ALREADY_USED, "the coupon was already used", i, coupon.id)
-        reason = refusal(t, spend)
-        if reason is not None:
-            raise _refuse(reason, "the coupon does not apply to this payment", i, coupon.id)
-        if used[t.id] >= campaign.per_customer_limit:
-            raise _refuse(Reason.CUSTOMER_LIMIT_REACHED, "the customer has used as many coupons of this campaign as"
-                          " it may", i, coupon.id)
-        if campaign.budget_used_minor + d > campaign.budget_minor:
-            raise _refuse(Reason.BUDGET_EXHAUSTED, "the campaign's budget cannot fund this discount", i, coupon.id)
-        applied.append(Applied(coupon_id=coupon.id, campaign_id=t.id, budget_account_id=campaign.budget_account_id,  # type: ignore[attr-defined]
-                               discount_minor=d))
-    return Discounts(tuple(applied))

@@ -160,6 +160,21 @@ async def verify_ledger(*, max_problems: int = 100) -> LedgerReport:
             " WHERE t.kind IN ('POINTS_EARN', 'POINTS_CLAWBACK', 'POINTS_REDEEM', 'POINTS_EXPIRY', 'POINTS_RETURN')"
             " AND a.kind NOT IN ('POINTS', 'POINTS_ISSUANCE', 'POINTS_REDEEMED', 'POINTS_EXPIRED')",
         ),
+        (
+            # The per-customer limit is claimed on coupon_use (services.coupons.reserving): each pair's row counts
+            # exactly its used coupons, and a pair with used coupons has its row.
+            "customer {customer} has {counted} used coupons of campaign {campaign} but its coupon_use row counts {used}",
+            "SELECT k.campaign_id AS campaign, k.customer_id AS customer, COUNT(*) AS counted, MAX(u.used) AS used"
+            " FROM coupon k LEFT JOIN coupon_use u ON u.campaign_id = k.campaign_id AND u.customer_id = k.customer_id"
+            " WHERE k.status IN ('REDEEMED', 'FORFEITED') GROUP BY k.campaign_id, k.customer_id"
+            " HAVING MAX(u.used) IS NULL OR MAX(u.used) <> COUNT(*)",
+        ),
+        (
+            "customer {customer} has no used coupons of campaign {campaign} but its coupon_use row counts {used}",
+            "SELECT u.campaign_id AS campaign, u.customer_id AS customer, u.used FROM coupon_use u WHERE u.used <> 0"
+            " AND NOT EXISTS (SELECT 1 FROM coupon k WHERE k.campaign_id = u.campaign_id AND k.customer_id = u.customer_id"
+            " AND k.status IN ('REDEEMED', 'FORFEITED'))",
+        ),
     ]
     for template, sql in checks:
         for row in await fetch(conn, sql, []):

@@ -10,12 +10,12 @@ import pytest
 import dataclasses
 
 from auth.principal import CUSTOMER, STAFF
-from models import Coupon, DomainEvent, Entry, Payment, Transaction, Wallet
+from models import Coupon, CouponUse, DomainEvent, Entry, Payment, Transaction, Wallet
 from services import clock
 from services.errors import CouponNotApplicable, IdempotencyConflict, InsufficientFunds, NotFound, ValidationFailed
 from services.coupons.checkout import Payer, payer_customer
 from services.coupons.queries import customer_coupons, get_coupon
-from services.coupons.reserving import _given
+from services.coupons.reserving import _read
 from services.payments.refunds import refund
 from tests.factories import next_id
 from tests.integration.coupon_support import (
@@ -110,18 +110,20 @@ async def test_the_payer_is_the_callers_own_customer(database_url):
                                                                        world.bank.partner_id)  # type: ignore[arg-type]
 
 
-async def test_given_coupons_and_their_used_counts_in_one_read(database_url):
+async def test_given_coupons_with_campaigns_and_use_counts_in_one_read(database_url):
     world = await coupon_world()
     campaign = await campaign_of(world, per_customer_limit=3)
     first, second, third = [await coupon_for(world, campaign) for _ in range(3)]
     await pay_with(world, "60.00", coupons=[first])
-    given, used = await _given(None, world.payer.customer_id, [third, second])
-    assert [(g.id, g.campaign_id, g.status) for g in given] == [(third, campaign.id, "ISSUED"), (second, campaign.id, "ISSUED")]
-    assert used == {campaign.id: 1}
+    given = await _read(world.payer.customer_id, [third, second])
+    assert [(g.id, g.campaign.id, g.status, g.used) for g in given] == [
+        (third, campaign.id, "ISSUED", 1), (second, campaign.id, "ISSUED", 1)]
+    use = await CouponUse.get(campaign_id=campaign.id, customer_id=world.payer.customer_id)
+    assert {g.use_id for g in given} == {use.id} and use.used == 1
     someone = await holder(world.bank)
     theirs = await coupon_for(world, campaign, someone)
     with pytest.raises(NotFound) as caught:
-        await _given(None, world.payer.customer_id, [second, theirs])
+        await _read(world.payer.customer_id, [second, theirs])
     assert caught.value.field == ["couponIds", "1"]
 
 

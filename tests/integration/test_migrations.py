@@ -31,7 +31,7 @@ MODEL_TABLES = {
     "fx_rate", "fx_quote",
     "settlement_file", "reconciliation_exception",
     "points_program", "points_account", "points_earn_rule", "points_lot", "points_clawback", "points_redemption",
-    "coupon_campaign", "coupon",  # issue 15 part 4 (helper B)
+    "coupon_campaign", "coupon", "coupon_use",  # issue 15 part 4 (helper B)
     "customer_consent", "offer", "offer_event", "offer_exposure", "partner_offer_setting",  # issue 15 parts 5-6
     "help_article",  # issue 16 part 1 (helper E)
     "support_ticket", "support_message", "dispute",  # issue 16 parts 2-3 (helper F)

@@ -63,8 +63,9 @@ async def test_a_per_customer_limit_of_one_under_concurrent_use_redeems_exactly_
 
 @requires_postgres
 async def test_a_reservation_that_waited_for_the_campaign_lock_decides_on_what_the_other_payment_wrote(database_url):
-    """The first statement of a reservation reads the coupons from a snapshot taken before it waited for the
-    campaign's lock; the re-check after the wait sees the payment that held it and refuses with the right reason."""
+    """The rules were decided on rows read before the other payment committed, and the posting statement's snapshot
+    predates it too; its claims, re-checked on the rows as locked after the wait, see that payment's use of the
+    payer's limit and refuse with the right reason, writing nothing."""
     from tortoise import connections
     from tortoise.transactions import in_transaction
 
@@ -95,7 +96,7 @@ async def test_a_reservation_that_waited_for_the_campaign_lock_decides_on_what_t
         await holding_lock.wait()
         for _ in range(500):  # until the second payment waits on the campaign's row lock
             waiting = await fetch(connections.get("default"), "SELECT 1 FROM pg_stat_activity WHERE wait_event_type"
-                                  " = 'Lock' AND query LIKE '%FOR UPDATE OF c%' AND pid <> pg_backend_pid()", [])
+                                  " = 'Lock' AND query LIKE '%FROM coupon_use WHERE id =%' AND pid <> pg_backend_pid()", [])
             if waiting:
                 break
             await asyncio.sleep(0.01)
