@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 
 from models import CouponUse, Payment, Wallet
 from services.coupons import checkout, reserving
+from services.coupons.uses import ensure_use, give_use_back
 from services.db.sql import execute, fetch, is_postgres
 from services.errors import CouponNotApplicable
 from services.ledger.verify import verify_ledger
@@ -164,4 +165,23 @@ async def test_verify_names_a_use_row_that_miscounts(database_url):
         await execute(conn, "UPDATE coupon_use SET used = 0 WHERE campaign_id = $1", [other.id])
     assert f"customer {customer} has no used coupons of campaign {other.id} but its coupon_use row counts 1" in problems
     assert await coupon_status(unused) == await coupon_status(spare) == "ISSUED"
+    await ledger_ok()
+
+
+async def test_making_a_use_row_twice_keeps_one_and_a_count_never_goes_below_zero(database_url):
+    world = await coupon_world()
+    campaign = await campaign_of(world)
+    coupon = await coupon_for(world, campaign)
+    conn, customer = connections.get("default"), world.payer.customer_id
+    await pay_with(world, "60.00", coupons=[coupon])
+    await ensure_use(conn, campaign_id=campaign.id, customer_id=customer)  # already there: left as it is
+    assert await CouponUse.filter(campaign_id=campaign.id, customer_id=customer).count() == 1
+    assert await _used(campaign.id, customer) == 1
+    await execute(conn, "UPDATE coupon_use SET used = 0 WHERE campaign_id = $1", [campaign.id])
+    try:
+        with pytest.raises(RuntimeError):
+            await give_use_back(conn, campaign_id=campaign.id, customer_id=customer)
+        assert await _used(campaign.id, customer) == 0
+    finally:
+        await execute(conn, "UPDATE coupon_use SET used = 1 WHERE campaign_id = $1", [campaign.id])
     await ledger_ok()
