@@ -55,11 +55,10 @@ class Applied:
             RowClaim(table="coupon", row_id=self.coupon_id, condition="status = 'ISSUED'",
                      assignment="status = 'REDEEMED', payment_id = $1, discount_minor = $2, redeemed_at = $3",
                      values=(payment_id, self.discount_minor, at),
-                     refusal=functools.partial(refuse, Reason.ALREADY_USED, "the coupon was already used")),
+                     refusal=functools.partial(refuse, Reason.ALREADY_USED, _ALREADY_USED)),
             RowClaim(table="coupon_campaign", row_id=self.campaign_id, condition="budget_used_minor + $1 <= budget_minor",
                      assignment="budget_used_minor = budget_used_minor + $1", values=(self.discount_minor,),
-                     refusal=functools.partial(refuse, Reason.BUDGET_EXHAUSTED,
-                                               "the campaign's budget cannot fund this discount")),
+                     refusal=functools.partial(refuse, Reason.BUDGET_EXHAUSTED, _NO_BUDGET)),
             # The limit as read with the campaign (it never changes): the row's count is checked as it is when locked.
             RowClaim(table="coupon_use", row_id=self.use_id, condition="used < $1", assignment="used = used + 1",
                      values=(self.per_customer_limit,),
@@ -67,6 +66,9 @@ class Applied:
         )
 
 
+# Each refusal's message, said alike whether the rules refused on the read or a claim on the locked row.
+_ALREADY_USED = "the coupon was already used"
+_NO_BUDGET = "the campaign's budget cannot fund this discount"
 _LIMIT_REACHED = "the customer has used as many coupons of this campaign as it may"
 
 
@@ -181,15 +183,14 @@ def _apply(given: list[_Given], spend: Spend, with_points: bool) -> Discounts:
     for i, (coupon, t, d) in enumerate(zip(given, terms, allotted, strict=True)):
         campaign = coupon.campaign
         if coupon.status != "ISSUED":
-            raise _refuse(Reason.ALREADY_USED, "the coupon was already used", index=i, coupon_id=coupon.id)
+            raise _refuse(Reason.ALREADY_USED, _ALREADY_USED, index=i, coupon_id=coupon.id)
         reason = refusal(t, spend)
         if reason is not None:
             raise _refuse(reason, "the coupon does not apply to this payment", index=i, coupon_id=coupon.id)
         if coupon.used >= campaign.per_customer_limit:
             raise _refuse(Reason.CUSTOMER_LIMIT_REACHED, _LIMIT_REACHED, index=i, coupon_id=coupon.id)
         if campaign.budget_used_minor + d > campaign.budget_minor:
-            raise _refuse(Reason.BUDGET_EXHAUSTED, "the campaign's budget cannot fund this discount", index=i,
-                          coupon_id=coupon.id)
+            raise _refuse(Reason.BUDGET_EXHAUSTED, _NO_BUDGET, index=i, coupon_id=coupon.id)
         applied.append(Applied(coupon_id=coupon.id, campaign_id=campaign.id, budget_account_id=campaign.budget_account_id,
                                discount_minor=d, index=i, use_id=coupon.use_id,
                                per_customer_limit=campaign.per_customer_limit))
