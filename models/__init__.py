@@ -19,6 +19,7 @@ from models.kyc import KycSubmission
 from models.ledger import Account, Entry, Transaction, Wallet
 from models.limit_usage import LimitUsage
 from models.merchant import Merchant, PaymentRequest
+from models.merchant_settlement import MerchantSettlement
 from models.payment import Payment, PaymentAuthorization, Refund
 from models.payment_code import PaymentCode, PaymentCodeMiss
 from models.coupon import Coupon, CouponCampaign, CouponUse  # issue 15 part 4: coupon campaigns (helper B)
@@ -41,6 +42,7 @@ from models.watchlist import WatchlistEntry
 from models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "MerchantSettlement",
     "ReportDayMerchant",
     "ReportDayRevenue",
     "ReportDayVolume",

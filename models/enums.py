@@ -73,6 +73,9 @@ class AccountKind(str, Enum):
     # A points programme's money set aside for its customers' funded points (services.points.reserve): balance
     # derived from entries, never locked; per programme it equals the sum of its points accounts' funded_minor.
     POINTS_RESERVE = "POINTS_RESERVE"
+    # A DEFERRED-settlement merchant's payments land here first (services.merchants.settlement): balance derived from
+    # entries, never locked, so payers never queue on the merchant's settlement wallet; settlements move it on.
+    MERCHANT_CLEARING = "MERCHANT_CLEARING"
 
 
 class TransactionKind(str, Enum):
@@ -95,6 +98,7 @@ class TransactionKind(str, Enum):
     COUPON_FUNDING = "COUPON_FUNDING"  # a campaign's budget from its funding wallet to its COUPON_BUDGET account
     POINTS_FUNDING = "POINTS_FUNDING"  # earned points' value from a programme's funding wallet to its POINTS_RESERVE
     POINTS_RELEASE = "POINTS_RELEASE"  # expired or clawed-back points' value from the POINTS_RESERVE back to funding
+    MERCHANT_SETTLEMENT = "MERCHANT_SETTLEMENT"  # a DEFERRED merchant's clearing account to its settlement wallet
 
 
 class TransactionStatus(str, Enum):
@@ -107,6 +111,14 @@ class ScreeningStatus(str, Enum):
     CLEAR = "CLEAR"
     HOLD = "HOLD"
     BLOCKED = "BLOCKED"
+
+
+class SettlementTiming(str, Enum):
+    """When a merchant's payments reach its settlement wallet: IMMEDIATE (in the payment's own posting, the default)
+    or DEFERRED (into the merchant's clearing account, moved on by settlements: services.merchants.settlement)."""
+
+    IMMEDIATE = "IMMEDIATE"
+    DEFERRED = "DEFERRED"
 
 
 class MerchantStatus(str, Enum):

@@ -3,7 +3,7 @@
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import MerchantStatus
+from models.enums import MerchantStatus, SettlementTiming
 from models.ids import uuid7
 
 
@@ -19,6 +19,12 @@ class Merchant(Model):
     country = fields.CharField(max_length=2)  # ISO 3166-1 alpha-2
     status = fields.CharEnumField(MerchantStatus, max_length=16, default=MerchantStatus.ACTIVE)
     status_reason = fields.CharField(max_length=500, null=True)  # the partner's reason of the last suspension
+    # IMMEDIATE: a payment credits the settlement wallet in its own posting. DEFERRED: it credits the merchant's
+    # clearing account (clearing_account_id, never locked), and settlements move that on in batches
+    # (services.merchants.settlement): payers of a busy merchant never queue on its settlement wallet's row.
+    settlement = fields.CharEnumField(SettlementTiming, max_length=16, default=SettlementTiming.IMMEDIATE,
+                                      db_default="IMMEDIATE")
+    clearing_account_id = fields.BigIntField(null=True)  # the MERCHANT_CLEARING account of a DEFERRED merchant
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -24,11 +24,16 @@ class Payment(Model):
     currency = fields.CharField(max_length=3)
     # What refunds have given back so far; a refund's posting raises it only while it stays <= amount_minor.
     refunded_minor = fields.BigIntField(default=0)
+    # Paid into a DEFERRED merchant's clearing account (its settlement wallet is credited by a settlement later),
+    # and the settlement that took it on (NULL until one does: services.merchants.settlement).
+    clearing = fields.BooleanField(default=False, db_default=False)
+    settlement = fields.ForeignKeyField("models.MerchantSettlement", related_name="payments", null=True,
+                                        on_delete=fields.RESTRICT)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "payment"
-        indexes = (("partner_id", "created_at"), ("merchant_partner_id", "created_at"))
+        indexes = (("partner_id", "created_at"), ("merchant_partner_id", "created_at"), ("merchant_id", "settlement_id"))
 
 
 class Refund(Model):

@@ -94,6 +94,12 @@ class WalletNotEmpty(DomainError):
     code = "WALLET_NOT_EMPTY"
 
 
+class SettlementStateConflict(DomainError):
+    """A merchant settlement is no longer OPEN: another settle posted it (services.merchants.settlement)."""
+
+    code = "INVALID_STATE"
+
+
 class CaseStateConflict(DomainError):
     """An AML case or alert is not in the state the action needs (closing a closed case, an alert already in a case)."""
 

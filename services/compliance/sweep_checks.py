@@ -45,7 +45,7 @@ async def check_sweep(
 
 
 _CORRECTIONS = frozenset({TransactionKind.REVERSAL, TransactionKind.RAIL_RETURN, TransactionKind.POINTS_FUNDING,
-                          TransactionKind.POINTS_RELEASE})
+                          TransactionKind.POINTS_RELEASE, TransactionKind.MERCHANT_SETTLEMENT})
 
 
 async def check_reversal(
@@ -57,8 +57,9 @@ async def check_reversal(
     # A rail's return (RAIL_RETURN) is the same kind of correction: the bank gives back what its rail undid.
     # So is a points programme's money moving between its funding wallet and its own reserve (POINTS_FUNDING,
     # POINTS_RELEASE): no customer is paid, and the customers' payments from the reserve have their own checks.
+    # And a DEFERRED merchant's settlement (MERCHANT_SETTLEMENT): payments already checked when they were made.
     if kind not in _CORRECTIONS:
-        raise AssertionError("check_reversal is for REVERSAL, RAIL_RETURN, POINTS_FUNDING and POINTS_RELEASE postings only")
+        raise AssertionError("check_reversal is for REVERSAL, RAIL_RETURN, POINTS_FUNDING, POINTS_RELEASE and MERCHANT_SETTLEMENT postings only")
     subject = source or target
     assert subject is not None
     return ComplianceCheck(

@@ -23,14 +23,17 @@ from services.db.sql import as_uuid, fetch
 from services.ledger.plan import PostingPlan
 from services.ledger.planning import plan_posting
 from services.ledger.records import TransactionRecord
-from services.ledger.request import CheckedRequest
+from services.ledger.request import CheckedRequest, PostingRequest
 from services.ledger.rules import check_wallets_can_move, locked_or_missing
 from services.ledger.side_writes import claim_holds
 
 
-async def _current_rows(plan: PostingPlan) -> list[dict]:
-    """The wallet accounts the posting would lock, as they are now (no lock), with their customers' standing."""
+async def _current_rows(plan: PostingPlan, req: PostingRequest) -> list[dict]:
+    """The wallet accounts the posting would lock, as they are now (no lock), with their customers' standing (and a
+    DEFERRED merchant's settlement wallet, which the posting checks without locking: services.ledger.postgres)."""
     accounts = sorted(plan.deltas)
+    if req.clearing_account_id is not None and req.to_wallet_id in plan.facts:
+        accounts.append(plan.facts[req.to_wallet_id].account_id)
     placeholders = ", ".join(f"${i + 1}" for i in range(len(accounts)))
     return await fetch(
         connections.get("default"),
@@ -58,7 +61,7 @@ async def dry_run_posting(principal: Principal, checked: CheckedRequest) -> Tran
     for claim in req.claims:  # in the order given: the first that fails names the refusal, as a posting would
         if not await claim_holds(connections.get("default"), claim):
             raise claim.refusal()
-    rows = await _current_rows(plan)
+    rows = await _current_rows(plan, req)
     locked = {
         as_uuid(row["wallet_id"]): plan.facts[as_uuid(row["wallet_id"])].as_locked(
             as_uuid(row["wallet_id"]), row["status"], int(row["balance_minor"]), int(row["held_minor"]))

@@ -130,6 +130,13 @@ class PlanInputs:
     merchant_fee: Fee = NO_FEE  # PAYMENT: the merchant's fee; REFUND: what is given back of it (negative)
     fx: CrossCurrency | None = None  # FX_CONVERSION: the buy side its quote locked in
     funded: FundedParts | None = None  # PAYMENT, REFUND, COUPON_FUNDING: non-wallet accounts in a wallet's place
+    clearing_account_id: int | None = None  # PAYMENT to a DEFERRED merchant: its clearing account in its wallet's place
+
+    @property
+    def merchant_side(self) -> int:
+        """The account a payment credits: a DEFERRED merchant's clearing account, else the receiving wallet's."""
+        assert self.target is not None
+        return self.clearing_account_id if self.clearing_account_id is not None else self.target.account_id
 
 
 def _settlement(accounts: BankAccounts) -> int:
@@ -215,15 +222,17 @@ def _funded_split(i: PlanInputs) -> tuple[int, list[tuple[int, int]]]:
 
 
 def _payment(i: PlanInputs) -> list[Leg]:
-    """A transfer's legs; with funded parts (coupon discounts) the payer pays the amount less them and each funding
-    account pays its part, so the merchant always receives the whole amount."""
-    if i.funded is None:
-        return _transfer(i)
+    """A transfer's legs to the merchant's side (its wallet, or a DEFERRED merchant's clearing account); with funded
+    parts (coupon discounts) the payer pays the amount less them and each funding account pays its part, so the
+    merchant always receives the whole amount."""
     assert i.source is not None and i.target is not None
+    if i.funded is None:
+        return move(debit_account_id=i.source.account_id, credit_account_id=i.merchant_side,
+                    amount_minor=i.amount_minor, currency=i.currency)
     own, parts = _funded_split(i)
     return [Leg(account_id=i.source.account_id, amount_minor=-own, currency=i.currency),
             *(Leg(account_id=a, amount_minor=-amount, currency=i.currency) for a, amount in parts),
-            Leg(account_id=i.target.account_id, amount_minor=i.amount_minor, currency=i.currency)]
+            Leg(account_id=i.merchant_side, amount_minor=i.amount_minor, currency=i.currency)]
 
 
 def _refund(i: PlanInputs) -> list[Leg]:
@@ -305,6 +314,9 @@ _PRINCIPAL_LEGS: dict[TransactionKind, Callable[[PlanInputs], list[Leg]]] = {
     # (services.points.reserve).
     TransactionKind.POINTS_FUNDING: _funding,
     TransactionKind.POINTS_RELEASE: _release,
+    # A DEFERRED merchant's settlement: its clearing account pays what its payments put there to its settlement
+    # wallet (services.merchants.settlement).
+    TransactionKind.MERCHANT_SETTLEMENT: _release,
 }
 
 
@@ -346,7 +358,9 @@ def _merchant_fee_legs(i: PlanInputs) -> list[Leg]:
     merchant = {TransactionKind.PAYMENT: i.target, TransactionKind.REFUND: i.source}.get(i.kind)
     if merchant is None:
         raise AssertionError("a merchant fee is planned on a payment or a refund only")
-    return fee_legs(i.merchant_fee, merchant.account_id, i.currency, i.accounts.merchant_fee_revenue,
+    # A DEFERRED merchant's payment pays the fee out of its clearing account: it settles the amount less the fee.
+    account = i.merchant_side if i.kind is TransactionKind.PAYMENT else merchant.account_id
+    return fee_legs(i.merchant_fee, account, i.currency, i.accounts.merchant_fee_revenue,
                     i.accounts.merchant_partner_revenue)
 
 

@@ -124,7 +124,9 @@ async def _one_environment(principal: Principal, req: PostingRequest) -> None:
 
 # Kinds that never charge a fee: a reversal (its legs give the original's fee back), and a points programme's own
 # money moving between its funding wallet and its reserve (services.points.reserve).
-_FEELESS = frozenset({TransactionKind.REVERSAL, TransactionKind.POINTS_FUNDING, TransactionKind.POINTS_RELEASE})
+# A DEFERRED merchant's settlement moves what its payments already paid, their fees taken: it charges nothing either.
+_FEELESS = frozenset({TransactionKind.REVERSAL, TransactionKind.POINTS_FUNDING, TransactionKind.POINTS_RELEASE,
+                      TransactionKind.MERCHANT_SETTLEMENT})
 
 
 async def plan_posting(principal: Principal, checked: CheckedRequest) -> PostingPlan:
@@ -172,6 +174,8 @@ async def plan_posting(principal: Principal, checked: CheckedRequest) -> Posting
              # A points programme's own money between its funding wallet and its reserve (services.points.reserve):
              # no customer is paid, and nothing would decide a held one (its funding claim is already written).
              TransactionKind.POINTS_FUNDING: check_reversal, TransactionKind.POINTS_RELEASE: check_reversal,
+             # A merchant's own payments, already checked when paid, reaching its settlement wallet.
+             TransactionKind.MERCHANT_SETTLEMENT: check_reversal,
              # A conversion between one customer's own wallets is not an outgoing payment (services.fx.compliance).
              TransactionKind.FX_CONVERSION: check_conversion}.get(req.kind, check_compliance)
     if req.fx is not None and req.kind is TransactionKind.TRANSFER:
@@ -189,4 +193,5 @@ async def plan_posting(principal: Principal, checked: CheckedRequest) -> Posting
         kind=req.kind, facts=facts, source=source, target=target, from_field=req.from_field, to_field=req.to_field,
         currency=currency, amount_minor=amount_minor, fee=fee, accounts=accounts, compliance=compliance,
         reversing=req.reversing, merchant_fee=merchant_fee, fx=req.fx, funded=req.funded,
+        clearing_account_id=req.clearing_account_id if req.kind is TransactionKind.PAYMENT else None,
     ))

@@ -90,6 +90,13 @@ def _name_the_refusal(rows: list[dict[str, Any]], plan: PostingPlan, req: Postin
         for row in rows
         if row["wallet_id"] is not None
     }
+    standing = [r for r in rows if r["wallet_id"] is not None]
+    if _checks_receiver(req) and rows and rows[0]["r_status"] is not None:
+        # A DEFERRED merchant's settlement wallet was read, not locked: its status and standing as the statement saw them.
+        facts = plan.facts[req.to_wallet_id]  # type: ignore[index]
+        locked[req.to_wallet_id] = facts.as_locked(req.to_wallet_id, rows[0]["r_status"])  # type: ignore[index, arg-type]
+        standing.append({"account_id": facts.account_id, "screening_status": rows[0]["r_screening"],
+                         "kyc_tier": rows[0]["r_tier"], "balance_minor": 0})
     source = locked_or_missing(locked, req.from_wallet_id, req.from_field)
     target = locked_or_missing(locked, req.to_wallet_id, req.to_field)
     check_wallets_can_move(source, target, req, plan.deltas)
@@ -101,11 +108,16 @@ def _name_the_refusal(rows: list[dict[str, Any]], plan: PostingPlan, req: Postin
         # say): forget that belief and plan again, which creates it.
         forget_usage_rows()
         raise StaleStanding()
-    check_locked(plan.compliance, [r for r in rows if r["wallet_id"] is not None], usage, plan.deltas,
-                 plan.amount_minor, plan.receiving_currency, plan.fields)
+    check_locked(plan.compliance, standing, usage, plan.deltas, plan.amount_minor, plan.receiving_currency, plan.fields)
     if rows and rows[0]["vel_fires"]:
         raise VelocityFires()
     raise RuntimeError("the posting statement refused a request that passes every rule")
+
+
+def _checks_receiver(req: PostingRequest) -> bool:
+    """Whether the receiving wallet is checked without being locked: a payment into a DEFERRED merchant's clearing
+    account (services.merchants.settlement) credits no wallet, so it locks none of the merchant's."""
+    return req.clearing_account_id is not None and req.to_wallet_id is not None
 
 
 def _statement(
@@ -156,6 +168,15 @@ def _statement(
     payer_account = plan.facts[req.from_wallet_id].account_id if req.from_wallet_id in plan.facts else None
     release = param([req.release_held_minor if a == payer_account else 0 for a in accounts])
     decide = decide_cte(check, param)
+    receiver, receiver_ok, receiver_cols = "", "", ""
+    if _checks_receiver(req):
+        # Read in the statement's snapshot, not locked: a freeze or a compliance hold committed before it refuses the
+        # payment; one committed while it runs comes after it (its money waits in the clearing account).
+        receiver = (" receiver AS (SELECT w2.status AS r_status, c2.screening_status AS r_screening, c2.kyc_tier AS r_tier"
+                    " FROM wallet w2 JOIN customer c2 ON c2.id = w2.customer_id WHERE w2.id = $15),")
+        receiver_ok = " AND (SELECT r_status = 'ACTIVE' AND r_screening = 'CLEAR' FROM receiver)"
+        receiver_cols = ", (SELECT r_status FROM receiver) AS r_status, (SELECT r_screening FROM receiver) AS r_screening,"
+        receiver_cols += " (SELECT r_tier FROM receiver) AS r_tier"
     extra = ""
     if audit is not None:
         extra += (
@@ -202,7 +223,7 @@ def _statement(
     # sender's period totals within its limits. A duplicate key fails the
     # whole statement on the unique index, and the caller replays.
     sql = (
-        f"WITH{usage['cte']}{claim['cte']} locked AS ("
+        f"WITH{usage['cte']}{claim['cte']}{receiver} locked AS ("
         " SELECT a.id AS account_id, a.balance_minor, a.held_minor, w.id AS wallet_id, w.status,"
         " cu.kyc_tier, cu.screening_status"
         " FROM account a JOIN wallet w ON w.account_id = a.id JOIN customer cu ON cu.id = w.customer_id"
@@ -215,7 +236,7 @@ def _statement(
         "  AND l.screening_status = 'CLEAR' AND (c.tier < 0 OR l.kyc_tier = c.tier)"
         "  AND c.delta >= l.held_minor - c.release - l.balance_minor AND c.delta <= $4::bigint - l.balance_minor"
         "  AND (c.max_balance IS NULL OR c.delta <= 0 OR c.delta <= c.max_balance - l.balance_minor)), true)"
-        f"{usage['ok']}{velocity_gate}{claim['ok']}"
+        f"{usage['ok']}{velocity_gate}{claim['ok']}{receiver_ok}"
         "  AS passes FROM locked l JOIN change c ON c.account_id = l.account_id),"
         " claimed AS (INSERT INTO idempotency_record (partner_id, key, request_hash, operation, transaction_id, created_at)"
         "  SELECT $7, $8, $9, $10, $11, now() FROM ok WHERE ok.passes),"
@@ -234,7 +255,7 @@ def _statement(
         " WHERE ok.passes AND NOT d.hold)"
         f"{usage['write']}{extra}{claim['write']}{insert_ctes(req.inserts, param, checked.transaction_id)}"
         " SELECT ok.passes, d.hold, d.vel_fires, now() AS now, l.wallet_id, l.account_id, l.status, l.balance_minor, l.held_minor,"
-        f" l.kyc_tier, l.screening_status{usage['cols']}{claim['col']}"
+        f" l.kyc_tier, l.screening_status{usage['cols']}{claim['col']}{receiver_cols}"
         " FROM ok CROSS JOIN decide d LEFT JOIN locked l ON true"
     )
     return sql, values

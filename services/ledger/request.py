@@ -98,6 +98,10 @@ class PostingRequest:
     # Issue 15 coupons: ledger accounts that are not wallets paying (PAYMENT) or taking back (REFUND) part of the
     # amount in the payer's place, or receiving it (COUPON_FUNDING): services.ledger.plan.FundedParts.
     funded: FundedParts | None = None
+    # A PAYMENT to a DEFERRED merchant (services.merchants.settlement): this MERCHANT_CLEARING account (balance derived
+    # from entries, never locked) takes the merchant's side of the legs in place of its settlement wallet, which is
+    # then checked (ACTIVE, its customer CLEAR) but not locked: payers of one merchant never queue on its row.
+    clearing_account_id: int | None = None
 
     @property
     def claims(self) -> tuple[RowClaim, ...]:

@@ -30,6 +30,7 @@ from services.ledger.request import PostingRequest
 from services.ledger.side_writes import RowClaim, event_insert
 from services.money import format_amount
 from services.payments.reversing import reverse_payment
+from services.merchants.settlement import reversal_legs
 from services.validation import clean_reason
 
 PERMISSION = "transactions:reverse"
@@ -67,12 +68,19 @@ async def reverse_transaction(
         # A cross-currency transfer (services.fx.transfers): the same, in two currencies at a quote's rate.
         raise TransactionNotReversible("a cross-currency transfer is not reversed: send it back at a new quote",
                                        field=["transactionId"])
+    if original.kind == TransactionKind.MERCHANT_SETTLEMENT:
+        # Its payments stay settled: reversing it would leave the clearing account owing what they cleared twice.
+        raise TransactionNotReversible("a merchant settlement is not reversed: refund or reverse its payments",
+                                       field=["transactionId"])
     if original.kind == TransactionKind.TRANSFER and await PointsRedemption.exists(transaction_id=original.id):
         # Its points stay redeemed whatever happens to the money: reversing it would take the value back and leave
         # the customer without its points. A payment's points come back with its refund or reversal.
         raise TransactionNotReversible("a points redemption is not reversed: its points would stay spent",
                                        field=["transactionId"])
     entries = tuple(await Entry.filter(transaction_id=original.id).order_by("id").values_list("account_id", "amount_minor"))
+    if original.kind == TransactionKind.PAYMENT:
+        # A DEFERRED merchant's payment: settled first, given back from the settlement wallet (merchants.settlement).
+        entries = await reversal_legs(original.id, entries)
     partners = dict(await Wallet.filter(
         id__in=[w for w in (original.from_wallet_id, original.to_wallet_id) if w]).values_list("id", "partner_id"))  # type: ignore[attr-defined]
     reversal_id = uuid7()

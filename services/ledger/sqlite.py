@@ -74,6 +74,10 @@ class _Reads:
         self.claims = [step(conn, *claim_sql_on_sqlite(claim)) for claim in req.claims]
         self.wallets = [step(conn, *wallet_rows_sql(partner_id=partner_id, wallet_ids=ids)) for partner_id, ids in _wallets(principal, req)]
         accounts = list(plan.deltas)
+        if req.clearing_account_id is not None and req.to_wallet_id in plan.facts:
+            # A DEFERRED merchant's settlement wallet is not credited (its clearing account is) but its customer's
+            # standing is checked all the same, as PostgreSQL's statement reads it.
+            accounts.append(plan.facts[req.to_wallet_id].account_id)
         self.standing = step(conn, _STANDING_ROWS.format(", ".join(f"${i + 1}" for i in range(len(accounts)))), accounts)
         sender = plan.compliance.sender_customer_id
         # Inside the posting's transaction, so the row exists whatever this process believed.

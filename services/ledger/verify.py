@@ -175,6 +175,29 @@ async def verify_ledger(*, max_problems: int = 100) -> LedgerReport:
             " AND NOT EXISTS (SELECT 1 FROM coupon k WHERE k.campaign_id = u.campaign_id AND k.customer_id = u.customer_id"
             " AND k.status IN ('REDEEMED', 'FORFEITED'))",
         ),
+        (
+            # Deferred settlement (services.merchants.settlement): a merchant's clearing account holds exactly what
+            # its payments put there that no POSTED settlement has moved on.
+            "merchant {merchant}'s clearing account holds {held} but its unsettled payments put {owed} there",
+            "SELECT m.id AS merchant, bal.total AS held, COALESCE(un.total, 0) AS owed FROM merchant m"
+            " JOIN (SELECT e.account_id, SUM(e.amount_minor) AS total FROM ledger_entry e"
+            "  JOIN merchant mc ON mc.clearing_account_id = e.account_id GROUP BY e.account_id) bal"
+            "  ON bal.account_id = m.clearing_account_id"
+            " LEFT JOIN (SELECT p.merchant_id, SUM(e.amount_minor) AS total FROM payment p"
+            "  JOIN merchant mp ON mp.id = p.merchant_id"
+            "  JOIN ledger_entry e ON e.transaction_id = p.transaction_id AND e.account_id = mp.clearing_account_id"
+            "  LEFT JOIN merchant_settlement s ON s.id = p.settlement_id"
+            "  WHERE s.status IS NULL OR s.status <> 'POSTED' GROUP BY p.merchant_id) un ON un.merchant_id = m.id"
+            " WHERE bal.total <> COALESCE(un.total, 0)",
+        ),
+        (
+            "settlement {id} of merchant {merchant} moved {moved} out of the clearing account, not its {amount}",
+            "SELECT s.id AS id, s.merchant_id AS merchant, s.amount_minor AS amount, COALESCE((SELECT -SUM(e.amount_minor)"
+            " FROM ledger_entry e WHERE e.transaction_id = s.transaction_id AND e.account_id = m.clearing_account_id), 0)"
+            " AS moved FROM merchant_settlement s JOIN merchant m ON m.id = s.merchant_id WHERE s.status = 'POSTED'"
+            " AND s.amount_minor <> COALESCE((SELECT -SUM(e.amount_minor) FROM ledger_entry e"
+            " WHERE e.transaction_id = s.transaction_id AND e.account_id = m.clearing_account_id), 0)",
+        ),
     ]
     for template, sql in checks:
         for row in await fetch(conn, sql, []):

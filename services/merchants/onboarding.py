@@ -8,8 +8,8 @@ import uuid
 from tortoise.transactions import in_transaction
 
 from auth.principal import Principal
-from models import Customer, Merchant, Wallet
-from models.enums import CustomerKind, KycStatus, ScreeningStatus, WalletStatus
+from models import Account, Customer, Merchant, Wallet
+from models.enums import AccountKind, CustomerKind, KycStatus, ScreeningStatus, SettlementTiming, WalletStatus
 from services.authority import require_partner_token
 from services.countries import is_country
 from services.customer_status import lock_open_customer
@@ -57,9 +57,12 @@ def _check_customer(customer: Customer) -> None:
 
 async def create_merchant(
     *, principal: Principal, customer_id: uuid.UUID | None, display_name: str, mcc: str, city: str, country: str,
-    settlement_wallet_id: uuid.UUID | None,
+    settlement_wallet_id: uuid.UUID | None, settlement: SettlementTiming = SettlementTiming.IMMEDIATE,
 ) -> MerchantRecord:
-    """A new ACTIVE merchant of the partner's BUSINESS customer with approved KYC; records merchant.created."""
+    """A new ACTIVE merchant of the partner's BUSINESS customer with approved KYC; records merchant.created.
+
+    settlement DEFERRED: the merchant gets its MERCHANT_CLEARING account, which its payments credit instead of its
+    settlement wallet (services.merchants.settlement moves the money on)."""
     require_partner_token(principal)  # neither a customer token nor staff creates merchants
     name = emv_text(display_name, field="displayName", max_len=MAX_NAME_CHARS)
     code = check_mcc(mcc)
@@ -76,9 +79,15 @@ async def create_merchant(
         raise WalletNotActive("the settlement wallet is not ACTIVE", field=["settlementWalletId"])
     async with in_transaction() as conn:
         await lock_open_customer(customer.id, field=["customerId"])  # a closed customer opens no merchant
+        clearing = None
+        if settlement is SettlementTiming.DEFERRED:
+            # Its balance is the sum of its entries (never a locked column): payments to the merchant never queue.
+            clearing = await Account.create(kind=AccountKind.MERCHANT_CLEARING, currency=wallet.currency,
+                                            partner_id=customer.partner_id, tracks_balance=False, using_db=conn)  # type: ignore[attr-defined]
         merchant = await Merchant.create(
             partner_id=customer.partner_id, customer_id=customer.id, settlement_wallet_id=wallet.id,  # type: ignore[attr-defined]
-            display_name=name, mcc=code, city=town, country=country_code, using_db=conn,
+            display_name=name, mcc=code, city=town, country=country_code, settlement=settlement,
+            clearing_account_id=clearing.id if clearing is not None else None, using_db=conn,
         )
         await record_domain_event(
             type="merchant.created", partner_id=merchant.partner_id, object_type="Merchant", object_id=merchant.id,  # type: ignore[attr-defined]

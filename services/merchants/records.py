@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from models import Merchant
-from models.enums import MerchantStatus
+from models.enums import MerchantStatus, SettlementTiming
 from services.outcome import ServiceResult
 from services.payments import mcc
 
@@ -32,6 +32,7 @@ class MerchantRecord(ServiceResult):
     status_reason: str | None
     created_at: datetime
     updated_at: datetime
+    settlement: SettlementTiming = SettlementTiming.IMMEDIATE
 
     @classmethod
     def from_row(cls, row: Merchant, *, audited: bool = False) -> MerchantRecord:
@@ -41,5 +42,5 @@ class MerchantRecord(ServiceResult):
             settlement_wallet_id=row.settlement_wallet_id, display_name=row.display_name,  # type: ignore[attr-defined]
             mcc=row.mcc, category_name=mcc.category_name(row.mcc), city=row.city, country=row.country,
             status=MerchantStatus(row.status), status_reason=row.status_reason, created_at=row.created_at,
-            updated_at=row.updated_at, audited=audited,
+            updated_at=row.updated_at, settlement=SettlementTiming(row.settlement), audited=audited,
         )

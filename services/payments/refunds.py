@@ -33,6 +33,7 @@ from services.money import parse_amount
 from services.payments.records import RefundRecord
 from services.scoping import merchant_side
 from services.coupons.refunding import post_refund
+from services.merchants.settlement import settle
 from services.validation import clean_reason
 
 MAX_REASON_CHARS = 500
@@ -82,6 +83,10 @@ async def refund(
         # back money it never received.
         raise PaymentNotRefundable(f"the payment is {paid.status.value.lower()}: it moved no money to refund",
                                    field=["paymentId"])
+    if payment.clearing and not dry_run:
+        # Paid into a DEFERRED merchant's clearing account: its settlement wallet pays the refund, so what the
+        # merchant's payments cleared is settled into it first (a posting of its own; nothing if settled already).
+        await settle(merchant.id)
     # Decided from the payment's own stored breakdown: a rule changed since never alters what a refund gives back.
     fee_back = returned_fee(paid.fee_breakdown, payment_minor=payment.amount_minor, refund_minor=amount_minor,
                             partner_id=payment.merchant_partner_id)  # type: ignore[attr-defined]

@@ -22,6 +22,7 @@ _LABELS = {
     TransactionKind.FX_CONVERSION: "Currency conversion",
     TransactionKind.POINTS_FUNDING: "Points programme funding",
     TransactionKind.POINTS_RELEASE: "Points programme funding returned",
+    TransactionKind.MERCHANT_SETTLEMENT: "Merchant payments settled",
 }
 
 

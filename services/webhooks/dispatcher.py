@@ -45,6 +45,7 @@ from services.payments.authorizations import expire_due
 from services.rails.jobs import run_rail_jobs
 from services.points.earn_feed import earn_pending
 from services.points.jobs import run_points_jobs
+from services.merchants.settlement import settle_due
 from services.business.payout_decisions import expire_due as expire_payout_requests  # issue 16 part 6
 from services.scoping import events_of_partners, of_partner
 from services.outbox_position import Position, after, end_of_final, final, horizon
@@ -362,6 +363,8 @@ async def run_forever(*, wire: PayloadConverter, clock: Clock = utc_now, interva
                     await run_points_jobs(now=swept_at)
                     # Undecided payout requests past their expiry release their held funds (services.business).
                     await expire_payout_requests(now=swept_at)
+                    # DEFERRED merchants' cleared payments reach their settlement wallets (services.merchants.settlement).
+                    await settle_due()
                 # Points owed by payments (and asked back by refunds) are read from the outbox every round.
                 await earn_pending()
                 return await run_once(client, wire=wire, clock=clock)

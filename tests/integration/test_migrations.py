@@ -39,6 +39,7 @@ MODEL_TABLES = {
     "bulk_payout", "bulk_payout_line",  # issue 16 part 7 (G2)
     "report_rolled_period", "report_day_volume", "report_day_revenue", "report_day_merchant",  # issue 17 rollups
     "report_day_wallet", "report_partial_day",
+    "merchant_settlement",  # issue 13: deferred merchant settlement
 }
 
 # Full-text search structures that are not models: the help centre's SQLite FTS5 table and its shadow tables
@@ -57,6 +58,7 @@ MONEY_COLUMNS = [
     ("coupon_campaign", "budget_minor"), ("coupon_campaign", "budget_used_minor"), ("coupon", "discount_minor"),  # issue 15 (B)
     ("bulk_payout", "total_minor"), ("bulk_payout", "paid_minor"), ("bulk_payout_line", "amount_minor"),  # G2
     ("offer", "min_spend_minor"),  # issue 15 part 6 (helper C)
+    ("merchant_settlement", "amount_minor"),  # issue 13: deferred merchant settlement
     ("report_day_volume", "amount_minor"), ("report_day_merchant", "amount_minor"),  # issue 17 rollups
     ("report_day_revenue", "fee_minor"), ("report_day_revenue", "merchant_fee_minor"),
     ("report_day_revenue", "fx_revenue_minor"), ("report_day_revenue", "partner_share_minor"),

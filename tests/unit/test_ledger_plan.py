@@ -118,6 +118,7 @@ def test_only_top_ups_and_withdrawals_cross_the_wallet_systems_edge():
         TransactionKind.COUPON_FUNDING: False,  # a wallet into its campaign's budget account (tests/unit/test_coupon_terms.py)
         # a programme's funding wallet and its POINTS_RESERVE (services.points.reserve): inside the wallet system
         TransactionKind.POINTS_FUNDING: False, TransactionKind.POINTS_RELEASE: False,
+        TransactionKind.MERCHANT_SETTLEMENT: False,  # a merchant's clearing account into its own settlement wallet
     }
 
 
@@ -131,6 +132,7 @@ def test_which_postings_need_a_bank_side_account():
         **POINTS_KINDS_NO,  # between a points programme's own accounts (services.points), never the engine's plan
         TransactionKind.COUPON_FUNDING: False,  # its budget account is the campaign's own (funded parts)
         TransactionKind.POINTS_FUNDING: False, TransactionKind.POINTS_RELEASE: False,  # the programme's own reserve
+        TransactionKind.MERCHANT_SETTLEMENT: False,  # the merchant's own clearing account
     }
     assert all(needs_bank_side(kind, 1) for kind in TransactionKind)  # a fee is paid to the bank side
 
@@ -180,6 +182,7 @@ def test_deltas_sum_the_legs_of_each_wallet_account_only():
         TransactionKind.REVERSAL, TransactionKind.RAIL_RETURN, TransactionKind.FX_CONVERSION,
         TransactionKind.COUPON_FUNDING,  # needs its funded budget account: tests/unit/test_coupon_terms.py
         TransactionKind.POINTS_FUNDING, TransactionKind.POINTS_RELEASE,  # need their reserve: tests below
+        TransactionKind.MERCHANT_SETTLEMENT,  # needs the merchant's clearing account: tests at the end
     ) and k not in POINTS_KINDS_NO]),
     amount=st.integers(min_value=1, max_value=10**15),
     fee_minor=st.integers(min_value=0, max_value=10**9),
@@ -249,3 +252,33 @@ def test_a_rail_return_undoes_a_withdrawal_or_a_top_up_through_the_settlement_ac
     plan = build_plan(top_up_back)
     assert plan.legs == [Leg(SOURCE, -700, "CNY"), Leg(SETTLEMENT, 700, "CNY")]
     assert plan.deltas == {SOURCE: -700}
+
+
+CLEARING = 21  # a DEFERRED merchant's MERCHANT_CLEARING account (services.merchants.settlement)
+MERCHANT_FEE_REVENUE, MERCHANT_PARTNER_REVENUE = 5, 6
+
+
+def test_a_payment_to_a_deferred_merchant_credits_its_clearing_account_and_locks_only_the_payer():
+    plan = build_plan(replace(inputs(TransactionKind.PAYMENT, 1_000), clearing_account_id=CLEARING))
+    assert plan.legs == [Leg(SOURCE, -1_000, "CNY"), Leg(CLEARING, 1_000, "CNY")]
+    assert plan.deltas == {SOURCE: -1_000}  # the merchant's wallet account is not among the rows to lock
+    # An immediate one credits the merchant's wallet, which the posting locks.
+    assert build_plan(inputs(TransactionKind.PAYMENT, 1_000)).deltas == {SOURCE: -1_000, TARGET: 1_000}
+
+
+def test_a_deferred_merchants_fee_and_coupon_discount_go_through_its_clearing_account():
+    accounts = replace(ACCOUNTS, merchant_fee_revenue=MERCHANT_FEE_REVENUE, merchant_partner_revenue=MERCHANT_PARTNER_REVENUE)
+    plan = build_plan(replace(inputs(TransactionKind.PAYMENT, 1_000, accounts=accounts), clearing_account_id=CLEARING,
+                              merchant_fee=fee(30, 10), funded=FundedParts(((77, 200),))))
+    assert sorted(plan.legs, key=lambda leg: leg.account_id) == sorted([
+        Leg(SOURCE, -800, "CNY"), Leg(77, -200, "CNY"), Leg(CLEARING, 1_000, "CNY"),
+        Leg(CLEARING, -30, "CNY"), Leg(MERCHANT_PARTNER_REVENUE, 10, "CNY"), Leg(MERCHANT_FEE_REVENUE, 20, "CNY"),
+    ], key=lambda leg: leg.account_id)
+    assert plan.deltas == {SOURCE: -800}
+
+
+def test_a_merchant_settlement_pays_the_clearing_balance_to_the_settlement_wallet():
+    plan = build_plan(replace(inputs(TransactionKind.SWEEP, 2_000), kind=TransactionKind.MERCHANT_SETTLEMENT,
+                              source=None, funded=FundedParts(((CLEARING, 2_000),))))
+    assert plan.legs == [Leg(CLEARING, -2_000, "CNY"), Leg(TARGET, 2_000, "CNY")]
+    assert plan.deltas == {TARGET: 2_000}
