@@ -108,6 +108,8 @@ _describe(
     POINTS_RESERVE="A points programme's money set aside for its customers' earned points (issue 15): funded from"
     " its funding wallet as points are earned, it pays the points' value as a leg of the payment that spends them,"
     " and gives back to the funding wallet what expired or clawed-back points no longer need.",
+    MERCHANT_CLEARING="A DEFERRED merchant's payments, before a settlement moves them into its settlement wallet:"
+    " credited by each payment without a lock, its balance is the sum of its entries.",
 )
 _describe(
     TransactionKind,
@@ -145,6 +147,8 @@ _describe(
     " after the points are earned; a payment spending them is then paid from the reserve.",
     POINTS_RELEASE="The value of expired or clawed-back points moved from their programme's POINTS_RESERVE account"
     " back to its funding wallet.",
+    MERCHANT_SETTLEMENT="A DEFERRED merchant's cleared payments (less their merchant fees) moved from its clearing"
+    " account into its settlement wallet (the worker, or merchantSettle).",
 )
 _describe(
     TransactionStatus,

@@ -15,10 +15,14 @@ from schema.common.errors import attempt
 from schema.common.permissions import partner_scope_or_staff, requires, requires_partner
 from schema.common.scalars import Decimal
 from schema.common.relay import AfterArg, Connection, FirstArg, global_id_to_uuid
+from schema.common.money import Money
+from schema.common.relay import to_global_id
 from schema.merchants.types import (
-    Merchant, MerchantPayload, MerchantStatus, PaymentRequest, PaymentRequestCreatePayload, QrPaymentPreview,
+    Merchant, MerchantPayload, MerchantSettlementResult, MerchantSettlePayload, MerchantStatus, PaymentRequest,
+    PaymentRequestCreatePayload, QrPaymentPreview, SettlementTiming,
 )
-from services.merchants import onboarding, queries, status as merchant_status
+from models.enums import SettlementTiming as Timing
+from services.merchants import onboarding, queries, settlement as merchant_settlement, status as merchant_status
 from services.payment_requests import creation
 from services.errors import NotFound
 from services.payments import qr_quote
@@ -40,6 +44,17 @@ class MerchantCreateInput:
     settlement_wallet_id: strawberry.ID = strawberry.field(
         description="One of the customer's own ACTIVE wallets (a Wallet ID): payments settle here, in its currency."
     )
+    settlement: SettlementTiming = strawberry.field(
+        default=SettlementTiming.IMMEDIATE, description="IMMEDIATE (default): each payment credits the settlement"
+        " wallet. DEFERRED: payments credit the merchant's clearing account and reach the wallet in batches (for a"
+        " merchant many payers pay at once: they never wait for each other). Fixed once the merchant is created."
+    )
+
+
+@strawberry.input(description="merchantSettle: which DEFERRED merchant to settle now.")
+class MerchantSettleInput:
+    merchant_id: strawberry.ID = strawberry.field(description="Your DEFERRED merchant (a Merchant ID; unknown: NOT_FOUND;"
+                                                  " an IMMEDIATE one: VALIDATION).")
 
 
 @strawberry.input(description="merchantSuspend / merchantReactivate: which merchant, and why.")
@@ -135,8 +150,24 @@ class MerchantMutations:
             principal=info.context.principal, customer_id=global_id_to_uuid(input.customer_id, "Customer"),
             display_name=input.display_name, mcc=input.mcc, city=input.city, country=input.country,
             settlement_wallet_id=global_id_to_uuid(input.settlement_wallet_id, "Wallet"),
+            settlement=Timing(input.settlement.value),
         ))
         return MerchantPayload(merchant=Merchant.from_record(record) if record else None, user_errors=errors)
+
+    @strawberry.mutation(permission_classes=WRITE, description="Settle a DEFERRED merchant now: what its payments put"
+                         " in its clearing account moves into its settlement wallet (the bank's worker also does this"
+                         " every few seconds). userErrors: NOT_FOUND, VALIDATION (an IMMEDIATE merchant),"
+                         " WALLET_NOT_ACTIVE (the settlement wallet cannot receive: the money waits).")
+    async def merchant_settle(self, info: Info, input: Annotated[MerchantSettleInput, ChangeArg]) -> MerchantSettlePayload:
+        done, errors = await attempt(info, merchant_settlement.settle_merchant(
+            principal=info.context.principal, merchant_id=_merchant_id(input.merchant_id)),
+            detail=f"merchantId={input.merchant_id}")
+        if done is None:
+            return MerchantSettlePayload(result=None, user_errors=errors)
+        return MerchantSettlePayload(result=MerchantSettlementResult(
+            merchant_id=to_global_id("Merchant", done.id), settlements=done.settled.settlements,
+            payments=done.settled.payments, amount=Money.of(done.settled.amount_minor, done.currency),
+            unsettled=Money.of(done.unsettled_minor, done.currency)), user_errors=errors)
 
     @strawberry.mutation(permission_classes=WRITE, description="Suspend an ACTIVE merchant: its codes cannot be paid"
                          " (MERCHANT_NOT_ACTIVE). userErrors: NOT_FOUND, VALIDATION (reason), INVALID_STATE.")

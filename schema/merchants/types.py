@@ -25,6 +25,18 @@ class MerchantStatus(Enum):
     )
 
 
+@strawberry.enum(description="When a merchant's payments reach its settlement wallet.")
+class SettlementTiming(Enum):
+    IMMEDIATE = strawberry.enum_value(
+        "IMMEDIATE", description="In the payment itself: the settlement wallet is credited by each payment (the default)."
+    )
+    DEFERRED = strawberry.enum_value(
+        "DEFERRED", description="Each payment credits the merchant's clearing account instead, and settlements move"
+        " that into the settlement wallet in batches (the bank's worker every few seconds, or merchantSettle). Payers"
+        " of a busy merchant never wait for each other on its wallet; a refund settles first."
+    )
+
+
 @strawberry.enum(description="What a merchant-presented QR code carries.")
 class PaymentRequestKind(Enum):
     STATIC = strawberry.enum_value(
@@ -52,6 +64,8 @@ class Merchant(Node):
     status_reason: str | None = strawberry.field(description="Why it was suspended (the partner's reason); null when ACTIVE.")
     created_at: datetime = strawberry.field(description="When the merchant was created.")
     updated_at: datetime = strawberry.field(description="When the merchant last changed.")
+    settlement: SettlementTiming = strawberry.field(
+        description="IMMEDIATE (each payment credits the settlement wallet) or DEFERRED (settled in batches).")
 
     @classmethod
     def from_record(cls, record: MerchantRecord) -> Merchant:
@@ -61,7 +75,23 @@ class Merchant(Node):
             mcc=record.mcc, category_name=record.category_name, city=record.city, country=record.country,
             status=MerchantStatus(record.status.value), status_reason=record.status_reason,
             created_at=record.created_at, updated_at=record.updated_at,
+            settlement=SettlementTiming(record.settlement.value),
         )
+
+
+@strawberry.type(description="What merchantSettle moved into a DEFERRED merchant's settlement wallet.")
+class MerchantSettlementResult:
+    merchant_id: strawberry.ID = strawberry.field(description="The merchant (a Merchant global ID).")
+    settlements: int = strawberry.field(description="Settlement postings this call made (MERCHANT_SETTLEMENT transactions).")
+    payments: int = strawberry.field(description="Payments they took on.")
+    amount: Money = strawberry.field(description="What they moved: the payments less their merchant fees.")
+    unsettled: Money = strawberry.field(description="What the clearing account still holds (payments made meanwhile).")
+
+
+@strawberry.type(description="merchantSettle's result, or why not.")
+class MerchantSettlePayload:
+    result: MerchantSettlementResult | None = strawberry.field(description="What was settled; null when refused.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing was settled (empty on success).")
 
 
 @strawberry.type(description="A merchant-presented QR code (EMVCo MPM) of one merchant: the payload string to encode"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from models import Merchant
-from models.enums import MerchantStatus
+from models import Account, Merchant
+from models.enums import AccountKind, MerchantStatus, SettlementTiming
 from schema.common.relay import parse_global_id, to_global_id
 from tests.factories import GraphQLClient
 
@@ -55,9 +55,17 @@ async def new_request(client: GraphQLClient, merchant_id: str, **values: Any) ->
     return payload["paymentRequest"]
 
 
-async def stored_merchant(partner_id: str, customer_id: str, wallet_id: str, *, suspended: bool = False) -> str:
-    """A merchant written directly (for any customer, as the permission matrix needs); its global ID."""
+async def stored_merchant(partner_id: str, customer_id: str, wallet_id: str, *, suspended: bool = False,
+                          deferred: bool = False) -> str:
+    """A merchant written directly (for any customer, as the permission matrix needs); its global ID. deferred: it
+    settles DEFERRED, with its clearing account (services.merchants.settlement)."""
+    clearing = None
+    if deferred:
+        clearing = await Account.create(kind=AccountKind.MERCHANT_CLEARING, currency="CNY",
+                                        partner_id=uuid.UUID(partner_id), tracks_balance=False)
     row = await Merchant.create(
+        settlement=SettlementTiming.DEFERRED if deferred else SettlementTiming.IMMEDIATE,
+        clearing_account_id=clearing.id if clearing is not None else None,
         partner_id=uuid.UUID(partner_id), customer_id=raw(customer_id), settlement_wallet_id=raw(wallet_id),
         display_name="Matrix Shop", mcc="5411", city="Beijing", country="CN",
         status=MerchantStatus.SUSPENDED if suspended else MerchantStatus.ACTIVE, status_reason="setup" if suspended else None,

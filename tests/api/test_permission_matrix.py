@@ -634,6 +634,13 @@ def _merchant_status_target(*, suspended: bool) -> Variables:
     return variables
 
 
+async def _merchant_settle_target(w: World, caller: str) -> dict[str, Any]:
+    """A DEFERRED merchant of A's customer c1 (merchantSettle refuses an IMMEDIATE one)."""
+    merchant = await merchant_support.stored_merchant(w.a.partner_id, w.a_c1, w.a_w1, deferred=True)
+    w.a_ids.add(merchant)
+    return {"input": {"merchantId": merchant}}
+
+
 async def _matrix_bank_account(w: World, status: str = "PENDING_VERIFICATION") -> str:
     """A linked bank account of A's customer c1, written directly (micro-deposits 0.11 and 0.22); its global ID."""
     from models.funding import BankAccount
@@ -1291,6 +1298,9 @@ MUTATIONS: dict[str, Row] = {
     "merchantReactivate": Row(
         f"mutation($input: MerchantStatusInput!) {{ merchantReactivate(input: $input) {{ merchant {{ status }} {PAYLOAD} }} }}",
         _merchant_status_target(suspended=True), "customers:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
+    "merchantSettle": Row(
+        f"mutation($input: MerchantSettleInput!) {{ merchantSettle(input: $input) {{ result {{ payments }} {PAYLOAD} }} }}",
+        _merchant_settle_target, "customers:write", True, NOT_FOUND, _cells(OK, F, N, F, F, F, F, F)),
     "paymentRequestCreate": Row(
         f"mutation($input: PaymentRequestCreateInput!) {{ paymentRequestCreate(input: $input) {{ paymentRequest {{ id }} {PAYLOAD} }} }}",
         _payment_request_target, "transactions:write", False, NOT_FOUND, _cells(OK, F, N, OK, F, F, F, F)),
