@@ -7,11 +7,15 @@ its own wallet. Kinds, alternating in rounds of --duration seconds:
 
 - `transfer`: each client sends 0.01 to the next clients' wallets in turn (no wallet every posting locks);
 - `pay-N` for each N of --merchants-paid: each client pays one of the first N merchants in turn (multi-use
-  dynamic codes), so every payment locks the settlement account of one of N merchants.
+  dynamic codes), so every payment locks the settlement account of one of N merchants;
+- `deferred-N`: the same against N merchants created with settlement DEFERRED (services.merchants.settlement):
+  each payment credits its merchant's clearing account, which nothing locks, while a settler task runs
+  `settle_due` every second inside the measured window (the served worker does every 10 s).
 
-A posting locks the wallet accounts it moves until it commits, so payments to few merchants queue on those
-merchants' rows: the figures show how far the merchant count alone takes payments below transfers. The lock
-sampler counts the backends waiting on a row lock. Ends with `ledger verify`.
+A posting locks the wallet accounts it moves until it commits, so payments to few IMMEDIATE merchants queue on
+those merchants' rows: the figures show how far the merchant count alone takes payments below transfers, and
+what deferred settlement gives back. The lock sampler counts the backends waiting on a row lock. Ends with every
+clearing account settled and `ledger verify`.
 
   python bench/merchant_concurrency.py --database-url postgres://postgres@127.0.0.1:5432/postgres
 
@@ -73,18 +77,21 @@ async def _drop(base_url: str, name: str) -> None:
 
 
 async def _world(clients: int, merchants: int):  # type: ignore[no-untyped-def]
-    """A partner, `merchants` merchants with a multi-use code each, and one funded paying wallet per client."""
+    """A partner, `merchants` merchants of each settlement timing with a multi-use code each, and one funded paying
+    wallet per client."""
+    from models.enums import SettlementTiming
     from services.ledger.posting import post_top_up
     from services.payment_requests.creation import create_payment_request
     from tests.integration.merchant_support import merchant_of
     from tests.integration.service_support import holder, new_partner
 
     bank = await new_partner("bench")
-    codes = []
-    for _ in range(merchants):
-        merchant = await merchant_of(bank)
-        codes.append((await create_payment_request(principal=bank, merchant_id=merchant.id, amount="0.01",
-                                                   single_use=False)).payload)
+    codes: dict[str, list[str]] = {"pay": [], "deferred": []}
+    for kind, timing in (("pay", SettlementTiming.IMMEDIATE), ("deferred", SettlementTiming.DEFERRED)):
+        for _ in range(merchants):
+            merchant = await merchant_of(bank, settlement=timing)
+            codes[kind].append((await create_payment_request(principal=bank, merchant_id=merchant.id, amount="0.01",
+                                                             single_use=False)).payload)
     payers = []
     for n in range(clients):
         payer = await holder(bank)
@@ -109,8 +116,11 @@ async def _run(kind: str, world, duration_s: float) -> tuple[int, int, float]:  
     from services.ledger.posting import post_transfer
     from services.payments.paying import pay
 
-    bank, codes, payers = world
+    from services.merchants.settlement import settle_due
+
+    bank, all_codes, payers = world
     paid = int(kind.split("-")[1]) if kind != "transfer" else 0
+    codes = all_codes.get(kind.split("-")[0], [])
     done = errors = 0
     deadline = time.monotonic() + duration_s
 
@@ -134,8 +144,14 @@ async def _run(kind: str, world, duration_s: float) -> tuple[int, int, float]:  
                     print(f"  {kind} error: {type(exc).__name__}: {exc}")
             n += 1
 
+    async def settler() -> None:
+        while time.monotonic() < deadline:
+            await settle_due()  # as the worker does (every 10 s there): part of the measured work
+            await asyncio.sleep(1.0)
+
     started = time.monotonic()
-    await asyncio.gather(*(client(i) for i in range(len(payers))))
+    await asyncio.gather(*(client(i) for i in range(len(payers))),
+                         *([settler()] if kind.startswith("deferred") else []))
     return done, errors, time.monotonic() - started
 
 
@@ -160,7 +176,7 @@ async def main(args: argparse.Namespace) -> int:
         try:
             await _listening()
             world = await _world(args.clients, args.counts[-1])
-            kinds = ["transfer", *(f"pay-{n}" for n in args.counts)]
+            kinds = ["transfer", *(f"pay-{n}" for n in args.counts), *(f"deferred-{n}" for n in args.counts)]
             totals = {kind: [0, 0, 0.0] for kind in kinds}
             locks = {kind: LockWaits() for kind in kinds}
             for _ in range(args.rounds):
@@ -171,14 +187,16 @@ async def main(args: argparse.Namespace) -> int:
                     locks[kind].add(await sampler.stop())
                     for i, v in enumerate((ok, bad, seconds)):
                         totals[kind][i] += v
-                    print(f"{kind:10s} {ok / seconds:8.1f}/s ({ok} in {seconds:.1f} s, {bad} errors)")
+                    print(f"{kind:11s} {ok / seconds:8.1f}/s ({ok} in {seconds:.1f} s, {bad} errors)")
             rate = {kind: v[0] / v[2] for kind, v in totals.items()}
             print(f"\npooled over {args.rounds} rounds, {args.clients} clients:")
             for kind in kinds:
-                print(f"  {kind:10s} {rate[kind]:8.1f}/s  x transfers {rate[kind] / rate['transfer']:5.2f}"
+                print(f"  {kind:11s} {rate[kind]:8.1f}/s  x transfers {rate[kind] / rate['transfer']:5.2f}"
                       f"  errors {int(totals[kind][1])}  {_waits(locks[kind])}")
             from services.ledger.verify import verify_ledger
+            from services.merchants.settlement import settle_due
 
+            await settle_due()  # what the last rounds cleared reaches the settlement wallets
             report = await verify_ledger()
             print("ledger verify:", "OK" if report.ok else report.problems[:5])
             return 0 if report.ok and not any(v[1] for v in totals.values()) else 1

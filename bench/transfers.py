@@ -139,6 +139,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--payments", action="store_true",
                         help="also measure paymentCreate to merchants' static QR codes, alternating with the transfer API run")
     parser.add_argument("--merchants", type=int, default=4, help="merchants paid with --payments (default 4)")
+    parser.add_argument("--settlement", choices=("IMMEDIATE", "DEFERRED"), default="DEFERRED",
+                        help="how the --payments merchants settle (merchantCreate's settlement). DEFERRED (default:"
+                        " the bench's few merchants are paid by every client at once, the load DEFERRED is for):"
+                        " payments credit each merchant's clearing account and the server settles every 10 s;"
+                        " IMMEDIATE: each payment credits and locks the merchant's settlement wallet")
     parser.add_argument("--all-paths", action="store_true",
                         help="--payments, and also payments with a coupon and points, FX conversions and batch transfers,"
                         " in one table (transfer_bench/all_paths.py)")

@@ -73,15 +73,16 @@ async def shop_customers(port: int, token: str, count: int) -> list[tuple[str, s
     return out
 
 
-async def shop_codes(port: int, token: str, customers: list[tuple[str, str]]) -> list[str]:
-    """merchantCreate for each (KYC-approved) customer, then one STATIC payment request each: the QR payloads."""
+async def shop_codes(port: int, token: str, customers: list[tuple[str, str]], settlement: str = "IMMEDIATE") -> list[str]:
+    """merchantCreate for each (KYC-approved) customer (settling IMMEDIATE or DEFERRED), then one STATIC payment
+    request each: the QR payloads."""
     session = http_client.GraphQLSession("127.0.0.1", port, token)
     payloads = []
     try:
         for i, (customer_id, wallet_id) in enumerate(customers):
             merchant = await session.payload("merchantCreate", MERCHANT_CREATE, {"input": {
                 "customerId": customer_id, "settlementWalletId": wallet_id, "displayName": f"Bench Shop {i}",
-                "mcc": "5812", "city": "Shanghai", "country": "CN"}})
+                "mcc": "5812", "city": "Shanghai", "country": "CN", "settlement": settlement}})
             request = await session.payload("paymentRequestCreate", REQUEST_CREATE, {"input": {
                 "merchantId": merchant["merchant"]["id"], "singleUse": False}})
             if request["paymentRequest"]["kind"] != "STATIC":
@@ -119,11 +120,12 @@ def _cpu_ms_per(r: results.RunResult) -> dict[str, float]:
 
 
 def print_payments(transfers: results.RunResult, pays: results.RunResult, transfer_rounds: list[results.RunResult],
-                   pay_rounds: list[results.RunResult], merchants: int) -> float:
+                   pay_rounds: list[results.RunResult], merchants: int, settlement: str = "IMMEDIATE") -> float:
     """The payments section of the report; returns payments/s / transfers/s (both API, same rounds)."""
     ratio = pays.tps / transfers.tps if transfers.tps else float("nan")
     print()
-    print(f"Payments ({merchants} merchants of a second partner, one STATIC code each; payers: the API-run wallets)")
+    print(f"Payments ({merchants} merchants of a second partner settling {settlement}, one STATIC code each; payers:"
+          " the API-run wallets)")
     print(f"{'':22} {'per s':>12} {'p50 ms':>8} {'p99 ms':>8} {'ok':>8} {'errors':>7}   CPU (s per s)")
     for label, r in (("API transfers", transfers), ("API payments", pays)):
         cpu_text = "  ".join(f"{k} {v / r.duration_s:.2f}" for k, v in r.cpu.items())
@@ -197,7 +199,7 @@ async def main(args: argparse.Namespace) -> int:
         _, shop_token = await shop_partner(db_url, srv.port)
         shop_owners = await shop_customers(srv.port, shop_token, args.merchants)
         await prepare.approve_customers(db_dsn)  # the bench's customers and the shops' BUSINESS customers alike
-        codes = await shop_codes(srv.port, shop_token, shop_owners)
+        codes = await shop_codes(srv.port, shop_token, shop_owners, args.settlement)
         print(f"seeded 2 x {args.wallets} wallets and {len(codes)} merchants (partner bench-shops, one STATIC code"
               f" each) through GraphQL in {time.perf_counter() - t0:.1f} s", flush=True)
         paths = None
@@ -260,7 +262,7 @@ async def main(args: argparse.Namespace) -> int:
                 print(f"could not count round trips: {type(exc).__name__}: {exc}", file=sys.stderr)
 
         ratio = report.print_report(args, api, base, rt, api_rounds, base_rounds)
-        pay_ratio = print_payments(api, pays, api_rounds, pay_rounds, len(codes))
+        pay_ratio = print_payments(api, pays, api_rounds, pay_rounds, len(codes), args.settlement)
         figures = all_paths.print_table(base, api, pays, paths) if paths is not None else None
         if paths is None:
             pg_stats.print_activity([("transfers", api.pg, api.ok), ("payments", pays.pg, pays.ok)])
