@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 from models import Coupon
 from services.errors import CouponNotApplicable
