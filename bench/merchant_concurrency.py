@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import secrets
 import sys
 import time
 import uuid
@@ -34,9 +33,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import asyncpg  # noqa: E402
-
 from api.db import apply_migrations, asyncpg_dsn, close_orm, init_orm  # noqa: E402
+from bench.in_process import drop_database, fresh_database, listening  # noqa: E402
 from bench.transfer_bench.lock_waits import LockSampler, LockWaits  # noqa: E402
 
 
@@ -56,24 +54,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-async def _database(base_url: str) -> tuple[str, str]:
-    """A fresh database next to base_url: (its URL, its name)."""
-    name = f"qianbao_bench_merchants_{secrets.token_hex(4)}"
-    conn = await asyncpg.connect(asyncpg_dsn(base_url))
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return base_url.rsplit("/", 1)[0] + "/" + name, name
-
-
-async def _drop(base_url: str, name: str) -> None:
-    """Drop the bench database."""
-    conn = await asyncpg.connect(asyncpg_dsn(base_url))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 async def _world(clients: int, merchants: int):  # type: ignore[no-untyped-def]
@@ -99,16 +79,6 @@ async def _world(clients: int, merchants: int):  # type: ignore[no-untyped-def]
         payers.append(payer.wallet_id)
     return bank, codes, payers
 
-
-async def _listening() -> None:
-    """Wait until the change listener hears announcements (as a served worker does before its first request)."""
-    from services.change_feed import reliable
-
-    for _ in range(200):
-        if reliable():
-            return
-        await asyncio.sleep(0.025)
-    raise RuntimeError("the change listener did not start within 5 s")
 
 
 async def _run(kind: str, world, duration_s: float) -> tuple[int, int, float]:  # type: ignore[no-untyped-def]
@@ -164,7 +134,7 @@ def _waits(waits: LockWaits) -> str:
 
 async def main(args: argparse.Namespace) -> int:
     """Set up, run the alternating rounds, print the figures, verify the ledger, drop the database."""
-    url, name = await _database(args.database_url)
+    url, name = await fresh_database(args.database_url, "qianbao_bench_merchants")
     try:
         await apply_migrations(url)
         from services.caches import wire_caches
@@ -174,7 +144,7 @@ async def main(args: argparse.Namespace) -> int:
         await init_orm(url)
         listener = asyncio.create_task(listen(asyncpg_dsn(url)))
         try:
-            await _listening()
+            await listening()
             world = await _world(args.clients, args.counts[-1])
             kinds = ["transfer", *(f"pay-{n}" for n in args.counts), *(f"deferred-{n}" for n in args.counts)]
             totals = {kind: [0, 0, 0.0] for kind in kinds}
@@ -205,7 +175,7 @@ async def main(args: argparse.Namespace) -> int:
             await asyncio.gather(listener, return_exceptions=True)
             await close_orm()
     finally:
-        await _drop(args.database_url, name)
+        await drop_database(args.database_url, name)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,42 @@
+"""What the in-process PostgreSQL benches share (bench/coupon_payments.py, bench/merchant_concurrency.py): a fresh
+database of their own next to --database-url, dropped at the end, and the served worker's change listener."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import asyncpg
+
+from api.db import asyncpg_dsn
+
+
+async def fresh_database(base_url: str, prefix: str) -> tuple[str, str]:
+    """A fresh database `<prefix>_<random>` next to base_url: (its URL, its name)."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    conn = await asyncpg.connect(asyncpg_dsn(base_url))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return base_url.rsplit("/", 1)[0] + "/" + name, name
+
+
+async def drop_database(base_url: str, name: str) -> None:
+    """Drop the bench database."""
+    conn = await asyncpg.connect(asyncpg_dsn(base_url))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def listening() -> None:
+    """Wait until the change listener hears announcements (as a served worker does before its first request)."""
+    from services.change_feed import reliable
+
+    for _ in range(200):
+        if reliable():
+            return
+        await asyncio.sleep(0.025)
+    raise RuntimeError("the change listener did not start within 5 s")
