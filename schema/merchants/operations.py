@@ -21,7 +21,6 @@ from schema.merchants.types import (
     Merchant, MerchantPayload, MerchantSettlementResult, MerchantSettlePayload, MerchantStatus, PaymentRequest,
     PaymentRequestCreatePayload, QrPaymentPreview, SettlementTiming,
 )
-from models.enums import SettlementTiming as Timing
 from services.merchants import onboarding, queries, settlement as merchant_settlement, status as merchant_status
 from services.payment_requests import creation
 from services.errors import NotFound
@@ -150,7 +149,7 @@ class MerchantMutations:
             principal=info.context.principal, customer_id=global_id_to_uuid(input.customer_id, "Customer"),
             display_name=input.display_name, mcc=input.mcc, city=input.city, country=input.country,
             settlement_wallet_id=global_id_to_uuid(input.settlement_wallet_id, "Wallet"),
-            settlement=Timing(input.settlement.value),
+            settlement=input.settlement.value,
         ))
         return MerchantPayload(merchant=Merchant.from_record(record) if record else None, user_errors=errors)
 

@@ -16,6 +16,7 @@ from services.customer_status import lock_open_customer
 from services.errors import ComplianceHold, KycRequired, ValidationFailed, WalletNotActive
 from services.events import record_domain_event
 from services.merchants.records import MerchantRecord
+from services.pagination import enum_filter
 from services.payments import mcc as mcc_codes
 from services.scoping import get_scoped
 from services.validation import clean_text
@@ -57,13 +58,14 @@ def _check_customer(customer: Customer) -> None:
 
 async def create_merchant(
     *, principal: Principal, customer_id: uuid.UUID | None, display_name: str, mcc: str, city: str, country: str,
-    settlement_wallet_id: uuid.UUID | None, settlement: SettlementTiming = SettlementTiming.IMMEDIATE,
+    settlement_wallet_id: uuid.UUID | None, settlement: SettlementTiming | str = SettlementTiming.IMMEDIATE,
 ) -> MerchantRecord:
     """A new ACTIVE merchant of the partner's BUSINESS customer with approved KYC; records merchant.created.
 
     settlement DEFERRED: the merchant gets its MERCHANT_CLEARING account, which its payments credit instead of its
     settlement wallet (services.merchants.settlement moves the money on)."""
     require_partner_token(principal)  # neither a customer token nor staff creates merchants
+    timing = enum_filter(SettlementTiming, settlement, field="settlement") or SettlementTiming.IMMEDIATE
     name = emv_text(display_name, field="displayName", max_len=MAX_NAME_CHARS)
     code = check_mcc(mcc)
     town = emv_text(city, field="city", max_len=MAX_CITY_CHARS)
@@ -80,13 +82,13 @@ async def create_merchant(
     async with in_transaction() as conn:
         await lock_open_customer(customer.id, field=["customerId"])  # a closed customer opens no merchant
         clearing = None
-        if settlement is SettlementTiming.DEFERRED:
+        if timing is SettlementTiming.DEFERRED:
             # Its balance is the sum of its entries (never a locked column): payments to the merchant never queue.
             clearing = await Account.create(kind=AccountKind.MERCHANT_CLEARING, currency=wallet.currency,
                                             partner_id=customer.partner_id, tracks_balance=False, using_db=conn)  # type: ignore[attr-defined]
         merchant = await Merchant.create(
             partner_id=customer.partner_id, customer_id=customer.id, settlement_wallet_id=wallet.id,  # type: ignore[attr-defined]
-            display_name=name, mcc=code, city=town, country=country_code, settlement=settlement,
+            display_name=name, mcc=code, city=town, country=country_code, settlement=timing,
             clearing_account_id=clearing.id if clearing is not None else None, using_db=conn,
         )
         await record_domain_event(
