@@ -33,6 +33,7 @@ from services.ledger.idempotency import check_key
 from services.ledger.records import TransactionRecord
 from services.ledger.request import PostingRequest
 from services.ledger.side_writes import TRANSACTION_ID, RowClaim, RowInsert, event_insert
+from services.merchants.clearing import clearing_account, clearing_columns
 from services.money import format_amount, parse_amount
 from services.payment_codes.codes import code_hash, normalise_code
 from services.payment_codes.guessing import check_not_guessing, record_miss
@@ -88,6 +89,7 @@ def _side_rows(*, payment_id: uuid.UUID, code: PaymentCode, merchant: Merchant, 
         ("payment_request_id", None, "uuid"), ("transaction_id", TRANSACTION_ID, None),
         ("payer_wallet_id", code.wallet_id, None), ("amount_minor", amount_minor, None),  # type: ignore[attr-defined]
         ("currency", code.currency, None), ("refunded_minor", 0, None), ("created_at", now, None),
+        *clearing_columns(merchant),  # a DEFERRED merchant: paid into its clearing account, settled later
     ))
     body = {"paymentId": str(payment_id), "merchantId": str(merchant.id), "amount": money(amount_minor, code.currency)}
     partners = dict.fromkeys([code.partner_id, merchant.partner_id])  # type: ignore[attr-defined]
@@ -119,7 +121,7 @@ async def collect(
         from_field="code", to_field="merchantId", currency=row.currency, requires_from=True, requires_to=True,
         from_partner_id=row.partner_id,  # type: ignore[attr-defined]
         merchant=MerchantTerms.of(merchant),
-        claim=_claim(row.id, payment_id),
+        claim=_claim(row.id, payment_id), clearing_account_id=clearing_account(merchant),
         inserts=_side_rows(payment_id=payment_id, code=row, merchant=merchant, amount_minor=amount_minor),
         dry_run=dry_run, subject=f"PaymentCode:{row.id}",
     ), audit)

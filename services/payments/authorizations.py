@@ -49,6 +49,7 @@ from services.ledger.engine import post
 from services.ledger.idempotency import check_key, customer_key
 from services.ledger.request import PostingRequest
 from services.ledger.side_writes import TRANSACTION_ID, RowClaim, RowInsert, event_insert
+from services.merchants.clearing import clearing_account, clearing_columns
 from services.money import parse_amount
 from services.outcome import ServiceResult
 from services.payments.paying import payment_of_transaction
@@ -261,7 +262,7 @@ async def capture(
         from_field="authorizationId", to_field="authorizationId", currency=row.currency,
         requires_from=True, requires_to=True, from_partner_id=row.partner_id,  # type: ignore[attr-defined]
         merchant=MerchantTerms.of(merchant),
-        claim=_capture_claim(row, amount_minor, final, now),
+        claim=_capture_claim(row, amount_minor, final, now), clearing_account_id=clearing_account(merchant),
         # The capture spends what it takes from the reservation; a final one also frees the rest.
         release_held_minor=remaining if ends else amount_minor,
         inserts=(_payment_row(payment_id, row, merchant, amount_minor, now), *events),
@@ -296,6 +297,7 @@ def _payment_row(payment_id: uuid.UUID, row: PaymentAuthorization, merchant: Mer
         ("payment_request_id", None, None), ("authorization_id", row.id, None), ("transaction_id", TRANSACTION_ID, None),
         ("payer_wallet_id", row.wallet_id, None), ("amount_minor", amount_minor, None),  # type: ignore[attr-defined]
         ("currency", row.currency, None), ("refunded_minor", 0, None), ("created_at", now, None),
+        *clearing_columns(merchant),  # a DEFERRED merchant: paid into its clearing account, settled later
     ))
 
 

@@ -16,7 +16,7 @@ import uuid
 
 from auth.principal import Principal
 from models import IdempotencyRecord, Merchant, Payment, PaymentRequest, Transaction
-from models.enums import SettlementTiming, TransactionKind
+from models.enums import TransactionKind
 from models.ids import uuid7
 from services import clock
 from services.fees.merchant_fee import merchant_fee_minor
@@ -30,6 +30,7 @@ from services.ledger.engine import post
 from services.ledger.records import TransactionRecord
 from services.ledger.request import PostingRequest
 from services.ledger.side_writes import TRANSACTION_ID, RowClaim, RowInsert, event_insert
+from services.merchants.clearing import clearing_account, clearing_columns
 from services.money import format_amount, parse_amount
 from services.ledger.idempotency import check_key, customer_key
 from services.payment_requests.preview import checked_request, emv_qr_request_id
@@ -69,14 +70,14 @@ def _side_rows(*, payment_id: uuid.UUID, principal: Principal, request: PaymentR
     """The payment row, and the events of the payer's and the merchant's partners, written with the posting."""
     merchant = request.merchant
     now = clock.now()
-    # A DEFERRED merchant's payment is marked as paid into its clearing account (services.merchants.settlement).
-    clearing = (("clearing", True, None),) if _clearing_account(merchant) is not None else ()
     payment = RowInsert(table="payment", columns=(
         ("id", payment_id, None), ("partner_id", principal.partner_id, None),
         ("merchant_partner_id", merchant.partner_id, None), ("merchant_id", merchant.id, None),  # type: ignore[attr-defined]
         ("payment_request_id", request.id, None), ("transaction_id", TRANSACTION_ID, None),
         ("payer_wallet_id", from_wallet_id, None), ("amount_minor", amount_minor, None), ("currency", currency, None),
-        ("refunded_minor", 0, None), ("created_at", now, None), *clearing,
+        ("refunded_minor", 0, None), ("created_at", now, None),
+        # A DEFERRED merchant's payment is marked as paid into its clearing account (services.merchants.settlement).
+        *clearing_columns(merchant),
     ))
     body = {"paymentId": str(payment_id), "merchantId": str(merchant.id), "paymentRequestId": str(request.id),
             "amount": money(amount_minor, currency)}
@@ -92,13 +93,6 @@ def _side_rows(*, payment_id: uuid.UUID, principal: Principal, request: PaymentR
             object_id=request.id, payload={"paymentRequestId": str(request.id), "paymentId": str(payment_id),
                                            "merchantId": str(merchant.id)}, at=now))
     return (payment, *events)
-
-
-def _clearing_account(merchant: Merchant) -> int | None:
-    """A DEFERRED merchant's clearing account, which its payments credit in place of its settlement wallet."""
-    if merchant.settlement == SettlementTiming.DEFERRED:
-        return merchant.clearing_account_id
-    return None
 
 
 def _for_partner(event: RowInsert, partner_id: uuid.UUID | None) -> RowInsert:
@@ -150,7 +144,7 @@ async def pay(
         to_partner_id=merchant.partner_id,  # type: ignore[attr-defined]
         merchant=MerchantTerms.of(merchant),
         claim=_single_use_claim(request.id) if request.single_use else None,
-        clearing_account_id=_clearing_account(merchant),
+        clearing_account_id=clearing_account(merchant),
         inserts=_side_rows(payment_id=payment_id, principal=principal, request=request, from_wallet_id=from_wallet_id,
                            amount_minor=amount_minor, currency=preview.currency) if from_wallet_id else (),
         dry_run=dry_run, subject=f"PaymentRequest:{request.id}",

@@ -20,9 +20,13 @@ from services.fees.schedule import create_rule
 from services.ledger.posting import post_top_up
 from services.ledger.verify import verify_ledger
 from services.merchants import settlement
+from services.merchants.clearing import clearing_account
 from services.merchants.settlement import settle, settle_due, unsettled_minor
+from services.payment_codes.collecting import collect
+from services.payment_codes.issuing import issue_code
 from services.payment_requests.creation import create_payment_request
 from services.payments import paying
+from services.payments.authorizations import authorize, capture
 from services.payments.paying import pay
 from services.payments.refunds import refund
 from tests.factories import next_id
@@ -319,3 +323,46 @@ async def test_a_dry_run_payment_to_a_deferred_merchant_answers_and_writes_nothi
         await pay(principal=bank, from_wallet_id=payer, qr_payload=payload, amount=None,
                   idempotency_key=next_id("dry"), dry_run=True)
     await execute(conn, "UPDATE wallet SET status = 'ACTIVE' WHERE id = $1", [merchant.settlement_wallet_id])
+
+
+async def test_a_collected_payment_code_clears_for_a_deferred_merchant(database_url):
+    shop, bank, merchant, _, (payer,) = await _world()
+    row = await Merchant.get(id=merchant.id)
+    assert clearing_account(row) == row.clearing_account_id is not None
+    issued = await issue_code(principal=bank, wallet_id=payer, max_amount="50.00")
+    paid = await collect(principal=shop, merchant_id=merchant.id, code=issued.code, amount="12.34",
+                         idempotency_key=next_id("collect"))
+    # Paid into the clearing account, like a scanned code: the settlement wallet waits for the settlement.
+    assert (await Payment.get(id=paid.id)).clearing
+    assert await _balance(merchant.settlement_wallet_id) == 0 and await unsettled_minor(merchant.id) == 1234
+    assert await _balance(payer) == 50000 - 1234
+    await _ok()
+    refunded = await refund(principal=shop, payment_id=paid.id, amount="2.34", reason="one item back",
+                            idempotency_key=next_id("refund"))
+    assert refunded.amount_minor == 234
+    # The refund settled the payment first, then the settlement wallet paid it back.
+    assert await unsettled_minor(merchant.id) == 0 and await _balance(merchant.settlement_wallet_id) == 1000
+    assert await _balance(payer) == 50000 - 1000
+    await _ok()
+
+
+async def test_captures_clear_for_a_deferred_merchant_and_release_the_hold(database_url):
+    shop, bank, merchant, _, (payer,) = await _world()
+    auth = await authorize(principal=bank, wallet_id=payer, merchant_id=merchant.id, amount="30.00",
+                           expires_at=clock.now() + timedelta(hours=1), idempotency_key=next_id("auth"))
+    first = await capture(principal=shop, authorization_id=auth.id, amount="10.00", final=False,
+                          idempotency_key=next_id("cap"))
+    last = await capture(principal=shop, authorization_id=auth.id, amount="5.00", final=True,
+                         idempotency_key=next_id("cap"))
+    assert all(p.clearing for p in await Payment.filter(id__in=[first.id, last.id]))
+    assert await _balance(merchant.settlement_wallet_id) == 0 and await unsettled_minor(merchant.id) == 1500
+    account = await Account.get(id=(await Wallet.get(id=payer)).account_id)  # type: ignore[attr-defined]
+    # The payer paid 15.00; the final capture freed the 15.00 still reserved.
+    assert (account.balance_minor, account.held_minor) == (50000 - 1500, 0)
+    await _ok()
+    done = await settle(merchant.id)
+    assert (done.payments, done.amount_minor) == (2, 1500)
+    assert await _balance(merchant.settlement_wallet_id) == 1500
+    await reverse_transaction(principal=staff("admin"), transaction_id=last.transaction_id, reason="mistake")
+    assert await _balance(merchant.settlement_wallet_id) == 1000 and await _balance(payer) == 50000 - 1000
+    await _ok()
