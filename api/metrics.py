@@ -18,12 +18,17 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 # The posting and webhook metrics are counted in services/ (services.metrics); re-exported for the route's readers.
+from api.collector import drain_pauses
 from services.metrics import POSTINGS, WEBHOOK_LAG, count_posting, observe_webhook_delivered, observe_webhook_lag  # noqa: F401
 
 OPERATION_LATENCY = Histogram(
     "qianbao_graphql_operation_seconds", "GraphQL request latency per operation (its root field)",
     ["operation", "type"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+GC_PAUSES = Histogram(
+    "qianbao_gc_pause_seconds", "This worker's garbage-collector pauses by generation (every request it serves waits)",
+    ["generation"], buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25),
 )
 OUTBOX_DEPTH = "qianbao_outbox_depth"
 POOL_IN_USE = "qianbao_db_pool_connections_in_use"
@@ -121,7 +126,10 @@ class ScrapeTimeGauges(Collector):
         self.pool: tuple[int, int, int] | None = None
 
     async def refresh(self) -> None:
-        """Read outbox depth and pool usage now (a failure leaves the gauge out rather than failing the scrape)."""
+        """Read outbox depth and pool usage now (a failure leaves the gauge out rather than failing the scrape), and
+        count the collector pauses timed since the last scrape."""
+        for generation, seconds in drain_pauses():
+            GC_PAUSES.labels(str(generation)).observe(seconds)
         self.pool = pool_usage()
         try:
             self.depth = await outbox_depth()

@@ -130,3 +130,17 @@ async def test_the_access_record_carries_request_id_and_the_authenticated_partne
     assert isinstance(mine["ms"], float) and mine["codes"] == []
     refused = next(line for line in lines if line["request_id"] == anonymous.headers["x-request-id"])
     assert refused["partner_id"] is None and refused["status"] == 401 and refused["codes"] == ["UNAUTHENTICATED"]
+
+
+async def test_collector_pauses_are_counted_by_generation_at_scrape_time(http):
+    from api.collector import _timed
+
+    before = await _samples(http)
+    # As the worker's callback sees one collection of each generation (api.collector.tune_collector installs it).
+    for generation in (0, 1, 2):
+        _timed("start", {"generation": generation})
+        _timed("stop", {"generation": generation})
+    after = await _samples(http)
+    for generation in ("0", "1", "2"):
+        assert _value(after, "qianbao_gc_pause_seconds_count", generation=generation) >= (
+            _value(before, "qianbao_gc_pause_seconds_count", generation=generation) + 1)
