@@ -8,6 +8,7 @@ usage are read at scrape time by a collector (a cheap, indexed, capped query).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -30,6 +31,7 @@ GC_PAUSES = Histogram(
     "qianbao_gc_pause_seconds", "This worker's garbage-collector pauses by generation (every request it serves waits)",
     ["generation"], buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25),
 )
+WORKER_PID = "qianbao_worker_pid"
 OUTBOX_DEPTH = "qianbao_outbox_depth"
 POOL_IN_USE = "qianbao_db_pool_connections_in_use"
 POOL_SIZE = "qianbao_db_pool_connections"
@@ -138,6 +140,8 @@ class ScrapeTimeGauges(Collector):
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         """The gauges, for prometheus_client."""
+        # Each serve worker keeps its own figures: which one answered tells several scrapes apart.
+        yield GaugeMetricFamily(WORKER_PID, "Process id of the serve worker whose figures these are", value=os.getpid())
         depth = GaugeMetricFamily(OUTBOX_DEPTH, "Domain events not yet passed by the webhook dispatcher's cursor")
         if self.depth is not None:
             depth.add_metric([], self.depth)

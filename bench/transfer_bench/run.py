@@ -21,6 +21,7 @@ from schema.common.relay import global_id_to_uuid
 from .api_run import api_run
 from .baseline_run import baseline_run
 from .database import asyncpg_dsn, checkpoint, drop_database, with_database
+from .gc_pauses import WorkerPauses, describe, scrape_workers
 from .prepare import add_compliance_pack, add_fee_rule, approve_customers, get_token, migrate_and_create_partner, seed_both_halves
 from .pg_stats import print_activity
 from .report import print_report, result_json
@@ -70,6 +71,7 @@ async def main(args: argparse.Namespace) -> int:
 
         api_rounds: list[RunResult] = []
         base_rounds: list[RunResult] = []
+        collector: list[WorkerPauses] = []
         for round_no in range(1, args.rounds + 1):
             tag = f"{run_tag}r{round_no}"
             label = f" (round {round_no}/{args.rounds})" if args.rounds > 1 else ""
@@ -80,6 +82,11 @@ async def main(args: argparse.Namespace) -> int:
             api_rounds.append(await api_run(server.port, token, setup.api_wallets, args.clients, args.warmup,
                                             args.duration, server.proc.pid if server.proc else None, tag, db_name,
                                             dsn=db_dsn))
+            for n, pauses in enumerate(await scrape_workers(server.port, args.server_workers)):
+                if n < len(collector):
+                    collector[n].add(pauses)
+                else:
+                    collector.append(pauses)
             # The baseline gets the machine to itself: no server process, nothing left from the API run.
             await server.stop()
             server = None
@@ -103,6 +110,9 @@ async def main(args: argparse.Namespace) -> int:
 
         ratio = print_report(args, api, base, rt, api_rounds, base_rounds)
         print_activity([("API transfers", api.pg, api.ok)])
+        print("\nGarbage-collector pauses of the serve workers, from start-up to the end of each API run"
+              " (/metrics, qianbao_gc_pause_seconds):")
+        print(describe(collector))
 
         expected = api.successes_total + base.successes_total + (ROUND_TRIP_TRANSFERS if rt is not None else 0)
         verified = await check_ledger(db_dsn, db_url, expected, compare=not rt_failed)

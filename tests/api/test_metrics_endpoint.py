@@ -144,3 +144,10 @@ async def test_collector_pauses_are_counted_by_generation_at_scrape_time(http):
     for generation in ("0", "1", "2"):
         assert _value(after, "qianbao_gc_pause_seconds_count", generation=generation) >= (
             _value(before, "qianbao_gc_pause_seconds_count", generation=generation) + 1)
+
+
+async def test_the_answering_worker_names_its_process(http):
+    import os
+
+    samples = await _samples(http)
+    assert _value(samples, "qianbao_worker_pid") == os.getpid()
