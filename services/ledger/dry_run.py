@@ -20,7 +20,7 @@ from models.enums import TransactionStatus
 from services import clock
 from services.compliance.posting_checks import check_locked
 from services.db.sql import as_uuid, fetch
-from services.ledger.plan import PostingPlan
+from services.ledger.plan import PostingPlan, standing_accounts
 from services.ledger.planning import plan_posting
 from services.ledger.records import TransactionRecord
 from services.ledger.request import CheckedRequest, PostingRequest
@@ -31,9 +31,7 @@ from services.ledger.side_writes import claim_holds
 async def _current_rows(plan: PostingPlan, req: PostingRequest) -> list[dict]:
     """The wallet accounts the posting would lock, as they are now (no lock), with their customers' standing (and a
     DEFERRED merchant's settlement wallet, which the posting checks without locking: services.ledger.postgres)."""
-    accounts = sorted(plan.deltas)
-    if req.clearing_account_id is not None and req.to_wallet_id in plan.facts:
-        accounts.append(plan.facts[req.to_wallet_id].account_id)
+    accounts = standing_accounts(plan, req)
     placeholders = ", ".join(f"${i + 1}" for i in range(len(accounts)))
     return await fetch(
         connections.get("default"),

@@ -20,7 +20,7 @@ from services.db.wallet_rows import LockedWallet, WalletFacts
 from services.fees.charging import NO_FEE, Fee
 from services.fees.merchant_fee import MERCHANT
 from services.ledger.entries import Leg, balanced_legs, move
-from services.ledger.request import CrossCurrency
+from services.ledger.request import CrossCurrency, PostingRequest
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,15 @@ class PlanInputs:
         assert self.target is not None
         return self.clearing_account_id if self.clearing_account_id is not None else self.target.account_id
 
+
+
+def standing_accounts(plan: PostingPlan, req: PostingRequest) -> list[int]:
+    """The wallet accounts whose customers' standing a posting checks: those it moves, in account order, and a
+    DEFERRED merchant's settlement wallet, checked but neither credited nor locked (its clearing account is)."""
+    accounts = sorted(plan.deltas)
+    if req.clearing_account_id is not None and req.to_wallet_id in plan.facts:
+        accounts.append(plan.facts[req.to_wallet_id].account_id)
+    return accounts
 
 def _settlement(accounts: BankAccounts) -> int:
     if accounts.settlement is None:

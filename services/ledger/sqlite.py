@@ -28,7 +28,7 @@ from services.db.sql import as_datetime
 from services.db.sqlite_steps import Step, model_insert, run_steps, step
 from services.ledger.announce import POSTED, posted_payload
 from services.ledger.locking import RESERVE_SQL, balance_changes_sql, locked_wallets, wallet_rows_sql
-from services.ledger.plan import PostingPlan
+from services.ledger.plan import PostingPlan, standing_accounts
 from services.ledger.records import TransactionRecord
 from services.db.wallet_rows import LockedWallet
 from services.ledger.request import CheckedRequest, PostingRequest
@@ -73,11 +73,8 @@ class _Reads:
         )
         self.claims = [step(conn, *claim_sql_on_sqlite(claim)) for claim in req.claims]
         self.wallets = [step(conn, *wallet_rows_sql(partner_id=partner_id, wallet_ids=ids)) for partner_id, ids in _wallets(principal, req)]
-        accounts = list(plan.deltas)
-        if req.clearing_account_id is not None and req.to_wallet_id in plan.facts:
-            # A DEFERRED merchant's settlement wallet is not credited (its clearing account is) but its customer's
-            # standing is checked all the same, as PostgreSQL's statement reads it.
-            accounts.append(plan.facts[req.to_wallet_id].account_id)
+        # With a DEFERRED merchant's settlement wallet, checked as PostgreSQL's statement reads it.
+        accounts = standing_accounts(plan, req)
         self.standing = step(conn, _STANDING_ROWS.format(", ".join(f"${i + 1}" for i in range(len(accounts)))), accounts)
         sender = plan.compliance.sender_customer_id
         # Inside the posting's transaction, so the row exists whatever this process believed.

@@ -192,11 +192,11 @@ async def verify_ledger(*, max_problems: int = 100) -> LedgerReport:
         ),
         (
             "settlement {id} of merchant {merchant} moved {moved} out of the clearing account, not its {amount}",
-            "SELECT s.id AS id, s.merchant_id AS merchant, s.amount_minor AS amount, COALESCE((SELECT -SUM(e.amount_minor)"
-            " FROM ledger_entry e WHERE e.transaction_id = s.transaction_id AND e.account_id = m.clearing_account_id), 0)"
-            " AS moved FROM merchant_settlement s JOIN merchant m ON m.id = s.merchant_id WHERE s.status = 'POSTED'"
-            " AND s.amount_minor <> COALESCE((SELECT -SUM(e.amount_minor) FROM ledger_entry e"
-            " WHERE e.transaction_id = s.transaction_id AND e.account_id = m.clearing_account_id), 0)",
+            "SELECT id, merchant, amount, moved FROM (SELECT s.id AS id, s.merchant_id AS merchant,"
+            " s.amount_minor AS amount, COALESCE((SELECT -SUM(e.amount_minor) FROM ledger_entry e"
+            " WHERE e.transaction_id = s.transaction_id AND e.account_id = m.clearing_account_id), 0) AS moved"
+            " FROM merchant_settlement s JOIN merchant m ON m.id = s.merchant_id WHERE s.status = 'POSTED') posted"
+            " WHERE amount <> moved",
         ),
     ]
     for template, sql in checks:

@@ -37,6 +37,7 @@ from services.ledger.engine import post
 from services.ledger.plan import FundedParts
 from services.ledger.request import PostingRequest
 from services.ledger.side_writes import RowClaim
+from services.merchants.clearing import clearing_account
 from services.money import format_amount
 from services.outcome import ServiceResult
 from services.scoping import get_scoped
@@ -141,7 +142,7 @@ async def settle(merchant_id: uuid.UUID) -> Settled:
     """Move a DEFERRED merchant's cleared payments into its settlement wallet: its OPEN settlements first, then new
     batches until none is left (IMMEDIATE merchants have nothing to settle)."""
     merchant = await Merchant.get(id=merchant_id)
-    if merchant.settlement != SettlementTiming.DEFERRED or merchant.clearing_account_id is None:
+    if clearing_account(merchant) is None:
         return Settled(0, 0, 0)
     settlements = payments = amount = 0
     pending = await MerchantSettlement.filter(merchant_id=merchant.id, status="OPEN").order_by("id")
