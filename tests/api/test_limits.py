@@ -327,9 +327,10 @@ async def test_a_row_locked_past_the_lock_timeout_is_503_unavailable_and_the_ret
     # request deadline (10 s here) and says so as a fault, not as a hang or a bug.
     settings = load_settings(database_url=database_url, env="test")
     conn = connections.get("default")
-    shown = {name: (await fetch(conn, f"SHOW {name}", []))[0][name] for name in ("lock_timeout", "statement_timeout")}
-    assert shown == {"lock_timeout": "2s", "statement_timeout": "30s"}
-    assert serving_session_settings(settings) == {"lock_timeout": "2000", "statement_timeout": "30000"}
+    shown = {name: (await fetch(conn, f"SHOW {name}", []))[0][name] for name in ("lock_timeout", "statement_timeout", "random_page_cost")}
+    assert shown == {"lock_timeout": "2s", "statement_timeout": "30s", "random_page_cost": "1.1"}
+    assert serving_session_settings(settings) == {"lock_timeout": "2000", "statement_timeout": "30000",
+                                                  "random_page_cost": "1.1"}
 
     partner = await clients.partner()
     source, target = (await partner.open_wallet())["id"], (await partner.open_wallet())["id"]

@@ -9,13 +9,23 @@ in bench/README.md ("Where the posting statement's CPU went"), those scans
 were most of PostgreSQL's CPU per transfer. This test pads the tables to
 that size inside a transaction it rolls back, forces the generic plan, posts
 one transfer, and counts the seq scans the transaction made.
+
+The second test posts on the tables as they are (a few hundred rows when the
+test runs on its own): there PostgreSQL's default random_page_cost of 4
+made a seq scan of account, wallet and limit_usage look cheaper than two
+index probes, and the serving connections' 1.1 (api.db.serving_session_settings)
+is what keeps the probes. With `SET LOCAL random_page_cost = 4` in its place
+this test fails on a fresh test database (limit_usage read by 2 seq scans; the
+benchmark's 50 wallets also had account and wallet scanned).
 """
 
 from __future__ import annotations
 
 import pytest
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
+from api.db import SERVING_RANDOM_PAGE_COST
 from services.ledger.postgres import post_on_postgres
 from tests.conftest import requires_postgres
 from tests.integration.backend_support import balances, funded, planned, transfer_request
@@ -66,6 +76,27 @@ async def test_a_transfer_under_the_generic_plan_scans_no_wallet_account_custome
             scans = {table: after[table] - start[table] for table in _INDEXED}
             raise _RollBack()
     assert padded[0]["n"] > _PADDING  # the padding was there when the transfer was planned
+    assert scans == dict.fromkeys(_INDEXED, 0)
+    assert await balances(f.payer, f.payee) == before  # rolled back
+
+
+async def test_on_small_tables_the_serving_cost_settings_keep_the_index_probes(database_url):
+    f = await funded()
+    checked, plan = await planned(f.principal, transfer_request(f.payer, f.payee, "1.25"))  # creates the usage row
+    before = await balances(f.payer, f.payee)
+    # Statistics as autovacuum (or the benchmark's VACUUM ANALYZE) leaves them: the planner knows the tables are small.
+    await connections.get("default").execute_script("ANALYZE account, wallet, customer, limit_usage")
+    scans: dict[str, int] = {}
+    with pytest.raises(_RollBack):
+        async with in_transaction() as conn:
+            await conn.execute_query(f"SET LOCAL random_page_cost = {SERVING_RANDOM_PAGE_COST}")  # as the pool sets it
+            await conn.execute_query("SET LOCAL plan_cache_mode = force_generic_plan")
+            start = await _seq_scans(conn)
+            posted = await post_on_postgres(f.principal, checked, plan, None)
+            assert posted.amount_minor == 125
+            after = await _seq_scans(conn)
+            scans = {table: after[table] - start[table] for table in _INDEXED}
+            raise _RollBack()
     assert scans == dict.fromkeys(_INDEXED, 0)
     assert await balances(f.payer, f.payee) == before  # rolled back
 

@@ -13,13 +13,15 @@ PG = "postgres://postgres@127.0.0.1:5432/test"
 def test_defaults_are_two_seconds_for_locks_and_thirty_for_statements(monkeypatch):
     monkeypatch.delenv("QIANBAO_DB_LOCK_TIMEOUT_MS", raising=False)
     monkeypatch.delenv("QIANBAO_DB_STATEMENT_TIMEOUT_MS", raising=False)
-    assert serving_session_settings(load_settings(database_url=PG)) == {"lock_timeout": "2000", "statement_timeout": "30000"}
+    assert serving_session_settings(load_settings(database_url=PG)) == {"lock_timeout": "2000", "statement_timeout": "30000",
+                                                                  "random_page_cost": "1.1"}
 
 
 def test_the_environment_sets_them(monkeypatch):
     monkeypatch.setenv("QIANBAO_DB_LOCK_TIMEOUT_MS", "500")
     monkeypatch.setenv("QIANBAO_DB_STATEMENT_TIMEOUT_MS", "15000")
-    assert serving_session_settings(load_settings(database_url=PG)) == {"lock_timeout": "500", "statement_timeout": "15000"}
+    assert serving_session_settings(load_settings(database_url=PG)) == {"lock_timeout": "500", "statement_timeout": "15000",
+                                                                  "random_page_cost": "1.1"}
 
 
 @pytest.mark.parametrize(("name", "value"), [
