@@ -27,6 +27,7 @@ from models import IdempotencyRecord
 from services import clock
 from services.audit import AuditNote
 from services.coupons import reserving
+from services.coupons.discount_reads import read_coupons_and_points
 from services.coupons.points_discount import PointsUse, points_use, post_points, reserve_paid
 from services.coupons.reserving import Discounts
 from services.coupons.terms import Spend
@@ -34,6 +35,7 @@ from services.errors import NotFound, ValidationFailed
 from services.ledger.engine import post
 from services.ledger.records import TransactionRecord
 from services.ledger.request import PostingRequest, check_request
+from services.points.holdings import Holding, holding_of
 from services.points.reserve import ReserveShort
 from services.db.wallet_rows import any_wallet_facts
 from services.scoping import may_read_wallet, of_tenant
@@ -90,14 +92,14 @@ async def payer_customer(principal: Principal, wallet_id: uuid.UUID | None) -> P
 
 
 async def _points(principal: Principal, ask: DiscountAsk, customer: Payer, spend: Spend,
-                  coupons: Discounts) -> PointsUse | None:
+                  coupons: Discounts, held: Holding | None = None) -> PointsUse | None:
     """The points' use, checked: worth less than what the coupons leave to pay."""
     if not ask.points:
         if ask.points is not None and ask.points != 0:
             raise ValidationFailed("pointsToRedeem must be a positive whole number", field=["pointsToRedeem"])
         return None
     use = await points_use(principal=principal, program_id=ask.points_program_id, customer=customer,
-                           points=ask.points, currency=spend.currency)
+                           points=ask.points, currency=spend.currency, held=held)
     if use.value_minor >= spend.amount_minor - coupons.total_minor:
         raise ValidationFailed("the points are worth at least what remains to pay: redeem fewer",
                                field=["pointsToRedeem"])
@@ -131,10 +133,21 @@ async def quote_discounts(*, principal: Principal, ask: DiscountAsk, payer_walle
     if ask.empty:
         return reserving.NO_DISCOUNTS, 0
     customer = await payer_customer(principal, payer_wallet_id)
-    ids = reserving.checked_ids(list(ask.coupon_ids))
-    coupons = await reserving.decide(customer_id=customer.id, coupon_ids=ids, spend=spend, with_points=bool(ask.points))
-    use = await _points(principal, ask, customer, spend, coupons)
+    coupons, use = await _discounts(principal, ask, customer, reserving.checked_ids(list(ask.coupon_ids)), spend)
     return coupons, use.value_minor if use else 0
+
+
+async def _discounts(principal: Principal, ask: DiscountAsk, customer: Payer, ids: list[uuid.UUID],
+                     spend: Spend) -> tuple[Discounts, PointsUse | None]:
+    """The coupons decided and the points checked, in that order, on rows read now: coupons and points together in
+    one round trip when both are asked for (services.coupons.discount_reads)."""
+    coupon_rows, held = None, None
+    if ids and ask.points and ask.points_program_id is not None:
+        coupon_rows, points_rows = await read_coupons_and_points(customer.id, ids, ask.points_program_id)
+        held = holding_of(points_rows)
+    coupons = await reserving.decide(customer_id=customer.id, coupon_ids=ids, spend=spend,
+                                     with_points=bool(ask.points), rows=coupon_rows)
+    return coupons, await _points(principal, ask, customer, spend, coupons, held)
 
 
 async def post_discounted(*, principal: Principal, req: PostingRequest, ask: DiscountAsk, spend: Spend,
@@ -152,9 +165,7 @@ async def post_discounted(*, principal: Principal, req: PostingRequest, ask: Dis
     try:
         # Read, not locked: the posting's claims re-check the coupons, the budgets and the payer's limits on the
         # rows as they are when it locks them, and refuse (nothing written) if a concurrent payment took them.
-        coupons = await reserving.decide(customer_id=customer.id, coupon_ids=ids, spend=spend,
-                                         with_points=bool(ask.points))
-        use = await _points(principal, ask, customer, spend, coupons)
+        coupons, use = await _discounts(principal, ask, customer, ids, spend)
         now = clock.now()
         events = reserving.redeemed_events(coupons, customer_id=customer.id, payment_id=payment_id,
                                            partner_id=customer.partner_id, currency=spend.currency, at=now)

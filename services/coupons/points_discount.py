@@ -30,7 +30,7 @@ from services.ledger.plan import FundedParts
 from services.ledger.records import TransactionRecord
 from services.ledger.request import PostingRequest
 from services.money import MAX_MINOR, format_amount
-from services.points.holdings import holding
+from services.points.holdings import Holding, holding
 from services.points.lots import due_to_expire
 from services.points.programs import visible_program
 from services.points.redeeming import CustomerRef, points_claim, redeemed_points_rows
@@ -62,8 +62,10 @@ def derived_key(idempotency_key: str) -> str:
 
 
 async def points_use(*, principal: Principal, program_id: uuid.UUID | None, customer: CustomerRef, points: int,
-                     currency: str) -> PointsUse:
-    """Check a payment's points (programme, whole points, currency, held) before anything is locked."""
+                     currency: str, held: Holding | None = None) -> PointsUse:
+    """Check a payment's points (programme, whole points, currency, held) before anything is locked.
+
+    held: the customer's holding in `program_id` as the caller already read it (services.coupons.discount_reads)."""
     program = await visible_program(principal, program_id, field="pointsProgramId")
     if not isinstance(points, int) or isinstance(points, bool) or points <= 0:
         raise ValidationFailed("pointsToRedeem must be a positive whole number", field=["pointsToRedeem"])
@@ -73,7 +75,8 @@ async def points_use(*, principal: Principal, program_id: uuid.UUID | None, cust
     value = points * program.value_minor_per_point
     if value > MAX_MINOR:
         raise ValidationFailed("points are worth more than the ledger can hold", field=["pointsToRedeem"])
-    held = await holding(program.id, customer.id)
+    if held is None:
+        held = await holding(program.id, customer.id)
     if held.account_id is None:
         raise InsufficientPoints("the customer holds no points in this programme", field=["pointsToRedeem"])
     unswept = due_to_expire(held.lots, held.consumed, clock.now())

@@ -140,12 +140,16 @@ def _allot(terms: list[Terms], amount_minor: int, other_minor: int) -> list[int]
     return allotted
 
 
-async def decide(*, customer_id: uuid.UUID, coupon_ids: list[uuid.UUID], spend: Spend, with_points: bool) -> Discounts:
+async def decide(*, customer_id: uuid.UUID, coupon_ids: list[uuid.UUID], spend: Spend, with_points: bool,
+                 rows: list[dict[str, Any]] | None = None) -> Discounts:
     """What the coupons take off, every rule checked in order on rows read now (nothing locked or written): a
-    quote's answer, or a payment's, which then claims them in its posting (`Discounts.claims`)."""
+    quote's answer, or a payment's, which then claims them in its posting (`Discounts.claims`).
+
+    rows: the coupons as the caller already read them with COUPON_SELECT (services.coupons.discount_reads), else
+    they are read here."""
     if not coupon_ids:
         return NO_DISCOUNTS
-    given = await _read(customer_id, coupon_ids)
+    given = _given_of(rows, coupon_ids) if rows is not None else await _read(customer_id, coupon_ids)
     if any(g.use_id is None for g in given):
         # A coupon issued before its (campaign, customer) row existed: made now (migration 0039 made every older
         # pair's, services.coupons.uses every newer one's), then read again.
@@ -159,9 +163,13 @@ async def decide(*, customer_id: uuid.UUID, coupon_ids: list[uuid.UUID], spend: 
 async def _read(customer_id: uuid.UUID, ids: list[uuid.UUID]) -> list[_Given]:
     """The payer's own coupons in the order given (another customer's is NOT_FOUND), with their campaigns and the
     payer's use rows: one statement."""
-    marks = ", ".join(f"${i}" for i in range(2, len(ids) + 2))
-    rows = await fetch(connections.get("default"), _READ_SQL + f" WHERE k.customer_id = $1 AND k.id IN ({marks})",
+    rows = await fetch(connections.get("default"), f"SELECT {COUPON_SELECT} {coupons_from(1, 2, len(ids))}",
                        [customer_id, *ids])
+    return _given_of(rows, ids)
+
+
+def _given_of(rows: list[dict[str, Any]], ids: list[uuid.UUID]) -> list[_Given]:
+    """The coupons given, in order, from their rows (a coupon without a row is not the payer's: NOT_FOUND)."""
     found = {as_uuid(r["coupon_id"]): r for r in rows}
     for i, coupon_id in enumerate(ids):
         if coupon_id not in found:
@@ -200,12 +208,17 @@ def _apply(given: list[_Given], spend: Spend, with_points: bool) -> Discounts:
 _CAMPAIGN_COLUMNS = ("id", "currency", "discount_kind", "amount_off_minor", "percent_off_bps", "max_discount_minor",
                      "min_spend_minor", "merchant_ids", "mccs", "valid_from", "valid_to", "stackable", "budget_minor",
                      "budget_used_minor", "per_customer_limit", "budget_account_id")
-# The payer's coupons with their campaigns and the payer's use row per campaign (the WHERE clause is added).
-_READ_SQL = (
-    "SELECT k.id AS coupon_id, k.status, " + ", ".join(f"c.{n}" for n in _CAMPAIGN_COLUMNS) + ", u.id AS use_id, u.used"
-    " FROM coupon k JOIN coupon_campaign c ON c.id = k.campaign_id"
-    " LEFT JOIN coupon_use u ON u.campaign_id = k.campaign_id AND u.customer_id = k.customer_id"
-)
+# The payer's coupons with their campaigns and the payer's use row per campaign: what is selected, and from where.
+COUPON_COLUMNS = ("coupon_id", "status", *_CAMPAIGN_COLUMNS, "use_id", "used")
+COUPON_SELECT = "k.id AS coupon_id, k.status, " + ", ".join(f"c.{n}" for n in _CAMPAIGN_COLUMNS) + ", u.id AS use_id, u.used"
+
+
+def coupons_from(customer_param: int, first_id_param: int, count: int) -> str:
+    """FROM and WHERE of the payer's coupons: the customer's id and the coupons' ids are the numbered parameters."""
+    marks = ", ".join(f"${i}" for i in range(first_id_param, first_id_param + count))
+    return ("FROM coupon k JOIN coupon_campaign c ON c.id = k.campaign_id"
+            " LEFT JOIN coupon_use u ON u.campaign_id = k.campaign_id AND u.customer_id = k.customer_id"
+            f" WHERE k.customer_id = ${customer_param} AND k.id IN ({marks})")
 
 
 @dataclass(frozen=True)
