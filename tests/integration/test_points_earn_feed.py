@@ -138,3 +138,51 @@ async def test_payments_in_a_currency_no_programme_values_points_in_are_passed_w
     await points_caught_up()
     assert paid.id in settled and elsewhere not in settled
     assert (await points_balance(world.program.id, world.payer.customer_id)).balance == 3  # the CNY one earned
+
+
+async def test_a_payment_no_active_rule_could_earn_from_is_passed_unless_it_was_refunded(database_url, monkeypatch):
+    # A programme in USD with no ACTIVE earn rule: a USD payment has nothing to earn, so the feed passes it without
+    # its reads, unless the payment has a refund (its points may have been earned under a rule retired since).
+    import uuid
+
+    from tortoise.transactions import in_transaction
+
+    from models import PointsEarnRule
+    from services.events import record_domain_event
+    from services.ledger.posting import post_top_up
+    from services.points.programs import ProgramTerms, create_program
+    from tests.integration.merchant_support import business
+
+    world = await points_world()
+    await points_caught_up()
+    funding = await business(world.bank, currency="USD")
+    await post_top_up(principal=world.bank, wallet_id=funding.wallet_id, amount="100.00", idempotency_key=next_id("usd"))
+    usd = await create_program(principal=world.bank, terms=ProgramTerms(
+        name="Dollar Points", unit_code="DPT", value_amount="0.01", value_currency="USD", expiry_months=12,
+        funding_wallet_id=funding.wallet_id))
+    assert not await PointsEarnRule.filter(program_id=usd.id, status="ACTIVE").exists()
+    with clock.frozen_at(T0):
+        refunded = await _pay_without_feed(world, "20.00")
+        await refund(principal=world.bank, payment_id=refunded.id, amount="5.00", reason="part", idempotency_key=next_id("r"))
+        await points_caught_up()
+    settled: list[uuid.UUID] = []
+    real = earn_feed.settle_points
+
+    async def recording(payment_id):  # noqa: ANN001, ANN202
+        settled.append(payment_id)
+        return await real(payment_id)
+
+    monkeypatch.setattr(earn_feed, "settle_points", recording)
+    unrefunded = uuid.uuid4()
+    async with in_transaction() as conn:  # two USD payments' events: one never refunded, one with a refund
+        for paid_id in (unrefunded, refunded.id):
+            body = {"paymentId": str(paid_id), "merchantId": str(world.merchant.id),
+                    "amount": {"amount": "20.00", "currency": "USD"}}
+            await record_domain_event(type="payment.succeeded", partner_id=world.bank.partner_id, object_type="Payment",
+                                      object_id=paid_id, payload=body, using_db=conn)
+    await points_caught_up()
+    assert settled == [refunded.id]  # read (and clawed back, once: nothing more was asked) ...
+    assert unrefunded not in settled  # ... and the other passed without a read
+    lot = await PointsLot.get(source_id=refunded.id)
+    assert (lot.earned_points, lot.clawed_points) == (20, 5)
+    await ledger_ok()
