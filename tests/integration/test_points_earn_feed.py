@@ -32,6 +32,19 @@ async def _pay_without_feed(world, amount: str):
                      amount=None, idempotency_key=next_id("fp"))
 
 
+def _recording_settled(monkeypatch) -> list:  # type: ignore[no-untyped-def]
+    """The payments the feed settles from now on (settle_points still runs), in order."""
+    settled = []
+    real = earn_feed.settle_points
+
+    async def recording(payment_id):  # noqa: ANN001, ANN202
+        settled.append(payment_id)
+        return await real(payment_id)
+
+    monkeypatch.setattr(earn_feed, "settle_points", recording)
+    return settled
+
+
 async def test_the_payment_itself_earns_nothing_the_feed_earns_once(database_url):
     world = await points_world()
     await points_caught_up()  # other tests' events are behind us
@@ -120,14 +133,7 @@ async def test_payments_in_a_currency_no_programme_values_points_in_are_passed_w
 
     world = await points_world()  # a CNY programme exists
     await points_caught_up()
-    settled: list[uuid.UUID] = []
-    real = earn_feed.settle_points
-
-    async def recording(payment_id):  # noqa: ANN001, ANN202
-        settled.append(payment_id)
-        return await real(payment_id)
-
-    monkeypatch.setattr(earn_feed, "settle_points", recording)
+    settled = _recording_settled(monkeypatch)
     assert "XTS" not in set(await PointsProgram.all().values_list("value_currency", flat=True))
     elsewhere, paid = uuid.uuid4(), await _pay_without_feed(world, "3.00")
     async with in_transaction() as conn:  # the ISO 4217 testing code: no programme values points in it
@@ -165,14 +171,7 @@ async def test_a_payment_no_active_rule_could_earn_from_is_passed_unless_it_was_
         refunded = await _pay_without_feed(world, "20.00")
         await refund(principal=world.bank, payment_id=refunded.id, amount="5.00", reason="part", idempotency_key=next_id("r"))
         await points_caught_up()
-    settled: list[uuid.UUID] = []
-    real = earn_feed.settle_points
-
-    async def recording(payment_id):  # noqa: ANN001, ANN202
-        settled.append(payment_id)
-        return await real(payment_id)
-
-    monkeypatch.setattr(earn_feed, "settle_points", recording)
+    settled = _recording_settled(monkeypatch)
     unrefunded = uuid.uuid4()
     async with in_transaction() as conn:  # two USD payments' events: one never refunded, one with a refund
         for paid_id in (unrefunded, refunded.id):

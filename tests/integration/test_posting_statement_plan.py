@@ -69,11 +69,7 @@ async def test_a_transfer_under_the_generic_plan_scans_no_wallet_account_custome
             # What a long-lived connection does after five executions: plan once, without the parameters' values.
             await conn.execute_query("SET LOCAL plan_cache_mode = force_generic_plan")
             padded = await conn.execute_query_dict("SELECT COUNT(*) AS n FROM wallet")
-            start = await _seq_scans(conn)
-            posted = await post_on_postgres(f.principal, checked, plan, None)
-            assert posted.amount_minor == 250
-            after = await _seq_scans(conn)
-            scans = {table: after[table] - start[table] for table in _INDEXED}
+            scans = await _scans_of_posting(conn, f.principal, checked, plan, 250)
             raise _RollBack()
     assert padded[0]["n"] > _PADDING  # the padding was there when the transfer was planned
     assert scans == dict.fromkeys(_INDEXED, 0)
@@ -91,14 +87,19 @@ async def test_on_small_tables_the_serving_cost_settings_keep_the_index_probes(d
         async with in_transaction() as conn:
             await conn.execute_query(f"SET LOCAL random_page_cost = {SERVING_RANDOM_PAGE_COST}")  # as the pool sets it
             await conn.execute_query("SET LOCAL plan_cache_mode = force_generic_plan")
-            start = await _seq_scans(conn)
-            posted = await post_on_postgres(f.principal, checked, plan, None)
-            assert posted.amount_minor == 125
-            after = await _seq_scans(conn)
-            scans = {table: after[table] - start[table] for table in _INDEXED}
+            scans = await _scans_of_posting(conn, f.principal, checked, plan, 125)
             raise _RollBack()
     assert scans == dict.fromkeys(_INDEXED, 0)
     assert await balances(f.payer, f.payee) == before  # rolled back
+
+
+async def _scans_of_posting(conn, principal, checked, plan, amount_minor: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Post the planned transfer on `conn`; the seq scans of each indexed table it made."""
+    start = await _seq_scans(conn)
+    posted = await post_on_postgres(principal, checked, plan, None)
+    assert posted.amount_minor == amount_minor
+    after = await _seq_scans(conn)
+    return {table: after[table] - start[table] for table in _INDEXED}
 
 
 async def _seq_scans(conn) -> dict[str, int]:  # type: ignore[no-untyped-def]
