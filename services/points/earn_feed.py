@@ -89,10 +89,10 @@ async def earn_round(*, batch: int = BATCH) -> int:
     done: set[str] = set()
     for row in rows:
         currency = _currency(row["payload"])
-        if row["object_id"] not in done and currency is not None and currency not in earning:
-            done.add(row["object_id"])  # nothing to earn or claw back: no programme in its currency
-        if row["object_id"] not in done and currency is not None and currency not in ruled and row["object_id"] not in refunded:
-            done.add(row["object_id"])  # no rule to earn by, no refund to claw back for
+        if (row["object_id"] not in done and currency is not None and currency not in ruled
+                and row["object_id"] not in refunded):
+            # Nothing to earn (no programme in its currency, or none with an ACTIVE rule), nothing to claw back.
+            done.add(row["object_id"])
         if row["object_id"] not in done:  # a payment between two partners has one event for each
             try:
                 await settle_points(uuid.UUID(row["object_id"]))
