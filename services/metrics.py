@@ -14,6 +14,10 @@ POSTINGS = Counter(
     "qianbao_postings_total", "Money movements by kind and outcome (posted, held, refused with its code, replayed)",
     ["kind", "outcome", "code"],
 )
+GROUP_COMMITS = Counter(
+    "qianbao_group_commits_total", "Groups of postings committed together (written), or rolled back and run one by one"
+    " (one_by_one, with the reason: the error's class)", ["outcome", "reason"],
+)
 WEBHOOK_LAG = Histogram(
     "qianbao_webhook_delivery_lag_seconds", "Seconds from an event's creation to its successful webhook delivery",
     buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400),
@@ -24,6 +28,16 @@ def count_posting(kind: object, outcome: str, code: str = "") -> None:
     """Count one finished posting: its kind, its outcome and, for a refusal, the error code."""
     value = getattr(kind, "value", kind)
     POSTINGS.labels(str(value), outcome.lower(), code).inc()
+
+
+def count_group(outcome: str, reason: str = "") -> None:
+    """Count one group commit (services.ledger.group_commit): 'written', or 'one_by_one' and why."""
+    GROUP_COMMITS.labels(outcome, reason).inc()
+
+
+def group_count(outcome: str, reason: str = "") -> float:
+    """How many group commits this process counted with that outcome and reason (tests and benches read it)."""
+    return GROUP_COMMITS.labels(outcome, reason)._value.get()
 
 
 def observe_webhook_lag(seconds: float) -> None:

@@ -14,8 +14,8 @@ from schema.common.relay import global_id_to_uuid
 from schema.ledger.operations import TransferCreateInput, _tx
 from schema.ledger.types import Transaction
 from services.errors import DomainError
-from services.fx import transfers as fx_transfers
-from services.ledger.batch_transfers import MAX_TRANSFERS_PER_BATCH, check_batch
+from services.ledger.batch_transfers import MAX_TRANSFERS_PER_BATCH, TransferOrder, check_batch, create_transfers
+from services.ledger.records import TransactionRecord
 
 
 @strawberry.input(description="Up to 100 transfers, each exactly what transferCreate takes (its own idempotencyKey).")
@@ -66,18 +66,23 @@ class BatchMutations:
         if charge is not None and await charge(len(items) - 1) > 0:  # the request itself paid for one
             return TransfersCreatePayload(results=[], user_errors=[UserError(
                 code=ErrorCode.RATE_LIMITED, message="rate limit exceeded for this many transfers; retry later")])
+        orders = [TransferOrder(
+            from_wallet_id=global_id_to_uuid(item.from_wallet_id, "Wallet"),
+            to_wallet_id=global_id_to_uuid(item.to_wallet_id, "Wallet"),
+            amount=item.amount, idempotency_key=item.idempotency_key, memo=item.memo, currency=item.currency,
+            quote_id=global_id_to_uuid(item.quote_id, "FxQuote") if item.quote_id is not None else None,
+            quote_named=item.quote_id is not None, dry_run=item.dry_run,
+        ) for item in items]
+        outcomes = await create_transfers(info.context.principal, orders, audit_note(info))
         results = []
-        for index, item in enumerate(items):
-            model, errors = await attempt(
-                info,
-                fx_transfers.create_transfer(
-                    principal=info.context.principal,
-                    from_wallet_id=global_id_to_uuid(item.from_wallet_id, "Wallet"),
-                    to_wallet_id=global_id_to_uuid(item.to_wallet_id, "Wallet"),
-                    amount=item.amount, idempotency_key=item.idempotency_key, memo=item.memo, currency=item.currency,
-                    quote_id=global_id_to_uuid(item.quote_id, "FxQuote") if item.quote_id is not None else None,
-                    quote_named=item.quote_id is not None, audit=audit_note(info), dry_run=item.dry_run,
-                ), dry_run=item.dry_run,
-            )
+        for index, (item, outcome) in enumerate(zip(items, outcomes)):
+            model, errors = await attempt(info, _settled(outcome), dry_run=item.dry_run)
             results.append(TransferBatchItem(index=index, transaction=_tx(model), user_errors=errors))
         return TransfersCreatePayload(results=results, user_errors=[])
+
+
+async def _settled(outcome: TransactionRecord | DomainError) -> TransactionRecord:
+    """An item's outcome as `attempt` takes it: its transaction, or its refusal raised."""
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome

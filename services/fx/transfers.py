@@ -26,7 +26,7 @@ from models.enums import TransactionKind
 from models.ids import uuid7
 from services import clock
 from services.audit import AuditNote
-from services.db.wallet_rows import wallet_facts
+from services.db.wallet_rows import WalletFacts, wallet_facts
 from services.errors import CurrencyMismatch, NotFound, QuoteAlreadyUsed, QuoteExpired, QuoteMismatch, QuoteRequired
 from services.fees.charging import Fee, fee_for
 from services.fees.rules import FeeDecision
@@ -62,9 +62,7 @@ async def create_transfer(
 
     quote_named: the caller gave a quoteId (quote_id may still be None: an ID of no quote, NOT_FOUND).
     """
-    ids = [w for w in (from_wallet_id, to_wallet_id) if w is not None]
-    facts = await wallet_facts(principal.partner_id, ids) if len(ids) == 2 else {}
-    source, target = facts.get(from_wallet_id), facts.get(to_wallet_id)  # type: ignore[arg-type]
+    source, target = await _both_wallets(principal, from_wallet_id, to_wallet_id)
     cross = source is not None and target is not None and source.currency != target.currency
     if not cross and not quote_named:
         # Exactly today's transfer (its own NOT_FOUND, SAME_WALLET, CURRENCY_MISMATCH... refusals).
@@ -102,6 +100,23 @@ async def create_transfer(
     req = await _request(principal, locked, from_wallet_id=from_wallet_id, to_wallet_id=to_wallet_id,
                          idempotency_key=idempotency_key, memo=memo, dry_run=dry_run, transaction_id=transaction_id)
     return await post(principal, req, audit)
+
+
+async def is_same_currency_transfer(principal: Principal, from_wallet_id: uuid.UUID | None,
+                                    to_wallet_id: uuid.UUID | None, quote_named: bool) -> bool:
+    """Whether create_transfer would take this as a same-currency transfer (no quote named, no two currencies)."""
+    if quote_named:
+        return False
+    source, target = await _both_wallets(principal, from_wallet_id, to_wallet_id)
+    return source is None or target is None or source.currency == target.currency
+
+
+async def _both_wallets(principal: Principal, from_wallet_id: uuid.UUID | None,
+                        to_wallet_id: uuid.UUID | None) -> tuple[WalletFacts | None, WalletFacts | None]:
+    """The paying and receiving wallets' facts when both are named and the partner's (None for either otherwise)."""
+    ids = [w for w in (from_wallet_id, to_wallet_id) if w is not None]
+    facts = await wallet_facts(principal.partner_id, ids) if len(ids) == 2 else {}
+    return facts.get(from_wallet_id), facts.get(to_wallet_id)  # type: ignore[arg-type]
 
 
 def _check_amount(quote: FxQuoteRecord, sell_minor: int) -> None:

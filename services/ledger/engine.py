@@ -28,6 +28,7 @@ from services.compliance.posting_checks import StaleStanding
 from services.db.sql import is_postgres
 from services.errors import ComplianceHold, DomainError, IdempotencyConflict, WalletNotActive
 from services.ledger.dry_run import dry_run_posting
+from services.ledger.plan import PostingPlan
 from services.ledger.planning import plan_posting
 from services.ledger.postgres import post_on_postgres
 from services.ledger.records import TransactionRecord
@@ -59,28 +60,46 @@ async def post(principal: Principal, req: PostingRequest, audit: AuditNote | Non
     except IntegrityError as exc:
         return await _replay(principal, checked, exc)
     except DomainError as refusal:
-        # A refusal of a key that was already used is a replay, not a new
-        # decision: the original (or IDEMPOTENCY_CONFLICT) wins over whatever
-        # would refuse it now (a limit used up since, a frozen wallet...).
-        if not req.dry_run and await of_tenant(IdempotencyRecord, principal.partner_id).filter(key=checked.key).exists():
-            return await _replay(principal, checked, None)
-        if not req.dry_run:
-            count_posting(req.kind, "refused", refusal.code)  # issue 17 part 5: postings by kind and outcome
-        # (An FX conversion's receiving wallet is the customer's own: it is told why.)
-        if (token_customer(principal) is not None and refusal.field == [req.to_field] and refusal.code in _RECEIVER_PRIVATE
-                and req.kind is not TransactionKind.FX_CONVERSION):
-            # A customer's frontend learns that the payee cannot take the
-            # money, not why: the payee's holds, tier and balance are not its business.
-            raise WalletNotActive("the receiving wallet cannot accept this payment", field=[req.to_field]) from None
-        raise
+        return await answer_refusal(principal, checked, refusal)
 
 
-async def _plan_and_write(principal: Principal, checked: CheckedRequest, audit: AuditNote | None) -> TransactionRecord:
-    """Plan on cached facts and write; plan again if a customer's standing changed in between."""
+async def post_planned(principal: Principal, checked: CheckedRequest, plan: PostingPlan,
+                       audit: AuditNote | None) -> TransactionRecord:
+    """`post` for a request already checked and planned (services.ledger.group_commit): the same write and answers."""
+    try:
+        return await _plan_and_write(principal, checked, audit, first_plan=plan)
+    except IntegrityError as exc:
+        return await _replay(principal, checked, exc)
+    except DomainError as refusal:
+        return await answer_refusal(principal, checked, refusal)
+
+
+async def answer_refusal(principal: Principal, checked: CheckedRequest, refusal: DomainError) -> TransactionRecord:
+    """What a refused posting answers: the original of a key already used (a replay), else the refusal, raised."""
+    req = checked.req
+    # A refusal of a key that was already used is a replay, not a new
+    # decision: the original (or IDEMPOTENCY_CONFLICT) wins over whatever
+    # would refuse it now (a limit used up since, a frozen wallet...).
+    if not req.dry_run and await of_tenant(IdempotencyRecord, principal.partner_id).filter(key=checked.key).exists():
+        return await _replay(principal, checked, None)
+    if not req.dry_run:
+        count_posting(req.kind, "refused", refusal.code)  # issue 17 part 5: postings by kind and outcome
+    # (An FX conversion's receiving wallet is the customer's own: it is told why.)
+    if (token_customer(principal) is not None and refusal.field == [req.to_field] and refusal.code in _RECEIVER_PRIVATE
+            and req.kind is not TransactionKind.FX_CONVERSION):
+        # A customer's frontend learns that the payee cannot take the
+        # money, not why: the payee's holds, tier and balance are not its business.
+        raise WalletNotActive("the receiving wallet cannot accept this payment", field=[req.to_field]) from None
+    raise refusal
+
+
+async def _plan_and_write(principal: Principal, checked: CheckedRequest, audit: AuditNote | None,
+                          first_plan: PostingPlan | None = None) -> TransactionRecord:
+    """Plan on cached facts (or take first_plan) and write; plan again if a customer's standing changed in between."""
     write = post_on_postgres if backend_name() == "postgres" else post_on_sqlite
     req = checked.req
     for attempt in range(_PLAN_ATTEMPTS):
-        plan = await plan_posting(principal, checked)
+        plan = first_plan if attempt == 0 and first_plan is not None else await plan_posting(principal, checked)
         try:
             txn = await write(principal, checked, plan, audit)
         except StaleStanding:
@@ -91,15 +110,20 @@ async def _plan_and_write(principal: Principal, checked: CheckedRequest, audit: 
                     field=[req.from_field if req.from_wallet_id else req.to_field],
                 ) from None
             continue
-        postings_by_backend[backend_name()] += 1
-        count_posting(req.kind, txn.status.value)
-        note_activity(list(plan.facts), txn.created_at)
-        # Issue 12 (subscriptions): the write has committed; tell live subscribers which wallets
-        # changed (services/live). Outside the transaction, and it never raises; a caller posting inside a
-        # transaction of its own has it wait for that commit (services.live.after_commit).
-        await announce_committed(txn)
+        await after_written(plan, txn)
         return txn
     raise AssertionError("unreachable")
+
+
+async def after_written(plan: PostingPlan, txn: TransactionRecord) -> None:
+    """What follows every written posting: counters, the wallets' last activity, live subscribers told."""
+    postings_by_backend[backend_name()] += 1
+    count_posting(txn.kind, txn.status.value)
+    note_activity(list(plan.facts), txn.created_at)
+    # Issue 12 (subscriptions): the write has committed; tell live subscribers which wallets
+    # changed (services/live). Outside the transaction, and it never raises; a caller posting inside a
+    # transaction of its own has it wait for that commit (services.live.after_commit).
+    await announce_committed(txn)
 
 
 async def _replay(principal: Principal, checked: CheckedRequest, error: IntegrityError | None) -> TransactionRecord:

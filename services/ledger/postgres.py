@@ -47,25 +47,32 @@ async def post_on_postgres(principal: Principal, checked: CheckedRequest, plan: 
     """
     req = checked.req
     for velocity_alert in (False, True):
-        sql, values = _statement(principal, checked, plan, audit, velocity_alert=velocity_alert)
+        sql, values = posting_statement(principal, checked, plan, audit, velocity_alert=velocity_alert)
         rows = await fetch(connections.get("default"), sql, values)
         if rows and rows[0]["passes"]:
             break
         try:
-            _name_the_refusal(rows, plan, req)
+            name_the_refusal(rows, plan, req)
         except VelocityFires:
             continue
     else:
         raise RuntimeError("the posting statement refused twice although VELOCITY's alert was included")
-    held = bool(rows[0]["hold"])  # a rule decided in Python, or VELOCITY on the locked usage row
+    return passed_record(principal, checked, plan, audit, rows[0])
+
+
+def passed_record(principal: Principal, checked: CheckedRequest, plan: PostingPlan, audit: AuditNote | None,
+                  row: Any) -> TransactionRecord:
+    """The transaction a passing statement wrote, from its first returned row (HELD or POSTED as it decided)."""
+    req = checked.req
+    held = bool(row["hold"])  # a rule decided in Python, or VELOCITY on the locked usage row
     return TransactionRecord(
         id=checked.transaction_id, partner_id=principal.partner_id, kind=req.kind,
         status=TransactionStatus.HELD if held else TransactionStatus.POSTED,
         currency=plan.currency, amount_minor=plan.amount_minor, fee_minor=plan.fee.fee_minor,
         fee_breakdown=plan.breakdown, from_wallet_id=req.from_wallet_id, to_wallet_id=req.to_wallet_id,
-        memo=checked.memo, idempotency_key=checked.transaction_key, created_at=rows[0]["now"],
+        memo=checked.memo, idempotency_key=checked.transaction_key, created_at=row["now"],
         hold_minor=plan.hold_minor if held else 0, held_legs=plan.held_legs if held else None,
-        limit_day_key=_day_key(plan, rows[0]), buy_amount_minor=plan.buy_amount_minor, buy_currency=plan.buy_currency,
+        limit_day_key=_day_key(plan, row), buy_amount_minor=plan.buy_amount_minor, buy_currency=plan.buy_currency,
         audited=audit is not None,
     )
 
@@ -78,7 +85,7 @@ def _day_key(plan: PostingPlan, row: dict[str, Any]) -> str | None:
     return max(str(row["day_key"] or ""), outgoing.keys.day)
 
 
-def _name_the_refusal(rows: list[dict[str, Any]], plan: PostingPlan, req: PostingRequest) -> None:
+def name_the_refusal(rows: list[dict[str, Any]], plan: PostingPlan, req: PostingRequest) -> None:
     """The statement wrote nothing: raise the rule the locked rows break (same order as the SQLite backend)."""
     refused = first_refused(req.claims, lambda n: bool(rows[0][f"claimed_{n}"])) if rows else None
     if refused is not None:
@@ -120,7 +127,7 @@ def _checks_receiver(req: PostingRequest) -> bool:
     return req.clearing_account_id is not None and req.to_wallet_id is not None
 
 
-def _statement(
+def posting_statement(
     principal: Principal, checked: CheckedRequest, plan: PostingPlan, audit: AuditNote | None, *, velocity_alert: bool
 ) -> tuple[str, list[Any]]:
     """The posting statement's text and parameters ($1..$24 fixed, the rest appended by the parts)."""
@@ -254,7 +261,9 @@ def _statement(
         f"  FROM unnest($17::bigint[], $18::bigint[]{entry_array}) AS e(account_id, amount{entry_column}), ok, decide d"
         " WHERE ok.passes AND NOT d.hold)"
         f"{usage['write']}{extra}{claim['write']}{insert_ctes(req.inserts, param, checked.transaction_id)}"
-        " SELECT ok.passes, d.hold, d.vel_fires, now() AS now, l.wallet_id, l.account_id, l.status, l.balance_minor, l.held_minor,"
+        # posting_id: which posting a row answers for when several statements' rows come back together
+        # (services.ledger.group_commit).
+        " SELECT $11 AS posting_id, ok.passes, d.hold, d.vel_fires, now() AS now, l.wallet_id, l.account_id, l.status, l.balance_minor, l.held_minor,"
         f" l.kyc_tier, l.screening_status{usage['cols']}{claim['col']}{receiver_cols}"
         " FROM ok CROSS JOIN decide d LEFT JOIN locked l ON true"
     )

@@ -45,12 +45,23 @@ async def post_transfer(
     audit: AuditNote | None = None, dry_run: bool = False,
 ) -> TransactionRecord:
     """Move money between two wallets of the same partner and currency."""
-    return await post(principal, PostingRequest(
+    return await post(principal, transfer_request(
+        from_wallet_id=from_wallet_id, to_wallet_id=to_wallet_id, amount=amount, idempotency_key=idempotency_key,
+        memo=memo, currency=currency, dry_run=dry_run,
+    ), audit)
+
+
+def transfer_request(
+    *, from_wallet_id: uuid.UUID | None, to_wallet_id: uuid.UUID | None, amount: str, idempotency_key: str,
+    memo: str | None = None, currency: str | None = None, dry_run: bool = False,
+) -> PostingRequest:
+    """The posting request of a same-currency transfer (transferCreate, and each item of transfersCreate)."""
+    return PostingRequest(
         operation="transferCreate", kind=TransactionKind.TRANSFER, idempotency_key=idempotency_key,
         amount_text=amount, from_wallet_id=from_wallet_id, to_wallet_id=to_wallet_id,
         from_field="fromWalletId", to_field="toWalletId", memo=memo, currency=currency,
         requires_from=True, requires_to=True, dry_run=dry_run,
-    ), audit)
+    )
 
 
 async def post_withdrawal(
