@@ -44,6 +44,10 @@ class BoundedCache:
             self.data.clear()
         self.data[key] = value
 
+    def discard(self, key: Hashable) -> None:
+        """Forget one key (nothing if it is not there)."""
+        self.data.pop(key, None)
+
     def clear(self) -> None:
         """Forget everything (an announced change, or a test that recreates the database)."""
         self.data.clear()

@@ -46,6 +46,12 @@ class IdempotencyConflict(DomainError):
     code = "IDEMPOTENCY_CONFLICT"
 
 
+class BatchAborted(DomainError):
+    """An item of an all-or-nothing batch that was not posted because another item was refused (or the batch failed)."""
+
+    code = "BATCH_ABORTED"
+
+
 class NotFound(DomainError):
     code = "NOT_FOUND"
 

@@ -85,6 +85,12 @@ class ErrorCode(Enum):
         description="This idempotencyKey was already used by your partner with a different input (amount, wallets,"
         " memo, currency). The same input with the same key returns the original result instead.",
     )
+    BATCH_ABORTED = strawberry.enum_value(
+        "BATCH_ABORTED",
+        description="transfersCreate with atomic: true: this item was not posted because the batch was not: another"
+        " item was refused (its own userErrors say why) or the batch could not be written as a whole. Nothing of the"
+        " batch moved; fix the refused item and send the batch again with the same keys.",
+    )
     NOT_FOUND = strawberry.enum_value(
         "NOT_FOUND",
         description="No such object: an unknown or malformed ID, an ID of the wrong type, or another partner's object"

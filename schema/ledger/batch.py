@@ -23,6 +23,12 @@ class TransfersCreateInput:
     transfers: list[TransferCreateInput] = strawberry.field(
         description=f"1 to {MAX_TRANSFERS_PER_BATCH} transfers, run in this order; no idempotencyKey twice."
     )
+    atomic: bool = strawberry.field(
+        default=False,
+        description="false (the default): each item posts or is refused on its own. true: all or nothing: every item"
+        " posts, or none does; the first refused item answers its userErrors, every other item BATCH_ABORTED, and"
+        " nothing of the batch moves (items whose key was already used answer their original, as always).",
+    )
 
 
 @strawberry.type(description="One item of a batch: its transaction, or why it moved nothing.")
@@ -49,9 +55,9 @@ class BatchMutations:
     @strawberry.mutation(
         permission_classes=requires("transactions:write"),
         description="Up to 100 transfers in one call (payouts, settlements): each item is exactly a transferCreate,"
-        " with its own idempotency key, its own posting and its own result or userErrors; never all-or-nothing (a"
-        " refused item leaves the others posted). Retrying the whole batch with the same keys replays what was"
-        " posted and runs what was not. Needs transactions:write (staff are FORBIDDEN).",
+        " with its own idempotency key, its own posting and its own result or userErrors; not all-or-nothing (a"
+        " refused item leaves the others posted) unless input.atomic is true. Retrying the whole batch with the same"
+        " keys replays what was posted and runs what was not. Needs transactions:write (staff are FORBIDDEN).",
     )
     async def transfers_create(
         self, info: Info,
@@ -73,7 +79,7 @@ class BatchMutations:
             quote_id=global_id_to_uuid(item.quote_id, "FxQuote") if item.quote_id is not None else None,
             quote_named=item.quote_id is not None, dry_run=item.dry_run,
         ) for item in items]
-        outcomes = await create_transfers(info.context.principal, orders, audit_note(info))
+        outcomes = await create_transfers(info.context.principal, orders, audit_note(info), atomic=input.atomic)
         results = []
         for index, (item, outcome) in enumerate(zip(items, outcomes)):
             model, errors = await attempt(info, _settled(outcome), dry_run=item.dry_run)

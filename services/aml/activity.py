@@ -51,6 +51,12 @@ def note_activity(wallet_ids: list[uuid.UUID], at: datetime) -> None:
         LAST_ACTIVE.put(wallet_id, at)
 
 
+def forget_activity(wallet_ids: list[uuid.UUID]) -> None:
+    """Forget what was noted of these wallets (postings rolled back after noting): their next posting reads the history."""
+    for wallet_id in wallet_ids:
+        LAST_ACTIVE.discard(wallet_id)
+
+
 async def read_activity(
     wallet_id: uuid.UUID, aml_rules: dict[str, dict[str, Any]], posting: Posting, threshold: int | None
 ) -> Activity:

@@ -101,7 +101,7 @@ async def post_in_order(principal: Principal, items: Sequence[PostingRequest | A
         if index not in checked:
             await _write(principal, group, audit, outcomes)
             group, customers = [], set()
-            outcomes[index] = await _captured(item() if callable(item) else post(principal, item, audit))
+            outcomes[index] = await captured(item() if callable(item) else post(principal, item, audit))
             continue
         req = checked[index].req
         facts = await wallet_facts(principal.partner_id, req.wallet_ids)
@@ -115,7 +115,7 @@ async def post_in_order(principal: Principal, items: Sequence[PostingRequest | A
             # Refused before any lock: alone, through the engine, which names the refusal (or replays the key).
             await _write(principal, group, audit, outcomes)
             group, customers = [], set()
-            outcomes[index] = await _captured(post(principal, req, audit))
+            outcomes[index] = await captured(post(principal, req, audit))
             continue
         group.append(_Planned(index, checked[index], plan))
         customers |= mine
@@ -124,7 +124,7 @@ async def post_in_order(principal: Principal, items: Sequence[PostingRequest | A
     return outcomes  # type: ignore[return-value]
 
 
-async def _captured(call: Awaitable[TransactionRecord]) -> Outcome:
+async def captured(call: Awaitable[TransactionRecord]) -> Outcome:
     """The call's transaction, or its refusal as a value (Forbidden is not a refusal: it propagates)."""
     try:
         return await call
@@ -147,7 +147,7 @@ async def _write(principal: Principal, group: list[_Planned], audit: AuditNote |
         return
     if len(group) == 1:  # a group of one is the engine's single posting
         only = group[0]
-        outcomes[only.index] = await _captured(post_planned(principal, only.checked, only.plan, audit))
+        outcomes[only.index] = await captured(post_planned(principal, only.checked, only.plan, audit))
         return
     try:
         decided = await _in_one_transaction(principal, group, audit)
@@ -155,7 +155,7 @@ async def _write(principal: Principal, group: list[_Planned], audit: AuditNote |
         # Rolled back: nothing of the group was written. Each posting runs as it would have without the group.
         count_group("one_by_one", str(reason) if isinstance(reason, _OneByOne) else type(reason).__name__)
         for planned in group:
-            outcomes[planned.index] = await _captured(post_planned(principal, planned.checked, planned.plan, audit))
+            outcomes[planned.index] = await captured(post_planned(principal, planned.checked, planned.plan, audit))
         return
     count_group("written")
     for planned, answer in zip(group, decided):
@@ -163,7 +163,7 @@ async def _write(principal: Principal, group: list[_Planned], audit: AuditNote |
             await after_written(planned.plan, answer)
             outcomes[planned.index] = answer
         else:  # the same answer as a refused single posting: a replay if its key was used meanwhile, else the refusal
-            outcomes[planned.index] = await _captured(answer_refusal(principal, planned.checked, answer))
+            outcomes[planned.index] = await captured(answer_refusal(principal, planned.checked, answer))
 
 
 async def _in_one_transaction(principal: Principal, group: list[_Planned], audit: AuditNote | None) -> list[Outcome]:

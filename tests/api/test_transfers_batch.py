@@ -78,3 +78,37 @@ async def test_a_batch_pays_one_rate_limit_token_per_item(clients, database_url)
         fits = [_item(payer, two, "0.10") for _ in range(5)]
         payload = (await on(partner, http).ok(BATCH, {"input": {"transfers": fits}}))["transfersCreate"]
         assert payload["userErrors"] == [] and all(r["transaction"] for r in payload["results"])
+
+
+async def test_an_atomic_batch_posts_everything_or_nothing(clients):
+    partner, payer, one, two = await _setup(clients)
+    before = await ledger_counts(partner)
+    # one -> two spends what payer -> one brings: inside the batch, each item sees the ones before it.
+    items = [_item(payer, one, "30.00"), _item(one, two, "20.00"), _item(payer, two, "500.00")]
+    payload = (await partner.ok(BATCH, {"input": {"transfers": items, "atomic": True}}))["transfersCreate"]
+    assert payload["userErrors"] == []
+    assert [([e["code"] for e in r["userErrors"]], r["transaction"]) for r in payload["results"]] == [
+        (["BATCH_ABORTED"], None), (["BATCH_ABORTED"], None), (["INSUFFICIENT_FUNDS"], None)]
+    assert payload["results"][0]["userErrors"][0]["field"] == ["transfers", "0"]
+    assert await ledger_counts(partner) == before  # nothing moved, no key used
+    assert await partner.balance(one) == "0.00" and await partner.balance(two) == "0.00"
+
+    items[2]["amount"] = "5.00"  # fixed; the keys were never used, so the same keys serve
+    posted = (await partner.ok(BATCH, {"input": {"transfers": items, "atomic": True}}))["transfersCreate"]["results"]
+    assert all(r["userErrors"] == [] and r["transaction"]["status"] == "POSTED" for r in posted)
+    assert await partner.balance(two) == "25.00"
+    after = await ledger_counts(partner)
+    again = (await partner.ok(BATCH, {"input": {"transfers": items, "atomic": True}}))["transfersCreate"]["results"]
+    assert [r["transaction"]["id"] for r in again] == [r["transaction"]["id"] for r in posted]
+    assert await ledger_counts(partner) == after  # replayed
+
+
+async def test_an_atomic_batch_with_a_key_used_for_other_input_moves_nothing(clients):
+    partner, payer, one, two = await _setup(clients)
+    used = _item(payer, one, "1.00")
+    await partner.ok(BATCH, {"input": {"transfers": [used]}})
+    before = await ledger_counts(partner)
+    items = [_item(payer, two, "2.00"), dict(used, amount="3.00")]
+    results = (await partner.ok(BATCH, {"input": {"transfers": items, "atomic": True}}))["transfersCreate"]["results"]
+    assert [[e["code"] for e in r["userErrors"]] for r in results] == [["BATCH_ABORTED"], ["IDEMPOTENCY_CONFLICT"]]
+    assert await ledger_counts(partner) == before and await partner.balance(two) == "0.00"
