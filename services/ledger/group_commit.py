@@ -1,23 +1,25 @@
-"""Group commit: consecutive postings that share no customer, written in one PostgreSQL transaction (issue 18 part 4).
+"""Group commit: consecutive postings that share no customer, written together on PostgreSQL (issue 18 part 4).
 
 Each posting is still exactly the one engine's statement (services.ledger.postgres), planned as a single posting is;
-what changes is how the statements reach PostgreSQL: down one connection, in one transaction, pipelined (asyncpg's
-fetchmany: one round trip for a run of statements of the same text). A group of n postings pays for one commit and a
-few round trips instead of n of each.
+what changes is how the statements reach PostgreSQL: a run of statements of the same text goes down one connection in
+one round trip (asyncpg's fetchmany: every Bind/Execute, then one Sync), which PostgreSQL runs as one implicit
+transaction: one commit and one round trip for the run instead of one of each per posting.
 
 Why every guarantee of a posting holds:
-- Order. The statements run in the caller's order in one transaction, each on the rows the ones before it wrote, so
-  funds, maximum balances, limits and VELOCITY, all decided on the locked rows, decide as one posting after another.
-- Planning. What Python decides before the lock (AML rules over the wallet's history, fees, standing) reads
-  committed state. A posting that shares a customer with one already in the group would plan on what that one is
-  about to change, so it closes the group: the group is written first, and the posting starts the next one.
-- Atomic per posting. A refusal writes nothing (each statement decides on its own rows). Any error rolls the whole
-  group back and its postings run one by one through the engine, as if there had been no group: a key claimed
-  meanwhile (the unique index), a deadlock, a lock timeout, and a refusal that needs what the one-by-one path does
-  (VELOCITY's alert statement, planning again after a standing changed).
-- No deadlock of its own. Before the statements, the group locks every sender's limit-usage row, then every wallet
-  account (and its wallet) in account-id order: the order in which a single posting takes its one usage row and
-  its accounts. Two groups, or a group and a posting, can then only wait for each other in one direction.
+- Independence. A group never holds two postings with a customer in common, so no two of its postings touch the same
+  wallet, account or limit-usage row, and what Python plans before the lock (AML rules over a wallet's history, the
+  fee's monthly free allowance, standing) cannot depend on another posting of the group. A posting that shares a
+  customer with one already in the group closes the group: the group is written first, then the posting is planned.
+  So within a group the order does not matter; between groups, it is the caller's.
+- Each posting decides on its own locked rows, as alone: a refusal writes nothing; funds, maximum balances, limits
+  and VELOCITY are checked on the latest rows.
+- Atomic runs. fetchmany is atomic: an error in any statement (a key claimed meanwhile by another request, a lock wait
+  timed out, a deadlock) applies none of the run, and its postings then run one by one through the engine. A
+  posting that needs what only the one-by-one path does (VELOCITY's alert statement, planning again after a standing
+  changed) wrote nothing and is run alone through the engine right after its run.
+- No deadlock of its own. The run's first statement locks every sender's limit-usage row, then every wallet account
+  (and its wallet) of the run in account-id order: the order in which a single posting takes its one usage row and
+  its accounts. Runs and postings can then only wait for each other in one direction.
 - Replays. A posting whose key is already stored runs alone through the engine, which replays it.
 """
 
@@ -30,8 +32,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+from tortoise import connections
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.exceptions import IntegrityError, OperationalError
-from tortoise.transactions import in_transaction
 
 from auth.principal import Principal
 from models import IdempotencyRecord
@@ -44,6 +47,7 @@ from services.ledger.engine import after_written, answer_refusal, backend_name, 
 from services.ledger.plan import PostingPlan
 from services.ledger.planning import plan_posting
 from services.ledger.postgres import VelocityFires, name_the_refusal, passed_record, posting_statement
+from services.ledger.postgres_parts import GroupLock
 from services.ledger.records import TransactionRecord
 from services.ledger.request import CheckedRequest, PostingRequest, check_request
 from services.metrics import count_group
@@ -63,10 +67,6 @@ _LOCK_ACCOUNTS = (
 )
 
 
-class _OneByOne(Exception):
-    """The group cannot be answered as a whole: roll it back and run its postings one by one."""
-
-
 @dataclass(frozen=True)
 class _Planned:
     index: int
@@ -84,7 +84,9 @@ async def post_in_order(principal: Principal, items: Sequence[PostingRequest | A
                         audit: AuditNote | None) -> list[Outcome]:
     """Post each item in order, each with its own result or refusal; consecutive plain transfers share commits."""
     outcomes: list[Outcome | None] = [None] * len(items)
-    grouping = backend_name() == "postgres" and principal.partner_id is not None
+    # Inside a caller's transaction the postings are already one commit: each goes through the engine there.
+    grouping = (backend_name() == "postgres" and principal.partner_id is not None
+                and not isinstance(connections.get("default"), TransactionalDBClient))
     checked: dict[int, CheckedRequest] = {}
     if grouping:
         for index, item in enumerate(items):
@@ -119,7 +121,8 @@ async def post_in_order(principal: Principal, items: Sequence[PostingRequest | A
             continue
         group.append(_Planned(index, checked[index], plan))
         customers |= mine
-    await _write(principal, group, audit, outcomes)
+    if group:
+        await _write(principal, group, audit, outcomes)
     assert all(o is not None for o in outcomes)
     return outcomes  # type: ignore[return-value]
 
@@ -142,61 +145,69 @@ async def _stored_keys(partner_id: Any, keys: list[str]) -> set[str]:
 
 
 async def _write(principal: Principal, group: list[_Planned], audit: AuditNote | None, outcomes: list[Outcome | None]) -> None:
-    """Write a group in one transaction, or, if it cannot be answered as a whole, each posting alone."""
-    if not group:
-        return
+    """Write a group: each run of statements of one text in one round trip, a posting the run cannot answer alone."""
     if len(group) == 1:  # a group of one is the engine's single posting
         only = group[0]
         outcomes[only.index] = await captured(post_planned(principal, only.checked, only.plan, audit))
         return
+    # The group's postings are independent of each other (no customer, so no wallet and no usage row, in common):
+    # written in runs, and a posting rerun alone after its run, they decide exactly as in the caller's order.
+    built = [(planned, _statement(principal, planned, audit, lock=None)) for planned in group]
+    start = 0
+    while start < len(built):
+        end = start + 1
+        while end < len(built) and built[end][1][0] == built[start][1][0]:  # the same statement text
+            end += 1
+        await _write_run(principal, [planned for planned, _ in built[start:end]], audit, outcomes)
+        start = end
+
+
+def _statement(principal: Principal, planned: _Planned, audit: AuditNote | None, lock: GroupLock | None) -> tuple[str, list[Any]]:
+    """A posting's statement as a member of a group: first locking `lock` (empty lists: nothing)."""
+    return posting_statement(principal, planned.checked, planned.plan, audit, velocity_alert=False,
+                             group_lock=lock or ([], [], []))
+
+
+async def _write_run(principal: Principal, run: list[_Planned], audit: AuditNote | None,
+                     outcomes: list[Outcome | None]) -> None:
+    """One round trip for a run (asyncpg's fetchmany: every statement, then one Sync: one implicit transaction)."""
+    if len(run) == 1:
+        only = run[0]
+        outcomes[only.index] = await captured(post_planned(principal, only.checked, only.plan, audit))
+        return
+    # The first statement locks the whole run in a single posting's order (see the module's docstring).
+    lock: GroupLock = (
+        [p.plan.compliance.sender_customer_id for p in run if p.plan.compliance.outgoing],
+        [p.plan.currency for p in run if p.plan.compliance.outgoing],
+        sorted({a for p in run for a in p.plan.deltas}),
+    )
+    statements = [_statement(principal, p, audit, lock if i == 0 else None) for i, p in enumerate(run)]
+    rows_of: dict[Any, list[Any]] = collections.defaultdict(list)
     try:
-        decided = await _in_one_transaction(principal, group, audit)
-    except (_OneByOne, asyncpg.PostgresError, IntegrityError, OperationalError) as reason:
-        # Rolled back: nothing of the group was written. Each posting runs as it would have without the group.
-        count_group("one_by_one", str(reason) if isinstance(reason, _OneByOne) else type(reason).__name__)
-        for planned in group:
+        async with connections.get("default").acquire_connection() as raw:
+            # fetchmany is atomic (asyncpg >= 0.22): an error in any statement applies none of them.
+            for row in await raw.fetchmany(statements[0][0], [values for _, values in statements]):
+                rows_of[row["posting_id"]].append(row)
+    except (asyncpg.PostgresError, IntegrityError, OperationalError) as reason:
+        # Nothing of the run was written (a key claimed meanwhile, a lock wait timed out...): each posting alone.
+        count_group("one_by_one", type(reason).__name__)
+        for planned in run:
             outcomes[planned.index] = await captured(post_planned(principal, planned.checked, planned.plan, audit))
         return
     count_group("written")
-    for planned, answer in zip(group, decided):
-        if isinstance(answer, TransactionRecord):
-            await after_written(planned.plan, answer)
-            outcomes[planned.index] = answer
-        else:  # the same answer as a refused single posting: a replay if its key was used meanwhile, else the refusal
-            outcomes[planned.index] = await captured(answer_refusal(principal, planned.checked, answer))
-
-
-async def _in_one_transaction(principal: Principal, group: list[_Planned], audit: AuditNote | None) -> list[Outcome]:
-    """Lock, run every statement (pipelined by text), decide each posting; commit, or raise and roll back."""
-    statements = [posting_statement(principal, p.checked, p.plan, audit, velocity_alert=False) for p in group]
-    usage = [(p.plan.compliance.sender_customer_id, p.plan.currency) for p in group if p.plan.compliance.outgoing]
-    accounts = sorted({a for p in group for a in p.plan.deltas})
-    rows_of: dict[Any, list[dict[str, Any]]] = collections.defaultdict(list)
-    async with in_transaction("default") as conn:
-        raw: asyncpg.Connection = conn._connection  # type: ignore[attr-defined]
-        # Usage rows before accounts, accounts in id order: a single posting's order (see the module's docstring).
-        if usage:
-            await raw.execute(_LOCK_USAGE, [c for c, _ in usage], [cur for _, cur in usage])
-        await raw.execute(_LOCK_ACCOUNTS, accounts)
-        start = 0
-        while start < len(statements):
-            end = start + 1
-            while end < len(statements) and statements[end][0] == statements[start][0]:
-                end += 1
-            rows = await raw.fetchmany(statements[start][0], [values for _, values in statements[start:end]])
-            for row in rows:
-                rows_of[row["posting_id"]].append(dict(row))
-            start = end
-        decided: list[Outcome] = []
-        for planned in group:
-            rows = rows_of.get(planned.checked.transaction_id, [])
-            if rows and rows[0]["passes"]:
-                decided.append(passed_record(principal, planned.checked, planned.plan, audit, rows[0]))
-                continue
-            try:
-                name_the_refusal(rows, planned.plan, planned.checked.req)
-            except (VelocityFires, StaleStanding) as reason:
-                raise _OneByOne(type(reason).__name__) from None
-            except DomainError as refusal:
-                decided.append(refusal)
-    return decided
+    for planned in run:
+        rows = rows_of.get(planned.checked.transaction_id, [])
+        if rows and rows[0]["passes"]:
+            record = passed_record(principal, planned.checked, planned.plan, audit, rows[0])
+            await after_written(planned.plan, record)
+            outcomes[planned.index] = record
+            continue
+        try:
+            name_the_refusal(rows, planned.plan, planned.checked.req)
+        except (VelocityFires, StaleStanding) as reason:
+            # It wrote nothing; what the engine does next (VELOCITY's alert statement, planning again) it does alone.
+            count_group("alone", type(reason).__name__)
+            outcomes[planned.index] = await captured(post_planned(principal, planned.checked, planned.plan, audit))
+        except DomainError as refusal:
+            # The same answer as a refused single posting: a replay if its key was used meanwhile, else the refusal.
+            outcomes[planned.index] = await captured(answer_refusal(principal, planned.checked, refusal))

@@ -24,7 +24,10 @@ from services.compliance.posting_checks import StaleStanding, check_locked, forg
 from services.db.sql import as_uuid, fetch
 from services.ledger.announce import POSTED, posted_payload
 from services.ledger.plan import PostingPlan
-from services.ledger.postgres_parts import USAGE_COLUMNS, alert_and_event_ctes, decide_cte, no_usage_parts, usage_parts
+from services.ledger.postgres_parts import (
+    AFTER_GROUP_LOCKS, USAGE_COLUMNS, GroupLock, alert_and_event_ctes, decide_cte, group_lock_ctes, no_usage_parts,
+    usage_parts,
+)
 from services.ledger.records import TransactionRecord
 from services.ledger.request import CheckedRequest, PostingRequest
 from services.ledger.side_writes import claim_ctes, first_refused, insert_ctes
@@ -128,9 +131,14 @@ def _checks_receiver(req: PostingRequest) -> bool:
 
 
 def posting_statement(
-    principal: Principal, checked: CheckedRequest, plan: PostingPlan, audit: AuditNote | None, *, velocity_alert: bool
+    principal: Principal, checked: CheckedRequest, plan: PostingPlan, audit: AuditNote | None, *, velocity_alert: bool,
+    group_lock: GroupLock | None = None,
 ) -> tuple[str, list[Any]]:
-    """The posting statement's text and parameters ($1..$24 fixed, the rest appended by the parts)."""
+    """The posting statement's text and parameters ($1..$24 fixed, the rest appended by the parts).
+
+    group_lock: the statement is one of a group's (services.ledger.group_commit) and first locks those rows (empty
+    lists for every statement of the group but its first).
+    """
     req, partner_id, check = checked.req, principal.partner_id, plan.compliance
     accounts = list(plan.deltas)
     values: list[Any] = [
@@ -169,7 +177,10 @@ def posting_statement(
     # wallet and account looked cheaper on a partner of a few thousand wallets (bench/README.md, "Where the
     # posting statement's CPU went"). With the ids listed it expects one row per id and probes the indexes.
     each_account = ", ".join(param(a) for a in accounts)
-    usage = usage_parts(check, param) if check.outgoing is not None else no_usage_parts()
+    group, after_group = "", ""
+    if group_lock is not None:
+        group, after_group = group_lock_ctes(group_lock, param), AFTER_GROUP_LOCKS
+    usage = usage_parts(check, param, after_group) if check.outgoing is not None else no_usage_parts()
     claim = claim_ctes(req.claims, param)
     # What a capture releases of the payer's reservation, per locked account (0 for the others).
     payer_account = plan.facts[req.from_wallet_id].account_id if req.from_wallet_id in plan.facts else None
@@ -230,11 +241,11 @@ def posting_statement(
     # sender's period totals within its limits. A duplicate key fails the
     # whole statement on the unique index, and the caller replays.
     sql = (
-        f"WITH{usage['cte']}{claim['cte']}{receiver} locked AS ("
+        f"WITH{group}{usage['cte']}{claim['cte']}{receiver} locked AS ("
         " SELECT a.id AS account_id, a.balance_minor, a.held_minor, w.id AS wallet_id, w.status,"
         " cu.kyc_tier, cu.screening_status"
         " FROM account a JOIN wallet w ON w.account_id = a.id JOIN customer cu ON cu.id = w.customer_id"
-        f" WHERE a.id IN ({each_account}) AND w.account_id IN ({each_account}){usage['lock']}{claim['first']}"
+        f" WHERE a.id IN ({each_account}) AND w.account_id IN ({each_account}){usage['lock']}{claim['first']}{after_group}"
         " ORDER BY a.id FOR UPDATE OF a, w),"
         " change AS (SELECT * FROM unnest($1::bigint[], $3::bigint[], $20::bigint[], $21::int[],"
         f" {release}::bigint[]) AS c(account_id, delta, max_balance, tier, release)),"

@@ -15,6 +15,8 @@ from models.ids import uuid7
 from services.compliance.posting_checks import ComplianceCheck
 
 Param = Callable[[Any], str]
+# A group's rows to lock first (services.ledger.group_commit): usage rows (customer ids, currencies), wallet accounts.
+GroupLock = tuple[list[Any], list[str], list[int]]
 
 USAGE_COLUMNS = (
     "day_key", "day_out_minor", "month_key", "month_out_minor", "year_key", "year_out_minor", "lifetime_out_minor",
@@ -26,8 +28,9 @@ def saturating_add(total: str) -> str:
     return f"(CASE WHEN {total} > $4::bigint - $5 THEN $4::bigint ELSE {total} + $5 END)"
 
 
-def usage_parts(check: ComplianceCheck, param: Param) -> dict[str, str]:
-    """Lock, check and update the sender's limit usage (limits and the velocity counter)."""
+def usage_parts(check: ComplianceCheck, param: Param, after: str = "") -> dict[str, str]:
+    """Lock, check and update the sender's limit usage (limits and the velocity counter); `after`: a condition that
+    must be evaluated first (a group's locks, services.ledger.group_commit)."""
     out, keys = check.outgoing, check.outgoing.keys
     cust, day, month, year = param(check.sender_customer_id), param(keys.day), param(keys.month), param(keys.year)
     caps = [param(out.cap(p)) for p in ("daily", "monthly", "annual", "lifetime")]
@@ -55,7 +58,7 @@ def usage_parts(check: ComplianceCheck, param: Param) -> dict[str, str]:
         # Locked before the wallet accounts (the scalar subquery in `locked`
         # runs before its first row is locked); a posting takes at most one
         # usage row, so the lock order is the same for every posting.
-        "cte": f" usage AS (SELECT * FROM limit_usage WHERE customer_id = {cust} AND currency = $13 FOR UPDATE),{vel_cte}",
+        "cte": f" usage AS (SELECT * FROM limit_usage WHERE customer_id = {cust} AND currency = $13{after} FOR UPDATE),{vel_cte}",
         "lock": " AND (SELECT COUNT(*) FROM usage) >= 0",
         "ok": f" AND (SELECT COUNT(*) = 1 AND COALESCE(bool_and({fits}), false) FROM usage u)",
         # Totals saturate at BIGINT's maximum instead of overflowing: a total
@@ -71,6 +74,23 @@ def usage_parts(check: ComplianceCheck, param: Param) -> dict[str, str]:
         "cols": ", " + ", ".join(f"(SELECT {c} FROM usage) AS {c}" for c in USAGE_COLUMNS),
         "day_key": f"(SELECT GREATEST(day_key, {day}) FROM usage)",
     }
+
+
+def group_lock_ctes(lock: GroupLock, param: Param) -> str:
+    """`group_usage`, `group_accounts`: lock a group's usage rows, then its wallet accounts in id order (empty lists
+    lock nothing). The order of a single posting, which takes its one usage row before its accounts."""
+    customers, currencies, accounts = lock
+    return (
+        " group_usage AS (SELECT 1 FROM limit_usage u JOIN unnest("
+        f"{param(customers)}::uuid[], {param(currencies)}::text[]) AS k(customer_id, currency)"
+        " ON u.customer_id = k.customer_id AND u.currency = k.currency ORDER BY u.customer_id, u.currency FOR UPDATE OF u),"
+        f" group_accounts AS (SELECT 1 FROM account a JOIN wallet w ON w.account_id = a.id WHERE a.id = ANY({param(accounts)}"
+        "::bigint[]) AND (SELECT COUNT(*) FROM group_usage) >= 0 ORDER BY a.id FOR UPDATE OF a, w),"
+    )
+
+
+# Evaluated before the first row of the CTE that carries it: the group's locks come first.
+AFTER_GROUP_LOCKS = " AND (SELECT COUNT(*) FROM group_accounts) >= 0"
 
 
 def no_usage_parts() -> dict[str, str]:

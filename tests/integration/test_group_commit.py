@@ -55,7 +55,7 @@ async def test_each_posting_answers_as_it_would_alone_and_in_order(database_url)
     if backend_name() == "postgres":
         assert group_count("written") > written
         first, third = (await Transaction.get(id=outcomes[0].id)), (await Transaction.get(id=outcomes[2].id))
-        assert first.created_at == third.created_at  # one transaction: one now()
+        assert first.created_at == third.created_at  # one (implicit) transaction: one now()
     assert (await verify_ledger()).ok
 
 
@@ -70,7 +70,7 @@ async def test_a_batch_again_replays_every_posting_and_writes_nothing(database_u
 
 
 @requires_postgres
-async def test_a_key_claimed_after_the_check_rolls_the_group_back_and_each_runs_alone(database_url, monkeypatch):
+async def test_a_key_claimed_after_the_check_writes_nothing_of_the_run_and_each_runs_alone(database_url, monkeypatch):
     principal, people = await _people(6, {0: "50.00", 2: "50.00", 4: "50.00"})
     requests = [transfer_request(people[i], people[i + 1], "10.00") for i in (0, 2, 4)]
     original = await post_transfer(principal=principal, from_wallet_id=people[2].wallet_id,
@@ -91,7 +91,7 @@ async def test_a_key_claimed_after_the_check_rolls_the_group_back_and_each_runs_
 
 
 @requires_postgres
-async def test_a_refusal_the_group_cannot_name_runs_the_group_one_by_one(database_url, monkeypatch):
+async def test_a_refusal_the_group_cannot_name_runs_alone_after_the_run(database_url, monkeypatch):
     principal, people = await _people(6, {0: "50.00", 4: "50.00"})
     requests = [transfer_request(people[0], people[1], "10.00"), transfer_request(people[2], people[3], "10.00"),
                 transfer_request(people[4], people[5], "10.00")]
@@ -100,10 +100,10 @@ async def test_a_refusal_the_group_cannot_name_runs_the_group_one_by_one(databas
         raise group_commit.VelocityFires()  # what VELOCITY firing on the locked usage row looks like
 
     monkeypatch.setattr(group_commit, "name_the_refusal", velocity_fires)
-    before = group_count("one_by_one", "VelocityFires")
+    before, written = group_count("alone", "VelocityFires"), group_count("written")
     outcomes = await post_in_order(principal, requests, None)
-    assert group_count("one_by_one", "VelocityFires") == before + 1
-    # Rolled back, then each alone through the engine: the first and last posted once, the middle refused.
+    assert group_count("alone", "VelocityFires") == before + 1 and group_count("written") == written + 1
+    # The first and last posted with the run; the middle one, which wrote nothing, alone through the engine: refused.
     assert _codes(outcomes) == ["POSTED", "INSUFFICIENT_FUNDS", "POSTED"]
     assert await Transaction.filter(idempotency_key__in=[r.idempotency_key for r in requests]).count() == 2
     assert [x for x, _ in await balances(people[1], people[5])] == [1_000, 1_000]
