@@ -8,7 +8,8 @@ QIANBAO_RATE_LIMIT_RPS/BURST, as bench/transfers.py sets them):
   3. single run: --clients keep-alive connections sending transferCreate between random distinct wallets
      (bench/transfer_bench/api_run.py), --warmup then --duration seconds;
   4. batch run on a fresh server: --clients connections each sending transfersCreate with --batch random transfers
-     per request; every item must come back with a transaction and no userErrors;
+     per request (--payout: each client pays from its own wallet); every item must come back with a transaction
+     and no userErrors;
   5. prints transfers/s for both, the ratio batch/single, p50/p99 per request, what PostgreSQL did in the batch
      window (seq scans per table, costliest statements: transfer_bench/pg_stats.py), then checks that the database holds
      exactly the transfers the clients saw succeed and that `qianbao ledger verify` passes.
@@ -71,7 +72,8 @@ async def main(args: argparse.Namespace) -> int:
         # The same client loop as every other run (api_run.run_ops), with --all-paths' batch operation: units are
         # the items posted inside the window, latency is per request.
         batched = await api_run.run_ops(f"API (transfersCreate x{args.batch})", srv.port,
-                                        path_runs.batch(token, setup.api_wallets, args.batch, tag), args.clients,
+                                        path_runs.batch(token, setup.api_wallets, args.batch, tag, args.payout),
+                                        args.clients,
                                         args.warmup, args.duration, srv.proc.pid if srv.proc else None, tag, db_name,
                                         dsn=db_dsn)
         await srv.stop()
@@ -109,4 +111,6 @@ if __name__ == "__main__":
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--payout", action="store_true",
+                        help="each client's batches are payouts from its own wallet (one payer, random payees)")
     sys.exit(asyncio.run(main(parser.parse_args())))

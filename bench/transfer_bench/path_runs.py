@@ -94,13 +94,17 @@ def batch_errors(status: int, body: bytes) -> tuple[int, str | None]:
     return posted, None if posted == len(payload["results"]) else "an item refused"
 
 
-def batch(token: str, wallets: list[str], size: int, tag: str) -> Operation:
-    """transfersCreate with `size` transfers of 0.01-0.99 between random distinct wallets, each with its own key."""
+def batch(token: str, wallets: list[str], size: int, tag: str, payout: bool = False) -> Operation:
+    """transfersCreate with `size` transfers of 0.01-0.99 between random distinct wallets, each with its own key
+    (payout: every item of client `index` paid by that client's own wallet, to random others)."""
 
     async def op(conn: HttpConnection, rnd: random.Random, index: int, seq: int) -> tuple[int, str | None]:
         transfers = []
         for item in range(size):
             a, b = rnd.sample(range(len(wallets)), 2)
+            if payout:
+                a = index % len(wallets)
+                b = b if b != a else (a + 1) % len(wallets)
             transfers.append({"fromWalletId": wallets[a], "toWalletId": wallets[b],
                               "amount": f"0.{rnd.randint(1, 99):02d}", "idempotencyKey": f"{tag}-b{index}-{seq}-{item}"})
         status, body = await _post(conn, token, BATCH, {"input": {"transfers": transfers}})

@@ -8,6 +8,7 @@ from typing import Any
 
 from tortoise import connections
 
+from services.history_reads import note_history_read
 from services.aml.rules import Activity, Posting, structuring_floor
 from services.caches import LAST_ACTIVE
 from services.db.sql import as_datetime, fetch
@@ -69,6 +70,7 @@ async def read_activity(
         needed.discard("DORMANT_REACTIVATION")
     if not needed:
         return Activity(opened_at=at, last_activity_at=seen or at)
+    note_history_read("aml activity")  # the wallet's recent transactions: a group must not plan on them stale
 
     def window(rule: str, key: str, unit: str) -> datetime:
         return at - timedelta(**{unit: (aml_rules.get(rule) or {}).get(key, 0)})

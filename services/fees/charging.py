@@ -15,6 +15,7 @@ from tortoise import connections
 
 from auth.principal import Principal
 from models import Partner
+from services.history_reads import note_history_read
 from services.fees.merchant_terms import MerchantTerms
 from services.fees.rules import FeeContext, FeeDecision, decide_fee
 from services.caches import FEE_CUSTOMERS, FEE_SHARES
@@ -77,6 +78,7 @@ async def _partner_share_bps(partner_id: uuid.UUID) -> int:
 
 
 async def _used_this_month(customer_id: Any, ledger_kind: str, at: datetime) -> int:
+    note_history_read("fee allowance")  # the count grows with each posting: a group must not plan on it stale
     month_start = at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     rows = await fetch(
         connections.get("default"),

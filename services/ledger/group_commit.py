@@ -1,4 +1,4 @@
-"""Group commit: consecutive postings that share no customer, written together on PostgreSQL (issue 18 part 4).
+"""Group commit: consecutive postings written together on PostgreSQL, each with its own answer (issue 18 part 4).
 
 Each posting is still exactly the one engine's statement (services.ledger.postgres), planned as a single posting is;
 what changes is how the statements reach PostgreSQL: a run of statements of the same text goes down one connection in
@@ -6,17 +6,20 @@ one round trip (asyncpg's fetchmany: every Bind/Execute, then one Sync), which P
 transaction: one commit and one round trip for the run instead of one of each per posting.
 
 Why every guarantee of a posting holds:
-- Independence. A group never holds two postings with a customer in common, so no two of its postings touch the same
-  wallet, account or limit-usage row, and what Python plans before the lock (AML rules over a wallet's history, the
-  fee's monthly free allowance, standing) cannot depend on another posting of the group. A posting that shares a
-  customer with one already in the group closes the group: the group is written first, then the posting is planned.
-  So within a group the order does not matter; between groups, it is the caller's.
-- Each posting decides on its own locked rows, as alone: a refusal writes nothing; funds, maximum balances, limits
-  and VELOCITY are checked on the latest rows.
+- Order. The runs are written in the caller's order, and a run's statements run in order in one transaction, so
+  postings of one customer decide on the rows (funds, maximum balances, limits, VELOCITY) as the earlier ones left
+  them: each decides on its own locked rows, as alone, and a refusal writes nothing.
+- Planning. What Python decides before the lock reads committed state. Most of it does not change with postings
+  (wallet facts, standing, fee rules); what does is the customer's history (the fee's monthly free allowance, the AML
+  rules over a wallet's recent transactions: services.history_reads). A posting whose plan read history, and which
+  shares a customer with a posting already in the group, closes the group: the group is written first, then the
+  posting is planned again on what it wrote. So a payout batch from one wallet is grouped unless its fee rule counts
+  an allowance or its amounts reach the AML history rules.
 - Atomic runs. fetchmany is atomic: an error in any statement (a key claimed meanwhile by another request, a lock wait
-  timed out, a deadlock) applies none of the run, and its postings then run one by one through the engine. A
-  posting that needs what only the one-by-one path does (VELOCITY's alert statement, planning again after a standing
-  changed) wrote nothing and is run alone through the engine right after its run.
+  timed out, a deadlock) applies none of the run, and its postings then run one by one through the engine. A posting
+  that needs what only the one-by-one path does (VELOCITY's alert statement, planning again after a standing
+  changed) wrote nothing: if no other posting of its customers is in the run, it runs alone right after the run; if
+  one is, the run (then an explicit transaction) is rolled back and runs one by one.
 - No deadlock of its own. The run's first statement locks every sender's limit-usage row, then every wallet account
   (and its wallet) of the run in account-id order: the order in which a single posting takes its one usage row and
   its accounts. Runs and postings can then only wait for each other in one direction.
@@ -43,6 +46,7 @@ from services.audit import AuditNote
 from services.compliance.posting_checks import StaleStanding
 from services.db.wallet_rows import wallet_facts
 from services.errors import DomainError, Forbidden
+from services.history_reads import watching_history
 from services.ledger.engine import after_written, answer_refusal, backend_name, post, post_planned
 from services.ledger.plan import PostingPlan
 from services.ledger.planning import plan_posting
@@ -57,14 +61,16 @@ Outcome = TransactionRecord | DomainError
 # A posting the group cannot take (a dry run, a conversion at a quote...): the caller's own call, run alone in order.
 Alone = Callable[[], Awaitable[TransactionRecord]]
 
-_LOCK_USAGE = (
-    "SELECT 1 FROM limit_usage u JOIN unnest($1::uuid[], $2::text[]) AS k(customer_id, currency)"
-    " ON u.customer_id = k.customer_id AND u.currency = k.currency ORDER BY u.customer_id, u.currency FOR UPDATE OF u"
-)
-_LOCK_ACCOUNTS = (
-    "SELECT 1 FROM account a JOIN wallet w ON w.account_id = a.id WHERE a.id = ANY($1::bigint[])"
-    " ORDER BY a.id FOR UPDATE OF a, w"
-)
+
+@dataclass(frozen=True)
+class _Alone:
+    """A posting whose statement refused for a reason only the engine's one-by-one path handles."""
+
+    reason: str
+
+
+class _OneByOne(Exception):
+    """A run cannot be answered as a whole: roll it back and run its postings one by one."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ class _Planned:
     index: int
     checked: CheckedRequest
     plan: PostingPlan
+    customers: frozenset[uuid.UUID]
 
 
 def groupable(req: PostingRequest) -> bool:
@@ -107,19 +114,23 @@ async def post_in_order(principal: Principal, items: Sequence[PostingRequest | A
             continue
         req = checked[index].req
         facts = await wallet_facts(principal.partner_id, req.wallet_ids)
-        mine = {f.customer_id for f in facts.values()}
-        if mine & customers:  # its plan must see what the group writes for this customer: write the group first
-            await _write(principal, group, audit, outcomes)
-            group, customers = [], set()
+        mine = frozenset(f.customer_id for f in facts.values())
         try:
-            plan = await plan_posting(principal, checked[index])
+            with watching_history() as reads:
+                plan = await plan_posting(principal, checked[index])
+            if reads and mine & customers:
+                # Its plan read history that the group is about to change for this customer (a fee allowance, AML
+                # activity): write the group first, then plan it again on what the group wrote.
+                await _write(principal, group, audit, outcomes)
+                group, customers = [], set()
+                plan = await plan_posting(principal, checked[index])
         except DomainError:
             # Refused before any lock: alone, through the engine, which names the refusal (or replays the key).
             await _write(principal, group, audit, outcomes)
             group, customers = [], set()
             outcomes[index] = await captured(post(principal, req, audit))
             continue
-        group.append(_Planned(index, checked[index], plan))
+        group.append(_Planned(index, checked[index], plan, mine))
         customers |= mine
     if group:
         await _write(principal, group, audit, outcomes)
@@ -150,8 +161,7 @@ async def _write(principal: Principal, group: list[_Planned], audit: AuditNote |
         only = group[0]
         outcomes[only.index] = await captured(post_planned(principal, only.checked, only.plan, audit))
         return
-    # The group's postings are independent of each other (no customer, so no wallet and no usage row, in common):
-    # written in runs, and a posting rerun alone after its run, they decide exactly as in the caller's order.
+    # Runs of one statement text, written in the caller's order.
     built = [(planned, _statement(principal, planned, audit, lock=None)) for planned in group]
     start = 0
     while start < len(built):
@@ -176,38 +186,66 @@ async def _write_run(principal: Principal, run: list[_Planned], audit: AuditNote
         outcomes[only.index] = await captured(post_planned(principal, only.checked, only.plan, audit))
         return
     # The first statement locks the whole run in a single posting's order (see the module's docstring).
-    lock: GroupLock = (
-        [p.plan.compliance.sender_customer_id for p in run if p.plan.compliance.outgoing],
-        [p.plan.currency for p in run if p.plan.compliance.outgoing],
-        sorted({a for p in run for a in p.plan.deltas}),
-    )
+    senders = sorted({(p.plan.compliance.sender_customer_id, p.plan.currency) for p in run if p.plan.compliance.outgoing},
+                     key=str)
+    lock: GroupLock = ([c for c, _ in senders], [cur for _, cur in senders], sorted({a for p in run for a in p.plan.deltas}))
     statements = [_statement(principal, p, audit, lock if i == 0 else None) for i, p in enumerate(run)]
-    rows_of: dict[Any, list[Any]] = collections.defaultdict(list)
+    # Postings of one customer in the run depend on each other's order: if one of them must run alone, the whole
+    # run is rolled back (an explicit transaction) and runs one by one. Otherwise the run commits at its Sync.
+    dependent = sum(len(p.customers) for p in run) > len(frozenset().union(*(p.customers for p in run)))
     try:
         async with connections.get("default").acquire_connection() as raw:
-            # fetchmany is atomic (asyncpg >= 0.22): an error in any statement applies none of them.
-            for row in await raw.fetchmany(statements[0][0], [values for _, values in statements]):
-                rows_of[row["posting_id"]].append(row)
-    except (asyncpg.PostgresError, IntegrityError, OperationalError) as reason:
+            if dependent:
+                async with raw.transaction():
+                    answers = _decided(principal, run, audit, await _fetched(raw, statements))
+                    alone = [answer.reason for answer in answers if isinstance(answer, _Alone)]
+                    if alone:  # a posting of a customer with several in the run must run alone: none of them is written
+                        raise _OneByOne(alone[0])
+            else:
+                answers = _decided(principal, run, audit, await _fetched(raw, statements))
+    except (asyncpg.PostgresError, IntegrityError, OperationalError, _OneByOne) as reason:
         # Nothing of the run was written (a key claimed meanwhile, a lock wait timed out...): each posting alone.
-        count_group("one_by_one", type(reason).__name__)
+        count_group("one_by_one", str(reason) if isinstance(reason, _OneByOne) else type(reason).__name__)
         for planned in run:
             outcomes[planned.index] = await captured(post_planned(principal, planned.checked, planned.plan, audit))
         return
     count_group("written")
+    for planned, answer in zip(run, answers):
+        if isinstance(answer, TransactionRecord):
+            await after_written(planned.plan, answer)
+            outcomes[planned.index] = answer
+        elif isinstance(answer, DomainError):
+            # The same answer as a refused single posting: a replay if its key was used meanwhile, else the refusal.
+            outcomes[planned.index] = await captured(answer_refusal(principal, planned.checked, answer))
+        else:
+            # It wrote nothing, and no posting of its customers follows it in the run: what the engine does next
+            # (VELOCITY's alert statement, planning again) it does alone, in its place for its customers.
+            count_group("alone", answer.reason)  # type: ignore[union-attr]
+            outcomes[planned.index] = await captured(post_planned(principal, planned.checked, planned.plan, audit))
+
+
+async def _fetched(raw: asyncpg.Connection, statements: list[tuple[str, list[Any]]]) -> dict[Any, list[Any]]:
+    """Run the statements (one text) in one round trip; their rows by posting id."""
+    rows_of: dict[Any, list[Any]] = collections.defaultdict(list)
+    # fetchmany is atomic (asyncpg >= 0.22): an error in any statement applies none of them.
+    for row in await raw.fetchmany(statements[0][0], [values for _, values in statements]):
+        rows_of[row["posting_id"]].append(row)
+    return rows_of
+
+
+def _decided(principal: Principal, run: list[_Planned], audit: AuditNote | None,
+             rows_of: dict[Any, list[Any]]) -> list[TransactionRecord | DomainError | _Alone]:
+    """Each posting's answer from its rows: its transaction, its refusal, or _Alone (it must run through the engine)."""
+    answers: list[TransactionRecord | DomainError | _Alone] = []
     for planned in run:
         rows = rows_of.get(planned.checked.transaction_id, [])
         if rows and rows[0]["passes"]:
-            record = passed_record(principal, planned.checked, planned.plan, audit, rows[0])
-            await after_written(planned.plan, record)
-            outcomes[planned.index] = record
+            answers.append(passed_record(principal, planned.checked, planned.plan, audit, rows[0]))
             continue
         try:
             name_the_refusal(rows, planned.plan, planned.checked.req)
         except (VelocityFires, StaleStanding) as reason:
-            # It wrote nothing; what the engine does next (VELOCITY's alert statement, planning again) it does alone.
-            count_group("alone", type(reason).__name__)
-            outcomes[planned.index] = await captured(post_planned(principal, planned.checked, planned.plan, audit))
+            answers.append(_Alone(type(reason).__name__))
         except DomainError as refusal:
-            # The same answer as a refused single posting: a replay if its key was used meanwhile, else the refusal.
-            outcomes[planned.index] = await captured(answer_refusal(principal, planned.checked, refusal))
+            answers.append(refusal)
+    return answers

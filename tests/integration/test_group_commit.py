@@ -153,3 +153,69 @@ async def test_a_customer_shared_with_the_group_ends_it(database_url, shared):
     if shared == "payee":
         # b had 10.00 and got 10.00 less a's fee paid by a: 15.00 fits whatever the fee.
         assert _codes(outcomes) == ["POSTED", "POSTED"]
+
+
+@requires_postgres
+async def test_a_payout_batch_from_one_wallet_is_one_run_in_order(database_url):
+    principal, people = await _people(5, {0: "50.00"})
+    payer = people[0]
+    for target in people[1:]:  # the payer is seen active: its plans read no AML history
+        await post_transfer(principal=principal, from_wallet_id=payer.wallet_id, to_wallet_id=target.wallet_id,
+                            amount="0.01", idempotency_key=f"group-warm-{target.wallet_id}")
+    written = group_count("written")
+    outcomes = await post_in_order(principal, [
+        transfer_request(payer, people[1], "20.00"), transfer_request(payer, people[2], "20.00"),
+        transfer_request(payer, people[3], "20.00"),  # what is left is less: refused, in its place
+        transfer_request(payer, people[4], "1.00"),
+    ], None)
+    assert _codes(outcomes) == ["POSTED", "POSTED", "INSUFFICIENT_FUNDS", "POSTED"]
+    assert group_count("written") == written + 1
+    stamps = {(await Transaction.get(id=o.id)).created_at for o in outcomes if isinstance(o, TransactionRecord)}
+    assert len(stamps) == 1  # one transaction
+    assert (await verify_ledger()).ok
+
+
+@requires_postgres
+async def test_a_plan_that_read_history_closes_the_group_and_is_made_again(database_url, monkeypatch):
+    principal, people = await _people(3, {0: "50.00"})
+    real_plan = group_commit.plan_posting
+    plans: list[str] = []
+
+    async def plan_reading_history(principal, checked):  # noqa: ANN001, ANN202
+        plans.append(checked.req.idempotency_key)
+        if checked.req.to_wallet_id == people[2].wallet_id:
+            group_commit_history.note_history_read("test")  # as a fee allowance or AML activity read would
+        return await real_plan(principal, checked)
+
+    from services import history_reads as group_commit_history
+
+    monkeypatch.setattr(group_commit, "plan_posting", plan_reading_history)
+    requests = [transfer_request(people[0], people[1], "10.00"), transfer_request(people[0], people[2], "10.00")]
+    written = group_count("written")
+    outcomes = await post_in_order(principal, requests, None)
+    assert _codes(outcomes) == ["POSTED", "POSTED"]
+    # The second shares the payer and read history: the first was written alone, the second planned again.
+    assert plans == [requests[0].idempotency_key, requests[1].idempotency_key, requests[1].idempotency_key]
+    assert group_count("written") == written  # two groups of one: the engine's single postings
+
+
+@requires_postgres
+async def test_a_run_with_one_customer_twice_rolls_back_when_one_must_run_alone(database_url, monkeypatch):
+    principal, people = await _people(4, {0: "50.00"})
+    payer = people[0]
+    for target in people[1:]:
+        await post_transfer(principal=principal, from_wallet_id=payer.wallet_id, to_wallet_id=target.wallet_id,
+                            amount="0.01", idempotency_key=f"group-warm-{target.wallet_id}")
+    requests = [transfer_request(payer, people[1], "10.00"), transfer_request(payer, people[2], "100.00"),
+                transfer_request(payer, people[3], "10.00")]
+
+    def velocity_fires(rows, plan, req):  # noqa: ANN001, ANN202
+        raise group_commit.VelocityFires()
+
+    monkeypatch.setattr(group_commit, "name_the_refusal", velocity_fires)
+    before = group_count("one_by_one", "VelocityFires")
+    outcomes = await post_in_order(principal, requests, None)
+    assert group_count("one_by_one", "VelocityFires") == before + 1
+    assert _codes(outcomes) == ["POSTED", "INSUFFICIENT_FUNDS", "POSTED"]
+    assert await Transaction.filter(idempotency_key__in=[r.idempotency_key for r in requests]).count() == 2
+    assert not any(o.replayed for o in outcomes if isinstance(o, TransactionRecord))
