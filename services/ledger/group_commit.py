@@ -16,10 +16,11 @@ Why every guarantee of a posting holds:
   posting is planned again on what it wrote. So a payout batch from one wallet is grouped unless its fee rule counts
   an allowance or its amounts reach the AML history rules.
 - Atomic runs. fetchmany is atomic: an error in any statement (a key claimed meanwhile by another request, a lock wait
-  timed out, a deadlock) applies none of the run, and its postings then run one by one through the engine. A posting
-  that needs what only the one-by-one path does (VELOCITY's alert statement, planning again after a standing
-  changed) wrote nothing: if no other posting of its customers is in the run, it runs alone right after the run; if
-  one is, the run (then an explicit transaction) is rolled back and runs one by one.
+  timed out, a deadlock) applies none of the run, and its postings then run one by one through the engine. A
+  posting that needs what only the one-by-one path does wrote nothing and runs alone right after its run: VELOCITY's
+  alert statement (when its customers have no other posting in the run; when they do, their statements write the
+  alert themselves), or planning again after a standing changed (which refuses the customer's later postings of
+  the run as well, so they follow it in order).
 - No deadlock of its own. The run's first statement locks every sender's limit-usage row, then every wallet account
   (and its wallet) of the run in account-id order: the order in which a single posting takes its one usage row and
   its accounts. Runs and postings can then only wait for each other in one direction.
@@ -67,10 +68,6 @@ class _Alone:
     """A posting whose statement refused for a reason only the engine's one-by-one path handles."""
 
     reason: str
-
-
-class _OneByOne(Exception):
-    """A run cannot be answered as a whole: roll it back and run its postings one by one."""
 
 
 @dataclass(frozen=True)
@@ -172,9 +169,10 @@ async def _write(principal: Principal, group: list[_Planned], audit: AuditNote |
         start = end
 
 
-def _statement(principal: Principal, planned: _Planned, audit: AuditNote | None, lock: GroupLock | None) -> tuple[str, list[Any]]:
+def _statement(principal: Principal, planned: _Planned, audit: AuditNote | None, lock: GroupLock | None, *,
+               velocity_alert: bool = False) -> tuple[str, list[Any]]:
     """A posting's statement as a member of a group: first locking `lock` (empty lists: nothing)."""
-    return posting_statement(principal, planned.checked, planned.plan, audit, velocity_alert=False,
+    return posting_statement(principal, planned.checked, planned.plan, audit, velocity_alert=velocity_alert,
                              group_lock=lock or ([], [], []))
 
 
@@ -189,23 +187,19 @@ async def _write_run(principal: Principal, run: list[_Planned], audit: AuditNote
     senders = sorted({(p.plan.compliance.sender_customer_id, p.plan.currency) for p in run if p.plan.compliance.outgoing},
                      key=str)
     lock: GroupLock = ([c for c, _ in senders], [cur for _, cur in senders], sorted({a for p in run for a in p.plan.deltas}))
-    statements = [_statement(principal, p, audit, lock if i == 0 else None) for i, p in enumerate(run)]
-    # Postings of one customer in the run depend on each other's order: if one of them must run alone, the whole
-    # run is rolled back (an explicit transaction) and runs one by one. Otherwise the run commits at its Sync.
+    # Postings of one customer in the run depend on each other's order. None of them may then need the engine's second
+    # statement after the run (VELOCITY's alert): their statements write the alert themselves when VELOCITY fires, as
+    # that second statement does. What is left to run alone (a standing changed since planning) refuses every later
+    # posting of the customer in the run too, so running them alone after the run keeps their order.
     dependent = sum(len(p.customers) for p in run) > len(frozenset().union(*(p.customers for p in run)))
+    statements = [_statement(principal, p, audit, lock if i == 0 else None, velocity_alert=dependent)
+                  for i, p in enumerate(run)]
     try:
         async with connections.get("default").acquire_connection() as raw:
-            if dependent:
-                async with raw.transaction():
-                    answers = _decided(principal, run, audit, await _fetched(raw, statements))
-                    alone = [answer.reason for answer in answers if isinstance(answer, _Alone)]
-                    if alone:  # a posting of a customer with several in the run must run alone: none of them is written
-                        raise _OneByOne(alone[0])
-            else:
-                answers = _decided(principal, run, audit, await _fetched(raw, statements))
-    except (asyncpg.PostgresError, IntegrityError, OperationalError, _OneByOne) as reason:
+            answers = _decided(principal, run, audit, await _fetched(raw, statements))
+    except (asyncpg.PostgresError, IntegrityError, OperationalError) as reason:
         # Nothing of the run was written (a key claimed meanwhile, a lock wait timed out...): each posting alone.
-        count_group("one_by_one", str(reason) if isinstance(reason, _OneByOne) else type(reason).__name__)
+        count_group("one_by_one", type(reason).__name__)
         for planned in run:
             outcomes[planned.index] = await captured(post_planned(principal, planned.checked, planned.plan, audit))
         return
@@ -218,8 +212,8 @@ async def _write_run(principal: Principal, run: list[_Planned], audit: AuditNote
             # The same answer as a refused single posting: a replay if its key was used meanwhile, else the refusal.
             outcomes[planned.index] = await captured(answer_refusal(principal, planned.checked, answer))
         else:
-            # It wrote nothing, and no posting of its customers follows it in the run: what the engine does next
-            # (VELOCITY's alert statement, planning again) it does alone, in its place for its customers.
+            # It wrote nothing, and neither did any later posting of its customers in the run (see above): what the
+            # engine does next (VELOCITY's alert statement, planning again) it does alone, in order for its customers.
             count_group("alone", answer.reason)  # type: ignore[union-attr]
             outcomes[planned.index] = await captured(post_planned(principal, planned.checked, planned.plan, audit))
 
