@@ -221,3 +221,25 @@ async def test_a_run_with_one_customer_twice_writes_velocity_alerts_itself(datab
     # The payer in every posting: the statements that carry VELOCITY's alert, so none needs a second one after the run.
     assert variants[-3:] == [True, True, True]
     assert await Transaction.filter(idempotency_key__in=[r.idempotency_key for r in requests]).count() == 2
+
+
+@requires_postgres
+async def test_a_run_whose_texts_differ_is_never_bound_to_one_text(database_url, monkeypatch):
+    principal, people = await _people(3, {0: "50.00"})
+    payer = people[0]
+    for target in people[1:]:
+        await post_transfer(principal=principal, from_wallet_id=payer.wallet_id, to_wallet_id=target.wallet_id,
+                            amount="0.01", idempotency_key=f"group-warm-{target.wallet_id}")
+    real = group_commit._statement
+    calls = iter(range(1_000))
+
+    def diverging(*args, velocity_alert=False, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        sql, values = real(*args, velocity_alert=velocity_alert, **kwargs)
+        return (sql + f" -- {next(calls)}" if velocity_alert else sql), values  # as if the texts split apart
+
+    monkeypatch.setattr(group_commit, "_statement", diverging)
+    before = group_count("one_by_one", "texts differ")
+    outcomes = await post_in_order(principal, [transfer_request(payer, people[1], "1.00"),
+                                               transfer_request(payer, people[2], "1.00")], None)
+    assert group_count("one_by_one", "texts differ") == before + 1
+    assert _codes(outcomes) == ["POSTED", "POSTED"] and not any(o.replayed for o in outcomes)
