@@ -11,6 +11,7 @@ import pytest
 from models import Transaction
 from models.enums import TransactionStatus
 from services.errors import DomainError, InsufficientFunds
+from services.history_reads import note_history_read
 from services.ledger import group_commit
 from services.ledger.engine import backend_name
 from services.ledger.group_commit import post_in_order
@@ -30,6 +31,13 @@ async def _people(count: int, funded: dict[int, str]):  # noqa: ANN202
         await post_top_up(principal=principal, wallet_id=people[index].wallet_id, amount=amount,
                           idempotency_key=f"group-fund-{people[index].wallet_id}")
     return principal, people
+
+
+async def _seen_active(principal, payer: Holder, targets: list[Holder]) -> None:  # noqa: ANN001
+    """A cent from the payer to each target: the payer is then seen active, so its plans read no AML history."""
+    for target in targets:
+        await post_transfer(principal=principal, from_wallet_id=payer.wallet_id, to_wallet_id=target.wallet_id,
+                            amount="0.01", idempotency_key=f"group-warm-{target.wallet_id}")
 
 
 def _codes(outcomes: list) -> list[str]:
@@ -159,9 +167,7 @@ async def test_a_customer_shared_with_the_group_ends_it(database_url, shared):
 async def test_a_payout_batch_from_one_wallet_is_one_run_in_order(database_url):
     principal, people = await _people(5, {0: "50.00"})
     payer = people[0]
-    for target in people[1:]:  # the payer is seen active: its plans read no AML history
-        await post_transfer(principal=principal, from_wallet_id=payer.wallet_id, to_wallet_id=target.wallet_id,
-                            amount="0.01", idempotency_key=f"group-warm-{target.wallet_id}")
+    await _seen_active(principal, payer, people[1:])
     written = group_count("written")
     outcomes = await post_in_order(principal, [
         transfer_request(payer, people[1], "20.00"), transfer_request(payer, people[2], "20.00"),
@@ -184,10 +190,8 @@ async def test_a_plan_that_read_history_closes_the_group_and_is_made_again(datab
     async def plan_reading_history(principal, checked):  # noqa: ANN001, ANN202
         plans.append(checked.req.idempotency_key)
         if checked.req.to_wallet_id == people[2].wallet_id:
-            group_commit_history.note_history_read("test")  # as a fee allowance or AML activity read would
+            note_history_read("test")  # as a fee allowance or AML activity read would
         return await real_plan(principal, checked)
-
-    from services import history_reads as group_commit_history
 
     monkeypatch.setattr(group_commit, "plan_posting", plan_reading_history)
     requests = [transfer_request(people[0], people[1], "10.00"), transfer_request(people[0], people[2], "10.00")]
@@ -203,9 +207,7 @@ async def test_a_plan_that_read_history_closes_the_group_and_is_made_again(datab
 async def test_a_run_with_one_customer_twice_writes_velocity_alerts_itself(database_url, monkeypatch):
     principal, people = await _people(4, {0: "50.00"})
     payer = people[0]
-    for target in people[1:]:
-        await post_transfer(principal=principal, from_wallet_id=payer.wallet_id, to_wallet_id=target.wallet_id,
-                            amount="0.01", idempotency_key=f"group-warm-{target.wallet_id}")
+    await _seen_active(principal, payer, people[1:])
     variants: list[bool] = []
     real = group_commit.posting_statement
 
@@ -227,9 +229,7 @@ async def test_a_run_with_one_customer_twice_writes_velocity_alerts_itself(datab
 async def test_a_run_whose_texts_differ_is_never_bound_to_one_text(database_url, monkeypatch):
     principal, people = await _people(3, {0: "50.00"})
     payer = people[0]
-    for target in people[1:]:
-        await post_transfer(principal=principal, from_wallet_id=payer.wallet_id, to_wallet_id=target.wallet_id,
-                            amount="0.01", idempotency_key=f"group-warm-{target.wallet_id}")
+    await _seen_active(principal, payer, people[1:])
     real = group_commit._statement
     calls = iter(range(1_000))
 
