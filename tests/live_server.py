@@ -83,8 +83,8 @@ def live_server(url: str, cwd: Path, *, workers: int = 1, **extra: str) -> Itera
 def _wait_ready(server: LiveServer) -> None:
     """Until GET /readyz answers 200 (120 s at most).
 
-    A fresh SQLite file is migrated before the server answers: ~14 s on an ordinary day, over 30 s on this shared
-    machine when its host is busy (2026-12-06: the edge-server fixture failed there at 30 s). A readiness wait,
+    A fresh SQLite file is migrated before the server answers: ~9 s since models.migration_base (~25 s before, over
+    30 s on this shared machine when its host was busy: 2026-12-06, the edge-server fixture failed there at 30 s). A readiness wait,
     not a timing assertion: the bound only stops a server that never comes up.
     """
     deadline = time.monotonic() + 120

@@ -1,4 +1,3 @@
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
@@ -7,8 +6,9 @@ from models.ids import uuid7
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
+from models.migration_base import SparingMigration
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0003_fees')]
 
     initial = False

@@ -1,11 +1,11 @@
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
 from models.enums import PartnerStrongAuthMode
 from tortoise import fields
+from models.migration_base import SparingMigration
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0005_compliance_counters')]
 
     initial = False

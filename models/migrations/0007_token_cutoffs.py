@@ -1,8 +1,8 @@
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise import fields
+from models.migration_base import SparingMigration
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0006_strong_authentication')]
 
     initial = False

@@ -1,12 +1,12 @@
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 from models.migration_ops import AlterEnumDescription
 from models.enums import CustomerStatus, TransactionKind
 from tortoise.fields.base import OnDelete
 from tortoise import fields
+from models.migration_base import SparingMigration
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0007_token_cutoffs')]
 
     initial = False

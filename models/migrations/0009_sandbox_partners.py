@@ -1,14 +1,14 @@
 """Sandbox partners: Partner.environment (LIVE, the default for every existing partner, or SANDBOX),
 the SANDBOX account kind (a sandbox partner's test money) and the SANDBOX_FUND transaction kind (sandboxFund)."""
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 from models.migration_ops import AlterEnumDescription
 from models.enums import AccountKind, PartnerEnvironment, TransactionKind
 from tortoise import fields
+from models.migration_base import SparingMigration
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0008_account_management')]
 
     initial = False

@@ -1,7 +1,6 @@
 """Webhooks (issue 12): webhook_endpoint (a partner's URL, subscribed event types, sealed signing secrets)
 and webhook_delivery (one signed message to one endpoint, its attempts and lease). New tables only."""
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
@@ -9,8 +8,9 @@ from models.ids import uuid7
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
+from models.migration_base import SparingMigration
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0009_sandbox_partners')]
 
     initial = False

@@ -9,9 +9,10 @@ transaction); the fan-out's cursor starts after the last event the old dispatche
 had marked delivered, so nothing is sent twice.
 """
 
-from tortoise import fields, migrations
+from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
+from models.migration_base import SparingMigration
 from models.migration_ops import PostgresOnlySQL
 
 
@@ -33,7 +34,7 @@ START_CURSOR = (
 )
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0010_webhooks')]
 
     initial = False

@@ -1,15 +1,15 @@
 """Merchants (issue 13): merchant (a BUSINESS customer's point of sale, its MCC and settlement wallet) and
 payment_request (an EMVCo merchant-presented QR code: static or dynamic, its payload and expiry). New tables only."""
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 from models.enums import MerchantStatus
 from models.ids import uuid7
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
+from models.migration_base import SparingMigration
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0011_event_positions')]
 
     initial = False

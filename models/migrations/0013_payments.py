@@ -2,7 +2,6 @@
 and what was refunded) refund (money back to the payer, one transaction each) and payment_authorization (funds reserved for a merchant, captured or released); TransactionKind gains
 PAYMENT and REFUND."""
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 from models.migration_ops import AlterEnumDescription
 from models.enums import TransactionKind
@@ -10,9 +9,10 @@ from models.ids import uuid7
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
+from models.migration_base import SparingMigration
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0012_merchants')]
 
     initial = False

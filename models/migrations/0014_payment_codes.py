@@ -2,14 +2,14 @@
 a merchant to scan, stored as its SHA-256 and last 4 digits, claimed once by the PAYMENT posting that collects it)
 and payment_code_miss (failed collects per merchant partner, the sliding window that rate-limits guessing)."""
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 from models.ids import uuid7
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
+from models.migration_base import SparingMigration
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0013_payments')]
 
     initial = False

@@ -1,14 +1,14 @@
 """Reversals (issue 13): ledger_transaction.reversed_by (the REVERSAL that undid a transaction, set once in the
 reversal's own write) and the REVERSAL transaction kind."""
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 from models.migration_ops import AlterEnumDescription
 from models.enums import TransactionKind
 from tortoise import fields
+from models.migration_base import SparingMigration
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0014_payment_codes')]
 
     initial = False

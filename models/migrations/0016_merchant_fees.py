@@ -1,12 +1,12 @@
 """Merchant fees: who pays a PAYMENT fee (SENDER or RECEIVER), the MCC and merchant selectors, and a merchant
 fee's treatment on refund."""
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise.fields.base import OnDelete
 from tortoise import fields
+from models.migration_base import SparingMigration
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0015_reversals')]
 
     initial = False

@@ -1,6 +1,5 @@
 """Linked bank accounts and cards (issue 14): the funding sources of top-ups and withdrawals."""
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
@@ -9,8 +8,9 @@ from models.ids import uuid7
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
+from models.migration_base import SparingMigration
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0016_merchant_fees')]
 
     initial = False

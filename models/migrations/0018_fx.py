@@ -8,17 +8,18 @@ FX_REVENUE account kinds, the FX_CONVERSION transaction kind, and ledger_transac
 import functools
 from json import dumps, loads
 
-from tortoise import fields, migrations
+from tortoise import fields
 from tortoise.fields.base import OnDelete
 from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
+from models.migration_base import SparingMigration
 
 from models.enums import AccountKind, TransactionKind
 from models.ids import uuid7
 from models.migration_ops import AlterEnumDescription
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0017_funding_sources')]
 
     initial = False

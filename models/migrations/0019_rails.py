@@ -2,7 +2,6 @@
 callbacks accepted (replay protection), the simulated rail's scheduled outcomes, the RAIL_RETURN kind, and the
 fee rules' route selector."""
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 from models.enums import TransactionKind
 from models.migration_ops import AlterEnumDescription
@@ -10,8 +9,9 @@ from models.ids import uuid7
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
+from models.migration_base import SparingMigration
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0018_fx')]
 
     initial = False

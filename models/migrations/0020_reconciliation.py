@@ -1,7 +1,6 @@
 """Settlement and reconciliation (issue 14): imported rail settlement files (by SHA-256) and the reconciliation
 exceptions they raise, one OPEN per (rail, kind, reference)."""
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
@@ -9,8 +8,9 @@ from models.ids import uuid7
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
+from models.migration_base import SparingMigration
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0019_rails')]
 
     initial = False

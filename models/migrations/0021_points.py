@@ -1,14 +1,14 @@
 """Points programmes (issue 15 parts 1-3): programmes, earn rules, point lots."""
 
-from tortoise import migrations
 from models.enums import AccountKind, TransactionKind
 from tortoise.migrations import operations as ops
 from models.ids import uuid7
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
+from models.migration_base import SparingMigration
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0020_reconciliation')]
 
     initial = False

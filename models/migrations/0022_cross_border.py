@@ -1,7 +1,6 @@
 """International transfers (issue 14 part 7): beneficiaries, international transfers, the annual quota's lock row,
 and the policy packs' crossBorder section."""
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
@@ -9,8 +8,9 @@ from models.ids import uuid7
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
+from models.migration_base import SparingMigration
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0021_points')]
 
     initial = False

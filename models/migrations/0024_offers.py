@@ -1,11 +1,11 @@
 """Consents and personalised offers (issue 15 parts 5 and 6), and the indexes spending insights read through."""
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 from models.ids import uuid7
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
+from models.migration_base import SparingMigration
 
 # spendingInsights reads a customer's payments by payer wallet and time: this index answers it from the index alone
 # (index-only scan on PostgreSQL, covering index on SQLite), never touching the payment rows.
@@ -18,7 +18,7 @@ PAYMENT_INSIGHTS_INDEX = (
 UNPOSTED_INDEX = "CREATE INDEX IF NOT EXISTS idx_ledger_transaction_unposted ON ledger_transaction (id) WHERE status <> 'POSTED'"
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0023_coupons')]
 
     initial = False

@@ -10,9 +10,10 @@ The index is raw SQL because Tortoise models neither structure:
 The starter set (services.help.starter_articles) is stored PUBLISHED by the last step, once.
 """
 
-from tortoise import fields, migrations
+from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
+from models.migration_base import SparingMigration
 
 from models.ids import uuid7
 from models.migration_ops import PostgresOnlySQL, _on_postgres
@@ -79,7 +80,7 @@ async def _unseed(apps, schema_editor) -> None:  # noqa: ANN001
     """Going back drops the table anyway: nothing to undo here."""
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0024_offers')]
 
     initial = False

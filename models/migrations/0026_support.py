@@ -1,13 +1,13 @@
 """Support tickets, their messages and notes, and disputes (issue 16 parts 2 and 3)."""
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 from models.ids import uuid7
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
+from models.migration_base import SparingMigration
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0025_help')]
 
     initial = False

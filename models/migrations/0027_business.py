@@ -1,14 +1,14 @@
 """Businesses with several users (issue 16 parts 5 and 6): members, approval policies and payout requests."""
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 from models.ids import uuid7
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
+from models.migration_base import SparingMigration
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0026_support')]
 
     initial = False

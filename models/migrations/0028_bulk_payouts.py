@@ -1,14 +1,14 @@
 """Bulk payouts (issue 16 part 7): batches and their lines."""
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 from models.ids import uuid7
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
+from models.migration_base import SparingMigration
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0027_business')]
 
     initial = False

@@ -1,12 +1,12 @@
 """Points spent on a payment go back when it is refunded, reversed or rejected (issue 15): the link and the count."""
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise import fields
+from models.migration_base import SparingMigration
 from models.enums import TransactionKind
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0028_bulk_payouts')]
 
     initial = False

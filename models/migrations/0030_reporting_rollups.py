@@ -1,12 +1,12 @@
 """Daily rollups for the staff reporting queries (issue 17 part 1)."""
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise import fields
 from tortoise.indexes import Index
+from models.migration_base import SparingMigration
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0029_points_return')]
 
     initial = False

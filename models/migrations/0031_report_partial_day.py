@@ -1,11 +1,11 @@
 """The open day rolled up to an instant, so the reports read minutes of ledger instead of a whole day (issue 17)."""
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise import fields
+from models.migration_base import SparingMigration
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0030_reporting_rollups')]
 
     initial = False

@@ -9,13 +9,13 @@ benchmark (issue 17): the top-merchants report spent 1.5 s scanning payment for 
 ten-minute tail of the ledger.
 """
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
+from models.migration_base import SparingMigration
 
 TABLES = ("payment", "refund", "rail_transfer", "international_transfer")
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0031_report_partial_day')]
 
     initial = False

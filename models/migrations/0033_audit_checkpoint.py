@@ -1,11 +1,11 @@
 """Signed checkpoints of the audit chain's head (issue 19 item 8): truncating the chain is detected."""
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise import fields
+from models.migration_base import SparingMigration
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0032_one_row_per_transaction')]
 
     initial = False

@@ -6,11 +6,12 @@ Rows written before hold clear text until `seal_clear_customers` (services.custo
 as clear text, so nothing breaks between the two steps.
 """
 
-from tortoise import fields, migrations
+from tortoise import fields
 from tortoise.migrations import operations as ops
+from models.migration_base import SparingMigration
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0034_pending_deliveries_index')]
 
     initial = False

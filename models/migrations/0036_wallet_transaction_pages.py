@@ -8,11 +8,11 @@ from the index, backwards, LIMIT the page (services.pagination.lateral_page_ids)
 whatever the history. The (…, created_at) indexes stay: the AML activity view counts by time.
 """
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
+from models.migration_base import SparingMigration
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0035_customer_contact_sealed')]
 
     initial = False

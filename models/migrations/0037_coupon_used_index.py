@@ -9,11 +9,11 @@ visits the used ones only, and on PostgreSQL at most the campaign's per-customer
 capped: reaching the limit is all the rule asks).
 """
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
+from models.migration_base import SparingMigration
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0036_wallet_transaction_pages')]
 
     initial = False

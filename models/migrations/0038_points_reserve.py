@@ -5,8 +5,9 @@ Every programme created before this gets its POINTS_RESERVE account here, empty:
 unfunded (funded_minor 0) and are spent as before, by a TRANSFER from the funding wallet, until new earnings fund.
 """
 
-from tortoise import fields, migrations
+from tortoise import fields
 from tortoise.migrations import operations as ops
+from models.migration_base import SparingMigration
 
 from models.enums import AccountKind, TransactionKind
 
@@ -29,7 +30,7 @@ ACCOUNT_KINDS = 'WALLET: WALLET\nSETTLEMENT: SETTLEMENT\nFEE_REVENUE: FEE_REVENU
 TRANSACTION_KINDS = 'TOP_UP: TOP_UP\nTRANSFER: TRANSFER\nWITHDRAWAL: WITHDRAWAL\nSWEEP: SWEEP\nSANDBOX_FUND: SANDBOX_FUND\nPAYMENT: PAYMENT\nREFUND: REFUND\nREVERSAL: REVERSAL\nRAIL_RETURN: RAIL_RETURN\nFX_CONVERSION: FX_CONVERSION\nPOINTS_EARN: POINTS_EARN\nPOINTS_CLAWBACK: POINTS_CLAWBACK\nPOINTS_REDEEM: POINTS_REDEEM\nPOINTS_EXPIRY: POINTS_EXPIRY\nPOINTS_RETURN: POINTS_RETURN\nCOUPON_FUNDING: COUPON_FUNDING\nPOINTS_FUNDING: POINTS_FUNDING\nPOINTS_RELEASE: POINTS_RELEASE'
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0037_coupon_used_index')]
 
     initial = False

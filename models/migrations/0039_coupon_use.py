@@ -11,9 +11,10 @@ id (a UUID no other row of the table has, with no UUID function needed in SQL). 
 coupon is issued (services.coupons.uses).
 """
 
-from tortoise import fields, migrations
+from tortoise import fields
 from tortoise.fields.base import OnDelete
 from tortoise.migrations import operations as ops
+from models.migration_base import SparingMigration
 
 from models.ids import uuid7
 
@@ -39,7 +40,7 @@ async def _unfill(apps, schema_editor) -> None:  # noqa: ANN001
     """Going back drops the table anyway: nothing to undo here."""
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0038_points_reserve')]
 
     initial = False

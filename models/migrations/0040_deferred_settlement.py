@@ -6,10 +6,11 @@ clearing_account_id names a DEFERRED merchant's MERCHANT_CLEARING account; payme
 it and payment.settlement_id the settlement that took it on; merchant_settlement holds those batches.
 """
 
-from tortoise import fields, migrations
+from tortoise import fields
 from tortoise.fields.base import OnDelete
 from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
+from models.migration_base import SparingMigration
 
 from models.enums import AccountKind, SettlementTiming, TransactionKind
 from models.ids import uuid7
@@ -19,7 +20,7 @@ TRANSACTION_KINDS = 'TOP_UP: TOP_UP\nTRANSFER: TRANSFER\nWITHDRAWAL: WITHDRAWAL\
 SETTLEMENT_TIMINGS = 'IMMEDIATE: IMMEDIATE\nDEFERRED: DEFERRED'
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0039_coupon_use')]
 
     initial = False

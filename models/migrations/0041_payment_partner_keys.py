@@ -11,8 +11,7 @@ partners): more is checked, with two lookups fewer per payment.
 SQLite keeps the single-column keys (its tables are rebuilt to change a key; it serves one process).
 """
 
-from tortoise import migrations
-
+from models.migration_base import SparingMigration
 from models.migration_ops import PostgresOnlySQL
 
 COMPOSITE_KEYS = [
@@ -43,7 +42,7 @@ SINGLE_KEYS = [
 ]
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0040_deferred_settlement')]
 
     initial = False

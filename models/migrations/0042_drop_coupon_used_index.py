@@ -7,11 +7,11 @@ status changes, so the update is never HOT). `ledger verify`'s coupon_use checks
 the (campaign_id, customer_id) index, which stays.
 """
 
-from tortoise import migrations
 from tortoise.migrations import operations as ops
+from models.migration_base import SparingMigration
 
 
-class Migration(migrations.Migration):
+class Migration(SparingMigration):
     dependencies = [('models', '0041_payment_partner_keys')]
 
     initial = False
