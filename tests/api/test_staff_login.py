@@ -23,7 +23,7 @@ from auth.roles import STAFF_ROLES, permissions_of
 from models import StaffUser
 from services.staff import LOCKOUT, MAX_FAILED_LOGINS, login_staff
 from tests.api.staff_support import STAFF_PASSWORD, VIEWER, login, staff, staff_email  # noqa: F401 - fixture
-from tests.integration.separate_database import query, separate_database
+from tests.integration.separate_database import migrated_database, query
 
 WRONG = "not the password at all"
 
@@ -280,7 +280,7 @@ def _staff_create(url: str, cwd: Path, email: str, role: str, password: str) -> 
 @pytest_asyncio.fixture(scope="module")
 async def cli_database(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("staff-cli")
-    async with separate_database(workdir) as url:
+    async with migrated_database(workdir) as url:
         yield url, workdir
 
 

@@ -27,7 +27,7 @@ from services.audit import GENESIS_HASH, chain_pending, event_hash, verify_chain
 from services.staff import create_staff
 from tests.api.support import object_uuid, random_global_id
 from tests.factories import GraphQLClient, next_id
-from tests.integration.separate_database import query, separate_database
+from tests.integration.separate_database import migrated_database, query
 
 CUSTOMER_CREATE = (
     "mutation($input: CustomerCreateInput!) { customerCreate(input: $input) {"
@@ -234,10 +234,9 @@ async def update_content(url: str, row_id: int, values: dict[str, Any]) -> None:
 async def audited_db(tmp_path_factory):
     """A separate database seeded through the CLI, its audit rows chained: (url, workdir)."""
     workdir = tmp_path_factory.mktemp("audit-cli")
-    async with separate_database(workdir) as url:
-        for step in (["migrate"], ["demo"]):
-            result = qianbao(*step, "--database-url", url, cwd=workdir)
-            assert result.returncode == 0, result.stderr
+    async with migrated_database(workdir) as url:
+        result = qianbao("demo", "--database-url", url, cwd=workdir)
+        assert result.returncode == 0, result.stderr
         for role in ("admin", "compliance", "support", "analyst"):
             result = qianbao("staff", "create", "--email", f"{role}@bank.example", "--role", role, "--password-stdin",
                              "--database-url", url, cwd=workdir, stdin="a long enough password\n")

@@ -17,7 +17,7 @@ from services.audit_checkpoint import sign, signature_valid, take_checkpoint
 from services.pii.master_key import load_master_key
 from services import clock
 from models import AuditCheckpoint
-from tests.integration.separate_database import separate_database
+from tests.integration.separate_database import migrated_database
 from tests.factories import next_id
 from tests.integration.test_audit_chain import COLUMNS, assert_broken, chained, qianbao, sql, verify
 
@@ -33,8 +33,7 @@ TABLES = {
 async def seeded_db(tmp_path_factory):
     """A separate database seeded through the CLI with two signed checkpoints: (url, workdir)."""
     workdir = tmp_path_factory.mktemp("audit-checkpoints")
-    async with separate_database(workdir) as url:
-        assert qianbao("migrate", "--database-url", url, cwd=workdir).returncode == 0
+    async with migrated_database(workdir) as url:
         for role in ("admin", "compliance", "support", "analyst", "treasury", "admin"):
             result = qianbao("staff", "create", "--email", f"{next_id(role)}@bank.example", "--role", role,
                              "--password-stdin", "--database-url", url, cwd=workdir, stdin="a long enough password\n")

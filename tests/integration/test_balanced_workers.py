@@ -10,8 +10,8 @@ import pytest
 
 from api.balanced_workers import reuseport_sockets
 from tests.conftest import backend
-from tests.integration.separate_database import separate_database
-from tests.live_server import cli, live_server
+from tests.integration.separate_database import migrated_database
+from tests.live_server import live_server
 
 CLIENTS = 32
 
@@ -58,8 +58,7 @@ def test_sockets_share_one_port_and_port_zero_picks_one_for_all():
 
 @pytest.mark.skipif(backend() != "postgres", reason="several workers need PostgreSQL")
 async def test_a_burst_of_keep_alive_clients_lands_on_every_worker(tmp_path):
-    async with separate_database(tmp_path) as url:
-        cli("migrate", "--database-url", url, cwd=tmp_path)
+    async with migrated_database(tmp_path) as url:
         with live_server(url, tmp_path, workers=2) as server:
             await asyncio.sleep(2)  # both workers serving, not only the first to answer /readyz
 

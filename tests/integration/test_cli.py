@@ -17,7 +17,7 @@ import pytest_asyncio
 from auth.scopes import PARTNER_SCOPES
 from schema.common.relay import parse_global_id
 from tests.conftest import requires_postgres
-from tests.integration.separate_database import query, separate_database, table_names
+from tests.integration.separate_database import migrated_database, query, separate_database, table_names
 
 QIANBAO = Path(sys.executable).parent / "qianbao"
 
@@ -41,9 +41,7 @@ def assert_clean_failure(result: subprocess.CompletedProcess) -> str:
 async def demo(tmp_path_factory):
     """A separate migrated database seeded by `qianbao demo`: (url, working directory, demo stdout)."""
     workdir = tmp_path_factory.mktemp("cli")
-    async with separate_database(workdir) as url:
-        migrated = qianbao("migrate", "--database-url", url, cwd=workdir)
-        assert migrated.returncode == 0, migrated.stderr
+    async with migrated_database(workdir) as url:
         seeded = qianbao("demo", "--database-url", url, cwd=workdir)
         assert seeded.returncode == 0, seeded.stderr
         yield url, workdir, seeded.stdout
@@ -225,8 +223,7 @@ async def test_a_day_whose_totals_overflow_64_bits_is_left_unrolled_and_the_job_
     # Two POSTED transactions of 2^62 minor units today (written by SQL: no limit lets them through the API):
     # their sum does not fit a BIGINT. The job must roll every other day and leave this one to the ledger,
     # whose reading refuses such a range clearly, instead of failing on it at every run.
-    async with separate_database(tmp_path) as url:
-        assert qianbao("migrate", "--database-url", url, cwd=tmp_path).returncode == 0
+    async with migrated_database(tmp_path) as url:
         created = qianbao("partner", "create", "--name", "Huge", "--json", "--database-url", url, cwd=tmp_path)
         assert created.returncode == 0, created.stderr
         partner_id = parse_global_id(json.loads(created.stdout)["partner_id"])[1]

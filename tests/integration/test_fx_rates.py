@@ -114,14 +114,13 @@ async def test_a_rate_from_the_future_is_refused(database_url):
 
 
 async def test_the_cli_imports_a_file_refuses_a_bad_one_by_line_and_audits(tmp_path):
-    from tests.integration.separate_database import query, separate_database
+    from tests.integration.separate_database import migrated_database, query
     from tests.integration.test_cli import assert_clean_failure, qianbao
 
     good, bad = tmp_path / "rates.csv", tmp_path / "bad.csv"
     good.write_text(GOOD)
     bad.write_text(BAD)
-    async with separate_database(tmp_path) as url:
-        assert qianbao("migrate", "--database-url", url, cwd=tmp_path).returncode == 0
+    async with migrated_database(tmp_path) as url:
         first = qianbao("fx", "import", str(good), "--database-url", url, cwd=tmp_path)
         assert first.returncode == 0, first.stderr
         assert "3 rate(s) added, 0 already stored" in first.stdout

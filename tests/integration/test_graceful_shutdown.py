@@ -16,7 +16,7 @@ import time
 import httpx
 
 from tests.conftest import backend
-from tests.integration.separate_database import query, separate_database
+from tests.integration.separate_database import migrated_database, query
 from tests.live_server import cli, live_server
 
 TRANSFER = ("mutation($input: TransferCreateInput!) { transferCreate(input: $input) {"
@@ -45,8 +45,7 @@ async def _wallet(http: httpx.AsyncClient, token: str, n: int) -> str:
 
 async def test_sigterm_under_load_answers_every_request_it_took(tmp_path):
     workers = 2 if backend() == "postgres" else 1
-    async with separate_database(tmp_path) as url:
-        cli("migrate", "--database-url", url, cwd=tmp_path)
+    async with migrated_database(tmp_path) as url:
         partner = json.loads(cli("partner", "create", "--name", "Grace", "--json", "--database-url", url, cwd=tmp_path))
         outcomes: dict[str, str] = {}
         with live_server(url, tmp_path, workers=workers, QIANBAO_SHUTDOWN_GRACE_S="15") as live:

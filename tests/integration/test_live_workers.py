@@ -33,7 +33,7 @@ from tests.api.live_support import PROTOCOL, WALLET_UPDATED, init, next_message,
 from tests.api.support import object_uuid
 from tests.conftest import requires_postgres
 from tests.factories import DEFAULT_TEST_TIER, GraphQLClient
-from tests.integration.separate_database import query, separate_database
+from tests.integration.separate_database import migrated_database, query
 
 pytestmark = requires_postgres
 
@@ -76,7 +76,7 @@ async def _redis_observer(prefix: str):
 
 
 async def test_two_workers_with_redis_deliver_a_balance_update_within_a_second(tmp_path):
-    async with separate_database(tmp_path) as url:
+    async with migrated_database(tmp_path) as url:
         port = _free_port()
         base_url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "QIANBAO_DATABASE_URL": url, "QIANBAO_REDIS_URL": REDIS_URL, "QIANBAO_ENV": "test"}

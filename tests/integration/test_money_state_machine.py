@@ -65,7 +65,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from tests.conftest import backend
-from tests.integration.separate_database import separate_database
+from tests.integration.separate_database import migrated_database
 from tests.live_server import cli, live_server
 
 EXAMPLES = int(os.environ.get("QIANBAO_MACHINE_EXAMPLES", "20"))
@@ -1058,8 +1058,7 @@ class MoneyMachine(RuleBasedStateMachine):
 
 @pytest.mark.skipif(backend() != "postgres", reason="faults of a real PostgreSQL: terminated backends, row locks")
 async def test_random_money_operations_with_faults_keep_every_invariant(tmp_path):
-    async with separate_database(tmp_path) as url:
-        cli("migrate", "--database-url", url, cwd=tmp_path)
+    async with migrated_database(tmp_path) as url:
         partner = json.loads(cli("partner", "create", "--name", "Machine", "--json", "--database-url", url, cwd=tmp_path))
         # A bank admin sets the FX rates and the FX fee rules (spread and fee) through the API.
         cli("staff", "create", "--email", STAFF_EMAIL, "--role", "admin", "--password-stdin", "--database-url", url,

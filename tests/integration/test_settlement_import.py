@@ -165,7 +165,7 @@ async def test_a_resolved_exception_frees_its_key_so_the_same_problem_found_agai
 
 
 async def test_the_settlement_commands(tmp_path):
-    from tests.integration.separate_database import separate_database
+    from tests.integration.separate_database import migrated_database
     from tests.integration.test_cli import assert_clean_failure, qianbao
 
     day = _day()
@@ -173,7 +173,7 @@ async def test_the_settlement_commands(tmp_path):
     good.write_bytes(csv_file(f"nobody,1.00,CNY,{day},SETTLED", "broken,1.2.3,CNY,2026-01-01,SETTLED"))
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"ref,amount\nx,1\n")
-    async with separate_database(tmp_path) as url:
+    async with migrated_database(tmp_path) as url:
         first = qianbao("settlement", "import", str(good), "--database-url", url, cwd=tmp_path)
         assert first.returncode == 0, first.stderr
         assert "2 lines imported for rail simulated" in first.stdout

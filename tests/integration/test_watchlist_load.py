@@ -19,7 +19,7 @@ from services.screening import watchlist
 from services.screening.watchlist import (
     WatchlistFileInvalid, current_index, load_watchlist_csv, read_watchlist_csv, remove_watchlists,
 )
-from tests.integration.separate_database import query, separate_database
+from tests.integration.separate_database import migrated_database, query
 from tests.integration.test_cli import assert_clean_failure, qianbao
 
 HEADER = "list_id,name,aliases,date_of_birth,country\n"
@@ -186,8 +186,7 @@ async def test_a_change_nobody_announced_is_seen_through_the_fingerprint(list_id
 
 
 async def test_the_cli_loads_a_file_prints_counts_and_audits(tmp_path):
-    async with separate_database(tmp_path) as url:
-        assert qianbao("migrate", "--database-url", url, cwd=tmp_path).returncode == 0
+    async with migrated_database(tmp_path) as url:
         result = qianbao("watchlist", "load", str(EXAMPLE), "--database-url", url, cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         assert "list QB-EXAMPLE-SANCTIONS: 32 entries loaded, 0 replaced" in result.stdout
