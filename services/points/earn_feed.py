@@ -79,19 +79,26 @@ async def earn_round(*, batch: int = BATCH) -> int:
     # payment in bench/transfers.py --payments, with no programme at all). Read after the events: a programme
     # committed before a payment was is seen, as when each payment looked for itself.
     earning = await _programme_currencies() if rows else set()
-    # Nor can a payment earn in a currency where no programme has an ACTIVE rule now (what earning reads), and one
-    # without a refund has nothing to claw back: two reads a round instead of about seven a payment (1.5 ms of
-    # server CPU a payment in bench/transfers.py --all-paths, whose programme's rule is retired). A refund
-    # committed after this read has its own event after these rows: a later round claws it back.
-    ruled = await _ruled_currencies() if earning else set()
-    refunded = await _refunded([r["object_id"] for r in rows if _currency(r["payload"]) in earning - ruled])
+    # Nor can a payment earn unless a programme open to its payer (the payer's partner's, or the bank's) has an
+    # ACTIVE PAYMENT rule in its currency now (what earning reads), and one without a refund has nothing to claw
+    # back: three reads a round instead of about seven a payment (1.5 ms of server CPU a payment in
+    # bench/transfers.py --all-paths, whose programme's rule is retired; in a database shared by many partners,
+    # most payments' partners run no programme). A refund committed after this read has its own event after these
+    # rows: a later round claws it back.
+    valued = [r["object_id"] for r in rows if _currency(r["payload"]) in earning]
+    ruled = await _ruled_scopes() if valued else set()
+    payers = await _payer_partners(valued) if ruled else {}
+    may_earn = {r["object_id"] for r in rows if r["object_id"] in payers
+                and ({(None, _currency(r["payload"])), (payers[r["object_id"]], _currency(r["payload"]))} & ruled)}
+    refunded = await _refunded([named for named in valued if named not in may_earn])
     end = start
     done: set[str] = set()
     for row in rows:
         currency = _currency(row["payload"])
-        if (row["object_id"] not in done and currency is not None and currency not in ruled
+        if (row["object_id"] not in done and currency is not None and row["object_id"] not in may_earn
                 and row["object_id"] not in refunded):
-            # Nothing to earn (no programme in its currency, or none with an ACTIVE rule), nothing to claw back.
+            # Nothing to earn (no programme open to its payer has an ACTIVE rule in its currency), nothing to claw
+            # back.
             done.add(row["object_id"])
         if row["object_id"] not in done:  # a payment between two partners has one event for each
             try:
@@ -115,22 +122,39 @@ async def _programme_currencies() -> set[str]:
     return set(await PointsProgram.all().values_list("value_currency", flat=True))
 
 
-async def _ruled_currencies() -> set[str]:
-    """The currencies of the programmes that have an ACTIVE earn rule (earning matches only those)."""
-    return set(await PointsEarnRule.filter(status="ACTIVE").values_list("program__value_currency", flat=True))
+async def _ruled_scopes() -> set[tuple[uuid.UUID | None, str]]:
+    """(owning partner, or None for the bank's, currency) of the programmes with an ACTIVE PAYMENT earn rule."""
+    rows = await PointsEarnRule.filter(status="ACTIVE", kind="PAYMENT").values_list("program__partner_id",
+                                                                                     "program__value_currency")
+    return {(partner_id, currency) for partner_id, currency in rows}
+
+
+async def _payer_partners(payment_ids: list[str]) -> dict[str, uuid.UUID]:
+    """The payer's partner of each of these payments (ids as the events name them; unknown ones left out)."""
+    ids = _uuids(payment_ids)
+    if not ids:
+        return {}
+    return {str(payment_id): partner_id for payment_id, partner_id
+            in await Payment.filter(id__in=ids).values_list("id", "partner_id")}
 
 
 async def _refunded(payment_ids: list[str]) -> set[str]:
     """Which of these payments (ids as the events name them) have a refund."""
-    if not payment_ids:
+    ids = _uuids(payment_ids)
+    if not ids:
         return set()
-    ids = set()
-    for named in payment_ids:
-        try:
-            ids.add(uuid.UUID(named))
-        except ValueError:
-            continue  # never expected (the payment's own id): settle_points meets it and logs it
     return {str(i) for i in await Refund.filter(payment_id__in=ids).values_list("payment_id", flat=True)}
+
+
+def _uuids(named: list[str]) -> set[uuid.UUID]:
+    """The ids events name, as UUIDs (an unreadable one is left out: settle_points meets it and logs it)."""
+    ids = set()
+    for one in named:
+        try:
+            ids.add(uuid.UUID(one))
+        except ValueError:
+            continue  # never expected (the payment's own id)
+    return ids
 
 
 def _currency(payload: object) -> str | None:

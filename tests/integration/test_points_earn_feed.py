@@ -18,6 +18,8 @@ from services.points import earn_feed
 from services.points.earn_feed import earn_pending
 from services.ledger.verify import verify_ledger
 from services.points.queries import points_balance, program_totals
+from services.points.programs import ProgramTerms, create_program
+from services.points.rule_admin import RuleTerms, create_rule
 from tests.factories import next_id
 from tests.integration.points_support import ledger_ok, points_caught_up, points_world
 
@@ -184,4 +186,51 @@ async def test_a_payment_no_active_rule_could_earn_from_is_passed_unless_it_was_
     assert unrefunded not in settled  # ... and the other passed without a read
     lot = await PointsLot.get(source_id=refunded.id)
     assert (lot.earned_points, lot.clawed_points) == (20, 5)
+    await ledger_ok()
+
+
+async def test_a_payment_whose_payer_no_programme_is_open_to_is_passed_and_a_bank_programme_opens_every_payer(
+        database_url, monkeypatch):
+    # Programmes are open to their partner's customers (and the bank's to everyone's): a CNY payment by a partner
+    # that runs no programme has nothing to earn although another partner's CNY programme has an ACTIVE rule.
+    from services.ledger.posting import post_top_up
+    from services.points.rule_admin import retire_rule  # noqa: I001
+    from tests.integration.merchant_support import business, merchant_of, staff
+    from tests.integration.service_support import holder, new_partner
+
+    world = await points_world()  # partner A: a CNY programme with an ACTIVE PAYMENT rule
+    other = await new_partner("nopts")  # partner B: no programme of its own
+    payer, merchant = await holder(other), await merchant_of(other)
+    await post_top_up(principal=other, wallet_id=payer.wallet_id, amount="100.00", idempotency_key=next_id("b"))
+
+    async def b_pays(amount: str):
+        request = await create_payment_request(principal=other, merchant_id=merchant.id, amount=amount, single_use=True)
+        return await pay(principal=other, from_wallet_id=payer.wallet_id, qr_payload=request.payload, amount=None,
+                         idempotency_key=next_id("bp"))
+
+    await points_caught_up()
+    settled = _recording_settled(monkeypatch)
+    with clock.frozen_at(T0):
+        a_paid, b_paid = await _pay_without_feed(world, "8.00"), await b_pays("9.00")
+        await points_caught_up()
+    assert a_paid.id in settled and b_paid.id not in settled
+    assert (await points_balance(world.program.id, world.payer.customer_id)).balance == 8
+
+    # The bank's own CNY programme is open to B's customers too: B's next payment is read and earns in it.
+    funding = await business(other)
+    await post_top_up(principal=other, wallet_id=funding.wallet_id, amount="100.00", idempotency_key=next_id("bf"))
+    officer = staff("admin")
+    bank_program = await create_program(principal=officer, terms=ProgramTerms(
+        name="Bank-wide Points", unit_code="BKP", value_amount="0.01", value_currency="CNY", expiry_months=12,
+        funding_wallet_id=funding.wallet_id))
+    rule = await create_rule(principal=officer, program_id=bank_program.id, terms=RuleTerms(
+        kind="PAYMENT", points_per_unit=1, spend_unit="1.00"))
+    try:
+        with clock.frozen_at(T0):
+            b_again = await b_pays("7.00")
+            await points_caught_up()
+        assert b_again.id in settled
+        assert (await points_balance(bank_program.id, payer.customer_id)).balance == 7
+    finally:  # the suite's database is shared: no bank-wide rule outlives this test
+        await retire_rule(principal=officer, rule_id=rule.id)
     await ledger_ok()
