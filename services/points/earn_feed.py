@@ -22,7 +22,7 @@ from models import DomainEvent, OutboxCursor, Payment, PointsEarnRule, PointsPro
 from services.db.availability import log_job_failure
 from services.outbox_position import Position, after, end_of_final, final, horizon
 from services.points.clawback import claw_back_refunded
-from services.points.earning import earn
+from services.points.earning import earn, programme_open_to
 from services.points.rules import Spend
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,8 @@ async def earn_round(*, batch: int = BATCH) -> int:
     ruled = await _ruled_scopes() if valued else set()
     payers = await _payer_partners(valued) if ruled else {}
     may_earn = {r["object_id"] for r in rows if r["object_id"] in payers
-                and ({(None, _currency(r["payload"])), (payers[r["object_id"]], _currency(r["payload"]))} & ruled)}
+                and any(currency == _currency(r["payload"]) and programme_open_to(owner, payers[r["object_id"]])
+                        for owner, currency in ruled)}
     refunded = await _refunded([named for named in valued if named not in may_earn])
     end = start
     done: set[str] = set()
@@ -124,9 +125,8 @@ async def _programme_currencies() -> set[str]:
 
 async def _ruled_scopes() -> set[tuple[uuid.UUID | None, str]]:
     """(owning partner, or None for the bank's, currency) of the programmes with an ACTIVE PAYMENT earn rule."""
-    rows = await PointsEarnRule.filter(status="ACTIVE", kind="PAYMENT").values_list("program__partner_id",
-                                                                                     "program__value_currency")
-    return {(partner_id, currency) for partner_id, currency in rows}
+    active = PointsEarnRule.filter(status="ACTIVE", kind="PAYMENT")
+    return set(await active.values_list("program__partner_id", "program__value_currency"))
 
 
 async def _payer_partners(payment_ids: list[str]) -> dict[str, uuid.UUID]:
@@ -134,8 +134,8 @@ async def _payer_partners(payment_ids: list[str]) -> dict[str, uuid.UUID]:
     ids = _uuids(payment_ids)
     if not ids:
         return {}
-    return {str(payment_id): partner_id for payment_id, partner_id
-            in await Payment.filter(id__in=ids).values_list("id", "partner_id")}
+    payments = Payment.filter(id__in=ids)
+    return {str(payment_id): payer_partner for payment_id, payer_partner in await payments.values_list("id", "partner_id")}
 
 
 async def _refunded(payment_ids: list[str]) -> set[str]:

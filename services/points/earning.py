@@ -43,11 +43,16 @@ def month_key(at: datetime) -> str:
     return at.strftime("%Y-%m")
 
 
+def programme_open_to(program_partner_id: uuid.UUID | None, customer_partner_id: uuid.UUID | None) -> bool:
+    """Whether a programme earns for a customer of this partner: the partner's own programmes and the bank's."""
+    return program_partner_id is None or of_partner(customer_partner_id, program_partner_id)
+
+
 async def earn(*, customer: Customer, currency: str, spend: Spend, source_id: uuid.UUID) -> list[PointsLot]:
     """Earn in every programme open to the customer (its partner's and the bank's) in the spend's currency."""
     # Programmes are few (a partner's handful and the bank's): chosen here with the scoping rule, oldest first.
     programs = [p for p in await PointsProgram.filter(value_currency=currency).order_by("created_at")
-                if p.partner_id is None or of_partner(customer.partner_id, p.partner_id)]  # type: ignore[attr-defined]
+                if programme_open_to(p.partner_id, customer.partner_id)]  # type: ignore[attr-defined]
     lots = []
     for program in programs:
         lot = await _earn_in(program, customer, spend, source_id)
