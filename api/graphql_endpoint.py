@@ -17,6 +17,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.auth_guard import authenticate
 from api.graphiql_page import graphiql_page
+from api.graphql_posted import run_posted, runs_directly
 from api.metrics import observe_operation, root_fields_of
 from api.live_socket import MAX_SUBSCRIPTIONS_PER_CONNECTION, LiveSocketHandler
 from api.rate_limit import rate_limited
@@ -153,12 +154,12 @@ class GraphQLEndpoint:
         try:
             # The token check reads the database (liveness): it runs inside the request's deadline too, so a
             # database that stops answering cannot hold a request past it.
-            principal = await asyncio.wait_for(authenticate(self.state, request.headers.get("authorization")),
-                                               self.state.settings.request_timeout_s)
+            async with asyncio.timeout(self.state.settings.request_timeout_s):
+                principal = await authenticate(self.state, request.headers.get("authorization"))
         except InvalidToken:
             await unauthorized()(scope, receive, send)
             return
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("request %s: authentication past the %ss deadline", request_id, self.state.settings.request_timeout_s)
             await unavailable("TIMEOUT", TIMEOUT_MESSAGE, request_id)(scope, receive, send)
             return
@@ -171,21 +172,26 @@ class GraphQLEndpoint:
         scope["qianbao.deadline"] = deadline
         scope["qianbao.principal"] = principal
         scope["qianbao.partner_id"] = str(principal.partner_id) if principal.partner_id else None  # the access log line
-        query, operation_name = request.query_params.get("query"), request.query_params.get("operationName")
-        if request.method == "POST":
+        posted: dict[str, Any] | None = None
+        if request.method == "GET":
+            query, operation_name = request.query_params.get("query"), request.query_params.get("operationName")
+        else:  # POST: what the body names (a query string is not read, as strawberry's view does not read it)
             problem, payload = await self._check_body(request)
             if problem is not None:
                 await problem(scope, receive, send)
                 return
             query, operation_name = payload.get("query"), payload.get("operationName")
-            receive = _replay_body(await request.body())
+            if runs_directly(self.app, request, payload):
+                posted = payload  # run on this parse (api/graphql_posted.py), not through strawberry's view
+            else:
+                receive = _replay_body(await request.body())
         refusal = await self._check_shape_and_rate(principal, query, operation_name)
         if refusal is not None:
             await refusal(scope, receive, send)
             return
         started = time.perf_counter()
         try:
-            await self._run_with_timeout(scope, receive, send)
+            await self._run_with_timeout(scope, receive, send, request if posted is not None else None, posted)
         finally:
             observe_operation(query, operation_name, self.root_fields, time.perf_counter() - started)
 
@@ -211,9 +217,11 @@ class GraphQLEndpoint:
             return rate_limited(graphql_error("rate limit exceeded; retry later", code="RATE_LIMITED"), wait_s)
         return None
 
-    async def _run_with_timeout(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _run_with_timeout(self, scope: Scope, receive: Receive, send: Send, request: Request | None = None,
+                                posted: dict[str, Any] | None = None) -> None:
         """Run strawberry under the per-request deadline; a request past it is cancelled (its
-        database transaction rolls back) and answered 504."""
+        database transaction rolls back) and answered 503 TIMEOUT. With `posted` (the parsed body of a request
+        runs_directly accepts), it runs on that body instead of through strawberry's view."""
         started = False
 
         async def tracking_send(message: dict[str, Any]) -> None:
@@ -225,8 +233,13 @@ class GraphQLEndpoint:
         remaining = max(0.0, scope.get("qianbao.deadline", time.monotonic() + self.state.settings.request_timeout_s)
                         - time.monotonic())
         try:
-            await asyncio.wait_for(self.app(scope, receive, tracking_send), remaining)
-        except asyncio.TimeoutError:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for runs the request in a task of its own.
+            async with asyncio.timeout(remaining):
+                if posted is not None and request is not None:
+                    await (await run_posted(self.app, request, posted))(scope, receive, tracking_send)
+                else:
+                    await self.app(scope, receive, tracking_send)
+        except TimeoutError:
             # Cancelled work rolled back and wrote no audit row: record that it was tried.
             principal = scope["qianbao.principal"]
             # Best effort: when the deadline passed because the database is away, this row cannot be written either.
