@@ -191,7 +191,7 @@ class GraphQLEndpoint:
             return
         started = time.perf_counter()
         try:
-            await self._run_with_timeout(scope, receive, send, request if posted is not None else None, posted)
+            await self._run_with_timeout(scope, receive, send, request, posted)
         finally:
             observe_operation(query, operation_name, self.root_fields, time.perf_counter() - started)
 
@@ -217,8 +217,8 @@ class GraphQLEndpoint:
             return rate_limited(graphql_error("rate limit exceeded; retry later", code="RATE_LIMITED"), wait_s)
         return None
 
-    async def _run_with_timeout(self, scope: Scope, receive: Receive, send: Send, request: Request | None = None,
-                                posted: dict[str, Any] | None = None) -> None:
+    async def _run_with_timeout(self, scope: Scope, receive: Receive, send: Send, request: Request,
+                                posted: dict[str, Any] | None) -> None:
         """Run strawberry under the per-request deadline; a request past it is cancelled (its
         database transaction rolls back) and answered 503 TIMEOUT. With `posted` (the parsed body of a request
         runs_directly accepts), it runs on that body instead of through strawberry's view."""
@@ -235,7 +235,7 @@ class GraphQLEndpoint:
         try:
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for runs the request in a task of its own.
             async with asyncio.timeout(remaining):
-                if posted is not None and request is not None:
+                if posted is not None:
                     await (await run_posted(self.app, request, posted))(scope, receive, tracking_send)
                 else:
                     await self.app(scope, receive, tracking_send)
