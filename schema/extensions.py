@@ -84,6 +84,13 @@ class PublicErrorsOnly(MaskErrors):
         super().__init__(error_message="Internal error.")
         self.hide_suggestions = hide_suggestions
 
+    def _process_result(self, result: object) -> None:
+        """strawberry's check, `isinstance(result, _ResultWithErrors)`, is against a runtime-checkable Protocol:
+        on Python 3.11 that cost about 20 µs on every request, errors or not. Having `errors` is all it asks."""
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         request_id = _request_id(self.execution_context)
         processed: list[GraphQLError] = []
