@@ -86,7 +86,7 @@ class PublicErrorsOnly(MaskErrors):
 
     def _process_result(self, result: object) -> None:
         """strawberry's check, `isinstance(result, _ResultWithErrors)`, is against a runtime-checkable Protocol:
-        on Python 3.11 that cost about 20 µs on every request, errors or not. Having `errors` is all it asks."""
+        on Python 3.11 that cost about 9 µs on every request, errors or not. Having `errors` is all it asks."""
         errors = getattr(result, "errors", None)
         if errors:
             result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
