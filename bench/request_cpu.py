@@ -14,9 +14,12 @@ PostgreSQL backends' CPU (/proc) per request. Kinds, in alternating rounds of --
   plain          POST /plain/transfer: the token check and the same service calls, no GraphQL
   viewer         `{ viewer { __typename } }` through /graphql: the request path's own cost around one small read
   viewer-view    the same through strawberry's HTTP view
+  payment        paymentCreate through /graphql, as bench/transfers.py --payments sends it: a wallet pays one of 4
+                 DEFERRED merchants of a second partner (one STATIC code each), so the payment's own cost beside a
+                 transfer's can be read without HTTP or a served worker's noise
 
 It prints each kind's CPU per request (median of the rounds) and the transfer kinds' ratio to `plain`, then runs
-`ledger verify`.
+`ledger verify`. --kinds picks some of them (default: all).
 
   python bench/request_cpu.py --database-url postgres://postgres@127.0.0.1:5432/postgres --duration 4
 
@@ -47,9 +50,10 @@ from transfer_bench.cpu import cpu_snapshot  # noqa: E402
 from transfer_bench.database import asyncpg_dsn  # noqa: E402
 from transfer_bench.prepare import add_compliance_pack, approve_customers, migrate_and_create_partner  # noqa: E402
 from transfer_bench.server import run_cli  # noqa: E402
+from transfer_bench.payments import MERCHANT_CREATE, PAYMENT_MUTATION, REQUEST_CREATE  # noqa: E402
 from transfer_bench.settings import BENCH_COUNTRY, CURRENCY, SEED_BALANCE, TRANSFER_MUTATION  # noqa: E402
 
-KINDS = ("graphql", "graphql-view", "plain", "viewer", "viewer-view")
+KINDS = ("graphql", "graphql-view", "plain", "viewer", "viewer-view", "payment")
 VIEWER = "{ viewer { __typename } }"
 
 
@@ -61,7 +65,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of each kind (default 3)")
     parser.add_argument("--clients", type=int, default=16, help="concurrent requests (default 16)")
     parser.add_argument("--wallets", type=int, default=100, help="funded wallets transferred between (default 100)")
-    return parser.parse_args(argv)
+    parser.add_argument("--kinds", default=",".join(KINDS), help=f"comma-separated kinds to run (default: {','.join(KINDS)})")
+    args = parser.parse_args(argv)
+    asked = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    if not asked or any(k not in KINDS for k in asked):
+        parser.error(f"--kinds takes some of {', '.join(KINDS)}")
+    args.kinds = [k for k in KINDS if k in asked]  # in the table's order
+    return args
 
 
 class AsgiClient:
@@ -139,7 +149,9 @@ async def _wallets(client: AsgiClient, token: str, count: int) -> list[str]:
     return ids
 
 
-def _request(kind: str, token: str, wallets: list[str], rnd: random.Random, key: str) -> tuple[str, bytes, dict[str, str]]:
+def _request(kind: str, token: str, wallets: list[str], rnd: random.Random, key: str,
+             codes: list[str] | None = None) -> tuple[str, bytes, dict[str, str]]:
+    """One request of the kind: (path, body, headers); a random pair of wallets, a random amount under 1.00."""
     a, b = rnd.sample(range(len(wallets)), 2)
     values = {"fromWalletId": wallets[a], "toWalletId": wallets[b], "amount": f"0.{rnd.randint(1, 99):02d}",
               "idempotencyKey": key}
@@ -148,6 +160,11 @@ def _request(kind: str, token: str, wallets: list[str], rnd: random.Random, key:
         return "/plain/transfer", json.dumps(values).encode(), headers
     if kind.startswith("viewer"):
         return "/graphql", json.dumps({"query": VIEWER}).encode(), headers
+    if kind == "payment":
+        assert codes, "the payment kind needs the merchants' codes"
+        paying = {"fromWalletId": wallets[a], "qrPayload": rnd.choice(codes), "amount": values["amount"],
+                  "idempotencyKey": key}
+        return "/graphql", json.dumps({"query": PAYMENT_MUTATION, "variables": {"input": paying}}).encode(), headers
     return "/graphql", json.dumps({"query": TRANSFER_MUTATION, "variables": {"input": values}}).encode(), headers
 
 
@@ -159,12 +176,46 @@ def _succeeded(kind: str, status: int, body: bytes) -> bool:
         return "transaction" in document
     if kind.startswith("viewer"):
         return not document.get("errors") and bool(document.get("data", {}).get("viewer"))
-    payload = (document.get("data") or {}).get("transferCreate") or {}
-    return not document.get("errors") and not payload.get("userErrors") and bool(payload.get("transaction"))
+    field, result = ("paymentCreate", "payment") if kind == "payment" else ("transferCreate", "transaction")
+    payload = (document.get("data") or {}).get(field) or {}
+    return not document.get("errors") and not payload.get("userErrors") and bool(payload.get(result))
+
+
+async def _shop_codes(client: AsgiClient, db_url: str, count: int = 4) -> list[str]:
+    """`count` DEFERRED merchants of a second partner (as bench/transfers.py --payments makes them), one STATIC code
+    each: their QR payloads. Their customers are approved with the others (approve_customers)."""
+    code, out, err = await run_cli("partner", "create", "--name", "bench-shops", "--json", "--database-url", db_url)
+    if code != 0:
+        raise RuntimeError(f"qianbao partner create (shops) failed ({code}): {err or out}")
+    shops = await _token(client, json.loads(out.strip().splitlines()[-1]))
+    owners = []
+    for i in range(count):
+        customer = await client.graphql(shops, "mutation($input: CustomerCreateInput!) { customerCreate(input: $input)"
+                                        " { customer { id } userErrors { code } } }",
+                                        {"input": {"externalRef": f"shop-{i:04d}", "kind": "BUSINESS",
+                                                   "displayName": f"Bench Shop {i} Ltd", "country": BENCH_COUNTRY}})
+        customer_id = customer["customerCreate"]["customer"]["id"]
+        wallet = await client.graphql(shops, "mutation($input: WalletOpenInput!) { walletOpen(input: $input)"
+                                      " { wallet { id } userErrors { code } } }",
+                                      {"input": {"customerId": customer_id, "currency": CURRENCY}})
+        owners.append((customer_id, wallet["walletOpen"]["wallet"]["id"]))
+    await approve_customers(asyncpg_dsn(db_url))  # merchantCreate wants a KYC-approved BUSINESS customer
+    await asyncio.sleep(0.5)  # the standing announcement reaches the cache
+    codes = []
+    for i, (customer_id, wallet_id) in enumerate(owners):
+        merchant = (await client.graphql(shops, MERCHANT_CREATE, {"input": {
+            "customerId": customer_id, "settlementWalletId": wallet_id, "displayName": f"Bench Shop {i}",
+            "mcc": "5812", "city": "Shanghai", "country": "CN", "settlement": "DEFERRED"}}))["merchantCreate"]
+        if merchant["userErrors"]:
+            raise RuntimeError(f"merchantCreate refused: {merchant['userErrors']}")
+        request = (await client.graphql(shops, REQUEST_CREATE, {"input": {
+            "merchantId": merchant["merchant"]["id"], "singleUse": False}}))["paymentRequestCreate"]
+        codes.append(request["paymentRequest"]["payload"])
+    return codes
 
 
 async def _round(client: AsgiClient, kind: str, token: str, wallets: list[str], args: argparse.Namespace,
-                 db_name: str, tag: str) -> tuple[float, float, int]:
+                 db_name: str, tag: str, codes: list[str] | None = None) -> tuple[float, float, int]:
     """One measured round of one kind: (Python CPU ms per request, PostgreSQL CPU ms per request, successes)."""
     import api.graphql_endpoint as endpoint
     from api.graphql_posted import runs_directly
@@ -179,7 +230,7 @@ async def _round(client: AsgiClient, kind: str, token: str, wallets: list[str], 
         seq = 0
         while time.perf_counter() < deadline:
             seq += 1
-            path, body, headers = _request(kind, token, wallets, rnd, f"{tag}-{index}-{seq}")
+            path, body, headers = _request(kind, token, wallets, rnd, f"{tag}-{index}-{seq}", codes)
             status, answer = await client.request("POST", path, body, headers)
             if _succeeded(kind, status, answer):
                 done += 1
@@ -213,25 +264,32 @@ async def main(args: argparse.Namespace) -> int:
             wallets = await _wallets(client, token, args.wallets)
             await approve_customers(asyncpg_dsn(url))
             await asyncio.sleep(0.5)  # the standing announcement reaches the cache
-            for kind in KINDS:  # warm-up: caches, prepared statements, the pool
+            codes = await _shop_codes(client, url) if "payment" in args.kinds else None
+            for kind in args.kinds:  # warm-up: caches, prepared statements, the pool
                 await _round(client, kind, token, wallets, argparse.Namespace(**{**vars(args), "duration": 1.0}),
-                             name, f"warm-{kind}")
-            figures: dict[str, list[tuple[float, float, int]]] = {kind: [] for kind in KINDS}
+                             name, f"warm-{kind}", codes)
+            figures: dict[str, list[tuple[float, float, int]]] = {kind: [] for kind in args.kinds}
             for round_no in range(args.rounds):
-                for kind in KINDS:
-                    figures[kind].append(await _round(client, kind, token, wallets, args, name, f"r{round_no}-{kind}"))
+                for kind in args.kinds:
+                    figures[kind].append(await _round(client, kind, token, wallets, args, name, f"r{round_no}-{kind}",
+                                                      codes))
         print(f"\n{args.clients} concurrent requests in one process, {args.rounds} alternating rounds of "
               f"{args.duration:g} s per kind (median of the rounds)")
         print(f"{'kind':<14} {'requests/s':>11} {'Python CPU ms/req':>18} {'PostgreSQL CPU ms/req':>22} {'x plain (Python)':>17}")
-        plain = statistics.median(f[0] for f in figures["plain"])
-        for kind in KINDS:
+        plain = statistics.median(f[0] for f in figures["plain"]) if "plain" in figures else None
+        for kind in args.kinds:
             py = statistics.median(f[0] for f in figures[kind])
             pg = statistics.median(f[1] for f in figures[kind])
             rate = statistics.median(f[2] for f in figures[kind]) / args.duration
-            ratio = "" if kind.startswith("viewer") else f"{py / plain:>17.2f}"
+            ratio = "" if kind.startswith("viewer") or plain is None else f"{py / plain:>17.2f}"
             print(f"{kind:<14} {rate:>11.1f} {py:>18.3f} {pg:>22.3f} {ratio}")
         print("per round (Python ms/req): " + "; ".join(
-            f"{kind} " + " ".join(f"{f[0]:.3f}" for f in figures[kind]) for kind in KINDS))
+            f"{kind} " + " ".join(f"{f[0]:.3f}" for f in figures[kind]) for kind in args.kinds))
+        if "graphql" in figures and "payment" in figures:
+            # CPU per payment against per transfer, Python and PostgreSQL together: the rate ratio a CPU-bound machine
+            # would show (issue 13's payments >= 0.9x transfers).
+            cost = {k: statistics.median(f[0] + f[1] for f in figures[k]) for k in ("graphql", "payment")}
+            print(f"CPU per transfer / CPU per payment (Python + PostgreSQL): {cost['graphql'] / cost['payment']:.2f}")
         code, out, err = await run_cli("ledger", "verify", "--database-url", url)
         print(out.strip().splitlines()[-1] if out.strip() else err.strip())
         return code
