@@ -12,7 +12,7 @@ earned, so no points payment locks the funding wallet: services.points.reserve).
 coupon only, coupon+points. Prints payments/s for each kind and the
 ratios to plain (target >= 0.9), then runs
 `ledger verify`. The payers' CN pack has VELOCITY lifted to 10,000 a minute, as bench/transfers.py does for its
-customers (`_lift_velocity`): at the shipped 20 an hour every payment after a payer's twentieth raised an alert.
+customers (bench.in_process.lift_velocity): at the shipped 20 an hour every payment after a payer's twentieth raised an alert.
 
   python bench/coupon_payments.py --database-url postgres://postgres@127.0.0.1:5432/postgres --duration 5
 
@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from api.db import apply_migrations, asyncpg_dsn, close_orm, init_orm  # noqa: E402
-from bench.in_process import drop_database, fresh_database, listening  # noqa: E402
+from bench.in_process import drop_database, fresh_database, lift_velocity, listening  # noqa: E402
 from bench.transfer_bench.lock_waits import LockSampler, LockWaits  # noqa: E402
 
 
@@ -101,20 +101,6 @@ async def _world(clients: int, merchants: int):  # type: ignore[no-untyped-def]
 
 
 
-async def _lift_velocity() -> None:
-    """The bench database's CN pack with VELOCITY at 10,000 a minute, as bench/transfers.py gives its customers.
-
-    Each bench payer pays hundreds of times a minute: at the shipped 20 an hour the rule fired on nearly every payment
-    after a payer's twentieth, which then ran its posting statement twice (refused, then again with the alert) and
-    wrote an AML alert. At 10,000 a minute it never fires, and every payment still pays for the velocity count.
-    """
-    from tortoise import connections
-
-    await connections.get("default").execute_query(
-        "UPDATE compliance_policy SET aml_rules = jsonb_set(aml_rules::jsonb, '{VELOCITY}',"
-        " aml_rules::jsonb->'VELOCITY' || '{\"maxCount\": 10000, \"windowMinutes\": 1}') WHERE jurisdiction = 'CN'")
-
-
 async def _run(kind: str, world, duration_s: float) -> tuple[int, int, float]:  # type: ignore[no-untyped-def]
     """One round of one kind: (successes, errors, seconds)."""
     from services.coupons.checkout import DiscountAsk
@@ -168,7 +154,7 @@ async def main(args: argparse.Namespace) -> int:
         listener = asyncio.create_task(listen(asyncpg_dsn(url)))
         try:
             await listening()
-            await _lift_velocity()
+            await lift_velocity()
             world = await _world(args.clients, args.merchants)
             totals = {"plain": [0, 0, 0.0], "points": [0, 0, 0.0], "coupon": [0, 0, 0.0], "coupon+points": [0, 0, 0.0]}
             locks = {kind: LockWaits() for kind in totals}
