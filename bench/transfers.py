@@ -80,8 +80,13 @@ code of this variant lives in transfer_bench/payments.py):
     idempotencyKey) from a random payer wallet to a random merchant's code. A
     success is counted as for a transfer (HTTP 200, no `errors`, empty
     `userErrors`, a payment in the answer);
+  * each round then also runs both kinds in ONE window on a fresh server, half the
+    clients sending transfers and half payments (transfer_bench/mixed_run.py):
+    both meet the machine at the same moments, so their ratio is not moved by the
+    machine's speed changing between windows, as the alternating runs' is;
   * the report adds payments/s, p50/p99, errors, the ratio payments/transfers
-    (target >= 0.9) and the CPU milliseconds per payment against per transfer;
+    (target >= 0.9), the same-window ratio, and the CPU milliseconds per payment
+    against per transfer;
     the stored PAYMENT transactions (and payment rows) must equal the successes
     the clients saw (exit 1 otherwise), before `qianbao ledger verify`.
 

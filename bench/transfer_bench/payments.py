@@ -20,8 +20,8 @@ import asyncpg
 
 from schema.common.relay import global_id_to_uuid
 
-from . import (all_paths, api_run, baseline_run, database, http_client, pg_stats, prepare, report, results, round_trips, run,
-               server, settings, verify)
+from . import (all_paths, api_run, baseline_run, database, http_client, mixed_run, pg_stats, prepare, report, results,
+               round_trips, run, server, settings, verify)
 
 
 PAYMENTS_TARGET_RATIO = 0.9
@@ -93,10 +93,8 @@ async def shop_codes(port: int, token: str, customers: list[tuple[str, str]], se
     return payloads
 
 
-async def payments_run(port: int, token: str, wallets: list[str], codes: list[str], clients: int, warmup_s: float,
-                       duration_s: float, server_pid: int | None, run_tag: str, db_name: str,
-                       dsn: str | None = None) -> results.RunResult:
-    """The payments API run: api_run's clients, window and CPU accounting (api_run.run_ops), sending paymentCreate."""
+def payment_op(token: str, wallets: list[str], codes: list[str], run_tag: str) -> api_run.Operation:
+    """paymentCreate of 0.01-0.99 from a random payer wallet to a random merchant's code, a fresh idempotency key each."""
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     query = json.dumps(PAYMENT_MUTATION)
     encoded_codes = [json.dumps(c) for c in codes]
@@ -111,8 +109,15 @@ async def payments_run(port: int, token: str, wallets: list[str], codes: list[st
         error = api_run.classify(status, payload, field="paymentCreate", result="payment")
         return (0, error) if error else (1, None)
 
-    return await api_run.run_ops("API payments", port, pay, clients, warmup_s, duration_s, server_pid, run_tag, db_name,
-                                 dsn=dsn)
+    return pay
+
+
+async def payments_run(port: int, token: str, wallets: list[str], codes: list[str], clients: int, warmup_s: float,
+                       duration_s: float, server_pid: int | None, run_tag: str, db_name: str,
+                       dsn: str | None = None) -> results.RunResult:
+    """The payments API run: api_run's clients, window and CPU accounting (api_run.run_ops), sending paymentCreate."""
+    return await api_run.run_ops("API payments", port, payment_op(token, wallets, codes, run_tag), clients, warmup_s,
+                                 duration_s, server_pid, run_tag, db_name, dsn=dsn)
 
 
 def _cpu_ms_per(r: results.RunResult) -> dict[str, float]:
@@ -217,6 +222,7 @@ async def main(args: argparse.Namespace) -> int:
         api_rounds: list[results.RunResult] = []
         pay_rounds: list[results.RunResult] = []
         base_rounds: list[results.RunResult] = []
+        mixed_rounds: list[mixed_run.MixedRound] = []
         for round_no in range(1, args.rounds + 1):
             tag = f"{run_tag}r{round_no}"
             label = f" (round {round_no}/{args.rounds})" if args.rounds > 1 else ""
@@ -238,6 +244,19 @@ async def main(args: argparse.Namespace) -> int:
             pay_rounds.append(await payments_run(srv.port, token, setup.api_wallets, codes, args.clients, args.warmup,
                                                  args.duration, srv.proc.pid if srv.proc else None, tag, db_name,
                                                  dsn=db_dsn))
+            await srv.stop()
+            srv = None
+            await database.checkpoint(db_dsn)
+            # Both kinds in one window on a fresh server (transfer_bench/mixed_run.py): the machine's changes between
+            # windows divided out of their ratio.
+            srv = server.Server(db_url, args.server_workers, log_dir, f"mixed-{round_no}")
+            await srv.start()
+            print(f"same-window run{label}: transfers and payments from {args.clients} clients together,"
+                  f" {args.warmup:g} s warm-up + {args.duration:g} s ...", flush=True)
+            mixed_rounds.append(await mixed_run.mixed_run(
+                srv.port, api_run.transfer_op(token, setup.api_wallets, tag + "m"),
+                payment_op(token, setup.api_wallets, codes, tag + "m"), args.clients, args.warmup, args.duration,
+                srv.proc.pid if srv.proc else None, tag, db_name))
             await srv.stop()
             srv = None
             await database.checkpoint(db_dsn)
@@ -263,17 +282,22 @@ async def main(args: argparse.Namespace) -> int:
 
         ratio = report.print_report(args, api, base, rt, api_rounds, base_rounds)
         pay_ratio = print_payments(api, pays, api_rounds, pay_rounds, len(codes), args.settlement)
+        mixed_ratio = mixed_run.print_mixed(mixed_rounds, PAYMENTS_TARGET_RATIO)
         figures = all_paths.print_table(base, api, pays, paths) if paths is not None else None
         if paths is None:
             pg_stats.print_activity([("transfers", api.pg, api.ok), ("payments", pays.pg, pays.ok)])
         print()
 
-        expected = api.successes_total + base.successes_total + (round_trips.ROUND_TRIP_TRANSFERS if rt is not None else 0)
+        mixed_transfers = sum(m.transfers.successes_total for m in mixed_rounds)
+        mixed_payments = sum(m.payments.successes_total for m in mixed_rounds)
+        expected = (api.successes_total + base.successes_total + mixed_transfers
+                    + (round_trips.ROUND_TRIP_TRANSFERS if rt is not None else 0))
         if paths is not None:  # every kind counted on top of what the set-up stored
-            counts_ok = await all_paths.check_counts(db_dsn, paths, None if rt_failed else expected, pays.successes_total)
+            counts_ok = await all_paths.check_counts(db_dsn, paths, None if rt_failed else expected,
+                                                     pays.successes_total + mixed_payments)
             verified = await verify.check_ledger(db_dsn, db_url, None, compare=False) and counts_ok
         else:
-            payments_ok = await check_payments(db_dsn, pays.successes_total)
+            payments_ok = await check_payments(db_dsn, pays.successes_total + mixed_payments)
             verified = await verify.check_ledger(db_dsn, db_url, expected, compare=not rt_failed) and payments_ok
         if args.json_out:
             out = report.result_json(api, base, ratio, rt, verified, api_rounds, base_rounds)
@@ -285,6 +309,8 @@ async def main(args: argparse.Namespace) -> int:
                 "cpu_ms_per_transfer": {k: round(v, 3) for k, v in _cpu_ms_per(api).items()},
                 "ratio_payments_transfers": round(pay_ratio, 3), "rounds_tps": [round(r.tps, 1) for r in pay_rounds],
                 "merchants": len(codes),
+                "same_window": {"ratio_payments_transfers": round(mixed_ratio, 3),
+                                "rounds_ratio": [round(m.ratio, 3) for m in mixed_rounds]},
             }
             if figures is not None:
                 out["all_paths"] = figures
