@@ -9,6 +9,12 @@ still counts against the customer's limit). All of it in one transaction with th
 row locks, which every refund of a discounted payment takes first, then the payment's: its refunded total is read
 under that lock. Points spent on the payment go back in the same proportion (services.points.returning), in the
 same transaction, after the refund's posting credited the payer.
+
+A refund the AML rules HOLD moves no money until compliance decides, so none of that happens at once: the budgets,
+the coupon's rule and the points wait for the decision (`refund_moved` on RELEASE, from
+services.payments.held_outcomes; on REJECT nothing was given back and the payment's refunded total drops again).
+Otherwise a rejected refund would leave the budget lowered and the coupon usable while its budget account was never
+paid back: a discount paid twice out of one funding.
 """
 
 from __future__ import annotations
@@ -19,10 +25,11 @@ from tortoise.transactions import in_transaction
 
 from auth.principal import Principal
 from models import Coupon, CouponCampaign, IdempotencyRecord, Payment, PointsRedemption
+from models.enums import TransactionStatus
 from services.audit import AuditNote
 from services.coupons.issuing import lock_campaign
 from services.coupons.uses import give_use_back
-from services.db.sql import execute
+from services.db.sql import execute, fetch
 from services.events import record_domain_event
 from services.ledger.announce import money
 from services.ledger.engine import post
@@ -58,15 +65,13 @@ async def post_refund(*, principal: Principal, req: PostingRequest, payment: Pay
             fresh = await lock_payment(conn, payment.id)  # its refunded total is stable until the commit
             if fresh.refunded_minor + amount_minor > fresh.amount_minor:
                 return await post(principal, req, audit)  # REFUND_EXCEEDS_PAYMENT from the engine's claim
-            parts = await give_back(conn, coupons, fresh, amount_minor) if coupons else ()
+            parts = await shares_back(conn, coupons, fresh, amount_minor) if coupons else ()
             txn = await post(principal, dataclasses.replace(req, funded=FundedParts(parts) if parts else None), audit)
             if txn.replayed:
                 raise _Replayed(txn)
-            spent = await spent_on(conn, payment.id) if points else None
-            if spent is not None:
-                # After the refund credited the payer: the points' share of its value goes back to the programme.
-                share = share_of(spent.points, fresh.amount_minor, fresh.refunded_minor, amount_minor)
-                await return_points(conn, payment=fresh, redemption=spent, points=share, source=f"refund-{txn.id}")
+            if txn.status is TransactionStatus.POSTED:
+                await refund_moved(conn, payment_id=payment.id, refund_transaction_id=txn.id, amount_minor=amount_minor)
+            # HELD: the budgets, the coupon's rule and the points wait for compliance's RELEASE (module docstring).
     except _Replayed as replayed:
         return replayed.txn
     except Exception:
@@ -86,8 +91,65 @@ class _Replayed(Exception):
         self.txn = txn
 
 
+async def shares_back(conn, coupons: list[Coupon], payment: Payment, amount_minor: int) -> tuple[tuple[int, int], ...]:  # type: ignore[no-untyped-def]
+    """The refund's funded parts: each campaign's budget account and its coupons' share of the refund (nothing written)."""
+    parts: dict[int, int] = {}
+    for coupon in coupons:
+        campaign = await CouponCampaign.get(id=coupon.campaign_id).using_db(conn)  # type: ignore[attr-defined]
+        back = share_back(coupon.discount_minor, payment.amount_minor, payment.refunded_minor, amount_minor)
+        if back:
+            parts[campaign.budget_account_id] = parts.get(campaign.budget_account_id, 0) + back  # type: ignore[attr-defined]
+    return tuple(sorted(parts.items()))
+
+
+async def refund_moved(conn, *, payment_id, refund_transaction_id, amount_minor: int) -> None:  # type: ignore[no-untyped-def]
+    """A refund of the payment has moved its money (posted, or released by compliance): what its REFUND transaction
+    paid each campaign's budget account becomes usable budget again, the campaigns' rule applies once the money
+    moved by refunds adds up to the whole payment, and the points' share goes back (services.points.returning)."""
+    coupons = await Coupon.filter(payment_id=payment_id).using_db(conn).order_by("id")
+    campaigns = {c.campaign_id: await CouponCampaign.get(id=c.campaign_id).using_db(conn) for c in coupons}  # type: ignore[attr-defined]
+    for campaign_id in sorted(campaigns):  # campaigns first, then the payment: the order every refund locks them in
+        await lock_campaign(conn, campaign_id)
+    payment = await lock_payment(conn, payment_id)
+    moved_before = await _moved_by_other_refunds(conn, payment_id, refund_transaction_id)
+    for campaign in campaigns.values():
+        # Exactly what the REFUND's legs credited the budget account: the budget it gives back.
+        back = await _credited(conn, refund_transaction_id, campaign.budget_account_id)  # type: ignore[attr-defined]
+        if back:
+            await execute(conn, "UPDATE coupon_campaign SET budget_used_minor = budget_used_minor - $1 WHERE id = $2",
+                          [back, campaign.id])
+    if moved_before + amount_minor == payment.amount_minor:
+        # Only refunds whose money moved count: one still HELD may yet be rejected (then the rule waits for another).
+        for coupon in coupons:
+            await _apply_rule(conn, coupon, campaigns[coupon.campaign_id], payment)  # type: ignore[attr-defined]
+    spent = await spent_on(conn, payment_id)
+    if spent is not None:
+        # After the refund credited the payer: the points' share of its value goes back to the programme. Shares
+        # are cumulative floors over the refunds in the order their money moved, so together they return exactly
+        # what the payment spent once it is refunded in full.
+        share = share_of(spent.points, payment.amount_minor, moved_before, amount_minor)
+        await return_points(conn, payment=payment, redemption=spent, points=share, source=f"refund-{refund_transaction_id}")
+
+
+async def _moved_by_other_refunds(conn, payment_id, refund_transaction_id) -> int:  # type: ignore[no-untyped-def]
+    """What the payment's other refunds moved: those whose REFUND transaction is POSTED (not HELD, not REJECTED)."""
+    rows = await fetch(conn, "SELECT COALESCE(SUM(r.amount_minor), 0) AS moved FROM refund r"
+                             " JOIN ledger_transaction t ON t.id = r.transaction_id"
+                             " WHERE r.payment_id = $1 AND r.transaction_id <> $2 AND t.status = 'POSTED'",
+                       [payment_id, refund_transaction_id])
+    return int(rows[0]["moved"])
+
+
+async def _credited(conn, transaction_id, account_id: int) -> int:  # type: ignore[no-untyped-def]
+    """What the transaction's entries credited the account (0 when it has none on it)."""
+    rows = await fetch(conn, "SELECT COALESCE(SUM(amount_minor), 0) AS credited FROM ledger_entry"
+                             " WHERE transaction_id = $1 AND account_id = $2", [transaction_id, account_id])
+    return int(rows[0]["credited"])
+
+
 async def give_back(conn, coupons: list[Coupon], payment: Payment, amount_minor: int) -> tuple[tuple[int, int], ...]:  # type: ignore[no-untyped-def]
-    """Lower each campaign's used budget by its share, apply the refund rule on a full refund; the funded parts."""
+    """Lower each campaign's used budget by its share, apply the refund rule on a full refund; the funded parts (a
+    reversal's: it is never held, so its legs move as it is posted)."""
     full = payment.refunded_minor + amount_minor == payment.amount_minor
     parts: dict[int, int] = {}
     for coupon in coupons:

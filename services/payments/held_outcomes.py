@@ -12,6 +12,9 @@ when money moves), and a single-use request was claimed when it was held:
   points go back to the customer (services.coupons.releasing,
   services.points.returning).
 
+A held refund (services.payments.refunds) is decided here too: RELEASE gives both partners `payment.refunded` and
+the discount's budgets and points back, REJECT makes its amount refundable again.
+
 Inside the decision's own database transaction: the event and the request
 change commit with the decision or not at all.
 """
@@ -22,11 +25,13 @@ import uuid
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from models import Payment, PaymentRequest
+from models import Payment, PaymentRequest, Refund
+from services.coupons.refunding import refund_moved
 from services.coupons.releasing import release_coupons
 from services.db.sql import execute
 from services.events import record_domain_event
 from services.ledger.announce import money
+from services.payments.refund_events import refunded_body
 from services.points.returning import return_points, spent_on
 
 RELEASE, REJECT = "RELEASE", "REJECT"
@@ -36,6 +41,9 @@ async def after_held_decision(conn: BaseDBAsyncClient, transaction_id: uuid.UUID
     """Write the held payment's outcome (events; a rejected single-use request payable again); nothing for others."""
     payment = await Payment.filter(transaction_id=transaction_id).using_db(conn).first()
     if payment is None:
+        refund = await Refund.filter(transaction_id=transaction_id).using_db(conn).first()
+        if refund is not None:
+            await _after_held_refund(conn, refund, decision)
         return  # not a payment
     partners = list(dict.fromkeys([payment.partner_id, payment.merchant_partner_id]))  # type: ignore[attr-defined]
     if decision == RELEASE:
@@ -69,3 +77,21 @@ async def after_held_decision(conn: BaseDBAsyncClient, transaction_id: uuid.UUID
                 object_type="PaymentRequest", object_id=request.id,
                 payload={"paymentRequestId": str(request.id), "paymentId": str(payment.id),
                          "merchantId": str(payment.merchant_id)}, using_db=conn)  # type: ignore[attr-defined]
+
+
+async def _after_held_refund(conn: BaseDBAsyncClient, refund: Refund, decision: str) -> None:
+    """A held refund decided: RELEASE moved its money now, so what a posted refund does at once happens now (the
+    discount's budgets, coupons and points: services.coupons.refunding.refund_moved) and both partners get
+    `payment.refunded`; REJECT moved nothing, so the payment's refunded total, which the refund's claim raised when
+    it was held, drops by it again: that much is refundable again."""
+    if decision == RELEASE:
+        await refund_moved(conn, payment_id=refund.payment_id, refund_transaction_id=refund.transaction_id,  # type: ignore[attr-defined]
+                           amount_minor=refund.amount_minor)
+        payment = await Payment.get(id=refund.payment_id).using_db(conn)  # type: ignore[attr-defined]
+        body = refunded_body(payment, refund.id, refund.amount_minor)
+        for partner_id in dict.fromkeys([payment.merchant_partner_id, payment.partner_id]):  # type: ignore[attr-defined]
+            await record_domain_event(type="payment.refunded", partner_id=partner_id, object_type="Payment",
+                                      object_id=payment.id, payload=body, using_db=conn)
+    else:
+        await execute(conn, "UPDATE payment SET refunded_minor = refunded_minor - $1 WHERE id = $2",
+                      [refund.amount_minor, refund.payment_id])  # type: ignore[attr-defined]

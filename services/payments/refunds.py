@@ -26,13 +26,13 @@ from services.audit import AuditNote
 from services.authority import require_partner_token
 from services.errors import NotFound, PaymentNotRefundable, RefundExceedsPayment
 from services.fees.merchant_fee import merchant_fee_minor, returned_fee
-from services.ledger.announce import money
 from services.ledger.request import PostingRequest
 from services.ledger.side_writes import TRANSACTION_ID, RowClaim, RowInsert, event_insert
 from services.money import parse_amount
 from services.payments.records import RefundRecord
 from services.scoping import merchant_side
 from services.coupons.refunding import post_refund
+from services.payments.refund_events import refunded_body
 from services.merchants.settlement import settle
 from services.validation import clean_reason
 
@@ -58,8 +58,7 @@ def _side_rows(*, refund_id: uuid.UUID, payment: Payment, amount_minor: int, rea
         ("amount_minor", amount_minor, None), ("currency", payment.currency, None), ("reason", reason, None),
         ("created_at", now, None),
     ))
-    body = {"paymentId": str(payment.id), "refundId": str(refund_id), "merchantId": str(payment.merchant_id),  # type: ignore[attr-defined]
-            "amount": money(amount_minor, payment.currency)}
+    body = refunded_body(payment, refund_id, amount_minor)
     partners = dict.fromkeys([payment.merchant_partner_id, payment.partner_id])  # type: ignore[attr-defined]
     return (refund, *(event_insert(type="payment.refunded", partner_id=p, object_type="Payment", object_id=payment.id,
                                    payload=body, at=now) for p in partners))
