@@ -187,8 +187,14 @@ async def post_discounted(*, principal: Principal, req: PostingRequest, ask: Dis
             # Last: the programme's funding wallet (one row every such points payment locks) stays locked only from
             # here to the commit. So the payer needs the amount less the coupons available; the points' value comes
             # back to it in this same transaction.
-            await post_points(_acting(principal), use, payer_wallet_id=req.from_wallet_id,
-                              idempotency_key=req.idempotency_key, payment_id=payment_id)
+            # Keyed by the payment's key as stored (a customer token's is in that customer's namespace): the points
+            # posting runs as the partner, so the caller's raw key would meet other customers' keys there.
+            points = await post_points(_acting(principal), use, payer_wallet_id=req.from_wallet_id,
+                                       idempotency_key=checked.key, payment_id=payment_id)
+            if points.replayed:
+                # Its key is the payment's own, which was new: a replay here would spend no points while the
+                # payment paid less for them. Never expected; roll everything back rather than post it.
+                raise RuntimeError("the points posting of a new payment replayed an earlier one")
     except _Replayed as replayed:
         return replayed.txn
     except Exception:
