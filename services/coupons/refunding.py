@@ -99,7 +99,23 @@ async def shares_back(conn, coupons: list[Coupon], payment: Payment, amount_mino
         back = share_back(coupon.discount_minor, payment.amount_minor, payment.refunded_minor, amount_minor)
         if back:
             parts[campaign.budget_account_id] = parts.get(campaign.budget_account_id, 0) + back  # type: ignore[attr-defined]
-    return tuple(sorted(parts.items()))
+    return payer_keeps_a_unit(parts, amount_minor)
+
+
+def payer_keeps_a_unit(parts: dict[int, int], amount_minor: int) -> tuple[tuple[int, int], ...]:
+    """The budgets' shares, cut (largest first) so that the payer gets at least one minor unit of the refund.
+
+    A REFUND's legs give the payer what remains of the amount, and a leg is never zero. When the coupons paid all but
+    the last units of a payment, the shares of its last refunds would take all of a refund: each such refund then
+    gives its campaign one unit less and the payer one unit more (never more than a unit per refund)."""
+    excess = sum(parts.values()) - (amount_minor - 1)
+    for account in sorted(parts, key=lambda a: (-parts[a], a)):
+        if excess <= 0:
+            break
+        cut = min(excess, parts[account])
+        parts[account] -= cut
+        excess -= cut
+    return tuple(sorted((a, v) for a, v in parts.items() if v))
 
 
 async def refund_moved(conn, *, payment_id, refund_transaction_id, amount_minor: int) -> None:  # type: ignore[no-untyped-def]

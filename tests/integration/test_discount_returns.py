@@ -242,3 +242,31 @@ async def test_the_points_transfer_of_a_payment_is_not_reversed_on_its_own(datab
             await reverse_transaction(principal=staff("admin"), transaction_id=redemption.transaction_id, reason="oops")
     assert await _balance(world.payer.wallet_id) == payer
     assert (await points_balance(world.program.id, world.payer.customer_id)).balance == 200
+
+
+async def test_refunds_of_a_payment_coupons_paid_all_but_a_unit_of_always_leave_the_payer_a_unit(database_url):
+    """The coupon paid 9.99 of 10.00: the second half's share (5.00) would leave the payer nothing of the refund,
+    and a REFUND's payer leg is never zero; the share is cut by the unit instead (it raised an AssertionError)."""
+    world = await points_world()
+    campaign = await create_campaign(principal=world.bank, terms=terms(
+        funding_wallet_id=world.funding.wallet_id, amount_off="20.00", min_spend=None, refund_rule="RESTORE"))
+    coupon = await _coupon(world, campaign)
+    payer = await _balance(world.payer.wallet_id)
+    paid = await _pay(world, "10.00", DiscountAsk(coupon_ids=(coupon,)))
+    assert await _balance(world.payer.wallet_id) == payer - 1  # the payer paid one unit
+    for _ in range(2):
+        await refund(principal=world.bank, payment_id=paid.id, amount="5.00", reason="half", idempotency_key=next_id("r"))
+        await ledger_ok()
+    assert await budget_state(campaign.id) == (10000, 1, 9999)  # 4.99 + 4.99 back of the 9.99
+    assert await _balance(world.payer.wallet_id) == payer + 1  # one unit from each refund
+    assert await coupon_status(coupon) == "ISSUED"  # refunded in full: RESTORE
+    await ledger_ok()
+
+
+def test_the_budgets_shares_leave_the_payer_a_unit_largest_cut_first() -> None:
+    from services.coupons.refunding import payer_keeps_a_unit
+
+    assert payer_keeps_a_unit({7: 300, 9: 200}, 1000) == ((7, 300), (9, 200))  # room to spare: untouched
+    assert payer_keeps_a_unit({7: 300, 9: 200}, 500) == ((7, 299), (9, 200))
+    assert payer_keeps_a_unit({7: 1, 9: 1}, 1) == ()  # a one-unit refund is the payer's
+    assert payer_keeps_a_unit({7: 2, 9: 3}, 3) == ((7, 2),)
