@@ -130,7 +130,8 @@ class ErrorCode(Enum):
     COMPLIANCE_HOLD = strawberry.enum_value(
         "COMPLIANCE_HOLD",
         description="The customer is held for compliance review (a watchlist screening hit) or blocked: nothing moves"
-        " until the bank decides. The reason is not disclosed.",
+        " until the bank decides. The reason is not disclosed. Also a points payout from a programme's funding wallet"
+        " (pointsRedeem, or points on a payment) that the AML rules would hold: nothing is spent.",
     )
     STEP_UP_REQUIRED = strawberry.enum_value(
         "STEP_UP_REQUIRED",

@@ -36,6 +36,7 @@ from services.ledger.engine import post
 from services.ledger.records import TransactionRecord
 from services.ledger.request import PostingRequest, check_request
 from services.points.holdings import Holding, holding_of
+from services.points.redeeming import refuse_held_payout
 from services.points.reserve import ReserveShort
 from services.db.wallet_rows import any_wallet_facts
 from services.scoping import may_read_wallet, of_tenant
@@ -191,6 +192,7 @@ async def post_discounted(*, principal: Principal, req: PostingRequest, ask: Dis
             # posting runs as the partner, so the caller's raw key would meet other customers' keys there.
             points = await post_points(_acting(principal), use, payer_wallet_id=req.from_wallet_id,
                                        idempotency_key=checked.key, payment_id=payment_id)
+            refuse_held_payout(points)  # held: the points would stay spent if compliance rejected it
             if points.replayed:
                 # Its key is the payment's own, which was new: a replay here would spend no points while the
                 # payment paid less for them. Never expected; roll everything back rather than post it.
