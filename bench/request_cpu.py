@@ -129,19 +129,24 @@ async def _token(client: AsgiClient, partner: dict[str, Any]) -> str:
     return json.loads(body)["access_token"]
 
 
+async def _customer_with_wallet(client: AsgiClient, token: str, ref: str, kind: str, name: str) -> tuple[str, str]:
+    """customerCreate then walletOpen in the bench currency: (customer id, wallet id)."""
+    customer = await client.graphql(token, "mutation($input: CustomerCreateInput!) { customerCreate(input: $input)"
+                                    " { customer { id } userErrors { code } } }",
+                                    {"input": {"externalRef": ref, "kind": kind, "displayName": name,
+                                               "country": BENCH_COUNTRY}})
+    customer_id = customer["customerCreate"]["customer"]["id"]
+    wallet = await client.graphql(token, "mutation($input: WalletOpenInput!) { walletOpen(input: $input)"
+                                  " { wallet { id } userErrors { code } } }",
+                                  {"input": {"customerId": customer_id, "currency": CURRENCY}})
+    return customer_id, wallet["walletOpen"]["wallet"]["id"]
+
+
 async def _wallets(client: AsgiClient, token: str, count: int) -> list[str]:
     """`count` funded wallets made through the API, as bench/transfers.py makes them."""
     ids = []
     for i in range(count):
-        customer = await client.graphql(token, "mutation($input: CustomerCreateInput!) { customerCreate(input: $input)"
-                                        " { customer { id } userErrors { code } } }",
-                                        {"input": {"externalRef": f"rc-{i:04d}", "kind": "INDIVIDUAL",
-                                                   "displayName": f"Bench {i}", "country": BENCH_COUNTRY}})
-        wallet = await client.graphql(token, "mutation($input: WalletOpenInput!) { walletOpen(input: $input)"
-                                      " { wallet { id } userErrors { code } } }",
-                                      {"input": {"customerId": customer["customerCreate"]["customer"]["id"],
-                                                 "currency": CURRENCY}})
-        wallet_id = wallet["walletOpen"]["wallet"]["id"]
+        _, wallet_id = await _customer_with_wallet(client, token, f"rc-{i:04d}", "INDIVIDUAL", f"Bench {i}")
         await client.graphql(token, "mutation($input: WalletTopUpInput!) { walletTopUp(input: $input)"
                              " { transaction { id } userErrors { code } } }",
                              {"input": {"walletId": wallet_id, "amount": SEED_BALANCE, "idempotencyKey": f"rc-seed-{i}"}})
@@ -190,15 +195,7 @@ async def _shop_codes(client: AsgiClient, db_url: str, count: int = 4) -> list[s
     shops = await _token(client, json.loads(out.strip().splitlines()[-1]))
     owners = []
     for i in range(count):
-        customer = await client.graphql(shops, "mutation($input: CustomerCreateInput!) { customerCreate(input: $input)"
-                                        " { customer { id } userErrors { code } } }",
-                                        {"input": {"externalRef": f"shop-{i:04d}", "kind": "BUSINESS",
-                                                   "displayName": f"Bench Shop {i} Ltd", "country": BENCH_COUNTRY}})
-        customer_id = customer["customerCreate"]["customer"]["id"]
-        wallet = await client.graphql(shops, "mutation($input: WalletOpenInput!) { walletOpen(input: $input)"
-                                      " { wallet { id } userErrors { code } } }",
-                                      {"input": {"customerId": customer_id, "currency": CURRENCY}})
-        owners.append((customer_id, wallet["walletOpen"]["wallet"]["id"]))
+        owners.append(await _customer_with_wallet(client, shops, f"shop-{i:04d}", "BUSINESS", f"Bench Shop {i} Ltd"))
     await approve_customers(asyncpg_dsn(db_url))  # merchantCreate wants a KYC-approved BUSINESS customer
     await asyncio.sleep(0.5)  # the standing announcement reaches the cache
     codes = []

@@ -75,6 +75,19 @@ async def ensure_aml_packs() -> None:
     _packs_ready = True
 
 
+async def hold_pack(jurisdiction: str, country: str, rules: dict[str, dict[str, Any]], *, threshold_minor: int) -> None:
+    """A test-only pack for `country`: one tier with generous CNY limits, these AML rules and a CNY threshold of
+    `threshold_minor` (made once per database)."""
+    if await CompliancePolicy.exists(jurisdiction=jurisdiction):
+        return
+    await CompliancePolicy.create(
+        jurisdiction=jurisdiction, name=f"Tests: {jurisdiction}", countries=check_countries([country]), timezone="UTC",
+        large_transaction_thresholds=check_thresholds({"CNY": threshold_minor}),
+        tiers=check_tiers([{"tier": 1, "name": "tests", "crossBorder": True, "limits": {"CNY": GENEROUS}}]),
+        aml_rules=check_aml_rules(rules), updated_by="test:pack")
+    await announce_standing_changed()
+
+
 @dataclass
 class Party:
     customer_id: uuid.UUID

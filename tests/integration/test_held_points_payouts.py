@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from models import CompliancePolicy, Payment, PointsRedemption
-from services.compliance.policy_document import check_aml_rules, check_countries, check_thresholds, check_tiers
-from services.compliance.standing_channel import announce_standing_changed
+from models import Payment, PointsRedemption
 from services.coupons.checkout import DiscountAsk
 from services.errors import ComplianceHold
 from services.ledger.posting import post_top_up
@@ -23,7 +21,7 @@ from services.points.queries import points_balance
 from services.points.redeeming import redeem
 from services.points.rule_admin import RuleTerms, create_rule
 from tests.factories import next_id
-from tests.integration.aml_support import GENEROUS
+from tests.integration.aml_support import hold_pack
 from tests.integration.merchant_support import merchant_of
 from tests.integration.points_support import ledger_ok, points_caught_up
 from tests.integration.service_support import holder, new_partner
@@ -31,16 +29,9 @@ from tests.integration.test_coupon_flow import _balance
 
 
 async def _hold_pack() -> None:
-    if await CompliancePolicy.exists(jurisdiction="QA-HP-NF"):
-        return
-    await CompliancePolicy.create(
-        jurisdiction="QA-HP-NF", name="Tests: held points payouts", countries=check_countries(["NF"]), timezone="UTC",
-        large_transaction_thresholds=check_thresholds({"CNY": 1_000}),
-        tiers=check_tiers([{"tier": 1, "name": "tests", "crossBorder": True, "limits": {"CNY": GENEROUS}}]),
-        aml_rules=check_aml_rules({"NEW_ACCOUNT_HIGH_VALUE": {
-            "severity": "HIGH", "action": "HOLD", "accountAgeDays": 7, "amountBps": 5_000}}),
-        updated_by="test:hp")
-    await announce_standing_changed()
+    """NF: a new wallet's postings of 5.00 CNY or more are HELD; generous limits, nothing else."""
+    await hold_pack("QA-HP-NF", "NF", {"NEW_ACCOUNT_HIGH_VALUE": {
+        "severity": "HIGH", "action": "HOLD", "accountAgeDays": 7, "amountBps": 5_000}}, threshold_minor=1_000)
 
 
 async def _world():  # type: ignore[no-untyped-def]

@@ -15,11 +15,9 @@ from datetime import timedelta
 
 import pytest
 
-from models import AmlAlert, CompliancePolicy, DomainEvent, Payment, PointsRedemption, Transaction, Wallet
+from models import AmlAlert, DomainEvent, Payment, PointsRedemption, Transaction, Wallet
 from services import clock
 from services.alert_decisions import resolve_alert
-from services.compliance.policy_document import check_aml_rules, check_countries, check_thresholds, check_tiers
-from services.compliance.standing_channel import announce_standing_changed
 from services.coupons.campaigns import create_campaign
 from services.coupons.checkout import DiscountAsk
 from services.coupons.issuing import issue_coupons
@@ -30,7 +28,7 @@ from services.payments.paying import pay
 from services.payments.refunds import refund
 from services.points.queries import points_balance
 from tests.factories import next_id
-from tests.integration.aml_support import GENEROUS
+from tests.integration.aml_support import hold_pack
 from tests.integration.coupon_support import budget_state, coupon_status, terms
 from tests.integration.merchant_support import merchant_of, staff
 from tests.integration.points_support import ledger_ok, points_caught_up, points_world
@@ -40,16 +38,8 @@ from tests.integration.test_coupon_flow import _balance
 
 async def _hold_pack() -> None:
     """PN: a new wallet's postings of 500.00 CNY or more are HELD; generous limits, nothing else."""
-    if await CompliancePolicy.exists(jurisdiction="QA-HR-PN"):
-        return
-    await CompliancePolicy.create(
-        jurisdiction="QA-HR-PN", name="Tests: held refunds", countries=check_countries(["PN"]), timezone="UTC",
-        large_transaction_thresholds=check_thresholds({"CNY": 100_000}),
-        tiers=check_tiers([{"tier": 1, "name": "tests", "crossBorder": True, "limits": {"CNY": GENEROUS}}]),
-        aml_rules=check_aml_rules({"NEW_ACCOUNT_HIGH_VALUE": {
-            "severity": "HIGH", "action": "HOLD", "accountAgeDays": 7, "amountBps": 5_000}}),
-        updated_by="test:hr")
-    await announce_standing_changed()
+    await hold_pack("QA-HR-PN", "PN", {"NEW_ACCOUNT_HIGH_VALUE": {
+        "severity": "HIGH", "action": "HOLD", "accountAgeDays": 7, "amountBps": 5_000}}, threshold_minor=100_000)
 
 
 async def _world(*, points: bool):  # type: ignore[no-untyped-def]
