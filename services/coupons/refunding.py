@@ -130,10 +130,7 @@ async def refund_moved(conn, *, payment_id, refund_transaction_id, amount_minor:
     moved_before = await _moved_by_other_refunds(conn, payment_id, refund_transaction_id)
     for campaign in campaigns.values():
         # Exactly what the REFUND's legs credited the budget account: the budget it gives back.
-        back = await _credited(conn, refund_transaction_id, campaign.budget_account_id)  # type: ignore[attr-defined]
-        if back:
-            await execute(conn, "UPDATE coupon_campaign SET budget_used_minor = budget_used_minor - $1 WHERE id = $2",
-                          [back, campaign.id])
+        await _budget_back(conn, campaign.id, await _credited(conn, refund_transaction_id, campaign.budget_account_id))  # type: ignore[attr-defined]
     if moved_before + amount_minor == payment.amount_minor:
         # Only refunds whose money moved count: one still HELD may yet be rejected (then the rule waits for another).
         for coupon in coupons:
@@ -166,18 +163,22 @@ async def _credited(conn, transaction_id, account_id: int) -> int:  # type: igno
 async def give_back(conn, coupons: list[Coupon], payment: Payment, amount_minor: int) -> tuple[tuple[int, int], ...]:  # type: ignore[no-untyped-def]
     """Lower each campaign's used budget by its share, apply the refund rule on a full refund; the funded parts (a
     reversal's: it is never held, so its legs move as it is posted)."""
-    full = payment.refunded_minor + amount_minor == payment.amount_minor
-    parts: dict[int, int] = {}
-    for coupon in coupons:
-        campaign = await CouponCampaign.get(id=coupon.campaign_id).using_db(conn)  # type: ignore[attr-defined]
-        back = share_back(coupon.discount_minor, payment.amount_minor, payment.refunded_minor, amount_minor)
-        if back:
-            await execute(conn, "UPDATE coupon_campaign SET budget_used_minor = budget_used_minor - $1 WHERE id = $2",
-                          [back, campaign.id])
-            parts[campaign.budget_account_id] = parts.get(campaign.budget_account_id, 0) + back  # type: ignore[attr-defined]
-        if full:
-            await _apply_rule(conn, coupon, campaign, payment)
-    return tuple(sorted(parts.items()))
+    parts = await shares_back(conn, coupons, payment, amount_minor)
+    back_to = dict(parts)
+    campaigns = {c.campaign_id: await CouponCampaign.get(id=c.campaign_id).using_db(conn) for c in coupons}  # type: ignore[attr-defined]
+    for campaign in campaigns.values():
+        await _budget_back(conn, campaign.id, back_to.get(campaign.budget_account_id, 0))  # type: ignore[attr-defined]
+    if payment.refunded_minor + amount_minor == payment.amount_minor:
+        for coupon in coupons:
+            await _apply_rule(conn, coupon, campaigns[coupon.campaign_id], payment)  # type: ignore[attr-defined]
+    return parts
+
+
+async def _budget_back(conn, campaign_id, back: int) -> None:  # type: ignore[no-untyped-def]
+    """The campaign's used budget lowered by what its budget account got back (usable again); nothing for 0."""
+    if back:
+        await execute(conn, "UPDATE coupon_campaign SET budget_used_minor = budget_used_minor - $1 WHERE id = $2",
+                      [back, campaign_id])
 
 
 async def _apply_rule(conn, coupon: Coupon, campaign: CouponCampaign, payment: Payment) -> None:  # type: ignore[no-untyped-def]
