@@ -80,13 +80,14 @@ code of this variant lives in transfer_bench/payments.py):
     idempotencyKey) from a random payer wallet to a random merchant's code. A
     success is counted as for a transfer (HTTP 200, no `errors`, empty
     `userErrors`, a payment in the answer);
-  * each round then also runs both kinds in ONE window on a fresh server, half the
-    clients sending transfers and half payments (transfer_bench/mixed_run.py):
-    both meet the machine at the same moments, so their ratio is not moved by the
-    machine's speed changing between windows, as the alternating runs' is;
+  * each round then also runs both kinds on one fresh server in short slices of
+    --slice seconds, every client on one kind at a time, in the order T P P T ...
+    (transfer_bench/interleaved_run.py): the kinds meet the machine a slice apart,
+    so their ratio is not moved by the machine's speed changing between windows,
+    as the alternating runs' is, and each is still measured at full load;
   * the report adds payments/s, p50/p99, errors, the ratio payments/transfers
-    (target >= 0.9), the same-window ratio, and the CPU milliseconds per payment
-    against per transfer;
+    (target >= 0.9) of the alternating windows and of the interleaved slices, and
+    the CPU milliseconds per payment against per transfer;
     the stored PAYMENT transactions (and payment rows) must equal the successes
     the clients saw (exit 1 otherwise), before `qianbao ledger verify`.
 
@@ -144,6 +145,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--payments", action="store_true",
                         help="also measure paymentCreate to merchants' static QR codes, alternating with the transfer API run")
     parser.add_argument("--merchants", type=int, default=4, help="merchants paid with --payments (default 4)")
+    parser.add_argument("--slice", type=float, default=1.0,
+                        help="seconds per slice of the --payments interleaved run (default 1)")
     parser.add_argument("--settlement", choices=("IMMEDIATE", "DEFERRED"), default="DEFERRED",
                         help="how the --payments merchants settle (merchantCreate's settlement). DEFERRED (default:"
                         " the bench's few merchants are paid by every client at once, the load DEFERRED is for):"
@@ -157,8 +160,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.payments = args.payments or args.all_paths
     if not 1 <= args.batch <= 100:
         parser.error("need 1 <= --batch <= 100 (transfersCreate takes at most 100)")
-    if args.wallets < 2 or args.clients < 1 or args.duration <= 0 or args.warmup < 0 or args.rounds < 1:
-        parser.error("need --wallets >= 2, --clients >= 1, --duration > 0, --warmup >= 0, --rounds >= 1")
+    if args.wallets < 2 or args.clients < 1 or args.duration <= 0 or args.warmup < 0 or args.rounds < 1 or args.slice <= 0:
+        parser.error("need --wallets >= 2, --clients >= 1, --duration > 0, --warmup >= 0, --rounds >= 1, --slice > 0")
     if args.payments and args.merchants < 1:
         parser.error("need --merchants >= 1")
     return args

@@ -21,5 +21,5 @@
   pg_stats      what PostgreSQL did in a window: seq scans per table, costliest statements (pg_stat_statements)
   run           one benchmark from start to finish
   payments      --payments: the merchants, the payments run alternating with the transfer run, their report
-  mixed_run     --payments: transfers and payments sent together in one window, their ratio
+  interleaved_run --payments: transfers and payments in short A B B A slices on one server, their ratio
 """

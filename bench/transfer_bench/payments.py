@@ -20,7 +20,7 @@ import asyncpg
 
 from schema.common.relay import global_id_to_uuid
 
-from . import (all_paths, api_run, baseline_run, database, http_client, mixed_run, pg_stats, prepare, report, results,
+from . import (all_paths, api_run, baseline_run, database, http_client, interleaved_run, pg_stats, prepare, report, results,
                round_trips, run, server, settings, verify)
 
 
@@ -222,7 +222,7 @@ async def main(args: argparse.Namespace) -> int:
         api_rounds: list[results.RunResult] = []
         pay_rounds: list[results.RunResult] = []
         base_rounds: list[results.RunResult] = []
-        mixed_rounds: list[mixed_run.MixedRound] = []
+        interleaved_rounds: list[interleaved_run.InterleavedRound] = []
         for round_no in range(1, args.rounds + 1):
             tag = f"{run_tag}r{round_no}"
             label = f" (round {round_no}/{args.rounds})" if args.rounds > 1 else ""
@@ -247,16 +247,17 @@ async def main(args: argparse.Namespace) -> int:
             await srv.stop()
             srv = None
             await database.checkpoint(db_dsn)
-            # Both kinds in one window on a fresh server (transfer_bench/mixed_run.py): the machine's changes between
-            # windows divided out of their ratio.
-            srv = server.Server(db_url, args.server_workers, log_dir, f"mixed-{round_no}")
+            # Both kinds on one fresh server in short A B B A slices (transfer_bench/interleaved_run.py): the machine's
+            # changes between windows divided out of their ratio, each kind still measured with every client on it.
+            srv = server.Server(db_url, args.server_workers, log_dir, f"interleaved-{round_no}")
             await srv.start()
-            print(f"same-window run{label}: transfers and payments from {args.clients} clients together,"
-                  f" {args.warmup:g} s warm-up + {args.duration:g} s ...", flush=True)
-            mixed_rounds.append(await mixed_run.mixed_run(
-                srv.port, api_run.transfer_op(token, setup.api_wallets, tag + "m"),
-                payment_op(token, setup.api_wallets, codes, tag + "m"), args.clients, args.warmup, args.duration,
-                srv.proc.pid if srv.proc else None, tag, db_name))
+            print(f"interleaved run{label}: {args.clients} clients, {args.warmup:g} s warm-up, then transfers and"
+                  f" payments in slices of {args.slice:g} s, {args.duration:g} s of each ...", flush=True)
+            interleaved_rounds.append(await interleaved_run.interleaved_run(
+                srv.port, {interleaved_run.TRANSFERS: lambda t: api_run.transfer_op(token, setup.api_wallets, t),
+                           interleaved_run.PAYMENTS: lambda t: payment_op(token, setup.api_wallets, codes, t)},
+                args.clients, args.warmup, args.duration, args.slice, srv.proc.pid if srv.proc else None, tag,
+                db_name))
             await srv.stop()
             srv = None
             await database.checkpoint(db_dsn)
@@ -282,22 +283,22 @@ async def main(args: argparse.Namespace) -> int:
 
         ratio = report.print_report(args, api, base, rt, api_rounds, base_rounds)
         pay_ratio = print_payments(api, pays, api_rounds, pay_rounds, len(codes), args.settlement)
-        mixed_ratio = mixed_run.print_mixed(mixed_rounds, PAYMENTS_TARGET_RATIO)
+        interleaved_ratio = interleaved_run.print_interleaved(interleaved_rounds, args.slice, PAYMENTS_TARGET_RATIO)
         figures = all_paths.print_table(base, api, pays, paths) if paths is not None else None
         if paths is None:
             pg_stats.print_activity([("transfers", api.pg, api.ok), ("payments", pays.pg, pays.ok)])
         print()
 
-        mixed_transfers = sum(m.transfers.successes_total for m in mixed_rounds)
-        mixed_payments = sum(m.payments.successes_total for m in mixed_rounds)
-        expected = (api.successes_total + base.successes_total + mixed_transfers
+        interleaved_transfers = interleaved_run.successes(interleaved_rounds, interleaved_run.TRANSFERS)
+        interleaved_payments = interleaved_run.successes(interleaved_rounds, interleaved_run.PAYMENTS)
+        expected = (api.successes_total + base.successes_total + interleaved_transfers
                     + (round_trips.ROUND_TRIP_TRANSFERS if rt is not None else 0))
         if paths is not None:  # every kind counted on top of what the set-up stored
             counts_ok = await all_paths.check_counts(db_dsn, paths, None if rt_failed else expected,
-                                                     pays.successes_total + mixed_payments)
+                                                     pays.successes_total + interleaved_payments)
             verified = await verify.check_ledger(db_dsn, db_url, None, compare=False) and counts_ok
         else:
-            payments_ok = await check_payments(db_dsn, pays.successes_total + mixed_payments)
+            payments_ok = await check_payments(db_dsn, pays.successes_total + interleaved_payments)
             verified = await verify.check_ledger(db_dsn, db_url, expected, compare=not rt_failed) and payments_ok
         if args.json_out:
             out = report.result_json(api, base, ratio, rt, verified, api_rounds, base_rounds)
@@ -309,8 +310,10 @@ async def main(args: argparse.Namespace) -> int:
                 "cpu_ms_per_transfer": {k: round(v, 3) for k, v in _cpu_ms_per(api).items()},
                 "ratio_payments_transfers": round(pay_ratio, 3), "rounds_tps": [round(r.tps, 1) for r in pay_rounds],
                 "merchants": len(codes),
-                "same_window": {"ratio_payments_transfers": round(mixed_ratio, 3),
-                                "rounds_ratio": [round(m.ratio, 3) for m in mixed_rounds]},
+                "interleaved": {"ratio_payments_transfers": round(interleaved_ratio, 3),
+                                "rounds_ratio": [round(r.ratio, 3) for r in interleaved_rounds],
+                                "pair_ratios": [round(x, 3) for r in interleaved_rounds for x in r.pair_ratios],
+                                "slice_s": args.slice},
             }
             if figures is not None:
                 out["all_paths"] = figures
