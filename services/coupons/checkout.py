@@ -144,7 +144,7 @@ async def _discounts(principal: Principal, ask: DiscountAsk, customer: Payer, id
     one round trip when both are asked for (services.coupons.discount_reads)."""
     coupon_rows, held = None, None
     if ids and ask.points and ask.points_program_id is not None:
-        coupon_rows, points_rows = await read_coupons_and_points(customer.id, ids, ask.points_program_id)
+        coupon_rows, points_rows = await read_coupons_and_points(customer.id, ids, ask.points_program_id, clock.now())
         held = holding_of(points_rows)
     coupons = await reserving.decide(customer_id=customer.id, coupon_ids=ids, spend=spend,
                                      with_points=bool(ask.points), rows=coupon_rows)

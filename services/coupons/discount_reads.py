@@ -10,13 +10,14 @@ its own read (the other's are NULL). Nothing is locked: the payment's claims re-
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from tortoise import connections
 
 from services.coupons.reserving import COUPON_COLUMNS, COUPON_SELECT, coupons_from
-from services.db.sql import fetch
-from services.points.holdings import HOLDING_COLUMNS, HOLDING_SELECT, holding_from
+from services.db.sql import fetch, is_postgres
+from services.points.holdings import HOLDING_COLUMNS, holding_select
 
 _COUPONS, _POINTS = 0, 1
 
@@ -26,11 +27,13 @@ def _nulls(names: tuple[str, ...]) -> str:
     return ", ".join(f"NULL AS {name}" for name in names)
 
 
-async def read_coupons_and_points(customer_id: uuid.UUID, coupon_ids: list[uuid.UUID],
-                                  program_id: uuid.UUID) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The rows of reserving.decide's read and of holdings.holding's, in one round trip: (coupons, holding)."""
-    sql = (f"SELECT {_COUPONS} AS part, {COUPON_SELECT}, {_nulls(HOLDING_COLUMNS)} {coupons_from(1, 3, len(coupon_ids))}"
-           f" UNION ALL SELECT {_POINTS}, {_nulls(COUPON_COLUMNS)}, {HOLDING_SELECT} {holding_from(2, 1)}"
-           " ORDER BY part, earned_at, lot_id")  # the holding's lots oldest first, as holding() reads them
-    rows = await fetch(connections.get("default"), sql, [customer_id, program_id, *coupon_ids])
+async def read_coupons_and_points(customer_id: uuid.UUID, coupon_ids: list[uuid.UUID], program_id: uuid.UUID,
+                                  now: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows of reserving.decide's read and of holdings.holding's at `now`, in one round trip: (coupons, holding)."""
+    conn = connections.get("default")
+    holding = holding_select(is_postgres(conn), program_param=2, customer_param=1, now_param=3, until_param=3)
+    points_part = holding.replace("SELECT ", f"SELECT {_POINTS} AS part, {_nulls(COUPON_COLUMNS)}, ", 1)
+    sql = (f"SELECT {_COUPONS} AS part, {COUPON_SELECT}, {_nulls(HOLDING_COLUMNS)}"
+           f" {coupons_from(1, 4, len(coupon_ids))} UNION ALL {points_part} ORDER BY part")
+    rows = await fetch(conn, sql, [customer_id, program_id, now, *coupon_ids])
     return [r for r in rows if r["part"] == _COUPONS], [r for r in rows if r["part"] == _POINTS]

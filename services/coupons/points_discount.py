@@ -31,7 +31,6 @@ from services.ledger.records import TransactionRecord
 from services.ledger.request import PostingRequest
 from services.money import MAX_MINOR, format_amount
 from services.points.holdings import Holding, holding
-from services.points.lots import due_to_expire
 from services.points.programs import visible_program
 from services.points.redeeming import CustomerRef, points_claim, redeemed_points_rows
 from services.points.reserve import Funding, spend_claim
@@ -76,10 +75,10 @@ async def points_use(*, principal: Principal, program_id: uuid.UUID | None, cust
     if value > MAX_MINOR:
         raise ValidationFailed("points are worth more than the ledger can hold", field=["pointsToRedeem"])
     if held is None:
-        held = await holding(program.id, customer.id)
+        held = await holding(program.id, customer.id, now=clock.now())
     if held.account_id is None:
         raise InsufficientPoints("the customer holds no points in this programme", field=["pointsToRedeem"])
-    unswept = due_to_expire(held.lots, held.consumed, clock.now())
+    unswept = held.due_points
     return PointsUse(program=program, customer=customer, account_id=held.account_id, points=points, value_minor=value,
                      unswept=unswept, funding=Funding(reserve_account_id=held.reserve_account_id,
                                                       points_account_row_id=held.points_account_row_id,

@@ -19,7 +19,6 @@ from models.ids import uuid7
 from services import clock
 from services.points.booking import PointsMove, book, lock_points_account
 from services.points.holdings import holding
-from services.points.lots import due_to_expire
 from services.points.reserve import release_excess
 from services.points.units import ledger_unit
 
@@ -40,13 +39,13 @@ async def expire_due(*, now: datetime | None = None, limit: int = BATCH) -> int:
 async def expire_holding(program_id: uuid.UUID, customer_id: uuid.UUID, now: datetime) -> int:
     """Expire one customer's due points in one programme; how many."""
     program = await PointsProgram.get(id=program_id)
-    first = await holding(program_id, customer_id)
+    first = await holding(program_id, customer_id, now=now)
     if first.account_id is None:
         return 0
     async with in_transaction() as conn:
         await lock_points_account(conn, first.account_id)
-        held = await holding(program_id, customer_id, conn=conn)  # read again under the lock
-        due = min(due_to_expire(held.lots, held.consumed, now), held.balance)
+        held = await holding(program_id, customer_id, now=now, conn=conn)  # read again under the lock
+        due = min(held.due_points, held.balance)
         if due > 0:
             partner_id = (await Account.get(id=first.account_id).using_db(conn)).partner_id  # type: ignore[attr-defined]
             await book(conn, PointsMove(

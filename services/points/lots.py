@@ -5,7 +5,9 @@ the customer's points account except clawbacks (redeemed + expired points)
 consumed lots oldest first, so a lot's remaining points follow from the
 account's totals: no per-lot write, and a redemption's one conditional
 balance update is all the locking it needs (services.points.redeeming).
-Pure functions: no database.
+Pure functions: no database. They are the reference for the sums services.points.holdings computes in SQL (a
+customer's whole history of lots is never read into Python on a hot path): tests/integration/
+test_points_holding_sums.py checks the two against each other on random lots.
 """
 
 from __future__ import annotations

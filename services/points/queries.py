@@ -11,7 +11,6 @@ from models import Entry, PointsAccount, PointsEarnRule, PointsProgram, Transact
 from services import clock
 from services.errors import NotFound, ValidationFailed
 from services.points.holdings import holding
-from services.points.lots import expiring_within, spendable
 from services.points.programs import visible_program
 from services.points.records import ProgramRecord, RuleRecord
 
@@ -43,18 +42,17 @@ class PointsMovement:
 
 async def points_balance(program_id: uuid.UUID, customer_id: uuid.UUID) -> PointsBalance:
     """The customer's spendable and booked points in the programme (zero when it never earned)."""
-    held = await holding(program_id, customer_id)
+    held = await holding(program_id, customer_id, now=clock.now())
     return PointsBalance(program_id=program_id, customer_id=customer_id, account_id=held.account_id,
-                         balance=spendable(held.balance, held.lots, held.consumed, clock.now()), held=held.balance)
+                         balance=held.spendable, held=held.balance)
 
 
 async def expiring_soon(program_id: uuid.UUID, customer_id: uuid.UUID, days: int) -> int:
     """The customer's points that expire within `days` days (not those already expired)."""
     if not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
         raise ValidationFailed(f"days must be 1 to {MAX_DAYS}", field=["days"])
-    held = await holding(program_id, customer_id)
     now = clock.now()
-    return expiring_within(held.lots, held.consumed, now, now + timedelta(days=days))
+    return (await holding(program_id, customer_id, now=now, until=now + timedelta(days=days))).expiring_points
 
 
 async def history(account_id: int | None, *, first: int, after: int | None) -> list[PointsMovement]:

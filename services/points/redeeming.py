@@ -36,7 +36,6 @@ from services.ledger.side_writes import TRANSACTION_ID, RowClaim, RowInsert, eve
 from services.money import MAX_MINOR, format_amount
 from services.points.booking import lock_points_account
 from services.points.holdings import holding
-from services.points.lots import due_to_expire
 from services.points.programs import visible_program
 from services.points.records import Redemption
 from services.points.reserve import release_excess
@@ -106,8 +105,8 @@ async def redeem(*, principal: Principal, customer_id: uuid.UUID | None, program
     if wallet is None:
         raise NotFound(f"the customer has no active {program.value_currency} wallet to receive the money",
                        field=["customerId"])
-    held = await holding(program.id, customer.id)
-    unswept = due_to_expire(held.lots, held.consumed, clock.now())
+    held = await holding(program.id, customer.id, now=clock.now())
+    unswept = held.due_points
     if held.account_id is None:
         raise InsufficientPoints("the customer holds no points in this programme", field=["points"])
     # Too few points is the claim's refusal inside the posting (checked on the locked row), not decided here: the

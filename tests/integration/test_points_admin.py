@@ -3,7 +3,7 @@ bad input changing nothing; earning once per payment whatever calls it again."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -108,10 +108,11 @@ async def test_an_earning_is_granted_once_per_source_and_bank_programmes_reach_e
         await expire_due(now=AT)  # nothing of this customer is due yet (other tests' lots may be)
     # Retired, so later tests' CNY payments earn in their own programmes only (a bank programme reaches everyone).
     await retire_rule(principal=staff("admin"), rule_id=bank_rule.id)
-    held = await holding(world.program.id, customer.id)
-    assert held.balance == 5 and held.consumed == 0
-    assert [(lot.earned_at, lot.size) for lot in held.lots] == [(AT, 5)]  # 10 earned, 5 clawed back: one read
-    assert (await holding(world.program.id, other_customer.customer_id)).account_id is None  # never earned here
+    held = await holding(world.program.id, customer.id, now=AT, until=AT + timedelta(days=3660))
+    assert (held.balance, held.due_points, held.expiring_points) == (5, 0, 5)  # 10 earned, 5 clawed back: one lot
+    expired = await holding(world.program.id, customer.id, now=AT + timedelta(days=3660))
+    assert (expired.balance, expired.due_points, expired.spendable) == (5, 5, 0)  # not swept yet: none to spend
+    assert (await holding(world.program.id, other_customer.customer_id, now=AT)).account_id is None  # never earned here
     assert await PointsLot.filter(source_id=source).count() == 2
     async with in_transaction() as conn:
         assert await lock_points_account(conn, held.account_id) == 5

@@ -104,7 +104,7 @@ async def test_funding_spent_meanwhile_falls_back_to_the_funding_wallet_in_the_s
         world = await points_world()
         await pay_merchant(world, "300.00")  # 300 points, funded 3.00
         await earn_unfunded(world, "300.00")  # 300 more, unfunded: 600 points, 3.00 set aside
-        before_spend = await holding(world.program.id, world.payer.customer_id)
+        before_spend = await holding(world.program.id, world.payer.customer_id, now=clock.now())
         assert (before_spend.balance, before_spend.funded_minor) == (600, 300)
         await _pay_with_points(world, "50.00", 200)  # the reserve pays 2.00: 1.00 left set aside
         assert await reserve_state(world) == (100, 100)
