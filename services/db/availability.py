@@ -1,7 +1,8 @@
 """Whether an exception means the database is away (retry later) rather than a bug: one classification for all.
 
 An unreachable or restarting server, a connection dropped mid-request, a pool
-or server out of connections, a lock or statement timeout, a locked SQLite
+or server out of connections, a lock or statement timeout, a deadlock or
+serialization failure PostgreSQL rolled back, a locked SQLite
 file: the request changed nothing it did not commit and a retry with the same
 idempotency key is safe, so callers answer UNAVAILABLE (HTTP 503 with
 Retry-After), log one line, and never a traceback. Anything else (a bad SQL
@@ -26,6 +27,12 @@ _ASYNCPG_UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.QueryCanceledError,  # statement_timeout (57014)
     asyncpg.exceptions.LockNotAvailableError,  # lock_timeout (55P03)
     asyncpg.exceptions.InterfaceError,  # the connection was closed under the query
+    # SQLSTATE class 40, transaction rollback: PostgreSQL broke a deadlock (40P01) or a serialization conflict
+    # (40001) by rolling this transaction back whole. Nothing of it committed, and PostgreSQL's documentation says
+    # to retry it; the same idempotency key makes the retry safe. Two money paths can meet in opposite orders in
+    # rare races (a compliance decision on a held refund and a new refund of the same payment): the caller that
+    # lost gets UNAVAILABLE and a Retry-After, not INTERNAL.
+    asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError,
 )
 # A backend terminated in the middle of an operation can leave asyncpg's connection unable to start the next one
 # ("cannot switch to state 12; another operation (2) is in progress": found by the state machine's

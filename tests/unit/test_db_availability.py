@@ -29,6 +29,7 @@ def _wrapped(inner: BaseException) -> OperationalError:
     sqlite3.OperationalError("database is locked"), _wrapped(ConnectionRefusedError(errno.ECONNREFUSED, "refused")),
     _wrapped(asyncpg.exceptions.QueryCanceledError("statement timeout")),
     asyncpg.exceptions.InternalClientError("cannot switch to state 12; another operation (2) is in progress"),
+    asyncpg.exceptions.DeadlockDetectedError("deadlock detected"), _wrapped(asyncpg.exceptions.SerializationError("x")),
 ])
 def test_an_outage_is_unavailable(error):
     assert is_unavailable(error)
@@ -39,6 +40,7 @@ def test_an_outage_is_unavailable(error):
     asyncpg.exceptions.UndefinedColumnError("no such column"), sqlite3.OperationalError("no such table: x"),
     _wrapped(asyncpg.exceptions.PostgresSyntaxError("syntax")), OSError("no errno: not a socket error"),
     asyncpg.exceptions.InternalClientError("unexpected codec state"),
+    asyncpg.exceptions.TransactionIntegrityConstraintViolationError("40002: a constraint, not a retry"),
 ])
 def test_a_bug_is_not(error):
     assert not is_unavailable(error)
