@@ -36,7 +36,7 @@ from services.ledger.engine import post
 from services.ledger.records import TransactionRecord
 from services.ledger.request import PostingRequest, check_request
 from services.points.holdings import Holding, holding_of
-from services.points.redeeming import refuse_held_payout
+from services.points.refused_payouts import keep_refused_alerts, refuse_held_payout
 from services.points.reserve import ReserveShort
 from services.db.wallet_rows import any_wallet_facts
 from services.scoping import may_read_wallet, of_tenant
@@ -192,14 +192,16 @@ async def post_discounted(*, principal: Principal, req: PostingRequest, ask: Dis
             # posting runs as the partner, so the caller's raw key would meet other customers' keys there.
             points = await post_points(_acting(principal), use, payer_wallet_id=req.from_wallet_id,
                                        idempotency_key=checked.key, payment_id=payment_id)
-            refuse_held_payout(points)  # held: the points would stay spent if compliance rejected it
+            # Held: the points would stay spent if compliance rejected it; refused, its alerts kept (below).
+            await refuse_held_payout(conn, points)
             if points.replayed:
                 # Its key is the payment's own, which was new: a replay here would spend no points while the
                 # payment paid less for them. Never expected; roll everything back rather than post it.
                 raise RuntimeError("the points posting of a new payment replayed an earlier one")
     except _Replayed as replayed:
         return replayed.txn
-    except Exception:
+    except Exception as error:
+        await keep_refused_alerts(error)  # a refused points payout's alerts, rolled back with it: compliance still hears
         # Not looked up first (a round trip every payment would pay): a retry of a key already used finds its coupon
         # used (ALREADY_USED) or, if it lost the race on the key's unique index, its transaction aborted. Either way
         # the engine answers the original (or IDEMPOTENCY_CONFLICT), with nothing reserved.

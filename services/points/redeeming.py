@@ -26,11 +26,11 @@ from models.ids import uuid7
 from services import clock
 from services.audit import AuditNote
 from services.authority import require_partner_token
-from services.errors import ComplianceHold, InsufficientPoints, NotFound, ValidationFailed
+from services.errors import InsufficientPoints, NotFound, ValidationFailed
 from services.ledger.announce import money
 from services.db.sql import fetch
 from services.ledger.engine import post
-from services.ledger.records import TransactionRecord
+from services.points.refused_payouts import keep_refused_alerts, refuse_held_payout
 from services.ledger.request import PostingRequest, check_request
 from services.ledger.side_writes import TRANSACTION_ID, RowClaim, RowInsert, event_insert
 from services.money import MAX_MINOR, format_amount
@@ -132,11 +132,12 @@ async def redeem(*, principal: Principal, customer_id: uuid.UUID | None, program
             # of one customer never wait on each other in opposite orders.
             await lock_points_account(conn, held.account_id)
             txn = await post(principal, req, audit)
-            refuse_held_payout(txn)
+            await refuse_held_payout(conn, txn)  # held: rolled back whole, its alerts kept (below)
             if not txn.replayed:
                 await _release_redeemed_funding(conn, program=program, customer_id=customer.id,
                                                 points_account_id=held.account_id, transaction_id=txn.id)
-    except Exception:
+    except Exception as error:
+        await keep_refused_alerts(error)  # a refused payout's alerts, rolled back with it: compliance still hears
         # The same key committed by another request meanwhile: this transaction aborted on the key's unique index
         # (the engine cannot replay inside it) and rolled back; the engine answers the original outside it.
         if await of_tenant(IdempotencyRecord, principal.partner_id).filter(key=check_request(principal, req).key).exists():
@@ -144,17 +145,6 @@ async def redeem(*, principal: Principal, customer_id: uuid.UUID | None, program
         else:
             raise
     return Redemption(program_id=program.id, customer_id=customer.id, points=points, transaction=txn, audited=txn.audited)
-
-
-def refuse_held_payout(txn: TransactionRecord) -> None:
-    """COMPLIANCE_HOLD, rolling the caller's transaction back, when the AML rules held the funding wallet's payout.
-
-    The points claim and the redemption's rows are written with the posting even when it is held, and nothing gives
-    the points back if compliance then rejects it: so a redemption waits for no review. Nothing is spent, nothing
-    moves; the customer may redeem once the funding wallet is no longer caught by the rule."""
-    if txn.status is TransactionStatus.HELD:
-        raise ComplianceHold("the programme's funding wallet is under compliance review: its points cannot be paid"
-                             " out now", field=["pointsProgramId"])
 
 
 async def _release_redeemed_funding(conn: BaseDBAsyncClient, *, program: PointsProgram, customer_id: uuid.UUID,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from models import Payment, PointsRedemption
+from models import AmlAlert, DomainEvent, Payment, PointsRedemption
 from services.coupons.checkout import DiscountAsk
 from services.errors import ComplianceHold
 from services.ledger.posting import post_top_up
@@ -19,6 +19,7 @@ from services.payments.paying import pay
 from services.points.programs import ProgramTerms, create_program
 from services.points.queries import points_balance
 from services.points.redeeming import redeem
+from services.points.refused_payouts import REFUSED_PAYOUT, keep_refused_alerts
 from services.points.rule_admin import RuleTerms, create_rule
 from tests.factories import next_id
 from tests.integration.aml_support import hold_pack
@@ -69,6 +70,18 @@ async def test_a_redemption_the_rules_would_hold_is_refused_and_spends_nothing(d
     assert (await _balance(funding.wallet_id), await _balance(payer.wallet_id)) == before
     assert not await PointsRedemption.filter(customer_id=payer.customer_id).exists()
     await ledger_ok()
+    # Rolled back with the payout, its alert is written again: OPEN, for review only, about the funding wallet.
+    kept = await AmlAlert.filter(wallet_id=funding.wallet_id, status="OPEN")
+    assert [(a.rule, a.action, a.transaction_id) for a in kept] == [("NEW_ACCOUNT_HIGH_VALUE", "ALERT", None)]
+    assert kept[0].details[REFUSED_PAYOUT] == {"amountMinor": 600, "currency": "CNY"}
+    assert kept[0].customer_id == funding.customer_id and kept[0].severity == "HIGH"
+    raised = await DomainEvent.filter(type="aml.alert_raised", object_id=str(kept[0].id))
+    assert len(raised) == 1 and raised[0].partner_id is None  # the bank's own event, never a partner's
+    # A retry is refused again, and the open alert stands for both: the queue is not filled by retries.
+    with pytest.raises(ComplianceHold):
+        await redeem(principal=bank, customer_id=payer.customer_id, program_id=program.id, points=600,
+                     idempotency_key=next_id("hp-r"))
+    assert await AmlAlert.filter(wallet_id=funding.wallet_id, status="OPEN").count() == 1
     # Under the rule's 5.00: paid out at once.
     done = await redeem(principal=bank, customer_id=payer.customer_id, program_id=program.id, points=400,
                         idempotency_key=next_id("hp-r"))
@@ -86,6 +99,13 @@ async def test_a_payment_whose_points_payout_the_rules_would_hold_is_refused_who
         await pay(principal=bank, from_wallet_id=payer.wallet_id, qr_payload=request.payload, amount=None,
                   idempotency_key=next_id("hp-pay"), discounts=DiscountAsk(points=600, points_program_id=program.id))
     assert not await Payment.filter(payment_request_id=request.id).exists()
+    kept = await AmlAlert.filter(wallet_id=funding.wallet_id, status="OPEN")
+    assert [(a.rule, a.action, a.transaction_id) for a in kept] == [("NEW_ACCOUNT_HIGH_VALUE", "ALERT", None)]
     assert (await points_balance(program.id, payer.customer_id)).balance == 1000
     assert (await _balance(funding.wallet_id), await _balance(payer.wallet_id)) == before
     await ledger_ok()
+
+
+async def test_other_errors_keep_no_alerts(database_url):
+    assert await keep_refused_alerts(ValueError("not a refused payout")) == 0
+    assert await keep_refused_alerts(ComplianceHold("held for another reason")) == 0
