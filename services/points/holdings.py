@@ -84,6 +84,8 @@ def holding_select(postgres: bool, *, program_param: int, customer_param: int, n
     owner = f"program_id = ${program_param} AND {{alias}}.customer_id = ${customer_param}"
     size = ("GREATEST(l.earned_points - l.clawed_points, 0)" if postgres
             else "MAX(l.earned_points - l.clawed_points, 0)")
+    # The balance read again inside the lots' subquery: a subquery in FROM cannot see the outer row without
+    # LATERAL, which SQLite lacks (one more lookup by the same unique index).
     balance = (f"(SELECT b.balance_minor FROM points_account bp JOIN account b ON b.id = bp.account_id"
                f" WHERE bp.{owner.format(alias='bp')})")
     # The lots newest first: what the balance leaves for a lot is the balance less the sizes of the lots after it.
