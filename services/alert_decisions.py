@@ -30,7 +30,7 @@ from services.compliance.standing_channel import announce_standing_changed
 from services.db.sql import as_uuid
 from services.ledger.held import decide_held_transaction
 from services.live.after_commit import announcements_after_commit
-from services.payments.held_outcomes import after_held_decision
+from services.payments.held_outcomes import after_held_decision, lock_before_decision
 from services.rails.review import rail_review_decided
 from services.ledger.records import TransactionRecord
 from services.validation import clean_reason
@@ -51,6 +51,8 @@ async def resolve_alert(*, principal: Principal, alert_id: uuid.UUID, decision: 
             transaction_id = as_uuid(alert["transaction_id"])
             # A held rail transfer released by compliance goes to its rail, which settles it later.
             if not await rail_review_decided(conn, transaction_id, decision):
+                # A held refund's payment (and campaigns) first, as a refund of that payment locks them: no deadlock.
+                await lock_before_decision(conn, transaction_id, decision)
                 await decide_held_transaction(conn, transaction_id, decision, field="alertId")
                 await after_held_decision(conn, transaction_id, decision)  # a held payment's own outcome
             closing = await open_alerts_of_transaction(conn, transaction_id)

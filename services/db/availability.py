@@ -29,9 +29,9 @@ _ASYNCPG_UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.InterfaceError,  # the connection was closed under the query
     # SQLSTATE class 40, transaction rollback: PostgreSQL broke a deadlock (40P01) or a serialization conflict
     # (40001) by rolling this transaction back whole. Nothing of it committed, and PostgreSQL's documentation says
-    # to retry it; the same idempotency key makes the retry safe. Two money paths can meet in opposite orders in
-    # rare races (a compliance decision on a held refund and a new refund of the same payment): the caller that
-    # lost gets UNAVAILABLE and a Retry-After, not INTERNAL.
+    # to retry it; the same idempotency key makes the retry safe. Where two money paths could meet in opposite
+    # orders in a rare race the order is fixed (services.payments.held_outcomes.lock_before_decision); any such
+    # race left, the caller that lost gets UNAVAILABLE and a Retry-After, not INTERNAL.
     asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError,
 )
 # A backend terminated in the middle of an operation can leave asyncpg's connection unable to start the next one

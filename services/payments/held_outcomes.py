@@ -17,6 +17,15 @@ the discount's budgets and points back, REJECT makes its amount refundable again
 
 Inside the decision's own database transaction: the event and the request
 change commit with the decision or not at all.
+
+Lock order (`lock_before_decision`): a refund of a payment locks the payment's row (and, for a discounted payment,
+its coupons' campaigns first) before any account; a decision locks the held transaction's accounts, and a held
+refund's outcome then needs the payment's row. Deciding a held refund while another refund of the same payment was
+being posted could therefore deadlock (PostgreSQL would roll one back: UNAVAILABLE, retried). So before the
+decision locks anything else, the rows a refund would lock first are locked first here too, in the same order:
+for a discounted payment its campaigns then the payment, for either decision (a discounted payment's refunds take
+those before the merchant's limit-usage row); for a plain payment the payment, on RELEASE only (a REJECT first locks
+the merchant's limit-usage row, which a plain refund's posting takes before the payment: they queue there).
 """
 
 from __future__ import annotations
@@ -25,16 +34,32 @@ import uuid
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from models import Payment, PaymentRequest, Refund
+from models import Coupon, Payment, PaymentRequest, Refund
+from services.coupons.issuing import lock_campaign
 from services.coupons.refunding import refund_moved
 from services.coupons.releasing import release_coupons
 from services.db.sql import execute
 from services.events import record_domain_event
 from services.ledger.announce import money
+from services.payments.locking import lock_payment
 from services.payments.refund_events import refunded_body
 from services.points.returning import return_points, spent_on
 
 RELEASE, REJECT = "RELEASE", "REJECT"
+
+
+async def lock_before_decision(conn: BaseDBAsyncClient, transaction_id: uuid.UUID, decision: str) -> None:
+    """Lock what a held refund's outcome changes, before the decision locks the held transaction's accounts (the
+    module docstring's lock order); nothing for any other held transaction."""
+    refund = await Refund.filter(transaction_id=transaction_id).using_db(conn).first()
+    if refund is None:
+        return
+    campaign_ids = await Coupon.filter(payment_id=refund.payment_id).using_db(conn).values_list(  # type: ignore[attr-defined]
+        "campaign_id", flat=True)
+    for campaign_id in sorted(set(campaign_ids)):  # id order, as every refund of a discounted payment takes them
+        await lock_campaign(conn, campaign_id)
+    if campaign_ids or decision == RELEASE:
+        await lock_payment(conn, refund.payment_id)  # type: ignore[attr-defined]
 
 
 async def after_held_decision(conn: BaseDBAsyncClient, transaction_id: uuid.UUID, decision: str) -> None:
