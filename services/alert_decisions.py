@@ -16,6 +16,7 @@ handed back as an AlertRecord.
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from tortoise.transactions import in_transaction
@@ -30,7 +31,7 @@ from services.compliance.standing_channel import announce_standing_changed
 from services.db.sql import as_uuid
 from services.ledger.held import decide_held_transaction
 from services.live.after_commit import announcements_after_commit
-from services.payments.held_outcomes import after_held_decision, lock_before_decision
+from services.payments.held_outcomes import after_held_decision, lock_before_decision, lock_claimed_rows
 from services.rails.review import rail_review_decided
 from services.ledger.records import TransactionRecord
 from services.validation import clean_reason
@@ -53,7 +54,10 @@ async def resolve_alert(*, principal: Principal, alert_id: uuid.UUID, decision: 
             if not await rail_review_decided(conn, transaction_id, decision):
                 # A held refund's payment (and campaigns) first, as a refund of that payment locks them: no deadlock.
                 await lock_before_decision(conn, transaction_id, decision)
-                await decide_held_transaction(conn, transaction_id, decision, field="alertId")
+                await decide_held_transaction(conn, transaction_id, decision, field="alertId",
+                                              before_accounts=functools.partial(lock_claimed_rows,
+                                                                                transaction_id=transaction_id,
+                                                                                decision=decision))
                 await after_held_decision(conn, transaction_id, decision)  # a held payment's own outcome
             closing = await open_alerts_of_transaction(conn, transaction_id)
             decided_transaction = transaction_id

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -33,11 +34,14 @@ RELEASE, REJECT = "RELEASE", "REJECT"
 
 
 async def decide_held_transaction(conn: BaseDBAsyncClient, transaction_id: uuid.UUID, decision: str, *, field: str,
-                                  recorded_fact: bool = False) -> None:
+                                  recorded_fact: bool = False,
+                                  before_accounts: Callable[[BaseDBAsyncClient], Awaitable[None]] | None = None) -> None:
     """Post (RELEASE) or drop (REJECT) a HELD transaction inside the caller's database transaction.
 
     recorded_fact: the release records what already happened outside (a rail settled the money), so it posts even
     if a wallet was frozen or its customer held since; a compliance release re-checks them.
+    before_accounts: locks the caller's outcome needs, taken where a posting takes its claimed rows: after the
+    sender's usage row, before the wallet accounts.
     """
     new_status = "POSTED" if decision == RELEASE else "REJECTED"
     # The conditional update is the claim: of two concurrent decisions on one
@@ -58,6 +62,8 @@ async def decide_held_transaction(conn: BaseDBAsyncClient, transaction_id: uuid.
         # posting of the same customer.
         lock = " FOR UPDATE" if is_postgres(conn) else ""
         await fetch(conn, f"SELECT id FROM limit_usage WHERE customer_id = $1 AND currency = $2{lock}", list(sender))
+    if before_accounts is not None:
+        await before_accounts(conn)
     accounts = await lock_wallet_accounts(conn, [leg.account_id for leg in legs])
     payer = _payer_account(txn, accounts)
     if payer is not None and int(txn["hold_minor"]):

@@ -26,6 +26,9 @@ decision locks anything else, the rows a refund would lock first are locked firs
 for a discounted payment its campaigns then the payment, for either decision (a discounted payment's refunds take
 those before the merchant's limit-usage row); for a plain payment the payment, on RELEASE only (a REJECT first locks
 the merchant's limit-usage row, which a plain refund's posting takes before the payment: they queue there).
+A REJECT of a held payment gives its coupons back (their campaigns' rows): those are locked where a new payment's
+posting claims them, after the payer's limit-usage row and before any account (`lock_claimed_rows`), so that a
+rejection cannot deadlock with a payment using the same campaign to the same merchant.
 """
 
 from __future__ import annotations
@@ -60,6 +63,20 @@ async def lock_before_decision(conn: BaseDBAsyncClient, transaction_id: uuid.UUI
         await lock_campaign(conn, campaign_id)
     if campaign_ids or decision == RELEASE:
         await lock_payment(conn, refund.payment_id)  # type: ignore[attr-defined]
+
+
+async def lock_claimed_rows(conn: BaseDBAsyncClient, transaction_id: uuid.UUID, decision: str) -> None:
+    """A held payment's REJECT: its coupons' campaigns, locked in id order after the payer's usage row and before the
+    accounts (services.ledger.held's before_accounts), as a payment's posting claims them; nothing otherwise."""
+    if decision != REJECT:
+        return
+    payment = await Payment.filter(transaction_id=transaction_id).using_db(conn).first()
+    if payment is None:
+        return
+    campaign_ids = await Coupon.filter(payment_id=payment.id, status="REDEEMED").using_db(conn).values_list(
+        "campaign_id", flat=True)
+    for campaign_id in sorted(set(campaign_ids)):
+        await lock_campaign(conn, campaign_id)
 
 
 async def after_held_decision(conn: BaseDBAsyncClient, transaction_id: uuid.UUID, decision: str) -> None:

@@ -1,5 +1,6 @@
-"""A compliance decision on a held refund takes the payment's locks in a refund's order, so it cannot deadlock with
-another refund of the same payment being posted (services.payments.held_outcomes.lock_before_decision).
+"""A compliance decision takes the locks of what it changes in the order the money paths take them, so it cannot
+deadlock with them (services.payments.held_outcomes): a held refund's with another refund of the same payment
+(lock_before_decision), a held payment's rejection with a payment using the same campaign (lock_claimed_rows).
 
 Each test plays the other refund by hand on its own connection, in the order a refund locks: the payment's row
 (after the discounted payment's campaigns), then, once the decision waits, what that refund would lock next. Before
@@ -17,8 +18,17 @@ import asyncpg
 import pytest
 
 from api.db import asyncpg_dsn
-from models import DomainEvent, Payment, Transaction, Wallet
+from models import CouponCampaign, DomainEvent, Payment, Transaction, Wallet
+from services.coupons.campaigns import create_campaign
+from services.coupons.checkout import DiscountAsk
+from services.coupons.issuing import issue_coupons
+from services.ledger.posting import post_top_up
+from services.payment_requests.creation import create_payment_request
+from services.payments.paying import pay
+from tests.factories import next_id
+from tests.integration.coupon_support import coupon_status, terms
 from tests.integration.points_support import ledger_ok
+from tests.integration.service_support import holder
 from tests.integration.test_held_refunds import _decide, _discounted, _held_refund, _paid, _world
 
 
@@ -99,4 +109,37 @@ async def test_a_rejection_waits_for_another_refund_of_a_discounted_payment(data
         _decide(transaction.id, "REJECT"))
     assert (await Transaction.get(id=transaction.id)).status.value == "REJECTED"
     assert (await Payment.get(id=paid.id)).refunded_minor == 0
+    await ledger_ok()
+
+
+async def test_a_held_payment_rejected_waits_for_a_payment_using_its_campaign(database_url):
+    """A rejected held payment gives its coupon back (its campaign's row); a new payment with a coupon of the same
+    campaign to the same merchant claims that row, then the merchant's and the budget's accounts."""
+    if not database_url.startswith("postgres"):
+        pytest.skip("row-lock order needs PostgreSQL")
+    world, _, merchant = await _world(points=False)
+    newcomer = await holder(world.bank, country="PN", tier=1)  # its wallet opens today: 600.00 from it is held
+    for _ in range(2):
+        await post_top_up(principal=world.bank, wallet_id=newcomer.wallet_id, amount="400.00",
+                          idempotency_key=next_id("lo-t"))
+    campaign = await create_campaign(principal=world.bank, terms=terms(
+        funding_wallet_id=world.funding.wallet_id, stackable=True, refund_rule="RESTORE"))
+    coupon = (await issue_coupons(principal=world.bank, campaign_id=campaign.id,
+                                  customer_ids=[newcomer.customer_id])).coupons[0].id
+    request = await create_payment_request(principal=world.bank, merchant_id=merchant.id, amount="600.00",
+                                           single_use=True)
+    paid = await pay(principal=world.bank, from_wallet_id=newcomer.wallet_id, qr_payload=request.payload, amount=None,
+                     idempotency_key=next_id("lo-p"), discounts=DiscountAsk(coupon_ids=(coupon,)))
+    transaction = await Transaction.get(id=paid.transaction_id)
+    assert transaction.status.value == "HELD"
+    payer_account = (await Wallet.get(id=newcomer.wallet_id)).account_id  # type: ignore[attr-defined]
+    others = sorted({int(leg[0]) for leg in transaction.held_legs} - {payer_account})  # the merchant's, the budget's
+    assert (await CouponCampaign.get(id=campaign.id)).budget_account_id in others  # type: ignore[attr-defined]
+    await _while_a_refund_holds(
+        asyncpg_dsn(database_url),
+        [("SELECT id FROM coupon_campaign WHERE id = $1 FOR UPDATE", campaign.id)],  # the new payment's claim
+        ("SELECT id FROM account WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", others),  # then its accounts
+        _decide(transaction.id, "REJECT"))
+    assert (await Transaction.get(id=transaction.id)).status.value == "REJECTED"
+    assert await coupon_status(coupon) == "ISSUED"  # given back
     await ledger_ok()
