@@ -38,7 +38,7 @@ from services.ledger.records import TransactionRecord
 from services.ledger.request import PostingRequest, check_request
 from services.live.after_commit import announcements_after_commit
 from services.payments.locking import lock_payment
-from services.points.returning import return_points, share_of, spent_on
+from services.points.returning import lock_spent_points, return_points, share_of, spent_on
 from services.scoping import of_tenant
 
 
@@ -63,6 +63,8 @@ async def post_refund(*, principal: Principal, req: PostingRequest, payment: Pay
             for campaign_id in sorted({c.campaign_id for c in coupons}):  # type: ignore[attr-defined]
                 await lock_campaign(conn, campaign_id)
             fresh = await lock_payment(conn, payment.id)  # its refunded total is stable until the commit
+            if points:
+                await lock_spent_points(conn, payment.id)  # before the posting's wallet accounts, as a payment does
             if fresh.refunded_minor + amount_minor > fresh.amount_minor:
                 return await post(principal, req, audit)  # REFUND_EXCEEDS_PAYMENT from the engine's claim
             parts = await shares_back(conn, coupons, fresh, amount_minor) if coupons else ()

@@ -25,7 +25,9 @@ being posted could therefore deadlock (PostgreSQL would roll one back: UNAVAILAB
 decision locks anything else, the rows a refund would lock first are locked first here too, in the same order:
 for a discounted payment its campaigns then the payment, for either decision (a discounted payment's refunds take
 those before the merchant's limit-usage row); for a plain payment the payment, on RELEASE only (a REJECT first locks
-the merchant's limit-usage row, which a plain refund's posting takes before the payment: they queue there).
+the merchant's limit-usage row, which a plain refund's posting takes before the payment: they queue there); on
+RELEASE then the payer's POINTS account, which a points payment claims before its wallet accounts.
+
 A REJECT of a held payment gives its coupons back (their campaigns' rows): those are locked where a new payment's
 posting claims them, after the payer's limit-usage row and before any account (`lock_claimed_rows`), so that a
 rejection cannot deadlock with a payment using the same campaign to the same merchant.
@@ -46,7 +48,7 @@ from services.events import record_domain_event
 from services.ledger.announce import money
 from services.payments.locking import lock_payment
 from services.payments.refund_events import refunded_body
-from services.points.returning import return_points, spent_on
+from services.points.returning import lock_spent_points, return_points, spent_on
 
 RELEASE, REJECT = "RELEASE", "REJECT"
 
@@ -63,6 +65,9 @@ async def lock_before_decision(conn: BaseDBAsyncClient, transaction_id: uuid.UUI
         await lock_campaign(conn, campaign_id)
     if campaign_ids or decision == RELEASE:
         await lock_payment(conn, refund.payment_id)  # type: ignore[attr-defined]
+    if decision == RELEASE:
+        # Its points go back after the accounts are locked: their POINTS account first, as a points payment.
+        await lock_spent_points(conn, refund.payment_id)  # type: ignore[attr-defined]
 
 
 async def lock_claimed_rows(conn: BaseDBAsyncClient, transaction_id: uuid.UUID, decision: str) -> None:

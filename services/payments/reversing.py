@@ -29,7 +29,7 @@ from services.errors import TransactionNotReversible
 from services.ledger.records import TransactionRecord
 from services.live.after_commit import announcements_after_commit
 from services.payments.locking import lock_payment
-from services.points.returning import return_points, spent_on
+from services.points.returning import lock_spent_points, return_points, spent_on
 
 
 async def reverse_payment(transaction_id: uuid.UUID,
@@ -43,6 +43,7 @@ async def reverse_payment(transaction_id: uuid.UUID,
         for campaign_id in sorted({c.campaign_id for c in coupons}):  # type: ignore[attr-defined]
             await lock_campaign(conn, campaign_id)
         fresh = await lock_payment(conn, payment.id)
+        await lock_spent_points(conn, payment.id)  # before the reversal's wallet accounts, as a points payment does
         if fresh.refunded_minor:
             raise TransactionNotReversible("the payment was refunded in part: refund the rest instead",
                                            field=["transactionId"])

@@ -1,6 +1,7 @@
 """A compliance decision takes the locks of what it changes in the order the money paths take them, so it cannot
 deadlock with them (services.payments.held_outcomes): a held refund's with another refund of the same payment
-(lock_before_decision), a held payment's rejection with a payment using the same campaign (lock_claimed_rows).
+(lock_before_decision), a held payment's rejection with a payment using the same campaign (lock_claimed_rows), and a
+refund giving points back with a points payment of the same payer (services.points.returning.lock_spent_points).
 
 Each test plays the other refund by hand on its own connection, in the order a refund locks: the payment's row
 (after the discounted payment's campaigns), then, once the decision waits, what that refund would lock next. Before
@@ -18,13 +19,14 @@ import asyncpg
 import pytest
 
 from api.db import asyncpg_dsn
-from models import CouponCampaign, DomainEvent, Payment, Transaction, Wallet
+from models import CouponCampaign, DomainEvent, Payment, PointsAccount, PointsRedemption, Transaction, Wallet
 from services.coupons.campaigns import create_campaign
 from services.coupons.checkout import DiscountAsk
 from services.coupons.issuing import issue_coupons
 from services.ledger.posting import post_top_up
 from services.payment_requests.creation import create_payment_request
 from services.payments.paying import pay
+from services.payments.refunds import refund
 from tests.factories import next_id
 from tests.integration.coupon_support import coupon_status, terms
 from tests.integration.points_support import ledger_ok
@@ -142,4 +144,25 @@ async def test_a_held_payment_rejected_waits_for_a_payment_using_its_campaign(da
         _decide(transaction.id, "REJECT"))
     assert (await Transaction.get(id=transaction.id)).status.value == "REJECTED"
     assert await coupon_status(coupon) == "ISSUED"  # given back
+    await ledger_ok()
+
+
+async def test_a_refund_giving_points_back_waits_for_a_points_payment_of_the_payer(database_url):
+    """A refund gives the payment's points back after its posting locked the payer's wallet account; a points payment
+    of the same payer claims the POINTS account, then its wallet account. The refund now takes the POINTS account
+    before its posting (services.points.returning.lock_spent_points)."""
+    if not database_url.startswith("postgres"):
+        pytest.skip("row-lock order needs PostgreSQL")
+    world, payer, merchant = await _world(points=True)
+    _, _, paid = await _discounted(world, payer, merchant, points=True)  # 600.00, a 10.00 coupon and 200 points
+    points_account = (await PointsAccount.get(program_id=world.program.id, customer_id=payer.customer_id)).account_id  # type: ignore[attr-defined]
+    payer_account = (await Wallet.get(id=payer.wallet_id)).account_id  # type: ignore[attr-defined]
+    await _while_a_refund_holds(
+        asyncpg_dsn(database_url),
+        [("SELECT id FROM account WHERE id = $1 FOR UPDATE", points_account)],  # the points payment's claim
+        ("SELECT id FROM account WHERE id = ANY($1::bigint[]) FOR UPDATE", [payer_account]),  # then its wallet
+        refund(principal=world.bank, payment_id=paid.id, amount="100.00", reason="returned",  # under the hold's 500
+               idempotency_key=next_id("lo-r")))
+    assert (await Payment.get(id=paid.id)).refunded_minor == 10000
+    assert (await PointsRedemption.get(payment_id=paid.id)).returned_points > 0  # its share of the points came back
     await ledger_ok()
