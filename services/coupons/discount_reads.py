@@ -31,8 +31,8 @@ async def read_coupons_and_points(customer_id: uuid.UUID, coupon_ids: list[uuid.
                                   now: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The rows of reserving.decide's read and of holdings.holding's at `now`, in one round trip: (coupons, holding)."""
     conn = connections.get("default")
-    holding = holding_select(is_postgres(conn), program_param=2, customer_param=1, now_param=3, until_param=3)
-    points_part = holding.replace("SELECT ", f"SELECT {_POINTS} AS part, {_nulls(COUPON_COLUMNS)}, ", 1)
+    points_part = holding_select(is_postgres(conn), program_param=2, customer_param=1, now_param=3, until_param=3,
+                                 leading=f"{_POINTS} AS part, {_nulls(COUPON_COLUMNS)}, ")
     sql = (f"SELECT {_COUPONS} AS part, {COUPON_SELECT}, {_nulls(HOLDING_COLUMNS)}"
            f" {coupons_from(1, 4, len(coupon_ids))} UNION ALL {points_part} ORDER BY part")
     rows = await fetch(conn, sql, [customer_id, program_id, now, *coupon_ids])

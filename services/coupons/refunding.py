@@ -27,7 +27,7 @@ from auth.principal import Principal
 from models import Coupon, CouponCampaign, IdempotencyRecord, Payment, PointsRedemption
 from models.enums import TransactionStatus
 from services.audit import AuditNote
-from services.coupons.issuing import lock_campaign
+from services.coupons.issuing import lock_campaigns
 from services.coupons.uses import give_use_back
 from services.db.sql import execute, fetch
 from services.events import record_domain_event
@@ -60,8 +60,7 @@ async def post_refund(*, principal: Principal, req: PostingRequest, payment: Pay
     try:
         async with announcements_after_commit(), in_transaction() as conn:  # live updates after the commit
             # Campaigns first, then the payment (services.payments.reversing takes them in the same order).
-            for campaign_id in sorted({c.campaign_id for c in coupons}):  # type: ignore[attr-defined]
-                await lock_campaign(conn, campaign_id)
+            await lock_campaigns(conn, (c.campaign_id for c in coupons))  # type: ignore[attr-defined]
             fresh = await lock_payment(conn, payment.id)  # its refunded total is stable until the commit
             if points:
                 await lock_spent_points(conn, payment.id)  # before the posting's wallet accounts, as a payment does
@@ -126,8 +125,7 @@ async def refund_moved(conn, *, payment_id, refund_transaction_id, amount_minor:
     moved by refunds adds up to the whole payment, and the points' share goes back (services.points.returning)."""
     coupons = await Coupon.filter(payment_id=payment_id).using_db(conn).order_by("id")
     campaigns = {c.campaign_id: await CouponCampaign.get(id=c.campaign_id).using_db(conn) for c in coupons}  # type: ignore[attr-defined]
-    for campaign_id in sorted(campaigns):  # campaigns first, then the payment: the order every refund locks them in
-        await lock_campaign(conn, campaign_id)
+    await lock_campaigns(conn, campaigns)  # campaigns first, then the payment: the order every refund locks them in
     payment = await lock_payment(conn, payment_id)
     moved_before = await _moved_by_other_refunds(conn, payment_id, refund_transaction_id)
     for campaign in campaigns.values():

@@ -11,7 +11,7 @@ from __future__ import annotations
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models import Coupon, CouponCampaign, Payment
-from services.coupons.issuing import lock_campaign
+from services.coupons.issuing import lock_campaigns
 from services.coupons.uses import give_use_back
 from services.db.sql import execute
 from services.events import record_domain_event
@@ -21,8 +21,7 @@ from services.ledger.announce import money
 async def release_coupons(conn: BaseDBAsyncClient, payment: Payment) -> int:
     """Give a rejected payment's coupons back to the customer and their discounts to the budgets; how many."""
     coupons = await Coupon.filter(payment_id=payment.id, status="REDEEMED").using_db(conn).order_by("id")
-    for campaign_id in sorted({c.campaign_id for c in coupons}):  # type: ignore[attr-defined]
-        await lock_campaign(conn, campaign_id)
+    await lock_campaigns(conn, (c.campaign_id for c in coupons))  # type: ignore[attr-defined]
     for coupon in coupons:
         campaign = await CouponCampaign.get(id=coupon.campaign_id).using_db(conn)  # type: ignore[attr-defined]
         await execute(conn, "UPDATE coupon_campaign SET budget_used_minor = budget_used_minor - $1 WHERE id = $2",

@@ -40,7 +40,7 @@ import uuid
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models import Coupon, Payment, PaymentRequest, Refund
-from services.coupons.issuing import lock_campaign
+from services.coupons.issuing import lock_campaigns
 from services.coupons.refunding import refund_moved
 from services.coupons.releasing import release_coupons
 from services.db.sql import execute
@@ -61,8 +61,7 @@ async def lock_before_decision(conn: BaseDBAsyncClient, transaction_id: uuid.UUI
         return
     campaign_ids = await Coupon.filter(payment_id=refund.payment_id).using_db(conn).values_list(  # type: ignore[attr-defined]
         "campaign_id", flat=True)
-    for campaign_id in sorted(set(campaign_ids)):  # id order, as every refund of a discounted payment takes them
-        await lock_campaign(conn, campaign_id)
+    await lock_campaigns(conn, campaign_ids)  # as every refund of a discounted payment takes them
     if campaign_ids or decision == RELEASE:
         await lock_payment(conn, refund.payment_id)  # type: ignore[attr-defined]
     if decision == RELEASE:
@@ -80,8 +79,7 @@ async def lock_claimed_rows(conn: BaseDBAsyncClient, transaction_id: uuid.UUID, 
         return
     campaign_ids = await Coupon.filter(payment_id=payment.id, status="REDEEMED").using_db(conn).values_list(
         "campaign_id", flat=True)
-    for campaign_id in sorted(set(campaign_ids)):
-        await lock_campaign(conn, campaign_id)
+    await lock_campaigns(conn, campaign_ids)
 
 
 async def after_held_decision(conn: BaseDBAsyncClient, transaction_id: uuid.UUID, decision: str) -> None:

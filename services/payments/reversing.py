@@ -22,14 +22,14 @@ from collections.abc import Awaitable, Callable
 from tortoise.transactions import in_transaction
 
 from models import Coupon, Payment
-from services.coupons.issuing import lock_campaign
+from services.coupons.issuing import lock_campaigns
 from services.coupons.refunding import give_back
 from services.db.sql import execute
 from services.errors import TransactionNotReversible
 from services.ledger.records import TransactionRecord
 from services.live.after_commit import announcements_after_commit
 from services.payments.locking import lock_payment
-from services.points.returning import lock_spent_points, return_points, spent_on
+from services.points.returning import lock_spent_points, return_points
 
 
 async def reverse_payment(transaction_id: uuid.UUID,
@@ -40,10 +40,10 @@ async def reverse_payment(transaction_id: uuid.UUID,
         return await posting()  # a PAYMENT with no payment row (none is written without one): nothing more to do
     coupons = await Coupon.filter(payment_id=payment.id).order_by("id")
     async with announcements_after_commit(), in_transaction() as conn:  # live updates after the commit
-        for campaign_id in sorted({c.campaign_id for c in coupons}):  # type: ignore[attr-defined]
-            await lock_campaign(conn, campaign_id)
+        await lock_campaigns(conn, (c.campaign_id for c in coupons))  # type: ignore[attr-defined]
         fresh = await lock_payment(conn, payment.id)
-        await lock_spent_points(conn, payment.id)  # before the reversal's wallet accounts, as a points payment does
+        # Before the reversal's wallet accounts, as a points payment claims it (the payment's row keeps it as read).
+        spent = await lock_spent_points(conn, payment.id)
         if fresh.refunded_minor:
             raise TransactionNotReversible("the payment was refunded in part: refund the rest instead",
                                            field=["transactionId"])
@@ -52,7 +52,6 @@ async def reverse_payment(transaction_id: uuid.UUID,
         # Claimed with the reversal: from now on the payment counts as given back in full.
         await execute(conn, "UPDATE payment SET refunded_minor = amount_minor WHERE id = $1", [payment.id])
         txn = await posting()
-        spent = await spent_on(conn, payment.id)
         if spent is not None and not txn.replayed:
             await return_points(conn, payment=fresh, redemption=spent, points=spent.points - spent.returned_points,
                                 source=f"reversal-{txn.id}", payment_undone=True)

@@ -78,9 +78,9 @@ def _clamped(postgres: bool, value: str, high: str) -> str:
 
 
 def holding_select(postgres: bool, *, program_param: int, customer_param: int, now_param: int,
-                   until_param: int) -> str:
+                   until_param: int, leading: str = "") -> str:
     """The SELECT of a customer's holding: one row (none when the customer never earned); the programme's and the
-    customer's ids, now and until are the numbered parameters."""
+    customer's ids, now and until are the numbered parameters; `leading`: columns selected before the holding's."""
     owner = f"program_id = ${program_param} AND {{alias}}.customer_id = ${customer_param}"
     size = ("GREATEST(l.earned_points - l.clawed_points, 0)" if postgres
             else "MAX(l.earned_points - l.clawed_points, 0)")
@@ -97,7 +97,7 @@ def holding_select(postgres: bool, *, program_param: int, customer_param: int, n
     sums = (f"SELECT CAST(SUM(CASE WHEN x.expires_at <= ${now_param} THEN x.remaining ELSE 0 END) AS BIGINT) AS due_points,"
             f" CAST(SUM(CASE WHEN x.expires_at > ${now_param} AND x.expires_at <= ${until_param} THEN x.remaining"
             f" ELSE 0 END) AS BIGINT) AS expiring_points FROM ({lots}) x")
-    return ("SELECT pa.account_id, a.balance_minor, pa.id AS pa_id, pa.funded_minor, p.reserve_account_id,"
+    return (f"SELECT {leading}pa.account_id, a.balance_minor, pa.id AS pa_id, pa.funded_minor, p.reserve_account_id,"
             " r.due_points, r.expiring_points"
             " FROM points_account pa JOIN account a ON a.id = pa.account_id JOIN points_program p ON p.id = pa.program_id"
             f" LEFT JOIN ({sums}) r ON 1 = 1 WHERE pa.{owner.format(alias='pa')}")

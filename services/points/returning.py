@@ -74,19 +74,21 @@ async def spent_on(conn: BaseDBAsyncClient, payment_id: uuid.UUID) -> PointsRede
     return await PointsRedemption.filter(payment_id=payment_id).using_db(conn).first()
 
 
-async def lock_spent_points(conn: BaseDBAsyncClient, payment_id: uuid.UUID) -> None:
-    """Lock the POINTS account of a payment that spent points, before the caller locks any wallet account.
+async def lock_spent_points(conn: BaseDBAsyncClient, payment_id: uuid.UUID) -> PointsRedemption | None:
+    """Lock the POINTS account of a payment that spent points, before the caller locks any wallet account; the
+    payment's redemption (None: it spent no points).
 
     Why: a points payment claims the payer's POINTS account before its wallet accounts; a refund, a reversal or a
     released held refund gives points back after its own posting locked the payer's wallet account, so without this
     the two could each hold what the other waits for (found by tests/integration/test_pg_held_refund_lock_order.py)."""
     spent = await spent_on(conn, payment_id)
     if spent is None:
-        return
+        return None
     account = await PointsAccount.filter(program_id=spent.program_id, customer_id=spent.customer_id).using_db(  # type: ignore[attr-defined]
         conn).first()
     if account is not None:
         await lock_points_account(conn, account.account_id)  # type: ignore[attr-defined]
+    return spent
 
 
 def _rows(*, program: PointsProgram, redemption: PointsRedemption, points_account_id: int, payment: Payment,
